@@ -1,0 +1,1 @@
+"""Plain dataclasses and election rules: no discord, no SQL."""

@@ -1,0 +1,1 @@
+"""SQLite access: one connection owner (`Database`) and repositories that return domain objects."""

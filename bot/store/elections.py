@@ -1,0 +1,155 @@
+"""Elections and their slates: reads return domain objects."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from bot.domain.models import Election, ElectionResult, Slate, Threshold, Timeline, VotingSystem
+from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+
+_COLUMNS = (
+    "id, guild_id, slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
+    " nominations_close, ballot_open, ballot_close, results_due"
+)
+
+
+def parse_threshold(text: str | None) -> Threshold | None:
+    """Stored threshold text ("5%" or "35") to a Threshold."""
+    if not text:
+        return None
+    text = text.strip()
+    if text.endswith("%"):
+        return Threshold(float(text[:-1]), percent=True)
+    return Threshold(float(text))
+
+
+def _election(row: sqlite3.Row) -> Election:
+    return Election(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        slug=row["slug"],
+        name=row["name"],
+        committee=row["committee"],
+        seats=row["seats"],
+        voting_system=VotingSystem(row["voting_system"]),
+        threshold=parse_threshold(row["threshold"]),
+        electorate=row["electorate"],
+        timeline=Timeline(
+            nominations_open=dt_from_db(row["nominations_open"]),
+            nominations_close=dt_from_db(row["nominations_close"]),
+            ballot_open=dt_from_db(row["ballot_open"]),
+            ballot_close=dt_from_db(row["ballot_close"]),
+            results=dt_from_db(row["results_due"]),
+        ),
+    )
+
+
+async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Election]:
+    """All of a guild's elections, oldest first."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? ORDER BY id", (guild_id,)) as c:
+        return [_election(r) for r in await c.fetchall()]
+
+
+async def get_by_slug(conn: aiosqlite.Connection, guild_id: int, slug: str) -> Election | None:
+    """One election by its slug, scoped to the guild."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? AND slug = ?", (guild_id, slug)
+    ) as c:
+        row = await c.fetchone()
+    return _election(row) if row else None
+
+
+async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
+    """Insert or update an election by (guild, slug); returns its id."""
+    t = election.timeline
+    params = (
+        election.guild_id, election.slug, election.name, election.committee, election.seats,
+        election.voting_system.value, str(election.threshold) if election.threshold else None,
+        election.electorate, dt_to_db(t.nominations_open), dt_to_db(t.nominations_close),
+        dt_to_db(t.ballot_open), dt_to_db(t.ballot_close), dt_to_db(t.results),
+    )
+    async with conn.execute(
+        "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
+        " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
+        " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
+        " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
+        " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
+        " ballot_close = excluded.ballot_close, results_due = excluded.results_due"
+        " RETURNING id",
+        params,
+    ) as c:
+        row = await c.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def delete(conn: aiosqlite.Connection, election_id: int) -> None:
+    """Delete an election with its slates, candidates, nominations and results."""
+    await conn.execute("DELETE FROM elections WHERE id = ?", (election_id,))
+
+
+def _slate(row: sqlite3.Row) -> Slate:
+    return Slate(
+        id=row["id"],
+        election_id=row["election_id"],
+        name=row["name"],
+        short=row["short"],
+        colour=row["colour"],
+        backers=from_json(row["backers"], []),
+        description=row["description"],
+        url=row["url"],
+    )
+
+
+async def list_slates(conn: aiosqlite.Connection, election_id: int) -> list[Slate]:
+    """An election's slates in name order."""
+    async with conn.execute(
+        "SELECT * FROM slates WHERE election_id = ? ORDER BY name COLLATE NOCASE", (election_id,)
+    ) as c:
+        return [_slate(r) for r in await c.fetchall()]
+
+
+async def upsert_slate(conn: aiosqlite.Connection, election_id: int, slate: Slate) -> int:
+    """Insert or update a slate by (election, name); returns its id."""
+    async with conn.execute(
+        "INSERT INTO slates (election_id, name, short, colour, backers, description, url)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
+        " backers = excluded.backers, description = excluded.description, url = excluded.url RETURNING id",
+        (election_id, slate.name, slate.short, slate.colour, to_json(slate.backers), slate.description, slate.url),
+    ) as c:
+        row = await c.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def delete_slate(conn: aiosqlite.Connection, slate_id: int) -> None:
+    """Delete a slate; its candidates become independents."""
+    await conn.execute("DELETE FROM slates WHERE id = ?", (slate_id,))
+
+
+async def get_result_meta(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
+    """The result's published flag and ballot counts, without rounds."""
+    async with conn.execute(
+        "SELECT results_published, valid_ballots, invalid_ballots FROM elections WHERE id = ?", (election_id,)
+    ) as c:
+        row = await c.fetchone()
+    if row is None:
+        return ElectionResult()
+    return ElectionResult(
+        published=bool(row[0]), valid_ballots=row[1], invalid_ballots=row[2]
+    )
+
+
+async def set_result_meta(
+    conn: aiosqlite.Connection, election_id: int, *, published: bool, valid: int | None, invalid: int | None
+) -> None:
+    """Set the published flag and ballot counts."""
+    await conn.execute(
+        "UPDATE elections SET results_published = ?, valid_ballots = ?, invalid_ballots = ? WHERE id = ?",
+        (int(published), valid, invalid, election_id),
+    )

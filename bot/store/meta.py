@@ -1,0 +1,102 @@
+"""Guild data versions (cache keys, "last changed" footers), bot state and guild settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiosqlite
+
+from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+
+
+@dataclass(frozen=True, slots=True)
+class DataVersion:
+    """How many times a guild's data changed, when last, and through which source."""
+
+    version: int
+    changed_at: datetime | None
+    source: str | None
+
+
+async def bump_version(conn: aiosqlite.Connection, guild_id: int, now: datetime, source: str | None = None) -> int:
+    """Mark a guild's data as changed (call inside the write transaction); returns the new version."""
+    async with conn.execute(
+        "INSERT INTO data_versions (guild_id, version, changed_at, source) VALUES (?, 1, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET version = version + 1, changed_at = excluded.changed_at,"
+        " source = excluded.source RETURNING version",
+        (guild_id, dt_to_db(now), source),
+    ) as c:
+        row = await c.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def get_version(conn: aiosqlite.Connection, guild_id: int) -> DataVersion:
+    """The guild's current data version (0 when nothing was ever written)."""
+    async with conn.execute(
+        "SELECT version, changed_at, source FROM data_versions WHERE guild_id = ?", (guild_id,)
+    ) as c:
+        row = await c.fetchone()
+    if row is None:
+        return DataVersion(0, None, None)
+    return DataVersion(row[0], dt_from_db(row[1]), row[2])
+
+
+async def get_state(conn: aiosqlite.Connection, key: str) -> str | None:
+    """Read a bot_state value."""
+    async with conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)) as c:
+        row = await c.fetchone()
+    return row[0] if row else None
+
+
+async def set_state(conn: aiosqlite.Connection, key: str, value: str) -> None:
+    """Write a bot_state value."""
+    await conn.execute(
+        "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+@dataclass(slots=True)
+class GuildSettings:
+    """Per-guild configuration set by moderators."""
+
+    guild_id: int
+    timezone: str | None = None
+    moderator_role_ids: list[int] = field(default_factory=list)
+    organiser_role_ids: list[int] = field(default_factory=list)
+    announce_channel_id: int | None = None
+    alert_channel_id: int | None = None
+    two_person_publish: bool = False
+    grace_minutes: int = 60
+
+
+async def get_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
+    """A guild's settings (defaults when never configured)."""
+    async with conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)) as c:
+        row = await c.fetchone()
+    if row is None:
+        return GuildSettings(guild_id)
+    return GuildSettings(
+        guild_id=guild_id,
+        timezone=row["timezone"],
+        moderator_role_ids=from_json(row["moderator_role_ids"], []),
+        organiser_role_ids=from_json(row["organiser_role_ids"], []),
+        announce_channel_id=row["announce_channel_id"],
+        alert_channel_id=row["alert_channel_id"],
+        two_person_publish=bool(row["two_person_publish"]),
+        grace_minutes=row["grace_minutes"],
+    )
+
+
+async def save_settings(conn: aiosqlite.Connection, s: GuildSettings) -> None:
+    """Insert or replace a guild's settings."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO guild_settings (guild_id, timezone, moderator_role_ids, organiser_role_ids,"
+        " announce_channel_id, alert_channel_id, two_person_publish, grace_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            s.guild_id, s.timezone, to_json(s.moderator_role_ids), to_json(s.organiser_role_ids),
+            s.announce_channel_id, s.alert_channel_id, int(s.two_person_publish), s.grace_minutes,
+        ),
+    )

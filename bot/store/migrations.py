@@ -1,0 +1,106 @@
+"""Numbered SQL migrations, each applied in one transaction together with its version row."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.store.database import Database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """The database cannot be brought to the code's schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered migration file."""
+
+    version: int
+    name: str
+    path: Path
+
+    def statements(self) -> list[str]:
+        """Split the file into statements (executescript would commit first, so we split ourselves)."""
+        out: list[str] = []
+        buf = ""
+        for line in self.path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if not buf and (not line.strip() or line.lstrip().startswith("--")):
+                continue
+            buf += line
+            if sqlite3.complete_statement(buf):
+                out.append(buf.strip())
+                buf = ""
+        if buf.strip():
+            raise MigrationError(f"{self.path.name}: unterminated statement at the end of the file")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStatus:
+    """Which migrations are applied and which are pending."""
+
+    applied: list[tuple[int, str, str]]  # (version, name, applied_at)
+    pending: list[Migration]
+    current: int
+    latest: int
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Find the migration files in order; numbers must be unique and contiguous from 1."""
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"migration file {path.name} is not named NNNN_description.sql")
+        found.append(Migration(int(match.group(1)), match.group(2), path))
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(f"migration {expected:04d} is missing (found {migration.path.name})")
+    return found
+
+
+async def _ensure_table(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+
+
+async def status(db: Database, directory: Path = MIGRATIONS_DIR) -> MigrationStatus:
+    """Report applied and pending migrations."""
+    await _ensure_table(db)
+    migrations = discover(directory)
+    rows = await db.fetchall("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    applied = [(r["version"], r["name"], r["applied_at"]) for r in rows]
+    current = applied[-1][0] if applied else 0
+    latest = migrations[-1].version if migrations else 0
+    return MigrationStatus(applied, [m for m in migrations if m.version > current], current, latest)
+
+
+async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Apply pending migrations in order and return them; refuse a database newer than the code."""
+    state = await status(db, directory)
+    if state.current > state.latest:
+        raise MigrationError(
+            f"the database is at schema version {state.current}, newer than this Hustings "
+            f"(knows up to {state.latest}); upgrade Hustings or restore a backup"
+        )
+    for migration in state.pending:
+        statements = migration.statements()
+        async with db.transaction() as tx:
+            for statement in statements:
+                await tx.execute(statement)
+            await tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+            await tx.execute(f"PRAGMA user_version = {migration.version}")
+    return state.pending
