@@ -1,0 +1,142 @@
+"""The `commands.Bot` subclass and its lifecycle: resources in, cogs loaded in `setup_hook`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Sequence
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import UserError
+from bot.store import meta
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Every extension the bot loads, in order.
+EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+
+
+def point_discord_at(api_base: str, gateway: str) -> None:
+    """Send discord.py's REST and gateway traffic to the configured endpoints (proxy or simulator)."""
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+
+
+def intents() -> discord.Intents:
+    """Guilds for the command context, members so leavers are unsubscribed from reminders."""
+    result = discord.Intents.none()
+    result.guilds = True
+    result.members = True
+    return result
+
+
+class HustingsTree(app_commands.CommandTree):
+    """Command tree with the one error path for app commands."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Users see a clear sentence; unexpected errors are logged with a reference they can quote."""
+        original = getattr(error, "original", error)
+        if isinstance(original, UserError):
+            text = str(original)
+        elif isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You don't have permission to use this command."
+        elif isinstance(error, app_commands.TransformerError):
+            text = f"I couldn't understand {error.value!r} for that option."
+        else:
+            ref = secrets.token_hex(4)
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed (ref %s)", command, ref, exc_info=original)
+            text = f"Sorry, something went wrong on my side. If it keeps happening, tell a moderator: ref `{ref}`."
+        await send_ephemeral(interaction, text)
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Reply, or follow up when already acknowledged, with an ephemeral sentence and no pings."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to the user", exc_info=True)
+
+
+class HustingsBot(commands.Bot):
+    """Hustings: resources are passed in; cogs reach them through `bot.services`."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        extensions: Sequence[str] = EXTENSIONS,
+        sync_commands: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            tree_cls=HustingsTree,
+            help_command=None,
+        )
+        from bot.services.container import Services
+
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.services = Services(settings=settings, db=db, clock=clock)
+        self._extensions = tuple(extensions)
+        self._sync_commands = sync_commands
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, then sync the command tree only if it changed since the last sync."""
+        for name in self._extensions:
+            await self.load_extension(name)
+        await self.services.start(self)
+        if self._sync_commands:
+            await self.sync_tree_if_changed()
+
+    async def close(self) -> None:
+        """Stop services before the connection closes."""
+        await self.services.stop()
+        await super().close()
+
+    def tree_fingerprint(self, guild: discord.abc.Snowflake | None = None) -> str:
+        """A stable hash of the command definitions that would be synced to `guild` (None: global)."""
+        payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+        text = json.dumps(sorted(payload, key=lambda c: (c.get("type", 1), c["name"])), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    async def sync_tree_if_changed(self) -> bool:
+        """Sync globally, or to the dev guild when configured; skip when the stored hash matches."""
+        guild = discord.Object(self.settings.dev_guild) if self.settings.dev_guild else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        scope = f"command_tree:{guild.id if guild else 'global'}"
+        fingerprint = self.tree_fingerprint(guild)
+        if await meta.get_state(self.db.reader, scope) == fingerprint:
+            log.info("command tree unchanged; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        async with self.db.transaction() as tx:
+            await meta.set_state(tx, scope, fingerprint)
+        log.info("synced %d commands (%s)", len(self.tree.get_commands(guild=guild)), scope)
+        return True
+
+    async def on_ready(self) -> None:
+        """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

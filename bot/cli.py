@@ -1,0 +1,238 @@
+"""The `hustings` command line: run, migrate, import, export, demo, backup, sandbox, sync."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+NO_TOKEN = (
+    "No DISCORD_TOKEN is set: create an application at the Discord developer portal, copy its bot token "
+    "into .env as DISCORD_TOKEN=..., or try everything without Discord using `hustings sandbox`."
+)
+CLI_ACTOR = "command line"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "database", None):
+        overrides["HUSTINGS_DATABASE"] = args.database
+    return Settings(**overrides)
+
+
+async def _open(settings: Settings):
+    from bot.store.database import Database
+    from bot.store.migrations import migrate
+
+    db = await Database.open(settings.database)
+    try:
+        await migrate(db)
+    except Exception:
+        await db.close()
+        raise
+    return db
+
+
+async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
+    from bot import logs
+    from bot.app import HustingsBot, point_discord_at
+    from bot.clock import SystemClock
+
+    if settings.discord_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    token = settings.discord_token.get_secret_value()
+    logs.setup(settings.log_level, secrets=[token])
+    point_discord_at(settings.discord_api, settings.discord_gateway)
+    db = await _open(settings)
+    try:
+        async with HustingsBot(settings=settings, db=db, clock=SystemClock()) as bot:
+            try:
+                await bot.start(token)
+            except discord.LoginFailure:
+                print("Discord refused the token in DISCORD_TOKEN: reset it in the developer portal.", file=sys.stderr)
+                return 1
+    finally:
+        await db.close()
+    return 0
+
+
+async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store.database import Database
+    from bot.store.migrations import migrate, status
+
+    async with await Database.open(settings.database) as db:
+        if args.status:
+            state = await status(db)
+            for version, name, at in state.applied:
+                print(f"applied  {version:04d}_{name}  ({at})")
+            for m in state.pending:
+                print(f"pending  {m.version:04d}_{m.name}")
+            print(f"schema version {state.current} of {state.latest}")
+            return 0
+        applied = await migrate(db)
+        print(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+    return 0
+
+
+def _read_pack(path: Path, kind: str | None):
+    from bot.services.imports import parse_csv, parse_pack_json
+
+    data = path.read_bytes()
+    if path.suffix.lower() == ".csv" or kind:
+        return parse_csv(kind or path.stem.lower(), data, path.name)
+    return parse_pack_json(data, path.name)
+
+
+async def _import(settings: Settings, guild: int, pack, dry_run: bool, source: str) -> int:
+    from bot.services.imports import apply_import, plan_import
+
+    db = await _open(settings)
+    try:
+        plan = await plan_import(db, guild, pack)
+        for line in plan.summary_lines():
+            print(line)
+        if plan.is_empty:
+            print("nothing to change")
+        elif dry_run:
+            print("dry run: nothing written")
+        else:
+            from bot.clock import SystemClock
+
+            await apply_import(
+                db, guild, plan, actor_id=None, actor_name=CLI_ACTOR, now=SystemClock().now(), source=source
+            )
+            print("imported")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.packs.errors import PackError
+
+    path = Path(args.path)
+    if not path.is_file():  # noqa: ASYNC240 - one-shot CLI, nothing else on the loop
+        print(f"{path}: no such file", file=sys.stderr)
+        return 1
+    try:
+        pack = _read_pack(path, args.kind)
+    except PackError as exc:
+        print(f"{path.name}: {len(exc.issues)} problem(s); nothing was imported:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    return await _import(settings, args.guild, pack, args.dry_run, f"file {path.name}")
+
+
+async def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from bot.services.imports import load_demo_pack
+
+    return await _import(settings, args.guild, load_demo_pack(SystemClock().now()), False, "demo pack")
+
+
+async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.imports import export_pack
+
+    db = await _open(settings)
+    try:
+        pack = await export_pack(db, args.guild, args.election)
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    json.dump(pack, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+async def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    db = await _open(settings)
+    try:
+        await db.backup(args.dest)
+    finally:
+        await db.close()
+    print(f"backed up {settings.database} to {args.dest}")
+    return 0
+
+
+async def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.main import run_sandbox
+
+    return await run_sandbox(database=args.database, commands=args.run or [], output=args.output)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="hustings", description="Hustings: a Discord bot for committee elections.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="migrate the database, then start the bot (needs DISCORD_TOKEN)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("migrate", help="apply pending database migrations")
+    p.add_argument("--status", action="store_true", help="show applied and pending migrations; change nothing")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("import", help="load an election pack (JSON) or a CSV file into a server")
+    p.add_argument("path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv")
+    p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
+    p.add_argument("--kind", choices=["candidates", "bodies", "nominations", "results"],
+                   help="what a CSV file holds (default: taken from its file name)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("export", help="write a server's election pack (JSON) to standard output")
+    p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
+    p.add_argument("--election", help="only this election (slug)")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("demo", help="load the bundled demo pack (NEC 2018 result and a live fictional election)")
+    p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("backup", help="write a consistent copy of the live database")
+    p.add_argument("dest", help="file to write the copy to")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("sandbox", help="try the bot in the terminal against a local simulated Discord")
+    p.add_argument("--run", action="append", metavar="COMMAND",
+                   help='run a command non-interactively, e.g. "/candidate name: Yasmine Dar" (repeatable)')
+    p.add_argument("--database", help="keep the sandbox's state in this file between runs")
+    p.add_argument("--output", default="sandbox-output", help="folder for charts and attachments")
+    p.set_defaults(func=_cmd_sandbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `hustings` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args) if args.command != "sandbox" else Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "settings"
+            print(f"configuration error in {field}: {err['msg']}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(args.func(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clean one-line message for operators; tracebacks are for logs
+        from bot.store.migrations import MigrationError
+
+        if isinstance(exc, MigrationError | OSError):
+            print(f"hustings: {exc}", file=sys.stderr)
+            return 1
+        raise

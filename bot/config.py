@@ -1,0 +1,54 @@
+"""Typed settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+
+
+class Settings(BaseSettings):
+    """Every knob Hustings reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("DISCORD_TOKEN"))
+    database: Path = Field(default=Path("data/hustings.db"), validation_alias=AliasChoices("HUSTINGS_DATABASE"))
+    timezone: str = Field(default="Europe/London", validation_alias=AliasChoices("HUSTINGS_TIMEZONE"))
+    dev_guild: int | None = Field(default=None, validation_alias=AliasChoices("HUSTINGS_DEV_GUILD"))
+    discord_api: str = Field(default=DEFAULT_API, validation_alias=AliasChoices("HUSTINGS_DISCORD_API"))
+    discord_gateway: str = Field(default=DEFAULT_GATEWAY, validation_alias=AliasChoices("HUSTINGS_DISCORD_GATEWAY"))
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("HUSTINGS_LOG_LEVEL"))
+    source_folder: Path | None = Field(default=None, validation_alias=AliasChoices("HUSTINGS_SOURCE_FOLDER"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (try Europe/London)") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("log level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("dev_guild", mode="before")
+    @classmethod
+    def _blank_guild(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token(cls, value: object) -> object:
+        return None if value in ("", None) else value

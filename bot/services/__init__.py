@@ -1,0 +1,1 @@
+"""Use-cases: elections, nominations, results, announcements, reminders, imports, sync, audit."""

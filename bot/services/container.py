@@ -1,0 +1,27 @@
+"""The services a running bot holds; cogs reach them through `bot.services`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.store.database import Database
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+
+class Services:
+    """Holds shared resources and the long-lived services built on them."""
+
+    def __init__(self, *, settings: Settings, db: Database, clock: Clock) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+
+    async def start(self, bot: commands.Bot) -> None:
+        """Start background services (schedulers) once the bot's cogs are loaded."""
+
+    async def stop(self) -> None:
+        """Stop background services."""

@@ -1,0 +1,1 @@
+"""Thin Discord adapters: parse options, check permission, call a service, send a view."""
