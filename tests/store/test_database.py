@@ -1,0 +1,68 @@
+"""The connection owner: atomic write transactions, audit append-only, online backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain.models import Election, VotingSystem
+from bot.store import audit, elections
+from bot.store.database import Database
+
+
+def _election(slug: str = "exec-2027") -> Election:
+    return Election(guild_id=1, slug=slug, name="Executive 2027", seats=3, voting_system=VotingSystem.BLOC)
+
+
+async def test_failed_transaction_writes_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await elections.upsert(tx, _election())
+            raise RuntimeError("boom")
+    assert await elections.list_for_guild(db.reader, 1) == []
+
+
+async def test_upsert_by_natural_key_updates_in_place(db: Database) -> None:
+    async with db.transaction() as tx:
+        first = await elections.upsert(tx, _election())
+        changed = _election()
+        changed.name = "Executive (renamed)"
+        second = await elections.upsert(tx, changed)
+    assert first == second
+    [stored] = await elections.list_for_guild(db.reader, 1)
+    assert stored.name == "Executive (renamed)"
+
+
+async def test_guilds_do_not_see_each_other(db: Database) -> None:
+    async with db.transaction() as tx:
+        await elections.upsert(tx, _election())
+    assert await elections.get_by_slug(db.reader, 2, "exec-2027") is None
+
+
+async def test_audit_log_is_append_only(db: Database) -> None:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    async with db.transaction() as tx:
+        await audit.append(tx, guild_id=1, actor_id=5, actor_name="mod", action="election.create", at=now,
+                           after={"slug": "x"})
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE audit_log SET actor_name = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        async with db.transaction() as tx:
+            await tx.execute("DELETE FROM audit_log")
+    [entry] = await audit.recent(db.reader, 1)
+    assert entry.after == {"slug": "x"} and entry.actor_name == "mod"
+
+
+async def test_backup_is_a_consistent_copy(db: Database, tmp_path) -> None:
+    async with db.transaction() as tx:
+        await elections.upsert(tx, _election())
+    dest = tmp_path / "copy" / "backup.db"
+    await db.backup(dest)
+    copy = await Database.open(dest)
+    try:
+        assert [e.slug for e in await elections.list_for_guild(copy.reader, 1)] == ["exec-2027"]
+    finally:
+        await copy.close()
