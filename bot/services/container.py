@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
+from bot.services.access import AccessService
 from bot.config import Settings
 from bot.store.database import Database
 
@@ -19,6 +20,7 @@ class Services:
         self.settings = settings
         self.db = db
         self.clock = clock
+        self.access = AccessService(db, clock)
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""

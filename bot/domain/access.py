@@ -1,0 +1,40 @@
+"""Who may do what: member, organiser, moderator — decided from plain facts, not discord objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    """Access levels, ordered so a higher level includes the lower ones."""
+
+    MEMBER = 0
+    ORGANISER = 1
+    MODERATOR = 2
+
+    @property
+    def label(self) -> str:
+        """Lower-case name for messages."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person acting, as the bot saw them when the interaction arrived."""
+
+    guild_id: int
+    user_id: int | None
+    name: str
+    manage_guild: bool = False
+    role_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def access_level(actor: Actor, moderator_roles: Iterable[int], organiser_roles: Iterable[int]) -> Level:
+    """Moderator: Manage Server or a moderator role. Organiser: an organiser role. Else member."""
+    if actor.manage_guild or actor.role_ids & set(moderator_roles):
+        return Level.MODERATOR
+    if actor.role_ids & set(organiser_roles):
+        return Level.ORGANISER
+    return Level.MEMBER
