@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.services.access import AccessService
 from bot.config import Settings
+from bot.services.access import AccessService
 from bot.store.database import Database
 
 if TYPE_CHECKING:
