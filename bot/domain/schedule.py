@@ -1,0 +1,492 @@
+"""Announcement and reminder rules: recurrences, placeholders, reminder points, lateness, retries.
+
+Plain rules only — no discord, no SQL. Recurrences are computed by APScheduler's `CronTrigger`
+over *local wall-clock time* in the guild's zone, then mapped to UTC instants: a daily post at
+18:00 stays at 18:00 local across a DST change, a wall time that happens twice (autumn) posts
+once, and one that never happens (spring) posts an hour later in the same local day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain.models import Timeline
+
+
+class ScheduleError(ValueError):
+    """A schedule, repeat rule, offset or message the organiser (or member) can fix."""
+
+
+# --------------------------------------------------------------------------- recurrences
+
+
+class RepeatKind(StrEnum):
+    """How an announcement repeats."""
+
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    WEEKDAYS = "weekdays"
+    CRON = "cron"
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    """A repeat rule: one of the named kinds, or a five-field cron expression."""
+
+    kind: RepeatKind = RepeatKind.NONE
+    cron: str | None = None
+
+    def __str__(self) -> str:
+        return self.cron if self.kind is RepeatKind.CRON and self.cron else self.kind.value
+
+    @property
+    def repeats(self) -> bool:
+        """True for every kind but NONE."""
+        return self.kind is not RepeatKind.NONE
+
+    def describe(self) -> str:
+        """Member-facing wording, e.g. "every day" or "cron `0 18 * * 1`"."""
+        return {
+            RepeatKind.NONE: "once",
+            RepeatKind.DAILY: "every day",
+            RepeatKind.WEEKLY: "every week",
+            RepeatKind.WEEKDAYS: "every weekday",
+        }.get(self.kind, f"cron `{self.cron}`")
+
+
+def parse_repeat(text: str | None) -> Recurrence:
+    """Read `none`, `daily`, `weekly`, `weekdays` or a five-field cron expression."""
+    value = (text or "none").strip().lower()
+    if value in ("", "none", "once", "never"):
+        return Recurrence()
+    for kind in (RepeatKind.DAILY, RepeatKind.WEEKLY, RepeatKind.WEEKDAYS):
+        if value == kind.value:
+            return Recurrence(kind)
+    fields = value.split()
+    if len(fields) != 5:
+        raise ScheduleError(
+            f"I don't understand the repeat {text!r}: use none, daily, weekly, weekdays, "
+            "or a cron expression with five fields like `0 18 * * mon-fri`."
+        )
+    try:
+        CronTrigger.from_crontab(" ".join(fields), timezone=UTC)
+    except ValueError as exc:
+        raise ScheduleError(f"The cron expression {text!r} is not valid: {exc}.") from exc
+    return Recurrence(RepeatKind.CRON, " ".join(fields))
+
+
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    """Local wall-clock time of an instant, as a naive datetime."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local wall time means (first of two when ambiguous, +1 h when skipped)."""
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When an announcement posts: a first instant, a recurrence in a zone, an optional end."""
+
+    first: datetime  # aware UTC
+    recurrence: Recurrence = field(default_factory=Recurrence)
+    zone: str = "Europe/London"
+    until: datetime | None = None  # aware UTC, inclusive
+
+    def __post_init__(self) -> None:
+        if self.first.tzinfo is None or (self.until is not None and self.until.tzinfo is None):
+            raise ValueError("schedule instants must be timezone-aware")
+
+    def _trigger(self, zone: ZoneInfo) -> CronTrigger:
+        # The trigger runs on naive wall time, carried as if it were UTC: no DST surprises inside
+        # APScheduler, and each local wall time occurs exactly once.
+        start = _wall(self.first, zone)
+        fake = start.replace(tzinfo=UTC)
+        hms = {"hour": start.hour, "minute": start.minute, "second": start.second}
+        kind = self.recurrence.kind
+        if kind is RepeatKind.DAILY:
+            return CronTrigger(**hms, timezone=UTC, start_date=fake)
+        if kind is RepeatKind.WEEKLY:
+            return CronTrigger(day_of_week=_DAY_NAMES[start.weekday()], **hms, timezone=UTC, start_date=fake)
+        if kind is RepeatKind.WEEKDAYS:
+            return CronTrigger(day_of_week="mon-fri", **hms, timezone=UTC, start_date=fake)
+        trigger = CronTrigger.from_crontab(self.recurrence.cron or "", timezone=UTC)
+        trigger.start_date = fake
+        return trigger
+
+    def between(self, after: datetime, until: datetime, limit: int = 10_000) -> list[datetime]:
+        """Occurrences (aware UTC) in the half-open window (after, until], oldest first."""
+        end = min(until, self.until) if self.until else until
+        if end <= after:
+            return []
+        if not self.recurrence.repeats:
+            return [self.first] if after < self.first <= end else []
+        zone = ZoneInfo(self.zone)
+        trigger = self._trigger(zone)
+        # Walk wall time from a little before the window (an instant's wall time can sit up to an
+        # hour either side of its neighbours' across a DST change) to a little after it.
+        margin = timedelta(hours=3)
+        cursor = (_wall(max(after, self.first - timedelta(seconds=1)), zone) - margin).replace(tzinfo=UTC)
+        stop = _wall(end, zone) + margin
+        found: list[datetime] = []
+        while len(found) < limit:
+            fake = trigger.get_next_fire_time(None, cursor)
+            if fake is None:
+                break
+            wall = fake.replace(tzinfo=None)
+            if wall > stop:
+                break
+            instant = _instant(wall, zone)
+            if after < instant <= end and instant >= self.first:
+                found.append(instant)
+            cursor = fake + timedelta(seconds=1)
+        return sorted(set(found))
+
+    def upcoming(self, after: datetime, count: int = 3) -> list[datetime]:
+        """The next `count` occurrences strictly after `after`."""
+        if not self.recurrence.repeats:
+            return self.between(after, self.first)
+        found: list[datetime] = []
+        window = timedelta(days=8)
+        start = max(after, self.first - timedelta(seconds=1))
+        horizon = start + timedelta(days=3660)
+        while len(found) < count and start < horizon and (self.until is None or start < self.until):
+            found.extend(self.between(start, start + window, limit=count - len(found)))
+            start += window
+            window = min(window * 2, timedelta(days=400))
+        return found[:count]
+
+    def next_after(self, after: datetime) -> datetime | None:
+        """The first occurrence strictly after `after`, or None when the schedule is over."""
+        nxt = self.upcoming(after, 1)
+        return nxt[0] if nxt else None
+
+
+# --------------------------------------------------------------------------- placeholders
+
+#: Placeholders an announcement may use, filled at send time, with what each becomes.
+PLACEHOLDERS: dict[str, str] = {
+    "election": "the election's name",
+    "nominations_close": "when nominations close (a Discord timestamp)",
+    "ballot_open": "when the ballot opens (a Discord timestamp)",
+    "ballot_close": "when the ballot closes (a Discord timestamp)",
+    "days_to_nominations_close": "whole days left until nominations close",
+    "qualified": "how many candidates have reached the nomination threshold",
+}
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def placeholders_in(text: str) -> list[str]:
+    """Placeholder names used in `text`, in order of first use."""
+    seen: dict[str, None] = {}
+    for match in _PLACEHOLDER.finditer(text):
+        seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
+def check_message(text: str) -> None:
+    """Refuse an empty or over-long message, or one using a placeholder we don't know."""
+    if not text.strip():
+        raise ScheduleError("The message is empty.")
+    if len(text) > 1800:
+        raise ScheduleError(f"The message is {len(text)} characters; keep it under 1800.")
+    unknown = [name for name in placeholders_in(text) if name not in PLACEHOLDERS]
+    if unknown:
+        known = ", ".join(f"{{{n}}}" for n in PLACEHOLDERS)
+        listed = ", ".join(f"{{{n}}}" for n in unknown)
+        raise ScheduleError(f"Unknown placeholder(s) {listed}. You can use: {known}.")
+
+
+def needs_election(text: str) -> bool:
+    """True when the message uses a placeholder that needs an election's data."""
+    return any(name in PLACEHOLDERS for name in placeholders_in(text))
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace each known placeholder with its value; anything else is left as typed."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def days_until(instant: datetime | None, now: datetime) -> int | None:
+    """Whole days from `now` to `instant`, rounded up (0 once passed); None when unknown."""
+    if instant is None:
+        return None
+    seconds = (instant - now).total_seconds()
+    if seconds <= 0:
+        return 0
+    return int(-(-seconds // 86_400))
+
+
+# --------------------------------------------------------------------------- durations & offsets
+
+_DURATION_PART = re.compile(r"(\d+)(weeks?|days?|hours?|minutes?|mins?|w|d|h|m)", re.I)
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read a duration such as `24h`, `90m`, `7d`, `1d12h` or `2 hours`; `0` means no offset."""
+    value = text.strip().lower().replace(" ", "")
+    if value in ("0", "0m", "0h", "0d", "at"):
+        return timedelta(0)
+    pos, total = 0, 0
+    for match in _DURATION_PART.finditer(value):
+        if match.start() != pos:
+            break
+        total += int(match.group(1)) * _UNITS[match.group(2)[0]]
+        pos = match.end()
+    if pos != len(value) or not value:
+        raise ScheduleError(f"I don't understand the duration {text!r}: try 24h, 90m, 7d or 1d12h.")
+    return timedelta(seconds=total)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Compact wording for an offset: 7d, 1d12h, 90m → 1h30m, 0 → "at the time"."""
+    seconds = int(delta.total_seconds())
+    if seconds == 0:
+        return "0"
+    out = ""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            out += f"{amount}{unit}"
+    return out or "0"
+
+
+#: Timeline events an organiser's automatic reminders follow, with their default offsets.
+DEFAULT_ELECTION_OFFSETS: dict[str, tuple[timedelta, ...]] = {
+    "nominations_close": (timedelta(days=7), timedelta(days=1), timedelta(hours=1)),
+    "ballot_open": (timedelta(0),),
+    "ballot_close": (timedelta(hours=24),),
+}
+
+#: Deadlines a member's `/remind deadlines` follows.
+MEMBER_DEADLINES: tuple[str, ...] = ("nominations_close", "ballot_open", "ballot_close")
+DEFAULT_MEMBER_BEFORE = timedelta(hours=24)
+_EVENT_ALIASES = {
+    "close": "nominations_close", "nominations": "nominations_close", "nominations_close": "nominations_close",
+    "open": "ballot_open", "ballot_open": "ballot_open", "ballot": "ballot_open",
+    "ballot_close": "ballot_close", "vote_close": "ballot_close",
+}
+
+
+def parse_offsets(text: str | None) -> dict[str, tuple[timedelta, ...]]:
+    """Read reminder offsets for the automatic election reminders.
+
+    A bare list (`7d 1d 1h` or `7d,1d,1h`) sets the nominations-close reminders; keyed groups
+    (`close=7d,1d open=0 ballot_close=24h`) set any event. Events not mentioned keep their defaults.
+    """
+    result = dict(DEFAULT_ELECTION_OFFSETS)
+    if not text or not text.strip():
+        return result
+    groups = text.replace(";", " ").split()
+    bare: list[timedelta] = []
+    for group in groups:
+        if "=" in group or ":" in group:
+            key, _, values = group.replace(":", "=").partition("=")
+            event = _EVENT_ALIASES.get(key.strip().lower())
+            if event is None:
+                raise ScheduleError(f"Unknown reminder event {key!r}: use close, open or ballot_close.")
+            result[event] = _offset_list(values)
+        else:
+            bare.extend(_offset_list(group))
+    if bare:
+        result["nominations_close"] = tuple(sorted(set(bare), reverse=True))
+    return result
+
+
+def _offset_list(text: str) -> tuple[timedelta, ...]:
+    parts = [p for p in text.split(",") if p.strip()]
+    if not parts or parts == ["off"]:
+        return ()
+    values = sorted({parse_duration(p) for p in parts}, reverse=True)
+    if any(v > timedelta(days=60) for v in values):
+        raise ScheduleError("Reminders can be at most 60 days before an event.")
+    return tuple(values)
+
+
+def offsets_to_json(offsets: Mapping[str, Iterable[timedelta]]) -> dict[str, list[int]]:
+    """Offsets as whole seconds, for storage."""
+    return {event: [int(d.total_seconds()) for d in values] for event, values in offsets.items()}
+
+
+def offsets_from_json(data: Mapping[str, Iterable[int]] | None) -> dict[str, tuple[timedelta, ...]]:
+    """Stored offsets back to timedeltas."""
+    if not data:
+        return dict(DEFAULT_ELECTION_OFFSETS)
+    return {event: tuple(timedelta(seconds=s) for s in values) for event, values in data.items()}
+
+
+def describe_offsets(offsets: Mapping[str, Iterable[timedelta]]) -> str:
+    """`nominations_close: 7d, 1d, 1h · ballot_open: 0 · ballot_close: 1d`."""
+    return " · ".join(
+        f"{event}: {', '.join(format_duration(d) for d in values) or 'off'}" for event, values in offsets.items()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPoint:
+    """One reminder instant derived from a timeline event: `offset` before `event` (at `event_at`)."""
+
+    event: str
+    offset: timedelta
+    event_at: datetime
+
+    @property
+    def at(self) -> datetime:
+        """When the reminder is due."""
+        return self.event_at - self.offset
+
+    @property
+    def key(self) -> str:
+        """Ledger occurrence key: stable while the event's date stays the same."""
+        return f"{self.event}-{format_duration(self.offset)}@{self.event_at.astimezone(UTC).isoformat()}"
+
+    def detail(self) -> dict[str, object]:
+        """What the sender needs to word the reminder."""
+        return {"event": self.event, "offset": int(self.offset.total_seconds()),
+                "event_at": self.event_at.astimezone(UTC).isoformat()}
+
+
+def reminder_points(timeline: Timeline, offsets: Mapping[str, Iterable[timedelta]]) -> list[ReminderPoint]:
+    """Every reminder instant an election's timeline yields for the given offsets, oldest first."""
+    points = [
+        ReminderPoint(event, offset, at)
+        for event, values in offsets.items()
+        if (at := getattr(timeline, event, None)) is not None
+        for offset in values
+    ]
+    return sorted(points, key=lambda p: (p.at, p.event))
+
+
+def member_deadline_points(timeline: Timeline, before: timedelta) -> list[ReminderPoint]:
+    """A member's deadline reminders: `before` each of nominations close, ballot open, ballot close."""
+    return reminder_points(timeline, {event: (before,) for event in MEMBER_DEADLINES})
+
+
+def meeting_point(meeting: datetime | None, before: timedelta) -> ReminderPoint | None:
+    """A member's branch reminder: `before` the branch's nomination meeting."""
+    return ReminderPoint("meeting", before, meeting) if meeting else None
+
+
+def due_between(points: Iterable[ReminderPoint], after: datetime, until: datetime) -> list[ReminderPoint]:
+    """Points due in the half-open window (after, until]."""
+    return [p for p in points if after < p.at <= until]
+
+
+def next_point_after(points: Iterable[ReminderPoint], after: datetime) -> datetime | None:
+    """The first due instant strictly after `after`."""
+    return min((p.at for p in points if p.at > after), default=None)
+
+
+# --------------------------------------------------------------------------- delivery rules
+
+
+class DeliveryStatus(StrEnum):
+    """Where one (item, occurrence) stands in the ledger."""
+
+    PENDING = "pending"  # due, waiting to be sent (or to be retried at next_attempt_at)
+    SENDING = "sending"  # a send was started; after a crash it is retried with the same nonce
+    SENT = "sent"
+    LATE = "late"  # sent, but after its due time (within the grace window)
+    MISSED = "missed"  # older than the grace window when the bot could send it
+    FAILED = "failed"  # Discord refused it for good, or kept failing until the grace ran out
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # nothing to send (e.g. baseline milestones, no alert channel)
+
+    @property
+    def done(self) -> bool:
+        """True when nothing more will happen to the delivery."""
+        return self not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class Lateness(StrEnum):
+    """How late an occurrence is when the bot gets to it."""
+
+    ON_TIME = "on time"
+    LATE = "late"
+    MISSED = "missed"
+
+
+ON_TIME_TOLERANCE = timedelta(minutes=1)
+
+
+def lateness(due: datetime, now: datetime, grace: timedelta) -> Lateness:
+    """On time within a minute, late within the grace window, missed beyond it."""
+    behind = now - due
+    if behind <= ON_TIME_TOLERANCE:
+        return Lateness.ON_TIME
+    if behind <= grace:
+        return Lateness.LATE
+    return Lateness.MISSED
+
+
+class FailureKind(StrEnum):
+    """What a failed send means for retrying."""
+
+    TRANSIENT = "transient"  # 5xx, timeouts, connection errors: retry with backoff
+    PERMANENT = "permanent"  # unknown channel, missing access/permissions: stop, alert once
+    DM_CLOSED = "dm_closed"  # the member doesn't accept DMs from us: pause their reminders
+
+
+#: Discord JSON error codes that will not go away by retrying.
+PERMANENT_CODES: dict[int, str] = {
+    10003: "the channel no longer exists",
+    10013: "the member no longer exists",
+    50001: "I can't see that channel (missing access)",
+    50013: "I'm missing permissions to post there",
+    50035: "Discord refused the message as invalid",
+}
+DM_CLOSED_CODES: dict[int, str] = {
+    50007: "Discord won't let me DM you (DMs from server members are off, or you blocked the bot)",
+    50278: "Discord won't let me DM you",
+}
+
+
+def classify_failure(status: int | None, code: int | None) -> FailureKind:
+    """Decide from an HTTP status and Discord error code (None for timeouts / connection errors)."""
+    if code in DM_CLOSED_CODES:
+        return FailureKind.DM_CLOSED
+    if status is None or status >= 500 or status == 429 or status == 408:
+        return FailureKind.TRANSIENT
+    return FailureKind.PERMANENT
+
+
+def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
+    """Organiser-facing reason for a failure."""
+    if code in DM_CLOSED_CODES:
+        return DM_CLOSED_CODES[code]  # type: ignore[index]
+    if code in PERMANENT_CODES:
+        return f"{PERMANENT_CODES[code]} (Discord error {code})"  # type: ignore[index]
+    if status is None:
+        return f"couldn't reach Discord ({text or 'timeout'})"
+    if status >= 500:
+        return f"Discord had a server error ({status})"
+    return f"Discord refused it ({status}{f', error {code}' if code else ''})"
+
+
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after `attempts` failed tries: 30 s, 1 min, 2 min, … capped at 10 min."""
+    return min(RETRY_BASE * (2 ** max(0, attempts - 1)), RETRY_CAP)
+
+
+def nonce_for(key: str) -> str:
+    """A Discord message nonce (≤ 25 chars) derived from an (item, occurrence) key."""
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
