@@ -1,0 +1,108 @@
+"""A local feed server for source tests: serves CSV/JSON on 127.0.0.1 and misbehaves on request.
+
+Not a test module itself (no tests); the source tests import `FeedServer` from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Route:
+    """What one path serves and how."""
+
+    body: bytes = b""
+    content_type: str = "text/csv"
+    status: int = 200
+    mode: str = "normal"  # normal | drip | huge | loop | hang | no-etag
+    etag_enabled: bool = True
+    hits: int = 0
+    conditional_hits: int = 0
+
+
+@dataclass
+class FeedServer:
+    """An aiohttp server on 127.0.0.1 whose routes tests edit between runs."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    runner: web.AppRunner | None = None
+    port: int = 0
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port."""
+        app = web.Application()
+        app.router.add_route("GET", "/{path:.*}", self._handle)
+        self.runner = web.AppRunner(app, handle_signals=False, handler_cancellation=True, shutdown_timeout=0.2)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    def url(self, path: str) -> str:
+        """The full URL of a path on this server."""
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def serve(self, path: str, body: bytes | str, content_type: str = "text/csv", **kw) -> Route:
+        """Set (or replace the body of) what a path serves; hit counters are kept."""
+        data = body.encode() if isinstance(body, str) else body
+        route = self.routes.get(path)
+        if route is None:
+            route = self.routes[path] = Route()
+        route.body, route.content_type = data, content_type
+        route.status = kw.get("status", 200)
+        route.mode = kw.get("mode", "normal")
+        route.etag_enabled = kw.get("etag", True)
+        return route
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        route = self.routes.get(path)
+        if route is None:
+            return web.Response(status=404, text="not here")
+        route.hits += 1
+        if route.mode == "loop":
+            raise web.HTTPFound(location=f"/{path}")
+        if route.status != 200:
+            return web.Response(status=route.status, text="oops")
+        etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+        if route.mode == "normal" and route.etag_enabled and request.headers.get("If-None-Match") == etag:
+            route.conditional_hits += 1
+            return web.Response(status=304, headers={"ETag": etag})
+        if route.mode == "hang":
+            await asyncio.sleep(30)
+        resp = web.StreamResponse(status=200, headers={"Content-Type": route.content_type})
+        if route.mode == "normal" and route.etag_enabled:
+            resp.headers["ETag"] = etag
+        if route.mode == "huge":
+            # 50 MB streamed in 64 KB chunks, no Content-Length: the client must stop at its limit.
+            await resp.prepare(request)
+            chunk = b"a,b\n" * 16384
+            try:
+                for _ in range(50 * 1024 * 1024 // len(chunk)):
+                    await resp.write(chunk)
+            except (ConnectionResetError, ConnectionError):
+                pass
+            return resp
+        if route.mode == "drip":
+            await resp.prepare(request)
+            try:
+                for byte in route.body:
+                    await resp.write(bytes([byte]))
+                    await asyncio.sleep(0.05)
+            except (ConnectionResetError, ConnectionError):
+                pass
+            return resp
+        resp.content_length = len(route.body)
+        await resp.prepare(request)
+        await resp.write(route.body)
+        return resp
