@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.access import AccessService
+from bot.services.admin import AdminService
 from bot.store.database import Database
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class Services:
         self.db = db
         self.clock = clock
         self.access = AccessService(db, clock)
+        self.admin = AdminService(db, clock, self.access, settings.timezone)
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""

@@ -153,3 +153,8 @@ async def set_result_meta(
         "UPDATE elections SET results_published = ?, valid_ballots = ?, invalid_ballots = ? WHERE id = ?",
         (int(published), valid, invalid, election_id),
     )
+
+
+async def rename_slate(conn: aiosqlite.Connection, slate_id: int, new_name: str) -> None:
+    """Change a slate's name (its candidates follow by id)."""
+    await conn.execute("UPDATE slates SET name = ? WHERE id = ?", (new_name, slate_id))

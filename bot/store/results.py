@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.domain.admin_rules import PublishRequest
 from bot.domain.models import ElectionResult, ResultRound
 from bot.store import elections
+from bot.store.codec import dt_from_db, dt_to_db
 
 
 async def get(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
@@ -61,3 +63,37 @@ async def set_votes(
         (election_id, round_no, candidate_id, votes),
     )
     return row[0] if row else None
+
+
+async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, election_id: int) -> PublishRequest | None:
+    """The open two-person publish request for an election, if any (scoped to the guild)."""
+    async with conn.execute(
+        "SELECT election_id, requested_by, requested_name, requested_at, fingerprint, announce"
+        " FROM publish_requests WHERE guild_id = ? AND election_id = ?",
+        (guild_id, election_id),
+    ) as c:
+        row = await c.fetchone()
+    if row is None:
+        return None
+    return PublishRequest(
+        election_id=row[0], requested_by=row[1], requested_name=row[2], requested_at=dt_from_db(row[3]),  # type: ignore[arg-type]
+        result_fingerprint=row[4], announce=bool(row[5]),
+    )
+
+
+async def save_publish_request(conn: aiosqlite.Connection, guild_id: int, request: PublishRequest) -> None:
+    """Record (or replace) an election's publish request."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO publish_requests"
+        " (election_id, guild_id, requested_by, requested_name, requested_at, fingerprint, announce)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            request.election_id, guild_id, request.requested_by, request.requested_name,
+            dt_to_db(request.requested_at), request.result_fingerprint, int(request.announce),
+        ),
+    )
+
+
+async def clear_publish_request(conn: aiosqlite.Connection, election_id: int) -> None:
+    """Drop an election's publish request."""
+    await conn.execute("DELETE FROM publish_requests WHERE election_id = ?", (election_id,))

@@ -1,0 +1,151 @@
+"""Moderator use-cases for guild settings (roles, channels, time zone, publish rule) and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.domain import admin_rules as rules
+from bot.domain.access import Actor, Level, access_level
+from bot.errors import UserError
+from bot.services.admin_core import AdminCore, Outcome
+from bot.store import audit, meta
+from bot.store.audit import AuditEntry
+from bot.store.meta import GuildSettings
+
+AUDIT_LIMIT_MAX = 50
+
+
+def _settings_view(s: GuildSettings, keys: tuple[str, ...]) -> dict[str, object]:
+    data = asdict(s)
+    return {k: data[k] for k in keys}
+
+
+class AdminConfig:
+    """Guild configuration and the audit trail."""
+
+    def __init__(self, core: AdminCore) -> None:
+        self.core = core
+        self._zones: list[str] | None = None
+
+    async def show(self, actor: Actor) -> GuildSettings:
+        """The guild's settings (moderators only)."""
+        await self.core.require(actor, "config.show")
+        return await meta.get_settings(self.core.db.reader, actor.guild_id)
+
+    async def _update(self, actor: Actor, action: str, keys: tuple[str, ...], edit) -> Outcome:
+        async with self.core.change(actor, action, "settings") as ch:
+            current = await meta.get_settings(ch.tx, actor.guild_id)
+            updated = edit(replace(
+                current,
+                moderator_role_ids=list(current.moderator_role_ids),
+                organiser_role_ids=list(current.organiser_role_ids),
+            ))
+            ch.before, ch.after = _settings_view(current, keys), _settings_view(updated, keys)
+            if ch.before == ch.after:
+                raise UserError("Nothing to change: give at least one option with a new value.")
+            await meta.save_settings(ch.tx, updated)
+        return Outcome(action, "settings", ch.before, ch.after, ch.audit_id, extra={"settings": updated})
+
+    async def set_roles(
+        self,
+        actor: Actor,
+        *,
+        moderator_role: int | None = None,
+        organiser_role: int | None = None,
+        remove: bool = False,
+        two_person_publish: bool | None = None,
+    ) -> Outcome:
+        """Add (or with `remove`, take away) a moderator and/or organiser role; switch two-person publish."""
+        await self.core.require(actor, "config.roles")
+        if moderator_role is None and organiser_role is None and two_person_publish is None:
+            raise UserError("Give a `moderator_role`, an `organiser_role` or `two_person_publish`.")
+
+        def edit(s: GuildSettings) -> GuildSettings:
+            mods = [moderator_role] if moderator_role is not None else []
+            orgs = [organiser_role] if organiser_role is not None else []
+            if remove:
+                s.moderator_role_ids = rules.update_ids(s.moderator_role_ids, remove=mods)
+                s.organiser_role_ids = rules.update_ids(s.organiser_role_ids, remove=orgs)
+            else:
+                s.moderator_role_ids = rules.update_ids(s.moderator_role_ids, add=mods)
+                s.organiser_role_ids = rules.update_ids(s.organiser_role_ids, add=orgs)
+            if two_person_publish is not None:
+                s.two_person_publish = two_person_publish
+            if access_level(actor, s.moderator_role_ids, s.organiser_role_ids) < Level.MODERATOR:
+                raise UserError("That would take away your own moderator access: ask someone with Manage Server.")
+            return s
+
+        return await self._update(
+            actor, "config.roles", ("moderator_role_ids", "organiser_role_ids", "two_person_publish"), edit
+        )
+
+    async def set_channels(
+        self,
+        actor: Actor,
+        *,
+        announce_channel: int | None = None,
+        alert_channel: int | None = None,
+        clear: str | None = None,
+    ) -> Outcome:
+        """Set the announcement and/or alert channels; `clear` is `announce`, `alerts` or `both`."""
+        await self.core.require(actor, "config.channels")
+        if announce_channel is None and alert_channel is None and clear is None:
+            raise UserError("Give an `announce` channel, an `alerts` channel, or `clear`.")
+        if clear not in (None, "announce", "alerts", "both"):
+            raise UserError("`clear` must be announce, alerts or both.")
+
+        def edit(s: GuildSettings) -> GuildSettings:
+            if clear in ("announce", "both"):
+                s.announce_channel_id = None
+            if clear in ("alerts", "both"):
+                s.alert_channel_id = None
+            if announce_channel is not None:
+                s.announce_channel_id = announce_channel
+            if alert_channel is not None:
+                s.alert_channel_id = alert_channel
+            return s
+
+        return await self._update(actor, "config.channels", ("announce_channel_id", "alert_channel_id"), edit)
+
+    async def set_timezone(self, actor: Actor, zone: str) -> Outcome:
+        """Set the guild's IANA time zone (schedules and typed times are read in it)."""
+        await self.core.require(actor, "config.timezone", zone)
+        name = (zone or "").strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(
+                f"`timezone`: {rules.echo(name, 60)} is not an IANA time zone; pick one from the list "
+                "(e.g. Europe/London)."
+            ) from None
+
+        def edit(s: GuildSettings) -> GuildSettings:
+            s.timezone = name
+            return s
+
+        return await self._update(actor, "config.timezone", ("timezone",), edit)
+
+    def zones(self, typed: str, limit: int = 25) -> list[str]:
+        """IANA zones matching what was typed (for autocomplete)."""
+        if self._zones is None:
+            self._zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "posix")))
+            self._zones.append("UTC")
+        needle = typed.strip().casefold().replace(" ", "_")
+        starts = [z for z in self._zones if z.casefold().startswith(needle)]
+        anywhere = [z for z in self._zones if needle in z.casefold() and z not in starts]
+        return (starts + anywhere)[:limit]
+
+    async def audit_log(
+        self, actor: Actor, *, limit: int = 10, member_id: int | None = None, kind: str | None = None
+    ) -> list[AuditEntry]:
+        """The guild's latest audit rows, newest first, optionally by member and kind."""
+        await self.core.require(actor, "audit.view")
+        if not 1 <= limit <= AUDIT_LIMIT_MAX:
+            raise UserError(f"`limit` must be between 1 and {AUDIT_LIMIT_MAX}.")
+        if kind is not None and kind not in rules.AUDIT_KINDS:
+            raise UserError(f"`kind` must be one of: {', '.join(rules.AUDIT_KINDS)}.")
+        return await audit.recent(
+            self.core.db.reader, actor.guild_id, limit=limit, actor_id=member_id,
+            action_prefix=f"{kind}." if kind else None,
+        )

@@ -1,0 +1,227 @@
+"""What every moderator use-case shares: the audited write, guild-scoped look-ups, outcomes, confirmations.
+
+Each change runs in ONE write transaction that also appends ONE audit row (actor, action, entity,
+before, after, time) and bumps the guild's data version, so read caches invalidate at once. After
+the commit, listeners (the alert-channel mirror) hear about the new audit row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.domain.access import Actor, Level
+from bot.domain.admin_rules import echo
+from bot.domain.models import Body, Candidate, Election, Slate
+from bot.errors import NotFound, PermissionDenied, UserError
+from bot.services.access import AccessService
+from bot.store import audit, bodies, candidates, elections, meta
+from bot.store.audit import AuditEntry
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+AuditListener = Callable[[AuditEntry], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a change did: the audit row's action, entity, before and after, plus the objects for the reply."""
+
+    action: str
+    entity: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    audit_id: int = 0
+    election: Election | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsConfirmation:
+    """The change was not made: it is destructive or unusual, and the moderator must confirm it."""
+
+    question: str
+    confirm_label: str = "Confirm"
+
+
+@dataclass(slots=True)
+class Change:
+    """Filled in by a use-case inside `AdminCore.change`: the transaction and what the audit row records."""
+
+    tx: aiosqlite.Connection
+    entity: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    audit_id: int = 0
+
+
+class AdminCore:
+    """Shared machinery for the admin services."""
+
+    def __init__(self, db: Database, clock: Clock, access: AccessService, default_zone: str = "Europe/London") -> None:
+        self.db = db
+        self.default_zone = default_zone
+        self.clock = clock
+        self.access = access
+        self._listeners: list[AuditListener] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------------------ permission
+
+    async def require(self, actor: Actor, action: str, entity: str = "", needed: Level = Level.MODERATOR) -> Level:
+        """Check the actor may do `action`; a refusal is audited (by AccessService) and mirrored."""
+        try:
+            return await self.access.require(actor, needed, action, entity)
+        except PermissionDenied:
+            rows = await audit.recent(self.db.reader, actor.guild_id, limit=1, actor_id=actor.user_id)
+            if rows and rows[0].denied and rows[0].action == action:
+                self._notify(rows[0])
+            raise
+
+    async def allowed(self, actor: Actor, needed: Level = Level.MODERATOR) -> bool:
+        """A silent check (no audit row) for autocomplete: whether the actor has the level."""
+        return await self.access.level(actor) >= needed
+
+    # ----------------------------------------------------------------------------- audit mirror
+
+    def add_listener(self, listener: AuditListener) -> None:
+        """Call `listener(entry)` (in the background, best effort) for each new audit row."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: AuditListener) -> None:
+        """Stop calling a listener."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self, entry: AuditEntry) -> None:
+        for listener in list(self._listeners):
+            task = asyncio.get_running_loop().create_task(self._safe(listener, entry))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _safe(listener: AuditListener, entry: AuditEntry) -> None:
+        try:
+            await listener(entry)
+        except Exception:  # best effort: a failed mirror never undoes or blocks the change
+            log.warning("audit listener failed for audit row %s", entry.id, exc_info=True)
+
+    async def drain(self) -> None:
+        """Wait for pending listener calls (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # ---------------------------------------------------------------------------- the write path
+
+    @asynccontextmanager
+    async def change(self, actor: Actor, action: str, entity: str = "") -> AsyncIterator[Change]:
+        """One atomic change: the body writes through `change.tx` and fills before/after; then the audit
+        row is appended and the guild's data version bumped in the same transaction."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            ch = Change(tx=tx, entity=entity)
+            yield ch
+            audit_id = await audit.append(
+                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
+                entity=ch.entity, before=ch.before, after=ch.after, at=now,
+            )
+            await meta.bump_version(tx, actor.guild_id, now, source=f"admin ({actor.name})")
+        ch.audit_id = audit_id
+        self._notify(
+            AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, ch.entity, ch.before, ch.after,
+                       False, now)
+        )
+
+    # ------------------------------------------------------------------------------- look-ups
+    # Every look-up is scoped to the actor's guild: ids and names from another guild are "not found".
+
+    async def election(self, conn: aiosqlite.Connection, guild_id: int, slug: str | None) -> Election:
+        """The election with this slug, or the guild's only election when `slug` is None."""
+        if slug:
+            found = await elections.get_by_slug(conn, guild_id, slug.strip().lower())
+            if found is None:
+                raise NotFound(f"There is no election `{_code(slug)}` in this server.")
+            return found
+        all_elections = await elections.list_for_guild(conn, guild_id)
+        if not all_elections:
+            raise NotFound("There is no election in this server yet: create one with `/admin election create`.")
+        if len(all_elections) > 1:
+            raise UserError("This server has several elections: choose one with the `election` option.")
+        return all_elections[0]
+
+    async def candidate(
+        self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
+    ) -> tuple[Election, Candidate]:
+        """A candidate by name, in the given election or (when unique) in any of the guild's elections."""
+        pool = [await self.election(conn, guild_id, slug)] if slug else await elections.list_for_guild(conn, guild_id)
+        found: list[tuple[Election, Candidate]] = []
+        for election in pool:
+            assert election.id is not None
+            match = await _by_name(candidates.list_for_election(conn, election.id), name)
+            if match is not None:
+                found.append((election, match))
+        if not found:
+            raise NotFound(f"There is no candidate called {_quote(name)} here.")
+        if len(found) > 1:
+            raise UserError(f"{_quote(name)} stands in several elections: choose one with the `election` option.")
+        return found[0]
+
+    async def slate(
+        self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
+    ) -> tuple[Election, Slate]:
+        """A slate by name or short name, in the given election or (when unique) any of the guild's."""
+        pool = [await self.election(conn, guild_id, slug)] if slug else await elections.list_for_guild(conn, guild_id)
+        found: list[tuple[Election, Slate]] = []
+        for election in pool:
+            assert election.id is not None
+            slates = await elections.list_slates(conn, election.id)
+            match = _pick(slates, name) or next(
+                (s for s in slates if s.short and s.short.casefold() == name.strip().casefold()), None
+            )
+            if match is not None:
+                found.append((election, match))
+        if not found:
+            raise NotFound(f"There is no slate called {_quote(name)} here.")
+        if len(found) > 1:
+            raise UserError(f"{_quote(name)} is a slate in several elections: choose one with the `election` option.")
+        return found[0]
+
+    async def body(self, conn: aiosqlite.Connection, guild_id: int, name: str) -> Body:
+        """A nominating body (branch) of the guild by name."""
+        found = await bodies.get_by_name(conn, guild_id, name.strip())
+        if found is None:
+            found = _pick(await bodies.list_for_guild(conn, guild_id), name)
+        if found is None:
+            raise NotFound(f"There is no branch called {_quote(name)} here.")
+        return found
+
+
+def _pick(items: list[Any], name: str) -> Any:
+    """Exact name first, then a case-insensitive match."""
+    wanted = name.strip()
+    for item in items:
+        if item.name == wanted:
+            return item
+    folded = wanted.casefold()
+    return next((item for item in items if item.name.casefold() == folded), None)
+
+
+async def _by_name(listing: Awaitable[list[Any]], name: str) -> Any:
+    return _pick(await listing, name)
+
+
+def _quote(text: str) -> str:
+    """User text echoed inside an error sentence: clipped and escaped (no markdown, no mentions)."""
+    return f"“{echo(text, 100)}”"
+
+
+def _code(text: str) -> str:
+    return text.replace("`", "'")[:64]

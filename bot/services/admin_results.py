@@ -1,0 +1,146 @@
+"""Moderator use-cases for results: enter votes, preview, publish (optionally two-person), unpublish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import admin_rules as rules
+from bot.domain.access import Actor
+from bot.domain.models import Election, ElectionResult
+from bot.errors import UserError
+from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
+from bot.store import elections, meta, results
+
+MAX_ROUNDS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PublishPending:
+    """Two-person publish is on and this moderator's request now waits for a different moderator."""
+
+    election: Election
+    request: rules.PublishRequest
+    audit_id: int
+
+
+class AdminResults:
+    """Enter and publish results."""
+
+    def __init__(self, core: AdminCore) -> None:
+        self.core = core
+
+    async def set_votes(
+        self, actor: Actor, candidate_name: str, votes: float, round_no: int = 1, election_slug: str | None = None
+    ) -> Outcome:
+        """Set one candidate's votes in one round (round 1 for bloc and FPTP; a stage for STV)."""
+        await self.core.require(actor, "results.set", candidate_name)
+        if votes < 0:
+            raise UserError("`votes` can't be negative.")
+        if not 1 <= round_no <= MAX_ROUNDS:
+            raise UserError(f"`round` must be between 1 and {MAX_ROUNDS}.")
+        async with self.core.change(actor, "results.set", candidate_name) as ch:
+            election, candidate = await self.core.candidate(ch.tx, actor.guild_id, candidate_name, election_slug)
+            assert election.id is not None and candidate.id is not None
+            existing = await results.get(ch.tx, election.id)
+            if round_no > len(existing.rounds) + 1:
+                raise UserError(f"Enter round {len(existing.rounds) + 1} before round {round_no}.")
+            previous = await results.set_votes(ch.tx, election.id, round_no, candidate.id, votes)
+            ch.entity = f"{election.slug}/{candidate.name}"
+            ch.before = None if previous is None else {"round": round_no, "votes": _num(previous)}
+            ch.after = {"round": round_no, "votes": _num(votes)}
+        return Outcome(
+            "results.set", ch.entity, ch.before, ch.after, ch.audit_id, election, {"published": existing.published}
+        )
+
+    async def preview(self, actor: Actor, election_slug: str | None) -> tuple[Election, ElectionResult]:
+        """The stored result, published or not (moderators only): what members would see once published."""
+        await self.core.require(actor, "results.preview", election_slug or "")
+        election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+        assert election.id is not None
+        return election, await results.get(self.core.db.reader, election.id)
+
+    async def publish(
+        self, actor: Actor, election_slug: str | None, *, announce: bool = False
+    ) -> Outcome | PublishPending:
+        """Publish an election's results. With two-person publish on, the first moderator's call records a
+        request and a second, different moderator's call publishes (the figures must not have changed)."""
+        await self.core.require(actor, "results.publish", election_slug or "")
+        assert actor.user_id is not None
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        now = self.core.clock.now()
+        request: rules.PublishRequest | None = None
+        async with self.core.change(actor, "results.publish", election_slug or "") as ch:
+            election = await self.core.election(ch.tx, actor.guild_id, election_slug)
+            assert election.id is not None
+            ch.entity = election.slug
+            result = await results.get(ch.tx, election.id)
+            if result.empty:
+                raise UserError(f"No votes are entered for `{election.slug}` yet: use `/admin results set` first.")
+            if result.published:
+                raise UserError(f"The results of `{election.slug}` are already published.")
+            fingerprint = rules.result_fingerprint(result)
+            pending = await results.get_publish_request(ch.tx, actor.guild_id, election.id)
+            try:
+                decision = rules.decide_publish(
+                    two_person=settings.two_person_publish, actor_id=actor.user_id, pending=pending,
+                    fingerprint=fingerprint, now=now,
+                )
+            except rules.RuleError as exc:
+                raise UserError(str(exc)) from None
+            if not decision.publish_now:
+                request = rules.PublishRequest(
+                    election_id=election.id, requested_by=actor.user_id, requested_name=actor.name,
+                    requested_at=now, result_fingerprint=fingerprint, announce=announce,
+                )
+                await results.save_publish_request(ch.tx, actor.guild_id, request)
+                ch.before = {"published": False}
+                ch.after = {"published": False, "awaiting_second_moderator": True, "fingerprint": fingerprint}
+
+            else:
+                await elections.set_result_meta(
+                    ch.tx, election.id, published=True, valid=result.valid_ballots, invalid=result.invalid_ballots
+                )
+                await results.clear_publish_request(ch.tx, election.id)
+                ch.before = {"published": False}
+                ch.after = {"published": True}
+                if decision.confirms is not None:
+                    ch.after["requested_by"] = decision.confirms.requested_name
+                    ch.after["confirmed_by"] = actor.name
+                    announce = announce or decision.confirms.announce
+        if request is not None:
+            return PublishPending(election, request, ch.audit_id)
+        return Outcome(
+            "results.publish", election.slug, ch.before, ch.after, ch.audit_id, election, {"announce": announce}
+        )
+
+    async def unpublish(
+        self, actor: Actor, election_slug: str | None, *, confirmed: bool = False
+    ) -> Outcome | NeedsConfirmation:
+        """Hide published results from members again (asks for confirmation first)."""
+        await self.core.require(actor, "results.unpublish", election_slug or "")
+        if not confirmed:
+            election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+            assert election.id is not None
+            meta_result = await elections.get_result_meta(self.core.db.reader, election.id)
+            if not meta_result.published:
+                raise UserError(f"The results of `{election.slug}` are not published.")
+            return NeedsConfirmation(
+                f"Unpublish the results of **{rules.echo(election.name)}**? Members will no longer see them.",
+                "Unpublish",
+            )
+        async with self.core.change(actor, "results.unpublish", election_slug or "") as ch:
+            election = await self.core.election(ch.tx, actor.guild_id, election_slug)
+            assert election.id is not None
+            ch.entity = election.slug
+            current = await elections.get_result_meta(ch.tx, election.id)
+            if not current.published:
+                raise UserError(f"The results of `{election.slug}` are not published.")
+            await elections.set_result_meta(
+                ch.tx, election.id, published=False, valid=current.valid_ballots, invalid=current.invalid_ballots
+            )
+            ch.before, ch.after = {"published": True}, {"published": False}
+        return Outcome("results.unpublish", election.slug, ch.before, ch.after, ch.audit_id, election)
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
