@@ -1,0 +1,120 @@
+"""Render Discord message payloads in a terminal: embeds as panels, buttons numbered, files saved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+_STYLES = {1: "bold blue", 2: "bold white", 3: "bold green", 4: "bold red", 5: "underline"}
+
+
+def humanise_timestamps(text: str, now: datetime) -> str:
+    """Replace Discord `<t:…>` markup with readable UTC text (relative forms as 'in 3 days')."""
+
+    def repl(match: re.Match[str]) -> str:
+        when = datetime.fromtimestamp(int(match.group(1)), UTC)
+        if match.group(2) == "R":
+            return _relative(when - now)
+        if match.group(2) in ("d", "D"):
+            return when.strftime("%a %d %b %Y")
+        return when.strftime("%a %d %b %Y %H:%M UTC")
+
+    return _TIMESTAMP.sub(repl, text)
+
+
+def _relative(delta) -> str:
+    seconds = int(delta.total_seconds())
+    future = seconds >= 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {text}" if future else f"{text} ago"
+    return "now"
+
+
+def _colour(value: int | None) -> str:
+    return f"#{value:06x}" if value else "grey50"
+
+
+def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
+    """One embed as a rich Panel: title, description, fields in a grid, footer, image note."""
+    parts: list[RenderableType] = []
+    if embed.get("author", {}).get("name"):
+        parts.append(Text(embed["author"]["name"], style="dim"))
+    if embed.get("description"):
+        parts.append(Text(humanise_timestamps(embed["description"], now)))
+    fields = embed.get("fields") or []
+    if fields:
+        grid = Table.grid(padding=(0, 2), expand=True)
+        row: list[RenderableType] = []
+        for field in fields:
+            cell = Group(Text(field["name"], style="bold"), Text(humanise_timestamps(field["value"], now)))
+            if not field.get("inline"):
+                if row:
+                    grid.add_row(*row)
+                    row = []
+                grid.add_row(cell)
+                continue
+            row.append(cell)
+            if len(row) == 3:
+                grid.add_row(*row)
+                row = []
+        if row:
+            grid.add_row(*row)
+        parts.append(grid)
+    for key in ("image", "thumbnail"):
+        url = (embed.get(key) or {}).get("url")
+        if url:
+            parts.append(Text(f"[{key}: {url}]", style="dim"))
+    footer = (embed.get("footer") or {}).get("text")
+    if footer:
+        parts.append(Text(humanise_timestamps(footer, now), style="dim italic"))
+    title = humanise_timestamps(embed.get("title", ""), now) or None
+    return Panel(Group(*parts), title=title, title_align="left", border_style=_colour(embed.get("color")))
+
+
+def buttons(components: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flatten action rows into the clickable components, in display order."""
+    out: list[dict[str, Any]] = []
+    for row in components or []:
+        for comp in row.get("components", []):
+            if comp.get("type") in (2, 3) and comp.get("custom_id"):
+                out.append(comp)
+    return out
+
+
+def render_message(
+    console: Console,
+    message: dict[str, Any],
+    *,
+    now: datetime,
+    heading: str,
+    files: list[Path] | None = None,
+) -> list[dict[str, Any]]:
+    """Print one message (content, embeds, files, numbered buttons) and return its clickable components."""
+    flags = message.get("flags", 0) or 0
+    tag = " (only you can see this)" if flags & 64 else ""
+    console.print(Text(f"── {heading}{tag}", style="bold cyan"))
+    if message.get("content"):
+        console.print(Text(humanise_timestamps(message["content"], now)))
+    for embed in message.get("embeds") or []:
+        console.print(embed_panel(embed, now))
+    for path in files or []:
+        console.print(Text(f"📎 saved {path}", style="magenta"))
+    clickable = buttons(message.get("components") or [])
+    for number, comp in enumerate(clickable, start=1):
+        label = comp.get("label") or comp.get("placeholder") or comp.get("custom_id")
+        state = " (disabled)" if comp.get("disabled") else ""
+        console.print(Text(f"  [{number}] {label}{state}", style=_STYLES.get(comp.get("style", 2), "bold")))
+    return clickable
