@@ -1,0 +1,174 @@
+"""Times and durations typed by organisers, read in the guild's time zone; countdown wording.
+
+Accepted time forms (case-insensitive):
+
+- `2026-12-01 18:00` (or `T` between; seconds optional) — local time in the guild's zone;
+- `2026-12-01T18:00:00+01:00`, `2026-12-01T17:00Z` — ISO 8601 with an offset; the zone is ignored;
+- `today 9:30`, `tomorrow 18:00` — local time on that day in the guild's zone;
+- `in 2h`, `in 90m`, `in 3d`, `in 1d 2h`, `in 1h30m` — elapsed time from now (so "in 1d" across a
+  clock change is 24 real hours, which reads an hour differently on the wall clock).
+
+A bare date (`2026-12-01`) is rejected: for a deadline "1 December" could mean its first or last
+minute, and guessing wrong moves a deadline by a day. Local times are checked against daylight
+saving: a time skipped when clocks go forward is an error; a time that happens twice when clocks go
+back means the first occurrence (the summer-time one, `fold=0`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ACCEPTED_FORMATS = (
+    "2026-12-01 18:00 (local time), 2026-12-01T18:00+01:00 or …Z (ISO 8601), "
+    "today 9:30, tomorrow 18:00, in 2h, in 90m, in 3d, in 1d 2h"
+)
+DURATION_FORMATS = "2d, 3h, 90m, 1h30m, 1d 2h, 2 days"
+
+_CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
+_DATE = r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+_LOCAL = re.compile(rf"{_DATE}(?:\s+|t)(?:at\s+)?{_CLOCK}")
+_OFFSET = re.compile(rf"{_DATE}(?:\s+|t){_CLOCK}\s*(?P<offset>z|utc|[+-]\d{{2}}(?::?\d{{2}})?)")
+_DATE_ONLY = re.compile(_DATE)
+_RELATIVE_DAY = re.compile(rf"(?P<day_word>today|tomorrow)\s+(?:at\s+)?{_CLOCK}")
+_IN = re.compile(r"in\s+(?P<duration>.+)")
+
+_UNITS = {
+    "w": 7 * 86400, "wk": 7 * 86400, "wks": 7 * 86400, "week": 7 * 86400, "weeks": 7 * 86400,
+    "d": 86400, "day": 86400, "days": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+}  # fmt: skip
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_DURATION_JOINERS = re.compile(r"\s*(?:,|\band\b)?\s*")
+_MAX_DURATION = timedelta(days=366 * 20)  # far beyond any election; stops overflow on silly input
+
+
+class TimeParseError(ValueError):
+    """A typed time or duration could not be read; the message says what is accepted."""
+
+
+def parse_time(text: str, zone: ZoneInfo | str, now: datetime) -> datetime:
+    """Read a typed time as an aware UTC datetime (see the module docstring for the forms).
+
+    `zone` is the guild's IANA zone; `now` (aware) anchors "today", "tomorrow" and "in …".
+    """
+    if now.tzinfo is None:
+        raise ValueError("`now` must be a timezone-aware datetime")
+    tz = _zone(zone)
+    raw = text.strip()
+    s = " ".join(raw.lower().split())
+    if not s:
+        raise TimeParseError(f"Please give a time. Accepted: {ACCEPTED_FORMATS}.")
+
+    if m := _OFFSET.fullmatch(s):
+        naive = _naive(raw, m)
+        return naive.replace(tzinfo=_offset(m["offset"], raw)).astimezone(UTC)
+    if m := _LOCAL.fullmatch(s):
+        return localise(_naive(raw, m), tz)
+    if m := _RELATIVE_DAY.fullmatch(s):
+        day = now.astimezone(tz).date() + timedelta(days=1 if m["day_word"] == "tomorrow" else 0)
+        hour, minute, second = _clock(raw, m)
+        return localise(datetime(day.year, day.month, day.day, hour, minute, second), tz)
+    if m := _IN.fullmatch(s):
+        try:
+            delta = parse_duration(m["duration"])
+        except TimeParseError as exc:
+            raise TimeParseError(f"Couldn't read “{raw}”: {exc}") from None
+        return now.astimezone(UTC) + delta
+    if _DATE_ONLY.fullmatch(s):
+        raise TimeParseError(
+            f"“{raw}” has no time of day — add one, e.g. “{s} 18:00” or “{s} 23:59”. Accepted: {ACCEPTED_FORMATS}."
+        )
+    raise TimeParseError(f"Couldn't read “{raw}” as a time. Accepted: {ACCEPTED_FORMATS}.")
+
+
+def localise(naive: datetime, zone: ZoneInfo | str) -> datetime:
+    """Attach `zone` to a wall-clock time and convert to UTC, refusing times the clocks skip.
+
+    An ambiguous time (clocks going back) resolves to its first occurrence (fold=0).
+    """
+    tz = _zone(zone)
+    wall = naive.replace(tzinfo=None, fold=0)
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    # A time in a spring-forward gap doesn't survive the round trip (01:30 comes back as 02:30).
+    back = instant.astimezone(tz)
+    if back.replace(tzinfo=None) != wall:
+        raise TimeParseError(
+            f"{wall:%Y-%m-%d %H:%M} doesn't exist in {tz.key}: the clocks go forward then. "
+            f"Pick a time outside the gap, e.g. {back:%Y-%m-%d %H:%M}."
+        )
+    return instant
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read a duration such as "2d", "90m", "1h30m", "1d 2h" or "2 days, 3 hours"."""
+    s = " ".join(text.strip().lower().split())
+    total = 0.0
+    pos = 0
+    matched = False
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m or m[2] not in _UNITS:
+            raise TimeParseError(f"Couldn't read “{text.strip()}” as a duration. Accepted: {DURATION_FORMATS}.")
+        total += float(m[1]) * _UNITS[m[2]]
+        matched = True
+        pos = _DURATION_JOINERS.match(s, m.end()).end()
+    if not matched:
+        raise TimeParseError(f"Please give a duration. Accepted: {DURATION_FORMATS}.")
+    if total > _MAX_DURATION.total_seconds():
+        raise TimeParseError(f"“{text.strip()}” is too long a duration (at most {_MAX_DURATION.days} days).")
+    return timedelta(seconds=total)
+
+
+def format_duration(delta: timedelta, max_units: int = 2) -> str:
+    """Countdown wording: "3 days 4 hours", "2 hours 5 minutes", "1 day", "less than a minute".
+
+    Shows the largest non-zero unit and the next `max_units - 1` units below it (zeros left out),
+    truncating — so a countdown never claims more time than is left. Negative durations are
+    described by their size; the caller says "ago".
+    """
+    seconds = int(abs(delta).total_seconds())
+    if seconds < 60:
+        return "less than a minute"
+    parts = [(seconds // 86400, "day"), (seconds % 86400 // 3600, "hour"), (seconds % 3600 // 60, "minute")]
+    first = next(i for i, (n, _) in enumerate(parts) if n)
+    shown = parts[first : first + max(1, max_units)]
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in shown if n)
+
+
+def _zone(zone: ZoneInfo | str) -> ZoneInfo:
+    if isinstance(zone, ZoneInfo):
+        return zone
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimeParseError(f"“{zone}” is not a known time zone (use an IANA name like Europe/London).") from None
+
+
+def _clock(raw: str, m: re.Match[str]) -> tuple[int, int, int]:
+    hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise TimeParseError(f"“{raw}” has an impossible time of day (use 00:00–23:59). Accepted: {ACCEPTED_FORMATS}.")
+    return hour, minute, second
+
+
+def _naive(raw: str, m: re.Match[str]) -> datetime:
+    hour, minute, second = _clock(raw, m)
+    try:
+        return datetime(int(m["year"]), int(m["month"]), int(m["day"]), hour, minute, second)
+    except ValueError:
+        raise TimeParseError(f"“{raw}” is not a real date. Accepted: {ACCEPTED_FORMATS}.") from None
+
+
+def _offset(text: str, raw: str) -> timezone:
+    if text in ("z", "utc"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise TimeParseError(f"“{raw}” has an impossible UTC offset. Accepted: {ACCEPTED_FORMATS}.")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,0 +1,1 @@
+"""Tests for the pure election rules in bot.domain."""

@@ -1,0 +1,114 @@
+"""Name search for autocomplete and "did you mean"."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+
+import pytest
+
+from bot.domain.matching import NameIndex, closest_names, normalise, search_names
+
+NEC = [
+    "Yasmine Dar",
+    "Jon Lansman",
+    "Rachel Garnham",
+    "Eddie Izzard",
+    "Johanna Baxter",
+    "Gurinder Singh Josan",
+    "Nick Donovan",
+    "Nicola Morrison",
+    "Sarah Taylor",
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    return NameIndex([*NEC, "José Martínez", "Jon", "Seán O'Brien", "Jean-Luc Picard", "Straße Person"])
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("José", "jose"),
+        ("  Jean-Luc   Picard ", "jean luc picard"),
+        ("Seán O'Brien", "sean obrien"),
+        ("Straße", "strasse"),
+        ("ÅNGSTRÖM", "angstrom"),
+    ],
+)
+def test_normalise(text: str, folded: str) -> None:
+    assert normalise(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("josan", "Gurinder Singh Josan"),
+        ("gurinder", "Gurinder Singh Josan"),
+        ("singh jo", "Gurinder Singh Josan"),
+        ("josan gurinder", "Gurinder Singh Josan"),
+        ("ya", "Yasmine Dar"),
+        ("Jose", "José Martínez"),
+        ("martinez", "José Martínez"),
+        ("obrien", "Seán O'Brien"),
+        ("jean-luc", "Jean-Luc Picard"),
+        ("luc", "Jean-Luc Picard"),
+        ("strasse", "Straße Person"),
+        ("IZZARD", "Eddie Izzard"),
+    ],
+)
+def test_search_first_hit(index: NameIndex, query: str, first: str) -> None:
+    assert index.search(query)[0] == first
+
+
+def test_ranking_tiers(index: NameIndex) -> None:
+    # exact, then full-name prefixes (shorter first), then a later word's start; substrings last
+    assert index.search("jo") == ["Jon", "Jon Lansman", "José Martínez", "Johanna Baxter", "Gurinder Singh Josan"]
+    assert index.search("jon")[:2] == ["Jon", "Jon Lansman"]
+    assert index.search("nder") == ["Gurinder Singh Josan"]  # substring only
+
+
+def test_word_start_beats_substring() -> None:
+    idx = NameIndex(["Ann Dar", "Darren Smith", "Aidan Moore", "Adar Zed"])
+    assert idx.search("dar") == ["Darren Smith", "Ann Dar", "Adar Zed"]
+
+
+def test_no_match_limit_and_empty(index: NameIndex) -> None:
+    assert index.search("zzzz") == []
+    assert index.search("a", limit=3) == index.search("a")[:3]
+    assert index.search("a", limit=0) == []
+    assert index.search("") == list(index.names)[:25]
+    assert len(index.search("   ", limit=2)) == 2
+    assert search_names("dar", NEC) == ["Yasmine Dar"]
+    assert len(NameIndex(["A", "A", "B"])) == 2
+
+
+def test_closest_names() -> None:
+    assert closest_names("Lansmann", NEC) == ["Jon Lansman"]
+    assert closest_names("izard", NEC)[0] == "Eddie Izzard"
+    assert closest_names("Garnam", NEC)[0] == "Rachel Garnham"
+    assert closest_names("qqqq", NEC) == []
+    assert closest_names("", NEC) == []
+    assert NameIndex(NEC).closest("Jhoanna Baxter") == ["Johanna Baxter"]
+    assert len(closest_names("n", ["Nick", "Nicola", "Nia", "Ned"], n=2)) <= 2
+
+
+def test_search_is_fast_on_5000_names() -> None:
+    rng = random.Random(7)
+
+    def word() -> str:
+        return rng.choice(string.ascii_uppercase) + "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9)))
+
+    names = [f"{word()} {word()}" + (f" {word()}" if rng.random() < 0.3 else "") for _ in range(5000)]
+    idx = NameIndex(names)
+    queries = ["a", "jo", "smi", "an", "x", "ma ro", "qz", "e", "ll", "ro"] * 20
+    timings = []
+    for q in queries:
+        start = time.perf_counter()
+        idx.search(q)
+        timings.append(time.perf_counter() - start)
+    timings.sort()
+    p99 = timings[int(len(timings) * 0.99) - 1]
+    assert p99 < 0.02  # target is 5 ms; slack here so a loaded CI box doesn't flake
