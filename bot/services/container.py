@@ -8,6 +8,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
+from bot.services.read_share import ShareLimiter
+from bot.services.readmodel import ReadModel
 from bot.store.database import Database
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ class Services:
         self.clock = clock
         self.access = AccessService(db, clock)
         self.admin = AdminService(db, clock, self.access, settings.timezone)
+        self.reads = ReadModel(db, clock)
+        self.share_limiter = ShareLimiter(clock)
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""
