@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.models import Timeline
+from bot.domain.timeparse import TimeParseError, parse_duration
 
 
 class ScheduleError(ValueError):
@@ -233,27 +234,18 @@ def days_until(instant: datetime | None, now: datetime) -> int | None:
 
 # --------------------------------------------------------------------------- durations & offsets
 
-_DURATION_PART = re.compile(r"(\d+)(weeks?|days?|hours?|minutes?|mins?|w|d|h|m)", re.I)
-_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Read a duration such as `24h`, `90m`, `7d`, `1d12h` or `2 hours`; `0` means no offset."""
-    value = text.strip().lower().replace(" ", "")
-    if value in ("0", "0m", "0h", "0d", "at"):
+def parse_offset(text: str) -> timedelta:
+    """Read a reminder lead time such as `24h`, `90m`, `7d` or `1d 12h`; `0` means at the event."""
+    value = text.strip().lower()
+    if value in ("0", "at"):
         return timedelta(0)
-    pos, total = 0, 0
-    for match in _DURATION_PART.finditer(value):
-        if match.start() != pos:
-            break
-        total += int(match.group(1)) * _UNITS[match.group(2)[0]]
-        pos = match.end()
-    if pos != len(value) or not value:
-        raise ScheduleError(f"I don't understand the duration {text!r}: try 24h, 90m, 7d or 1d12h.")
-    return timedelta(seconds=total)
+    try:
+        return parse_duration(value)
+    except TimeParseError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
-def format_duration(delta: timedelta) -> str:
+def short_duration(delta: timedelta) -> str:
     """Compact wording for an offset: 7d, 1d12h, 90m → 1h30m, 0 → "at the time"."""
     seconds = int(delta.total_seconds())
     if seconds == 0:
@@ -312,7 +304,7 @@ def _offset_list(text: str) -> tuple[timedelta, ...]:
     parts = [p for p in text.split(",") if p.strip()]
     if not parts or parts == ["off"]:
         return ()
-    values = sorted({parse_duration(p) for p in parts}, reverse=True)
+    values = sorted({parse_offset(p) for p in parts}, reverse=True)
     if any(v > timedelta(days=60) for v in values):
         raise ScheduleError("Reminders can be at most 60 days before an event.")
     return tuple(values)
@@ -333,7 +325,7 @@ def offsets_from_json(data: Mapping[str, Iterable[int]] | None) -> dict[str, tup
 def describe_offsets(offsets: Mapping[str, Iterable[timedelta]]) -> str:
     """`nominations_close: 7d, 1d, 1h · ballot_open: 0 · ballot_close: 1d`."""
     return " · ".join(
-        f"{event}: {', '.join(format_duration(d) for d in values) or 'off'}" for event, values in offsets.items()
+        f"{event}: {', '.join(short_duration(d) for d in values) or 'off'}" for event, values in offsets.items()
     )
 
 
@@ -353,7 +345,7 @@ class ReminderPoint:
     @property
     def key(self) -> str:
         """Ledger occurrence key: stable while the event's date stays the same."""
-        return f"{self.event}-{format_duration(self.offset)}@{self.event_at.astimezone(UTC).isoformat()}"
+        return f"{self.event}-{short_duration(self.offset)}@{self.event_at.astimezone(UTC).isoformat()}"
 
     def detail(self) -> dict[str, object]:
         """What the sender needs to word the reminder."""
@@ -490,3 +482,128 @@ def retry_delay(attempts: int) -> timedelta:
 def nonce_for(key: str) -> str:
     """A Discord message nonce (≤ 25 chars) derived from an (item, occurrence) key."""
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+# --------------------------------------------------------------------------- stored items
+
+
+class LiveView(StrEnum):
+    """Member views an announcement can post, rendered at send time."""
+
+    NOMINATIONS = "nominations"
+    RESULTS = "results"
+    TIMELINE = "timeline"
+    SLATES = "slates"
+
+
+class Source(StrEnum):
+    """What a ledger row delivers."""
+
+    ANNOUNCEMENT = "announcement"
+    ELECTION = "election"  # automatic election reminders and milestone posts
+    SUBSCRIPTION = "subscription"  # a member's DM reminder
+    ALERT = "alert"  # a note to organisers in the alert channel
+
+
+class Lane(StrEnum):
+    """Channel posts and DMs are sent by separate workers so a DM fan-out never blocks a post."""
+
+    CHANNEL = "channel"
+    DM = "dm"
+
+
+@dataclass(slots=True)
+class Announcement:
+    """A scheduled post: a message with placeholders, or a live view, into one channel."""
+
+    guild_id: int
+    channel_id: int
+    schedule: Schedule
+    content: str = ""
+    view: LiveView | None = None
+    election_id: int | None = None
+    ping_role_id: int | None = None
+    ping_everyone: bool = False
+    created_by: int | None = None
+    created_by_name: str = ""
+    created_at: datetime | None = None
+    status: str = "active"
+    checked_until: datetime | None = None
+    next_due: datetime | None = None
+    alerted: bool = False
+    id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """`view` for live views, else `message`."""
+        return "view" if self.view else "message"
+
+
+@dataclass(slots=True)
+class ElectionReminders:
+    """An election's automatic reminders in the announcement channel."""
+
+    election_id: int
+    guild_id: int
+    enabled: bool
+    offsets: dict[str, tuple[timedelta, ...]]
+    checked_until: datetime
+    updated_by: int | None = None
+    updated_at: datetime | None = None
+
+
+class SubscriptionKind(StrEnum):
+    """What a member asked to be reminded of."""
+
+    BRANCH = "branch"
+    DEADLINES = "deadlines"
+
+
+@dataclass(slots=True)
+class Subscription:
+    """A member's opt-in DM reminder."""
+
+    guild_id: int
+    user_id: int
+    kind: SubscriptionKind
+    before: timedelta
+    body_id: int | None = None
+    election_id: int | None = None
+    status: str = "active"  # or "paused" (e.g. DMs closed)
+    paused_reason: str | None = None
+    created_at: datetime | None = None
+    checked_until: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One ledger row: an (item, occurrence) and what became of it."""
+
+    guild_id: int
+    source: Source
+    source_id: int
+    occurrence: str
+    due_at: datetime
+    lane: Lane
+    target_id: int | None = None
+    detail: dict = field(default_factory=dict)
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    reason: str | None = None
+    alerted: bool = False
+    id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The (item, occurrence) identity the ledger is unique on."""
+        return f"{self.source}:{self.source_id}:{self.occurrence}"
+
+    @property
+    def nonce(self) -> str:
+        """The message nonce every attempt of this delivery carries."""
+        return nonce_for(self.key)

@@ -19,17 +19,17 @@ from bot.domain.schedule import (
     classify_failure,
     days_until,
     fill,
-    format_duration,
     lateness,
     meeting_point,
     member_deadline_points,
     nonce_for,
-    parse_duration,
+    parse_offset,
     parse_offsets,
     parse_repeat,
     placeholders_in,
     reminder_points,
     retry_delay,
+    short_duration,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -118,13 +118,14 @@ def test_days_until():
 
 
 def test_durations_and_offsets():
-    assert parse_duration("24h") == timedelta(hours=24)
-    assert parse_duration("1d12h") == timedelta(hours=36)
-    assert parse_duration("90m") == timedelta(minutes=90)
-    assert parse_duration("2 hours") == timedelta(hours=2)
+    assert parse_offset("24h") == timedelta(hours=24)
+    assert parse_offset("1d12h") == timedelta(hours=36)
+    assert parse_offset("90m") == timedelta(minutes=90)
+    assert parse_offset("2 hours") == timedelta(hours=2)
+    assert parse_offset("0") == timedelta(0)
     with pytest.raises(ScheduleError):
-        parse_duration("soon")
-    assert format_duration(timedelta(hours=36)) == "1d12h"
+        parse_offset("soon")
+    assert short_duration(timedelta(hours=36)) == "1d12h"
     assert parse_offsets(None) == DEFAULT_ELECTION_OFFSETS
     offsets = parse_offsets("3d 2h")
     assert offsets["nominations_close"] == (timedelta(days=3), timedelta(hours=2))

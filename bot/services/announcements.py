@@ -1,0 +1,337 @@
+"""Organisers' scheduled announcements: schedule, list, preview, cancel, history; and their delivery.
+
+An announcement is a message (with placeholders filled at send time) or a live view (rendered at
+send time by the members' renderers), posted once or on a recurrence in the guild's time zone. As a
+`Producer` it turns due occurrences into ledger rows and says what to post for each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.domain.access import Actor
+from bot.domain.schedule import (
+    Announcement,
+    Delivery,
+    FailureKind,
+    Lane,
+    LiveView,
+    Schedule,
+    ScheduleError,
+    Source,
+    check_message,
+    days_until,
+    needs_election,
+    parse_repeat,
+)
+from bot.domain.timeparse import TimeParseError, parse_time
+from bot.errors import NotFound, UserError
+from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.read_views import ResultsMode
+from bot.services.readmodel import ReadModel
+from bot.store import announcements, audit, deliveries, meta
+from bot.store.database import Database
+
+#: How far ahead a first post may be scheduled.
+MAX_AHEAD = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceholderValues:
+    """Raw values for an announcement's placeholders at send time (the renderer formats them)."""
+
+    election: str | None = None
+    nominations_close: datetime | None = None
+    ballot_open: datetime | None = None
+    ballot_close: datetime | None = None
+    days_to_nominations_close: int | None = None
+    qualified: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePost:
+    """A text announcement: the organiser's text, its placeholder values and the chosen ping."""
+
+    text: str
+    values: PlaceholderValues
+    ping_role_id: int | None = None
+    ping_everyone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ViewPost:
+    """A live view: the members' view model, rendered by the same renderer as the member command."""
+
+    view: LiveView
+    model: Any
+    intro: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """What `/announce schedule` and `/announce post` reply with."""
+
+    announcement: Announcement
+    upcoming: list[datetime]
+    election_name: str | None = None
+
+
+def _user_error(exc: ValueError) -> UserError:
+    return UserError(str(exc))
+
+
+class AnnouncementService:
+    """Use-cases behind `/announce` and the producer of announcement deliveries."""
+
+    sources = (Source.ANNOUNCEMENT,)
+
+    def __init__(
+        self, db: Database, clock: Clock, read: ReadModel, engine: DeliveryEngine, default_zone: str = "Europe/London"
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.read = read
+        self.engine = engine
+        self.default_zone = default_zone
+        engine.register(self)
+
+    async def zone(self, guild_id: int) -> str:
+        """The guild's configured time zone (or the bot's default)."""
+        settings = await meta.get_settings(self.db.reader, guild_id)
+        return settings.timezone or self.default_zone
+
+    def _parse_when(self, text: str | None, zone: str, now: datetime, what: str = "when") -> datetime:
+        if text is None or not text.strip() or text.strip().lower() == "now":
+            return now
+        try:
+            return parse_time(text, zone, now)
+        except TimeParseError as exc:
+            raise UserError(f"`{what}`: {exc}") from None
+
+    async def _election_id(self, guild_id: int, election: str | None) -> tuple[int, str]:
+        snap = await self.read.snapshot(guild_id)
+        data = self.read.resolve_election(snap, election, self.clock.now())
+        assert data.election.id is not None
+        return data.election.id, data.election.name
+
+    # ---------------------------------------------------------------- organiser use-cases
+
+    async def schedule(
+        self,
+        actor: Actor,
+        *,
+        channel_id: int,
+        when: str | None,
+        message: str | None = None,
+        view: LiveView | str | None = None,
+        election: str | None = None,
+        repeat: str | None = None,
+        until: str | None = None,
+        ping_role_id: int | None = None,
+        ping_everyone: bool = False,
+        may_mention_everyone: bool = False,
+    ) -> Scheduled:
+        """Store an announcement (message or live view) after checking everything the organiser typed."""
+        now = self.clock.now()
+        zone = await self.zone(actor.guild_id)
+        first = self._parse_when(when, zone, now)
+        if first < now - timedelta(minutes=1):
+            raise UserError("That time is in the past. Pick a time from now on (or leave `when` out to post now).")
+        if first > now + MAX_AHEAD:
+            raise UserError("That is more than a year ahead; schedule it nearer the time.")
+        first = max(first, now).replace(microsecond=0)
+        try:
+            recurrence = parse_repeat(repeat)
+            if message is not None:
+                check_message(message)
+        except ScheduleError as exc:
+            raise _user_error(exc) from None
+        end = self._parse_when(until, zone, now, "until") if until else None
+        if end is not None and end < first:
+            raise UserError("`until` is before the first post.")
+        if ping_everyone and not may_mention_everyone:
+            raise UserError("Only someone allowed to mention @everyone in this server can schedule an @everyone ping.")
+        live = LiveView(view) if view else None
+        election_id = election_name = None
+        if live is not None or (message is not None and needs_election(message)) or election:
+            election_id, election_name = await self._election_id(actor.guild_id, election)
+        sched = Schedule(first, recurrence, zone, end)
+        upcoming = sched.upcoming(first - timedelta(seconds=1), 3)
+        if not upcoming:
+            raise UserError("That schedule never posts (check `when`, `repeat` and `until`).")
+        item = Announcement(
+            guild_id=actor.guild_id, channel_id=channel_id, schedule=sched, content=message or "", view=live,
+            election_id=election_id, ping_role_id=ping_role_id, ping_everyone=ping_everyone,
+            created_by=actor.user_id, created_by_name=actor.name, created_at=now,
+            checked_until=upcoming[0] - timedelta(seconds=1), next_due=upcoming[0],
+        )
+        async with self.db.transaction() as tx:
+            item.id = await announcements.create(tx, item)
+            await audit.append(
+                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
+                action="announce.schedule", entity=f"announcement #{item.id}", after=_describe(item), at=now,
+            )
+        self.engine.kick()
+        return Scheduled(item, upcoming, election_name)
+
+    async def get(self, guild_id: int, announcement_id: int) -> Announcement:
+        """One of the guild's announcements, or NotFound."""
+        item = await announcements.get(self.db.reader, guild_id, announcement_id)
+        if item is None:
+            raise NotFound(f"There is no announcement #{announcement_id} in this server (see `/announce list`).")
+        return item
+
+    async def list(self, guild_id: int) -> list[Announcement]:
+        """The guild's active announcements, soonest first."""
+        return await announcements.list_for_guild(self.db.reader, guild_id)
+
+    async def upcoming(self, item: Announcement, count: int = 3) -> list[datetime]:
+        """An announcement's next occurrences from now."""
+        if item.status != "active" or item.next_due is None:
+            return []
+        return [item.next_due, *item.schedule.upcoming(item.next_due, count - 1)][:count]
+
+    async def preview(self, guild_id: int, announcement_id: int) -> MessagePost | ViewPost:
+        """What the announcement would post if it were due now."""
+        return await self._post_for(await self.get(guild_id, announcement_id))
+
+    async def cancel(self, actor: Actor, announcement_id: int) -> Announcement:
+        """Stop an announcement; its pending deliveries are cancelled too."""
+        item = await self.get(actor.guild_id, announcement_id)
+        if item.status != "active":
+            raise UserError(f"Announcement #{announcement_id} is already {item.status}.")
+        async with self.db.transaction() as tx:
+            await announcements.set_status(tx, announcement_id, "cancelled")
+            await deliveries.cancel_open(tx, Source.ANNOUNCEMENT, [announcement_id], "cancelled by an organiser")
+            await audit.append(
+                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
+                action="announce.cancel", entity=f"announcement #{announcement_id}", before=_describe(item),
+                at=self.clock.now(),
+            )
+        item.status = "cancelled"
+        self.engine.kick()
+        return item
+
+    async def history(self, guild_id: int, announcement_id: int | None = None, limit: int = 25) -> list[Delivery]:
+        """Deliveries of one announcement, or the guild's channel posts and alerts, newest first."""
+        if announcement_id is not None:
+            await self.get(guild_id, announcement_id)
+            return await deliveries.history(
+                self.db.reader, guild_id, source=Source.ANNOUNCEMENT, source_id=announcement_id, limit=limit
+            )
+        rows = await deliveries.history(self.db.reader, guild_id, limit=limit * 2)
+        return [r for r in rows if r.source is not Source.SUBSCRIPTION][:limit]
+
+    # ---------------------------------------------------------------- producer
+
+    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+        """Ledger rows for every announcement occurrence due up to `now`."""
+        rows: list[Delivery] = []
+        for item in await announcements.due(tx, now):
+            assert item.id is not None and item.checked_until is not None
+            for at in item.schedule.between(item.checked_until, now):
+                rows.append(Delivery(
+                    guild_id=item.guild_id, source=Source.ANNOUNCEMENT, source_id=item.id,
+                    occurrence=at.isoformat(), due_at=at, lane=Lane.CHANNEL, target_id=item.channel_id,
+                ))
+            await announcements.advance(tx, item.id, now, item.schedule.next_after(now))
+        return rows
+
+    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+        """The earliest next occurrence of any active announcement."""
+        return await announcements.next_due(conn)
+
+    async def prepare(self, delivery: Delivery) -> MessagePost | ViewPost:
+        """What to post for a due occurrence, with today's data."""
+        item = await announcements.get_by_id(self.db.reader, delivery.source_id)
+        if item is None or item.status == "cancelled":
+            raise Skip("the announcement was cancelled")
+        return await self._post_for(item)
+
+    async def _post_for(self, item: Announcement) -> MessagePost | ViewPost:
+        if item.view is not None:
+            return ViewPost(item.view, await self.view_model(item.guild_id, item.election_id, item.view))
+        return MessagePost(
+            item.content, await self.placeholder_values(item.guild_id, item.election_id),
+            item.ping_role_id, item.ping_everyone,
+        )
+
+    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+        """Nothing to record beyond the ledger."""
+
+    async def on_failed(
+        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
+    ) -> str | None:
+        """Organisers hear once per failing streak."""
+        return (
+            f"⚠️ Announcement #{delivery.source_id} could not be posted in <#{delivery.target_id}>: {reason}. "
+            f"Fix the channel or my permissions there, or stop it with `/announce cancel {delivery.source_id}`. "
+            "I won't repeat this alert until it posts successfully again."
+        )
+
+    # ---------------------------------------------------------------- data at send time
+
+    async def _slug(self, guild_id: int, election_id: int | None) -> str | None:
+        if election_id is None:
+            return None
+        snap = await self.read.snapshot(guild_id)
+        for data in snap.elections:
+            if data.election.id == election_id:
+                return data.election.slug
+        raise Skip("the election it refers to was deleted")
+
+    async def placeholder_values(self, guild_id: int, election_id: int | None) -> PlaceholderValues:
+        """Placeholder values for an election as of now (empty when the message names none)."""
+        slug = await self._slug(guild_id, election_id)
+        if slug is None:
+            return PlaceholderValues()
+        progress = await self.read.nominations_progress(guild_id, slug)
+        snap = await self.read.snapshot(guild_id)
+        timeline = snap.by_slug[slug].election.timeline
+        return PlaceholderValues(
+            election=progress.header.name,
+            nominations_close=timeline.nominations_close,
+            ballot_open=timeline.ballot_open,
+            ballot_close=timeline.ballot_close,
+            days_to_nominations_close=days_until(timeline.nominations_close, self.clock.now()),
+            qualified=len(progress.qualified) if progress.header.required is not None else None,
+        )
+
+    async def view_model(self, guild_id: int, election_id: int | None, view: LiveView) -> Any:
+        """The members' view model for a live view, built now."""
+        slug = await self._slug(guild_id, election_id)
+        try:
+            if view is LiveView.NOMINATIONS:
+                return await self.read.nominations_progress(guild_id, slug)
+            if view is LiveView.RESULTS:
+                return await self.read.results(guild_id, slug, ResultsMode.SUMMARY)
+            if view is LiveView.TIMELINE:
+                return await self.read.election_info(guild_id, slug)
+            snap = await self.read.snapshot(guild_id)
+            data = self.read.resolve_election(snap, slug, self.clock.now())
+            names = [s.name for s in data.slates][:3]  # the compare view shows up to three side by side
+            return await self.read.slate_compare(guild_id, names, slug)
+        except NotFound as exc:
+            raise Skip(str(exc)) from None
+
+
+def _describe(item: Announcement) -> dict[str, Any]:
+    """The audit row's picture of an announcement."""
+    return {
+        "channel": item.channel_id,
+        "first": item.schedule.first.isoformat(),
+        "repeat": str(item.schedule.recurrence),
+        "until": item.schedule.until.isoformat() if item.schedule.until else None,
+        "zone": item.schedule.zone,
+        "message": item.content or None,
+        "view": item.view.value if item.view else None,
+        "election_id": item.election_id,
+        "ping_role": item.ping_role_id,
+        "ping_everyone": item.ping_everyone or None,
+    }
+

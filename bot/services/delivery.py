@@ -1,0 +1,640 @@
+"""The delivery engine: every announcement, reminder and alert goes out exactly once.
+
+The database is the truth. Producers (announcements, election reminders, member subscriptions)
+turn their stored items into ledger rows — one per (item, occurrence) — for everything due up to
+`clock.now()`; the engine then sends the pending rows and records each message id. Nothing lives
+only in memory, so a restart rebuilds everything from the tables.
+
+- **Exactly once**: a row is marked `sending` before the request and carries a nonce derived from
+  its (item, occurrence) key with `enforce_nonce`, so a crash between Discord accepting the message
+  and the ledger recording it re-sends with the same nonce and Discord returns the first message.
+- **Missed while down**: an occurrence up to the guild's grace window late is sent and marked late;
+  older ones are marked missed and summarised in one alert per guild.
+- **Failures**: transient ones (5xx, timeouts) back off and retry until the grace window runs out;
+  permanent ones (unknown channel, missing access/permissions) fail at once with one alert per
+  failing streak; a member's closed DMs pause their reminders. A guard keeps refused requests far
+  below Discord's invalid-request limit.
+- **Lanes**: channel posts and DMs are sent by separate tasks; the DM lane is paced and bounded so
+  a fan-out to thousands never starves interactive commands or channel posts.
+- **Clock**: with a real clock an APScheduler timer wakes the engine at the next due instant; with a
+  `ManualClock` it wakes whenever the clock is advanced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import aiohttp
+import aiosqlite
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock, SystemClock
+from bot.domain.schedule import (
+    Delivery,
+    DeliveryStatus,
+    FailureKind,
+    Lane,
+    Lateness,
+    Source,
+    classify_failure,
+    failure_reason,
+    lateness,
+    retry_delay,
+)
+from bot.store import deliveries, meta
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+FAKE_NOW_ENV = "HUSTINGS_FAKE_NOW"
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+class OffsetClock:
+    """Real time shifted to start at a given instant: lets a subprocess bot live in a test's future."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        self._start = start.astimezone(UTC)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        """The start instant plus the real time elapsed since construction."""
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
+    """`SystemClock`, or an `OffsetClock` starting at HUSTINGS_FAKE_NOW (ISO 8601) when it is set."""
+    value = (environ if environ is not None else os.environ).get(FAKE_NOW_ENV, "").strip()
+    if not value:
+        return SystemClock()
+    start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return OffsetClock(start)
+
+
+# --------------------------------------------------------------------------- ports
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """A message ready to send (built by the render layer): text, embeds, files and who may be pinged."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    files: Callable[[], list[discord.File]] | None = None  # fresh files per attempt
+    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Where a message landed."""
+
+    channel_id: int
+    message_id: int
+
+
+class SendError(Exception):
+    """A send that Discord refused or that never got an answer (status None)."""
+
+    def __init__(self, status: int | None, code: int | None, text: str = "") -> None:
+        super().__init__(f"{status} {code} {text}".strip())
+        self.status = status
+        self.code = code
+        self.text = text
+
+
+class Outbox(Protocol):
+    """Sends messages; raises `SendError` on failure."""
+
+    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
+        """Post into a channel."""
+        ...
+
+    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
+        """Send a direct message."""
+        ...
+
+
+class Skip(Exception):
+    """Raised by a producer when an occurrence should not be sent after all."""
+
+    def __init__(self, reason: str, status: DeliveryStatus = DeliveryStatus.SKIPPED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class Producer(Protocol):
+    """A use-case whose stored items become ledger rows (announcements, reminders)."""
+
+    sources: tuple[Source, ...]
+
+    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+        """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
+        ...
+
+    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+        """The first instant after `now` at which `plan` would yield something."""
+        ...
+
+    async def prepare(self, delivery: Delivery) -> Any:
+        """What to say for a row (a post spec for the composer), computed at send time; may raise Skip."""
+        ...
+
+    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+        """Bookkeeping after a successful send."""
+        ...
+
+    async def on_failed(
+        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
+    ) -> str | None:
+        """Bookkeeping after a final failure; returns an alert for organisers, or None."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPost:
+    """A note to a guild's organisers in the alert channel."""
+
+    text: str
+
+
+Composer = Callable[[Any], Awaitable[Outgoing]]
+
+
+class DiscordOutbox:
+    """Sends through discord.py: `PartialMessageable.send(nonce=…)` (discord.py sets enforce_nonce)."""
+
+    def __init__(self, client: discord.Client, db: Database) -> None:
+        self.client = client
+        self.db = db
+        self._dm_channels: dict[int, int] = {}
+
+    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
+        """Post into a channel by id, without needing it cached."""
+        channel = self.client.get_partial_messageable(channel_id)
+        with _send_errors():
+            sent = await channel.send(
+                content=message.content or None,
+                embeds=message.embeds,
+                files=message.files() if message.files else discord.utils.MISSING,
+                allowed_mentions=message.allowed_mentions,
+                nonce=nonce,
+            )
+        return Sent(sent.channel.id, sent.id)
+
+    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
+        """Open (once, remembered in the database) and post into the member's DM channel."""
+        channel_id = self._dm_channels.get(user_id) or await deliveries.dm_channel(self.db.reader, user_id)
+        if channel_id is None:
+            with _send_errors():
+                data = await self.client.http.start_private_message(user_id)  # type: ignore[arg-type]
+            channel_id = int(data["id"])
+            async with self.db.transaction() as tx:
+                await deliveries.save_dm_channel(tx, user_id, channel_id)
+        self._dm_channels[user_id] = channel_id
+        return await self.post(channel_id, message, nonce)
+
+
+@contextlib.contextmanager
+def _send_errors() -> Iterator[None]:
+    """Turn discord.py and network errors into `SendError`."""
+    try:
+        yield
+    except discord.HTTPException as exc:
+        raise SendError(exc.status, exc.code or None, exc.text) from exc
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        raise SendError(None, None, type(exc).__name__) from exc
+
+
+# --------------------------------------------------------------------------- pacing & guards
+
+
+class Pacer:
+    """A token bucket in real time: at most `rate` sends a second after a burst of `burst`."""
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        """Wait for a token."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+class InvalidRequestGuard:
+    """Counts refused requests (401/403/404/429) in a sliding window and holds sending near a ceiling.
+
+    Discord bans an IP for a while after 10,000 invalid requests in 10 minutes; we stop far below.
+    """
+
+    def __init__(self, ceiling: int = 1000, window: float = 600.0) -> None:
+        self.ceiling = ceiling
+        self.window = window
+        self._times: deque[float] = deque()
+
+    def _trim(self) -> None:
+        cutoff = time.monotonic() - self.window
+        while self._times and self._times[0] < cutoff:
+            self._times.popleft()
+
+    def record(self, status: int | None) -> None:
+        """Note one answer's status."""
+        if status in (401, 403, 404, 429):
+            self._times.append(time.monotonic())
+
+    @property
+    def count(self) -> int:
+        """Refused requests in the current window."""
+        self._trim()
+        return len(self._times)
+
+    def wait_time(self) -> float:
+        """Seconds to hold off before the next send (0 when under the ceiling)."""
+        self._trim()
+        if len(self._times) < self.ceiling:
+            return 0.0
+        return max(0.0, self._times[0] + self.window - time.monotonic())
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass(slots=True)
+class EngineStats:
+    """Counters for logs, tests and benchmarks."""
+
+    sent: int = 0
+    late: int = 0
+    missed: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    alerts: int = 0
+
+
+class DeliveryEngine:
+    """Plans due occurrences into the ledger and sends them, on a timer or when a manual clock moves."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        dm_rate: float = 20.0,
+        dm_concurrency: int = 8,
+        send_timeout: float = 30.0,
+        safety_interval: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.dm_rate = dm_rate
+        self.dm_concurrency = dm_concurrency
+        self.send_timeout = send_timeout
+        self.safety_interval = safety_interval
+        self.stats = EngineStats()
+        self.guard = InvalidRequestGuard()
+        self.composer: Composer | None = None
+        self.outbox: Outbox | None = None
+        self._producers: dict[Source, Producer] = {}
+        self._unique_producers: list[Producer] = []
+        self._plan_needed = asyncio.Event()
+        self._lane_wake = {Lane.CHANNEL: asyncio.Event(), Lane.DM: asyncio.Event()}
+        self._busy = 0
+        self._tasks: list[asyncio.Task] = []
+        self._scheduler: AsyncIOScheduler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pacer = Pacer(dm_rate, burst=dm_concurrency)
+        self._running = False
+
+    # ---------------------------------------------------------------- wiring
+
+    def register(self, producer: Producer) -> None:
+        """Add a producer for the sources it declares."""
+        for source in producer.sources:
+            self._producers[source] = producer
+        if producer not in self._unique_producers:
+            self._unique_producers.append(producer)
+
+    def use_composer(self, composer: Composer) -> None:
+        """Set how post specs become messages (the render layer's job, wired in by a cog)."""
+        self.composer = composer
+        self.kick()
+
+    @property
+    def manual(self) -> bool:
+        """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
+        return hasattr(self.clock, "on_advance")
+
+    async def start(self, outbox: Outbox) -> None:
+        """Recover interrupted sends, then run the planner and both lanes until `stop`."""
+        if self._running:
+            return
+        self.outbox = outbox
+        self._loop = asyncio.get_running_loop()
+        async with self.db.transaction() as tx:
+            recovered = await deliveries.recover_interrupted(tx)
+        if recovered:
+            log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
+        self._running = True
+        if self.manual:
+            self.clock.on_advance(self.kick)  # type: ignore[attr-defined]
+        else:
+            self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
+            self._scheduler.add_job(
+                self.kick, IntervalTrigger(seconds=self.safety_interval.total_seconds()), id="delivery-safety"
+            )
+            self._scheduler.start()
+        self._tasks = [
+            asyncio.create_task(self._planner(), name="delivery-planner"),
+            asyncio.create_task(self._lane(Lane.CHANNEL), name="delivery-channel-lane"),
+            asyncio.create_task(self._lane(Lane.DM), name="delivery-dm-lane"),
+        ]
+        self.kick()
+
+    async def stop(self) -> None:
+        """Stop the tasks and the timer (a send in flight is abandoned; its row stays `sending`)."""
+        self._running = False
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    def kick(self) -> None:
+        """Something changed (time moved, an item was added): plan again soon. Safe from any thread."""
+        loop = self._loop
+        if loop is None:
+            self._plan_needed.set()
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._plan_needed.set()
+        else:
+            loop.call_soon_threadsafe(self._plan_needed.set)
+
+    async def settled(self, within: float = 30.0) -> None:
+        """Wait until nothing is planned, in flight or waiting to be sent (tests and the sandbox)."""
+        deadline = time.monotonic() + within
+        quiet = 0
+        while quiet < 3:
+            await asyncio.sleep(0.005)
+            busy = self._plan_needed.is_set() or self._busy or any(e.is_set() for e in self._lane_wake.values())
+            quiet = 0 if busy else quiet + 1
+            if time.monotonic() > deadline:
+                raise TimeoutError("the delivery engine did not settle")
+
+    # ---------------------------------------------------------------- planning
+
+    async def _planner(self) -> None:
+        while True:
+            await self._plan_needed.wait()
+            self._plan_needed.clear()
+            self._busy += 1
+            try:
+                await self.plan_once()
+                await self._arm_timer()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery planning failed; will try again")
+                await asyncio.sleep(1)
+                self._plan_needed.set()
+            finally:
+                self._busy -= 1
+
+    async def plan_once(self) -> int:
+        """Put everything due up to now into the ledger; summarise new misses; wake the lanes."""
+        now = self.clock.now()
+        added = 0
+        async with self.db.transaction() as tx:
+            graces: dict[int, timedelta] = {}
+            rows: list[Delivery] = []
+            for producer in self._unique_producers:
+                rows.extend(await producer.plan(tx, now))
+            for row in rows:
+                grace = graces.get(row.guild_id) or await self._grace(tx, row.guild_id, graces)
+                if row.status is DeliveryStatus.PENDING and lateness(row.due_at, now, grace) is Lateness.MISSED:
+                    row.status = DeliveryStatus.MISSED
+                    row.reason = "the bot was offline when it was due"
+                    self.stats.missed += 1
+            added = await deliveries.add_many(tx, rows)
+            await self._summarise_missed(tx, now)
+        for lane, event in self._lane_wake.items():
+            if await deliveries.ready(self.db.reader, lane, now, 1):
+                event.set()
+        return added
+
+    async def _grace(self, conn: aiosqlite.Connection, guild_id: int, cache: dict[int, timedelta]) -> timedelta:
+        if guild_id not in cache:
+            settings = await meta.get_settings(conn, guild_id)
+            cache[guild_id] = timedelta(minutes=settings.grace_minutes)
+        return cache[guild_id]
+
+    async def _summarise_missed(self, tx: aiosqlite.Connection, now: datetime) -> None:
+        """One alert per guild for the channel posts newly marked missed (never one per post)."""
+        missed = await deliveries.unalerted_missed(tx)
+        by_guild: dict[int, list[Delivery]] = {}
+        for row in missed:
+            by_guild.setdefault(row.guild_id, []).append(row)
+        for guild_id, rows in by_guild.items():
+            first, last = rows[0], rows[-1]
+            text = (
+                f"⚠️ I was offline, so {len(rows)} scheduled post{'s' if len(rows) != 1 else ''} due between "
+                f"<t:{int(first.due_at.timestamp())}:f> and <t:{int(last.due_at.timestamp())}:f> "
+                f"{'were' if len(rows) != 1 else 'was'} not sent (more than the grace window late). "
+                "See `/announce history` for the list."
+            )
+            await self._alert(tx, guild_id, f"missed:{rows[0].id}-{rows[-1].id}", text, now)
+            await deliveries.mark_alerted(tx, [r.id for r in rows if r.id is not None])
+
+    async def _alert(self, tx: aiosqlite.Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
+        """Queue one alert to the guild's alert channel (skipped, but recorded, when none is set)."""
+        settings = await meta.get_settings(tx, guild_id)
+        channel = settings.alert_channel_id
+        row = Delivery(
+            guild_id=guild_id, source=Source.ALERT, source_id=guild_id, occurrence=key, due_at=now,
+            lane=Lane.CHANNEL, target_id=channel, detail={"text": text},
+        )
+        if channel is None:
+            row.status, row.reason = DeliveryStatus.SKIPPED, "no alert channel is set"
+        if await deliveries.add_many(tx, [row]):
+            self.stats.alerts += 1
+
+    async def _arm_timer(self) -> None:
+        """Wake at the next instant anything becomes due (real clocks only)."""
+        if self._scheduler is None:
+            return
+        now = self.clock.now()
+        candidates = [await deliveries.next_attempt(self.db.reader)]
+        for producer in self._unique_producers:
+            candidates.append(await producer.next_due(self.db.reader, now))
+        upcoming = [c for c in candidates if c is not None]
+        if not upcoming:
+            with contextlib.suppress(Exception):
+                self._scheduler.remove_job("delivery-wake")
+            return
+        delay = max(timedelta(0), min(upcoming) - now)
+        run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
+        self._scheduler.add_job(
+            self.kick, DateTrigger(run_date=run_at), id="delivery-wake", replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    # ---------------------------------------------------------------- sending
+
+    async def _lane(self, lane: Lane) -> None:
+        wake = self._lane_wake[lane]
+        limit = self.dm_concurrency * 4 if lane is Lane.DM else 20
+        semaphore = asyncio.Semaphore(self.dm_concurrency if lane is Lane.DM else 1)
+        while True:
+            await wake.wait()
+            self._busy += 1
+            wake.clear()
+            try:
+                processed = 0
+                while self.composer is not None:
+                    rows = await deliveries.ready(self.db.reader, lane, self.clock.now(), limit)
+                    if not rows:
+                        break
+                    graces: dict[int, timedelta] = {}
+                    await asyncio.gather(*(self._guarded(row, lane, semaphore, graces) for row in rows))
+                    processed += len(rows)
+                if processed:
+                    self.kick()  # retries or misses may need planning / a new timer
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery lane %s failed; will try again", lane)
+                await asyncio.sleep(1)
+                wake.set()
+            finally:
+                self._busy -= 1
+
+    async def _guarded(
+        self, row: Delivery, lane: Lane, semaphore: asyncio.Semaphore, graces: dict[int, timedelta]
+    ) -> None:
+        async with semaphore:
+            if (hold := self.guard.wait_time()) > 0:
+                log.warning("holding sends for %.0fs: too many refused requests recently", hold)
+                await asyncio.sleep(hold)
+            if lane is Lane.DM:
+                await self._pacer.take()
+            try:
+                await self.deliver(row, await self._grace(self.db.reader, row.guild_id, graces))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivering %s failed unexpectedly", row.key)
+                async with self.db.transaction() as tx:
+                    await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, "unexpected error (see logs)")  # type: ignore[arg-type]
+
+    async def deliver(self, row: Delivery, grace: timedelta) -> None:
+        """Send one pending row (or decide it is missed, skipped or failed) and record the outcome."""
+        assert row.id is not None and self.outbox is not None and self.composer is not None
+        now = self.clock.now()
+        if lateness(row.due_at, now, grace) is Lateness.MISSED:
+            status = DeliveryStatus.FAILED if row.attempts else DeliveryStatus.MISSED
+            reason = row.reason if row.attempts and row.reason else "it was more than the grace window late"
+            async with self.db.transaction() as tx:
+                await deliveries.finish(tx, row.id, status, reason)
+            self.stats.missed += status is DeliveryStatus.MISSED
+            self.stats.failed += status is DeliveryStatus.FAILED
+            return
+        try:
+            spec = AlertPost(row.detail.get("text", "")) if row.source is Source.ALERT else (
+                await self._producers[row.source].prepare(row)
+            )
+            message = await self.composer(spec)
+        except Skip as skip:
+            async with self.db.transaction() as tx:
+                await deliveries.finish(tx, row.id, skip.status, skip.reason)
+            self.stats.skipped += 1
+            return
+        async with self.db.transaction() as tx:
+            if not await deliveries.claim(tx, row.id):
+                return  # someone else took it, or it was cancelled meanwhile
+        row.attempts += 1
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                if row.lane is Lane.DM:
+                    sent = await self.outbox.dm(row.target_id, message, row.nonce)  # type: ignore[arg-type]
+                else:
+                    sent = await self.outbox.post(row.target_id, message, row.nonce)  # type: ignore[arg-type]
+        except TimeoutError:
+            await self._failed(row, SendError(None, None, "no answer in time"), grace)
+            return
+        except SendError as exc:
+            await self._failed(row, exc, grace)
+            return
+        sent_at = self.clock.now()
+        late = lateness(row.due_at, sent_at, grace) is not Lateness.ON_TIME
+        async with self.db.transaction() as tx:
+            await deliveries.record_sent(
+                tx, row.id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
+            )
+            if row.source is not Source.ALERT:
+                await self._producers[row.source].on_sent(tx, row)
+        self.stats.late += late
+        self.stats.sent += not late
+
+    async def _failed(self, row: Delivery, error: SendError, grace: timedelta) -> None:
+        assert row.id is not None
+        self.guard.record(error.status)
+        kind = classify_failure(error.status, error.code)
+        reason = failure_reason(error.status, error.code, error.text)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            if kind is FailureKind.TRANSIENT:
+                retry_at = now + retry_delay(row.attempts)
+                if retry_at - row.due_at <= grace:
+                    await deliveries.retry_later(tx, row.id, retry_at, reason)
+                    self.stats.retried += 1
+                    log.info("send of %s failed (%s); retrying at %s", row.key, reason, retry_at.isoformat())
+                    return
+                reason = f"gave up after {row.attempts} tries: {reason}"
+            streak = await deliveries.previous_outcome(tx, row) is DeliveryStatus.FAILED
+            await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, reason, alerted=True)
+            self.stats.failed += 1
+            log.warning("send of %s failed for good: %s", row.key, reason)
+            if row.source is Source.ALERT:
+                return
+            alert = await self._producers[row.source].on_failed(tx, row, kind, reason)
+            if alert and not streak:
+                await self._alert(tx, row.guild_id, f"failed:{row.id}", alert, now)
+

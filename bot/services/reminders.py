@@ -1,0 +1,472 @@
+"""Reminders: organisers' automatic election posts and members' opt-in DMs.
+
+- Automatic election reminders (`/announce reminders`) post in the announcement channel before
+  nominations close (7 d / 1 d / 1 h by default, with the progress view), when the ballot opens,
+  24 h before it closes, when results are published, and when a candidate reaches the threshold.
+  Time-based posts are derived from the election's timeline; event posts (milestones, results) are
+  found by `check_milestones`, which anything that changes data may call — it is idempotent, since
+  each event has one ledger key.
+- Members' reminders (`/remind`) DM them before their branch's nomination meeting or the election
+  deadlines. Closed DMs pause a member's reminders (never retried); leaving the server removes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.domain.access import Actor
+from bot.domain.models import Body
+from bot.domain.schedule import (
+    DEFAULT_MEMBER_BEFORE,
+    Delivery,
+    DeliveryStatus,
+    ElectionReminders,
+    FailureKind,
+    Lane,
+    ReminderPoint,
+    ScheduleError,
+    Source,
+    Subscription,
+    SubscriptionKind,
+    due_between,
+    meeting_point,
+    member_deadline_points,
+    next_point_after,
+    parse_offset,
+    parse_offsets,
+    reminder_points,
+)
+from bot.errors import NotFound, UserError
+from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.read_views import ProgressView, ResultsMode, ResultsView
+from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
+from bot.store import announcements, audit, deliveries, meta, subscriptions
+from bot.store.database import Database
+
+MAX_MEMBER_BEFORE = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPost:
+    """An automatic post before (or at) a timeline event, with the progress view before nominations close."""
+
+    election: str
+    event: str
+    offset: timedelta
+    event_at: datetime
+    progress: ProgressView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MilestonePost:
+    """A candidate reached the nomination threshold."""
+
+    election: str
+    candidate: str
+    nominations: int
+    required: int
+    qualified_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsPost:
+    """Results were published: the results view."""
+
+    election: str
+    results: ResultsView
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReminderPost:
+    """A member's DM: `subject` (election or branch name) has `event` at `event_at`."""
+
+    guild_id: int
+    kind: SubscriptionKind
+    subject: str
+    event: str
+    event_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSubscription:
+    """A subscription with the names `/remind list` shows."""
+
+    subscription: Subscription
+    subject: str
+    next_at: datetime | None
+
+
+def _point_row(guild_id: int, source: Source, source_id: int, point: ReminderPoint, lane: Lane,
+               target: int | None) -> Delivery:
+    return Delivery(
+        guild_id=guild_id, source=source, source_id=source_id, occurrence=point.key, due_at=point.at, lane=lane,
+        target_id=target, detail={"kind": "point", **point.detail()},
+    )
+
+
+class ReminderService:
+    """Use-cases behind `/announce reminders` and `/remind`, and the producer of their deliveries."""
+
+    sources = (Source.ELECTION, Source.SUBSCRIPTION)
+
+    def __init__(self, db: Database, clock: Clock, read: ReadModel, engine: DeliveryEngine) -> None:
+        self.db = db
+        self.clock = clock
+        self.read = read
+        self.engine = engine
+        self._checked_versions: dict[int, int] = {}
+        engine.register(self)
+
+    # ---------------------------------------------------------------- look-ups
+
+    async def _by_id(self, guild_id: int) -> tuple[GuildSnapshot, dict[int, ElectionData], dict[int, Body]]:
+        snap = await self.read.snapshot(guild_id)
+        return (
+            snap,
+            {d.election.id: d for d in snap.elections if d.election.id is not None},
+            {b.id: b for b in snap.bodies if b.id is not None},
+        )
+
+    # ---------------------------------------------------------------- organisers
+
+    async def configure(
+        self, actor: Actor, election: str | None, enabled: bool | None, offsets: str | None
+    ) -> tuple[ElectionReminders, str]:
+        """Switch an election's automatic reminders on or off, or change their offsets."""
+        now = self.clock.now()
+        snap = await self.read.snapshot(actor.guild_id)
+        data = self.read.resolve_election(snap, election, now)
+        election_id = data.election.id
+        assert election_id is not None
+        current = await announcements.get_reminders(self.db.reader, election_id)
+        try:
+            parsed = parse_offsets(offsets) if offsets else (current.offsets if current else parse_offsets(None))
+        except ScheduleError as exc:
+            raise UserError(str(exc)) from None
+        turning_on = enabled if enabled is not None else True
+        fresh = current is None or (turning_on and not current.enabled)
+        item = ElectionReminders(
+            election_id=election_id, guild_id=actor.guild_id, enabled=turning_on, offsets=parsed,
+            checked_until=now if fresh or current is None else current.checked_until,
+            updated_by=actor.user_id, updated_at=now,
+        )
+        async with self.db.transaction() as tx:
+            await announcements.save_reminders(tx, item)
+            if fresh and turning_on:
+                # What is already true when reminders are switched on is not news: record it as the baseline.
+                await deliveries.add_many(tx, await self._event_rows(actor.guild_id, data, now, baseline=True))
+            await audit.append(
+                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
+                action="announce.reminders", entity=f"election {data.election.slug}",
+                before=_describe_reminders(current), after=_describe_reminders(item), at=now,
+            )
+        self.engine.kick()
+        return item, data.election.name
+
+    async def reminder_settings(self, guild_id: int) -> list[tuple[str, ElectionReminders]]:
+        """The guild's automatic reminder settings, with election names."""
+        _, elections, _ = await self._by_id(guild_id)
+        out = []
+        for election_id, data in elections.items():
+            item = await announcements.get_reminders(self.db.reader, election_id)
+            if item is not None:
+                out.append((data.election.name, item))
+        return out
+
+    async def upcoming_points(self, guild_id: int, election_id: int, count: int = 5) -> list[ReminderPoint]:
+        """An election's next automatic reminders."""
+        _, elections, _ = await self._by_id(guild_id)
+        item = await announcements.get_reminders(self.db.reader, election_id)
+        data = elections.get(election_id)
+        if item is None or data is None or not item.enabled:
+            return []
+        now = self.clock.now()
+        return [p for p in reminder_points(data.election.timeline, item.offsets) if p.at > now][:count]
+
+    async def check_milestones(self, guild_id: int) -> int:
+        """Queue milestone and results posts for what became true since last time; returns how many.
+
+        Call after any data change (admin command, import, sync). Idempotent: each candidate's
+        milestone and each election's results post has one ledger key, so repeats add nothing.
+        """
+        now = self.clock.now()
+        settings = await announcements.enabled_reminders(self.db.reader, guild_id)
+        if not settings:
+            return 0
+        _, elections, _ = await self._by_id(guild_id)
+        rows: list[Delivery] = []
+        for item in settings:
+            data = elections.get(item.election_id)
+            if data is not None:
+                rows.extend(await self._event_rows(guild_id, data, now, baseline=False))
+        if not rows:
+            return 0
+        async with self.db.transaction() as tx:
+            added = await deliveries.add_many(tx, rows)
+        if added:
+            self.engine.kick()
+        return added
+
+    async def _event_rows(self, guild_id: int, data: ElectionData, now: datetime, *, baseline: bool) -> list[Delivery]:
+        """Rows for qualified candidates and published results (skipped rows when recording a baseline)."""
+        assert data.election.id is not None
+        settings = await meta.get_settings(self.db.reader, guild_id)
+        progress = await self.read.nominations_progress(guild_id, data.election.slug)
+        keys = [(f"milestone:{name}", {"kind": "milestone", "candidate": name}) for name in progress.qualified]
+        if data.published:
+            keys.append(("results", {"kind": "results"}))
+        rows = []
+        for key, detail in keys:
+            row = Delivery(
+                guild_id=guild_id, source=Source.ELECTION, source_id=data.election.id, occurrence=key, due_at=now,
+                lane=Lane.CHANNEL, target_id=settings.announce_channel_id, detail=detail,
+            )
+            if baseline:
+                row.status, row.reason = DeliveryStatus.SKIPPED, "already true when reminders were switched on"
+            elif settings.announce_channel_id is None:
+                row.status, row.reason = DeliveryStatus.SKIPPED, "no announcement channel is set"
+            rows.append(row)
+        return rows
+
+    # ---------------------------------------------------------------- members
+
+    async def subscribe_branch(
+        self, guild_id: int, user_id: int, branch: str, before: str | None
+    ) -> MemberSubscription:
+        """DM the member `before` (default 24 h) their branch's nomination meeting."""
+        snap = await self.read.snapshot(guild_id)
+        body = self.read._body(snap, branch)  # the read model's name matching, with suggestions
+        lead = _member_before(before)
+        sub = await self._subscribe(Subscription(
+            guild_id=guild_id, user_id=user_id, kind=SubscriptionKind.BRANCH, before=lead, body_id=body.id,
+        ))
+        point = meeting_point(body.meeting, lead)
+        return MemberSubscription(sub, body.name, point.at if point and point.at > self.clock.now() else None)
+
+    async def subscribe_deadlines(
+        self, guild_id: int, user_id: int, election: str | None, before: str | None = None
+    ) -> MemberSubscription:
+        """DM the member before nominations close, the ballot opens and the ballot closes."""
+        snap = await self.read.snapshot(guild_id)
+        data = self.read.resolve_election(snap, election, self.clock.now())
+        lead = _member_before(before)
+        sub = await self._subscribe(Subscription(
+            guild_id=guild_id, user_id=user_id, kind=SubscriptionKind.DEADLINES, before=lead,
+            election_id=data.election.id,
+        ))
+        nxt = next_point_after(member_deadline_points(data.election.timeline, lead), self.clock.now())
+        return MemberSubscription(sub, data.election.name, nxt)
+
+    async def _subscribe(self, sub: Subscription) -> Subscription:
+        now = self.clock.now()
+        sub.created_at = sub.checked_until = now
+        async with self.db.transaction() as tx:
+            sub.id = await subscriptions.upsert(tx, sub)
+        self.engine.kick()
+        return sub
+
+    async def member_subscriptions(self, guild_id: int, user_id: int) -> list[MemberSubscription]:
+        """A member's reminders with what each is about and when it next fires."""
+        _, elections, bodies = await self._by_id(guild_id)
+        now = self.clock.now()
+        out = []
+        for sub in await subscriptions.list_for_member(self.db.reader, guild_id, user_id):
+            subject, points = self._points(sub, elections, bodies)
+            out.append(MemberSubscription(sub, subject, next_point_after(points, now)))
+        return out
+
+    async def stop(self, guild_id: int, user_id: int, which: str | None) -> list[MemberSubscription]:
+        """Stop one reminder (by id or subject name) or, with no argument, all of them; returns what stopped."""
+        mine = await self.member_subscriptions(guild_id, user_id)
+        if which is not None and which.strip():
+            key = which.strip().casefold()
+            chosen = [m for m in mine if str(m.subscription.id) == key or m.subject.casefold() == key
+                      or m.subscription.kind.value == key]
+            if not chosen:
+                raise NotFound("You have no reminder like that: see `/remind list`.")
+        else:
+            chosen = mine
+        ids = [m.subscription.id for m in chosen if m.subscription.id is not None]
+        async with self.db.transaction() as tx:
+            await subscriptions.delete(tx, ids)
+            await deliveries.cancel_open(tx, Source.SUBSCRIPTION, ids, "the member stopped the reminder")
+        return chosen
+
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """A member left the server: remove their reminders (and anything queued for them)."""
+        async with self.db.transaction() as tx:
+            ids = await subscriptions.delete_member(tx, guild_id, user_id)
+            await deliveries.cancel_open(tx, Source.SUBSCRIPTION, ids, "the member left the server")
+        return len(ids)
+
+    @staticmethod
+    def _points(
+        sub: Subscription, elections: dict[int, ElectionData], bodies: dict[int, Body]
+    ) -> tuple[str, list[ReminderPoint]]:
+        if sub.kind is SubscriptionKind.BRANCH:
+            body = bodies.get(sub.body_id) if sub.body_id is not None else None
+            if body is None:
+                return "(a branch that was removed)", []
+            point = meeting_point(body.meeting, sub.before)
+            return body.name, [point] if point else []
+        data = elections.get(sub.election_id) if sub.election_id is not None else None
+        if data is None:
+            return "(an election that was removed)", []
+        return data.election.name, member_deadline_points(data.election.timeline, sub.before)
+
+    # ---------------------------------------------------------------- producer
+
+    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+        """Ledger rows for automatic election reminders and member DMs due up to `now`."""
+        rows: list[Delivery] = []
+        for item in await announcements.enabled_reminders(tx):
+            _, elections, _ = await self._by_id(item.guild_id)
+            data = elections.get(item.election_id)
+            if data is not None:
+                settings = await meta.get_settings(tx, item.guild_id)
+                for point in due_between(reminder_points(data.election.timeline, item.offsets), item.checked_until,
+                                         now):
+                    row = _point_row(item.guild_id, Source.ELECTION, item.election_id, point, Lane.CHANNEL,
+                                     settings.announce_channel_id)
+                    if settings.announce_channel_id is None:
+                        row.status, row.reason = DeliveryStatus.SKIPPED, "no announcement channel is set"
+                    rows.append(row)
+            await announcements.advance_reminders(tx, item.election_id, now)
+            await self._poll_events(item.guild_id, rows, now)
+        advanced: list[int] = []
+        for guild_id, subs in _by_guild(await subscriptions.active(tx)).items():
+            _, elections, bodies = await self._by_id(guild_id)
+            for sub in subs:
+                assert sub.id is not None and sub.checked_until is not None
+                _, points = self._points(sub, elections, bodies)
+                rows.extend(
+                    _point_row(guild_id, Source.SUBSCRIPTION, sub.id, p, Lane.DM, sub.user_id)
+                    for p in due_between(points, sub.checked_until, now)
+                )
+                advanced.append(sub.id)
+        await subscriptions.advance(tx, advanced, now)
+        return rows
+
+    async def _poll_events(self, guild_id: int, rows: list[Delivery], now: datetime) -> None:
+        """A safety net for data changed without a `check_milestones` call: look again when the version moved."""
+        version = (await meta.get_version(self.db.reader, guild_id)).version
+        if self._checked_versions.get(guild_id) == version:
+            return
+        self._checked_versions[guild_id] = version
+        _, elections, _ = await self._by_id(guild_id)
+        for item in await announcements.enabled_reminders(self.db.reader, guild_id):
+            data = elections.get(item.election_id)
+            if data is not None and not any(r.source_id == item.election_id and r.detail.get("kind") != "point"
+                                            for r in rows):
+                rows.extend(await self._event_rows(guild_id, data, now, baseline=False))
+
+    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+        """The first reminder instant after `now`, over every election and subscription."""
+        instants: list[datetime] = []
+        for item in await announcements.enabled_reminders(conn):
+            _, elections, _ = await self._by_id(item.guild_id)
+            if (data := elections.get(item.election_id)) is not None:
+                nxt = next_point_after(reminder_points(data.election.timeline, item.offsets), now)
+                if nxt:
+                    instants.append(nxt)
+        for guild_id, subs in _by_guild(await subscriptions.active(conn)).items():
+            _, elections, bodies = await self._by_id(guild_id)
+            for sub in subs:
+                nxt = next_point_after(self._points(sub, elections, bodies)[1], now)
+                if nxt:
+                    instants.append(nxt)
+        return min(instants, default=None)
+
+    async def prepare(self, delivery: Delivery) -> Any:
+        """What to post or DM for a due row, checked against today's data."""
+        _, elections, bodies = await self._by_id(delivery.guild_id)
+        detail = delivery.detail
+        if delivery.source is Source.SUBSCRIPTION:
+            sub = await subscriptions.get(self.db.reader, delivery.source_id)
+            if sub is None or sub.status != "active":
+                raise Skip("the reminder was stopped", DeliveryStatus.CANCELLED)
+            subject, points = self._points(sub, elections, bodies)
+            point = _still_current(points, delivery)
+            return MemberReminderPost(delivery.guild_id, sub.kind, subject, point.event, point.event_at)
+        data = elections.get(delivery.source_id)
+        if data is None:
+            raise Skip("the election was deleted")
+        name = data.election.name
+        if detail.get("kind") == "milestone":
+            progress = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
+            row = next((r for r in progress.rows if r.name == detail["candidate"]), None)
+            if row is None or not row.qualified or progress.header.required is None:
+                raise Skip("the candidate is no longer over the threshold")
+            return MilestonePost(name, row.name, row.nominations, progress.header.required, len(progress.qualified))
+        if detail.get("kind") == "results":
+            results = await self.read.results(delivery.guild_id, data.election.slug, ResultsMode.SUMMARY)
+            if results.summary is None:
+                raise Skip("the results are no longer published")
+            return ResultsPost(name, results)
+        item = await announcements.get_reminders(self.db.reader, delivery.source_id)
+        if item is None or not item.enabled:
+            raise Skip("automatic reminders were switched off", DeliveryStatus.CANCELLED)
+        point = _still_current(reminder_points(data.election.timeline, item.offsets), delivery)
+        progress = None
+        if point.event == "nominations_close":
+            progress = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
+        return ReminderPost(name, point.event, point.offset, point.event_at, progress)
+
+    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+        """Nothing to record beyond the ledger."""
+
+    async def on_failed(
+        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
+    ) -> str | None:
+        """DMs refused: pause the member's reminders (no retry). Channel posts: alert organisers once."""
+        if delivery.source is Source.SUBSCRIPTION:
+            if kind is not FailureKind.TRANSIENT:
+                sub = await subscriptions.get(tx, delivery.source_id)
+                if sub is not None:
+                    ids = await subscriptions.pause_member(tx, sub.guild_id, sub.user_id, reason)
+                    await deliveries.cancel_open(tx, Source.SUBSCRIPTION, ids, f"reminders paused: {reason}")
+            return None
+        return (
+            f"⚠️ An automatic election reminder could not be posted in <#{delivery.target_id}>: {reason}. "
+            "Check the announcement channel and my permissions there, or switch them off with "
+            "`/announce reminders on_off: off`. I won't repeat this alert until a post succeeds again."
+        )
+
+
+def _still_current(points: Iterable[ReminderPoint], delivery: Delivery) -> ReminderPoint:
+    """The point a row was planned for, if the data still yields it (a moved deadline skips the old one)."""
+    for point in points:
+        if point.key == delivery.occurrence:
+            return point
+    raise Skip("the date changed since it was planned")
+
+
+def _member_before(text: str | None) -> timedelta:
+    if text is None or not text.strip():
+        return DEFAULT_MEMBER_BEFORE
+    try:
+        lead = parse_offset(text)
+    except ScheduleError as exc:
+        raise UserError(str(exc)) from None
+    if lead > MAX_MEMBER_BEFORE:
+        raise UserError("Reminders can be at most 14 days before.")
+    return lead
+
+
+def _by_guild(subs: Iterable[Subscription]) -> dict[int, list[Subscription]]:
+    out: dict[int, list[Subscription]] = {}
+    for sub in subs:
+        out.setdefault(sub.guild_id, []).append(sub)
+    return out
+
+
+def _describe_reminders(item: ElectionReminders | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {"enabled": item.enabled, "offsets": {k: [str(v) for v in vs] for k, vs in item.offsets.items()}}

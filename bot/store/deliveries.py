@@ -1,0 +1,223 @@
+"""The delivery ledger: one row per (item, occurrence), the truth about what was sent."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.schedule import Delivery, DeliveryStatus, Lane, Source
+from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        source=Source(row["source"]),
+        source_id=row["source_id"],
+        occurrence=row["occurrence"],
+        due_at=dt_from_db(row["due_at"]),  # type: ignore[arg-type]
+        lane=Lane(row["lane"]),
+        target_id=row["target_id"],
+        detail=from_json(row["detail"], {}),
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=dt_from_db(row["next_attempt_at"]),
+        sent_at=dt_from_db(row["sent_at"]),
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        reason=row["reason"],
+        alerted=bool(row["alerted"]),
+    )
+
+
+async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
+    """Insert ledger rows, ignoring any (item, occurrence) already there; returns how many were new."""
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT OR IGNORE INTO deliveries (guild_id, source, source_id, occurrence, due_at, lane, target_id, detail,"
+        " status, next_attempt_at, reason, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.guild_id, d.source.value, d.source_id, d.occurrence, dt_to_db(d.due_at), d.lane.value, d.target_id,
+                to_json(d.detail), d.status.value, dt_to_db(d.next_attempt_at or d.due_at), d.reason, int(d.alerted),
+            )
+            for d in rows
+        ],
+    )
+    return conn.total_changes - before
+
+
+async def get(conn: aiosqlite.Connection, delivery_id: int) -> Delivery | None:
+    """One ledger row."""
+    async with conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)) as c:
+        row = await c.fetchone()
+    return _delivery(row) if row else None
+
+
+async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: int = 100) -> list[Delivery]:
+    """Pending rows of a lane whose (next) attempt is due, oldest due first."""
+    async with conn.execute(
+        "SELECT * FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?",
+        (lane.value, dt_to_db(now), limit),
+    ) as c:
+        return [_delivery(r) for r in await c.fetchall()]
+
+
+async def next_attempt(conn: aiosqlite.Connection) -> datetime | None:
+    """When the earliest pending row may be tried."""
+    async with conn.execute("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'") as c:
+        row = await c.fetchone()
+    return dt_from_db(row[0]) if row else None
+
+
+async def recover_interrupted(conn: aiosqlite.Connection) -> int:
+    """After a restart, rows left `sending` go back to pending (retried with the same nonce)."""
+    cur = await conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
+    return cur.rowcount
+
+
+async def claim(conn: aiosqlite.Connection, delivery_id: int) -> bool:
+    """Mark a pending row as being sent (one more attempt); False if it is no longer pending."""
+    cur = await conn.execute(
+        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+        (delivery_id,),
+    )
+    return cur.rowcount > 0
+
+
+async def record_sent(
+    conn: aiosqlite.Connection, delivery_id: int, *, late: bool, at: datetime, channel_id: int, message_id: int
+) -> None:
+    """Record a successful send with the message's id."""
+    await conn.execute(
+        "UPDATE deliveries SET status = ?, sent_at = ?, channel_id = ?, message_id = ?, reason = NULL,"
+        " next_attempt_at = NULL WHERE id = ?",
+        ((DeliveryStatus.LATE if late else DeliveryStatus.SENT).value, dt_to_db(at), channel_id, message_id,
+         delivery_id),
+    )
+
+
+async def retry_later(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reason: str) -> None:
+    """Put a row back to pending, to be tried again at `at`."""
+    await conn.execute(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, reason = ? WHERE id = ?",
+        (dt_to_db(at), reason, delivery_id),
+    )
+
+
+async def finish(
+    conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None, *, alerted: bool = False
+) -> None:
+    """Close a row without a message: missed, failed, cancelled or skipped."""
+    await conn.execute(
+        "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL, alerted = max(alerted, ?)"
+        " WHERE id = ?",
+        (status.value, reason, int(alerted), delivery_id),
+    )
+
+
+async def cancel_open(conn: aiosqlite.Connection, source: Source, source_ids: Iterable[int], reason: str) -> int:
+    """Cancel the pending rows of some items (announcement cancelled, member unsubscribed)."""
+    ids = list(source_ids)
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    cur = await conn.execute(
+        f"UPDATE deliveries SET status = 'cancelled', reason = ?, next_attempt_at = NULL"
+        f" WHERE source = ? AND source_id IN ({marks}) AND status = 'pending'",
+        (reason, source.value, *ids),
+    )
+    return cur.rowcount
+
+
+async def unalerted_missed(conn: aiosqlite.Connection) -> list[Delivery]:
+    """Missed rows of channel posts not yet summarised to organisers (DMs are not reported one by one)."""
+    async with conn.execute(
+        "SELECT * FROM deliveries WHERE alerted = 0 AND status = 'missed' AND source IN ('announcement', 'election')"
+        " ORDER BY guild_id, due_at, id"
+    ) as c:
+        return [_delivery(r) for r in await c.fetchall()]
+
+
+async def mark_alerted(conn: aiosqlite.Connection, ids: Iterable[int]) -> None:
+    """Flag rows as included in an alert."""
+    await conn.executemany("UPDATE deliveries SET alerted = 1 WHERE id = ?", [(i,) for i in ids])
+
+
+async def history(
+    conn: aiosqlite.Connection, guild_id: int, *, source: Source | None = None, source_id: int | None = None,
+    limit: int = 25,
+) -> list[Delivery]:
+    """A guild's ledger rows, newest due first, optionally for one item."""
+    sql = "SELECT * FROM deliveries WHERE guild_id = ?"
+    params: list = [guild_id]
+    if source is not None:
+        sql += " AND source = ?"
+        params.append(source.value)
+    if source_id is not None:
+        sql += " AND source_id = ?"
+        params.append(source_id)
+    sql += " ORDER BY due_at DESC, id DESC LIMIT ?"
+    params.append(limit)
+    async with conn.execute(sql, params) as c:
+        return [_delivery(r) for r in await c.fetchall()]
+
+
+async def for_items(conn: aiosqlite.Connection, source: Source, source_ids: Iterable[int]) -> list[Delivery]:
+    """Every ledger row of some items, oldest due first."""
+    ids = list(source_ids)
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    async with conn.execute(
+        f"SELECT * FROM deliveries WHERE source = ? AND source_id IN ({marks}) ORDER BY due_at, id",
+        (source.value, *ids),
+    ) as c:
+        return [_delivery(r) for r in await c.fetchall()]
+
+
+async def counts(conn: aiosqlite.Connection, guild_id: int | None = None) -> dict[str, int]:
+    """How many rows are in each status (one guild or all)."""
+    sql = "SELECT status, count(*) FROM deliveries"
+    params: tuple = ()
+    if guild_id is not None:
+        sql += " WHERE guild_id = ?"
+        params = (guild_id,)
+    async with conn.execute(sql + " GROUP BY status", params) as c:
+        return {r[0]: r[1] for r in await c.fetchall()}
+
+
+async def occurrences(conn: aiosqlite.Connection, source: Source, source_id: int) -> set[str]:
+    """Occurrence keys already in the ledger for one item."""
+    async with conn.execute(
+        "SELECT occurrence FROM deliveries WHERE source = ? AND source_id = ?", (source.value, source_id)
+    ) as c:
+        return {r[0] for r in await c.fetchall()}
+
+
+async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:
+    """The DM channel already opened with a user, if any."""
+    async with conn.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as c:
+        row = await c.fetchone()
+    return int(row[0]) if row else None
+
+
+async def save_dm_channel(conn: aiosqlite.Connection, user_id: int, channel_id: int) -> None:
+    """Remember a user's DM channel."""
+    await conn.execute("INSERT OR REPLACE INTO dm_channels (user_id, channel_id) VALUES (?, ?)", (user_id, channel_id))
+
+
+async def previous_outcome(conn: aiosqlite.Connection, row: Delivery) -> DeliveryStatus | None:
+    """How the item's latest other finished send (sent, late or failed) ended, if any."""
+    async with conn.execute(
+        "SELECT status FROM deliveries WHERE source = ? AND source_id = ? AND id != ?"
+        " AND status IN ('sent', 'late', 'failed') ORDER BY due_at DESC, id DESC LIMIT 1",
+        (row.source.value, row.source_id, row.id),
+    ) as c:
+        prev = await c.fetchone()
+    return DeliveryStatus(prev[0]) if prev else None

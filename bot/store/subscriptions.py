@@ -1,0 +1,111 @@
+"""Members' opt-in DM reminders."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.schedule import Subscription, SubscriptionKind
+from bot.store.codec import dt_from_db, dt_to_db
+
+
+def _subscription(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        kind=SubscriptionKind(row["kind"]),
+        before=timedelta(seconds=row["before_seconds"]),
+        body_id=row["body_id"],
+        election_id=row["election_id"],
+        status=row["status"],
+        paused_reason=row["paused_reason"],
+        created_at=dt_from_db(row["created_at"]),
+        checked_until=dt_from_db(row["checked_until"]),
+    )
+
+
+async def upsert(conn: aiosqlite.Connection, s: Subscription) -> int:
+    """Subscribe (or re-subscribe, resuming a paused one with the new lead time); returns the id."""
+    async with conn.execute(
+        "INSERT INTO subscriptions (guild_id, user_id, kind, body_id, election_id, before_seconds, status,"
+        " paused_reason, created_at, checked_until) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?)"
+        " ON CONFLICT (guild_id, user_id, kind, coalesce(body_id, 0), coalesce(election_id, 0))"
+        " DO UPDATE SET before_seconds = excluded.before_seconds, status = 'active', paused_reason = NULL,"
+        " checked_until = max(checked_until, excluded.checked_until) RETURNING id",
+        (
+            s.guild_id, s.user_id, s.kind.value, s.body_id, s.election_id, int(s.before.total_seconds()),
+            dt_to_db(s.created_at), dt_to_db(s.checked_until),
+        ),
+    ) as c:
+        row = await c.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def get(conn: aiosqlite.Connection, subscription_id: int) -> Subscription | None:
+    """One subscription by id."""
+    async with conn.execute("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)) as c:
+        row = await c.fetchone()
+    return _subscription(row) if row else None
+
+
+async def list_for_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[Subscription]:
+    """A member's subscriptions in this guild, oldest first."""
+    async with conn.execute(
+        "SELECT * FROM subscriptions WHERE guild_id = ? AND user_id = ? ORDER BY id", (guild_id, user_id)
+    ) as c:
+        return [_subscription(r) for r in await c.fetchall()]
+
+
+async def active(conn: aiosqlite.Connection, guild_id: int | None = None) -> list[Subscription]:
+    """Active subscriptions (every guild, or one), by guild then id."""
+    sql = "SELECT * FROM subscriptions WHERE status = 'active'"
+    params: tuple = ()
+    if guild_id is not None:
+        sql += " AND guild_id = ?"
+        params = (guild_id,)
+    async with conn.execute(sql + " ORDER BY guild_id, id", params) as c:
+        return [_subscription(r) for r in await c.fetchall()]
+
+
+async def delete(conn: aiosqlite.Connection, ids: list[int]) -> int:
+    """Remove subscriptions by id; returns how many went."""
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    cur = await conn.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", ids)
+    return cur.rowcount
+
+
+async def delete_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    """Remove every subscription a member holds in a guild; returns their ids."""
+    async with conn.execute(
+        "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? RETURNING id", (guild_id, user_id)
+    ) as c:
+        return [int(r[0]) for r in await c.fetchall()]
+
+
+async def pause(conn: aiosqlite.Connection, subscription_id: int, reason: str) -> None:
+    """Pause one subscription, saying why (shown by `/remind list`)."""
+    await conn.execute(
+        "UPDATE subscriptions SET status = 'paused', paused_reason = ? WHERE id = ?", (reason, subscription_id)
+    )
+
+
+async def pause_member(conn: aiosqlite.Connection, guild_id: int, user_id: int, reason: str) -> list[int]:
+    """Pause all of a member's active subscriptions in a guild (their DMs are closed); returns the ids."""
+    async with conn.execute(
+        "UPDATE subscriptions SET status = 'paused', paused_reason = ?"
+        " WHERE guild_id = ? AND user_id = ? AND status = 'active' RETURNING id",
+        (reason, guild_id, user_id),
+    ) as c:
+        return [int(r[0]) for r in await c.fetchall()]
+
+
+async def advance(conn: aiosqlite.Connection, ids: list[int], checked_until: datetime) -> None:
+    """Move the generation cursor of many subscriptions at once."""
+    value = dt_to_db(checked_until)
+    await conn.executemany("UPDATE subscriptions SET checked_until = ? WHERE id = ?", [(value, i) for i in ids])
