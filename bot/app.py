@@ -22,7 +22,14 @@ from bot.store.database import Database
 log = logging.getLogger(__name__)
 
 #: Every extension the bot loads, in order.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.elections",
+    "cogs.candidates",
+    "cogs.slates",
+    "cogs.nominations",
+    "cogs.results",
+)
 
 
 def point_discord_at(api_base: str, gateway: str) -> None:

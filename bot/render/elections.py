@@ -92,7 +92,10 @@ def election_info(vm: ElectionInfoView) -> Rendered:
         slates += "\n" + join_limited([f"{colour_square(s.colour)} {md(s.name)}" for s in vm.slates], 900, sep="\n")
     add_field(embed, "Slates", slates, inline=True)
     kind = kind_plural(h.body_kind, h.eligible_bodies)
-    reported = f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kind} have nominated"
+    reported = (
+        f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kind} have nominated" if h.eligible_bodies
+        else "No nominating bodies recorded"
+    )
     add_field(embed, "Nominations", reported, inline=True)
     if vm.electorate:
         add_field(embed, "Electorate", f"{vm.electorate:,} members", inline=True)

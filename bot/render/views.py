@@ -9,6 +9,7 @@ are disabled by editing the reply, so stale buttons never fail silently.
 from __future__ import annotations
 
 import logging
+import secrets
 
 import discord
 
@@ -36,14 +37,19 @@ class PagedView(discord.ui.View):
         guild_id: int,
         limiter: ShareLimiter | None,
         timeout: float | None = None,
+        page: int = 0,
     ) -> None:
         super().__init__(timeout=timeout if timeout is not None else PAGE_TIMEOUT)
         self.rendered = rendered
         self.owner_id = owner_id
         self.guild_id = guild_id
         self.limiter = limiter
-        self.page = 0
+        self.page = max(0, min(page, rendered.page_count - 1))
         self.origin: discord.Interaction | None = None
+        # Unique custom ids per view, so two replies on screen never answer for each other.
+        token = secrets.token_hex(6)
+        for name in ("prev_page", "page_label", "next_page", "share"):
+            getattr(self, name).custom_id = f"hustings:{token}:{name}"
         if rendered.page_count <= 1:
             self.remove_item(self.prev_page)
             self.remove_item(self.next_page)
@@ -120,7 +126,10 @@ class PagedView(discord.ui.View):
 
     @discord.ui.button(label="Share", emoji="📣", style=discord.ButtonStyle.primary, row=0)
     async def share(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Post the page on show publicly in the channel, within the member's share allowance."""
+        """Post the page on show publicly in the channel, within the member's share allowance.
+
+        A multi-page view is posted with its own Prev/Next buttons that only the sharer can press.
+        """
         assert self.limiter is not None
         again = self.limiter.try_acquire(self.guild_id, interaction.user.id)
         if again is not None:
@@ -129,12 +138,22 @@ class PagedView(discord.ui.View):
                 ephemeral=True,
             )
             return
+        public = PagedView(
+            self.rendered, owner_id=interaction.user.id, guild_id=self.guild_id, limiter=None,
+            timeout=self.timeout, page=self.page,
+        )
+        kwargs = {"view": public} if self.rendered.page_count > 1 else {}
         await interaction.response.send_message(
             content=f"Shared by {interaction.user.mention}",
             embeds=self.current,
             files=[self.rendered.chart.to_file()] if self.rendered.chart else [],
             allowed_mentions=discord.AllowedMentions.none(),
+            **kwargs,
         )
+        if kwargs:
+            public.origin = interaction
+        else:
+            public.stop()
 
 
 async def respond(

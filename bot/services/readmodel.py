@@ -111,6 +111,7 @@ class ElectionData:
         nominations: list[Nomination],
         result: ElectionResult,
         guild_bodies: Sequence[Body],
+        kinds_elsewhere: frozenset[str] = frozenset(),
     ) -> None:
         self.election = election
         self.slates = slates
@@ -127,12 +128,15 @@ class ElectionData:
             self.by_body.setdefault(n.body, []).append(n)
         self.reported = len(self.by_body)
         # Eligible bodies: those of the kinds that nominate in this election (a guild may hold both
-        # CLPs and union branches); every guild body until the first nomination arrives.
+        # CLPs and union branches). Before the first nomination: the kinds no other election uses.
         kinds = Counter(b.kind for b in guild_bodies if b.name in self.by_body)
-        self.eligible = [b for b in guild_bodies if not kinds or b.kind in kinds]
-        all_kinds = kinds or Counter(b.kind for b in guild_bodies)
-        self.body_kind = all_kinds.most_common(1)[0][0] if all_kinds else "body"
-        self.required = required_nominations(election.threshold, len(self.eligible))
+        if kinds:
+            self.eligible = [b for b in guild_bodies if b.kind in kinds]
+        else:
+            self.eligible = [b for b in guild_bodies if b.kind not in kinds_elsewhere]
+            kinds = Counter(b.kind for b in self.eligible)
+        self.body_kind = kinds.most_common(1)[0][0] if kinds else "body"
+        self.required = required_nominations(election.threshold, len(self.eligible) or None)
         self.candidate_index = NameIndex(c.name for c in candidates)
         self._slate_labels: dict[str, str] = {}
         for s in slates:
@@ -219,19 +223,22 @@ async def load_snapshot(db: Database, guild_id: int, version: DataVersion | None
     if version is None:
         version = await meta.get_version(conn, guild_id)
     bodies = await bodies_repo.list_for_guild(conn, guild_id)
-    data = []
+    kind_of = {b.name: b.kind for b in bodies}
+    raw = []
     for election in await elections_repo.list_for_guild(conn, guild_id):
         assert election.id is not None
-        data.append(
-            ElectionData(
-                election,
-                await elections_repo.list_slates(conn, election.id),
-                await candidates_repo.list_for_election(conn, election.id),
-                await nominations_repo.list_for_election(conn, election.id),
-                await results_repo.get(conn, election.id),
-                bodies,
-            )
-        )
+        raw.append((
+            election,
+            await elections_repo.list_slates(conn, election.id),
+            await candidates_repo.list_for_election(conn, election.id),
+            await nominations_repo.list_for_election(conn, election.id),
+            await results_repo.get(conn, election.id),
+        ))
+    kinds = [frozenset(kind_of[n.body] for n in noms if n.body in kind_of) for _, _, _, noms, _ in raw]
+    data = []
+    for index, (election, slates, candidates, noms, result) in enumerate(raw):
+        elsewhere = frozenset().union(*(k for i, k in enumerate(kinds) if i != index))
+        data.append(ElectionData(election, slates, candidates, noms, result, bodies, elsewhere))
     return GuildSnapshot(guild_id, version, data, bodies)
 
 

@@ -1,0 +1,117 @@
+"""Shared pieces of the members' read cogs: autocomplete callbacks, the reply path and the chart cache."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Hashable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.render.charts import ChartCache, ChartSpec
+from bot.render.common import ChartImage, Rendered
+from bot.render.views import PagedView, respond
+from bot.services.readmodel import ReadModel
+
+log = logging.getLogger(__name__)
+
+_CHARTS: weakref.WeakKeyDictionary[discord.Client, ChartCache] = weakref.WeakKeyDictionary()
+
+Choices = list[app_commands.Choice[str]]
+
+
+def reads(interaction: discord.Interaction) -> ReadModel:
+    """The bot's read model."""
+    return interaction.client.services.reads  # type: ignore[attr-defined]
+
+
+def guild_id(interaction: discord.Interaction) -> int:
+    """The guild the command ran in (read commands are guild-only)."""
+    assert interaction.guild_id is not None, "read commands are registered guild-only"
+    return interaction.guild_id
+
+
+def chart_cache(client: discord.Client) -> ChartCache:
+    """The bot's chart cache (one per bot; keys carry the guild, election and data version)."""
+    cache = _CHARTS.get(client)
+    if cache is None:
+        cache = _CHARTS[client] = ChartCache()
+    return cache
+
+
+async def chart_for(
+    interaction: discord.Interaction, kind: str, slug: str, version: int, spec: ChartSpec | None
+) -> ChartImage | None:
+    """The chart for a view, drawn once per (guild, election, data version, kind) in a worker thread."""
+    key: Hashable = (guild_id(interaction), slug, version, kind)
+    return await chart_cache(interaction.client).chart(key, spec)
+
+
+async def send(interaction: discord.Interaction, rendered: Rendered) -> PagedView:
+    """Reply ephemerally with paging and a rate-limited Share button."""
+    limiter = interaction.client.services.share_limiter  # type: ignore[attr-defined]
+    return await respond(interaction, rendered, limiter=limiter)
+
+
+def _choices(pairs: list[tuple[str, str]]) -> Choices:
+    return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs[:25]]
+
+
+def _option(interaction: discord.Interaction, name: str) -> str | None:
+    value = getattr(interaction.namespace, name, None)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+async def election_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+    """Elections of this guild matching what was typed (value: the slug)."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        return _choices(await reads(interaction).complete_elections(interaction.guild_id, current))
+    except Exception:  # autocomplete must never raise at the member
+        log.exception("election autocomplete failed")
+        return []
+
+
+async def candidate_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+    """Candidates of the chosen (or current) election matching what was typed."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        election = _option(interaction, "election")
+        return _choices(await reads(interaction).complete_candidates(interaction.guild_id, election, current))
+    except Exception:
+        log.exception("candidate autocomplete failed")
+        return []
+
+
+async def slate_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+    """Slates of the chosen (or current) election matching what was typed."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        election = _option(interaction, "election")
+        return _choices(await reads(interaction).complete_slates(interaction.guild_id, election, current))
+    except Exception:
+        log.exception("slate autocomplete failed")
+        return []
+
+
+async def body_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+    """Nominating bodies (branches, CLPs) of this guild matching what was typed."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        return _choices(await reads(interaction).complete_bodies(interaction.guild_id, current))
+    except Exception:
+        log.exception("body autocomplete failed")
+        return []
+
+
+class ReadCog(commands.Cog):
+    """Base for the members' read cogs: holds the bot."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot

@@ -1,0 +1,61 @@
+"""`/candidate` (a profile) and `/candidates` (the list)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.app import HustingsBot
+from bot.domain.models import CandidateStatus
+from bot.render import candidates as render
+from cogs._common import (
+    ReadCog,
+    candidate_autocomplete,
+    election_autocomplete,
+    guild_id,
+    reads,
+    send,
+    slate_autocomplete,
+)
+
+STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus]
+
+
+class Candidates(ReadCog):
+    """Members' candidate commands."""
+
+    @app_commands.command(name="candidate", description="A candidate's profile, nominations and result")
+    @app_commands.guild_only()
+    @app_commands.describe(name="Start typing any part of the name", election="Which election (default: current)")
+    @app_commands.autocomplete(name=candidate_autocomplete, election=election_autocomplete)
+    async def candidate(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+        """Slate, statement, photo, links, status, nominations against the threshold, bodies by region."""
+        vm = await reads(interaction).candidate_profile(guild_id(interaction), name, election)
+        await send(interaction, render.candidate_profile(vm))
+
+    @app_commands.command(name="candidates", description="Everyone standing: by surname, or by votes after results")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        election="Which election (default: current)",
+        slate="Only this slate (or “independent”)",
+        status="Only candidates with this status",
+    )
+    @app_commands.autocomplete(election=election_autocomplete, slate=slate_autocomplete)
+    @app_commands.choices(status=STATUS_CHOICES)
+    async def candidates(
+        self,
+        interaction: discord.Interaction,
+        election: str | None = None,
+        slate: str | None = None,
+        status: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """The candidate list, paginated."""
+        vm = await reads(interaction).candidate_list(
+            guild_id(interaction), election, slate, status.value if status else None
+        )
+        await send(interaction, render.candidate_list(vm))
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Candidates(bot))

@@ -1,0 +1,59 @@
+"""`/nominations progress`, `/nominations branch` and `/nominations for`."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.app import HustingsBot
+from bot.render import nominations as render
+from cogs._common import (
+    ReadCog,
+    body_autocomplete,
+    candidate_autocomplete,
+    chart_for,
+    election_autocomplete,
+    guild_id,
+    reads,
+    send,
+)
+
+
+class Nominations(ReadCog):
+    """Members' nomination commands."""
+
+    nominations = app_commands.Group(name="nominations", description="Who has nominated whom", guild_only=True)
+
+    @nominations.command(name="progress", description="Every candidate's nominations against the threshold")
+    @app_commands.describe(election="Which election (default: current)")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def progress(self, interaction: discord.Interaction, election: str | None = None) -> None:
+        """Counts with bars, bodies reported, days to the deadline, who qualified, and a chart."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        vm = await reads(interaction).nominations_progress(guild_id(interaction), election)
+        spec = render.progress_chart_spec(vm)
+        chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
+        await send(interaction, render.nominations_progress(vm, chart))
+
+    @nominations.command(name="branch", description="Whom a branch or CLP nominated, and its next meeting")
+    @app_commands.describe(name="Start typing the branch's name", election="Which election (default: current)")
+    @app_commands.autocomplete(name=body_autocomplete, election=election_autocomplete)
+    async def branch(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+        """One body's nominations in the election."""
+        vm = await reads(interaction).body_nominations(guild_id(interaction), name, election)
+        await send(interaction, render.body_nominations(vm))
+
+    @nominations.command(name="for", description="Which branches nominated a candidate, by region")
+    @app_commands.describe(candidate="Start typing any part of the name", election="Which election (default: current)")
+    @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
+    async def for_candidate(
+        self, interaction: discord.Interaction, candidate: str, election: str | None = None
+    ) -> None:
+        """A candidate's nominating bodies grouped by region."""
+        vm = await reads(interaction).candidate_nominations(guild_id(interaction), candidate, election)
+        await send(interaction, render.candidate_nominations(vm))
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Nominations(bot))

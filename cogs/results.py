@@ -1,0 +1,48 @@
+"""`/results`: the published result as a ranking with margins and a chart, the count stages, or by slate."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.app import HustingsBot
+from bot.render import results as render
+from bot.services.read_views import ResultsMode
+from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads, send
+
+VIEW_CHOICES = [
+    app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),
+    app_commands.Choice(name="rounds — the count stage by stage", value=ResultsMode.ROUNDS.value),
+    app_commands.Choice(name="slates — totals by slate", value=ResultsMode.SLATES.value),
+]
+
+
+class Results(ReadCog):
+    """Members' results command."""
+
+    @app_commands.command(name="results", description="Published results: ranking, margins, count stages, slates")
+    @app_commands.guild_only()
+    @app_commands.describe(election="Which election (default: current)", view="What to show (default: summary)")
+    @app_commands.autocomplete(election=election_autocomplete)
+    @app_commands.choices(view=VIEW_CHOICES)
+    async def results(
+        self,
+        interaction: discord.Interaction,
+        election: str | None = None,
+        view: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Results once published; a clear notice before."""
+        mode = ResultsMode(view.value) if view else ResultsMode.SUMMARY
+        if mode is ResultsMode.SUMMARY:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        vm = await reads(interaction).results(guild_id(interaction), election, mode)
+        chart = None
+        if mode is ResultsMode.SUMMARY:
+            spec = render.results_chart_spec(vm)
+            chart = await chart_for(interaction, "results", vm.header.slug, vm.provenance.version, spec)
+        await send(interaction, render.results(vm, chart))
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Results(bot))

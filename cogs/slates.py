@@ -1,0 +1,50 @@
+"""`/slate info` and `/slate compare`."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.app import HustingsBot
+from bot.render import slates as render
+from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send, slate_autocomplete
+
+
+class Slates(ReadCog):
+    """Members' slate commands."""
+
+    slate = app_commands.Group(name="slate", description="Slates standing in an election", guild_only=True)
+
+    @slate.command(name="info", description="A slate's backers, candidates, nominations and seats")
+    @app_commands.describe(name="Start typing the slate's name", election="Which election (default: current)")
+    @app_commands.autocomplete(name=slate_autocomplete, election=election_autocomplete)
+    async def info(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+        """One slate in detail."""
+        vm = await reads(interaction).slate_info(guild_id(interaction), name, election)
+        await send(interaction, render.slate_info(vm))
+
+    @slate.command(name="compare", description="Two or three slates side by side")
+    @app_commands.describe(
+        first="A slate", second="Another slate", third="Optionally a third slate",
+        election="Which election (default: current)",
+    )
+    @app_commands.autocomplete(
+        first=slate_autocomplete, second=slate_autocomplete, third=slate_autocomplete, election=election_autocomplete
+    )
+    async def compare(
+        self,
+        interaction: discord.Interaction,
+        first: str,
+        second: str,
+        third: str | None = None,
+        election: str | None = None,
+    ) -> None:
+        """Candidates, nomination coverage, who qualified and (once published) votes and seats per slate."""
+        names = [first, second] + ([third] if third else [])
+        vm = await reads(interaction).slate_compare(guild_id(interaction), names, election)
+        await send(interaction, render.slate_compare(vm))
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Slates(bot))
