@@ -230,10 +230,12 @@ class InteractionHandle:
         return i.modal
 
     async def choices(self, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109 - the test API takes explicit timeouts
-        """Autocomplete choices the bot returned."""
-        await self._i.wait(lambda: self._i.choices is not None, timeout, "autocomplete result")
-        assert self._i.choices is not None
-        return self._i.choices
+        """Autocomplete choices the bot returned (SimError if Discord would have rejected them)."""
+        i = self._i
+        await i.wait(lambda: i.choices is not None or bool(i.errors), timeout, "autocomplete result")
+        if i.choices is None:
+            raise SimError(f"the bot's autocomplete answer was rejected: {i.errors[0]}")
+        return i.choices
 
     async def wait_messages(self, count: int, timeout: float = 5.0) -> list[SimMessage]:  # noqa: ASYNC109 - the test API takes explicit timeouts
         """Wait until at least `count` messages exist (original + follow-ups)."""

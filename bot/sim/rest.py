@@ -140,9 +140,7 @@ def make_middleware(core: SimCore) -> Any:
                     response = rate_limited_response(rule.retry_after, rule.is_global, {})
                     return response
                 else:
-                    response = json_response(
-                        {"message": f"{rule.status}: Server Error", "code": 0}, status=rule.status
-                    )
+                    response = json_response({"message": f"{rule.status}: Server Error", "code": 0}, status=rule.status)
                     return response
             if _needs_auth(template) and request.headers.get("Authorization") != f"Bot {core.token}":
                 raise DiscordHTTPError(401, 0, "401: Unauthorized")

@@ -62,6 +62,10 @@ class DemoBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         self.seen_messages.append(message)
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s before re-identifying (Discord's identify limit); the sim has none.
+        return None
+
 
 def _add_commands(bot: DemoBot) -> None:
     tree = bot.tree
@@ -170,6 +174,11 @@ def _add_commands(bot: DemoBot) -> None:
             await interaction.response.send_message(f"could not DM ({exc.code})", ephemeral=True)
             return
         await interaction.response.send_message("sent", ephemeral=True)
+
+    @tree.command(name="purge", description="Moderators only")
+    @app_commands.default_permissions(manage_messages=True)
+    async def purge(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("purged", ephemeral=True)
 
     @tree.command(name="burst", description="Answers with its number")
     async def burst(interaction: discord.Interaction, i: int) -> None:
