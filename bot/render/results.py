@@ -47,9 +47,10 @@ def margin_text(margin: Margin) -> str:
 def tie_text(summary: ResultSummary) -> str:
     """The unresolved tie at the last seat, reported and never broken."""
     tied = [r for r in summary.ranking if r.tied]
-    names = join_limited([f"**{md(r.name)}**" for r in tied], 600, sep=", ")
+    bold = [f"**{md(r.name)}**" for r in tied]
+    names = (", ".join(bold[:-1]) + " and " + bold[-1]) if 1 < len(bold) <= 6 else join_limited(bold, 600)
     votes = fmt_votes(tied[0].votes) if tied else "–"
-    seats = plural(summary.seats_undecided, "seat")
+    seats = "seat" if summary.seats_undecided == 1 else f"{summary.seats_undecided} seats"
     return (
         f"⚖️ **Tie for the last {seats}:** {names} are level on {votes} votes. "
         "The tie is settled under the election's rules (for example by lot), not by this bot."
@@ -166,7 +167,8 @@ def _summary(vm: ResultsView, chart: ChartImage | None) -> Rendered:
     return Rendered(pages=with_chart(pages, chart), chart=chart, share_title=f"Results — {vm.header.name}")
 
 
-def _stage_lines(stage: Stage, previous: Stage | None, quota: int | None) -> list[str]:
+def _stage_lines(stage: Stage, previous: Stage | None, quota: int | None, elected_before: set[str]) -> list[str]:
+    """One line per candidate still holding (or just losing) votes: total, transfer, what happened."""
     lines = []
     gone = set()
     if previous is not None:
@@ -177,7 +179,9 @@ def _stage_lines(stage: Stage, previous: Stage | None, quota: int | None) -> lis
         transfer = stage.transfers.get(name) if stage.transfers else None
         delta = f" ({'+' if transfer > 0 else '−'}{fmt_votes(abs(transfer))})" if transfer else ""
         mark = " ✅ **elected**" if name in stage.elected else (" ❌ excluded" if name in stage.excluded else "")
-        over = " ≥ quota" if quota is not None and votes >= quota and name not in stage.elected else ""
+        over = ""
+        if quota is not None and votes >= quota and name not in stage.elected and name not in elected_before:
+            over = " ≥ quota"
         lines.append(f"{md(name)} — {fmt_votes(votes)}{delta}{mark}{over}")
     nt = f"Non-transferable: {fmt_votes(stage.non_transferable)}"
     if stage.non_transferable_change:
@@ -196,6 +200,7 @@ def _stv_rounds(vm: ResultsView) -> Rendered:
         head.append(f"**Quota (Droop):** {vm.quota:,}{how}")
     pages: list[list[discord.Embed]] = []
     previous: Stage | None = None
+    elected_before: set[str] = set()
     for stage in vm.stages:
         events = []
         if stage.elected:
@@ -206,7 +211,7 @@ def _stv_rounds(vm: ResultsView) -> Rendered:
         intro = "\n".join([*head, f"**Stage {stage.number} of {len(vm.stages)}** — {what}", *events])
         pages += paged_embeds(
             title=f"Count stages — {h.name}",
-            lines=_stage_lines(stage, previous, vm.quota),
+            lines=_stage_lines(stage, previous, vm.quota, elected_before),
             colour=BRAND_COLOUR,
             prov=vm.provenance,
             intro=intro[:1500],
@@ -214,6 +219,7 @@ def _stv_rounds(vm: ResultsView) -> Rendered:
             stamp=False,
         )
         previous = stage
+        elected_before.update(stage.elected)
     if not pages:
         return notice(f"Count stages — {h.name}", "No count stages were entered.", vm.provenance)
     return Rendered(pages=stamp_pages(pages), share_title=f"Count stages — {h.name}")
