@@ -158,6 +158,20 @@ async def test_huge_body_abandoned_at_the_limit(server: FeedServer, fetcher: Fet
     assert time.monotonic() - started < 2.0
 
 
+async def test_50_mb_stream_stops_near_the_default_10_mb_limit(server: FeedServer) -> None:
+    route = server.serve("huge", "", mode="huge")
+    fetcher = Fetcher(FetchLimits(total_timeout=5.0))
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="passed the 10 MB limit"):
+            await fetcher.fetch(server.url("huge"))
+        elapsed = time.monotonic() - started
+    finally:
+        await fetcher.close()
+    assert elapsed < 3.0
+    assert route.sent < 20 * 1024 * 1024  # the server was cut off long before 50 MB
+
+
 async def test_declared_length_over_limit_refused_before_reading(server: FeedServer, fetcher: Fetcher) -> None:
     server.serve("big", b"x" * (LIMITS.max_bytes + 10))
     with pytest.raises(FetchError, match="over the 1 MB limit"):

@@ -23,6 +23,7 @@ class Route:
     etag_enabled: bool = True
     hits: int = 0
     conditional_hits: int = 0
+    sent: int = 0  # body bytes written in "huge" mode before the client hung up
 
 
 @dataclass
@@ -90,6 +91,7 @@ class FeedServer:
             try:
                 for _ in range(50 * 1024 * 1024 // len(chunk)):
                     await resp.write(chunk)
+                    route.sent += len(chunk)
             except (ConnectionResetError, ConnectionError):
                 pass
             return resp

@@ -1,0 +1,705 @@
+"""Sources: keep a guild's data in step with a published sheet or feed, on a schedule, safely.
+
+One run of a source: fetch (conditional, bounded) → unchanged? stop, nothing written → parse and
+validate in full → plan the import restricted to the kinds the source declares (and its election)
+→ hold it for a moderator if it would drop too many rows (or publish results under the two-person
+rule) → apply through the same import service as `/admin data import`: one transaction, one audit
+row (actor = the source) carrying the diff, one data-version bump → milestone check.
+
+A failed run keeps the last good data, backs off (exponential, capped) and alerts the guild's alert
+channel once per failure streak, and again on recovery. The schedule lives in the `sources` table
+(`next_run_at`) and is driven by the shared clock: advancing a `ManualClock` wakes the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.access import Actor, Level
+from bot.domain.sources import (
+    DEFAULT_MAX_DROP_SHARE,
+    DropCheck,
+    Freshness,
+    Outcome,
+    Source,
+    SourceKind,
+    SourceRuleError,
+    check_mass_drop,
+    clip_error,
+    freshness,
+    next_run,
+    parse_every,
+)
+from bot.errors import NotFound, UserError
+from bot.packs import ElectionEntry, Loc
+from bot.services.access import AccessService
+from bot.services.fetch import Fetched, Fetcher, FetchError, FetchLimits, validate_url
+from bot.services.imports import (
+    ImportPlan,
+    Pack,
+    PackError,
+    StaleImportError,
+    apply_import,
+    parse_csv,
+    parse_pack_json,
+    plan_import,
+)
+from bot.store import audit, elections, meta, snapshot
+from bot.store import sources as store
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Sources run at the same time, at most (across guilds).
+CONCURRENCY = 4
+#: The scheduler re-checks at least this often, even with nothing due (seconds).
+MAX_IDLE_WAIT = 60.0
+
+
+class SourceNotifier(Protocol):
+    """Delivers source alerts to a guild's alert channel (the Discord side implements it)."""
+
+    async def source_alert(self, channel_id: int, alert: SourceAlert) -> None:
+        """Post `alert` in the channel (no pings)."""
+        ...
+
+
+@dataclass(slots=True)
+class SourceAlert:
+    """Something moderators should hear about a source: failing, recovered, or a run held for them."""
+
+    kind: str  # "failing" | "recovered" | "held"
+    source: Source
+    reason: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one run of a source did, for the `sync` reply, the CLI and tests."""
+
+    source: Source
+    outcome: Outcome
+    lines: list[str] = field(default_factory=list)  # the diff summary (applied / held / no changes)
+    error: str | None = None
+    reason: str = ""  # why a run was held, in plain words
+    changes: int = 0  # rows added, changed or removed
+    version: int | None = None  # data version after an apply
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True unless the run failed."""
+        return self.outcome is not Outcome.FAILED
+
+
+class _RunFailed(Exception):
+    """A run failed for a reason moderators can read."""
+
+
+def _ensure_election_column(data: bytes, slug: str) -> bytes:
+    """Add an `election` column (the source's election) to a CSV sheet that has none.
+
+    A sheet per election is the common case, so moderators need not repeat the slug on every row.
+    Anything unreadable is returned as it is, for the CSV reader to report properly.
+    """
+    from bot.packs.csv_format import normalise_header
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return data
+    if not rows or "election" in {normalise_header(h) for h in rows[0]}:
+        return data
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["election", *rows[0]])
+    for row in rows[1:]:
+        writer.writerow([slug if any(c.strip() for c in row) else "", *row])
+    return out.getvalue().encode("utf-8")
+
+
+class SourceService:
+    """Source commands (add, list, sync, pause, resume, remove, confirm a hold) and the scheduler."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        access: AccessService | None = None,
+        *,
+        limits: FetchLimits | None = None,
+        max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.access = access
+        self.fetcher = Fetcher(limits, folder=settings.source_folder)
+        self.max_drop_share = max_drop_share
+        self.notifier: SourceNotifier | None = None
+        #: Called with the guild id after a run changed data (the reminders' milestone check).
+        self.after_apply: list[Callable[[int], Awaitable[Any]]] = []
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._limit = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._requested = 0
+        self._handled = 0
+        self._progress = asyncio.Condition()
+        self._listening = False
+
+    # --------------------------------------------------------------------------------- commands
+
+    async def _require(self, actor: Actor, action: str, entity: str = "") -> None:
+        if self.access is not None:
+            await self.access.require(actor, Level.MODERATOR, action, entity)
+
+    async def add(
+        self,
+        actor: Actor,
+        *,
+        election: str,
+        kind: str,
+        url: str,
+        every: str | None = None,
+        authoritative: bool | None = None,
+    ) -> Source:
+        """Add a source feeding `election`; its first run is due at once. Refusals are plain sentences."""
+        await self._require(actor, "source.add", url[:200])
+        try:
+            source_kind = SourceKind(kind.strip().lower())
+        except ValueError:
+            raise UserError(
+                f"{kind!r} isn't a source kind: choose pack, candidates, bodies, nominations or results."
+            ) from None
+        try:
+            interval = parse_every(every)
+            url = validate_url(url, self.settings.source_folder)
+        except SourceRuleError as exc:
+            raise UserError(str(exc)) from None
+        slug = election.strip().lower()
+        guild_id = actor.guild_id
+        if source_kind is not SourceKind.PACK and await elections.get_by_slug(self.db.reader, guild_id, slug) is None:
+            raise NotFound(
+                f"There is no election `{slug}` here: create it first, or use a `pack` source that defines it."
+            )
+        existing = await store.list_for_election(self.db.reader, guild_id, slug)
+        if any(s.kind is source_kind and s.url == url for s in existing):
+            raise UserError("That source is already set up for this election: see `/admin source list`.")
+        rival = next((s for s in existing if s.kind is source_kind and s.authoritative), None)
+        if authoritative is None:
+            authoritative = rival is None
+        elif authoritative and rival is not None:
+            raise UserError(
+                f"Source #{rival.id} already decides which {source_kind.value} this election has. Add this one with "
+                f"`authoritative: False` (it will add and update rows, never remove them), or remove #{rival.id} first."
+            )
+        now = self.clock.now()
+        source = Source(
+            id=0, guild_id=guild_id, election=slug, kind=source_kind, url=url, every=interval,
+            authoritative=authoritative, created_by=actor.user_id, created_at=now, next_run_at=now,
+        )
+        async with self.db.transaction() as tx:
+            source.id = await store.add(tx, source)
+            await audit.append(
+                tx, guild_id=guild_id, actor_id=actor.user_id, actor_name=actor.name, action="source.add",
+                entity=source.label, after=self._describe(source), at=now,
+            )
+        self.wake()
+        return source
+
+    async def list(self, guild_id: int) -> list[Source]:
+        """A guild's sources, oldest first."""
+        return await store.list_for_guild(self.db.reader, guild_id)
+
+    async def get(self, guild_id: int, source_id: int) -> Source:
+        """One of the guild's sources, or a plain NotFound."""
+        source = await store.get(self.db.reader, source_id, guild_id)
+        if source is None:
+            raise NotFound(f"There is no source #{source_id} on this server: see `/admin source list`.")
+        return source
+
+    async def set_paused(self, actor: Actor, source_id: int, paused: bool) -> Source:
+        """Pause a source (no scheduled runs) or resume it (runs at once)."""
+        action = "source.pause" if paused else "source.resume"
+        await self._require(actor, action, f"#{source_id}")
+        async with self._lock(source_id):
+            source = await self.get(actor.guild_id, source_id)
+            if source.paused == paused:
+                return source
+            before = self._describe(source)
+            now = self.clock.now()
+            source.paused = paused
+            if not paused:
+                source.next_run_at = now
+            async with self.db.transaction() as tx:
+                await store.save_state(tx, source)
+                await audit.append(
+                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
+                    entity=source.label, before=before, after=self._describe(source), at=now,
+                )
+        self.wake()
+        return source
+
+    async def remove(self, actor: Actor, source_id: int) -> Source:
+        """Stop following a source. The data it brought in stays."""
+        await self._require(actor, "source.remove", f"#{source_id}")
+        async with self._lock(source_id):
+            source = await self.get(actor.guild_id, source_id)
+            async with self.db.transaction() as tx:
+                await store.delete(tx, source.id)
+                await audit.append(
+                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
+                    action="source.remove", entity=source.label, before=self._describe(source), at=self.clock.now(),
+                )
+        self._locks.pop(source_id, None)
+        return source
+
+    async def sync(self, guild_id: int, source_id: int, actor: Actor | None = None) -> SyncReport:
+        """Run one source now (paused or not) and report what it did."""
+        if actor is not None:
+            await self._require(actor, "source.sync", f"#{source_id}")
+        await self.get(guild_id, source_id)
+        return await self.run(source_id, manual=True)
+
+    async def confirm_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> SyncReport:
+        """Apply a held run as a moderator confirmed it (the exact content they were shown)."""
+        await self._require(actor, "source.confirm", f"#{source_id}")
+        await self.get(actor.guild_id, source_id)
+        return await self.run(source_id, manual=True, confirm=(actor, held_hash))
+
+    async def reject_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> Source:
+        """Keep the current data: the held content is marked seen, so it is not offered again."""
+        await self._require(actor, "source.reject", f"#{source_id}")
+        async with self._lock(source_id):
+            source = await self.get(actor.guild_id, source_id)
+            hold = await store.get_hold(self.db.reader, source_id)
+            if hold is None or (held_hash and not hold.content_hash.startswith(held_hash)):
+                raise UserError("That held update is no longer waiting (it was already handled or replaced).")
+            source.content_hash, source.etag, source.last_modified = hold.content_hash, hold.etag, hold.last_modified
+            async with self.db.transaction() as tx:
+                await store.clear_hold(tx, source_id)
+                await store.save_state(tx, source)
+                await audit.append(
+                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
+                    action="source.reject", entity=source.label, before={"held": hold.summary}, at=self.clock.now(),
+                )
+            source.held_hash = source.held_at = source.held_summary = None
+        return source
+
+    async def source_freshness(self, guild_id: int, election: int | str) -> Freshness:
+        """How current an election's source-fed data is (by election id or slug), for member views.
+
+        `Freshness.sources == 0` means no source feeds it (show nothing); else `describe()` gives the
+        footer text, e.g. "Checked against its source 4 min ago — may be out of date".
+        """
+        slug = election
+        if isinstance(election, int):
+            listed = await elections.list_for_guild(self.db.reader, guild_id)
+            slug = next((e.slug for e in listed if e.id == election), "")
+        items = await store.list_for_election(self.db.reader, guild_id, str(slug))
+        return freshness(items, self.clock.now())
+
+    # ------------------------------------------------------------------------------------ runs
+
+    def _lock(self, source_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(source_id, asyncio.Lock())
+
+    async def run(
+        self, source_id: int, *, manual: bool = False, confirm: tuple[Actor, str | None] | None = None
+    ) -> SyncReport:
+        """Run one source: fetch, validate, plan, hold or apply, record. Never raises for source trouble."""
+        async with self._lock(source_id):
+            source = await store.get(self.db.reader, source_id)
+            if source is None:
+                raise NotFound(f"There is no source #{source_id}.")
+            if not manual and (source.paused or (source.next_run_at and source.next_run_at > self.clock.now())):
+                return SyncReport(source, Outcome.SKIPPED)
+            started = asyncio.get_running_loop().time()
+            try:
+                report = await self._run(source, confirm)
+            except _RunFailed as exc:
+                report = await self._failed(source, str(exc))
+            except UserError:
+                raise
+            except Exception:
+                ref = secrets.token_hex(4)
+                log.exception("source #%s run failed (ref %s)", source.id, ref)
+                report = await self._failed(source, f"an internal error in the bot (ref {ref}); tell its host")
+            report.elapsed = asyncio.get_running_loop().time() - started
+            return report
+
+    async def _run(self, source: Source, confirm: tuple[Actor, str | None] | None) -> SyncReport:
+        now = self.clock.now()
+        source.last_attempt_at = now
+        if confirm is not None:
+            hold = await store.get_hold(self.db.reader, source.id)
+            held_hash = confirm[1]
+            if hold is None or (held_hash and not hold.content_hash.startswith(held_hash)):
+                raise UserError("That held update is no longer waiting (it was already handled or replaced).")
+            fetched = Fetched(
+                not_modified=False, body=hold.content, etag=hold.etag, last_modified=hold.last_modified,
+                content_hash=hold.content_hash,
+            )
+        else:
+            try:
+                fetched = await self.fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified)
+            except FetchError as exc:
+                raise _RunFailed(str(exc)) from None
+        if fetched.not_modified or fetched.content_hash == source.content_hash:
+            source.etag = fetched.etag or source.etag
+            source.last_modified = fetched.last_modified or source.last_modified
+            # Back to the content last applied: any held update is moot.
+            return await self._succeeded(source, SyncReport(source, Outcome.UNCHANGED), clear_hold=True)
+        if fetched.content_hash == source.held_hash and confirm is None:
+            return await self._succeeded(
+                source, SyncReport(source, Outcome.STILL_HELD, lines=[source.held_summary or ""], reason="held")
+            )
+        assert fetched.body is not None and fetched.content_hash is not None
+        # Parsing a large sheet takes a while: keep it off the event loop.
+        pack, rows = await asyncio.to_thread(self._parse, source, fetched.body, fetched.content_type)
+        for attempt in range(3):
+            plan = await self._plan(source, pack)
+            if confirm is None:
+                reason, lines = await self._hold_reason(source, plan)
+                if reason:
+                    return await self._hold(source, fetched, reason, lines)
+            if plan.is_empty:
+                break
+            try:
+                applied = await self._apply(source, plan, confirm[0] if confirm else None)
+                break
+            except StaleImportError:
+                # Someone edited the data between plan and apply: plan again against what is there now.
+                if attempt == 2:
+                    raise _RunFailed("the data kept changing while the source was being applied") from None
+        source.etag, source.last_modified = fetched.etag, fetched.last_modified
+        source.content_hash = fetched.content_hash
+        source.rows = rows
+        if plan.is_empty:
+            report = SyncReport(source, Outcome.NO_CHANGES, lines=plan.summary_lines())
+            return await self._succeeded(source, report, clear_hold=True)
+        changes = sum(sum(c.values()) for c in applied.counts().values())
+        source.rows_applied += changes
+        source.last_change_at = self.clock.now()
+        report = SyncReport(
+            source, Outcome.APPLIED, lines=applied.summary_lines(), changes=changes, version=applied.applied_version
+        )
+        report = await self._succeeded(source, report, clear_hold=True)
+        await self._after_apply(source.guild_id)
+        return report
+
+    def _parse(self, source: Source, body: bytes, content_type: str) -> tuple[Pack, int]:
+        """Parse and validate the content in full, scoped to the source's election; any problem fails the run."""
+        name = f"source #{source.id}"
+        looks_html = "html" in content_type.lower() or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
+        if looks_html:
+            raise _RunFailed(
+                "the link returned a web page, not data: publish the sheet to the web as CSV "
+                "(File → Share → Publish to web) and use that link"
+            )
+        try:
+            if source.kind is SourceKind.PACK:
+                pack = parse_pack_json(body, f"{name}.json")
+            else:
+                if source.kind is not SourceKind.BODIES:
+                    body = _ensure_election_column(body, source.election)
+                pack = parse_csv(source.kind.value, body, f"{name}.csv")
+        except PackError as exc:
+            raise _RunFailed(self._issues(exc)) from None
+        others = [slug for slug in pack.slugs if slug != source.election]
+        if others and source.kind is not SourceKind.PACK:
+            raise _RunFailed(
+                f"the sheet has rows for {', '.join(sorted(others))}, but this source feeds only {source.election}"
+            )
+        entry = pack.entry(source.election)
+        if entry is None and source.kind.is_csv and source.kind is not SourceKind.BODIES:
+            # A sheet with a header and no rows still speaks for its election: it lists none.
+            entry = ElectionEntry(slug=source.election, loc=Loc(pack.source, "row 1"), slug_field="election")
+            if source.kind is SourceKind.RESULTS:
+                entry.result_given = True
+            else:
+                setattr(entry, source.kind.value, [])
+        if source.kind is SourceKind.PACK and entry is None and others:
+            raise _RunFailed(f"the pack has no election {source.election} (it has {', '.join(others)})")
+        scoped = Pack(source=pack.source, bodies=pack.bodies, elections=[entry] if entry is not None else [])
+        return scoped, self._row_count(scoped)
+
+    async def _plan(self, source: Source, pack: Pack) -> ImportPlan:
+        """Plan the import against the guild's current data, only for the kinds the source declares."""
+        try:
+            return await plan_import(
+                self.db, source.guild_id, pack, kinds=self._kinds(source, pack), prune=source.authoritative
+            )
+        except PackError as exc:
+            raise _RunFailed(self._issues(exc)) from None
+
+    @staticmethod
+    def _kinds(source: Source, pack: Pack) -> set[str]:
+        """The kinds a run may write: what the source declares (a pack: what it carries)."""
+        if source.kind is SourceKind.PACK:
+            return set(pack.kinds)
+        return {source.kind.value}
+
+    @staticmethod
+    def _row_count(pack: Pack) -> int:
+        total = len(pack.bodies or [])
+        for e in pack.elections:
+            total += int(e.election is not None) + len(e.slates or []) + len(e.candidates or [])
+            total += len(e.nominations or [])
+            if e.result is not None:
+                total += sum(len(r.get("votes", {})) for r in e.result.data.get("rounds", []))
+        return total
+
+    @staticmethod
+    def _issues(exc: Exception) -> str:
+        issues = getattr(exc, "issues", None)
+        if not issues:
+            return clip_error(str(exc))
+        shown = "; ".join(str(i) for i in issues[:3])
+        more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+        return clip_error(f"the data has {len(issues)} problem{'s' if len(issues) != 1 else ''}: {shown}{more}")
+
+    async def _hold_reason(self, source: Source, plan: ImportPlan) -> tuple[str, list[str]]:
+        """Why this run must wait for a moderator ("" when it need not)."""
+        lines = plan.summary_lines()
+        removed = {kind: len(diff.removed) for kind, diff in plan.diffs.items() if diff.removed}
+        result_drop = self._result_rows_dropped(plan)
+        if removed or result_drop[0]:
+            state = await snapshot.load_state(self.db.reader, source.guild_id)
+            slug = source.election
+            before = {
+                "bodies": len(state.bodies),
+                "elections": int(slug in state.elections),
+                "slates": len(state.slates.get(slug, {})),
+                "candidates": len(state.candidates.get(slug, {})),
+                "nominations": len(state.nominations.get(slug, {})),
+                "results": int(slug in state.results),
+            }
+            check = check_mass_drop(removed, before, self.max_drop_share)
+            dropped, had = result_drop
+            if not check.hold and dropped:
+                rows = check_mass_drop({"results": dropped}, {"results": had}, self.max_drop_share)
+                if rows.hold:
+                    check = DropCheck(True, "result rows", dropped, had)
+            if check.hold:
+                return (
+                    f"the source suddenly lists fewer rows: {check.describe()}. A broken sheet must not wipe the "
+                    "data, so nothing was changed", lines,
+                )
+        settings = await meta.get_settings(self.db.reader, source.guild_id)
+        if settings.two_person_publish and self._publishes(plan):
+            return "it would publish results, and this server asks a moderator to confirm publishing", lines
+        return "", lines
+
+    @staticmethod
+    def _result_rows_dropped(plan: ImportPlan) -> tuple[int, int]:
+        """(vote rows the run would drop from changed results, vote rows they had)."""
+        dropped = had = 0
+        diff = plan.diffs.get("results")
+        for change in diff.changed if diff else []:
+            old = sum(len(r.get("votes", {})) for r in (change.before or {}).get("rounds", []))
+            new = sum(len(r.get("votes", {})) for r in (change.after or {}).get("rounds", []))
+            had += old
+            dropped += max(0, old - new)
+        return dropped, had
+
+    @staticmethod
+    def _publishes(plan: ImportPlan) -> bool:
+        diff = plan.diffs.get("results")
+        if not diff:
+            return False
+        return any(
+            (c.after or {}).get("published") and not (c.before or {}).get("published")
+            for c in [*diff.added, *diff.changed]
+        )
+
+    async def _apply(self, source: Source, plan: ImportPlan, confirmer: Actor | None) -> ImportPlan:
+        """Apply through the import service: one transaction, one audit row (actor = the source), one bump."""
+        actor_id = confirmer.user_id if confirmer else None
+        actor_name = f"{confirmer.name} (confirming {source.actor_name})" if confirmer else source.actor_name
+        return await apply_import(
+            self.db, source.guild_id, plan, actor_id=actor_id, actor_name=actor_name[:200],
+            now=self.clock.now(), source=f"source #{source.id}",
+        )
+
+    async def _hold(self, source: Source, fetched: Fetched, reason: str, lines: list[str]) -> SyncReport:
+        """Keep the data as it is and ask a moderator: store the exact content and alert once."""
+        assert fetched.body is not None and fetched.content_hash is not None
+        now = self.clock.now()
+        summary = "\n".join([reason, *lines])
+        async with self.db.transaction() as tx:
+            await store.put_hold(tx, store.Hold(
+                source_id=source.id, guild_id=source.guild_id, content=fetched.body,
+                content_hash=fetched.content_hash, etag=fetched.etag, last_modified=fetched.last_modified,
+                summary=summary, created_at=now,
+            ))
+        source.held_hash, source.held_at, source.held_summary = fetched.content_hash, now, summary
+        report = await self._succeeded(source, SyncReport(source, Outcome.HELD, lines=lines, reason=reason))
+        await self._notify(source, SourceAlert("held", source, reason=reason, lines=lines))
+        return report
+
+    async def _clear_hold_if_any(self, source: Source) -> None:
+        if source.held_hash is not None:
+            async with self.db.transaction() as tx:
+                await store.clear_hold(tx, source.id)
+            source.held_hash = source.held_at = source.held_summary = None
+
+    async def _succeeded(self, source: Source, report: SyncReport, *, clear_hold: bool = False) -> SyncReport:
+        """Record a healthy run: the streak ends (with a recovery alert if a failure was alerted)."""
+        now = self.clock.now()
+        recovered = source.failures > 0 and source.alerted
+        streak = source.failures
+        source.last_success_at = now
+        source.failures = 0
+        source.alerted = False
+        source.next_run_at = next_run(now, source.every)
+        async with self.db.transaction() as tx:
+            if clear_hold and source.held_hash is not None:
+                await store.clear_hold(tx, source.id)
+            await store.save_state(tx, source)
+        if clear_hold:
+            source.held_hash = source.held_at = source.held_summary = None
+        if recovered:
+            await self._notify(source, SourceAlert(
+                "recovered", source, reason=f"after {streak} failed run{'s' if streak != 1 else ''}",
+                lines=report.lines if report.outcome is Outcome.APPLIED else [],
+            ))
+        return report
+
+    async def _failed(self, source: Source, reason: str) -> SyncReport:
+        """Record a failed run: keep the data, back off, alert once per streak."""
+        now = self.clock.now()
+        reason = clip_error(reason)
+        source.last_attempt_at = now
+        source.failures += 1
+        source.last_error, source.last_error_at = reason, now
+        source.next_run_at = next_run(now, source.every, source.failures)
+        alert = not source.alerted
+        source.alerted = True
+        async with self.db.transaction() as tx:
+            await store.save_state(tx, source)
+        log.info("source #%s failed (%d in a row): %s", source.id, source.failures, reason)
+        if alert:
+            await self._notify(source, SourceAlert("failing", source, reason=reason))
+        return SyncReport(source, Outcome.FAILED, error=reason)
+
+    async def _notify(self, source: Source, alert: SourceAlert) -> None:
+        if self.notifier is None:
+            return
+        try:
+            settings = await meta.get_settings(self.db.reader, source.guild_id)
+            if settings.alert_channel_id is None:
+                log.info("source #%s: %s, but guild %s has no alert channel", source.id, alert.kind, source.guild_id)
+                return
+            await self.notifier.source_alert(settings.alert_channel_id, alert)
+        except Exception:
+            log.warning("could not deliver a source alert for #%s", source.id, exc_info=True)
+
+    async def _after_apply(self, guild_id: int) -> None:
+        for hook in list(self.after_apply):
+            try:
+                await hook(guild_id)
+            except Exception:
+                log.warning("after-sync hook %r failed for guild %s", hook, guild_id, exc_info=True)
+
+    @staticmethod
+    def _describe(source: Source) -> dict[str, Any]:
+        return {
+            "election": source.election, "kind": source.kind.value, "url": source.url,
+            "every_minutes": int(source.every.total_seconds() // 60), "authoritative": source.authoritative,
+            "paused": source.paused,
+        }
+
+    # ------------------------------------------------------------------------------- scheduler
+
+    async def run_due(self) -> list[SyncReport]:
+        """Run every source that is due now (a few at a time); a failure in one never stops the others."""
+        due = await store.due(self.db.reader, self.clock.now())
+
+        async def one(source: Source) -> SyncReport | None:
+            async with self._limit:
+                try:
+                    return await self.run(source.id)
+                except Exception:
+                    log.exception("source #%s could not run", source.id)
+                    return None
+
+        results = await asyncio.gather(*(one(s) for s in due))
+        return [r for r in results if r is not None and r.outcome is not Outcome.SKIPPED]
+
+    def wake(self) -> None:
+        """Ask the scheduler to look for due sources now (the clock moved or a source changed)."""
+        self._requested += 1
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Start the scheduler; sources overdue after downtime run once, at once."""
+        if self._task is not None:
+            return
+        on_advance = getattr(self.clock, "on_advance", None)
+        if callable(on_advance) and not self._listening:
+            on_advance(self.wake)
+            self._listening = True
+        self._task = asyncio.create_task(self._loop(), name="hustings-sources")
+        self.wake()
+
+    async def stop(self) -> None:
+        """Stop the scheduler and close the HTTP session."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.fetcher.close()
+
+    async def idle(self) -> None:
+        """Wait until the scheduler has handled every wake-up so far (tests: after advancing the clock)."""
+        target = self._requested
+        async with self._progress:
+            await self._progress.wait_for(lambda: self._handled >= target or self._task is None)
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            seen = self._requested
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("source scheduler pass failed")
+            async with self._progress:
+                self._handled = seen
+                self._progress.notify_all()
+            try:
+                delay = await self._delay()
+            except Exception:
+                log.exception("source scheduler could not read the schedule")
+                delay = MAX_IDLE_WAIT
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _delay(self) -> float:
+        due = await store.next_due_at(self.db.reader)
+        if due is None:
+            return MAX_IDLE_WAIT
+        return max(0.0, min(MAX_IDLE_WAIT, (due - self.clock.now()).total_seconds()))
+
