@@ -79,7 +79,7 @@ def result_text(row: CandidateRow, header: ElectionHeader) -> str:
 def region_summary(regions: Sequence[RegionGroup], limit: int = FIELD_VALUE_MAX, per_region: int = 220) -> str:
     """Nominating bodies grouped by region, summarised to fit `limit` ("…and 9 more regions, 40 bodies")."""
     if not regions:
-        return "No nominations yet."
+        return "None recorded."
     lines: list[str] = []
     used = 0
     for index, group in enumerate(regions):

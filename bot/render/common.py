@@ -346,6 +346,15 @@ def share_words(share: float | None) -> str:
     return fmt_pct(share, 0)
 
 
+def share_phrase(share: float | None) -> str:
+    """`about three-quarters (73.1%)`, or just `3.8%` when no simple fraction fits."""
+    if share is None:
+        return "–"
+    words = share_words(share)
+    pct = fmt_pct(share)
+    return pct if words.endswith("%") else f"{words} ({pct})"
+
+
 def threshold_text(threshold: object | None, required: int | None, eligible: int, kind: str) -> str:
     """`35 nominations` or `5% of 640 CLPs = 32 nominations`."""
     if threshold is None:

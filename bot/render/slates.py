@@ -19,6 +19,7 @@ from bot.render.common import (
     paged_embeds,
     parse_colour,
     plural,
+    share_phrase,
     share_words,
     stamp_pages,
 )
@@ -30,15 +31,14 @@ def _coverage_lines(s: SlateSummary, header: ElectionHeader) -> list[str]:
     kinds = kind_plural(header.body_kind, cov.reported)
     if not cov.reported:
         return [f"No {kind_plural(header.body_kind)} have reported nominations yet."]
+    any_words = share_words(cov.any_share)
+    of = f"of {cov.reported:,} reporting {kinds}"
     lines = [
-        f"At least one: **{cov.any_count:,}** — {share_words(cov.any_share)} of {cov.reported:,} reporting {kinds}"
-        f" ({fmt_pct(cov.any_share)})",
+        f"At least one: **{cov.any_count:,}** — "
+        + (f"{any_words} {of}" if any_words.endswith("%") else f"{any_words} {of} ({fmt_pct(cov.any_share)})"),
     ]
     if len(cov.candidates) > 1:
-        lines.append(
-            f"All {len(cov.candidates)}: **{cov.all_count:,}** — {share_words(cov.all_share)}"
-            f" ({fmt_pct(cov.all_share)})"
-        )
+        lines.append(f"All {len(cov.candidates)}: **{cov.all_count:,}** — {share_phrase(cov.all_share)}")
     return lines
 
 
@@ -102,7 +102,10 @@ def slate_compare(vm: SlateCompareView) -> Rendered:
     embed = discord.Embed(
         title=clip(f"{names} — {h.name}", 256),
         description=(
-            f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kinds} have reported nominations."
+            (
+                f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kinds} have reported nominations."
+                if h.eligible_bodies else "No nominations were recorded for this election."
+            )
             + (f" Threshold: {h.required:,}." if h.required is not None else "")
         ),
         colour=parse_colour(vm.slates[0].slate.colour),

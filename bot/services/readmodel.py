@@ -388,7 +388,14 @@ class ReadModel:
         snap = await self.snapshot(guild_id)
         now = self.clock.now()
         out: dict[str, str] = {}
-        for label in snap.election_index.search(query, limit=50):
+        if not query.strip() and snap.elections:
+            # Nothing typed yet: the current election first, then the newest.
+            current = self._current(snap, now)
+            ordered = [current] + [e for e in reversed(snap.elections) if e is not current]
+            labels = [e.election.name for e in ordered]
+        else:
+            labels = snap.election_index.search(query, limit=50)
+        for label in labels:
             slug = snap.election_labels[label]
             if slug not in out:
                 data = snap.by_slug[slug]
