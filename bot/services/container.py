@@ -10,6 +10,7 @@ from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.read_share import ShareLimiter
 from bot.services.readmodel import ReadModel
+from bot.services.sources import SourceService
 from bot.store.database import Database
 
 if TYPE_CHECKING:
@@ -27,9 +28,15 @@ class Services:
         self.admin = AdminService(db, clock, self.access, settings.timezone)
         self.reads = ReadModel(db, clock)
         self.share_limiter = ShareLimiter(clock)
+        self.sources = SourceService(db, clock, settings, self.access)
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""
+        reminders = getattr(self, "reminders", None)
+        if reminders is not None and reminders.check_milestones not in self.sources.after_apply:
+            self.sources.after_apply.append(reminders.check_milestones)  # source changes feed milestone posts
+        await self.sources.start()
 
     async def stop(self) -> None:
         """Stop background services."""
+        await self.sources.stop()
