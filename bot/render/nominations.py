@@ -72,10 +72,8 @@ def nominations_progress(vm: ProgressView, chart: ChartImage | None = None) -> R
     ]
     if h.nominations_close is not None:
         if vm.days_left is not None:
-            intro.append(
-                f"**Closes:** {ts(h.nominations_close, 'F')} ({ts(h.nominations_close, 'R')}) — "
-                f"{plural(vm.days_left, 'day')} left"
-            )
+            left = f"{plural(vm.days_left, 'day')} left" if vm.days_left else "less than a day left"
+            intro.append(f"**Closes:** {ts(h.nominations_close, 'F')} ({ts(h.nominations_close, 'R')}) — {left}")
         else:
             intro.append(f"**Closed:** {ts(h.nominations_close, 'F')}")
     if h.required is not None:

@@ -184,7 +184,7 @@ class ProgressView:
     header: ElectionHeader
     rows: tuple[CandidateRow, ...]
     bodies_reported: int
-    days_left: int | None  # whole days until nominations close; None when unknown or past
+    days_left: int | None  # whole days until nominations close (0: under a day); None when unknown or past
     provenance: Provenance
 
     @property

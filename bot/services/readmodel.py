@@ -14,7 +14,6 @@ published: unpublished results are not summarised and candidate rows carry no vo
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -654,7 +653,7 @@ class ReadModel:
         rows = [self.row(data, c) for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
         rows.sort(key=lambda r: (-r.nominations, surname_key(r.name)))
         close = data.election.timeline.nominations_close
-        days_left = math.ceil((close - now) / timedelta(days=1)) if close and close > now else None
+        days_left = (close - now) // timedelta(days=1) if close and close > now else None
         return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, snap.provenance)
 
     async def body_nominations(self, guild_id: int, name: str, election: str | None) -> BodyNominationsView:
