@@ -222,16 +222,6 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def days_until(instant: datetime | None, now: datetime) -> int | None:
-    """Whole days from `now` to `instant`, rounded up (0 once passed); None when unknown."""
-    if instant is None:
-        return None
-    seconds = (instant - now).total_seconds()
-    if seconds <= 0:
-        return 0
-    return int(-(-seconds // 86_400))
-
-
 # --------------------------------------------------------------------------- durations & offsets
 
 def parse_offset(text: str) -> timedelta:

@@ -25,7 +25,6 @@ from bot.domain.schedule import (
     ScheduleError,
     Source,
     check_message,
-    days_until,
     needs_election,
     parse_repeat,
 )
@@ -298,7 +297,9 @@ class AnnouncementService:
             nominations_close=timeline.nominations_close,
             ballot_open=timeline.ballot_open,
             ballot_close=timeline.ballot_close,
-            days_to_nominations_close=days_until(timeline.nominations_close, self.clock.now()),
+            days_to_nominations_close=progress.days_left if progress.days_left is not None else (
+                0 if timeline.nominations_close else None
+            ),
             qualified=len(progress.qualified) if progress.header.required is not None else None,
         )
 

@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import aiosqlite
@@ -87,6 +87,34 @@ def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     return OffsetClock(start)
+
+
+# --------------------------------------------------------------------------- writes
+
+T = TypeVar("T")
+_WRITES: set[asyncio.Task] = set()
+
+
+async def write(db: Database, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    """Run `work` in one write transaction that a cancellation (a stop) cannot cut in half.
+
+    The transaction runs in its own task, shielded from the caller's cancellation, so a stop that
+    lands mid-write never leaves the shared writer connection inside an open transaction.
+    """
+    async def run() -> T:
+        async with db.transaction() as tx:
+            return await work(tx)
+
+    task = asyncio.ensure_future(run())
+    _WRITES.add(task)
+    task.add_done_callback(_WRITES.discard)
+    return await asyncio.shield(task)
+
+
+async def finish_writes() -> None:
+    """Wait for shielded writes still running (after cancelling the tasks that started them)."""
+    while _WRITES:
+        await asyncio.gather(*list(_WRITES), return_exceptions=True)
 
 
 # --------------------------------------------------------------------------- ports
@@ -207,8 +235,8 @@ class DiscordOutbox:
             with _send_errors():
                 data = await self.client.http.start_private_message(user_id)  # type: ignore[arg-type]
             channel_id = int(data["id"])
-            async with self.db.transaction() as tx:
-                await deliveries.save_dm_channel(tx, user_id, channel_id)
+            opened = channel_id
+            await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
         self._dm_channels[user_id] = channel_id
         return await self.post(channel_id, message, nonce)
 
@@ -329,6 +357,7 @@ class DeliveryEngine:
         self._plan_needed = asyncio.Event()
         self._lane_wake = {Lane.CHANNEL: asyncio.Event(), Lane.DM: asyncio.Event()}
         self._busy = 0
+        self._changed = asyncio.Event()  # set whenever a task finishes a round of work
         self._tasks: list[asyncio.Task] = []
         self._scheduler: AsyncIOScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -360,8 +389,7 @@ class DeliveryEngine:
             return
         self.outbox = outbox
         self._loop = asyncio.get_running_loop()
-        async with self.db.transaction() as tx:
-            recovered = await deliveries.recover_interrupted(tx)
+        recovered = await write(self.db, deliveries.recover_interrupted)
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
@@ -392,6 +420,7 @@ class DeliveryEngine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        await finish_writes()
 
     def kick(self) -> None:
         """Something changed (time moved, an item was added): plan again soon. Safe from any thread."""
@@ -408,16 +437,20 @@ class DeliveryEngine:
         else:
             loop.call_soon_threadsafe(self._plan_needed.set)
 
+    def _quiet(self) -> bool:
+        return not (self._plan_needed.is_set() or self._busy or any(e.is_set() for e in self._lane_wake.values()))
+
     async def settled(self, within: float = 30.0) -> None:
         """Wait until nothing is planned, in flight or waiting to be sent (tests and the sandbox)."""
-        deadline = time.monotonic() + within
-        quiet = 0
-        while quiet < 3:
-            await asyncio.sleep(0.005)
-            busy = self._plan_needed.is_set() or self._busy or any(e.is_set() for e in self._lane_wake.values())
-            quiet = 0 if busy else quiet + 1
-            if time.monotonic() > deadline:
-                raise TimeoutError("the delivery engine did not settle")
+        async with asyncio.timeout(within):
+            while True:
+                while not self._quiet():
+                    self._changed.clear()
+                    await self._changed.wait()
+                for _ in range(3):  # let wake-ups scheduled from callbacks land
+                    await asyncio.sleep(0)
+                if self._quiet():
+                    return
 
     # ---------------------------------------------------------------- planning
 
@@ -437,24 +470,28 @@ class DeliveryEngine:
                 self._plan_needed.set()
             finally:
                 self._busy -= 1
+                self._changed.set()
 
     async def plan_once(self) -> int:
         """Put everything due up to now into the ledger; summarise new misses; wake the lanes."""
         now = self.clock.now()
-        added = 0
-        async with self.db.transaction() as tx:
+
+        async def work(tx: aiosqlite.Connection) -> int:
             graces: dict[int, timedelta] = {}
             rows: list[Delivery] = []
             for producer in self._unique_producers:
                 rows.extend(await producer.plan(tx, now))
             for row in rows:
-                grace = graces.get(row.guild_id) or await self._grace(tx, row.guild_id, graces)
+                grace = await self._grace(tx, row.guild_id, graces)
                 if row.status is DeliveryStatus.PENDING and lateness(row.due_at, now, grace) is Lateness.MISSED:
                     row.status = DeliveryStatus.MISSED
                     row.reason = "the bot was offline when it was due"
                     self.stats.missed += 1
             added = await deliveries.add_many(tx, rows)
             await self._summarise_missed(tx, now)
+            return added
+
+        added = await write(self.db, work)
         for lane, event in self._lane_wake.items():
             if await deliveries.ready(self.db.reader, lane, now, 1):
                 event.set()
@@ -496,20 +533,24 @@ class DeliveryEngine:
         if await deliveries.add_many(tx, [row]):
             self.stats.alerts += 1
 
-    async def _arm_timer(self) -> None:
-        """Wake at the next instant anything becomes due (real clocks only)."""
-        if self._scheduler is None:
-            return
+    async def next_wake(self) -> datetime | None:
+        """The next instant anything becomes due: an occurrence, a reminder, or a retry."""
         now = self.clock.now()
         candidates = [await deliveries.next_attempt(self.db.reader)]
         for producer in self._unique_producers:
             candidates.append(await producer.next_due(self.db.reader, now))
-        upcoming = [c for c in candidates if c is not None]
-        if not upcoming:
+        return min((c for c in candidates if c is not None), default=None)
+
+    async def _arm_timer(self) -> None:
+        """Wake at the next instant anything becomes due (real clocks only)."""
+        if self._scheduler is None:
+            return
+        upcoming = await self.next_wake()
+        if upcoming is None:
             with contextlib.suppress(Exception):
                 self._scheduler.remove_job("delivery-wake")
             return
-        delay = max(timedelta(0), min(upcoming) - now)
+        delay = max(timedelta(0), upcoming - self.clock.now())
         run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
         self._scheduler.add_job(
             self.kick, DateTrigger(run_date=run_at), id="delivery-wake", replace_existing=True,
@@ -545,6 +586,7 @@ class DeliveryEngine:
                 wake.set()
             finally:
                 self._busy -= 1
+                self._changed.set()
 
     async def _guarded(
         self, row: Delivery, lane: Lane, semaphore: asyncio.Semaphore, graces: dict[int, timedelta]
@@ -561,8 +603,7 @@ class DeliveryEngine:
                 raise
             except Exception:
                 log.exception("delivering %s failed unexpectedly", row.key)
-                async with self.db.transaction() as tx:
-                    await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, "unexpected error (see logs)")  # type: ignore[arg-type]
+                await self._finish(row, DeliveryStatus.FAILED, "unexpected error (see logs)")
 
     async def deliver(self, row: Delivery, grace: timedelta) -> None:
         """Send one pending row (or decide it is missed, skipped or failed) and record the outcome."""
@@ -571,8 +612,7 @@ class DeliveryEngine:
         if lateness(row.due_at, now, grace) is Lateness.MISSED:
             status = DeliveryStatus.FAILED if row.attempts else DeliveryStatus.MISSED
             reason = row.reason if row.attempts and row.reason else "it was more than the grace window late"
-            async with self.db.transaction() as tx:
-                await deliveries.finish(tx, row.id, status, reason)
+            await self._finish(row, status, reason)
             self.stats.missed += status is DeliveryStatus.MISSED
             self.stats.failed += status is DeliveryStatus.FAILED
             return
@@ -582,13 +622,11 @@ class DeliveryEngine:
             )
             message = await self.composer(spec)
         except Skip as skip:
-            async with self.db.transaction() as tx:
-                await deliveries.finish(tx, row.id, skip.status, skip.reason)
+            await self._finish(row, skip.status, skip.reason)
             self.stats.skipped += 1
             return
-        async with self.db.transaction() as tx:
-            if not await deliveries.claim(tx, row.id):
-                return  # someone else took it, or it was cancelled meanwhile
+        if not await write(self.db, lambda tx: deliveries.claim(tx, row.id)):  # type: ignore[arg-type]
+            return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
         try:
             async with asyncio.timeout(self.send_timeout):
@@ -604,12 +642,15 @@ class DeliveryEngine:
             return
         sent_at = self.clock.now()
         late = lateness(row.due_at, sent_at, grace) is not Lateness.ON_TIME
-        async with self.db.transaction() as tx:
+
+        async def record(tx: aiosqlite.Connection) -> None:
             await deliveries.record_sent(
                 tx, row.id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
             )
             if row.source is not Source.ALERT:
                 await self._producers[row.source].on_sent(tx, row)
+
+        await write(self.db, record)
         self.stats.late += late
         self.stats.sent += not late
 
@@ -619,7 +660,9 @@ class DeliveryEngine:
         kind = classify_failure(error.status, error.code)
         reason = failure_reason(error.status, error.code, error.text)
         now = self.clock.now()
-        async with self.db.transaction() as tx:
+
+        async def work(tx: aiosqlite.Connection) -> None:
+            nonlocal reason
             if kind is FailureKind.TRANSIENT:
                 retry_at = now + retry_delay(row.attempts)
                 if retry_at - row.due_at <= grace:
@@ -637,4 +680,9 @@ class DeliveryEngine:
             alert = await self._producers[row.source].on_failed(tx, row, kind, reason)
             if alert and not streak:
                 await self._alert(tx, row.guild_id, f"failed:{row.id}", alert, now)
+
+        await write(self.db, work)
+
+    async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
+        await write(self.db, lambda tx: deliveries.finish(tx, row.id, status, reason))  # type: ignore[arg-type]
 

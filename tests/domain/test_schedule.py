@@ -17,7 +17,6 @@ from bot.domain.schedule import (
     ScheduleError,
     check_message,
     classify_failure,
-    days_until,
     fill,
     lateness,
     meeting_point,
@@ -108,13 +107,6 @@ def test_placeholders():
     with pytest.raises(ScheduleError):
         check_message("   ")
     assert fill("{election}: {qualified} {other}", {"election": "NEC", "qualified": "3"}) == "NEC: 3 {other}"
-
-
-def test_days_until():
-    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
-    assert days_until(now + timedelta(days=2, hours=1), now) == 3
-    assert days_until(now - timedelta(hours=1), now) == 0
-    assert days_until(None, now) is None
 
 
 def test_durations_and_offsets():

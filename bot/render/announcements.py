@@ -1,0 +1,302 @@
+"""Announcements, automatic reminders, member DMs and organiser alerts as Discord messages.
+
+`PostComposer` is what the delivery engine calls at send time: it turns a post spec from the
+services into an `Outgoing` message. Live views reuse the members' renderers (and their charts).
+Mentions: nothing pings unless the organiser chose a role (only that role may ping) or @everyone
+(only when they hold Mention Everyone); placeholders and stored text are made inert either way.
+
+Also here: the replies of `/announce` and `/remind` (schedules, lists, history).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+
+from bot.domain.phase import MILESTONE_LABELS
+from bot.domain.schedule import (
+    Announcement,
+    Delivery,
+    DeliveryStatus,
+    ElectionReminders,
+    LiveView,
+    SubscriptionKind,
+    describe_offsets,
+    fill,
+)
+from bot.domain.timeparse import format_duration
+from bot.render import elections as election_render
+from bot.render import nominations as nomination_render
+from bot.render import results as result_render
+from bot.render import slates as slate_render
+from bot.render.charts import ChartCache, ChartSpec
+from bot.render.common import (
+    BRAND_COLOUR,
+    CONTENT_MAX,
+    NEUTRAL_COLOUR,
+    ChartImage,
+    Rendered,
+    clip,
+    join_limited,
+    md,
+    ts,
+    ts_full,
+)
+from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
+from bot.services.delivery import AlertPost, Outgoing
+from bot.services.reminders import (
+    MemberReminderPost,
+    MemberSubscription,
+    MilestonePost,
+    ReminderPost,
+    ResultsPost,
+)
+
+_MASS_MENTION = re.compile(r"@(everyone|here)")
+_ZWSP = "\u200b"
+
+
+def inert_mass_mentions(text: str) -> str:
+    """`@everyone` / `@here` typed in stored text can never ping, whatever the allowed mentions."""
+    return _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m[1], text)
+
+
+def placeholder_text(values: PlaceholderValues) -> dict[str, str]:
+    """Placeholder values as message text (Discord timestamps; names made inert)."""
+    def number(n: int | None) -> str:
+        return "?" if n is None else f"{n:,}"
+
+    return {
+        "election": md(values.election) if values.election else "(no election)",
+        "nominations_close": ts(values.nominations_close, "F"),
+        "ballot_open": ts(values.ballot_open, "F"),
+        "ballot_close": ts(values.ballot_close, "F"),
+        "days_to_nominations_close": number(values.days_to_nominations_close),
+        "qualified": number(values.qualified),
+    }
+
+
+def allowed_mentions(ping_role_id: int | None, ping_everyone: bool) -> discord.AllowedMentions:
+    """Only the organiser's chosen role (or @everyone) may ping; never users, never other roles."""
+    return discord.AllowedMentions(
+        everyone=ping_everyone,
+        users=False,
+        roles=[discord.Object(ping_role_id)] if ping_role_id else False,
+        replied_user=False,
+    )
+
+
+def message_post(post: MessagePost) -> Outgoing:
+    """An organiser's text with placeholders filled and, first, the chosen ping."""
+    body = inert_mass_mentions(fill(post.text, placeholder_text(post.values)))
+    ping = "@everyone " if post.ping_everyone else (f"<@&{post.ping_role_id}> " if post.ping_role_id else "")
+    return Outgoing(
+        content=clip(ping + body, CONTENT_MAX), allowed_mentions=allowed_mentions(post.ping_role_id, post.ping_everyone)
+    )
+
+
+def _outgoing(rendered: Rendered, content: str = "") -> Outgoing:
+    """The first page of a member view as a channel post (the chart as an attachment)."""
+    chart = rendered.chart
+    return Outgoing(
+        content=clip(content, CONTENT_MAX),
+        embeds=list(rendered.pages[0]) if rendered.pages else [],
+        files=(lambda: [chart.to_file()]) if chart else None,
+    )
+
+
+def event_phrase(event: str, offset_seconds: float) -> str:
+    """`Nominations close in 7 days` / `The ballot opens now`."""
+    label = MILESTONE_LABELS.get(event, event.replace("_", " ").capitalize())
+    if offset_seconds <= 0:
+        return f"{label} now"
+    return f"{label} in {format_duration(timedelta(seconds=offset_seconds), max_units=2)}"
+
+
+def alert(text: str) -> Outgoing:
+    """A note to organisers in the alert channel."""
+    return Outgoing(content=clip(text, CONTENT_MAX))
+
+
+def member_dm(post: MemberReminderPost, guild_name: str | None) -> Outgoing:
+    """A member's reminder DM."""
+    where = f" in **{md(guild_name)}**" if guild_name else ""
+    if post.kind is SubscriptionKind.BRANCH:
+        text = f"⏰ **{md(post.subject)}** holds its nomination meeting {ts_full(post.event_at)}{where}."
+    else:
+        label = MILESTONE_LABELS.get(post.event, post.event)
+        text = f"⏰ **{md(post.subject)}**{where}: {label.lower()} {ts_full(post.event_at)}."
+    text += "\n-# You asked for this reminder. `/remind list` shows your reminders; `/remind stop` stops them."
+    return Outgoing(content=clip(text, CONTENT_MAX))
+
+
+def schedule_reply(item: Announcement, upcoming: Sequence[datetime], election: str | None) -> discord.Embed:
+    """`/announce schedule` and `/announce post`: what was stored and its next three posts."""
+    embed = discord.Embed(title=f"Announcement #{item.id} scheduled", colour=BRAND_COLOUR)
+    embed.add_field(name="Channel", value=f"<#{item.channel_id}>", inline=True)
+    embed.add_field(name="Repeats", value=item.schedule.recurrence.describe(), inline=True)
+    if item.schedule.until:
+        embed.add_field(name="Until", value=ts(item.schedule.until, "F"), inline=True)
+    embed.add_field(name="Next posts", value="\n".join(ts_full(at) for at in upcoming) or "none", inline=False)
+    what = f"Live view: **{item.view.value}**" if item.view else clip(md(item.content), 1000)
+    embed.add_field(name="Posts", value=what, inline=False)
+    if election:
+        embed.add_field(name="Election", value=md(election), inline=True)
+    if item.ping_everyone:
+        embed.add_field(name="Pings", value="@​everyone", inline=True)
+    elif item.ping_role_id:
+        embed.add_field(name="Pings", value=f"<@&{item.ping_role_id}>", inline=True)
+    embed.set_footer(text=f"Times in {item.schedule.zone}. /announce preview {item.id} · /announce cancel {item.id}")
+    return embed
+
+
+def announcement_line(item: Announcement, upcoming: Sequence[datetime]) -> str:
+    """One line of `/announce list`."""
+    what = f"live **{item.view.value}** view" if item.view else f"“{clip(md(item.content), 60)}”"
+    nxt = ts_full(upcoming[0]) if upcoming else "no further posts"
+    return f"**#{item.id}** → <#{item.channel_id}> · {item.schedule.recurrence.describe()} · next {nxt}\n{what}"
+
+
+def announcement_list(
+    items: Sequence[tuple[Announcement, Sequence[datetime]]], reminders: Sequence[tuple[str, ElectionReminders]]
+) -> discord.Embed:
+    """`/announce list`."""
+    embed = discord.Embed(title="Scheduled announcements", colour=BRAND_COLOUR)
+    lines = [announcement_line(item, up) for item, up in items]
+    embed.description = join_limited(lines, 3800, sep="\n\n", more="…and {n} more") or "Nothing scheduled."
+    for name, r in reminders[:10]:
+        state = "on" if r.enabled else "off"
+        embed.add_field(name=f"Automatic reminders — {clip(md(name), 200)}: {state}",
+                        value=describe_offsets(r.offsets), inline=False)
+    return embed
+
+
+_STATUS_WORDS = {
+    DeliveryStatus.PENDING: "waiting",
+    DeliveryStatus.SENDING: "sending",
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.LATE: "sent late",
+    DeliveryStatus.MISSED: "missed",
+    DeliveryStatus.FAILED: "failed",
+    DeliveryStatus.CANCELLED: "cancelled",
+    DeliveryStatus.SKIPPED: "skipped",
+}
+
+
+def message_link(guild_id: int, channel_id: int | None, message_id: int | None) -> str | None:
+    """A jump link to a posted message."""
+    if not channel_id or not message_id:
+        return None
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def history_line(row: Delivery) -> str:
+    """Due, sent (with link), or why not."""
+    what = {"announcement": f"#{row.source_id}", "election": "reminder", "alert": "alert"}.get(row.source.value, "")
+    if row.source.value == "election" and row.detail.get("kind") in ("milestone", "results"):
+        what = "milestone" if row.detail.get("kind") == "milestone" else "results"
+    line = f"`{what}` due {ts(row.due_at, 'f')} — **{_STATUS_WORDS[row.status]}**"
+    if row.sent_at and row.status in (DeliveryStatus.SENT, DeliveryStatus.LATE):
+        link = message_link(row.guild_id, row.channel_id, row.message_id)
+        line += f" {ts(row.sent_at, 'f')}" + (f" · [message]({link})" if link else "")
+    elif row.reason:
+        line += f": {clip(row.reason, 200)}"
+    return line
+
+
+def history(rows: Sequence[Delivery], title: str) -> discord.Embed:
+    """`/announce history`."""
+    embed = discord.Embed(title=title, colour=NEUTRAL_COLOUR)
+    embed.description = join_limited([history_line(r) for r in rows], 3900, sep="\n") or "Nothing delivered yet."
+    return embed
+
+
+def reminders_reply(election: str, item: ElectionReminders, upcoming: Sequence[datetime]) -> str:
+    """`/announce reminders`."""
+    if not item.enabled:
+        return f"Automatic reminders for **{md(election)}** are **off**."
+    nxt = ", ".join(ts_full(at) for at in upcoming[:3]) or "none scheduled (check the election's dates)"
+    return (
+        f"Automatic reminders for **{md(election)}** are **on** ({describe_offsets(item.offsets)}), plus a post "
+        f"when a candidate reaches the threshold and when results are published.\nNext: {nxt}"
+    )
+
+
+def subscription_line(sub: MemberSubscription) -> str:
+    """One line of `/remind list`."""
+    s = sub.subscription
+    kind = "branch meeting" if s.kind is SubscriptionKind.BRANCH else "deadlines"
+    line = f"**{md(sub.subject)}** ({kind}, {format_duration(s.before)} before)"
+    if s.status == "paused":
+        return line + f" — ⏸️ paused: {s.paused_reason or 'stopped'}. Run the command again to resume."
+    return line + (f" — next {ts_full(sub.next_at)}" if sub.next_at else " — nothing scheduled yet")
+
+
+def subscription_list(subs: Sequence[MemberSubscription]) -> str:
+    """`/remind list`."""
+    if not subs:
+        return "You have no reminders. Try `/remind deadlines` or `/remind branch`."
+    return clip("Your reminders:\n" + "\n".join(f"• {subscription_line(s)}" for s in subs), CONTENT_MAX)
+
+
+class PostComposer:
+    """Turns the services' post specs into messages at send time (the delivery engine's composer)."""
+
+    def __init__(
+        self, charts: ChartCache | None = None, guild_name: Callable[[int], str | None] | None = None
+    ) -> None:
+        self.charts = charts or ChartCache()
+        self.guild_name = guild_name or (lambda _guild_id: None)
+
+    async def _chart(self, key: tuple, spec: ChartSpec | None) -> ChartImage | None:
+        return await self.charts.chart(key, spec)
+
+    async def view(self, view: LiveView, model: Any) -> Rendered:
+        """Render a live view exactly as the member command does."""
+        if view is LiveView.NOMINATIONS:
+            spec = nomination_render.progress_chart_spec(model)
+            chart = await self._chart(("nominations", model.header.slug, model.provenance.version), spec)
+            return nomination_render.nominations_progress(model, chart)
+        if view is LiveView.RESULTS:
+            chart = None
+            if model.summary is not None:
+                spec = result_render.results_chart_spec(model)
+                version = model.provenance.version if model.provenance else 0
+                chart = await self._chart(("results", model.header.slug, version), spec)
+            return result_render.results(model, chart)
+        if view is LiveView.TIMELINE:
+            return election_render.election_info(model)
+        return slate_render.slate_compare(model)
+
+    async def __call__(self, spec: object) -> Outgoing:
+        """The message for one post spec."""
+        if isinstance(spec, AlertPost):
+            return alert(spec.text)
+        if isinstance(spec, MessagePost):
+            return message_post(spec)
+        if isinstance(spec, ViewPost):
+            return _outgoing(await self.view(spec.view, spec.model), inert_mass_mentions(spec.intro))
+        if isinstance(spec, ReminderPost):
+            text = f"⏰ **{event_phrase(spec.event, spec.offset.total_seconds())}** — {md(spec.election)}: "
+            text += ts_full(spec.event_at)
+            if spec.progress is not None:
+                return _outgoing(await self.view(LiveView.NOMINATIONS, spec.progress), text)
+            return Outgoing(content=clip(text, CONTENT_MAX))
+        if isinstance(spec, MilestonePost):
+            return Outgoing(content=clip(
+                f"🎉 **{md(spec.candidate)}** has reached the nomination threshold in {md(spec.election)}: "
+                f"{spec.nominations:,} nominations (needed {spec.required:,}). "
+                f"{spec.qualified_count:,} candidate{'s have' if spec.qualified_count != 1 else ' has'} "
+                "qualified so far.",
+                CONTENT_MAX,
+            ))
+        if isinstance(spec, ResultsPost):
+            rendered = await self.view(LiveView.RESULTS, spec.results)
+            return _outgoing(rendered, f"📣 The results of **{md(spec.election)}** are published.")
+        if isinstance(spec, MemberReminderPost):
+            return member_dm(spec, self.guild_name(spec.guild_id))
+        raise TypeError(f"no renderer for {type(spec).__name__}")
