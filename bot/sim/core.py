@@ -11,7 +11,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim.appcommands import CommandRegistry
-from bot.sim.errors import EMPTY_MESSAGE, DiscordHTTPError, ErrorTree, Violation, form_error
+from bot.sim.errors import EMPTY_MESSAGE, REQUEST_TOO_LARGE, DiscordHTTPError, ErrorTree, Violation, form_error
 from bot.sim.faults import FaultInjector
 from bot.sim.gateway import GatewayServer
 from bot.sim.interactions import SimInteraction
@@ -74,6 +74,7 @@ class SimCore:
         self.response_deadline = 3.0
         self.token_lifetime = timedelta(minutes=15)
         self.nonce_window = timedelta(minutes=5)
+        self.upload_limit = 10 * 1024 * 1024  # bytes per request, Discord's default attachment_size_limit
         self._nonces: dict[tuple[int, int, str], tuple[SimMessage, datetime]] = {}
         self.inflight = 0
         self._violation_waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -111,6 +112,8 @@ class SimCore:
         self, payload: dict[str, Any], uploads: list[Upload], *, creating: bool, prefix: tuple[str, ...] = ()
     ) -> None:
         """Raise Discord's 50035/50006 for an invalid create/edit body."""
+        if sum(len(u.data) for u in uploads) > self.upload_limit:
+            raise DiscordHTTPError(413, REQUEST_TOO_LARGE, "Request entity too large")
         tree = ErrorTree()
         check_message(payload, tree, has_files=bool(uploads), creating=creating)
         if tree:

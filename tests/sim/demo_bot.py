@@ -35,6 +35,10 @@ class VoteView(discord.ui.View):
     async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
         await interaction.response.send_message(f"picked {','.join(select.values)}", ephemeral=True)
 
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="vote:who", row=2)
+    async def who(self, interaction: discord.Interaction, select: discord.ui.UserSelect[Any]) -> None:
+        await interaction.response.send_message(f"nominated {select.values[0].display_name}", ephemeral=True)
+
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     """A modal with two text inputs."""
@@ -179,6 +183,16 @@ def _add_commands(bot: DemoBot) -> None:
     @app_commands.default_permissions(manage_messages=True)
     async def purge(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("purged", ephemeral=True)
+
+    @tree.command(name="lifecycle", description="Edit, follow up, edit the follow-up, delete the original")
+    async def lifecycle(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("v1")
+        await interaction.edit_original_response(content="v2")
+        followup = await interaction.followup.send("f1", wait=True)
+        await followup.edit(content="f2")
+        fetched = await interaction.original_response()
+        assert fetched.content == "v2"
+        await interaction.delete_original_response()
 
     @tree.command(name="burst", description="Answers with its number")
     async def burst(interaction: discord.Interaction, i: int) -> None:

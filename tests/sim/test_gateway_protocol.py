@@ -99,6 +99,8 @@ async def test_members_intent_state_events_and_member_chunks(sim: DiscordSimulat
         fetched = await g.query_members("ali")
         assert [m.id for m in fetched] == [alice.id]
         assert (await g.fetch_member(alice.id)).name == "alice"
+        assert {m.id async for m in g.fetch_members(limit=None)} == set(guild.members)
+        assert (await demo.fetch_channel(channel.id)).name == "results"
     assert sim.violations == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sim import DiscordSimulator, SimError, SimFile, SimGuild, SimMember
+from tests.sim.demo_bot import DemoBot
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -79,6 +80,9 @@ async def test_buttons_update_and_reply(sim: DiscordSimulator, guild: SimGuild, 
     assert no.content == "Sorry to hear that" and no.ephemeral
     picked = await (await sim.select(alice, message, "vote:pick", ["josh", "yasmine"])).response()
     assert picked.content == "picked josh,yasmine"
+    bob = guild.add_member("bob", nick="Bobby")
+    nominated = await (await sim.select(alice, message, "vote:who", [bob])).response()
+    assert nominated.content == "nominated Bobby"
     updated = await (await sim.click(alice, message, "vote:yes")).response()
     assert updated.id == message.id
     assert updated.content == "alice voted yes" and updated.components == []
@@ -135,3 +139,20 @@ async def test_command_visibility_follows_permissions(sim: DiscordSimulator, gui
     guild.remove_member(moderator)
     with pytest.raises(SimError):
         await sim.invoke(moderator, "/vote")
+
+
+async def test_original_and_follow_up_lifecycle(sim: DiscordSimulator, alice: SimMember) -> None:
+    handle = await sim.invoke(alice, "/lifecycle")
+    await sim.wait_for_idle()
+    assert handle.original is not None and handle.original.deleted and handle.original.content == "v2"
+    [followup] = handle.messages
+    assert followup.content == "f2" and followup.edits == 1
+    assert sim.channel_messages(alice.guild.text_channels[0]) == [followup]
+    assert sim.violations == []
+
+
+async def test_commands_in_dms(sim: DiscordSimulator, guild: SimGuild, alice: SimMember, bot: DemoBot) -> None:
+    await bot.tree.sync()  # global commands are the ones usable in DMs
+    reply = await (await sim.invoke(alice.user, "/burst", {"i": 5})).response()
+    assert reply.content == "ok 5" and reply.guild_id is None
+    assert sim.dms(alice) == [reply]
