@@ -123,7 +123,7 @@ def slate_compare(vm: SlateCompareView) -> Rendered:
             ("✅ " if (r.result.elected if (h.results_published and r.result) else r.qualified) else "") + md(r.name)
             for r in s.rows
         ]
-        add_field(embed, f"{md(s.ref.label)} candidates", join_limited(people, 1000, sep="\n") or "None", inline=True)
+        add_field(embed, f"{md(s.ref.label)} candidates", join_limited(people, 420, sep="\n") or "None", inline=True)
     if h.results_published:
         embed.add_field(name="\u200b", value="✅ = elected", inline=False)
     elif h.required is not None:

@@ -1,0 +1,172 @@
+"""A 500-candidate, 700-body election: Discord's limits hold, pages turn for their owner only, Share is limited."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+import bot.render.views as views
+from bot.clock import ManualClock
+from bot.domain.models import Body, Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
+from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember
+from bot.store.database import Database
+from tests.e2e.conftest import ask, choices, seed_election
+
+FIRST = [
+    "Aisha", "Ben", "Carys", "Dev", "Elif", "Femi", "Grace", "Hamza", "Ines", "Jonah", "Kofi", "Lena", "Malik",
+    "Nadia", "Owen", "Priya", "Quinn", "Rhys", "Sana", "Tariq", "Uma", "Vikram", "Wen", "Xavier", "Yusuf",
+]
+LAST = [
+    "Abbott", "Begum", "Collins", "Doyle", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones", "Khan", "Lewis",
+    "Murphy", "Nowak", "O'Neill", "Patel", "Quayle", "Rahman", "Singh", "Thomas",
+]
+REGIONS = ["North", "North East", "Yorkshire", "East Midlands", "West Midlands", "East", "London", "South East",
+           "South West", "Wales", "Scotland"]
+SLATES = [Slate("Grassroots Left", "GL", "#C8102E"), Slate("Labour Together", "LT", "#1F5FAD"),
+          Slate("Open Labour", "OL", "#E8A317")]
+
+
+@pytest.fixture
+async def big(hustings, db: Database, guild: SimGuild, clock: ManualClock) -> list[str]:
+    """500 candidates (3 slates + independents), 700 CLPs in 11 regions, ~2,900 nominations, published result."""
+    rng = random.Random(2018)
+    names = [f"{first} {last}" for last in LAST for first in FIRST]
+    assert len(names) == 500
+    candidates = [
+        Candidate(n, slate=SLATES[i % 4].name if i % 4 < 3 else None, bio="Long statement. " * 80)
+        for i, n in enumerate(names)
+    ]
+    bodies = [Body(f"Constituency {i:03d} CLP", kind="CLP", region=REGIONS[i % len(REGIONS)], members=300 + i)
+              for i in range(700)]
+    nominations = []
+    for i, body in enumerate(bodies):
+        picks = {names[0], names[1]} if i % 3 else {names[0]}  # two runaway favourites
+        picks |= set(rng.sample(names, 3))
+        nominations += [(body.name, n, date(2026, 11, 1) + timedelta(days=i % 20)) for n in sorted(picks)]
+    votes = {n: 100_000 - i * 150 for i, n in enumerate(names)}
+    election = Election(
+        guild_id=0, slug="big", name="Very big national ballot", committee="National Committee", seats=10,
+        voting_system=VotingSystem.BLOC, threshold=Threshold(5, percent=True), electorate=600_000,
+        timeline=Timeline(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC),
+                          datetime(2026, 10, 10, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC),
+                          datetime(2026, 11, 12, tzinfo=UTC)),
+    )
+    await seed_election(
+        db, guild.id, clock, election, slates=SLATES, candidates=candidates, bodies=bodies,
+        nominations=nominations, rounds=[ResultRound(votes, elected=names[:10])], published=True,
+        valid=200_000, invalid=1_500,
+    )
+    return names
+
+
+async def _pages(sim: DiscordSimulator, who: SimMember, message) -> list[dict]:
+    """Turn every page with Next; returns each page's first embed."""
+    seen = [message.embeds[0]]
+    while not message.button("Next ▶").get("disabled"):
+        message = await (await sim.click(who, message, message.button("Next ▶")["custom_id"])).response()
+        seen.append(message.embeds[0])
+    assert sim.violations == []
+    return seen
+
+
+async def test_every_view_respects_discord_limits(sim: DiscordSimulator, member: SimMember, big: list[str]) -> None:
+    views_seen = [
+        await ask(sim, member, "/election list"),
+        await ask(sim, member, "/election info"),
+        await ask(sim, member, "/candidate", {"name": big[0]}),
+        await ask(sim, member, "/candidates"),
+        await ask(sim, member, "/slate info", {"name": "GL"}),
+        await ask(sim, member, "/slate compare", {"first": "GL", "second": "LT", "third": "OL"}),
+        await ask(sim, member, "/nominations progress"),
+        await ask(sim, member, "/nominations branch", {"name": "Constituency 001 CLP"}),
+        await ask(sim, member, "/nominations for", {"candidate": big[0]}),
+        await ask(sim, member, "/results"),
+        await ask(sim, member, "/results", {"view": "rounds"}),
+        await ask(sim, member, "/results", {"view": "slates"}),
+    ]
+    assert sim.violations == []  # the simulator rejects anything over Discord's limits
+    for message in views_seen:
+        assert sum(len(e.get("description", "")) + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+                   for e in message.embeds) < 6000
+    profile = views_seen[2].embeds[0]
+    regions = next(f["value"] for f in profile["fields"] if f["name"].startswith("Nominated by"))
+    assert len(regions) <= 1024 and "…and 7 more regions (444 bodies)" in regions  # summarised when long
+    assert "Constituency 093 CLP, and 55 more" in regions
+    compare = views_seen[5].embeds[0]
+    gl = next(f["value"] for f in compare["fields"] if f["name"] == "GL candidates")
+    assert gl.startswith("✅ Aisha Abbott\n") and gl.endswith("more") and len(gl) <= 420
+    info = views_seen[1].embeds[0]
+    assert {f["name"]: f["value"] for f in info["fields"]}["Nomination threshold"] == (
+        "5% of 700 CLPs = 35 nominations"
+    )
+    assert len(await choices(sim, member, "/candidate", "name", "a")) == 25
+    assert len(await choices(sim, member, "/nominations branch", "name", "constituency")) == 25
+
+
+async def test_paging_through_500_candidates(sim: DiscordSimulator, member: SimMember, big: list[str]) -> None:
+    reply = await ask(sim, member, "/candidates")
+    assert [b["label"] for b in reply.buttons] == ["◀ Prev", "1/25", "Next ▶", "Share"]
+    assert reply.button("◀ Prev")["disabled"] and reply.button("1/25")["disabled"]
+    pages = await _pages(sim, member, reply)
+    assert len(pages) == 25 and "Page 25/25" in pages[-1]["footer"]["text"]
+    listed = [line for page in pages for line in page["description"].splitlines() if line.startswith("**")]
+    assert len(listed) == 500 and listed[0].startswith("**1.** ✅ **Aisha Abbott**")  # by votes once published
+    back = await (await sim.click(member, reply, reply.button("◀ Prev")["custom_id"])).response()
+    assert "Page 24/25" in back.embeds[0]["footer"]["text"]
+
+
+async def test_only_the_invoker_can_turn_pages(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, big: list[str]
+) -> None:
+    bob = guild.add_member("bob")
+    reply = await ask(sim, member, "/candidates")
+    with pytest.raises(SimError):  # Discord itself never shows Alice's ephemeral reply to Bob
+        await sim.click(bob, reply, reply.button("Next ▶")["custom_id"])
+    await sim.click(member, reply, reply.button("Next ▶")["custom_id"])
+    shared = await (await sim.click(member, reply, reply.button("Share")["custom_id"])).response()
+    assert not shared.ephemeral and shared.content == f"Shared by <@{member.id}>"
+    assert "Page 2/25" in shared.embeds[0]["footer"]["text"]
+    assert shared in sim.channel_messages(guild.text_channels[0])
+    assert [b["label"] for b in shared.buttons] == ["◀ Prev", "2/25", "Next ▶"]  # no re-sharing
+    refused = await (await sim.click(bob, shared, shared.button("Next ▶")["custom_id"])).response()
+    assert refused.ephemeral and refused.content.startswith("Only the member who ran this command")
+    assert "Page 2/25" in sim.channel_messages(guild.text_channels[0])[-1].embeds[0]["footer"]["text"]
+    turned = await (await sim.click(member, shared, shared.button("Next ▶")["custom_id"])).response()
+    assert turned.id == shared.id and "Page 3/25" in turned.embeds[0]["footer"]["text"]
+    assert sim.violations == []
+
+
+async def test_share_is_rate_limited_per_member(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, clock: ManualClock, big: list[str]
+) -> None:
+    reply = await ask(sim, member, "/results")
+    share = reply.button("Share")["custom_id"]
+    for _ in range(3):
+        posted = await (await sim.click(member, reply, share)).response()
+        assert not posted.ephemeral and posted.filenames == ["results.png"]
+    over = await (await sim.click(member, reply, share)).response()
+    assert over.ephemeral and over.content.startswith("You can share 3 views every 5 minutes. You can share again <t:")
+    public = [m for m in sim.channel_messages(guild.text_channels[0]) if m.content.startswith("Shared by")]
+    assert len(public) == 3
+    clock.advance(timedelta(minutes=5))
+    again = await (await sim.click(member, reply, share)).response()
+    assert not again.ephemeral
+    assert sim.violations == []
+
+
+async def test_buttons_are_disabled_when_the_view_expires(
+    sim: DiscordSimulator, member: SimMember, big: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_TIMEOUT", 0.3)
+    reply = await ask(sim, member, "/candidates")
+    for _ in range(50):
+        await asyncio.sleep(0.05)
+        if all(b.get("disabled") for b in reply.buttons):
+            break
+    assert all(b.get("disabled") for b in reply.buttons)
+    with pytest.raises(SimError):
+        await sim.click(member, reply, reply.button("Next ▶")["custom_id"])
+    assert sim.violations == []
