@@ -1,0 +1,262 @@
+"""`/admin source add|list|sync|pause|resume|remove`: thin adapters over `SourceService`.
+
+The `source` subgroup attaches to the moderator tools' `/admin` group (`cogs.admin` must load first).
+This cog also delivers the service's alerts to the guild's alert channel, and handles the
+Apply / Keep buttons of a held update: persistent (they work after a restart), moderator-only,
+checked inside the bot on every press.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import HustingsBot
+from bot.domain.access import Level
+from bot.domain.sources import Outcome, Source, SourceKind, display_url
+from bot.errors import UserError
+from bot.render import sources as render
+from bot.render.common import Rendered
+from bot.render.views import respond
+from bot.services.sources import SourceAlert, SourceService, SyncReport
+from cogs._access import actor_from, require
+
+log = logging.getLogger(__name__)
+
+KINDS = [app_commands.Choice(name=k.value, value=k.value) for k in SourceKind]
+
+
+def sources(interaction: discord.Interaction) -> SourceService:
+    """The bot's source service."""
+    return interaction.client.services.sources  # type: ignore[attr-defined]
+
+
+def _guild(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise UserError("Sources belong to a server: use this command inside one.")
+    return interaction.guild_id
+
+
+HOLD_TEMPLATE = r"hustings:src:(?P<act>apply|keep):(?P<id>\d+):(?P<h>[0-9a-f]{1,16})"
+
+
+class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLATE):
+    """Apply or keep-current for a held update; the custom id carries the source and the held content's hash."""
+
+    def __init__(self, act: str, source_id: int, held_hash: str) -> None:
+        apply = act == "apply"
+        super().__init__(discord.ui.Button(
+            label="Apply this update" if apply else "Keep current data",
+            style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
+            custom_id=f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
+        ))
+        self.act = act
+        self.source_id = source_id
+        self.held_hash = held_hash[:16]
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HoldButton:
+        """Rebuild the button from its custom id (after a restart too)."""
+        return cls(match["act"], int(match["id"]), match["h"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
+        try:
+            await require(interaction, Level.MODERATOR, f"source.{'confirm' if self.act == 'apply' else 'reject'}",
+                          f"#{self.source_id}")
+        except UserError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            return
+        await interaction.response.defer()
+        actor = actor_from(interaction)
+        service = sources(interaction)
+        try:
+            if self.act == "apply":
+                report = await service.confirm_hold(actor, self.source_id, self.held_hash)
+                extra = [render.report_embed(report)]
+                text = render.resolved_text(actor.name, True, service.clock.now())
+            else:
+                await service.reject_hold(actor, self.source_id, self.held_hash)
+                extra = []
+                text = render.resolved_text(actor.name, False, service.clock.now())
+        except UserError as exc:
+            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            return
+        embeds = [*(interaction.message.embeds[:1] if interaction.message else []), *extra]
+        await interaction.edit_original_response(content=text, embeds=embeds, view=None,
+                                                 allowed_mentions=render.NO_MENTIONS)
+
+
+def hold_view(source: Source) -> discord.ui.View | None:
+    """Apply / Keep buttons for a source's held update (None when nothing is held)."""
+    if not source.held_hash:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(HoldButton("apply", source.id, source.held_hash))
+    view.add_item(HoldButton("keep", source.id, source.held_hash))
+    return view
+
+
+class DiscordNotifier:
+    """Posts source alerts in the guild's alert channel, with no pings."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def source_alert(self, channel_id: int, alert: SourceAlert) -> None:
+        """Send one alert (held updates carry the Apply / Keep buttons)."""
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        if getattr(channel, "guild", None) is None or channel.guild.id != alert.source.guild_id:  # type: ignore[union-attr]
+            return  # never post one guild's alert in another guild
+        view = hold_view(alert.source) if alert.kind == "held" else None
+        kwargs: dict[str, Any] = {"embed": render.alert_embed(alert), "allowed_mentions": render.NO_MENTIONS}
+        if view is not None:
+            kwargs["view"] = view
+        await channel.send(**kwargs)  # type: ignore[union-attr]
+
+
+async def source_autocomplete(interaction: discord.Interaction, current: int | str) -> list[app_commands.Choice[int]]:
+    """The guild's sources (moderators only; others see nothing)."""
+    if interaction.guild_id is None:
+        return []
+    service = sources(interaction)
+    if service.access is not None and await service.access.level(actor_from(interaction)) < Level.MODERATOR:
+        return []
+    typed = str(current).strip().lstrip("#").casefold()
+    out = []
+    for s in await service.list(interaction.guild_id):
+        label = f"#{s.id} {s.kind.value} → {s.election} ({display_url(s.url, 50)})"
+        if not typed or typed in label.casefold():
+            out.append(app_commands.Choice(name=label[:100], value=s.id))
+    return out[:25]
+
+
+async def election_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Elections of this guild (value: the slug)."""
+    try:
+        from cogs.admin_common import election_autocomplete as admin_elections
+    except ImportError:  # the moderator tools are not installed: offer nothing
+        return []
+    return await admin_elections(interaction, current)
+
+
+class SourceGroup(app_commands.Group, name="source", description="Keep data in step with a published sheet or feed"):
+    """Sources of this server's data."""
+
+    @app_commands.command(name="add", description="Read a published sheet (CSV) or election pack (JSON) on a schedule")
+    @app_commands.describe(
+        election="The election it feeds (slug)",
+        kind="What the link serves: an election pack (JSON), or one CSV table",
+        url="The published link (https://…), or file://… inside the bot's source folder",
+        every="How often to read it: 15m (default), 1h, 1d… at least 1m",
+        authoritative="Remove rows the source no longer lists (default: yes, unless another source decides)",
+    )
+    @app_commands.choices(kind=KINDS)
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def add(
+        self, interaction: discord.Interaction, election: str, kind: str, url: str, every: str | None = None,
+        authoritative: bool | None = None,
+    ) -> None:
+        """Add a source; its first read starts at once."""
+        source = await sources(interaction).add(
+            actor_from(interaction), election=election, kind=kind, url=url, every=every, authoritative=authoritative,
+        )
+        await interaction.response.send_message(
+            embed=render.added_embed(source), ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+
+    @app_commands.command(name="list", description="Each source: last success, last error, next run, rows")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        """List the server's sources."""
+        await require(interaction, Level.MODERATOR, "source.list")
+        items = await sources(interaction).list(_guild(interaction))
+        await respond(interaction, Rendered(pages=[[e] for e in render.list_embeds(items)]), limiter=None)
+
+    @app_commands.command(name="sync", description="Read a source now and show what changed")
+    @app_commands.describe(source="The source")
+    @app_commands.autocomplete(source=source_autocomplete)
+    async def sync(self, interaction: discord.Interaction, source: int) -> None:
+        """Run a source now; reply with the diff (and Apply / Keep when the update is held)."""
+        await require(interaction, Level.MODERATOR, "source.sync", f"#{source}")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await sources(interaction).sync(_guild(interaction), source, actor_from(interaction))
+        await send_report(interaction, report)
+
+    @app_commands.command(name="pause", description="Stop reading a source until resumed")
+    @app_commands.describe(source="The source")
+    @app_commands.autocomplete(source=source_autocomplete)
+    async def pause(self, interaction: discord.Interaction, source: int) -> None:
+        """Pause a source."""
+        found = await sources(interaction).set_paused(actor_from(interaction), source, True)
+        await interaction.response.send_message(render.paused_text(found), ephemeral=True,
+                                                allowed_mentions=render.NO_MENTIONS)
+
+    @app_commands.command(name="resume", description="Read a paused source again (now, then on its schedule)")
+    @app_commands.describe(source="The source")
+    @app_commands.autocomplete(source=source_autocomplete)
+    async def resume(self, interaction: discord.Interaction, source: int) -> None:
+        """Resume a source."""
+        found = await sources(interaction).set_paused(actor_from(interaction), source, False)
+        await interaction.response.send_message(render.paused_text(found), ephemeral=True,
+                                                allowed_mentions=render.NO_MENTIONS)
+
+    @app_commands.command(name="remove", description="Stop following a source (its data stays)")
+    @app_commands.describe(source="The source")
+    @app_commands.autocomplete(source=source_autocomplete)
+    async def remove(self, interaction: discord.Interaction, source: int) -> None:
+        """Remove a source."""
+        found = await sources(interaction).remove(actor_from(interaction), source)
+        await interaction.response.send_message(render.removed_text(found), ephemeral=True,
+                                                allowed_mentions=render.NO_MENTIONS)
+
+
+async def send_report(interaction: discord.Interaction, report: SyncReport) -> None:
+    """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
+    kwargs: dict[str, Any] = {"embed": render.report_embed(report), "ephemeral": True,
+                              "allowed_mentions": render.NO_MENTIONS}
+    if report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
+        view = hold_view(report.source)
+        if view is not None:
+            kwargs["view"] = view
+    await interaction.followup.send(**kwargs)
+
+
+class Sources(commands.Cog):
+    """Attaches `/admin source`, registers the hold buttons and delivers source alerts."""
+
+    def __init__(self, bot: HustingsBot) -> None:
+        self.bot = bot
+        self.group: SourceGroup | None = None
+
+    async def cog_load(self) -> None:
+        """Attach the subgroup to `/admin`, register the persistent buttons, route alerts here."""
+        admin = self.bot.get_cog("Admin")
+        parent = getattr(admin, "group", None)
+        if isinstance(parent, app_commands.Group):
+            self.group = SourceGroup(parent=parent)
+            parent.add_command(self.group)
+        else:
+            log.warning("cogs.admin is not loaded before cogs.sources: /admin source is unavailable")
+        self.bot.add_dynamic_items(HoldButton)
+        self.bot.services.sources.notifier = DiscordNotifier(self.bot)
+
+    async def cog_unload(self) -> None:
+        """Detach everything this cog added."""
+        admin = self.bot.get_cog("Admin")
+        parent = getattr(admin, "group", None)
+        if self.group is not None and isinstance(parent, app_commands.Group):
+            parent.remove_command(self.group.name)
+        self.bot.remove_dynamic_items(HoldButton)
+        self.bot.services.sources.notifier = None
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Sources(bot))
