@@ -1,5 +1,5 @@
 """The gateway: a websocket speaking Discord's v10 protocol (HELLO, IDENTIFY/READY, RESUME with replay,
-heartbeats, INVALID_SESSION, member chunks) with optional zlib-stream transport compression."""
+heartbeats, INVALID_SESSION, member chunks) with zlib-stream or zstd-stream transport compression."""
 
 from __future__ import annotations
 
@@ -65,14 +65,67 @@ class GatewaySession:
         return event
 
 
-class _Connection:
-    """One websocket; a single writer task keeps frames in order and owns the zlib stream."""
+class _ZlibStream:
+    """zlib-stream: one deflate stream per connection, each message ends with a Z_SYNC_FLUSH."""
 
-    def __init__(self, server: GatewayServer, ws: web.WebSocketResponse, request: web.Request, compress: bool):
+    def __init__(self) -> None:
+        self._c = zlib.compressobj()
+
+    def encode(self, data: bytes) -> bytes:
+        return self._c.compress(data) + self._c.flush(zlib.Z_SYNC_FLUSH)
+
+
+class _ZstdStream:
+    """zstd-stream: one zstd frame per connection, each message flushed as a block.
+
+    discord.py only asks for it when it can import a zstd module, so the same module is here too.
+    """
+
+    def __init__(self) -> None:
+        try:
+            import zstandard  # type: ignore[import-not-found]  # optional, as in discord.py
+
+            obj = zstandard.ZstdCompressor().compressobj()
+            flush = zstandard.COMPRESSOBJ_FLUSH_BLOCK
+            self._encode = lambda data: obj.compress(data) + obj.flush(flush)
+        except ImportError:
+            from compression import zstd  # type: ignore[import-not-found]  # Python 3.14+
+
+            comp = zstd.ZstdCompressor()
+            self._encode = lambda data: comp.compress(data, mode=zstd.ZstdCompressor.FLUSH_BLOCK)
+
+    def encode(self, data: bytes) -> bytes:
+        return self._encode(data)
+
+
+def _stream_for(compress: str | None) -> _ZlibStream | _ZstdStream | None:
+    """The transport compressor for a `compress` query value (None = plain text frames)."""
+    if compress in (None, ""):
+        return None
+    if compress == "zlib-stream":
+        return _ZlibStream()
+    if compress == "zstd-stream":
+        try:
+            return _ZstdStream()
+        except ImportError:
+            raise ValueError("zstd-stream requested but no zstd module is importable") from None
+    raise ValueError(f"unsupported compress={compress!r}")
+
+
+class _Connection:
+    """One websocket; a single writer task keeps frames in order and owns the compression stream."""
+
+    def __init__(
+        self,
+        server: GatewayServer,
+        ws: web.WebSocketResponse,
+        request: web.Request,
+        compressor: _ZlibStream | _ZstdStream | None,
+    ):
         self.server = server
         self.ws = ws
         self.transport = request.transport
-        self.compressor = zlib.compressobj() if compress else None
+        self.compressor = compressor
         self.queue: asyncio.Queue[_Event | dict[str, Any] | None] = asyncio.Queue()
         self.session: GatewaySession | None = None
         self.last_sent_seq = 0
@@ -97,8 +150,7 @@ class _Connection:
     async def _send(self, payload: dict[str, Any]) -> None:
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         if self.compressor is not None:
-            data = self.compressor.compress(raw.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
-            await self.ws.send_bytes(data)
+            await self.ws.send_bytes(self.compressor.encode(raw.encode()))
         else:
             await self.ws.send_str(raw)
 
@@ -231,11 +283,12 @@ class GatewayServer:
         if encoding != "json":
             await ws.close(code=4002, message=b"Only json encoding is simulated")
             return ws
-        if compress not in (None, "", "zlib-stream"):
-            # discord.py asks for zstd-stream only when `zstandard` is installed; the sim can't speak it.
-            await ws.close(code=4000, message=b"Only zlib-stream transport compression is simulated")
+        try:
+            compressor = _stream_for(compress)
+        except ValueError as exc:
+            await ws.close(code=4000, message=str(exc).encode()[:120])
             return ws
-        conn = _Connection(self, ws, request, compress == "zlib-stream")
+        conn = _Connection(self, ws, request, compressor)
         self.connections.add(conn)
         self.stats.gateway_connections += 1
         if self.stats.gateway_connections > 1:
