@@ -1,0 +1,174 @@
+"""The read model: one load per data version, current-election choice, name resolution, nothing unpublished."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain.models import (
+    Body,
+    Candidate,
+    CandidateStatus,
+    Election,
+    ResultRound,
+    Slate,
+    Threshold,
+    Timeline,
+    VotingSystem,
+)
+from bot.errors import NotFound
+from bot.services.read_share import ShareLimiter
+from bot.services.readmodel import ReadModel, surname_key
+from bot.store import bodies as bodies_repo
+from bot.store import candidates as candidates_repo
+from bot.store import elections, meta
+from bot.store import nominations as nominations_repo
+from bot.store import results as results_repo
+from bot.store.database import Database
+
+GUILD = 42
+
+
+async def _seed(
+    db: Database,
+    clock: ManualClock,
+    election: Election,
+    *,
+    slates: list[Slate] = (),  # type: ignore[assignment]
+    candidates: list[Candidate] = (),  # type: ignore[assignment]
+    bodies: list[Body] = (),  # type: ignore[assignment]
+    nominations: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    rounds: list[ResultRound] = (),  # type: ignore[assignment]
+    published: bool = False,
+) -> None:
+    election.guild_id = GUILD
+    async with db.transaction() as tx:
+        eid = await elections.upsert(tx, election)
+        for s in slates:
+            await elections.upsert_slate(tx, eid, s)
+        body_ids = {b.name: await bodies_repo.upsert(tx, GUILD, b) for b in bodies}
+        cand_ids = {c.name: await candidates_repo.upsert(tx, eid, c) for c in candidates}
+        for body, cand in nominations:
+            await nominations_repo.add(tx, eid, body_ids[body], cand_ids[cand], date(2026, 11, 1))
+        if rounds:
+            await results_repo.replace_rounds(tx, eid, rounds, cand_ids)
+        await elections.set_result_meta(tx, eid, published=published, valid=None, invalid=None)
+        await meta.bump_version(tx, GUILD, clock.now(), "test")
+
+
+def _election(
+    slug: str, *, opens: datetime | None = None, closes: datetime | None = None, ballot_close: datetime | None = None,
+    **kw,
+) -> Election:
+    return Election(
+        guild_id=GUILD, slug=slug, name=kw.pop("name", slug.upper()), seats=kw.pop("seats", 1),
+        voting_system=kw.pop("system", VotingSystem.BLOC),
+        timeline=Timeline(opens, closes, ballot_close=ballot_close), **kw,
+    )
+
+
+@pytest.fixture
+def reads(db: Database, clock: ManualClock) -> ReadModel:
+    return ReadModel(db, clock)
+
+
+async def test_one_load_per_data_version(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+    await _seed(db, clock, _election("a"), candidates=[Candidate("Ann Able")])
+    await reads.election_info(GUILD, None)
+    await reads.candidate_list(GUILD, None)
+    await reads.complete_candidates(GUILD, None, "an")
+    assert reads.loads == 1
+    await _seed(db, clock, _election("b"), candidates=[Candidate("Ben Baker")])
+    assert [e.slug for e in (await reads.election_list(GUILD)).elections] == ["b", "a"]
+    assert reads.loads == 2
+
+
+async def test_current_election_prefers_open_nominations(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+    now = clock.now()
+    day = timedelta(days=1)
+    await _seed(db, clock, _election("old", opens=now - 90 * day, closes=now - 60 * day, ballot_close=now - 30 * day))
+    await _seed(db, clock, _election("live", opens=now - day, closes=now + 3 * day, ballot_close=now + 20 * day))
+    await _seed(db, clock, _election("later", opens=now + timedelta(days=30), closes=now + timedelta(days=40)))
+    assert (await reads.election_info(GUILD, None)).header.slug == "live"
+    clock.advance(timedelta(days=4))  # nominations closed: "live" is now balloting, still current
+    assert (await reads.election_info(GUILD, None)).header.slug == "live"
+
+
+async def test_resolution_and_suggestions(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+    await _seed(
+        db, clock, _election("nec", name="Labour NEC"),
+        slates=[Slate("Centre Left Grassroots Alliance", "CLGA")],
+        candidates=[Candidate("Gurinder Singh Josan"), Candidate("Eddie Izzard", slate="CLGA")],
+    )
+    assert (await reads.candidate_profile(GUILD, "josan", None)).row.name == "Gurinder Singh Josan"
+    assert (await reads.candidate_profile(GUILD, "GURINDER", "labour nec")).row.name == "Gurinder Singh Josan"
+    with pytest.raises(NotFound, match=r"No candidate called “Izard” in Labour NEC; did you mean \*\*Eddie Izzard\*\*"):
+        await reads.candidate_profile(GUILD, "Izard", None)
+    with pytest.raises(NotFound, match="No election called “nex”"):
+        await reads.election_info(GUILD, "nex")
+    assert (await reads.slate_info(GUILD, "clga", None)).summary.slate.name == "Centre Left Grassroots Alliance"
+    labels = await reads.complete_slates(GUILD, None, "grass")
+    assert labels == [("Centre Left Grassroots Alliance (CLGA)", "Centre Left Grassroots Alliance")]
+
+
+async def test_unpublished_results_never_leave_the_read_model(
+    reads: ReadModel, db: Database, clock: ManualClock
+) -> None:
+    cands = [Candidate("Ann Able", status=CandidateStatus.ELECTED), Candidate("Ben Baker")]
+    rounds = [ResultRound({"Ann Able": 10, "Ben Baker": 5}, elected=["Ann Able"])]
+    await _seed(db, clock, _election("x"), candidates=cands, rounds=rounds, published=False)
+    profile = await reads.candidate_profile(GUILD, "Ann Able", None)
+    assert profile.row.result is None and profile.row.status == "on ballot"
+    results = await reads.results(GUILD, None)
+    assert results.summary is None and not results.header.results_published
+    listing = await reads.candidate_list(GUILD, None, status="elected")
+    assert listing.rows == ()
+
+
+async def test_eligible_bodies_follow_the_kinds_that_nominate(
+    reads: ReadModel, db: Database, clock: ManualClock
+) -> None:
+    clps = [Body(f"CLP {i}", kind="CLP") for i in range(40)]
+    branches = [Body(f"Branch {i}", kind="branch") for i in range(10)]
+    await _seed(db, clock, _election("union", threshold=Threshold(10, percent=True)),
+                candidates=[Candidate("Ann Able")], bodies=branches, nominations=[("Branch 1", "Ann Able")])
+    await _seed(db, clock, _election("party", threshold=Threshold(5, percent=True)),
+                candidates=[Candidate("Ben Baker")], bodies=clps)
+    union = (await reads.election_info(GUILD, "union")).header
+    party = (await reads.election_info(GUILD, "party")).header
+    assert (union.eligible_bodies, union.body_kind, union.required) == (10, "branch", 1)
+    assert (party.eligible_bodies, party.body_kind, party.required) == (40, "CLP", 2)
+
+
+async def test_autocomplete_is_fast_on_a_big_election(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+    names = [f"Candidate{i:03d} Surname{i % 37}" for i in range(500)]
+    await _seed(db, clock, _election("big"), candidates=[Candidate(n) for n in names])
+    await reads.complete_candidates(GUILD, None, "")  # build the snapshot once
+    started = time.perf_counter()
+    for typed in ("c", "cand", "surname1", "candidate49", "zz", "sur 3") * 20:
+        found = await reads.complete_candidates(GUILD, None, typed)
+        assert len(found) <= 25
+    per_call = (time.perf_counter() - started) / 120
+    assert per_call < 0.02, f"{per_call * 1000:.1f} ms per autocomplete"
+    assert reads.loads == 1
+
+
+def test_surname_sort_key() -> None:
+    names = ["Tomasz Wróbel", "Aileen Marsh", "Gurinder Singh Josan", "Ann de Vries"]
+    assert sorted(names, key=surname_key) == ["Gurinder Singh Josan", "Aileen Marsh", "Ann de Vries", "Tomasz Wróbel"]
+
+
+def test_share_limiter_window(clock: ManualClock) -> None:
+    limiter = ShareLimiter(clock, limit=3, window=timedelta(minutes=5))
+    assert [limiter.try_acquire(1, 7) for _ in range(3)] == [None, None, None]
+    again = limiter.try_acquire(1, 7)
+    assert again == clock.now() + timedelta(minutes=5)
+    assert limiter.try_acquire(1, 8) is None  # per member
+    assert limiter.try_acquire(2, 7) is None  # per guild
+    clock.advance(timedelta(minutes=5))
+    assert limiter.try_acquire(1, 7) is None
+    assert limiter.describe() == "3 views every 5 minutes"
+
