@@ -30,6 +30,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.nominations",
     "cogs.results",
     "cogs.sources",  # after cogs.admin: attaches /admin source to its group
+    "cogs.announce",
+    "cogs.remind",
 )
 
 

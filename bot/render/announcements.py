@@ -236,6 +236,32 @@ def subscription_line(sub: MemberSubscription) -> str:
     return line + (f" — next {ts_full(sub.next_at)}" if sub.next_at else " — nothing scheduled yet")
 
 
+DM_HINT = "I'll DM you, so keep DMs from this server's members switched on (Privacy Settings)."
+
+
+def subscribed_reply(sub: MemberSubscription) -> str:
+    """`/remind branch` and `/remind deadlines`: what the member will get, and when first."""
+    lead = format_duration(sub.subscription.before)
+    subject = md(sub.subject)
+    if sub.subscription.kind is SubscriptionKind.BRANCH:
+        text = f"OK — I'll remind you {lead} before **{subject}**'s nomination meeting."
+        text += f" Next: {ts_full(sub.next_at)}." if sub.next_at else (
+            " No meeting date is set yet; I'll remind you once there is one."
+        )
+    else:
+        text = f"OK — I'll remind you {lead} before each deadline of **{subject}**."
+        text += f" First: {ts_full(sub.next_at)}." if sub.next_at else " No upcoming deadlines are set yet."
+    return f"{text}\n{DM_HINT}"
+
+
+def stopped_reply(stopped: Sequence[MemberSubscription]) -> str:
+    """`/remind stop`."""
+    if not stopped:
+        return "You had no reminders."
+    names = ", ".join(f"**{md(s.subject)}**" for s in stopped)
+    return clip(f"Stopped {len(stopped)} reminder{'s' if len(stopped) != 1 else ''}: {names}.", CONTENT_MAX)
+
+
 def subscription_list(subs: Sequence[MemberSubscription]) -> str:
     """`/remind list`."""
     if not subs:

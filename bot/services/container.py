@@ -8,8 +8,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
+from bot.services.announcements import AnnouncementService
+from bot.services.delivery import DeliveryEngine, DiscordOutbox
 from bot.services.read_share import ShareLimiter
 from bot.services.readmodel import ReadModel
+from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
 from bot.store.database import Database
 
@@ -29,6 +32,9 @@ class Services:
         self.reads = ReadModel(db, clock)
         self.share_limiter = ShareLimiter(clock)
         self.sources = SourceService(db, clock, settings, self.access)
+        self.delivery = DeliveryEngine(db, clock)
+        self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
+        self.reminders = ReminderService(db, clock, self.reads, self.delivery)
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""
@@ -36,7 +42,10 @@ class Services:
         if reminders is not None and reminders.check_milestones not in self.sources.after_apply:
             self.sources.after_apply.append(reminders.check_milestones)  # source changes feed milestone posts
         await self.sources.start()
+        self.admin.core.add_listener(self.reminders.after_audit)  # admin changes feed milestone posts
+        await self.delivery.start(DiscordOutbox(bot, self.db))
 
     async def stop(self) -> None:
         """Stop background services."""
         await self.sources.stop()
+        await self.delivery.stop()

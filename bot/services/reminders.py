@@ -47,6 +47,7 @@ from bot.services.delivery import DeliveryEngine, Skip
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
 from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
+from bot.store.audit import AuditEntry
 from bot.store.database import Database
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
@@ -212,6 +213,11 @@ class ReminderService:
         if added:
             self.engine.kick()
         return added
+
+    async def after_audit(self, entry: AuditEntry) -> None:
+        """An admin change was made (an audit listener): look for new milestones in its guild."""
+        if not entry.denied:
+            await self.check_milestones(entry.guild_id)
 
     async def _event_rows(self, guild_id: int, data: ElectionData, now: datetime, *, baseline: bool) -> list[Delivery]:
         """Rows for qualified candidates and published results (skipped rows when recording a baseline)."""
@@ -435,7 +441,7 @@ class ReminderService:
         return (
             f"⚠️ An automatic election reminder could not be posted in <#{delivery.target_id}>: {reason}. "
             "Check the announcement channel and my permissions there, or switch them off with "
-            "`/announce reminders on_off: off`. I won't repeat this alert until a post succeeds again."
+            "`/announce reminders state: off`. I won't repeat this alert until a post succeeds again."
         )
 
 
