@@ -173,6 +173,31 @@ async def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return await run_sandbox(database=args.database, commands=args.run or [], output=args.output)
 
 
+async def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from bot.domain.sources import Outcome
+    from bot.render.sources import report_text
+    from bot.services.sources import SourceService
+
+    db = await _open(settings)
+    service = SourceService(db, SystemClock(), settings)
+    try:
+        chosen = [s for s in await service.list(args.guild) if args.source in (None, s.id)]
+        if not chosen:
+            print(f"no source #{args.source} on server {args.guild}" if args.source else
+                  f"server {args.guild} has no sources (add one with /admin source add)", file=sys.stderr)
+            return 1
+        failed = False
+        for source in chosen:
+            report = await service.run(source.id, manual=True)
+            print("\n".join(report_text(report)))
+            failed |= report.outcome is Outcome.FAILED
+    finally:
+        await service.stop()
+        await db.close()
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="hustings", description="Hustings: a Discord bot for committee elections.")
@@ -212,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", help="keep the sandbox's state in this file between runs")
     p.add_argument("--output", default="sandbox-output", help="folder for charts and attachments")
     p.set_defaults(func=_cmd_sandbox)
+
+    p = sub.add_parser("sync", help="read a server's sources now (published sheets or feeds) and apply changes")
+    p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
+    p.add_argument("--source", type=int, help="only this source (its number in /admin source list)")
+    p.set_defaults(func=_cmd_sync)
     return parser
 
 

@@ -240,8 +240,7 @@ class Sources(commands.Cog):
         admin = self.bot.get_cog("Admin")
         parent = getattr(admin, "group", None)
         if isinstance(parent, app_commands.Group):
-            self.group = SourceGroup(parent=parent)
-            parent.add_command(self.group)
+            self.group = SourceGroup(parent=parent)  # a Group made with a parent adds itself to it
         else:
             log.warning("cogs.admin is not loaded before cogs.sources: /admin source is unavailable")
         self.bot.add_dynamic_items(HoldButton)

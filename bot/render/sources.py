@@ -220,3 +220,19 @@ def resolved_text(by: str, applied: bool, when: datetime) -> str:
     """What replaces a held alert's buttons once a moderator decided."""
     verb = "applied" if applied else "declined (the current data was kept)"
     return f"{verb[0].upper()}{verb[1:]} by {md(by)} {ts(when, 'R')}."
+
+
+def report_text(report: SyncReport) -> list[str]:
+    """A run's report as plain lines, for the command line."""
+    source = report.source
+    head = f"source #{source.id} ({source.kind.value} → {source.election}): {report.outcome.value}"
+    lines = [f"{head} in {report.elapsed * 1000:.0f} ms"]
+    if report.outcome is Outcome.FAILED:
+        lines.append(f"  error: {report.error} (the last good data stays)")
+    elif report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
+        reason = report.reason if report.outcome is Outcome.HELD else (source.held_summary or "").split("\n", 1)[0]
+        lines.append(f"  held: {reason}")
+        lines.append(f"  a moderator can apply or keep it with the buttons of `/admin source sync {source.id}`")
+    if report.outcome is not Outcome.STILL_HELD:
+        lines.extend(f"  {line}" for line in report.lines if line)
+    return lines
