@@ -109,7 +109,7 @@ async def seed(db: Database, clock: ManualClock, guild: int = GUILD, slug: str =
 async def env(db: Database, clock: ManualClock, tmp_path) -> AsyncIterator[Env]:
     server = FeedServer()
     await server.start()
-    settings = Settings(HUSTINGS_SOURCE_FOLDER=str(tmp_path))
+    settings = Settings(_env_file=None, HUSTINGS_SOURCE_FOLDER=str(tmp_path))
     service = SourceService(db, clock, settings, AccessService(db, clock), limits=LIMITS)
     alerts = Alerts()
     service.notifier = alerts
@@ -482,7 +482,7 @@ async def test_schedule_survives_a_restart(env: Env) -> None:
     await env.service.stop()
     # A new service (as after a restart) reads the schedule from the database.
     env.clock.advance(timedelta(hours=2))
-    fresh = SourceService(env.db, env.clock, Settings(), limits=LIMITS)
+    fresh = SourceService(env.db, env.clock, Settings(_env_file=None), limits=LIMITS)
     route = env.server.routes["c.csv"]
     hits = route.hits
     await fresh.start()
