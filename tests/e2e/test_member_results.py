@@ -122,7 +122,7 @@ async def test_stv_stage_table(
     assert "Ana Lima — 334\n" in text  # elected at stage 1: no second mark
     summary = await ask(sim, member, "/results")
     assert "**Elected:** Ana Lima, Bo Chen" in summary.text
-    assert "**Ballots:** 1,012 (12 spoilt)" in summary.text or "Turnout" in summary.text
+    assert "**Turnout:** 50.6% — 1,012 ballots of 2,000 members (12 spoilt)" in summary.text
     assert sim.violations == []
 
 
@@ -150,3 +150,11 @@ async def test_published_without_figures(
     await seed_election(db, guild.id, clock, election, candidates=[Candidate("Solo Runner")], published=True)
     reply = await ask(sim, member, "/results", {"election": "empty"})
     assert "no figures have been entered yet" in reply.text
+
+
+async def test_errors_after_deferring_reach_the_member(sim: DiscordSimulator, member: SimMember, demo) -> None:
+    handle = await sim.invoke(member, "/results", {"election": "nec-2081"})
+    reply = await handle.response(timeout=10)
+    assert handle.callback_type == 5 and reply.ephemeral and not reply.loading
+    assert reply.content.startswith("No election called “nec-2081” in this server; did you mean")
+    assert sim.violations == []
