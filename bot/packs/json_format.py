@@ -1,0 +1,348 @@
+"""Reading the JSON election pack into a `Pack`, collecting every problem with its JSON path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.packs import checks
+from bot.packs.checks import Fields, fold
+from bot.packs.issues import Loc, PackError, PackIssue
+from bot.packs.model import TIMELINE_FIELDS, ElectionEntry, Pack, Row
+
+FORMAT_VERSION = 1
+_TOP = ("$schema", "version", "exported_at", "bodies", "elections")
+_BODY = ("name", "kind", "region", "members", "meeting")
+_ELECTION = (
+    "slug", "name", "committee", "seats", "voting_system", "nomination_threshold", "electorate", "timeline",
+    "slates", "candidates", "nominations", "results",
+)
+_SLATE = ("name", "short", "colour", "backers", "description", "url")
+_CANDIDATE = ("name", "slate", "bio", "photo_url", "links", "status")
+_NOMINATION = ("body", "candidates", "date")
+_RESULTS = ("published", "valid_ballots", "invalid_ballots", "rounds")
+_ROUND = ("votes", "elected", "excluded")
+
+
+class _Obj(dict):
+    """A JSON object that remembers keys given twice (plain json.loads keeps the last silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
+    obj = _Obj(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return obj
+
+
+def parse_pack_json(data: bytes | str, filename: str = "pack.json") -> Pack:
+    """Parse and check a JSON election pack; raises `PackError` listing every problem found.
+
+    References that need the server's data (bodies, when the pack has no `bodies` key) are checked
+    later by `plan_import`.
+    """
+    if isinstance(data, bytes):
+        if len(data) > checks.MAX_BYTES:
+            raise PackError([PackIssue(filename, "", "", f"file is {len(data):,} bytes; at most {checks.MAX_BYTES:,}")])
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise PackError([PackIssue(filename, "", "", f"not UTF-8 text (byte {exc.start})")]) from None
+    data = data.removeprefix("\ufeff")
+    if len(data) > checks.MAX_BYTES:
+        raise PackError([PackIssue(filename, "", "", f"file is too large (at most {checks.MAX_BYTES:,} bytes)")])
+    try:
+        obj = json.loads(data, object_pairs_hook=_pairs)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise PackError([PackIssue(filename, where, "", f"invalid JSON: {exc.msg}")]) from None
+    return pack_from_dict(obj, filename)
+
+
+def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
+    """Check an already-decoded pack (e.g. from `export_pack`) and turn it into a `Pack`."""
+    issues: list[PackIssue] = []
+    root = Loc(filename, "")
+    if not isinstance(obj, dict):
+        message = 'the pack must be a JSON object with "elections" and/or "bodies"'
+        raise PackError([PackIssue(filename, "", "", message)])
+    top = Fields(obj, root, issues, allowed=_TOP)
+    if "version" in obj and obj["version"] != FORMAT_VERSION:
+        top.bad("version", f"this Hustings reads pack format version {FORMAT_VERSION}, not {obj['version']!r}")
+    if "bodies" not in obj and "elections" not in obj:
+        issues.append(PackIssue(filename, "", "", 'the pack has neither "bodies" nor "elections"'))
+    pack = Pack(source=filename)
+    unchecked: set[str] = set()  # elections with a rejected list: cross-checks would only echo that error
+    if "bodies" in obj:
+        pack.bodies = _bodies(obj["bodies"], root, issues)
+    raw_elections = obj.get("elections")
+    if raw_elections is not None:
+        if not isinstance(raw_elections, list):
+            top.bad("elections", "must be a list")
+        elif len(raw_elections) > checks.MAX_ELECTIONS:
+            top.bad("elections", f"has {len(raw_elections)} elections; at most {checks.MAX_ELECTIONS} per pack")
+        else:
+            seen: dict[str, int] = {}
+            for i, raw in enumerate(raw_elections):
+                entry, checkable = _election(raw, Loc(filename, f"elections[{i}]"), issues)
+                if entry is None:
+                    continue
+                if not checkable:
+                    unchecked.add(entry.slug)
+                if entry.slug in seen:
+                    used = f"elections[{seen[entry.slug]}]"
+                    issues.append(entry.loc.issue("slug", f'"{entry.slug}" is already used by {used}'))
+                    continue
+                seen[entry.slug] = i
+                pack.elections.append(entry)
+    # Cross-references inside the pack (slates, candidates, seats) are checked now, on the pack
+    # alone; body names wait for the server's data when the pack brings no bodies of its own.
+    from bot.packs.merge import check_pack  # late import: merge imports this package's model
+
+    checkable = [e for e in pack.elections if e.slug not in unchecked]
+    issues.extend(check_pack(Pack(pack.source, pack.bodies, checkable)))
+    if issues:
+        raise PackError(issues)
+    return pack
+
+
+def _list(fields: Fields, key: str, limit: int, what: str) -> list[Any] | None:
+    value = fields.raw.get(key)
+    if not isinstance(value, list):
+        fields.bad(key, f"must be a list of {what}")
+        return None
+    if len(value) > limit:
+        fields.bad(key, f"has {len(value):,} {what}; at most {limit:,} allowed")
+        return None
+    return value
+
+
+def _object(value: Any, loc: Loc, issues: list[PackIssue], what: str) -> bool:
+    if isinstance(value, dict):
+        return True
+    issues.append(PackIssue(loc.file, loc.where, "", f"each {what} must be a JSON object"))
+    return False
+
+
+def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row] | None:
+    holder = Fields({"bodies": value}, root, issues)
+    items = _list(holder, "bodies", checks.MAX_BODIES, "bodies")
+    if items is None:
+        return None
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(items):
+        loc = Loc(root.file, f"bodies[{i}]")
+        if not _object(raw, loc, issues, "body"):
+            continue
+        f = Fields(raw, loc, issues, allowed=_BODY)
+        name = f.name(store=False)
+        f.text("kind", max_len=checks.MAX_NAME)
+        f.text("region", max_len=checks.MAX_NAME)
+        f.integer("members", maximum=10_000_000)
+        f.instant("meeting")
+        if name is None:
+            continue
+        if fold(name) in seen:
+            f.bad("name", f'"{name}" is already listed as bodies[{seen[fold(name)]}]')
+            continue
+        seen[fold(name)] = i
+        rows.append(Row(name, f.data, loc))
+    return rows
+
+
+def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntry | None, bool]:
+    """The entry (None if unusable) and whether its lists were all readable."""
+    if not _object(raw, loc, issues, "election"):
+        return None, False
+    f = Fields(raw, loc, issues, allowed=_ELECTION)
+    slug = f.slug()
+    f.name()
+    f.text("committee", max_len=checks.MAX_NAME)
+    f.integer("seats", minimum=1, maximum=checks.MAX_SEATS, required=True)
+    f.choice("voting_system", checks.VOTING_SYSTEMS, required=True)
+    f.threshold()
+    f.integer("electorate", maximum=100_000_000)
+    timeline = raw.get("timeline")
+    if timeline is not None:
+        tloc = loc.child(".timeline")
+        if _object(timeline, tloc, issues, "timeline"):
+            t = Fields(timeline, tloc, issues, allowed=TIMELINE_FIELDS)
+            for name in TIMELINE_FIELDS:
+                t.instant(name)
+            f.data.update(t.data)
+    elif "timeline" in raw:
+        f.data.update(dict.fromkeys(TIMELINE_FIELDS))
+    # With a bad slug the entry can't be imported, but its contents are still read for their errors.
+    entry = ElectionEntry(slug=slug or "", loc=loc, election=Row(slug or "", f.data, loc))
+    readable = True
+    for key, reader in (("slates", _slates), ("candidates", _candidates), ("nominations", _nominations)):
+        if key in raw:
+            rows = reader(f, issues)
+            readable = readable and rows is not None
+            setattr(entry, key, rows or [])
+    if "results" in raw:
+        entry.result_given = True
+        entry.result = _results(raw["results"], loc.child(".results"), issues)
+    return (entry if slug is not None else None), readable
+
+
+def _slates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+    items = _list(f, "slates", checks.MAX_SLATES, "slates")
+    if items is None:
+        return None
+    slug = f.raw.get("slug")
+    rows: list[Row] = []
+    seen: dict[str, str] = {}  # folded name or short → "slates[i]"
+    for i, raw in enumerate(items):
+        loc = f.loc.child(f".slates[{i}]")
+        if not _object(raw, loc, issues, "slate"):
+            continue
+        s = Fields(raw, loc, issues, allowed=_SLATE)
+        name = s.name(store=False)
+        short = s.text("short", max_len=30)
+        s.colour()
+        s.string_list("backers", max_items=checks.MAX_BACKERS)
+        s.text("description", max_len=checks.MAX_DESCRIPTION)
+        s.url("url")
+        if name is None:
+            continue
+        # A candidate's "slate" may give a name or a short name, so both share one namespace.
+        clash = False
+        for field, label in (("name", name), ("short", short)):
+            if not label or (field == "short" and fold(label) == fold(name)):
+                continue
+            if fold(label) in seen:
+                s.bad(field, f'"{label}" is already used by {seen[fold(label)]} in election {slug}')
+                clash = True
+            else:
+                seen[fold(label)] = f"slates[{i}]"
+        if not clash:
+            rows.append(Row(name, s.data, loc))
+    return rows
+
+
+def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+    items = _list(f, "candidates", checks.MAX_CANDIDATES, "candidates")
+    if items is None:
+        return None
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(items):
+        loc = f.loc.child(f".candidates[{i}]")
+        if not _object(raw, loc, issues, "candidate"):
+            continue
+        c = Fields(raw, loc, issues, allowed=_CANDIDATE)
+        name = c.name(store=False)
+        c.text("slate", max_len=checks.MAX_NAME, nullable=True)
+        c.text("bio", max_len=checks.MAX_BIO)
+        c.url("photo_url")
+        c.links()
+        c.choice("status", checks.STATUSES)
+        if name is None:
+            continue
+        if fold(name) in seen:
+            c.bad("name", f'"{name}" is already listed as candidates[{seen[fold(name)]}]')
+            continue
+        seen[fold(name)] = i
+        rows.append(Row(name, c.data, loc))
+    return rows
+
+
+def _nominations(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+    items = _list(f, "nominations", checks.MAX_NOMINATIONS, "nominations")
+    if items is None:
+        return None
+    rows: list[Row] = []
+    seen: dict[tuple[str, str], int] = {}
+    folded: dict[str, str] = {}  # 10,000 pairs name a few hundred bodies and candidates: fold each once
+    total = 0
+    for i, raw in enumerate(items):
+        loc = f.loc.child(f".nominations[{i}]")
+        if not _object(raw, loc, issues, "nomination"):
+            continue
+        n = Fields(raw, loc, issues, allowed=_NOMINATION)
+        body = n.name("body", store=False)
+        n.day("date")
+        names = raw.get("candidates")
+        if not isinstance(names, list) or not names:
+            n.bad("candidates", "must be a non-empty list of candidate names")
+            continue
+        total += len(names)
+        if total > checks.MAX_NOMINATIONS:
+            n.bad("candidates", f"more than {checks.MAX_NOMINATIONS:,} nominations in one election")
+            break
+        for k, cand in enumerate(names):
+            field = f"candidates[{k}]"
+            if cand not in folded:
+                if not isinstance(cand, str) or checks.name_problem(cand.strip()):
+                    n.bad(field, "must be a candidate's name")
+                    continue
+                folded[cand] = fold(cand)
+            if body is None:
+                continue
+            if body not in folded:
+                folded[body] = fold(body)
+            pair = (folded[body], folded[cand])
+            if pair in seen:
+                n.bad(field, f'"{body}" already nominated "{cand.strip()}" at nominations[{seen[pair]}]')
+                continue
+            seen[pair] = i
+            rows.append(Row((body, cand.strip()), n.data, loc, refs={"candidate": (loc, field)}))
+    return rows
+
+
+def _results(raw: Any, loc: Loc, issues: list[PackIssue]) -> Row | None:
+    if raw is None:
+        return None
+    if not _object(raw, loc, issues, "results value"):
+        return Row("", {}, loc)
+    f = Fields(raw, loc, issues, allowed=_RESULTS)
+    f.boolean("published")
+    f.integer("valid_ballots", maximum=100_000_000)
+    f.integer("invalid_ballots", maximum=100_000_000)
+    refs: dict[Any, tuple[Loc, str]] = {}
+    if "rounds" in raw:
+        rounds = []
+        for i, rnd in enumerate(_list(f, "rounds", checks.MAX_ROUNDS, "rounds") or []):
+            rounds.append(_round(rnd, loc.child(f".rounds[{i}]"), i, issues, refs))
+        f.data["rounds"] = rounds
+    return Row("", f.data, loc, refs=refs)
+
+
+def _round(raw: Any, loc: Loc, index: int, issues: list[PackIssue], refs: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {"votes": {}, "elected": [], "excluded": []}
+    if not _object(raw, loc, issues, "round"):
+        return out
+    f = Fields(raw, loc, issues, allowed=_ROUND)
+    votes = raw.get("votes")
+    if not isinstance(votes, dict) or not votes:
+        f.bad("votes", 'must be a non-empty object of {"candidate name": votes}')
+        return out
+    for dup in getattr(votes, "duplicates", ()):
+        f.bad(f"votes.{dup}", "given more than once")
+    seen: dict[str, str] = {}  # folded → as written in votes
+    for name, value in votes.items():
+        field = f"votes.{name}"
+        number = f.votes(field, value)
+        if fold(name) in seen:
+            f.bad(field, f'"{name}" appears twice in this round')
+            continue
+        seen[fold(name)] = name.strip()
+        if number is not None:
+            out["votes"][name.strip()] = number
+            refs[(index, name.strip())] = (loc, field)
+    for key in ("elected", "excluded"):
+        names = raw.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            f.bad(key, "must be a list of candidate names")
+            continue
+        for k, name in enumerate(names):
+            if fold(name) not in seen:
+                f.bad(f"{key}[{k}]", f'"{name}" has no votes in this round')
+            else:
+                out[key].append(seen[fold(name)])
+    return out

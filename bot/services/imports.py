@@ -1,0 +1,165 @@
+"""Importing and exporting election data: parse → plan (a preview diff) → apply (one transaction).
+
+Callers (the CLI, admin commands, scheduled sources) follow the same three steps:
+
+    pack = parse_pack_json(data, "pack.json")          # or parse_csv("nominations", data, name)
+    plan = await plan_import(db, guild_id, pack)       # PackError lists every problem
+    print("\\n".join(plan.summary_lines()))
+    await apply_import(db, guild_id, plan, actor_id=..., actor_name=..., now=clock.now())
+
+A plan remembers the data version it was made against; applying it after someone else changed the
+data raises `StaleImportError` (plan again and re-confirm) instead of overwriting their change.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.packs import KINDS, ImportPlan, Pack, PackError, PackIssue, State, diff_states, merge
+from bot.packs.csv_format import CSV_KINDS, parse_csv, parse_upload
+from bot.packs.demo import load_demo_pack
+from bot.packs.export import state_to_pack
+from bot.packs.json_format import parse_pack_json
+from bot.store import audit, meta, snapshot
+from bot.store.database import Database
+
+__all__ = [
+    "CSV_KINDS",
+    "ImportPlan",
+    "Pack",
+    "PackError",
+    "PackIssue",
+    "StaleImportError",
+    "apply_import",
+    "export_pack",
+    "load_demo_pack",
+    "parse_csv",
+    "parse_pack_json",
+    "parse_upload",
+    "plan_import",
+]
+
+
+class StaleImportError(RuntimeError):
+    """The guild's data changed between planning and applying; nothing was written."""
+
+    def __init__(self, planned: int, current: int) -> None:
+        self.planned = planned
+        self.current = current
+        super().__init__(
+            f"the data changed since this import was previewed (version {planned} → {current}); "
+            "nothing was imported — preview it again and re-confirm"
+        )
+
+
+# Each guild's last known State per database, valid while the guild's data version is unchanged
+# (every writer bumps it in the same transaction — the project's cache-key rule). Repeated previews
+# of a large pack then skip re-reading every row. States are never mutated, so sharing is safe.
+_STATES: weakref.WeakKeyDictionary[Database, dict[int, State]] = weakref.WeakKeyDictionary()
+_STATES_PER_DB = 16
+
+
+async def _current_state(db: Database, guild_id: int) -> State:
+    version = (await meta.get_version(db.reader, guild_id)).version
+    cached = _STATES.get(db, {}).get(guild_id)
+    if cached is not None and cached.version == version:
+        return cached
+    state = await snapshot.load_state(db.reader, guild_id)
+    _remember(db, guild_id, state)
+    return state
+
+
+def _remember(db: Database, guild_id: int, state: State) -> None:
+    states = _STATES.setdefault(db, {})
+    states.pop(guild_id, None)
+    states[guild_id] = state
+    while len(states) > _STATES_PER_DB:
+        states.pop(next(iter(states)))
+
+
+async def plan_import(
+    db: Database,
+    guild_id: int,
+    pack: Pack,
+    *,
+    kinds: Iterable[str] | None = None,
+    prune: bool = True,
+) -> ImportPlan:
+    """Compare `pack` with the guild's current data and return what importing it would change.
+
+    `kinds` limits the import to some kinds (default: every kind the file carries). With
+    `prune=False` nothing is removed: rows missing from the file are kept (an "add/update only"
+    import, e.g. for a feed of new nominations). Raises `PackError` when the pack refers to bodies,
+    elections, slates or candidates that neither it nor the server has, or breaks the seats rule.
+    """
+    wanted = None if kinds is None else frozenset(kinds)
+    if wanted is not None and not wanted <= set(KINDS):
+        raise ValueError(f"unknown kinds {sorted(wanted - set(KINDS))}; choose from {', '.join(KINDS)}")
+    current = await _current_state(db, guild_id)
+    target, issues = merge(current, pack, kinds=wanted, prune=prune)
+    if issues:
+        raise PackError(issues)
+    return ImportPlan(
+        guild_id=guild_id,
+        source=pack.source,
+        base_version=current.version,
+        kinds=pack.kinds if wanted is None else pack.kinds & wanted,
+        elections=pack.slugs,
+        diffs=diff_states(current, target),
+        before_counts=current.counts(),
+        target=target,
+    )
+
+
+async def apply_import(
+    db: Database,
+    guild_id: int,
+    plan: ImportPlan,
+    *,
+    actor_id: int | None,
+    actor_name: str,
+    now: datetime,
+    source: str | None = None,
+) -> ImportPlan:
+    """Carry out a plan in one write transaction: the changes, a data-version bump and one audit row.
+
+    An empty plan writes nothing (the data version stays as it is). Raises `StaleImportError` if
+    the guild's data changed since the plan was made; any failure rolls everything back.
+    Returns the plan with `applied_version` set.
+    """
+    if plan.guild_id != guild_id:
+        raise ValueError(f"this plan was made for guild {plan.guild_id}, not {guild_id}")
+    if plan.is_empty:
+        return plan
+    async with db.transaction() as tx:
+        current = (await meta.get_version(tx, guild_id)).version
+        if current != plan.base_version:
+            raise StaleImportError(plan.base_version, current)
+        await snapshot.apply_diff(tx, guild_id, plan.diffs)
+        version = await meta.bump_version(tx, guild_id, now, source or f"import:{plan.source}")
+        applied = replace(plan, applied_version=version)
+        before, after = applied.audit_summary()
+        entity = plan.source if not plan.elections else f"{plan.source} ({', '.join(plan.elections)})"
+        await audit.append(
+            tx, guild_id=guild_id, actor_id=actor_id, actor_name=actor_name, action="data.import",
+            entity=entity[:200], before=before, after=after, at=now,
+        )
+    if plan.target is not None:  # committed: the database now holds exactly the planned state
+        plan.target.version = version
+        _remember(db, guild_id, plan.target)
+    return applied
+
+
+async def export_pack(db: Database, guild_id: int, election_slug: str | None = None) -> dict[str, Any]:
+    """The guild's data as a JSON election pack (all elections, or one), with all of its bodies.
+
+    Importing the result into the same guild changes nothing. Raises LookupError for an unknown slug.
+    """
+    state = await _current_state(db, guild_id)
+    if election_slug is not None and election_slug not in state.elections:
+        raise LookupError(f'no election "{election_slug}" on this server')
+    return state_to_pack(state, election_slug)

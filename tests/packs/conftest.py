@@ -1,0 +1,59 @@
+"""Fixtures for pack tests: a migrated database (`db`), a fixed instant, a full-database dump and a
+one-call import helper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.packs import ImportPlan, Pack
+from bot.services.imports import apply_import, plan_import
+from bot.store.database import Database
+from bot.store.migrations import migrate
+
+GUILD = 1001
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path) -> AsyncIterator[Database]:
+    """A real SQLite database in a temp folder, migrated to the latest schema."""
+    database = await Database.open(tmp_path / "packs.db")
+    await migrate(database)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The fixed instant imports are stamped with."""
+    return NOW
+
+
+async def dump(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: two equal dumps mean an identical database."""
+    tables = [r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    out = {}
+    for table in tables:
+        rows = await db.fetchall(f'SELECT * FROM "{table}"')
+        out[table] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+ImportFn = Callable[..., Awaitable[ImportPlan]]
+
+
+@pytest.fixture
+def do_import(db: Database) -> ImportFn:
+    """`await do_import(pack, **plan_kwargs)`: plan and apply as moderator 7 at NOW; returns the applied plan."""
+
+    async def run(pack: Pack, guild_id: int = GUILD, **kwargs) -> ImportPlan:
+        plan = await plan_import(db, guild_id, pack, **kwargs)
+        return await apply_import(db, guild_id, plan, actor_id=7, actor_name="mod", now=NOW)
+
+    return run
