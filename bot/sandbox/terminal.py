@@ -13,12 +13,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+_MENTION = re.compile(r"<@[!&]?(\d+)>|<#(\d+)>")
+#: id → display name, filled by the sandbox so `<@id>` mentions read as names.
+NAMES: dict[int, str] = {}
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _STYLES = {1: "bold blue", 2: "bold white", 3: "bold green", 4: "bold red", 5: "underline"}
 
 
 def humanise_timestamps(text: str, now: datetime) -> str:
-    """Replace Discord `<t:…>` markup with readable UTC text (relative forms as 'in 3 days')."""
+    """Replace `<t:…>` markup with readable UTC text ('in 3 days' for relative) and mentions with names."""
 
     def repl(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), UTC)
@@ -28,7 +31,14 @@ def humanise_timestamps(text: str, now: datetime) -> str:
             return when.strftime("%a %d %b %Y")
         return when.strftime("%a %d %b %Y %H:%M UTC")
 
-    return _TIMESTAMP.sub(repl, text)
+    text = _TIMESTAMP.sub(repl, text)
+    return _MENTION.sub(_mention, text)
+
+
+def _mention(match: re.Match[str]) -> str:
+    if match.group(2):
+        return "#" + NAMES.get(int(match.group(2)), match.group(2))
+    return "@" + NAMES.get(int(match.group(1)), match.group(1))
 
 
 def _relative(delta) -> str:
@@ -43,6 +53,23 @@ def _relative(delta) -> str:
     return "now"
 
 
+_MARKDOWN = re.compile(r"\*\*(?P<bold>.+?)\*\*|__(?P<underline>.+?)__|`(?P<cyan>[^`]+)`|\\(?P<escaped>.)")
+
+
+def markdown_text(text: str, now: datetime, style: str = "") -> Text:
+    """Discord markdown (bold, underline, code, escapes) and timestamps as styled terminal text."""
+    plain = humanise_timestamps(text, now)
+    result = Text(style=style)
+    last = 0
+    for match in _MARKDOWN.finditer(plain):
+        result.append(plain[last:match.start()])
+        kind = match.lastgroup or ""
+        result.append(match.group(kind), style="" if kind == "escaped" else kind)
+        last = match.end()
+    result.append(plain[last:])
+    return result
+
+
 def _colour(value: int | None) -> str:
     return f"#{value:06x}" if value else "grey50"
 
@@ -53,13 +80,13 @@ def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
     if embed.get("author", {}).get("name"):
         parts.append(Text(embed["author"]["name"], style="dim"))
     if embed.get("description"):
-        parts.append(Text(humanise_timestamps(embed["description"], now)))
+        parts.append(markdown_text(embed["description"], now))
     fields = embed.get("fields") or []
     if fields:
         grid = Table.grid(padding=(0, 2), expand=True)
         row: list[RenderableType] = []
         for field in fields:
-            cell = Group(Text(field["name"], style="bold"), Text(humanise_timestamps(field["value"], now)))
+            cell = Group(markdown_text(field["name"], now, "bold"), markdown_text(field["value"], now))
             if not field.get("inline"):
                 if row:
                     grid.add_row(*row)
@@ -77,9 +104,12 @@ def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
         url = (embed.get(key) or {}).get("url")
         if url:
             parts.append(Text(f"[{key}: {url}]", style="dim"))
-    footer = (embed.get("footer") or {}).get("text")
+    footer = (embed.get("footer") or {}).get("text") or ""
+    if embed.get("timestamp"):
+        stamp = datetime.fromisoformat(embed["timestamp"]).astimezone(UTC)
+        footer = f"{footer} · {stamp:%a %d %b %Y %H:%M} UTC" if footer else f"{stamp:%a %d %b %Y %H:%M} UTC"
     if footer:
-        parts.append(Text(humanise_timestamps(footer, now), style="dim italic"))
+        parts.append(Text(footer, style="dim italic"))
     title = humanise_timestamps(embed.get("title", ""), now) or None
     return Panel(Group(*parts), title=title, title_align="left", border_style=_colour(embed.get("color")))
 
@@ -107,7 +137,7 @@ def render_message(
     tag = " (only you can see this)" if flags & 64 else ""
     console.print(Text(f"── {heading}{tag}", style="bold cyan"))
     if message.get("content"):
-        console.print(Text(humanise_timestamps(message["content"], now)))
+        console.print(markdown_text(message["content"], now))
     for embed in message.get("embeds") or []:
         console.print(embed_panel(embed, now))
     for path in files or []:
