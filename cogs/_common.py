@@ -99,6 +99,19 @@ async def slate_autocomplete(interaction: discord.Interaction, current: str) -> 
         return []
 
 
+async def slate_or_independent_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+    """Slates of the chosen (or current) election, plus "Independents" when some candidates have no slate."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        election = _option(interaction, "election")
+        found = await reads(interaction).complete_slates(interaction.guild_id, election, current, independents=True)
+        return _choices(found)
+    except Exception:
+        log.exception("slate autocomplete failed")
+        return []
+
+
 async def body_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
     """Nominating bodies (branches, CLPs) of this guild matching what was typed."""
     if interaction.guild_id is None:

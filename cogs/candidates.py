@@ -15,7 +15,7 @@ from cogs._common import (
     guild_id,
     reads,
     send,
-    slate_autocomplete,
+    slate_or_independent_autocomplete,
 )
 
 STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus]
@@ -40,7 +40,7 @@ class Candidates(ReadCog):
         slate="Only this slate (or “independent”)",
         status="Only candidates with this status",
     )
-    @app_commands.autocomplete(election=election_autocomplete, slate=slate_autocomplete)
+    @app_commands.autocomplete(election=election_autocomplete, slate=slate_or_independent_autocomplete)
     @app_commands.choices(status=STATUS_CHOICES)
     async def candidates(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import discord
@@ -51,8 +51,7 @@ class Rendered:
 
     pages: list[list[discord.Embed]]
     chart: ChartImage | None = None
-    share_title: str = ""
-    notes: list[str] = field(default_factory=list)
+    share_title: str = ""  # a short name for the view (announcement logs, alt text of a shared post)
 
     @property
     def page_count(self) -> int:
@@ -182,11 +181,6 @@ def footer(embed: discord.Embed, prov: Provenance | None, extra: str = "") -> di
             parts.append(f"Source: {prov.source}")
     embed.set_footer(text=clip(" · ".join(parts), FOOTER_MAX))
     return embed
-
-
-def embed_size(embed: discord.Embed) -> int:
-    """Characters an embed counts against the 6000 limit (title, description, fields, footer, author)."""
-    return len(embed)
 
 
 def limit_problems(embeds: Sequence[discord.Embed], content: str | None = None) -> list[str]:

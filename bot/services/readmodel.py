@@ -137,12 +137,12 @@ class ElectionData:
         self.body_kind = kinds.most_common(1)[0][0] if kinds else "body"
         self.required = required_nominations(election.threshold, len(self.eligible) or None)
         self.candidate_index = NameIndex(c.name for c in candidates)
-        self._slate_labels: dict[str, str] = {}
+        self.slate_labels: dict[str, str] = {}  # name or short name → slate name
         for s in slates:
-            self._slate_labels.setdefault(s.name, s.name)
+            self.slate_labels.setdefault(s.name, s.name)
             if s.short:
-                self._slate_labels.setdefault(s.short, s.name)
-        self.slate_index = NameIndex(self._slate_labels)
+                self.slate_labels.setdefault(s.short, s.name)
+        self.slate_index = NameIndex(self.slate_labels)
         self._summary: ResultSummary | None = None
         self._summarised = False
 
@@ -153,7 +153,7 @@ class ElectionData:
 
     def slate_for_label(self, label: str) -> Slate | None:
         """A slate by its name or short name, exactly."""
-        name = self._slate_labels.get(label)
+        name = self.slate_labels.get(label)
         return self.slate_by_name.get(name) if name else None
 
     def summary(self) -> ResultSummary | None:
@@ -355,7 +355,7 @@ class ReadModel:
         return data.candidate_by_name.get(hit) if hit else None
 
     def _slate(self, data: ElectionData, name: str) -> Slate:
-        labels = dict(data._slate_labels)
+        labels = dict(data.slate_labels)
         hit = self._match(name, labels, data.slate_index)
         if hit is not None:
             return data.slate_by_name[hit]
@@ -437,17 +437,27 @@ class ReadModel:
         slate = data.slate_ref(candidate.slate)
         return _clip(f"{name} — {slate.label}" if slate else name, 100)
 
-    async def complete_slates(self, guild_id: int, election: str | None, query: str) -> list[tuple[str, str]]:
-        """Autocomplete slates (by name or short name) of the named (or current) election."""
+    async def complete_slates(
+        self, guild_id: int, election: str | None, query: str, *, independents: bool = False
+    ) -> list[tuple[str, str]]:
+        """Autocomplete slates (by name or short name) of the named (or current) election.
+
+        With `independents`, a final "Independents" choice (value "independent") is offered when the
+        election has candidates without a slate and the query fits it.
+        """
         snap = await self.snapshot(guild_id)
         data = self._election_for_completion(snap, election, self.clock.now())
         if data is None:
             return []
         out: dict[str, str] = {}
         for label in data.slate_index.search(query, limit=50):
-            slate = data.slate_by_name[data._slate_labels[label]]
+            slate = data.slate_by_name[data.slate_labels[label]]
             out.setdefault(slate.name, _clip(f"{slate.name} ({slate.short})" if slate.short else slate.name, 100))
-        return [(label, name) for name, label in list(out.items())[:25]]
+        choices = [(label, name) for name, label in list(out.items())[:24]]
+        fits = not query.strip() or bool(NameIndex(["Independents", "No slate"]).search(query))
+        if independents and fits and any(not c.slate for c in data.candidates):
+            choices.append(("Independents (no slate)", "independent"))
+        return choices[:25]
 
     async def complete_bodies(self, guild_id: int, query: str) -> list[tuple[str, str]]:
         """Autocomplete the guild's nominating bodies (with their region)."""

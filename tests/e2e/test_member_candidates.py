@@ -89,6 +89,7 @@ async def test_list_filters(sim: DiscordSimulator, member: SimMember, demo) -> N
     bla = await ask(sim, member, "/candidates", {"slate": "BLA"})
     assert "3 candidates" in bla.text and "slate Broad Left Alliance" in bla.text and "Declan" not in bla.text
     assert await choices(sim, member, "/candidates", "slate", "members") == ["Members First (MF)"]
+    assert await choices(sim, member, "/candidates", "slate", "ind") == ["Independents (no slate)"]
     independents = await ask(sim, member, "/candidates", {"slate": "independent"})
     assert "1 candidate ·" in independents.text and "Declan Rourke" in independents.text
     elected = await ask(sim, member, "/candidates", {"election": "nec-2018", "status": "elected"})
