@@ -1,10 +1,10 @@
-"""Fixtures for pack tests: a migrated database (`db`), a fixed instant, a full-database dump and a
+"""Fixtures for pack tests (the migrated `db` comes from tests/conftest.py): a fixed instant, a full-database dump and a
 one-call import helper.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -12,21 +12,9 @@ import pytest
 from bot.packs import ImportPlan, Pack
 from bot.services.imports import apply_import, plan_import
 from bot.store.database import Database
-from bot.store.migrations import migrate
 
 GUILD = 1001
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:
-    """A real SQLite database in a temp folder, migrated to the latest schema."""
-    database = await Database.open(tmp_path / "packs.db")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 @pytest.fixture
