@@ -158,3 +158,15 @@ async def test_errors_after_deferring_reach_the_member(sim: DiscordSimulator, me
     assert handle.callback_type == 5 and reply.ephemeral and not reply.loading
     assert reply.content.startswith("No election called “nec-2081” in this server; did you mean")
     assert sim.violations == []
+
+
+async def test_share_posts_the_view_publicly(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, demo
+) -> None:
+    reply = await ask(sim, member, "/results", {"election": "nec-2018"})
+    shared = await (await sim.click(member, reply, reply.button("Share")["custom_id"])).response()
+    assert not shared.ephemeral and shared.content == f"Shared by <@{member.id}>"
+    assert shared.embeds == reply.embeds and shared.filenames == ["results.png"]
+    assert shared.components == []  # one page: nothing to turn
+    assert sim.channel_messages(guild.text_channels[0]) == [shared]
+    assert sim.violations == []
