@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -317,13 +317,25 @@ class ReadModel:
         exact = [label for label in labels if normalise(label) == folded]
         if exact:
             return labels[exact[0]]
-        hits = {labels[h] for h in index.search(text, limit=26)}
+        # One name whose words start with every typed word ("josan", "gurinder s") is taken as meant;
+        # a bare substring ("zar") is not — the member gets suggestions instead.
+        words = [" " + w for w in folded.split(" ") if w]
+        hits = {
+            labels[h] for h in index.search(text, limit=26)
+            if words and all(w in " " + normalise(h) for w in words)
+        }
         if len(hits) == 1:
             return hits.pop()
         return None
 
     @staticmethod
-    def _suggest(text: str, index: NameIndex, labels: dict[str, str] | None = None, show=None) -> list[str]:
+    def _suggest(
+        text: str,
+        index: NameIndex,
+        labels: dict[str, str] | None = None,
+        show: Callable[[str], str] | None = None,
+    ) -> list[str]:
+        """Up to three names like `text` (closest spelling first, else search hits), mapped through `labels`."""
         names = index.closest(text, n=3) or index.search(text, limit=3)
         if labels is not None:
             targets = list(dict.fromkeys(labels[n] for n in names))

@@ -107,6 +107,8 @@ async def test_resolution_and_suggestions(reads: ReadModel, db: Database, clock:
     assert (await reads.candidate_profile(GUILD, "GURINDER", "labour nec")).row.name == "Gurinder Singh Josan"
     with pytest.raises(NotFound, match=r"No candidate called “Izard” in Labour NEC; did you mean \*\*Eddie Izzard\*\*"):
         await reads.candidate_profile(GUILD, "Izard", None)
+    with pytest.raises(NotFound, match="No candidate called “zar”"):  # a bare substring is not a choice
+        await reads.candidate_profile(GUILD, "zar", None)
     with pytest.raises(NotFound, match="No election called “nex”"):
         await reads.election_info(GUILD, "nex")
     assert (await reads.slate_info(GUILD, "clga", None)).summary.slate.name == "Centre Left Grassroots Alliance"
