@@ -281,7 +281,8 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
                     HUSTINGS_DEV_GUILD=str(guild.id),
                 )
                 bot = HustingsBot(settings=settings, db=db, clock=clock)
-                async with run_bot_against(sim, bot):
+                # the simulator starts empty each run, so always sync (Discord itself would remember)
+                async with run_bot_against(sim, bot, sync_guild_ids=[guild.id]):
                     box = Sandbox(sim, guild, users, console, Path(output))
                     box.seen.update(sim.world.messages)
                     if commands:
