@@ -185,11 +185,11 @@ class Announce(commands.Cog):
 
 
 def _may_mention_everyone(interaction: discord.Interaction, channel: discord.TextChannel) -> bool:
-    """Whether the organiser may ping @everyone in that channel."""
+    """Whether the organiser may ping @everyone: as Discord resolved it for this interaction, and in that channel."""
     user = interaction.user
-    if isinstance(user, discord.Member):
-        return channel.permissions_for(user).mention_everyone
-    return False
+    if not isinstance(user, discord.Member) or not interaction.permissions.mention_everyone:
+        return False
+    return channel.permissions_for(user).mention_everyone
 
 
 async def setup(bot: HustingsBot) -> None:

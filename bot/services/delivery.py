@@ -452,6 +452,19 @@ class DeliveryEngine:
                 if self._quiet():
                     return
 
+    async def run_for(self, delta: timedelta, *, step: timedelta = timedelta(hours=1)) -> None:
+        """Let time pass on a manual clock as it would for a running bot (tests, sandbox).
+
+        The clock stops at every instant the real timer would wake the engine (and at least every
+        `step`), and the engine settles at each stop, so nothing is made late by a big jump.
+        """
+        advance = self.clock.advance  # type: ignore[attr-defined]
+        end = self.clock.now() + delta
+        while (now := self.clock.now()) < end:
+            wake = await self.next_wake()
+            advance(min(end, now + step, wake if wake and wake > now else end) - now)
+            await self.settled()
+
     # ---------------------------------------------------------------- planning
 
     async def _planner(self) -> None:

@@ -90,13 +90,8 @@ class World:
     outbox: FakeOutbox
 
     async def advance(self, delta: timedelta, step: timedelta = timedelta(minutes=30)) -> None:
-        """Let time pass for a running bot: stop at each instant its timer would wake, and every `step`."""
-        end = self.clock.now() + delta
-        while (now := self.clock.now()) < end:
-            wake = await self.engine.next_wake()
-            target = min(end, now + step, wake if wake and wake > now else end)
-            self.clock.advance(target - now)
-            await self.engine.settled()
+        """Let time pass for a running bot."""
+        await self.engine.run_for(delta, step=step)
 
     async def restart(self, outbox: FakeOutbox | None = None) -> None:
         """A new engine and services over the same database, as after a process restart."""
