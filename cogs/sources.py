@@ -147,16 +147,16 @@ async def election_autocomplete(interaction: discord.Interaction, current: str) 
     return await admin_elections(interaction, current)
 
 
-class SourceGroup(app_commands.Group, name="source", description="Keep data in step with a published sheet or feed"):
+class SourceGroup(app_commands.Group, name="source", description="Sync data from a published sheet or feed"):
     """Sources of this server's data."""
 
-    @app_commands.command(name="add", description="Read a published sheet (CSV) or election pack (JSON) on a schedule")
+    @app_commands.command(name="add", description="Follow a published sheet or feed")
     @app_commands.describe(
-        election="The election it feeds (slug)",
-        kind="What the link serves: an election pack (JSON), or one CSV table",
-        url="The published link (https://…), or file://… inside the bot's source folder",
-        every="How often to read it: 15m (default), 1h, 1d… at least 1m",
-        authoritative="Remove rows the source no longer lists (default: yes, unless another source decides)",
+        election="Election it feeds",
+        kind="JSON pack or one CSV table",
+        url="Published https:// link",
+        every="15m (default), 1h, 1d",
+        authoritative="Remove rows it no longer lists",
     )
     @app_commands.choices(kind=KINDS)
     @app_commands.autocomplete(election=election_autocomplete)
@@ -172,15 +172,15 @@ class SourceGroup(app_commands.Group, name="source", description="Keep data in s
             embed=render.added_embed(source), ephemeral=True, allowed_mentions=render.NO_MENTIONS
         )
 
-    @app_commands.command(name="list", description="Each source: last success, last error, next run, rows")
+    @app_commands.command(name="list", description="Sources and their state")
     async def list_(self, interaction: discord.Interaction) -> None:
         """List the server's sources."""
         await require(interaction, Level.MODERATOR, "source.list")
         items = await sources(interaction).list(_guild(interaction))
         await respond(interaction, Rendered(pages=[[e] for e in render.list_embeds(items)]), limiter=None)
 
-    @app_commands.command(name="sync", description="Read a source now and show what changed")
-    @app_commands.describe(source="The source")
+    @app_commands.command(name="sync", description="Read a source now")
+    @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
     async def sync(self, interaction: discord.Interaction, source: int) -> None:
         """Run a source now; reply with the diff (and Apply / Keep when the update is held)."""
@@ -189,8 +189,8 @@ class SourceGroup(app_commands.Group, name="source", description="Keep data in s
         report = await sources(interaction).sync(_guild(interaction), source, actor_from(interaction))
         await send_report(interaction, report)
 
-    @app_commands.command(name="pause", description="Stop reading a source until resumed")
-    @app_commands.describe(source="The source")
+    @app_commands.command(name="pause", description="Pause a source")
+    @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
     async def pause(self, interaction: discord.Interaction, source: int) -> None:
         """Pause a source."""
@@ -198,8 +198,8 @@ class SourceGroup(app_commands.Group, name="source", description="Keep data in s
         await interaction.response.send_message(render.paused_text(found), ephemeral=True,
                                                 allowed_mentions=render.NO_MENTIONS)
 
-    @app_commands.command(name="resume", description="Read a paused source again (now, then on its schedule)")
-    @app_commands.describe(source="The source")
+    @app_commands.command(name="resume", description="Resume a source")
+    @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
     async def resume(self, interaction: discord.Interaction, source: int) -> None:
         """Resume a source."""
@@ -207,8 +207,8 @@ class SourceGroup(app_commands.Group, name="source", description="Keep data in s
         await interaction.response.send_message(render.paused_text(found), ephemeral=True,
                                                 allowed_mentions=render.NO_MENTIONS)
 
-    @app_commands.command(name="remove", description="Stop following a source (its data stays)")
-    @app_commands.describe(source="The source")
+    @app_commands.command(name="remove", description="Stop following a source")
+    @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
     async def remove(self, interaction: discord.Interaction, source: int) -> None:
         """Remove a source."""
