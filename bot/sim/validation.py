@@ -332,10 +332,13 @@ def valid_command_name(name: Any, *, chat_input: bool = True) -> bool:
 
 
 OPTION_TYPES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+#: Combined name/description/value characters of a command with its options and choices
+#: (raised by Discord from 4000 to 8000 in February 2024).
+COMMAND_MAX_SIZE = 8000
 
 
 def _check_option(opt: dict[str, Any], tree: ErrorTree, p: Path, depth: int) -> int:
-    """Check one option recursively; returns its characters toward the 4000 total."""
+    """Check one option recursively; returns its characters toward the command's size limit."""
     size = len(opt.get("name") or "") + len(opt.get("description") or "")
     if not valid_command_name(opt.get("name")):
         tree.add((*p, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
@@ -455,8 +458,8 @@ def check_commands(commands: Any) -> ErrorTree:
             tree.add((i, "options"), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
         size = len(cmd.get("name") or "") + len(cmd.get("description") or "")
         size += _check_option_list(options, tree, (i, "options"), 0)
-        if size > 4000:
-            tree.add((i,), "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (4000)")
+        if size > COMMAND_MAX_SIZE:
+            tree.add((i,), "APPLICATION_COMMAND_TOO_LARGE", f"Command exceeds maximum size ({COMMAND_MAX_SIZE})")
     if sum(1 for c in commands if c.get("type", 1) == 1) > 100:
         tree.add((), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
     return tree
