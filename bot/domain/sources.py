@@ -163,6 +163,43 @@ def display_url(url: str, limit: int = 60) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1):]
 
 
+def rival_for(new_election: str, new_kind: SourceKind, others: Iterable[Source]) -> Source | None:
+    """An existing authoritative source that would decide the same rows as a new one (None if none).
+
+    Two sources overlap when they feed the same election with the same kind, or either is a pack
+    (a pack may carry every kind). Bodies belong to the whole guild, so two bodies sources overlap
+    whatever elections they were added for.
+    """
+    for other in others:
+        if not other.authoritative:
+            continue
+        if new_kind is SourceKind.BODIES and other.kind is SourceKind.BODIES:
+            return other
+        if other.election != new_election:
+            continue
+        if other.kind is new_kind or SourceKind.PACK in (other.kind, new_kind):
+            return other
+    return None
+
+
+def may_remove_bodies(source: Source, others: Iterable[Source]) -> bool:
+    """Whether a run of `source` may remove bodies (which belong to every election of the guild).
+
+    A bodies source that is authoritative may; a pack may only when no other authoritative source in
+    the guild lists bodies (a bodies source or another pack), so packs for two elections never
+    remove each other's branches.
+    """
+    if not source.authoritative:
+        return False
+    if source.kind is SourceKind.BODIES:
+        return True
+    if source.kind is not SourceKind.PACK:
+        return False
+    return not any(
+        o.id != source.id and o.authoritative and o.kind in (SourceKind.BODIES, SourceKind.PACK) for o in others
+    )
+
+
 # ------------------------------------------------------------------------------------------ schedule
 
 

@@ -37,8 +37,10 @@ from bot.domain.sources import (
     check_mass_drop,
     clip_error,
     freshness,
+    may_remove_bodies,
     next_run,
     parse_every,
+    rival_for,
 )
 from bot.errors import NotFound, UserError
 from bot.packs import ElectionEntry, Loc
@@ -202,16 +204,17 @@ class SourceService:
             raise NotFound(
                 f"There is no election `{slug}` here: create it first, or use a `pack` source that defines it."
             )
-        existing = await store.list_for_election(self.db.reader, guild_id, slug)
-        if any(s.kind is source_kind and s.url == url for s in existing):
+        existing = await store.list_for_guild(self.db.reader, guild_id)
+        if any(s.election == slug and s.kind is source_kind and s.url == url for s in existing):
             raise UserError("That source is already set up for this election: see `/admin source list`.")
-        rival = next((s for s in existing if s.kind is source_kind and s.authoritative), None)
+        rival = rival_for(slug, source_kind, existing)
         if authoritative is None:
             authoritative = rival is None
         elif authoritative and rival is not None:
             raise UserError(
-                f"Source #{rival.id} already decides which {source_kind.value} this election has. Add this one with "
-                f"`authoritative: False` (it will add and update rows, never remove them), or remove #{rival.id} first."
+                f"Source #{rival.id} ({rival.kind.value}) already decides which rows this election has. Add this "
+                "one with `authoritative: False` (it will add and update rows, never remove them), or remove "
+                f"#{rival.id} first."
             )
         now = self.clock.now()
         source = Source(
@@ -447,11 +450,17 @@ class SourceService:
     async def _plan(self, source: Source, pack: Pack) -> ImportPlan:
         """Plan the import against the guild's current data, only for the kinds the source declares."""
         try:
-            return await plan_import(
+            plan = await plan_import(
                 self.db, source.guild_id, pack, kinds=self._kinds(source, pack), prune=source.authoritative
             )
         except PackError as exc:
             raise _RunFailed(self._issues(exc)) from None
+        bodies = plan.diffs.get("bodies")
+        if bodies and bodies.removed:
+            others = await store.list_for_guild(self.db.reader, source.guild_id)
+            if not may_remove_bodies(source, others):
+                bodies.removed = []  # bodies are shared by the guild: another source decides them
+        return plan
 
     @staticmethod
     def _kinds(source: Source, pack: Pack) -> set[str]:

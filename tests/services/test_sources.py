@@ -334,6 +334,35 @@ async def test_non_authoritative_source_never_removes(env: Env) -> None:
     assert len(await env.names()) == 6  # b did not remove a's five
 
 
+async def test_overlapping_sources_default_to_add_only(env: Env) -> None:
+    await seed(env.db, env.clock, slug="other-vote")
+    env.server.serve("p.json", seed_pack(), content_type="application/json")
+    env.server.serve("b.csv", "Name\nBranch 01\n")
+    pack = await env.add("p.json", kind="pack")
+    assert (await env.service.get(GUILD, pack)).authoritative
+    csv_under_pack = await env.add("c.csv")  # the pack may carry candidates: add/update only
+    assert not (await env.service.get(GUILD, csv_under_pack)).authoritative
+    other = await env.add("c.csv", election="other-vote")  # another election: its own list
+    assert (await env.service.get(GUILD, other)).authoritative
+    bodies = await env.add("b.csv", kind="bodies", election="other-vote")
+    assert (await env.service.get(GUILD, bodies)).authoritative
+    with pytest.raises(UserError, match="already decides"):
+        await env.add("b.csv", kind="bodies", authoritative=True)  # bodies are guild-wide
+
+
+async def test_a_pack_never_removes_bodies_another_source_decides(env: Env) -> None:
+    pack = json.loads(seed_pack())
+    pack["bodies"] = pack["bodies"][:2]  # lists only two of the twelve branches
+    env.server.serve("p.json", json.dumps(pack), content_type="application/json")
+    env.server.serve("b.csv", "Name\n" + "".join(f"Branch {i:02d}\n" for i in range(1, 13)))
+    await seed(env.db, env.clock, slug="other-vote")
+    await env.add("b.csv", kind="bodies", election="other-vote")  # decides the guild's branches
+    sid = await env.add("p.json", kind="pack", authoritative=True)
+    report = await env.service.sync(GUILD, sid)
+    assert report.outcome is Outcome.NO_CHANGES
+    assert len((await snapshot.load_state(env.db.reader, GUILD)).bodies) == 12
+
+
 async def test_sources_for_different_kinds_do_not_fight(env: Env) -> None:
     env.server.serve("c.csv", candidates_csv(4))
     env.server.serve("n.csv", "Body,Candidate\nBranch 01,Candidate 01\nBranch 02,Candidate 01\n")
