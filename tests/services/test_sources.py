@@ -33,7 +33,7 @@ ALERT_CHANNEL = 777
 MOD = Actor(GUILD, 1, "mod#0001", manage_guild=True)
 MEMBER = Actor(GUILD, 2, "member#0002")
 SLUG = "ncwu-nec"
-LIMITS = FetchLimits(connect_timeout=1.0, total_timeout=0.5, max_bytes=1024 * 1024, max_redirects=3)
+LIMITS = FetchLimits(connect_timeout=1.0, total_timeout=0.25, max_bytes=1024 * 1024, max_redirects=3)
 
 
 def seed_pack(slug: str = SLUG) -> bytes:
@@ -276,11 +276,11 @@ async def test_http_500(env: Env) -> None:
 
 
 async def test_timeout(env: Env) -> None:
-    await _failing_run(env, "c.csv", "took longer than 0.5 s", body="Name\nA\n", mode="hang")
+    await _failing_run(env, "c.csv", "took longer than 0.25 s", body="Name\nA\n", mode="hang")
 
 
 async def test_slow_drip(env: Env) -> None:
-    await _failing_run(env, "c.csv", "took longer than 0.5 s", body=candidates_csv(10), mode="drip")
+    await _failing_run(env, "c.csv", "took longer than 0.25 s", body=candidates_csv(10), mode="drip")
 
 
 async def test_huge_body_abandoned_at_the_limit(env: Env) -> None:
