@@ -62,7 +62,8 @@ def test_demo_export_import_round_trip(tmp_path) -> None:
 
 def test_import_reports_every_problem_and_writes_nothing(tmp_path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"elections": [{"slug": "Bad Slug", "name": "x", "seats": 0, "voting_system": "ranked"}]}))
+    election = {"slug": "Bad Slug", "name": "x", "seats": 0, "voting_system": "ranked"}
+    bad.write_text(json.dumps({"elections": [election]}))
     result = hustings(tmp_path, "import", str(bad), "--guild", "7")
     assert result.returncode == 1
     assert "nothing was imported" in result.stderr
