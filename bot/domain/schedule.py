@@ -566,6 +566,19 @@ class Subscription:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionGroup:
+    """Active subscriptions that share a target and lead time, so share their reminder instants."""
+
+    guild_id: int
+    kind: SubscriptionKind
+    before: timedelta
+    body_id: int | None
+    election_id: int | None
+    since: datetime  # the oldest generation cursor among them
+    members: int
+
+
 @dataclass(slots=True)
 class Delivery:
     """One ledger row: an (item, occurrence) and what became of it."""

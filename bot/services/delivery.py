@@ -378,6 +378,11 @@ class DeliveryEngine:
         self.composer = composer
         self.kick()
 
+    def set_dm_rate(self, rate: float) -> None:
+        """Change how many DMs a second the DM lane sends (each first DM to a member costs two requests)."""
+        self.dm_rate = rate
+        self._pacer = Pacer(rate, burst=self.dm_concurrency)
+
     @property
     def manual(self) -> bool:
         """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""

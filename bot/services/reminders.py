@@ -33,6 +33,7 @@ from bot.domain.schedule import (
     ScheduleError,
     Source,
     Subscription,
+    SubscriptionGroup,
     SubscriptionKind,
     due_between,
     meeting_point,
@@ -313,7 +314,7 @@ class ReminderService:
 
     @staticmethod
     def _points(
-        sub: Subscription, elections: dict[int, ElectionData], bodies: dict[int, Body]
+        sub: Subscription | SubscriptionGroup, elections: dict[int, ElectionData], bodies: dict[int, Body]
     ) -> tuple[str, list[ReminderPoint]]:
         if sub.kind is SubscriptionKind.BRANCH:
             body = bodies.get(sub.body_id) if sub.body_id is not None else None
@@ -345,18 +346,18 @@ class ReminderService:
                     rows.append(row)
             await announcements.advance_reminders(tx, item.election_id, now)
             await self._poll_events(item.guild_id, rows, now)
-        advanced: list[int] = []
-        for guild_id, subs in _by_guild(await subscriptions.active(tx)).items():
-            _, elections, bodies = await self._by_id(guild_id)
-            for sub in subs:
+        for group in await subscriptions.groups(tx):
+            _, elections, bodies = await self._by_id(group.guild_id)
+            due = due_between(self._points(group, elections, bodies)[1], group.since, now)
+            if not due:
+                continue
+            for sub in await subscriptions.in_group(tx, group):
                 assert sub.id is not None and sub.checked_until is not None
-                _, points = self._points(sub, elections, bodies)
                 rows.extend(
-                    _point_row(guild_id, Source.SUBSCRIPTION, sub.id, p, Lane.DM, sub.user_id)
-                    for p in due_between(points, sub.checked_until, now)
+                    _point_row(group.guild_id, Source.SUBSCRIPTION, sub.id, p, Lane.DM, sub.user_id)
+                    for p in due if p.at > sub.checked_until
                 )
-                advanced.append(sub.id)
-        await subscriptions.advance(tx, advanced, now)
+        await subscriptions.advance_all(tx, now)
         return rows
 
     async def _poll_events(self, guild_id: int, rows: list[Delivery], now: datetime) -> None:
@@ -381,12 +382,11 @@ class ReminderService:
                 nxt = next_point_after(reminder_points(data.election.timeline, item.offsets), now)
                 if nxt:
                     instants.append(nxt)
-        for guild_id, subs in _by_guild(await subscriptions.active(conn)).items():
-            _, elections, bodies = await self._by_id(guild_id)
-            for sub in subs:
-                nxt = next_point_after(self._points(sub, elections, bodies)[1], now)
-                if nxt:
-                    instants.append(nxt)
+        for group in await subscriptions.groups(conn):
+            _, elections, bodies = await self._by_id(group.guild_id)
+            nxt = next_point_after(self._points(group, elections, bodies)[1], now)
+            if nxt:
+                instants.append(nxt)
         return min(instants, default=None)
 
     async def prepare(self, delivery: Delivery) -> Any:
@@ -463,13 +463,6 @@ def _member_before(text: str | None) -> timedelta:
     if lead > MAX_MEMBER_BEFORE:
         raise UserError("Reminders can be at most 14 days before.")
     return lead
-
-
-def _by_guild(subs: Iterable[Subscription]) -> dict[int, list[Subscription]]:
-    out: dict[int, list[Subscription]] = {}
-    for sub in subs:
-        out.setdefault(sub.guild_id, []).append(sub)
-    return out
 
 
 def _describe_reminders(item: ElectionReminders | None) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.domain.schedule import Subscription, SubscriptionKind
+from bot.domain.schedule import Subscription, SubscriptionGroup, SubscriptionKind
 from bot.store.codec import dt_from_db, dt_to_db
 
 
@@ -60,17 +60,6 @@ async def list_for_member(conn: aiosqlite.Connection, guild_id: int, user_id: in
         return [_subscription(r) for r in await c.fetchall()]
 
 
-async def active(conn: aiosqlite.Connection, guild_id: int | None = None) -> list[Subscription]:
-    """Active subscriptions (every guild, or one), by guild then id."""
-    sql = "SELECT * FROM subscriptions WHERE status = 'active'"
-    params: tuple = ()
-    if guild_id is not None:
-        sql += " AND guild_id = ?"
-        params = (guild_id,)
-    async with conn.execute(sql + " ORDER BY guild_id, id", params) as c:
-        return [_subscription(r) for r in await c.fetchall()]
-
-
 async def delete(conn: aiosqlite.Connection, ids: list[int]) -> int:
     """Remove subscriptions by id; returns how many went."""
     if not ids:
@@ -105,7 +94,37 @@ async def pause_member(conn: aiosqlite.Connection, guild_id: int, user_id: int, 
         return [int(r[0]) for r in await c.fetchall()]
 
 
-async def advance(conn: aiosqlite.Connection, ids: list[int], checked_until: datetime) -> None:
-    """Move the generation cursor of many subscriptions at once."""
+async def groups(conn: aiosqlite.Connection) -> list[SubscriptionGroup]:
+    """Active subscriptions grouped by what they follow and how early (a fan-out's members share instants)."""
+    async with conn.execute(
+        "SELECT guild_id, kind, body_id, election_id, before_seconds, min(checked_until) AS since, count(*) AS n"
+        " FROM subscriptions WHERE status = 'active'"
+        " GROUP BY guild_id, kind, body_id, election_id, before_seconds ORDER BY guild_id"
+    ) as c:
+        rows = await c.fetchall()
+    return [
+        SubscriptionGroup(
+            guild_id=r["guild_id"], kind=SubscriptionKind(r["kind"]), before=timedelta(seconds=r["before_seconds"]),
+            body_id=r["body_id"], election_id=r["election_id"], since=dt_from_db(r["since"]),  # type: ignore[arg-type]
+            members=r["n"],
+        )
+        for r in rows
+    ]
+
+
+async def in_group(conn: aiosqlite.Connection, group: SubscriptionGroup) -> list[Subscription]:
+    """The active subscriptions of one group."""
+    async with conn.execute(
+        "SELECT * FROM subscriptions WHERE status = 'active' AND guild_id = ? AND kind = ? AND before_seconds = ?"
+        " AND body_id IS ? AND election_id IS ? ORDER BY id",
+        (group.guild_id, group.kind.value, int(group.before.total_seconds()), group.body_id, group.election_id),
+    ) as c:
+        return [_subscription(r) for r in await c.fetchall()]
+
+
+async def advance_all(conn: aiosqlite.Connection, checked_until: datetime) -> None:
+    """Move every active subscription's generation cursor up to `checked_until`."""
     value = dt_to_db(checked_until)
-    await conn.executemany("UPDATE subscriptions SET checked_until = ? WHERE id = ?", [(value, i) for i in ids])
+    await conn.execute(
+        "UPDATE subscriptions SET checked_until = ? WHERE status = 'active' AND checked_until < ?", (value, value)
+    )
