@@ -29,6 +29,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.slates",
     "cogs.nominations",
     "cogs.results",
+    "cogs.admin",
     "cogs.sources",  # after cogs.admin: attaches /admin source to its group
     "cogs.announce",
     "cogs.remind",

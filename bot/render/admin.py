@@ -349,3 +349,12 @@ class StatementModal(discord.ui.Modal):
             log.error("statement form failed", exc_info=error)
             text = "Sorry, that didn't work; nothing was changed."
         await send(interaction, text)
+
+
+def preview_banner() -> discord.Embed:
+    """Marks a results preview so nobody mistakes it for what members see now."""
+    return discord.Embed(
+        title="Preview — not yet published",
+        description="This is what members will see after `/admin results publish`. Only you can see it.",
+        colour=WARN_COLOUR,
+    )

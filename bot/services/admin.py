@@ -7,6 +7,7 @@ from bot.services.access import AccessService
 from bot.services.admin_config import AdminConfig
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
 from bot.services.admin_elections import AdminElections
+from bot.services.admin_lookup import AdminLookup
 from bot.services.admin_results import AdminResults, PublishPending
 from bot.store.database import Database
 
@@ -21,3 +22,4 @@ class AdminService:
         self.elections = AdminElections(self.core)
         self.results = AdminResults(self.core)
         self.config = AdminConfig(self.core)
+        self.lookup = AdminLookup(self.core)

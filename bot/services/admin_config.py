@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor, Level, access_level
@@ -26,7 +26,6 @@ class AdminConfig:
 
     def __init__(self, core: AdminCore) -> None:
         self.core = core
-        self._zones: list[str] | None = None
 
     async def show(self, actor: Actor) -> GuildSettings:
         """The guild's settings (moderators only)."""
@@ -126,16 +125,6 @@ class AdminConfig:
 
         return await self._update(actor, "config.timezone", ("timezone",), edit)
 
-    def zones(self, typed: str, limit: int = 25) -> list[str]:
-        """IANA zones matching what was typed (for autocomplete)."""
-        if self._zones is None:
-            self._zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "posix")))
-            self._zones.append("UTC")
-        needle = typed.strip().casefold().replace(" ", "_")
-        starts = [z for z in self._zones if z.casefold().startswith(needle)]
-        anywhere = [z for z in self._zones if needle in z.casefold() and z not in starts]
-        return (starts + anywhere)[:limit]
-
     async def audit_log(
         self, actor: Actor, *, limit: int = 10, member_id: int | None = None, kind: str | None = None
     ) -> list[AuditEntry]:
@@ -149,3 +138,11 @@ class AdminConfig:
             self.core.db.reader, actor.guild_id, limit=limit, actor_id=member_id,
             action_prefix=f"{kind}." if kind else None,
         )
+
+    async def alert_channel(self, guild_id: int) -> int | None:
+        """The channel audit rows are mirrored to (internal: no permission check, nothing is shown)."""
+        return (await meta.get_settings(self.core.db.reader, guild_id)).alert_channel_id
+
+    async def announce_channel(self, guild_id: int) -> int | None:
+        """The channel published results are announced in (internal: no permission check)."""
+        return (await meta.get_settings(self.core.db.reader, guild_id)).announce_channel_id

@@ -86,6 +86,18 @@ class AdminCore:
                 self._notify(rows[0])
             raise
 
+    async def deny(self, actor: Actor, action: str, entity: str = "") -> None:
+        """Audit a refused attempt that is not about levels (e.g. pressing another moderator's button)."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            audit_id = await audit.append(
+                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
+                entity=entity, denied=True, at=now,
+            )
+        self._notify(
+            AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, entity, None, None, True, now)
+        )
+
     async def allowed(self, actor: Actor, needed: Level = Level.MODERATOR) -> bool:
         """A silent check (no audit row) for autocomplete: whether the actor has the level."""
         return await self.access.level(actor) >= needed

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.clock import Clock
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
-from bot.domain.models import Election, ElectionResult
+from bot.domain.models import Election
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.read_views import ResultsMode, ResultsView
+from bot.services.readmodel import GuildSnapshot, ReadModel, load_snapshot
 from bot.store import elections, meta, results
+from bot.store.database import Database
 
 MAX_ROUNDS = 50
 
@@ -52,12 +56,22 @@ class AdminResults:
             "results.set", ch.entity, ch.before, ch.after, ch.audit_id, election, {"published": existing.published}
         )
 
-    async def preview(self, actor: Actor, election_slug: str | None) -> tuple[Election, ElectionResult]:
-        """The stored result, published or not (moderators only): what members would see once published."""
+    async def preview(
+        self, actor: Actor, election_slug: str | None, mode: ResultsMode | str = ResultsMode.SUMMARY
+    ) -> ResultsView:
+        """What members will see once the results are published, published or not (moderators only).
+
+        Built by the members' own read model over a private copy of the guild's data in which this
+        election's result is marked published, so the preview cannot differ from the real thing.
+        """
         await self.core.require(actor, "results.preview", election_slug or "")
         election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
-        assert election.id is not None
-        return election, await results.get(self.core.db.reader, election.id)
+        snap = await load_snapshot(self.core.db, actor.guild_id)
+        data = snap.by_slug[election.slug]
+        if data.result.empty:
+            raise UserError(f"No votes are entered for `{election.slug}` yet: use `/admin results set` first.")
+        data.result.published = True  # a private, uncached snapshot: nothing else sees this
+        return await _FixedSnapshot(self.core.db, self.core.clock, snap).results(actor.guild_id, election.slug, mode)
 
     async def publish(
         self, actor: Actor, election_slug: str | None, *, announce: bool = False
@@ -140,6 +154,18 @@ class AdminResults:
             )
             ch.before, ch.after = {"published": True}, {"published": False}
         return Outcome("results.unpublish", election.slug, ch.before, ch.after, ch.audit_id, election)
+
+
+class _FixedSnapshot(ReadModel):
+    """The members' read model over one given snapshot (for previews)."""
+
+    def __init__(self, db: Database, clock: Clock, snap: GuildSnapshot) -> None:
+        super().__init__(db, clock, max_guilds=1)
+        self._snap = snap
+
+    async def snapshot(self, guild_id: int) -> GuildSnapshot:
+        """Always the given snapshot."""
+        return self._snap
 
 
 def _num(value: float) -> int | float:

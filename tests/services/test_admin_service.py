@@ -230,7 +230,8 @@ async def test_config_and_audit_filters(admin, db):
     entries = await admin.config.audit_log(MOD, kind="config", limit=10)
     assert [e.action for e in entries] == ["config.channels", "config.channels", "config.timezone"]
     assert await admin.config.audit_log(MOD, member_id=MOD2.user_id) == []
-    assert "Europe/London" in admin.config.zones("london")
+    assert ("Europe/London", "Europe/London") in await admin.lookup.zones(MOD, "london")
+    assert await admin.lookup.zones(MEMBER, "london") == []
 
 
 async def test_cannot_remove_own_moderator_access(admin):

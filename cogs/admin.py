@@ -1,0 +1,74 @@
+"""`/admin`: the moderator tools. The groups live in `cogs.admin_*`; this cog registers them and mirrors
+every audit row to the guild's alert channel (best effort, no pings).
+
+`default_member_permissions` (Manage Server) is only a hint to Discord's client: every command,
+autocomplete, button and form checks the member's level inside the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import HustingsBot
+from bot.render import admin as render
+from bot.store.audit import AuditEntry
+from cogs.admin_entities import BranchGroup, CandidateGroup, ElectionGroup, NominationGroup, SlateGroup
+from cogs.admin_results import ResultsGroup
+from cogs.admin_settings import ConfigGroup, audit_command
+
+log = logging.getLogger(__name__)
+
+
+class AdminGroup(app_commands.Group):
+    """The `/admin` command group with its subgroups."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="admin",
+            description="Moderator tools",
+            default_permissions=discord.Permissions(manage_guild=True),
+            guild_only=True,
+        )
+        for group in (ElectionGroup, CandidateGroup, SlateGroup, BranchGroup, NominationGroup, ResultsGroup,
+                      ConfigGroup):
+            group(parent=self)  # a subgroup built with a parent registers itself there
+        self.add_command(audit_command)
+
+
+class Admin(commands.Cog):
+    """Registers `/admin` and mirrors audit rows to the alert channel."""
+
+    def __init__(self, bot: HustingsBot) -> None:
+        self.bot = bot
+        self.group = AdminGroup()
+
+    async def cog_load(self) -> None:
+        """Add the command group and start mirroring audit rows."""
+        self.bot.tree.add_command(self.group)
+        self.bot.services.admin.core.add_listener(self.mirror)
+
+    async def cog_unload(self) -> None:
+        """Remove the command group and stop mirroring."""
+        self.bot.tree.remove_command(self.group.name)
+        self.bot.services.admin.core.remove_listener(self.mirror)
+
+    async def mirror(self, entry: AuditEntry) -> None:
+        """Post an audit row in the guild's alert channel, when one is set."""
+        channel_id = await self.bot.services.admin.config.alert_channel(entry.guild_id)
+        if channel_id is None:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            channel = await self.bot.fetch_channel(channel_id)
+        if getattr(channel, "guild", None) is None or channel.guild.id != entry.guild_id:  # type: ignore[union-attr]
+            return  # never post one guild's audit into another guild
+        await channel.send(render.audit_mirror_text(entry), allowed_mentions=render.NO_MENTIONS)  # type: ignore[union-attr]
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,101 @@
+"""`/admin results …`: thin adapters over `AdminService.results`."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.render import admin as render
+from bot.render import results as results_render
+from bot.render.views import respond
+from bot.services.admin import Outcome, PublishPending
+from cogs._access import actor_from
+from cogs.admin_common import (
+    admin_service,
+    candidate_autocomplete,
+    election_autocomplete,
+    reply_outcome,
+    run_change,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ResultsGroup(app_commands.Group, name="results", description="Results"):
+    """Results: hidden from members until published."""
+
+    @app_commands.command(name="set", description="Enter votes")
+    @app_commands.describe(
+        candidate="Candidate", votes="Votes", round="Round (default 1)", election="Election",
+    )
+    @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
+    async def set_votes(
+        self, interaction: discord.Interaction, candidate: str, votes: app_commands.Range[float, 0],
+        round: app_commands.Range[int, 1, 50] = 1, election: str | None = None,
+    ) -> None:
+        """Enter votes."""
+        outcome = await admin_service(interaction).results.set_votes(
+            actor_from(interaction), candidate, votes, round, election
+        )
+        note = "These results are published: members see the change now." if outcome.extra.get("published") else ""
+        await reply_outcome(interaction, outcome, note)
+
+    @app_commands.command(name="preview", description="Preview as members will see")
+    @app_commands.describe(election="Election")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def preview(self, interaction: discord.Interaction, election: str | None = None) -> None:
+        """Show the members' results view, published or not, ephemerally."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        vm = await admin_service(interaction).results.preview(actor_from(interaction), election)
+        rendered = results_render.results(vm)
+        rendered.pages = [[render.preview_banner(), *page] for page in rendered.pages]
+        await respond(interaction, rendered, limiter=None)
+
+    @app_commands.command(name="publish", description="Publish results")
+    @app_commands.describe(election="Election", announce="Post in the announcement channel")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def publish(
+        self, interaction: discord.Interaction, election: str | None = None, announce: bool = False
+    ) -> None:
+        """Publish now, or (two-person publish) record this moderator's request."""
+        service = admin_service(interaction)
+        result = await service.results.publish(actor_from(interaction), election, announce=announce)
+        if isinstance(result, PublishPending):
+            await render.send(interaction, render.publish_pending_text(result.election, result.request.requested_name))
+            return
+        await reply_outcome(interaction, result)
+        if result.extra.get("announce"):
+            await _announce(interaction, result)
+
+    @app_commands.command(name="unpublish", description="Unpublish results")
+    @app_commands.describe(election="Election")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def unpublish(self, interaction: discord.Interaction, election: str | None = None) -> None:
+        """Unpublish after a confirmation button."""
+        service = admin_service(interaction).results
+        await run_change(
+            interaction, lambda actor, ok: service.unpublish(actor, election, confirmed=ok),
+            action="results.unpublish",
+        )
+
+
+async def _announce(interaction: discord.Interaction, outcome: Outcome) -> None:
+    """Post the published results in the announcement channel (best effort, no pings)."""
+    assert outcome.election is not None
+    guild_id = interaction.guild_id or 0
+    channel_id = await admin_service(interaction).config.announce_channel(guild_id)
+    if channel_id is None:
+        await render.send(interaction, "No announcement channel is set (`/admin config channels`), so I didn't post.")
+        return
+    vm = await interaction.client.services.reads.results(guild_id, outcome.election.slug)  # type: ignore[attr-defined]
+    embeds = results_render.results(vm).pages[0]
+    channel = interaction.client.get_channel(channel_id)
+    try:
+        if channel is None:
+            channel = await interaction.client.fetch_channel(channel_id)
+        await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)  # type: ignore[union-attr]
+    except (discord.HTTPException, AttributeError):
+        log.warning("could not announce results in channel %s", channel_id, exc_info=True)
+        await render.send(interaction, "Published, but I couldn't post in the announcement channel.")
