@@ -45,7 +45,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot import logs
     from bot.app import HustingsBot, point_discord_at
-    from bot.clock import SystemClock
+    from bot.services.delivery import clock_from_env
 
     if settings.discord_token is None:
         print(NO_TOKEN, file=sys.stderr)
@@ -55,7 +55,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     point_discord_at(settings.discord_api, settings.discord_gateway)
     db = await _open(settings)
     try:
-        async with HustingsBot(settings=settings, db=db, clock=SystemClock()) as bot:
+        async with HustingsBot(settings=settings, db=db, clock=clock_from_env()) as bot:  # HUSTINGS_FAKE_NOW
             try:
                 await bot.start(token)
             except discord.LoginFailure:
@@ -182,7 +182,7 @@ async def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     db = await _open(settings)
     service = SourceService(db, SystemClock(), settings)
     try:
-        chosen = [s for s in await service.list(args.guild) if args.source in (None, s.id)]
+        chosen = [s for s in await service.for_guild(args.guild) if args.source in (None, s.id)]
         if not chosen:
             print(f"no source #{args.source} on server {args.guild}" if args.source else
                   f"server {args.guild} has no sources (add one with /admin source add)", file=sys.stderr)

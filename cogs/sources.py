@@ -131,7 +131,7 @@ async def source_autocomplete(interaction: discord.Interaction, current: int | s
         return []
     typed = str(current).strip().lstrip("#").casefold()
     out = []
-    for s in await service.list(interaction.guild_id):
+    for s in await service.for_guild(interaction.guild_id):
         label = f"#{s.id} {s.kind.value} → {s.election} ({display_url(s.url, 50)})"
         if not typed or typed in label.casefold():
             out.append(app_commands.Choice(name=label[:100], value=s.id))
@@ -176,7 +176,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     async def list_(self, interaction: discord.Interaction) -> None:
         """List the server's sources."""
         await require(interaction, Level.MODERATOR, "source.list")
-        items = await sources(interaction).list(_guild(interaction))
+        items = await sources(interaction).for_guild(_guild(interaction))
         await respond(interaction, Rendered(pages=[[e] for e in render.list_embeds(items)]), limiter=None)
 
     @app_commands.command(name="sync", description="Read a source now")

@@ -230,7 +230,7 @@ class SourceService:
         self.wake()
         return source
 
-    async def list(self, guild_id: int) -> list[Source]:
+    async def for_guild(self, guild_id: int) -> list[Source]:
         """A guild's sources, oldest first."""
         return await store.list_for_guild(self.db.reader, guild_id)
 
@@ -603,8 +603,8 @@ class SourceService:
         source.failures += 1
         source.last_error, source.last_error_at = reason, now
         source.next_run_at = next_run(now, source.every, source.failures)
-        alert = not source.alerted
-        source.alerted = True
+        alert = not source.alerted and self.notifier is not None  # the command line has no channel to tell
+        source.alerted = source.alerted or alert
         async with self.db.transaction() as tx:
             await store.save_state(tx, source)
         log.info("source #%s failed (%d in a row): %s", source.id, source.failures, reason)

@@ -419,7 +419,7 @@ async def test_guilds_are_isolated(env: Env) -> None:
     reports = await env.service.run_due()
     outcomes = {r.source.id: r.outcome for r in reports}
     assert outcomes == {mine: Outcome.APPLIED, theirs.id: Outcome.FAILED}
-    assert [s.id for s in await env.service.list(GUILD)] == [mine]
+    assert [s.id for s in await env.service.for_guild(GUILD)] == [mine]
     assert await env.names(guild=OTHER_GUILD) == []
 
 
@@ -463,7 +463,7 @@ async def test_pause_resume_remove_are_audited(env: Env) -> None:
     await env.service.set_paused(MOD, sid, False)
     assert [r.outcome for r in await env.service.run_due()] == [Outcome.APPLIED]
     await env.service.remove(MOD, sid)
-    assert await env.service.list(GUILD) == []
+    assert await env.service.for_guild(GUILD) == []
     assert len(await env.names()) == 3  # the data it brought stays
     actions = [a.action for a in await env.audits() if a.action.startswith("source.")]
     assert actions == ["source.remove", "source.resume", "source.pause", "source.add"]
