@@ -179,6 +179,8 @@ def footer(embed: discord.Embed, prov: Provenance | None, extra: str = "") -> di
             embed.timestamp = prov.changed_at
         if prov.source:
             parts.append(f"Source: {prov.source}")
+        if prov.note:
+            parts.append(prov.note)
     embed.set_footer(text=clip(" · ".join(parts), FOOTER_MAX))
     return embed
 

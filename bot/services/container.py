@@ -32,9 +32,14 @@ class Services:
         self.reads = ReadModel(db, clock)
         self.share_limiter = ShareLimiter(clock)
         self.sources = SourceService(db, clock, settings, self.access)
+        self.reads.freshness = self._source_freshness
         self.delivery = DeliveryEngine(db, clock)
         self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
+
+    async def _source_freshness(self, guild_id: int, election_id: int) -> str:
+        """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
+        return (await self.sources.source_freshness(guild_id, election_id)).describe()
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""

@@ -25,6 +25,7 @@ class Provenance:
     version: int
     changed_at: datetime | None
     source: str | None
+    note: str = ""  # how current source-fed data is ("Checked against its source 4 min ago")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -254,6 +254,16 @@ class ReadModel:
         self._snapshots: dict[int, GuildSnapshot] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self.loads = 0  # snapshots built (tests and benchmarks check caching with it)
+        #: Set by the sources service: how current an election's source-fed data is, in words.
+        self.freshness: Callable[[int, int], Awaitable[str]] | None = None
+
+    async def _provenance(self, snap: GuildSnapshot, data: ElectionData) -> Provenance:
+        """The snapshot's footer facts plus, when a source feeds the election, how fresh it is."""
+        prov = snap.provenance
+        if self.freshness is None or data.election.id is None:
+            return prov
+        note = await self.freshness(data.election.guild_id, data.election.id)
+        return replace(prov, note=note) if note else prov
 
     # ---------------------------------------------------------------------------------- snapshots
 
@@ -576,7 +586,7 @@ class ReadModel:
             slates=tuple(SlateRef(s.name, s.short, s.colour) for s in data.slates),
             bodies_reported=data.reported,
             electorate=data.election.electorate,
-            provenance=snap.provenance,
+            provenance=await self._provenance(snap, data),
         )
 
     async def candidate_profile(self, guild_id: int, name: str, election: str | None) -> CandidateProfileView:
@@ -591,7 +601,7 @@ class ReadModel:
             photo_url=candidate.photo_url,
             links=tuple(candidate.links.items()),
             regions=self._regions(snap, data.by_candidate.get(candidate.name, [])),
-            provenance=snap.provenance,
+            provenance=await self._provenance(snap, data),
         )
 
     async def candidate_list(
@@ -623,8 +633,9 @@ class ReadModel:
         else:
             order = ListOrder.SURNAME
             rows.sort(key=lambda r: surname_key(r.name))
+        prov = await self._provenance(snap, data)
         return CandidateListView(
-            self.header(data, now), tuple(rows), order, tuple(filters), len(data.candidates), snap.provenance
+            self.header(data, now), tuple(rows), order, tuple(filters), len(data.candidates), prov
         )
 
     @staticmethod
@@ -645,7 +656,8 @@ class ReadModel:
         data = self.resolve_election(snap, election, now)
         slate = self._slate(data, name)
         coverage = self._coverage(data, [slate])[0]
-        return SlateInfoView(self.header(data, now), self._summary_of_slate(data, slate, coverage), snap.provenance)
+        prov = await self._provenance(snap, data)
+        return SlateInfoView(self.header(data, now), self._summary_of_slate(data, slate, coverage), prov)
 
     async def slate_compare(self, guild_id: int, names: Sequence[str], election: str | None) -> SlateCompareView:
         """`/slate compare`: two or three slates side by side."""
@@ -664,7 +676,7 @@ class ReadModel:
         summary = data.summary()
         return SlateCompareView(
             self.header(data, now), summaries, data.reported, summary.total_votes if summary else None,
-            snap.provenance,
+            await self._provenance(snap, data),
         )
 
     async def nominations_progress(self, guild_id: int, election: str | None) -> ProgressView:
@@ -676,7 +688,8 @@ class ReadModel:
         rows.sort(key=lambda r: (-r.nominations, surname_key(r.name)))
         close = data.election.timeline.nominations_close
         days_left = (close - now) // timedelta(days=1) if close and close > now else None
-        return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, snap.provenance)
+        prov = await self._provenance(snap, data)
+        return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, prov)
 
     async def body_nominations(self, guild_id: int, name: str, election: str | None) -> BodyNominationsView:
         """`/nominations branch`: whom a body nominated, when, and its next meeting."""
@@ -690,7 +703,8 @@ class ReadModel:
             if candidate is not None:
                 nominated.append((self.row(data, candidate), n.date))
         meeting = body.meeting if body.meeting and body.meeting > now else None
-        return BodyNominationsView(self.header(data, now), body, tuple(nominated), meeting, snap.provenance)
+        prov = await self._provenance(snap, data)
+        return BodyNominationsView(self.header(data, now), body, tuple(nominated), meeting, prov)
 
     async def candidate_nominations(self, guild_id: int, name: str, election: str | None) -> CandidateNominationsView:
         """`/nominations for`: the bodies that nominated a candidate, by region."""
@@ -701,7 +715,7 @@ class ReadModel:
             self.header(data, now),
             self.row(data, candidate),
             self._regions(snap, data.by_candidate.get(candidate.name, [])),
-            snap.provenance,
+            await self._provenance(snap, data),
         )
 
     async def results(
@@ -716,7 +730,7 @@ class ReadModel:
         slates = {s.name: SlateRef(s.name, s.short, s.colour) for s in data.slates}
         header = self.header(data, now)
         if summary is None:
-            return ResultsView(header, mode, None, slates=slates, provenance=snap.provenance)
+            return ResultsView(header, mode, None, slates=slates, provenance=await self._provenance(snap, data))
         stages: tuple = ()
         quota = None
         if mode is ResultsMode.ROUNDS:
@@ -727,7 +741,8 @@ class ReadModel:
                 if base is None:
                     base = int(sum(rounds[0].votes.values()))
                 quota = droop_quota(base, data.election.seats)
-        return ResultsView(header, mode, summary, stages, quota, data.election.electorate, slates, snap.provenance)
+        prov = await self._provenance(snap, data)
+        return ResultsView(header, mode, summary, stages, quota, data.election.electorate, slates, prov)
 
 
 def _clip(text: str, limit: int) -> str:
