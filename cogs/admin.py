@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.store.audit import AuditEntry
+from cogs.admin_data import DataGroup
 from cogs.admin_entities import BranchGroup, CandidateGroup, ElectionGroup, NominationGroup, SlateGroup
 from cogs.admin_results import ResultsGroup
 from cogs.admin_settings import ConfigGroup, audit_command
@@ -34,7 +35,7 @@ class AdminGroup(app_commands.Group):
             guild_only=True,
         )
         for group in (ElectionGroup, CandidateGroup, SlateGroup, BranchGroup, NominationGroup, ResultsGroup,
-                      ConfigGroup):
+                      DataGroup, ConfigGroup):
             group(parent=self)  # a subgroup built with a parent registers itself there
         self.add_command(audit_command)
 

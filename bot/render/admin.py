@@ -327,11 +327,13 @@ class StatementModal(discord.ui.Modal):
         super().__init__(title=clip(f"Statement: {candidate_name}", 45), timeout=CONFIRM_TIMEOUT * 3)
         self._on_submit = on_submit
         self.statement: discord.ui.TextInput = discord.ui.TextInput(
-            label="Statement", style=discord.TextStyle.paragraph, default=bio[:1500] or None, required=False,
-            max_length=1500, placeholder="What the candidate stands for (up to 1,500 characters)",
+            label="Statement", custom_id="statement", style=discord.TextStyle.paragraph,
+            default=bio[:1500] or None, required=False, max_length=1500,
+            placeholder="What the candidate stands for (up to 1,500 characters)",
         )
         self.links: discord.ui.TextInput = discord.ui.TextInput(
-            label="Links (one per line: label https://…)", style=discord.TextStyle.paragraph, required=False,
+            label="Links (one per line: label https://…)", custom_id="links", style=discord.TextStyle.paragraph,
+            required=False,
             default="\n".join(f"{k} {v}" for k, v in links.items())[:1000] or None, max_length=1000,
         )
         self.add_item(self.statement)
@@ -357,4 +359,13 @@ def preview_banner() -> discord.Embed:
         title="Preview — not yet published",
         description="This is what members will see after `/admin results publish`. Only you can see it.",
         colour=WARN_COLOUR,
+    )
+
+
+def import_done_embed(summary_lines: Sequence[str], filename: str) -> discord.Embed:
+    """The reply once an import is applied."""
+    body = "\n".join(md(line) for line in summary_lines)
+    return discord.Embed(
+        title=clip(f"Imported {md(clip(filename, 100))}", 256), description=clip(body, DESCRIPTION_MAX),
+        colour=OK_COLOUR,
     )

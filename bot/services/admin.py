@@ -6,6 +6,7 @@ from bot.clock import Clock
 from bot.services.access import AccessService
 from bot.services.admin_config import AdminConfig
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.admin_data import AdminData
 from bot.services.admin_elections import AdminElections
 from bot.services.admin_lookup import AdminLookup
 from bot.services.admin_results import AdminResults, PublishPending
@@ -23,3 +24,4 @@ class AdminService:
         self.results = AdminResults(self.core)
         self.config = AdminConfig(self.core)
         self.lookup = AdminLookup(self.core)
+        self.data = AdminData(self.core)

@@ -98,6 +98,12 @@ class AdminCore:
             AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, entity, None, None, True, now)
         )
 
+    async def notify_latest(self, actor: Actor, action: str) -> None:
+        """Mirror the actor's latest `action` audit row written elsewhere (e.g. by the import service)."""
+        rows = await audit.recent(self.db.reader, actor.guild_id, limit=1, actor_id=actor.user_id, action_prefix=action)
+        if rows:
+            self._notify(rows[0])
+
     async def allowed(self, actor: Actor, needed: Level = Level.MODERATOR) -> bool:
         """A silent check (no audit row) for autocomplete: whether the actor has the level."""
         return await self.access.level(actor) >= needed
