@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from bot.domain.models import Election, ElectionResult, Threshold, Timeline
+from bot.domain.models import Election, ElectionResult, Timeline
+from bot.domain.timeparse import TimeParseError, parse_time
+from bot.domain.validation import ValidationError, escape_markdown, validate_name, validate_url
 
 #: Audit action kinds a moderator can filter `/admin audit` by (the part of the action before the dot).
 AUDIT_KINDS: tuple[str, ...] = ("election", "candidate", "slate", "branch", "nomination", "results", "data", "config")
@@ -36,14 +37,6 @@ TIMELINE_LABELS: dict[str, str] = {
     "ballot_close": "ballot closes",
     "results": "results due",
 }
-
-
-class RuleError(ValueError):
-    """A rule was broken; the message says which field and what to do."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # ------------------------------------------------------------------------------------------- snapshots
@@ -107,10 +100,10 @@ def check_timeline(timeline: Timeline) -> None:
             continue
         for later_name, later in order[i + 1:]:
             if later is not None and later < earlier:
-                raise RuleError(
+                raise ValidationError(
+                    later_name,
                     f"{TIMELINE_LABELS[later_name]} ({later:%Y-%m-%d %H:%M} UTC) would come before "
                     f"{TIMELINE_LABELS[earlier_name]} ({earlier:%Y-%m-%d %H:%M} UTC): check the dates.",
-                    field=later_name,
                 )
 
 
@@ -144,7 +137,7 @@ def parse_date(text: str, field: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise RuleError(f"`{field}` must be a date like 2026-12-01.", field=field) from exc
+        raise ValidationError(field, f"`{field}` must be a date like 2026-12-01.") from exc
 
 
 # ------------------------------------------------------------------------------------------ publishing
@@ -194,15 +187,15 @@ def decide_publish(
     fingerprint: str,
     now: datetime,
 ) -> PublishDecision:
-    """Apply the publish rule; raise RuleError when the same moderator tries to confirm their own request."""
+    """Apply the publish rule; raise ValidationError when the same moderator tries to confirm their own request."""
     if not two_person:
         return PublishDecision(publish_now=True)
     if pending is None or pending.expired(now) or pending.result_fingerprint != fingerprint:
         return PublishDecision(publish_now=False)
     if pending.requested_by == actor_id:
-        raise RuleError(
+        raise ValidationError(
+            "moderator",
             "Two-person publish is on: a different moderator must confirm the results you asked to publish.",
-            field="moderator",
         )
     return PublishDecision(publish_now=True, confirms=pending)
 
@@ -221,15 +214,14 @@ def update_ids(current: Iterable[int], add: Iterable[int] = (), remove: Iterable
 
 
 def check_attachment(filename: str, size: int) -> str:
-    """The import kind (`json` or `csv`) for an attachment, or a RuleError naming the problem."""
+    """The import kind (`json` or `csv`) for an attachment, or a ValidationError naming the problem."""
     lower = filename.lower()
     kind = next((ext[1:] for ext in IMPORT_EXTENSIONS if lower.endswith(ext)), None)
     if kind is None:
-        raise RuleError("`file` must be a .json pack or a .csv file.", field="file")
+        raise ValidationError("file", "`file` must be a .json pack or a .csv file.")
     if size > MAX_ATTACHMENT_BYTES:
-        raise RuleError(
-            f"`file` is {size / 1024 / 1024:.1f} MB; the limit is {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.",
-            field="file",
+        raise ValidationError(
+            "file", f"`file` is {size / 1024 / 1024:.1f} MB; the limit is {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB."
         )
     return kind
 
@@ -239,8 +231,6 @@ def is_clear(text: str | None) -> bool:
     return text is not None and text.strip().lower() in CLEAR_WORDS
 
 
-_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()<:-])")
-
 
 def echo(text: str | None, limit: int = 200) -> str:
     """User text shown back inside a sentence: one line, clipped, layout-breaking markdown escaped."""
@@ -249,78 +239,7 @@ def echo(text: str | None, limit: int = 200) -> str:
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
-    return _MARKDOWN.sub(r"\\\1", flat).replace("@", "@\u200b")
-
-
-# ------------------------------------------------------------------------------------- field checks
-# Interim checks; they defer to bot.domain.validation where that module provides the rule.
-
-NAME_MAX = 100
-STATEMENT_MAX = 1500
-_SLUG = re.compile(r"^[a-z0-9-]{1,64}$")
-_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-
-
-def check_name(value: str, field: str = "name") -> str:
-    """A trimmed, non-empty name of at most 100 characters."""
-    text = " ".join((value or "").split())
-    if not text:
-        raise RuleError(f"`{field}` can't be empty.", field=field)
-    if len(text) > NAME_MAX:
-        raise RuleError(f"`{field}` is {len(text)} characters; the limit is {NAME_MAX}.", field=field)
-    return text
-
-
-def check_statement(value: str, field: str = "statement") -> str:
-    """A statement or bio of at most 1,500 characters (line breaks kept)."""
-    text = (value or "").strip()
-    if len(text) > STATEMENT_MAX:
-        raise RuleError(f"`{field}` is {len(text):,} characters; the limit is {STATEMENT_MAX:,}.", field=field)
-    return text
-
-
-def check_slug(value: str, field: str = "slug") -> str:
-    """A slug of lower-case letters, digits and hyphens."""
-    text = (value or "").strip()
-    if not _SLUG.match(text):
-        raise RuleError(
-            f"`{field}` must use only lower-case letters, digits and hyphens (e.g. `nec-2026`).", field=field
-        )
-    return text
-
-
-def check_colour(value: str, field: str = "colour") -> str:
-    """A colour as #RRGGBB (upper-cased)."""
-    text = (value or "").strip()
-    if not text.startswith("#"):
-        text = "#" + text
-    if not _COLOUR.match(text):
-        raise RuleError(f"`{field}` must be a colour like #D50000.", field=field)
-    return text.upper()
-
-
-def check_url(value: str, field: str = "url") -> str:
-    """An absolute http(s) URL with a host."""
-    from urllib.parse import urlsplit
-
-    text = (value or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise RuleError(f"`{field}` must be a web address starting with https:// or http://.", field=field)
-    return text
-
-
-def check_threshold(value: str, field: str = "threshold") -> Threshold:
-    """Nominations needed: a count (`35`) or a percentage of eligible bodies (`5%`)."""
-    text = (value or "").strip()
-    percent = text.endswith("%")
-    try:
-        number = float(text[:-1] if percent else text)
-    except ValueError as exc:
-        raise RuleError(f"`{field}` must be a number of nominations (35) or a percentage (5%).", field=field) from exc
-    if number <= 0 or (percent and number > 100) or (not percent and not number.is_integer()):
-        raise RuleError(f"`{field}` must be a whole count above 0 or a percentage up to 100%.", field=field)
-    return Threshold(number, percent=percent)
+    return escape_markdown(flat)
 
 
 def parse_links(text: str, field: str = "links") -> dict[str, str]:
@@ -333,33 +252,17 @@ def parse_links(text: str, field: str = "links") -> dict[str, str]:
         if not line:
             continue
         label, _, url = line.rpartition(" ")
-        url = check_url(url, f"{field} line {number}")
+        url = validate_url(url, f"{field} line {number}")
         label = label.strip(" :-=") or urlsplit(url).netloc
-        links[check_name(label, f"{field} line {number} label")[:40]] = url
+        links[validate_name(label, f"{field} line {number} label")[:40]] = url
     if len(links) > 10:
-        raise RuleError(f"`{field}`: at most 10 links.", field=field)
+        raise ValidationError(field, f"`{field}`: at most 10 links.")
     return links
 
 
-def parse_time(text: str, zone: str, field: str = "time") -> datetime:
-    """A time typed in the guild's zone (`2026-12-01 18:00`, or a date alone for midnight) or ISO 8601
-    with an offset (`2026-12-01T18:00+00:00`); returned as aware UTC."""
-    from zoneinfo import ZoneInfo
-
-    raw = (text or "").strip()
-    candidate = raw.replace("Z", "+00:00") if raw.endswith("Z") else raw
+def parse_when(text: str, zone: str, now: datetime, field: str) -> datetime:
+    """A time typed in the guild's zone (or ISO 8601 with an offset), as aware UTC; errors name the field."""
     try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError:
-        parsed = None
-        for pattern in ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                parsed = datetime.strptime(raw, pattern)
-                break
-            except ValueError:
-                continue
-    if parsed is None:
-        raise RuleError(f"`{field}`: I couldn't read {echo(raw, 40)!s}; write it like 2026-12-01 18:00.", field=field)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-    return parsed.astimezone(UTC)
+        return parse_time(text, zone, now)
+    except TimeParseError as exc:
+        raise ValidationError(field, f"`{field}`: {exc}") from None

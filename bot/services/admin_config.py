@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor, Level, access_level
+from bot.domain.validation import validate_timezone
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore, Outcome
+from bot.services.admin_core import AdminCore, Outcome, checked
 from bot.store import audit, meta
 from bot.store.audit import AuditEntry
 from bot.store.meta import GuildSettings
@@ -110,14 +110,7 @@ class AdminConfig:
     async def set_timezone(self, actor: Actor, zone: str) -> Outcome:
         """Set the guild's IANA time zone (schedules and typed times are read in it)."""
         await self.core.require(actor, "config.timezone", zone)
-        name = (zone or "").strip()
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UserError(
-                f"`timezone`: {rules.echo(name, 60)} is not an IANA time zone; pick one from the list "
-                "(e.g. Europe/London)."
-            ) from None
+        name = checked(validate_timezone, zone, "zone")
 
         def edit(s: GuildSettings) -> GuildSettings:
             s.timezone = name

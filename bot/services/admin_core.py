@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.domain.access import Actor, Level
 from bot.domain.admin_rules import echo
 from bot.domain.models import Body, Candidate, Election, Slate
+from bot.domain.validation import ValidationError
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
 from bot.store import audit, bodies, candidates, elections, meta
@@ -243,3 +244,16 @@ def _quote(text: str) -> str:
 
 def _code(text: str) -> str:
     return text.replace("`", "'")[:64]
+
+
+def checked(check: Callable[..., Any], *args: Any) -> Any:
+    """Run a domain check, turning its ValidationError into a sentence the moderator sees (the typed value
+    echoed in it escaped, so it cannot break the layout)."""
+    try:
+        return check(*args)
+    except ValidationError as exc:
+        message = exc.message
+        typed = args[0].strip() if args and isinstance(args[0], str) else ""
+        if typed and typed in message:
+            message = message.replace(typed, echo(typed, 100))
+        raise UserError(message) from None

@@ -20,7 +20,7 @@ from bot.domain.access import Actor
 from bot.errors import UserError
 from bot.packs import ImportPlan, PackError
 from bot.services import imports
-from bot.services.admin_core import AdminCore
+from bot.services.admin_core import AdminCore, checked
 
 #: How long a previewed import may still be applied.
 IMPORT_TTL = timedelta(minutes=10)
@@ -85,10 +85,7 @@ class AdminData:
     ) -> PreparedImport:
         """Check, read and plan an uploaded file; nothing is written."""
         await self.core.require(actor, "data.import", filename)
-        try:
-            rules.check_attachment(filename, size)
-        except rules.RuleError as exc:
-            raise UserError(str(exc)) from None
+        checked(rules.check_attachment, filename, size)
         data = await read()
         if len(data) > rules.MAX_ATTACHMENT_BYTES:
             raise UserError("`file` is larger than 5 MB.")

@@ -11,10 +11,11 @@ from dataclasses import replace
 from datetime import date
 
 from bot.domain import admin_rules as rules
+from bot.domain import validation as v
 from bot.domain.access import Actor
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Timeline, VotingSystem
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome, checked
 from bot.store import bodies, candidates, elections, meta, nominations, results
 
 
@@ -47,12 +48,12 @@ class AdminElections:
         await self.core.require(actor, "election.create", slug)
         election = Election(
             guild_id=actor.guild_id,
-            slug=_rule(rules.check_slug, slug, "slug"),
-            name=_rule(rules.check_name, name, "name"),
+            slug=checked(v.validate_slug, slug, "slug"),
+            name=checked(v.validate_name, name, "name"),
             seats=_seats(seats),
             voting_system=_system(voting_system),
-            committee=_rule(rules.check_name, committee, "committee") if committee else "",
-            threshold=_rule(rules.check_threshold, threshold, "threshold") if threshold else None,
+            committee=checked(v.validate_name, committee, "committee") if committee else "",
+            threshold=checked(v.parse_threshold, threshold, "threshold") if threshold else None,
             electorate=_electorate(electorate),
         )
         async with self.core.change(actor, "election.create", election.slug) as ch:
@@ -81,16 +82,18 @@ class AdminElections:
             ch.entity = current.slug
             updated = replace(current)
             if name is not None:
-                updated.name = _rule(rules.check_name, name, "name")
+                updated.name = checked(v.validate_name, name, "name")
             if seats is not None:
                 updated.seats = _seats(seats)
             if voting_system is not None:
                 updated.voting_system = _system(voting_system)
             if committee is not None:
-                updated.committee = "" if rules.is_clear(committee) else _rule(rules.check_name, committee, "committee")
+                updated.committee = (
+                    "" if rules.is_clear(committee) else checked(v.validate_name, committee, "committee")
+                )
             if threshold is not None:
                 updated.threshold = (
-                    None if rules.is_clear(threshold) else _rule(rules.check_threshold, threshold, "threshold")
+                    None if rules.is_clear(threshold) else checked(v.parse_threshold, threshold, "threshold")
                 )
             if electorate is not None:
                 updated.electorate = None if electorate == 0 else _electorate(electorate)
@@ -111,15 +114,16 @@ class AdminElections:
         if not given:
             raise UserError("Give at least one of the timeline options (e.g. `nominations_open: 2026-12-01 18:00`).")
         zone = await self.zone(actor.guild_id)
+        now = self.core.clock.now()
         parsed = {
-            k: None if rules.is_clear(v) else _rule(rules.parse_time, v, zone, k.replace("results", "results_due"))
-            for k, v in given.items()
+            k: None if rules.is_clear(text) else checked(rules.parse_when, text, zone, now, _TIME_OPTION.get(k, k))
+            for k, text in given.items()
         }
         async with self.core.change(actor, "election.timeline", slug) as ch:
             current = await self.core.election(ch.tx, actor.guild_id, slug)
             ch.entity = current.slug
             updated = replace(current, timeline=replace(current.timeline, **parsed))
-            _rule(rules.check_timeline, updated.timeline)
+            checked(rules.check_timeline, updated.timeline)
             ch.before, ch.after = rules.snapshot(current.timeline), rules.snapshot(updated.timeline)
             await elections.upsert(ch.tx, updated)
         return Outcome(
@@ -164,11 +168,11 @@ class AdminElections:
         """Add a slate to an election."""
         await self.core.require(actor, "slate.add", name)
         slate = Slate(
-            name=_rule(rules.check_name, name, "name"),
-            short=_rule(rules.check_name, short, "short") if short else "",
-            colour=_rule(rules.check_colour, colour, "colour") if colour else None,
-            url=_rule(rules.check_url, url, "url") if url else None,
-            description=_rule(rules.check_statement, description, "description"),
+            name=checked(v.validate_name, name, "name"),
+            short=checked(v.validate_name, short, "short") if short else "",
+            colour=checked(v.validate_colour, colour, "colour") if colour else None,
+            url=checked(v.validate_url, url, "url") if url else None,
+            description=checked(v.validate_statement, description, "description"),
             backers=_backers(backers),
         )
         async with self.core.change(actor, "slate.add", slate.name) as ch:
@@ -202,16 +206,16 @@ class AdminElections:
             assert election.id is not None and current.id is not None
             updated = replace(current, backers=list(current.backers))
             if name is not None:
-                updated.name = _rule(rules.check_name, name, "name")
+                updated.name = checked(v.validate_name, name, "name")
             if short is not None:
-                updated.short = "" if rules.is_clear(short) else _rule(rules.check_name, short, "short")
+                updated.short = "" if rules.is_clear(short) else checked(v.validate_name, short, "short")
             if colour is not None:
-                updated.colour = None if rules.is_clear(colour) else _rule(rules.check_colour, colour, "colour")
+                updated.colour = None if rules.is_clear(colour) else checked(v.validate_colour, colour, "colour")
             if url is not None:
-                updated.url = None if rules.is_clear(url) else _rule(rules.check_url, url, "url")
+                updated.url = None if rules.is_clear(url) else checked(v.validate_url, url, "url")
             if description is not None:
                 updated.description = (
-                    "" if rules.is_clear(description) else _rule(rules.check_statement, description, "description")
+                    "" if rules.is_clear(description) else checked(v.validate_statement, description, "description")
                 )
             if backers is not None:
                 updated.backers = [] if rules.is_clear(backers) else _backers(backers)
@@ -253,9 +257,9 @@ class AdminElections:
         """Add a candidate to an election (optionally on a slate)."""
         await self.core.require(actor, "candidate.add", name)
         candidate = Candidate(
-            name=_rule(rules.check_name, name, "name"),
-            bio=_rule(rules.check_statement, bio, "bio"),
-            photo_url=_rule(rules.check_url, photo_url, "photo_url") if photo_url else None,
+            name=checked(v.validate_name, name, "name"),
+            bio=checked(v.validate_statement, bio, "bio"),
+            photo_url=checked(v.validate_url, photo_url, "photo_url") if photo_url else None,
         )
         async with self.core.change(actor, "candidate.add", candidate.name) as ch:
             election = await self.core.election(ch.tx, actor.guild_id, election_slug)
@@ -297,7 +301,7 @@ class AdminElections:
             assert election.id is not None and current.id is not None
             updated = replace(current, links=dict(current.links))
             if name is not None:
-                updated.name = _rule(rules.check_name, name, "name")
+                updated.name = checked(v.validate_name, name, "name")
             if slate is not None:
                 if rules.is_clear(slate):
                     updated.slate = None
@@ -305,13 +309,13 @@ class AdminElections:
                     _, found = await self.core.slate(ch.tx, actor.guild_id, slate, election.slug)
                     updated.slate = found.name
             if bio is not None:
-                updated.bio = _rule(rules.check_statement, bio, "statement")
+                updated.bio = checked(v.validate_statement, bio, "statement")
             if photo_url is not None:
                 updated.photo_url = (
-                    None if rules.is_clear(photo_url) else _rule(rules.check_url, photo_url, "photo_url")
+                    None if rules.is_clear(photo_url) else checked(v.validate_url, photo_url, "photo_url")
                 )
             if links is not None:
-                updated.links = _rule(rules.parse_links, links, "links")
+                updated.links = checked(rules.parse_links, links, "links")
             if updated.name != current.name:
                 others = await candidates.list_for_election(ch.tx, election.id)
                 if any(c.id != current.id and c.name.casefold() == updated.name.casefold() for c in others):
@@ -390,11 +394,11 @@ class AdminElections:
         await self.core.require(actor, "branch.add", name)
         zone = await self.zone(actor.guild_id)
         body = Body(
-            name=_rule(rules.check_name, name, "name"),
-            kind=_rule(rules.check_name, kind, "kind") if kind else "branch",
-            region=_rule(rules.check_name, region, "region") if region else "",
+            name=checked(v.validate_name, name, "name"),
+            kind=checked(v.validate_name, kind, "kind") if kind else "branch",
+            region=checked(v.validate_name, region, "region") if region else "",
             members=_members(members),
-            meeting=_rule(rules.parse_time, meeting, zone, "meeting") if meeting else None,
+            meeting=checked(rules.parse_when, meeting, zone, self.core.clock.now(), "meeting") if meeting else None,
         )
         async with self.core.change(actor, "branch.add", body.name) as ch:
             existing = await bodies.list_for_guild(ch.tx, actor.guild_id)
@@ -423,15 +427,18 @@ class AdminElections:
             assert current.id is not None
             updated = replace(current)
             if name is not None:
-                updated.name = _rule(rules.check_name, name, "name")
+                updated.name = checked(v.validate_name, name, "name")
             if kind is not None:
-                updated.kind = _rule(rules.check_name, kind, "kind")
+                updated.kind = checked(v.validate_name, kind, "kind")
             if region is not None:
-                updated.region = "" if rules.is_clear(region) else _rule(rules.check_name, region, "region")
+                updated.region = "" if rules.is_clear(region) else checked(v.validate_name, region, "region")
             if members is not None:
                 updated.members = None if members == 0 else _members(members)
             if meeting is not None:
-                updated.meeting = None if rules.is_clear(meeting) else _rule(rules.parse_time, meeting, zone, "meeting")
+                updated.meeting = (
+                    None if rules.is_clear(meeting)
+                    else checked(rules.parse_when, meeting, zone, self.core.clock.now(), "meeting")
+                )
             if updated.name != current.name:
                 others = await bodies.list_for_guild(ch.tx, actor.guild_id)
                 if any(b.id != current.id and b.name.casefold() == updated.name.casefold() for b in others):
@@ -486,7 +493,7 @@ class AdminElections:
         """Record that a branch nominated a candidate. More than `seats` nominations from one branch, or a
         date outside the nomination window, needs the moderator's confirmation."""
         await self.core.require(actor, "nomination.add", f"{branch} → {candidate_name}")
-        nominated_on = _rule(rules.parse_date, on, "date") if on else self.core.clock.now().date()
+        nominated_on = checked(rules.parse_date, on, "date") if on else self.core.clock.now().date()
         try:
             return await self._add_nomination(actor, branch, candidate_name, election_slug, nominated_on, confirmed)
         except _Unconfirmed as pending:
@@ -545,6 +552,10 @@ class AdminElections:
         return Outcome("nomination.remove", ch.entity, ch.before, None, ch.audit_id, election)
 
 
+#: Timeline fields under the names the command options use.
+_TIME_OPTION = {"results": "results_due"}
+
+
 class _Unconfirmed(UserError):
     """Raised inside a change to roll it back when confirmation is needed (caught by the caller)."""
 
@@ -555,14 +566,6 @@ class _Unconfirmed(UserError):
 
 def _nomination(n) -> dict[str, str | None]:
     return {"branch": n.body, "candidate": n.candidate, "date": n.date.isoformat() if n.date else None}
-
-
-def _rule(check, *args):
-    """Run a domain check, turning its RuleError into a sentence the moderator sees."""
-    try:
-        return check(*args)
-    except rules.RuleError as exc:
-        raise UserError(str(exc)) from None
 
 
 def _seats(value: int) -> int:
@@ -594,5 +597,5 @@ def _backers(text: str) -> list[str]:
     items = [part.strip() for part in (text or "").split(",") if part.strip()]
     if len(items) > 25:
         raise UserError("`backers`: at most 25, separated by commas.")
-    return [_rule(rules.check_name, item, "backers") for item in items]
+    return [checked(v.validate_name, item, "backers") for item in items]
 

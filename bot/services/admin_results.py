@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
 from bot.domain.models import Election
+from bot.domain.validation import ValidationError
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
 from bot.services.read_views import ResultsMode, ResultsView
@@ -99,8 +100,8 @@ class AdminResults:
                     two_person=settings.two_person_publish, actor_id=actor.user_id, pending=pending,
                     fingerprint=fingerprint, now=now,
                 )
-            except rules.RuleError as exc:
-                raise UserError(str(exc)) from None
+            except ValidationError as exc:
+                raise UserError(exc.message) from None
             if not decision.publish_now:
                 request = rules.PublishRequest(
                     election_id=election.id, requested_by=actor.user_id, requested_name=actor.name,
