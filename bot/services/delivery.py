@@ -401,6 +401,7 @@ class DeliveryEngine:
         if self.manual:
             self.clock.on_advance(self.kick)  # type: ignore[attr-defined]
         else:
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
             self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
             self._scheduler.add_job(
                 self.kick, IntervalTrigger(seconds=self.safety_interval.total_seconds()), id="delivery-safety"

@@ -1,0 +1,224 @@
+"""SIGKILL the bot around its sends: every due post still goes out exactly once, and downtime follows
+the grace policy.
+
+The simulator runs in the test process; the real bot runs in a subprocess (`hustings run`) pointed
+at it, with HUSTINGS_FAKE_NOW putting its clock in the test's chosen instant (then flowing at real
+speed). Each scenario runs HUSTINGS_RELIABILITY_TRIALS times (default 1; CI keeps it small).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain.access import Actor
+from bot.domain.schedule import DeliveryStatus, Source
+from bot.services.announcements import AnnouncementService
+from bot.services.delivery import DeliveryEngine
+from bot.services.readmodel import ReadModel
+from bot.sim import DiscordSimulator, SimChannel, SimGuild
+from bot.store import deliveries, meta
+from bot.store.database import Database
+from bot.store.meta import GuildSettings
+from bot.store.migrations import migrate
+
+TRIALS = max(1, int(os.environ.get("HUSTINGS_RELIABILITY_TRIALS", "1")))
+HUSTINGS = shutil.which("hustings", path=str(Path(sys.executable).parent)) or "hustings"
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+POSTS = "POST /channels/{channel_id}/messages"
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class World:
+    """The simulator, its guild and channels, and the bot's database (written here, read back here)."""
+
+    sim: DiscordSimulator
+    guild: SimGuild
+    announcements: SimChannel
+    alerts: SimChannel
+    db: Database
+    workdir: Path
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    sim = DiscordSimulator(clock=ManualClock(T0))
+    await sim.start()
+    guild = sim.add_guild("Labour North", channels=("general", "announcements", "organisers"))
+    db = await Database.open(tmp_path / "hustings.db")
+    await migrate(db)
+    async with db.transaction() as tx:
+        await meta.save_settings(tx, GuildSettings(
+            guild.id, timezone="Europe/London", announce_channel_id=guild.channel("announcements").id,
+            alert_channel_id=guild.channel("organisers").id,
+        ))
+    try:
+        yield World(sim, guild, guild.channel("announcements"), guild.channel("organisers"), db, tmp_path)
+    finally:
+        await db.close()
+        await sim.stop()
+
+
+async def schedule(w: World, now: datetime, when: datetime, text: str, repeat: str | None = None) -> int:
+    """Store an announcement as an organiser would (through the service, before the bot runs)."""
+    clock = ManualClock(now)
+    service = AnnouncementService(w.db, clock, ReadModel(w.db, clock), DeliveryEngine(w.db, clock))
+    actor = Actor(w.guild.id, w.guild.owner_id, "owner", manage_guild=True)
+    done = await service.schedule(actor, channel_id=w.announcements.id, when=when.isoformat(), message=text,
+                                  repeat=repeat)
+    assert done.announcement.id is not None
+    return done.announcement.id
+
+
+class Bot:
+    """One `hustings run` process."""
+
+    def __init__(self, w: World, fake_now: datetime, name: str) -> None:
+        self.w = w
+        self.fake_now = fake_now
+        self.log = w.workdir / f"{name}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+        self.started = 0.0
+
+    async def __aenter__(self) -> Bot:
+        sim = self.w.sim
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": sim.token,
+            "HUSTINGS_DISCORD_API": sim.api_base,
+            "HUSTINGS_DISCORD_GATEWAY": sim.gateway_url,
+            "HUSTINGS_DATABASE": str(self.w.db.path),
+            "HUSTINGS_DEV_GUILD": str(self.w.guild.id),
+            "HUSTINGS_FAKE_NOW": self.fake_now.isoformat(),
+            "HUSTINGS_LOG_LEVEL": "INFO",
+        }
+        identifies = sim.stats.identifies
+        with self.log.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                HUSTINGS, "run", env=env, cwd=self.w.workdir, stdout=log, stderr=log
+            )
+        self.started = time.monotonic()
+        await until(lambda: sim.stats.identifies > identifies, 30, f"bot never connected; see {self.log}")
+        return self
+
+    def now(self) -> datetime:
+        """The bot's clock, approximately (its offset clock started just before it connected)."""
+        return self.fake_now + timedelta(seconds=time.monotonic() - self.started)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.kill()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.kill()
+        assert self.proc is not None
+        await self.proc.wait()
+
+
+async def until(condition: Callable[[], bool], timeout: float, message: str) -> None:  # noqa: ASYNC109
+    """Poll `condition` until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        await asyncio.sleep(0.01)
+
+
+async def settled_ledger(w: World, count: int, timeout: float = 20) -> list:  # noqa: ASYNC109
+    """Wait until `count` announcement rows are in the ledger and none is still pending or sending."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = await ledger(w)
+        if len(rows) >= count and all(r.status.done for r in rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"ledger not settled: {[r.status for r in rows]}")
+        await asyncio.sleep(0.02)
+
+
+def texts(w: World) -> list[str]:
+    return [m.content for m in w.sim.channel_messages(w.announcements)]
+
+
+async def ledger(w: World, source: Source = Source.ANNOUNCEMENT) -> list:
+    rows = await deliveries.history(w.db.reader, w.guild.id, limit=500)
+    return sorted((r for r in rows if r.source is source), key=lambda r: (r.due_at, r.source_id))
+
+
+# ------------------------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+@pytest.mark.parametrize("moment", ["before", "during", "after"])
+async def test_killed_around_a_send_posts_each_exactly_once(world: World, moment: str, trial: int) -> None:
+    w = world
+    lead = 4.0  # seconds from the bot's start to the first post
+    names = [f"post {i}" for i in range(4)]
+    for i, name in enumerate(names):
+        await schedule(w, T0, T0 + timedelta(seconds=lead + i), name)
+    if moment == "during":
+        w.sim.faults.slow("POST /channels/*/messages", delay=2.0, count=1)  # the first send hangs in flight
+    async with Bot(w, T0, "first") as first:
+        if moment == "before":
+            first.kill()
+        elif moment == "during":
+            await until(lambda: w.sim.stats.requests[POSTS] >= 1, lead + 20, "no send started")
+            first.kill()  # Discord received the request; the bot never hears back
+        else:
+            await w.sim.wait_for_message(channel=w.announcements, timeout=lead + 20)
+            first.kill()  # the message exists; the ledger may not know
+        stopped_at = first.now()
+    if moment == "during":
+        await asyncio.sleep(2.5)  # the request Discord received completes after the kill
+    async with Bot(w, stopped_at + timedelta(seconds=30), "second"):
+        rows = await settled_ledger(w, len(names))
+        await asyncio.sleep(0.5)  # anything extra would show up now
+    assert sorted(texts(w)) == names, texts(w)  # each exactly once
+    assert [r.status in (DeliveryStatus.SENT, DeliveryStatus.LATE) for r in rows] == [True] * len(names)
+    assert {r.message_id for r in rows} == {m.id for m in w.sim.channel_messages(w.announcements)}
+    assert w.sim.violations == []
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+async def test_down_for_30_minutes_then_sent_late(world: World, trial: int) -> None:
+    w = world
+    due = T0 + timedelta(seconds=30)
+    await schedule(w, T0, due, "after the outage")
+    async with Bot(w, T0, "first") as first:
+        first.kill()
+    async with Bot(w, due + timedelta(minutes=30), "second"):
+        [row] = await settled_ledger(w, 1)
+    assert texts(w) == ["after the outage"]
+    assert row.status is DeliveryStatus.LATE
+    assert w.sim.channel_messages(w.alerts) == []
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+async def test_down_for_3_hours_skips_stale_posts_and_alerts_once(world: World, trial: int) -> None:
+    w = world
+    await schedule(w, T0, T0 + timedelta(minutes=15), "quarter-hourly", repeat="*/15 * * * *")
+    async with Bot(w, T0, "first") as first:
+        first.kill()
+    async with Bot(w, T0 + timedelta(hours=3, minutes=2), "second"):
+        rows = await settled_ledger(w, 12)
+        await until(lambda: len(w.sim.channel_messages(w.alerts)) == 1, 20, "no alert")
+        await asyncio.sleep(0.5)
+    # down from T0 to T0+3h: 12:15 … 14:00 are over an hour late (missed); 14:15 … 15:00 go out late
+    assert [r.status for r in rows] == [DeliveryStatus.MISSED] * 8 + [DeliveryStatus.LATE] * 4
+    [alert] = w.sim.channel_messages(w.alerts)
+    assert "8 scheduled posts" in alert.content
+    assert len(texts(w)) == 4
