@@ -18,7 +18,10 @@ from bot.domain.timeparse import TimeParseError, parse_time
 from bot.domain.validation import ValidationError, escape_markdown, validate_name, validate_url
 
 #: Audit action kinds a moderator can filter `/admin audit` by (the part of the action before the dot).
-AUDIT_KINDS: tuple[str, ...] = ("election", "candidate", "slate", "branch", "nomination", "results", "data", "config")
+AUDIT_KINDS: tuple[str, ...] = (
+    "election", "candidate", "slate", "branch", "nomination", "results", "data", "config", "source", "announce",
+    "audit",
+)
 
 #: How long a first moderator's publish request waits for a second moderator.
 PUBLISH_REQUEST_TTL = timedelta(hours=24)

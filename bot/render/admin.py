@@ -304,13 +304,13 @@ class ConfirmView(discord.ui.View):
         if self.done:
             await send(interaction, EXPIRED)
             return
-        self.done = True
-        self.stop()
+        self.done = True  # a second press while this one runs is told it is over
         try:
             await self._on_confirm(interaction)
         except BaseException:
-            self.done = False  # a refused or failed press leaves the question open for a corrected retry
+            self.done = False  # a refused or failed press leaves the question open (Cancel still works)
             raise
+        self.stop()
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -166,6 +166,8 @@ class AdminCore:
         """The election with this slug, or the guild's only election when `slug` is None."""
         if slug:
             found = await elections.get_by_slug(conn, guild_id, slug.strip().lower())
+            if found is None:  # a full name typed instead of picking the slug
+                found = _pick(await elections.list_for_guild(conn, guild_id), slug)
             if found is None:
                 raise NotFound(f"There is no election `{_code(slug)}` in this server.")
             return found

@@ -257,3 +257,47 @@ async def test_audit_listener_hears_changes_and_denials(admin, db):
         await admin.elections.delete_election(MEMBER, "nec")
     await admin.core.drain()
     assert heard == [("election.create", False), ("election.delete", True)]
+
+
+async def test_every_kind_of_change_audits_before_and_after(admin, db):
+    """One audit row per change; additions have only `after`, removals only `before`, edits both."""
+    await seed(admin)
+    e = admin.elections
+    await e.edit_election(MOD, "nec", seats=4)
+    await e.set_timeline(MOD, "nec", nominations_open="2026-11-01 09:00")
+    await e.edit_slate(MOD, "CLGA", colour="#000000")
+    await e.edit_candidate(MOD, "Eddie Izzard", bio="Comedian")
+    await e.set_status(MOD, "Eddie Izzard", "on ballot")
+    await e.edit_branch(MOD, "Islington North CLP", members=900)
+    await e.add_nomination(MOD, "Islington North CLP", "Eddie Izzard", on="2026-11-24")
+    await e.remove_nomination(MOD, "Islington North CLP", "Eddie Izzard")
+    await admin.results.set_votes(MOD, "Eddie Izzard", 10)
+    await admin.results.set_votes(MOD, "Eddie Izzard", 12)
+    await admin.results.publish(MOD, "nec")
+    await admin.results.unpublish(MOD, "nec", confirmed=True)
+    await admin.config.set_timezone(MOD, "Europe/Dublin")
+    await e.remove_candidate(MOD, "Eddie Izzard", confirmed=True)
+    await e.remove_slate(MOD, "CLGA")
+    await e.remove_branch(MOD, "Islington North CLP", confirmed=True)
+    await e.delete_election(MOD, "nec", confirmed=True)
+    entries = list(reversed(await rows(db)))
+    shapes = {}
+    for entry in entries:
+        shapes.setdefault(entry.action, []).append((entry.before is not None, entry.after is not None))
+    adds = ["election.create", "slate.add", "candidate.add", "branch.add", "nomination.add"]
+    edits = [
+        "election.edit", "election.timeline", "slate.edit", "candidate.edit", "candidate.status", "branch.edit",
+        "results.publish", "results.unpublish", "config.timezone",
+    ]
+    removals = ["nomination.remove", "candidate.remove", "slate.remove", "branch.remove", "election.delete"]
+    for action in adds:
+        assert shapes[action][0] == (False, True), action
+    for action in edits:
+        assert shapes[action][0] == (True, True), action
+    for action in removals:
+        assert shapes[action][0] == (True, False), action
+    assert shapes["results.set"] == [(False, True), (True, True)]  # first entry, then 10 → 12
+    votes = [r for r in entries if r.action == "results.set"][1]
+    assert votes.before == {"round": 1, "votes": 10} and votes.after == {"round": 1, "votes": 12}
+    assert not any(r.denied for r in entries)
+    assert (await meta.get_version(db.reader, GUILD)).version == len(entries)  # one bump per change
