@@ -223,8 +223,7 @@ class AnnouncementService:
             return await deliveries.history(
                 self.db.reader, guild_id, source=Source.ANNOUNCEMENT, source_id=announcement_id, limit=limit
             )
-        rows = await deliveries.history(self.db.reader, guild_id, limit=limit * 2)
-        return [r for r in rows if r.source is not Source.SUBSCRIPTION][:limit]
+        return await deliveries.history(self.db.reader, guild_id, exclude=Source.SUBSCRIPTION, limit=limit)
 
     # ---------------------------------------------------------------- producer
 

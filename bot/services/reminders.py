@@ -50,6 +50,7 @@ from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store.audit import AuditEntry
 from bot.store.database import Database
+from bot.store.meta import GuildSettings
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
 
@@ -104,12 +105,22 @@ class MemberSubscription:
     next_at: datetime | None
 
 
-def _point_row(guild_id: int, source: Source, source_id: int, point: ReminderPoint, lane: Lane,
-               target: int | None) -> Delivery:
+def _point_row(
+    guild_id: int, source: Source, source_id: int, point: ReminderPoint, lane: Lane = Lane.CHANNEL,
+    target: int | None = None,
+) -> Delivery:
     return Delivery(
         guild_id=guild_id, source=source, source_id=source_id, occurrence=point.key, due_at=point.at, lane=lane,
         target_id=target, detail={"kind": "point", **point.detail()},
     )
+
+
+def _in_announce_channel(settings: GuildSettings, row: Delivery) -> Delivery:
+    """Address an automatic post to the announcement channel (skipped, but recorded, when none is set)."""
+    row.target_id = settings.announce_channel_id
+    if row.target_id is None:
+        row.status, row.reason = DeliveryStatus.SKIPPED, "no announcement channel is set"
+    return row
 
 
 class ReminderService:
@@ -230,14 +241,12 @@ class ReminderService:
             keys.append(("results", {"kind": "results"}))
         rows = []
         for key, detail in keys:
-            row = Delivery(
+            row = _in_announce_channel(settings, Delivery(
                 guild_id=guild_id, source=Source.ELECTION, source_id=data.election.id, occurrence=key, due_at=now,
-                lane=Lane.CHANNEL, target_id=settings.announce_channel_id, detail=detail,
-            )
+                lane=Lane.CHANNEL, detail=detail,
+            ))
             if baseline:
                 row.status, row.reason = DeliveryStatus.SKIPPED, "already true when reminders were switched on"
-            elif settings.announce_channel_id is None:
-                row.status, row.reason = DeliveryStatus.SKIPPED, "no announcement channel is set"
             rows.append(row)
         return rows
 
@@ -331,21 +340,28 @@ class ReminderService:
 
     async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for automatic election reminders and member DMs due up to `now`."""
+        return [*await self._plan_elections(tx, now), *await self._plan_subscriptions(tx, now)]
+
+    async def _plan_elections(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
-        for item in await announcements.enabled_reminders(tx):
+        items = await announcements.enabled_reminders(tx)
+        for item in items:
             _, elections, _ = await self._by_id(item.guild_id)
             data = elections.get(item.election_id)
             if data is not None:
                 settings = await meta.get_settings(tx, item.guild_id)
-                for point in due_between(reminder_points(data.election.timeline, item.offsets), item.checked_until,
-                                         now):
-                    row = _point_row(item.guild_id, Source.ELECTION, item.election_id, point, Lane.CHANNEL,
-                                     settings.announce_channel_id)
-                    if settings.announce_channel_id is None:
-                        row.status, row.reason = DeliveryStatus.SKIPPED, "no announcement channel is set"
-                    rows.append(row)
+                points = due_between(reminder_points(data.election.timeline, item.offsets), item.checked_until, now)
+                rows.extend(
+                    _in_announce_channel(settings, _point_row(item.guild_id, Source.ELECTION, item.election_id, p))
+                    for p in points
+                )
             await announcements.advance_reminders(tx, item.election_id, now)
-            await self._poll_events(item.guild_id, rows, now)
+        for guild_id in sorted({item.guild_id for item in items}):
+            rows.extend(await self._changed_events(guild_id, now))
+        return rows
+
+    async def _plan_subscriptions(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+        rows: list[Delivery] = []
         for group in await subscriptions.groups(tx):
             _, elections, bodies = await self._by_id(group.guild_id)
             due = due_between(self._points(group, elections, bodies)[1], group.since, now)
@@ -360,18 +376,18 @@ class ReminderService:
         await subscriptions.advance_all(tx, now)
         return rows
 
-    async def _poll_events(self, guild_id: int, rows: list[Delivery], now: datetime) -> None:
+    async def _changed_events(self, guild_id: int, now: datetime) -> list[Delivery]:
         """A safety net for data changed without a `check_milestones` call: look again when the version moved."""
         version = (await meta.get_version(self.db.reader, guild_id)).version
         if self._checked_versions.get(guild_id) == version:
-            return
+            return []
         self._checked_versions[guild_id] = version
         _, elections, _ = await self._by_id(guild_id)
+        rows: list[Delivery] = []
         for item in await announcements.enabled_reminders(self.db.reader, guild_id):
-            data = elections.get(item.election_id)
-            if data is not None and not any(r.source_id == item.election_id and r.detail.get("kind") != "point"
-                                            for r in rows):
+            if (data := elections.get(item.election_id)) is not None:
                 rows.extend(await self._event_rows(guild_id, data, now, baseline=False))
+        return rows
 
     async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
         """The first reminder instant after `now`, over every election and subscription."""

@@ -151,14 +151,17 @@ async def mark_alerted(conn: aiosqlite.Connection, ids: Iterable[int]) -> None:
 
 async def history(
     conn: aiosqlite.Connection, guild_id: int, *, source: Source | None = None, source_id: int | None = None,
-    limit: int = 25,
+    exclude: Source | None = None, limit: int = 25,
 ) -> list[Delivery]:
-    """A guild's ledger rows, newest due first, optionally for one item."""
+    """A guild's ledger rows, newest due first, optionally for one item (or without one source)."""
     sql = "SELECT * FROM deliveries WHERE guild_id = ?"
     params: list = [guild_id]
     if source is not None:
         sql += " AND source = ?"
         params.append(source.value)
+    if exclude is not None:
+        sql += " AND source != ?"
+        params.append(exclude.value)
     if source_id is not None:
         sql += " AND source_id = ?"
         params.append(source_id)

@@ -7,12 +7,14 @@ the first message instead of posting again, and failures can be injected per cha
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.domain.access import Actor
 from bot.domain.schedule import DeliveryStatus, Source
 from bot.errors import UserError
@@ -20,7 +22,17 @@ from bot.render.announcements import PostComposer
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
-from bot.services.delivery import DeliveryEngine, Outgoing, SendError, Sent
+from bot.services.delivery import (
+    FAKE_NOW_ENV,
+    DeliveryEngine,
+    InvalidRequestGuard,
+    OffsetClock,
+    Outgoing,
+    Pacer,
+    SendError,
+    Sent,
+    clock_from_env,
+)
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
 from bot.store import deliveries, subscriptions
@@ -394,3 +406,29 @@ async def test_dm_fan_out_resumes_after_a_restart(world: World):
     assert len({p.channel_id for p in world.outbox.posts}) == len(world.outbox.posts) == 270
     rows = await deliveries.for_items(world.db.reader, Source.SUBSCRIPTION, [2])
     assert rows and rows[0].status is DeliveryStatus.SENT
+
+
+# ------------------------------------------------------------------------------ small parts
+
+
+def test_invalid_request_guard_holds_near_its_ceiling():
+    guard = InvalidRequestGuard(ceiling=3, window=600)
+    for status in (403, 500, 404, 200, 429):
+        guard.record(status)
+    assert guard.count == 3 and guard.wait_time() > 590
+    assert InvalidRequestGuard().wait_time() == 0
+
+
+async def test_pacer_spaces_sends():
+    pacer = Pacer(rate=200, burst=1)
+    started = time.monotonic()
+    for _ in range(11):
+        await pacer.take()
+    assert time.monotonic() - started >= 0.045  # 10 waits of 5 ms after the first token
+
+
+def test_clock_from_env():
+    assert isinstance(clock_from_env({}), SystemClock)
+    fake = clock_from_env({FAKE_NOW_ENV: "2026-12-01T18:00:00Z"})
+    assert isinstance(fake, OffsetClock)
+    assert timedelta(0) <= fake.now() - datetime(2026, 12, 1, 18, tzinfo=UTC) < timedelta(seconds=5)
