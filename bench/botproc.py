@@ -1,0 +1,200 @@
+"""The bot as its own process for the benchmarks: `python -m bench.botproc --database … --api … …`.
+
+Runs the real `HustingsBot` (plus the bench no-op cog) against a simulator started by the parent,
+so the bot has its own interpreter, event loop and memory — what `hustings run` would be, with the
+start instant pinned (`OffsetClock`) so scheduled items fall due as the benchmark planned.
+
+Protocol with the parent: prints `READY <seconds since interpreter start>` once the gateway is ready
+and the tree is synced; SIGUSR1 writes a stats snapshot (JSON) to `--stats`; SIGTERM closes the bot
+cleanly and writes the final stats.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.monotonic()  # before the heavy imports: start-up time covers them
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def _args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.botproc")
+    p.add_argument("--database", required=True)
+    p.add_argument("--api", required=True)
+    p.add_argument("--gateway", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--guild", type=int, required=True)
+    p.add_argument("--now", required=True, help="ISO instant the bot's clock starts at")
+    p.add_argument("--extension", action="append", default=[], help="extra extension to load (repeatable)")
+    p.add_argument("--no-chart-cache", action="store_true", help="draw every chart afresh (uncached figures)")
+    p.add_argument("--stats", help="where to write stats JSON (SIGUSR1 and exit)")
+    p.add_argument("--loop-watch", action="store_true", help="count callbacks blocking the loop > 100 ms")
+    p.add_argument("--bare", action="store_true", help="a bare discord.py client instead of Hustings (baseline)")
+    p.add_argument("--profile", help="write a cProfile of the whole run here (see `python -m pstats`)")
+    p.add_argument("--dm-rate", type=float, default=None, help="override the delivery engine's DM pacing")
+    return p.parse_args(argv)
+
+
+def rss_kib(pid: int | str = "self") -> int:
+    """Resident set size in KiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _disable_chart_cache() -> None:
+    """Make every chart request draw (the "uncached" benchmark rows)."""
+    from bot.render.charts import ChartCache
+
+    async def get(self: ChartCache, key: Any, draw: Any) -> Any:
+        chart = await asyncio.to_thread(draw)
+        self.renders += 1
+        return chart
+
+    ChartCache.get = get  # type: ignore[method-assign]
+
+
+async def _main(args: argparse.Namespace) -> int:
+    import discord
+    from discord.ext import commands
+
+    from bench.loopwatch import LoopWatch
+
+    loop = asyncio.get_running_loop()
+    watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None
+    stop = asyncio.Event()
+    ready_at: list[float] = []  # seconds from interpreter start to READY
+    ready_mono: list[float] = []
+    extra: dict[str, Any] = {}
+
+    def stats() -> dict[str, Any]:
+        gc.collect()
+        instrumented = sys.modules.get("bench.instrument")
+        if instrumented is not None:
+            extra["timings"] = {k: list(v) for k, v in instrumented.TIMINGS.items()}
+        return {
+            "rss_kib": rss_kib(),
+            "ready_seconds": ready_at[0] if ready_at else None,
+            "slow_callbacks": [
+                {"seconds": s.seconds, "what": s.what, "stack": s.stack,
+                 "after_ready": bool(ready_mono) and s.at >= ready_mono[0]}
+                for s in watch.slow
+            ] if watch else None,
+            **extra,
+        }
+
+    def dump() -> None:
+        if not args.stats:
+            return
+        if watch is not None:
+            watch.pause()  # our own gc.collect() is not the bot's doing
+        try:
+            Path(args.stats).write_text(json.dumps(stats()))
+        finally:
+            if watch is not None:
+                watch.resume()
+
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, dump)
+
+    discord.http.Route.BASE = args.api.rstrip("/")
+    import yarl
+
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway)
+
+    if args.bare:
+        client: discord.Client = discord.Client(intents=discord.Intents.none())
+        db = None
+    else:
+        from bot.app import EXTENSIONS, HustingsBot
+        from bot.config import Settings
+        from bot.services.delivery import OffsetClock
+        from bot.store.database import Database
+        from bot.store.migrations import migrate
+
+        if args.no_chart_cache:
+            _disable_chart_cache()
+        settings = Settings(
+            _env_file=None, HUSTINGS_DATABASE=args.database, HUSTINGS_DISCORD_API=args.api,
+            HUSTINGS_DISCORD_GATEWAY=args.gateway, HUSTINGS_DEV_GUILD=str(args.guild),
+        )
+        db = await Database.open(args.database)
+        await migrate(db)
+        start = datetime.fromisoformat(args.now)
+        client = HustingsBot(
+            settings=settings, db=db, clock=OffsetClock(start), extensions=(*EXTENSIONS, *args.extension)
+        )
+        if args.dm_rate:
+            engine = client.services.delivery
+            engine.dm_rate = args.dm_rate
+            from bot.services.delivery import Pacer
+
+            engine._pacer = Pacer(args.dm_rate, burst=engine.dm_concurrency)
+    client._connection.guild_ready_timeout = 0.05
+
+    async def on_ready() -> None:
+        if not ready_at:
+            ready_mono.append(time.monotonic())
+            ready_at.append(ready_mono[0] - STARTED)
+            print(f"READY {ready_at[0]:.4f}", flush=True)
+
+    if isinstance(client, commands.Bot):
+        client.add_listener(on_ready, "on_ready")
+    else:
+        client.event(on_ready)
+
+    runner = asyncio.create_task(client.start(args.token))
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    if runner in done and runner.exception() is not None:
+        print(f"bot failed: {runner.exception()!r}", file=sys.stderr, flush=True)
+        code = 1
+    extra["rss_kib_before_close"] = rss_kib()
+    await client.close()
+    runner.cancel()
+    try:
+        await runner
+    except (asyncio.CancelledError, Exception):
+        pass
+    if db is not None:
+        await db.close()
+    dump()
+    if watch is not None:
+        watch.uninstall()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bot until SIGTERM."""
+    args = _args(argv)
+    logging.basicConfig(level=os.environ.get("BENCH_BOT_LOG", "WARNING"), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.profile:
+        return asyncio.run(_main(args))
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return asyncio.run(_main(args))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Bench-only commands: the no-op baselines every benchmark figure is compared with.
+
+Loaded into the real bot (after its own extensions, before the tree is synced) only by the
+benchmarks and the reliability suite; never part of `bot.app.EXTENSIONS`.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+
+async def noop_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The cheapest possible autocomplete: echo what was typed as the only choice."""
+    text = (current or "x")[:100]
+    return [app_commands.Choice(name=text, value=text)]
+
+
+class BenchNoop(commands.Cog):
+    """`/bench noop` and `/bench complete`: do nothing, as fast as discord.py allows."""
+
+    bench = app_commands.Group(name="bench", description="Benchmark baselines (bench runs only)", guild_only=True)
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @bench.command(name="noop", description="Reply at once with a fixed ephemeral message")
+    async def noop(self, interaction: discord.Interaction) -> None:
+        """The baseline command: one ephemeral message, no database, no rendering."""
+        await interaction.response.send_message("ok", ephemeral=True)
+
+    @bench.command(name="complete", description="A no-op autocomplete")
+    @app_commands.describe(query="Anything")
+    @app_commands.autocomplete(query=noop_autocomplete)
+    async def complete(self, interaction: discord.Interaction, query: str) -> None:
+        """Reply with what was chosen."""
+        await interaction.response.send_message("ok", ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the cog."""
+    await bot.add_cog(BenchNoop(bot))
