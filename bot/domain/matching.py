@@ -42,7 +42,7 @@ class NameIndex:
     substrings.
     """
 
-    __slots__ = ("_entries", "_names", "_owners", "_positions", "_suffixes")
+    __slots__ = ("_blob", "_entries", "_names", "_owners", "_positions", "_starts", "_suffixes")
 
     def __init__(self, names: Iterable[str]) -> None:
         unique = list(dict.fromkeys(names))
@@ -54,6 +54,14 @@ class NameIndex:
         self._suffixes = [sfx for sfx, _, _ in suffixes]
         self._owners = [i for _, i, _ in suffixes]
         self._positions = [pos for _, _, pos in suffixes]
+        # Every folded name in one string (NUL never occurs in a folded name, so no match spans two):
+        # the substring tier is then one C-level `find` pass instead of a Python loop over every name.
+        self._blob = "\0".join(norm for _, norm in self._entries)
+        self._starts: list[int] = []
+        offset = 0
+        for _, norm in self._entries:
+            self._starts.append(offset)
+            offset += len(norm) + 1
 
     def __len__(self) -> int:
         return len(self._names)
@@ -85,9 +93,14 @@ class NameIndex:
                 name, norm = entries[i]
                 hits[i] = (ALL_WORDS, 0, len(norm), norm, name)
         if len(hits) < limit:  # only now is a full scan worth it
-            for i, (name, norm) in enumerate(entries):
-                if i not in hits and (pos := norm.find(q)) >= 0:
-                    hits[i] = (SUBSTRING, pos, len(norm), norm, name)
+            blob, starts = self._blob, self._starts
+            found = blob.find(q)
+            while found >= 0:
+                i = bisect.bisect_right(starts, found) - 1
+                if i not in hits:
+                    name, norm = entries[i]
+                    hits[i] = (SUBSTRING, found - starts[i], len(norm), norm, name)
+                found = blob.find(q, starts[i] + len(entries[i][1]) + 1)  # on to the next name
         return [h[4] for h in heapq.nsmallest(limit, hits.values())]
 
     def closest(self, query: str, n: int = 3, cutoff: float = 0.6) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.models import ElectionResult, ResultRound, VotingSystem
 
@@ -68,6 +68,13 @@ class ResultSummary:
     turnout: float | None  # (valid + invalid) ÷ electorate, 0..1
     margin: Margin | None
     slates: tuple[SlateTotal, ...]
+    _by_name: dict[str, RankedCandidate] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # First line per name wins, as a scan of `ranking` would; views look candidates up per row.
+        object.__setattr__(self, "_by_name", {})
+        for r in self.ranking:
+            self._by_name.setdefault(r.name, r)
 
     @property
     def ballots_cast(self) -> int | None:
@@ -78,7 +85,7 @@ class ResultSummary:
 
     def candidate(self, name: str) -> RankedCandidate | None:
         """The ranking line for `name`, if they are in the result."""
-        return next((r for r in self.ranking if r.name == name), None)
+        return self._by_name.get(name)
 
     def gap(self, ahead: str, behind: str) -> float:
         """Votes by which `ahead` leads `behind` (negative if they trail). KeyError if either is missing."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,6 +65,13 @@ class Rendered:
 
 def md(text: str | None) -> str:
     """Escape stored or user text so it cannot break the layout (markdown, masked links, mentions)."""
+    if text and len(text) <= 200:  # names and labels repeat on every view: escape each once
+        return _md_short(text)
+    return escape_markdown(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _md_short(text: str) -> str:
     return escape_markdown(text)
 
 
@@ -157,6 +165,7 @@ _SQUARES: tuple[tuple[str, tuple[int, int, int]], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=1024)
 def colour_square(hex_colour: str | None) -> str:
     """The coloured-square emoji closest to a slate colour (a small swatch usable inside text)."""
     if not hex_colour:

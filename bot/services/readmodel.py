@@ -14,6 +14,8 @@ published: unpublished results are not summarised and candidate rows carry no vo
 from __future__ import annotations
 
 import asyncio
+import functools
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,6 +74,8 @@ from bot.store.meta import DataVersion
 #: Values of the `/candidates slate` option meaning "candidates without a slate".
 INDEPENDENT_WORDS = frozenset({"independent", "independents", "none", "no slate"})
 NO_REGION = "Other"
+#: Autocomplete may answer from a snapshot checked this recently (seconds) when nothing was written here since.
+COMPLETION_MAX_AGE = 1.0
 
 
 def _quote(text: str) -> str:
@@ -90,6 +94,7 @@ def _or_list(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+@functools.lru_cache(maxsize=16384)
 def surname_key(name: str) -> tuple[str, str]:
     """Sort key "by surname": the last word of the name, then the whole name (accent/case-insensitive)."""
     folded = normalise(name)
@@ -233,12 +238,17 @@ async def load_snapshot(db: Database, guild_id: int, version: DataVersion | None
             await nominations_repo.list_for_election(conn, election.id),
             await results_repo.get(conn, election.id),
         ))
-    kinds = [frozenset(kind_of[n.body] for n in noms if n.body in kind_of) for _, _, _, noms, _ in raw]
-    data = []
-    for index, (election, slates, candidates, noms, result) in enumerate(raw):
-        elsewhere = frozenset().union(*(k for i, k in enumerate(kinds) if i != index))
-        data.append(ElectionData(election, slates, candidates, noms, result, bodies, elsewhere))
-    return GuildSnapshot(guild_id, version, data, bodies)
+
+    def build() -> GuildSnapshot:
+        kinds = [frozenset(kind_of[n.body] for n in noms if n.body in kind_of) for _, _, _, noms, _ in raw]
+        data = []
+        for index, (election, slates, candidates, noms, result) in enumerate(raw):
+            elsewhere = frozenset().union(*(k for i, k in enumerate(kinds) if i != index))
+            data.append(ElectionData(election, slates, candidates, noms, result, bodies, elsewhere))
+        return GuildSnapshot(guild_id, version, data, bodies)
+
+    # Indexing thousands of names takes a while: keep it off the event loop (nothing here is shared yet).
+    return await asyncio.to_thread(build)
 
 
 # ----------------------------------------------------------------------------------------- read model
@@ -253,6 +263,8 @@ class ReadModel:
         self.max_guilds = max_guilds
         self._snapshots: dict[int, GuildSnapshot] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._checked: dict[int, tuple[int, float]] = {}  # guild -> (db.commits, monotonic) at the last version check
+        self._checking: set[int] = set()  # guilds whose version is being re-checked right now
         self.loads = 0  # snapshots built (tests and benchmarks check caching with it)
         #: Set by the sources service: how current an election's source-fed data is, in words.
         self.freshness: Callable[[int, int], Awaitable[str]] | None = None
@@ -267,8 +279,31 @@ class ReadModel:
 
     # ---------------------------------------------------------------------------------- snapshots
 
-    async def snapshot(self, guild_id: int) -> GuildSnapshot:
-        """The guild's data at its current version: one version query, plus a full load after a change."""
+    async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
+        """The guild's data at its current version: one version query, plus a full load after a change.
+
+        With `max_age` (autocomplete, on every keystroke) the version query is skipped when this process
+        has committed nothing since a check less than `max_age` seconds ago: writes made here are still
+        seen at once, and writes from another process (the CLI) within `max_age`.
+        """
+        commits = getattr(self.db, "commits", None)
+        if max_age > 0 and commits is not None:
+            checked = self._checked.get(guild_id)
+            cached = self._snapshots.get(guild_id)
+            if cached is not None and checked is not None and checked[0] == commits and (
+                time.monotonic() - checked[1] <= max_age or guild_id in self._checking  # one re-check at a time
+            ):
+                return cached
+        self._checking.add(guild_id)
+        try:
+            snap = await self._snapshot(guild_id)
+        finally:
+            self._checking.discard(guild_id)
+        if commits is not None:
+            self._checked[guild_id] = (commits, time.monotonic())
+        return snap
+
+    async def _snapshot(self, guild_id: int) -> GuildSnapshot:
         version = await meta.get_version(self.db.reader, guild_id)
         cached = self._snapshots.get(guild_id)
         if cached is not None and cached.version.version == version.version:
@@ -406,7 +441,7 @@ class ReadModel:
 
     async def complete_elections(self, guild_id: int, query: str) -> list[tuple[str, str]]:
         """Autocomplete (label, value=slug) for election options, best first, at most 25."""
-        snap = await self.snapshot(guild_id)
+        snap = await self.snapshot(guild_id, max_age=COMPLETION_MAX_AGE)
         now = self.clock.now()
         out: dict[str, str] = {}
         if not query.strip() and snap.elections:
@@ -436,7 +471,7 @@ class ReadModel:
 
     async def complete_candidates(self, guild_id: int, election: str | None, query: str) -> list[tuple[str, str]]:
         """Autocomplete candidates of the named (or current) election; other elections when nothing matches."""
-        snap = await self.snapshot(guild_id)
+        snap = await self.snapshot(guild_id, max_age=COMPLETION_MAX_AGE)
         now = self.clock.now()
         data = self._election_for_completion(snap, election, now)
         if data is None:
@@ -467,7 +502,7 @@ class ReadModel:
         With `independents`, a final "Independents" choice (value "independent") is offered when the
         election has candidates without a slate and the query fits it.
         """
-        snap = await self.snapshot(guild_id)
+        snap = await self.snapshot(guild_id, max_age=COMPLETION_MAX_AGE)
         data = self._election_for_completion(snap, election, self.clock.now())
         if data is None:
             return []
@@ -483,7 +518,7 @@ class ReadModel:
 
     async def complete_bodies(self, guild_id: int, query: str) -> list[tuple[str, str]]:
         """Autocomplete the guild's nominating bodies (with their region)."""
-        snap = await self.snapshot(guild_id)
+        snap = await self.snapshot(guild_id, max_age=COMPLETION_MAX_AGE)
         out = []
         for name in snap.body_index.search(query, limit=25):
             body = snap.body_by_name[name]

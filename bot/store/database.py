@@ -38,6 +38,8 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        #: Write transactions committed through this object (caches use it to skip re-checking versions).
+        self.commits = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -76,6 +78,7 @@ class Database:
                 raise
             else:
                 await self._writer.execute("COMMIT")
+                self.commits += 1
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query on the reader connection and return all rows."""
