@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.models import Timeline
+from bot.domain.sources import backoff_delay
 from bot.domain.timeparse import TimeParseError, parse_duration
 
 
@@ -466,7 +467,7 @@ RETRY_CAP = timedelta(minutes=10)
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after `attempts` failed tries: 30 s, 1 min, 2 min, … capped at 10 min."""
-    return min(RETRY_BASE * (2 ** max(0, attempts - 1)), RETRY_CAP)
+    return backoff_delay(RETRY_BASE, max(1, attempts), RETRY_CAP)
 
 
 def nonce_for(key: str) -> str:
