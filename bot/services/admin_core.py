@@ -182,37 +182,44 @@ class AdminCore:
         self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
     ) -> tuple[Election, Candidate]:
         """A candidate by name, in the given election or (when unique) in any of the guild's elections."""
-        pool = [await self.election(conn, guild_id, slug)] if slug else await elections.list_for_guild(conn, guild_id)
-        found: list[tuple[Election, Candidate]] = []
-        for election in pool:
-            assert election.id is not None
-            match = await _by_name(candidates.list_for_election(conn, election.id), name)
-            if match is not None:
-                found.append((election, match))
-        if not found:
-            raise NotFound(f"There is no candidate called {_quote(name)} here.")
-        if len(found) > 1:
-            raise UserError(f"{_quote(name)} stands in several elections: choose one with the `election` option.")
-        return found[0]
+
+        async def match(election_id: int) -> Candidate | None:
+            return _pick(await candidates.list_for_election(conn, election_id), name)
+
+        return await self._in_elections(conn, guild_id, slug, match, f"candidate called {_quote(name)}")
 
     async def slate(
         self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
     ) -> tuple[Election, Slate]:
         """A slate by name or short name, in the given election or (when unique) any of the guild's."""
+
+        async def match(election_id: int) -> Slate | None:
+            slates = await elections.list_slates(conn, election_id)
+            folded = name.strip().casefold()
+            return _pick(slates, name) or next((s for s in slates if s.short and s.short.casefold() == folded), None)
+
+        return await self._in_elections(conn, guild_id, slug, match, f"slate called {_quote(name)}")
+
+    async def _in_elections(
+        self,
+        conn: aiosqlite.Connection,
+        guild_id: int,
+        slug: str | None,
+        match: Callable[[int], Awaitable[Any]],
+        what: str,
+    ) -> tuple[Election, Any]:
+        """The one (election, item) `match` finds in the given election, or in the guild's elections."""
         pool = [await self.election(conn, guild_id, slug)] if slug else await elections.list_for_guild(conn, guild_id)
-        found: list[tuple[Election, Slate]] = []
+        found = []
         for election in pool:
             assert election.id is not None
-            slates = await elections.list_slates(conn, election.id)
-            match = _pick(slates, name) or next(
-                (s for s in slates if s.short and s.short.casefold() == name.strip().casefold()), None
-            )
-            if match is not None:
-                found.append((election, match))
+            item = await match(election.id)
+            if item is not None:
+                found.append((election, item))
         if not found:
-            raise NotFound(f"There is no slate called {_quote(name)} here.")
+            raise NotFound(f"There is no {what} here.")
         if len(found) > 1:
-            raise UserError(f"{_quote(name)} is a slate in several elections: choose one with the `election` option.")
+            raise UserError(f"There is a {what} in several elections: choose one with the `election` option.")
         return found[0]
 
     async def body(self, conn: aiosqlite.Connection, guild_id: int, name: str) -> Body:
@@ -233,10 +240,6 @@ def _pick(items: list[Any], name: str) -> Any:
             return item
     folded = wanted.casefold()
     return next((item for item in items if item.name.casefold() == folded), None)
-
-
-async def _by_name(listing: Awaitable[list[Any]], name: str) -> Any:
-    return _pick(await listing, name)
 
 
 def _quote(text: str) -> str:

@@ -6,13 +6,16 @@ silently (a keystroke is not an attempt worth auditing): a member gets an empty 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from zoneinfo import available_timezones
+
+import aiosqlite
 
 from bot.domain.access import Actor
 from bot.domain.admin_rules import AUDIT_KINDS
 from bot.domain.matching import NameIndex
-from bot.domain.models import CandidateStatus
+from bot.domain.models import Candidate, CandidateStatus, Election, Slate
 from bot.services.admin_core import AdminCore
 from bot.store import bodies, candidates, elections
 
@@ -25,7 +28,7 @@ class AdminLookup:
     def __init__(self, core: AdminCore) -> None:
         self.core = core
 
-    async def _scoped(self, actor: Actor, election_slug: str | None) -> list:
+    async def _scoped(self, actor: Actor, election_slug: str | None) -> list[Election]:
         conn = self.core.db.reader
         every = await elections.list_for_guild(conn, actor.guild_id)
         if election_slug:
@@ -43,26 +46,28 @@ class AdminLookup:
 
     async def candidates(self, actor: Actor, typed: str, election_slug: str | None = None) -> list[tuple[str, str]]:
         """Candidates of the chosen election (or all the guild's), labelled with their election."""
-        if not await self.core.allowed(actor):
-            return []
-        pool = await self._scoped(actor, election_slug)
-        labels: dict[str, str] = {}
-        for election in pool:
-            assert election.id is not None
-            for c in await candidates.list_for_election(self.core.db.reader, election.id):
-                labels[c.name if len(pool) == 1 else f"{c.name} ({election.slug})"] = c.name
-        return [(label, labels[label]) for label in NameIndex(labels).search(typed, MAX_CHOICES)]
+        return await self._per_election(actor, typed, election_slug, candidates.list_for_election)
 
     async def slates(self, actor: Actor, typed: str, election_slug: str | None = None) -> list[tuple[str, str]]:
         """Slates of the chosen election (or all the guild's)."""
+        return await self._per_election(actor, typed, election_slug, elections.list_slates)
+
+    async def _per_election(
+        self,
+        actor: Actor,
+        typed: str,
+        election_slug: str | None,
+        listing: Callable[[aiosqlite.Connection, int], Awaitable[Sequence[Candidate | Slate]]],
+    ) -> list[tuple[str, str]]:
+        """Names from each election in scope, labelled with the election when there are several."""
         if not await self.core.allowed(actor):
             return []
         pool = await self._scoped(actor, election_slug)
         labels: dict[str, str] = {}
         for election in pool:
             assert election.id is not None
-            for s in await elections.list_slates(self.core.db.reader, election.id):
-                labels[s.name if len(pool) == 1 else f"{s.name} ({election.slug})"] = s.name
+            for item in await listing(self.core.db.reader, election.id):
+                labels[item.name if len(pool) == 1 else f"{item.name} ({election.slug})"] = item.name
         return [(label, labels[label]) for label in NameIndex(labels).search(typed, MAX_CHOICES)]
 
     async def branches(self, actor: Actor, typed: str) -> list[tuple[str, str]]:
