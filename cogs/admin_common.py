@@ -40,7 +40,6 @@ async def run_change(
     change: Change,
     *,
     action: str,
-    after: Callable[[discord.Interaction, Outcome], Awaitable[None]] | None = None,
 ) -> None:
     """Run a change; when the service asks for confirmation, show the question with Confirm/Cancel buttons.
 
@@ -50,8 +49,6 @@ async def run_change(
     result = await change(actor_from(interaction), False)
     if isinstance(result, Outcome):
         await reply_outcome(interaction, result)
-        if after is not None:
-            await after(interaction, result)
         return
     service = admin_service(interaction)
 
@@ -59,8 +56,6 @@ async def run_change(
         outcome = await change(actor_from(press), True)
         assert isinstance(outcome, Outcome)
         await press.response.edit_message(content=None, embeds=outcome_embeds(outcome), view=None)
-        if after is not None:
-            await after(press, outcome)
 
     async def refused(press: discord.Interaction) -> None:
         await service.core.deny(actor_from(press), f"{action}.confirm", "another moderator's button")
