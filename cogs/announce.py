@@ -128,7 +128,7 @@ class Announce(commands.Cog):
         """List what is scheduled."""
         actor = await require(interaction, Level.ORGANISER, "announce.list")
         service = _announcements(interaction)
-        items = [(item, await service.upcoming(item)) for item in await service.list(actor.guild_id)]
+        items = [(item, service.upcoming(item)) for item in await service.list(actor.guild_id)]
         reminders = await _reminders(interaction).reminder_settings(actor.guild_id)
         await send(interaction, embed=render.announcement_list(items, reminders))
 

@@ -22,9 +22,7 @@ CREATE TABLE announcements (
     status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'finished', 'cancelled')),
     -- occurrences up to this instant are in the ledger; next_due is the first one after it
     checked_until   TEXT NOT NULL,
-    next_due        TEXT,
-    -- a failure alert went out since the last successful post (one alert, not one per occurrence)
-    alerted         INTEGER NOT NULL DEFAULT 0
+    next_due        TEXT
 );
 CREATE INDEX announcements_due ON announcements (status, next_due);
 CREATE INDEX announcements_guild ON announcements (guild_id, id);

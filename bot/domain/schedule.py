@@ -521,7 +521,6 @@ class Announcement:
     status: str = "active"
     checked_until: datetime | None = None
     next_due: datetime | None = None
-    alerted: bool = False
     id: int | None = None
 
     @property

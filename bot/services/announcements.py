@@ -189,7 +189,8 @@ class AnnouncementService:
         """The guild's active announcements, soonest first."""
         return await announcements.list_for_guild(self.db.reader, guild_id)
 
-    async def upcoming(self, item: Announcement, count: int = 3) -> list[datetime]:
+    @staticmethod
+    def upcoming(item: Announcement, count: int = 3) -> list[datetime]:
         """An announcement's next occurrences from now."""
         if item.status != "active" or item.next_due is None:
             return []

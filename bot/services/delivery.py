@@ -691,7 +691,7 @@ class DeliveryEngine:
                     return
                 reason = f"gave up after {row.attempts} tries: {reason}"
             streak = await deliveries.previous_outcome(tx, row) is DeliveryStatus.FAILED
-            await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, reason, alerted=True)
+            await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, reason)
             self.stats.failed += 1
             log.warning("send of %s failed for good: %s", row.key, reason)
             if row.source is Source.ALERT:

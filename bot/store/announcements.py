@@ -41,7 +41,6 @@ def _announcement(row: sqlite3.Row) -> Announcement:
         status=row["status"],
         checked_until=dt_from_db(row["checked_until"]),
         next_due=dt_from_db(row["next_due"]),
-        alerted=bool(row["alerted"]),
     )
 
 
@@ -119,15 +118,6 @@ async def advance(
 async def set_status(conn: aiosqlite.Connection, announcement_id: int, status: str) -> None:
     """Cancel (or finish) an announcement."""
     await conn.execute("UPDATE announcements SET status = ?, next_due = NULL WHERE id = ?", (status, announcement_id))
-
-
-async def set_alerted(conn: aiosqlite.Connection, announcement_id: int, alerted: bool) -> bool:
-    """Set the failure-alert flag; returns True when it changed (so exactly one alert goes out)."""
-    cur = await conn.execute(
-        "UPDATE announcements SET alerted = ? WHERE id = ? AND alerted != ?",
-        (int(alerted), announcement_id, int(alerted)),
-    )
-    return cur.rowcount > 0
 
 
 # --------------------------------------------------------------------------- election reminders

@@ -51,13 +51,6 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
     return conn.total_changes - before
 
 
-async def get(conn: aiosqlite.Connection, delivery_id: int) -> Delivery | None:
-    """One ledger row."""
-    async with conn.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)) as c:
-        row = await c.fetchone()
-    return _delivery(row) if row else None
-
-
 async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: int = 100) -> list[Delivery]:
     """Pending rows of a lane whose (next) attempt is due, oldest due first."""
     async with conn.execute(
@@ -111,13 +104,12 @@ async def retry_later(conn: aiosqlite.Connection, delivery_id: int, at: datetime
 
 
 async def finish(
-    conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None, *, alerted: bool = False
+    conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None
 ) -> None:
     """Close a row without a message: missed, failed, cancelled or skipped."""
     await conn.execute(
-        "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL, alerted = max(alerted, ?)"
-        " WHERE id = ?",
-        (status.value, reason, int(alerted), delivery_id),
+        "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
+        (status.value, reason, delivery_id),
     )
 
 
@@ -193,14 +185,6 @@ async def counts(conn: aiosqlite.Connection, guild_id: int | None = None) -> dic
         params = (guild_id,)
     async with conn.execute(sql + " GROUP BY status", params) as c:
         return {r[0]: r[1] for r in await c.fetchall()}
-
-
-async def occurrences(conn: aiosqlite.Connection, source: Source, source_id: int) -> set[str]:
-    """Occurrence keys already in the ledger for one item."""
-    async with conn.execute(
-        "SELECT occurrence FROM deliveries WHERE source = ? AND source_id = ?", (source.value, source_id)
-    ) as c:
-        return {r[0] for r in await c.fetchall()}
 
 
 async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:

@@ -77,13 +77,6 @@ async def delete_member(conn: aiosqlite.Connection, guild_id: int, user_id: int)
         return [int(r[0]) for r in await c.fetchall()]
 
 
-async def pause(conn: aiosqlite.Connection, subscription_id: int, reason: str) -> None:
-    """Pause one subscription, saying why (shown by `/remind list`)."""
-    await conn.execute(
-        "UPDATE subscriptions SET status = 'paused', paused_reason = ? WHERE id = ?", (reason, subscription_id)
-    )
-
-
 async def pause_member(conn: aiosqlite.Connection, guild_id: int, user_id: int, reason: str) -> list[int]:
     """Pause all of a member's active subscriptions in a guild (their DMs are closed); returns the ids."""
     async with conn.execute(
