@@ -42,6 +42,7 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loop-watch", action="store_true", help="count callbacks blocking the loop > 100 ms")
     p.add_argument("--bare", action="store_true", help="a bare discord.py client instead of Hustings (baseline)")
     p.add_argument("--profile", help="write a cProfile of the whole run here (see `python -m pstats`)")
+    p.add_argument("--page-timeout", type=float, help="seconds reply buttons stay live (diagnostics)")
     p.add_argument("--dm-rate", type=float, default=None, help="override the delivery engine's DM pacing")
     return p.parse_args(argv)
 
@@ -84,11 +85,16 @@ async def _main(args: argparse.Namespace) -> int:
         instrumented = sys.modules.get("bench.instrument")
         if instrumented is not None:
             extra["timings"] = {k: list(v) for k, v in instrumented.TIMINGS.items()}
+        state = getattr(client, "_connection", None)
+        views = getattr(state, "_view_store", None)
+        if views is not None:
+            extra["views"] = len(getattr(views, "_views", {})) + len(getattr(views, "_synced_message_views", {}))
+        extra["objects"] = len(gc.get_objects())
         return {
             "rss_kib": rss_kib(),
             "ready_seconds": ready_at[0] if ready_at else None,
             "slow_callbacks": [
-                {"seconds": s.seconds, "what": s.what, "stack": s.stack,
+                {"seconds": s.seconds, "cpu": s.cpu, "what": s.what, "stack": s.stack,
                  "after_ready": bool(ready_mono) and s.at >= ready_mono[0]}
                 for s in watch.slow
             ] if watch else None,
@@ -99,12 +105,8 @@ async def _main(args: argparse.Namespace) -> int:
         if not args.stats:
             return
         if watch is not None:
-            watch.pause()  # our own gc.collect() is not the bot's doing
-        try:
-            Path(args.stats).write_text(json.dumps(stats()))
-        finally:
-            if watch is not None:
-                watch.resume()
+            watch.ignore_current()  # our own gc.collect() is not the bot's doing
+        Path(args.stats).write_text(json.dumps(stats()))
 
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
@@ -127,6 +129,10 @@ async def _main(args: argparse.Namespace) -> int:
 
         if args.no_chart_cache:
             _disable_chart_cache()
+        if args.page_timeout:
+            import bot.render.views as views
+
+            views.PAGE_TIMEOUT = args.page_timeout
         settings = Settings(
             _env_file=None, HUSTINGS_DATABASE=args.database, HUSTINGS_DISCORD_API=args.api,
             HUSTINGS_DISCORD_GATEWAY=args.gateway, HUSTINGS_DEV_GUILD=str(args.guild),

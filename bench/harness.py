@@ -160,6 +160,7 @@ async def bot_process(
     loop_watch: bool = True,
     bare: bool = False,
     dm_rate: float | None = None,
+    page_timeout: float | None = None,
     profile: Path | None = None,
     ready_timeout: float = 60.0,
 ) -> AsyncIterator[BotProcess]:
@@ -181,6 +182,8 @@ async def bot_process(
         cmd.append("--bare")
     if dm_rate:
         cmd += ["--dm-rate", str(dm_rate)]
+    if page_timeout is not None:
+        cmd += ["--page-timeout", str(page_timeout)]
     if profile is not None:
         cmd += ["--profile", str(profile)]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -224,7 +227,8 @@ def serving_blocks(stats: Mapping[str, Any]) -> list[str]:
     """The bot's event-loop blocks over 100 ms after READY, as "N ms: what" lines (slowest first)."""
     items = [s for s in (stats.get("slow_callbacks") or []) if s.get("after_ready")]
     items.sort(key=lambda s: -s["seconds"])
-    return [f"{s['seconds'] * 1000:.0f} ms: {s['what']}" + _where(s.get("stack", "")) for s in items]
+    return [f"{s['seconds'] * 1000:.0f} ms (CPU {s.get('cpu', 0) * 1000:.0f} ms): {s['what']}"
+            + _where(s.get("stack", "")) for s in items]
 
 
 def _where(stack: str) -> str:

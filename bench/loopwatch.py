@@ -29,6 +29,7 @@ class SlowCallback:
     what: str
     at: float  # time.monotonic() when it ended
     stack: str = ""  # where the loop thread was while blocked (when sampling is on)
+    cpu: float = 0.0  # CPU time the loop thread used in that step (≪ seconds: the OS ran something else)
 
 
 def _describe(handle: asyncio.Handle) -> str:
@@ -45,15 +46,22 @@ def _describe(handle: asyncio.Handle) -> str:
 def _timed_run(self: asyncio.Handle) -> None:
     assert _original_run is not None
     start = time.perf_counter()
+    cpu = time.thread_time()
     _running[threading.get_ident()] = start
     try:
         _original_run(self)
     finally:
         _running.pop(threading.get_ident(), None)
         elapsed = time.perf_counter() - start
-        for watch in _watches:
-            if elapsed >= watch.threshold and watch.owns_current_thread():
-                watch.record(elapsed, self, start)
+        if elapsed >= _min_threshold():
+            used = time.thread_time() - cpu
+            for watch in _watches:
+                if elapsed >= watch.threshold and watch.owns_current_thread():
+                    watch.record(elapsed, self, start, used)
+
+
+def _min_threshold() -> float:
+    return min((w.threshold for w in _watches), default=float("inf"))
 
 
 _running: dict[int, float] = {}  # loop thread -> perf_counter() when its current callback started
@@ -76,6 +84,7 @@ class LoopWatch:
         self.sample = sample
         self._paused = 0
         self._thread: int | None = None
+        self._ignored: set[float] = set()
         self._samples: dict[float, str] = {}  # callback start -> the loop thread's stack while it blocked
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
@@ -134,11 +143,20 @@ class LoopWatch:
         """Count slow steps again."""
         self._paused = max(0, self._paused - 1)
 
-    def record(self, seconds: float, handle: asyncio.Handle, started: float = 0.0) -> None:
-        """Keep one slow step (unless paused)."""
+    def ignore_current(self) -> None:
+        """Do not count the callback running now (e.g. the harness's own stats dump)."""
+        started = _running.get(threading.get_ident())
+        if started is not None:
+            self._ignored.add(started)
+
+    def record(self, seconds: float, handle: asyncio.Handle, started: float = 0.0, cpu: float = 0.0) -> None:
+        """Keep one slow step (unless paused or ignored)."""
         stack = self._samples.pop(started, "")
+        if started in self._ignored:
+            self._ignored.discard(started)
+            return
         if not self._paused:
-            self.slow.append(SlowCallback(seconds, _describe(handle), time.monotonic(), stack))
+            self.slow.append(SlowCallback(seconds, _describe(handle), time.monotonic(), stack, cpu))
 
     def since(self, instant: float) -> list[SlowCallback]:
         """Slow steps that ended after `instant` (time.monotonic())."""
