@@ -40,10 +40,15 @@ def test_sandbox_runs_commands_and_renders_replies(tmp_path) -> None:
 
 def test_sandbox_keeps_state_and_moves_time(tmp_path) -> None:
     db = tmp_path / "sandbox.db"
-    first = sandbox(tmp_path, ":advance 2d", database=db)
+    first = sandbox(tmp_path, ":advance 5d", database=db)
     assert first.returncode == 0, first.stderr
     assert "time is now" in first.stdout
-    second = sandbox(tmp_path, "/election list", database=db)
+    # the live demo election's reminders fire on the way: a channel post and the member's DM
+    assert "Hustings in #announcements" in first.stdout and "Nominations close in 1 day" in first.stdout
+    assert "DM to member" in first.stdout
+    second = sandbox(tmp_path, "/election list", ":as member", "/remind list", database=db)
     assert second.returncode == 0, second.stderr
     assert "NEC" in second.stdout
+    assert "Automatic reminders are on" not in second.stdout  # set up once, kept in the database
+    assert "NCWU" in second.stdout.split("/remind list")[-1]  # the member's subscription survived
     assert "Traceback" not in second.stderr

@@ -31,6 +31,7 @@ from bot.store import elections, meta
 from bot.store.database import Database
 from bot.store.migrations import migrate
 
+LIVE_ELECTION = "ncwu-nec"  # the demo pack's fictional live election
 SANDBOX_EPOCH_KEY = "sandbox:epoch"
 SANDBOX_NOW_KEY = "sandbox:now"
 HELP = """\
@@ -57,6 +58,7 @@ class Sandbox:
     channel: str = "general"
     last_buttons: list[tuple[SimMessage, dict[str, Any]]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
+    delivery: Any = None  # the bot's delivery engine (moves the clock step by step)
 
     @property
     def actor(self) -> SimMember:
@@ -145,6 +147,25 @@ async def _configure(db: Database, guild: SimGuild) -> None:
         await meta.save_settings(tx, settings)
 
 
+#: What a new sandbox world does first, through the real commands, so reminders have something to do.
+FIRST_RUN = (
+    ("organiser", f"/announce reminders election: {LIVE_ELECTION}"),
+    ("member", f"/remind deadlines election: {LIVE_ELECTION}"),
+)
+
+
+async def _first_run(box: Sandbox) -> None:
+    """Switch on the live demo election's reminders and subscribe the member to deadline DMs."""
+    for who, line in FIRST_RUN:
+        handle = await box.sim.invoke_text(box.users[who], line, channel=box.channel_named("general"))
+        await handle.response(timeout=15)
+    await box.sim.wait_for_idle(timeout=5)
+    box.console.print(Text(
+        "Automatic reminders are on for the live demo election and Sam gets deadline DMs: "
+        "try :advance 5d to see them arrive.", style="dim",
+    ))
+
+
 async def _run_line(box: Sandbox, line: str) -> bool:
     """Run one typed line; returns False to quit."""
     line = line.strip()
@@ -230,11 +251,11 @@ async def _control(box: Sandbox, text: str) -> bool:
         except TimeParseError as exc:
             box.console.print(str(exc))
             return True
-        box.sim.advance(delta)
-        await asyncio.sleep(0.2)
+        # step through every instant the scheduler would wake at, so nothing due on the way is "missed"
+        await box.delivery.run_for(delta)
         await box.sim.wait_for_idle(timeout=10, quiet=0.3)
-        box.console.print(f"time is now {box.sim.clock.now():%a %d %b %Y %H:%M} UTC")
         box.show_new_posts()
+        box.console.print(f"time is now {box.sim.clock.now():%a %d %b %Y %H:%M} UTC")
     elif verb == "click" and args and args[0].isdigit():
         index = int(args[0]) - 1
         if not 0 <= index < len(box.last_buttons):
@@ -266,7 +287,7 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
         db = await Database.open(db_path)
         try:
             await migrate(db)
-            epoch, start = await _sandbox_times(db)
+            epoch, start, fresh = await _sandbox_times(db)
             clock = ManualClock(epoch)
             async with DiscordSimulator(clock=clock) as sim:
                 guild, users = _build_guild(sim)
@@ -283,7 +304,9 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
                 bot = HustingsBot(settings=settings, db=db, clock=clock)
                 # the simulator starts empty each run, so always sync (Discord itself would remember)
                 async with run_bot_against(sim, bot, sync_guild_ids=[guild.id]):
-                    box = Sandbox(sim, guild, users, console, Path(output))
+                    box = Sandbox(sim, guild, users, console, Path(output), delivery=bot.services.delivery)
+                    if fresh:
+                        await _first_run(box)
                     box.seen.update(sim.world.messages)
                     if commands:
                         for line in commands:
@@ -299,14 +322,14 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
     return 0
 
 
-async def _sandbox_times(db: Database) -> tuple[datetime, datetime]:
+async def _sandbox_times(db: Database) -> tuple[datetime, datetime, bool]:
     """The instant the sandbox world was first created, and where its clock stood when last left."""
     now = datetime.now(UTC).replace(microsecond=0)
     epoch_text = await meta.get_state(db.reader, SANDBOX_EPOCH_KEY)
     if epoch_text is None:
         async with db.transaction() as tx:
             await meta.set_state(tx, SANDBOX_EPOCH_KEY, now.isoformat())
-        return now, now
+        return now, now, True
     last_text = await meta.get_state(db.reader, SANDBOX_NOW_KEY)
     last = datetime.fromisoformat(last_text) if last_text else now
-    return datetime.fromisoformat(epoch_text), max(now, last)
+    return datetime.fromisoformat(epoch_text), max(now, last), False

@@ -31,4 +31,7 @@ class AccessService:
                 tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
                 action=action, entity=entity, denied=True, at=self.clock.now(),
             )
-        raise PermissionDenied(f"Only a {needed.label} can do that here. Ask a moderator if you think you should.")
+        article = "an" if needed.label[0] in "aeiou" else "a"
+        raise PermissionDenied(
+            f"Only {article} {needed.label} can do that here. Ask a moderator if you think you should."
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,16 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+async def _finish(operation: Awaitable[object]) -> None:
+    """Await a statement to completion even if the awaiting task is cancelled meanwhile."""
+    task = asyncio.ensure_future(operation)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task  # the statement still completes (or fails) before the cancellation propagates
+        raise
 
 
 class Database:
@@ -68,17 +78,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: `BEGIN IMMEDIATE`, committed on success, rolled back on any error."""
+        """A write transaction: `BEGIN IMMEDIATE`, committed on success, rolled back on any error.
+
+        BEGIN, COMMIT and ROLLBACK run to completion even if the caller is cancelled meanwhile, so a
+        cancelled task can never leave the shared writer inside an open transaction.
+        """
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if self._writer.in_transaction:  # defensive: never build on a transaction left open
+                await _finish(self._writer.execute("ROLLBACK"))
+            try:
+                await _finish(self._writer.execute("BEGIN IMMEDIATE"))
+            except asyncio.CancelledError:
+                if self._writer.in_transaction:
+                    await _finish(self._writer.execute("ROLLBACK"))
+                raise
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await _finish(self._writer.execute("ROLLBACK"))
                 raise
             else:
-                await self._writer.execute("COMMIT")
-                self.commits += 1
+                await _finish(self._writer.execute("COMMIT"))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query on the reader connection and return all rows."""

@@ -66,3 +66,31 @@ async def test_backup_is_a_consistent_copy(db: Database, tmp_path) -> None:
         assert [e.slug for e in await elections.list_for_guild(copy.reader, 1)] == ["exec-2027"]
     finally:
         await copy.close()
+
+
+async def test_cancelled_writer_never_leaves_a_transaction_open(db: Database) -> None:
+    import asyncio
+
+    started = asyncio.Event()
+
+    async def slow_write() -> None:
+        async with db.transaction() as tx:
+            await elections.upsert(tx, _election("cancelled"))
+            started.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow_write())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # many cancellations racing BEGIN itself
+    for _ in range(20):
+        racer = asyncio.create_task(slow_write())
+        await asyncio.sleep(0)
+        racer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await racer
+    async with db.transaction() as tx:
+        await elections.upsert(tx, _election("after"))
+    assert [e.slug for e in await elections.list_for_guild(db.reader, 1)] == ["after"]
