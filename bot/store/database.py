@@ -99,6 +99,7 @@ class Database:
                 raise
             else:
                 await _finish(self._writer.execute("COMMIT"))
+                self.commits += 1
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query on the reader connection and return all rows."""
