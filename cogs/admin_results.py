@@ -67,7 +67,14 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
             return
         await reply_outcome(interaction, result)
         if result.extra.get("announce"):
-            await _announce(interaction, result)
+            election_id = result.election.id if result.election else None
+            reminders = interaction.client.services.reminders  # type: ignore[attr-defined]
+            if election_id is not None and await reminders.posts_results(election_id):
+                # one post, not two: the reminders engine announces publication exactly once
+                await render.send(interaction, "Automatic reminders are on, so they post the results in the "
+                                               "announcement channel.")
+            else:
+                await _announce(interaction, result)
 
     @app_commands.command(name="unpublish", description="Unpublish results")
     @app_commands.describe(election="Election")

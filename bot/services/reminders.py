@@ -182,6 +182,11 @@ class ReminderService:
         self.engine.kick()
         return item, data.election.name
 
+    async def posts_results(self, election_id: int) -> bool:
+        """Whether the automatic reminders will post this election's results when they are published."""
+        current = await announcements.get_reminders(self.db.reader, election_id)
+        return current is not None and current.enabled
+
     async def reminder_settings(self, guild_id: int) -> list[tuple[str, ElectionReminders]]:
         """The guild's automatic reminder settings, with election names."""
         _, elections, _ = await self._by_id(guild_id)

@@ -111,3 +111,19 @@ async def test_changed_figures_need_a_fresh_request(
     assert not await published(db, guild)
     reply = await ask(sim, mod, "/admin results publish", {"election": "nec"})
     assert "Published results" in reply.text
+
+
+async def test_publish_with_automatic_reminders_posts_once(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db
+) -> None:
+    announcements = guild.channel("announcements")
+    await ask(sim, mod, "/admin config channels", {"announce": announcements})
+    await ask(sim, mod, "/announce reminders", {"election": "nec"})
+    await enter_votes(sim, mod)
+    reply = await ask(sim, mod, "/admin results publish", {"election": "nec", "announce": True})
+    assert "Published results" in reply.text
+    await sim.wait_for_message(lambda m: not m.ephemeral, channel=announcements, timeout=5)
+    await sim.wait_for_idle(timeout=5, quiet=0.3)
+    posts = [m for m in sim.channel_messages(announcements) if "Yasmine Dar" in m.text]
+    assert len(posts) == 1, [p.text[:80] for p in posts]
+    assert sim.violations == []
