@@ -9,6 +9,13 @@ import aiosqlite
 from bot.domain.models import Body
 from bot.store.codec import dt_from_db, dt_to_db
 
+#: Insert or update a body by its natural key (guild, name); shared with bulk imports.
+UPSERT_SQL = (
+    "INSERT INTO bodies (guild_id, name, kind, region, members, meeting) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, name) DO UPDATE SET kind = excluded.kind, region = excluded.region,"
+    " members = excluded.members, meeting = excluded.meeting"
+)
+
 
 def _body(row: sqlite3.Row) -> Body:
     return Body(
@@ -38,9 +45,7 @@ async def get_by_name(conn: aiosqlite.Connection, guild_id: int, name: str) -> B
 async def upsert(conn: aiosqlite.Connection, guild_id: int, body: Body) -> int:
     """Insert or update a body by (guild, name); returns its id."""
     async with conn.execute(
-        "INSERT INTO bodies (guild_id, name, kind, region, members, meeting) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, name) DO UPDATE SET kind = excluded.kind, region = excluded.region,"
-        " members = excluded.members, meeting = excluded.meeting RETURNING id",
+        UPSERT_SQL + " RETURNING id",
         (guild_id, body.name, body.kind, body.region, body.members, dt_to_db(body.meeting)),
     ) as c:
         row = await c.fetchone()

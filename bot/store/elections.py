@@ -15,6 +15,25 @@ _COLUMNS = (
 )
 
 
+#: Insert or update an election by its natural key (guild, slug); shared with bulk imports.
+UPSERT_SQL = (
+    "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
+    " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
+    " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
+    " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
+    " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
+    " ballot_close = excluded.ballot_close, results_due = excluded.results_due"
+)
+#: Insert or update a slate by (election, name).
+UPSERT_SLATE_SQL = (
+    "INSERT INTO slates (election_id, name, short, colour, backers, description, url) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
+    " backers = excluded.backers, description = excluded.description, url = excluded.url"
+)
+
+
 def parse_threshold(text: str | None) -> Threshold | None:
     """Stored threshold text ("5%" or "35") to a Threshold."""
     if not text:
@@ -70,18 +89,7 @@ async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
         election.electorate, dt_to_db(t.nominations_open), dt_to_db(t.nominations_close),
         dt_to_db(t.ballot_open), dt_to_db(t.ballot_close), dt_to_db(t.results),
     )
-    async with conn.execute(
-        "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
-        " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
-        " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
-        " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
-        " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
-        " ballot_close = excluded.ballot_close, results_due = excluded.results_due"
-        " RETURNING id",
-        params,
-    ) as c:
+    async with conn.execute(UPSERT_SQL + " RETURNING id", params) as c:
         row = await c.fetchone()
     assert row is not None
     return int(row[0])
@@ -116,10 +124,7 @@ async def list_slates(conn: aiosqlite.Connection, election_id: int) -> list[Slat
 async def upsert_slate(conn: aiosqlite.Connection, election_id: int, slate: Slate) -> int:
     """Insert or update a slate by (election, name); returns its id."""
     async with conn.execute(
-        "INSERT INTO slates (election_id, name, short, colour, backers, description, url)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
-        " backers = excluded.backers, description = excluded.description, url = excluded.url RETURNING id",
+        UPSERT_SLATE_SQL + " RETURNING id",
         (election_id, slate.name, slate.short, slate.colour, to_json(slate.backers), slate.description, slate.url),
     ) as c:
         row = await c.fetchone()

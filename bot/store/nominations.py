@@ -9,6 +9,12 @@ import aiosqlite
 from bot.domain.models import Nomination
 from bot.store.codec import date_from_db, date_to_db
 
+#: Record (or re-date) a nomination; shared with bulk imports.
+UPSERT_SQL = (
+    "INSERT INTO nominations (election_id, body_id, candidate_id, nominated_on) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (election_id, body_id, candidate_id) DO UPDATE SET nominated_on = excluded.nominated_on"
+)
+
 
 async def list_for_election(conn: aiosqlite.Connection, election_id: int) -> list[Nomination]:
     """Every nomination in an election, ordered by body then candidate."""
@@ -26,8 +32,7 @@ async def add(
 ) -> None:
     """Record (or re-date) a nomination."""
     await conn.execute(
-        "INSERT INTO nominations (election_id, body_id, candidate_id, nominated_on) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (election_id, body_id, candidate_id) DO UPDATE SET nominated_on = excluded.nominated_on",
+        UPSERT_SQL,
         (election_id, body_id, candidate_id, date_to_db(on)),
     )
 

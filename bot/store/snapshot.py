@@ -13,7 +13,10 @@ import aiosqlite
 from bot.packs.checks import instant_text, threshold_text
 from bot.packs.plan import Change, KindDiff
 from bot.packs.state import Record, State
+from bot.store import bodies as bodies_repo
+from bot.store import elections as elections_repo
 from bot.store import meta
+from bot.store import nominations as nominations_repo
 from bot.store.codec import dt_from_db, from_json, to_json
 
 _READ_ATTEMPTS = 5
@@ -175,9 +178,7 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
 
     # -- additions and changes -----------------------------------------------------------------------
     await conn.executemany(
-        "INSERT INTO bodies (guild_id, name, kind, region, members, meeting) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, name) DO UPDATE SET kind = excluded.kind, region = excluded.region,"
-        " members = excluded.members, meeting = excluded.meeting",
+        bodies_repo.UPSERT_SQL,
         [
             (guild_id, c.key[0], r["kind"], r["region"], r["members"], r["meeting"])
             for c in _upserts(diffs["bodies"]) if (r := c.after)
@@ -185,14 +186,7 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
     )
     if _upserts(diffs["elections"]):
         await conn.executemany(
-            "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
-            " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
-            " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
-            " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
-            " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
-            " ballot_close = excluded.ballot_close, results_due = excluded.results_due",
+            elections_repo.UPSERT_SQL,
             [
                 (
                     guild_id, c.key[0], r["name"], r["committee"], r["seats"], r["voting_system"], r["threshold"],
@@ -204,9 +198,7 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         )
         elections = await _ids(conn, "SELECT id, slug FROM elections WHERE guild_id = ?", guild_id)
     await conn.executemany(
-        "INSERT INTO slates (election_id, name, short, colour, backers, description, url) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
-        " backers = excluded.backers, description = excluded.description, url = excluded.url",
+        elections_repo.UPSERT_SLATE_SQL,
         [
             (eid(c), c.key[1], r["short"], r["colour"], to_json(r["backers"]), r["description"], r["url"])
             for c in _upserts(diffs["slates"]) if (r := c.after)
@@ -230,8 +222,7 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
     if nominations:
         bodies = await _ids(conn, "SELECT id, name FROM bodies WHERE guild_id = ?", guild_id)
         await conn.executemany(
-            "INSERT INTO nominations (election_id, body_id, candidate_id, nominated_on) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (election_id, body_id, candidate_id) DO UPDATE SET nominated_on = excluded.nominated_on",
+            nominations_repo.UPSERT_SQL,
             [(eid(c), bodies[c.key[1]], cands[(eid(c), c.key[2])], c.after["date"]) for c in nominations if c.after],
         )
     await _clear_results(conn, [eid(c) for c in results])
