@@ -123,7 +123,7 @@ async def _main(args: argparse.Namespace) -> int:
     else:
         from bot.app import EXTENSIONS, HustingsBot
         from bot.config import Settings
-        from bot.services.delivery import OffsetClock
+        from bot.clock import OffsetClock
         from bot.store.database import Database
         from bot.store.migrations import migrate
 

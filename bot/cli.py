@@ -45,7 +45,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot import logs
     from bot.app import HustingsBot, point_discord_at
-    from bot.services.delivery import clock_from_env
+    from bot.clock import clock_from_env
 
     if settings.discord_token is None:
         print(NO_TOKEN, file=sys.stderr)

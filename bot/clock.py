@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -60,3 +62,31 @@ class ManualClock:
     def _notify(self) -> None:
         for callback in list(self._listeners):
             callback()
+
+
+FAKE_NOW_ENV = "HUSTINGS_FAKE_NOW"
+
+
+class OffsetClock:
+    """Real time shifted to start at a given instant: lets a bot process live in a rehearsal's future."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        self._start = start.astimezone(UTC)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        """The start instant plus the real time elapsed since construction."""
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
+    """`SystemClock`, or an `OffsetClock` starting at HUSTINGS_FAKE_NOW (ISO 8601) when it is set."""
+    value = (environ if environ is not None else os.environ).get(FAKE_NOW_ENV, "").strip()
+    if not value:
+        return SystemClock()
+    start = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return OffsetClock(start)

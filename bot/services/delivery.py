@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -40,7 +39,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.domain.schedule import (
     Delivery,
     DeliveryStatus,
@@ -58,36 +57,8 @@ from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 
-FAKE_NOW_ENV = "HUSTINGS_FAKE_NOW"
-
-
-# --------------------------------------------------------------------------- clocks
-
-
-class OffsetClock:
-    """Real time shifted to start at a given instant: lets a subprocess bot live in a test's future."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("OffsetClock needs an aware datetime")
-        self._start = start.astimezone(UTC)
-        self._t0 = time.monotonic()
-
-    def now(self) -> datetime:
-        """The start instant plus the real time elapsed since construction."""
-        return self._start + timedelta(seconds=time.monotonic() - self._t0)
-
-
-def clock_from_env(environ: dict[str, str] | None = None) -> Clock:
-    """`SystemClock`, or an `OffsetClock` starting at HUSTINGS_FAKE_NOW (ISO 8601) when it is set."""
-    value = (environ if environ is not None else os.environ).get(FAKE_NOW_ENV, "").strip()
-    if not value:
-        return SystemClock()
-    start = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    return OffsetClock(start)
-
+# The clocks moved to bot.clock; kept importable from here for the tests that use them.
+from bot.clock import FAKE_NOW_ENV, OffsetClock, clock_from_env  # noqa: E402, F401
 
 # --------------------------------------------------------------------------- writes
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import SystemClock
+from bot.clock import FAKE_NOW_ENV, OffsetClock, SystemClock, clock_from_env
 from bot.domain.access import Actor
 from bot.domain.schedule import DeliveryStatus, Source
 from bot.errors import UserError
@@ -23,15 +23,12 @@ from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery import (
-    FAKE_NOW_ENV,
     DeliveryEngine,
     InvalidRequestGuard,
-    OffsetClock,
     Outgoing,
     Pacer,
     SendError,
     Sent,
-    clock_from_env,
 )
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
