@@ -36,6 +36,10 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
+#: Discord's limit on a message's text.
+MAX_CONTENT = 2000
+
+
 def point_discord_at(api_base: str, gateway: str) -> None:
     """Send discord.py's REST and gateway traffic to the configured endpoints (proxy or simulator)."""
     discord.http.Route.BASE = api_base.rstrip("/")
@@ -72,6 +76,8 @@ class HustingsTree(app_commands.CommandTree):
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Reply, or follow up when already acknowledged, with an ephemeral sentence and no pings."""
+    if len(text) > MAX_CONTENT:  # errors echo what was typed, which may be up to 6,000 characters
+        text = text[: MAX_CONTENT - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())

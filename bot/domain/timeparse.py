@@ -144,7 +144,7 @@ def _zone(zone: ZoneInfo | str) -> ZoneInfo:
         return zone
     try:
         return ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file
         raise TimeParseError(f"“{zone}” is not a known time zone (use an IANA name like Europe/London).") from None
 
 

@@ -121,7 +121,7 @@ def validate_timezone(name: str | None, field: str = "timezone") -> str:
     if text:
         try:
             return ZoneInfo(text).key
-        except (ZoneInfoNotFoundError, ValueError):  # ValueError: malformed keys such as "../x"
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # malformed keys ("../x"), names too long for a file
             pass
     raise ValidationError(field, f"“{text}” isn't a known time zone; use a name like Europe/London or America/Toronto.")
 

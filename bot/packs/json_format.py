@@ -59,6 +59,8 @@ def parse_pack_json(data: bytes | str, filename: str = "pack.json") -> Pack:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise PackError([PackIssue(filename, where, "", f"invalid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise PackError([PackIssue(filename, "", "", "invalid JSON: nested too deeply")]) from None
     return pack_from_dict(obj, filename)
 
 

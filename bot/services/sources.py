@@ -42,6 +42,7 @@ from bot.domain.sources import (
     parse_every,
     rival_for,
 )
+from bot.domain.validation import ValidationError, validate_slug
 from bot.errors import NotFound, UserError
 from bot.packs import ElectionEntry, Loc
 from bot.services.access import AccessService
@@ -198,7 +199,10 @@ class SourceService:
             url = validate_url(url, self.settings.source_folder)
         except SourceRuleError as exc:
             raise UserError(str(exc)) from None
-        slug = election.strip().lower()
+        try:  # a pack source may name an election it will create, so check the slug's shape here
+            slug = validate_slug(election.strip().lower(), "election")
+        except ValidationError as exc:
+            raise UserError(exc.message) from None
         guild_id = actor.guild_id
         if source_kind is not SourceKind.PACK and await elections.get_by_slug(self.db.reader, guild_id, slug) is None:
             raise NotFound(
