@@ -122,8 +122,8 @@ async def _main(args: argparse.Namespace) -> int:
         db = None
     else:
         from bot.app import EXTENSIONS, HustingsBot
-        from bot.config import Settings
         from bot.clock import OffsetClock
+        from bot.config import Settings
         from bot.store.database import Database
         from bot.store.migrations import migrate
 
