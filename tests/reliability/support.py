@@ -253,3 +253,38 @@ def bot_blocks(watch: LoopWatch, *, cpu_share: float = 0.5) -> list[SlowCallback
 
 
 Check = Callable[[], None]
+
+
+# ------------------------------------------------------------------------------------------ a feed
+
+
+@dataclass
+class Feed:
+    """A published sheet on 127.0.0.1 whose body a test changes between syncs."""
+
+    body: bytes = b""
+    url: str = ""
+
+
+@asynccontextmanager
+async def serve_feed(body: bytes = b"", content_type: str = "text/csv") -> AsyncIterator[Feed]:
+    """Serve `Feed.body` at `Feed.url` until the block ends."""
+    from aiohttp import web
+
+    feed = Feed(body)
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=feed.body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_get("/sheet.csv", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    feed.url = f"http://127.0.0.1:{port}/sheet.csv"
+    try:
+        yield feed
+    finally:
+        await runner.cleanup()

@@ -48,6 +48,7 @@ from tests.reliability.support import (
     pings,
     plausible,
     report,
+    serve_feed,
     trials,
 )
 
@@ -328,8 +329,6 @@ async def test_feed_with_hostile_rows_pings_nobody(
     requests: RequestLog, loop_health: LoopWatch,
 ) -> None:
     """A source sheet full of mentions and markdown: synced, shown in every member view, never pinging."""
-    from aiohttp import web
-
     member = guild.add_member("alice")
     mod = guild.add_member("mod", permissions=perms.MANAGE_GUILD)
     role = guild.add_role("Everyone-ish", mentionable=True)
@@ -343,21 +342,11 @@ async def test_feed_with_hostile_rows_pings_nobody(
     ]
     sheet = ("\n".join(rows) + "\n").encode()
 
-    async def serve(request: web.Request) -> web.Response:
-        return web.Response(body=sheet, content_type="text/csv")
-
-    app = web.Application()
-    app.router.add_get("/sheet.csv", serve)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with serve_feed(sheet) as feed:
         services = hustings.services
         actor = Actor(guild.id, mod.id, "mod", manage_guild=True)
         source = await services.sources.add(actor, election="ncwu-nec", kind="candidates",
-                                            url=f"http://127.0.0.1:{port}/sheet.csv", authoritative=False)
+                                            url=feed.url, authoritative=False)
         result = await services.sources.sync(guild.id, source.id, actor)
         assert result.ok, result.error
         texts = []
@@ -368,8 +357,6 @@ async def test_feed_with_hostile_rows_pings_nobody(
                                             options)).response(timeout=10)
             texts.append(reply.text)
         choices = await sim.autocomplete(member, "/candidate", "name", "@every")
-    finally:
-        await runner.cleanup()
     pinged = [(s.path, sorted(pings(b))) for s, b in requests.messages() if pings(b)]
     report("hostile feed", rows=len(rows) - 1, views=len(texts), pings=len(pinged), violations=len(sim.violations))
     assert any("Alpha" in t for t in texts)
