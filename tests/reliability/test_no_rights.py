@@ -1,4 +1,4 @@
-"""7. A member without rights tries every admin command, button and autocomplete: nothing changes, all denied, all audited.
+"""7. A member without rights tries every admin command, button and autocomplete: no change, all denied and audited.
 
 The server owner has opened `/admin` to everyone (Discord's `default_member_permissions` is only a
 hint to its client), so the bot's own checks are all that stand in the way. First a moderator runs
@@ -152,7 +152,8 @@ async def test_member_without_rights_changes_nothing(
     denied = await _denied(db, guild.id, member.id) - denied_before
     changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
     report("no rights", commands=len(leaves), refused=len(refused), autocompletes=completions,
-           buttons=presses, buttons_refused=button_refusals, buttons_out_of_reach=hidden, denied_audit_rows=denied, tables_changed=len(changed),
+           buttons=presses, buttons_refused=button_refusals, buttons_out_of_reach=hidden, denied_audit_rows=denied,
+           tables_changed=len(changed),
            violations=len(sim.violations))
     assert changed == [], {t: (set(after.get(t, [])) ^ set(before.get(t, []))) for t in changed}
     assert accepted == [] and unanswered == [], (accepted[:5], unanswered[:5])
