@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 import yarl
@@ -17,7 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError
 from bot.store import meta
-from bot.store.database import Database
+from bot.store.database import WRITE_WAIT, Database
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,12 @@ def intents() -> discord.Intents:
 class HustingsTree(app_commands.CommandTree):
     """Command tree with the one error path for app commands."""
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Before any command runs: if one of its writes has to wait for the database, defer first."""
+        if interaction.type is discord.InteractionType.application_command:
+            WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Users see a clear sentence; unexpected errors are logged with a reference they can quote."""
         original = getattr(error, "original", error)
@@ -72,6 +79,23 @@ class HustingsTree(app_commands.CommandTree):
             log.error("command /%s failed (ref %s)", command, ref, exc_info=original)
             text = f"Sorry, something went wrong on my side. If it keeps happening, tell a moderator: ref `{ref}`."
         await send_ephemeral(interaction, text)
+
+
+def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
+    """A WRITE_WAIT callback: acknowledge `interaction` ("thinking…", ephemeral) unless it already was.
+
+    Only the task that ran the check may defer: a background task the command started inherits the
+    context but must not race the command's own reply.
+    """
+    owner = asyncio.current_task()
+
+    async def defer() -> None:
+        if asyncio.current_task() is owner and not interaction.response.is_done():
+            log.info("a write has to wait for the database: deferring /%s",
+                     interaction.command.qualified_name if interaction.command else "?")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+    return defer
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:

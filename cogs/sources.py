@@ -168,9 +168,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
         source = await sources(interaction).add(
             actor_from(interaction), election=election, kind=kind, url=url, every=every, authoritative=authoritative,
         )
-        await interaction.response.send_message(
-            embed=render.added_embed(source), ephemeral=True, allowed_mentions=render.NO_MENTIONS
-        )
+        await _reply(interaction, embed=render.added_embed(source))
 
     @app_commands.command(name="list", description="Sources and their state")
     async def list_(self, interaction: discord.Interaction) -> None:
@@ -195,8 +193,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     async def pause(self, interaction: discord.Interaction, source: int) -> None:
         """Pause a source."""
         found = await sources(interaction).set_paused(actor_from(interaction), source, True)
-        await interaction.response.send_message(render.paused_text(found), ephemeral=True,
-                                                allowed_mentions=render.NO_MENTIONS)
+        await _reply(interaction, content=render.paused_text(found))
 
     @app_commands.command(name="resume", description="Resume a source")
     @app_commands.describe(source="Source")
@@ -204,8 +201,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     async def resume(self, interaction: discord.Interaction, source: int) -> None:
         """Resume a source."""
         found = await sources(interaction).set_paused(actor_from(interaction), source, False)
-        await interaction.response.send_message(render.paused_text(found), ephemeral=True,
-                                                allowed_mentions=render.NO_MENTIONS)
+        await _reply(interaction, content=render.paused_text(found))
 
     @app_commands.command(name="remove", description="Stop following a source")
     @app_commands.describe(source="Source")
@@ -213,8 +209,17 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     async def remove(self, interaction: discord.Interaction, source: int) -> None:
         """Remove a source."""
         found = await sources(interaction).remove(actor_from(interaction), source)
-        await interaction.response.send_message(render.removed_text(found), ephemeral=True,
-                                                allowed_mentions=render.NO_MENTIONS)
+        await _reply(interaction, content=render.removed_text(found))
+
+
+async def _reply(interaction: discord.Interaction, **kwargs: Any) -> None:
+    """Reply ephemerally without pings — as a follow-up when the command was deferred (e.g. its write
+    had to wait for the database)."""
+    kwargs.update(ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
 
 
 async def send_report(interaction: discord.Interaction, report: SyncReport) -> None:

@@ -9,8 +9,10 @@ read while a write is in progress.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,25 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
+
+log = logging.getLogger(__name__)
+
+#: Awaited (in the task that is writing) when its write has to wait for the database: another write
+#: of ours is running, or another process holds SQLite's lock. The bot sets it per interaction so
+#: the interaction is deferred before Discord's 3-second deadline passes.
+WRITE_WAIT: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
+    "hustings_write_wait", default=None
+)
+#: How long a write may wait for the lock before WRITE_WAIT is called (seconds).
+WAIT_NOTICE_AFTER = 0.5
+
+
+async def _notice(callback: Callable[[], Awaitable[None]]) -> None:
+    """Call a WRITE_WAIT callback; its failure never stops the write."""
+    try:
+        await callback()
+    except Exception:
+        log.warning("could not act on a write that has to wait", exc_info=True)
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -83,12 +104,24 @@ class Database:
         BEGIN, COMMIT and ROLLBACK run to completion even if the caller is cancelled meanwhile, so a
         cancelled task can never leave the shared writer inside an open transaction.
         """
+        notice = WRITE_WAIT.get()
+        if notice is not None and self._write_lock.locked():
+            await _notice(notice)
+            notice = None
         async with self._write_lock:
             if self._writer.in_transaction:  # defensive: never build on a transaction left open
                 await _finish(self._writer.execute("ROLLBACK"))
+            begin = asyncio.ensure_future(self._writer.execute("BEGIN IMMEDIATE"))
             try:
-                await _finish(self._writer.execute("BEGIN IMMEDIATE"))
+                if notice is not None:
+                    try:  # another process may hold the lock (busy_timeout makes BEGIN wait for it)
+                        await asyncio.wait_for(asyncio.shield(begin), WAIT_NOTICE_AFTER)
+                    except TimeoutError:
+                        await _notice(notice)
+                await _finish(begin)
             except asyncio.CancelledError:
+                if not begin.done():
+                    await asyncio.wait({begin})  # BEGIN still completes: then give the lock back
                 if self._writer.in_transaction:
                     await _finish(self._writer.execute("ROLLBACK"))
                 raise
