@@ -68,7 +68,11 @@ async def _current_state(db: Database, guild_id: int) -> State:
     cached = _STATES.get(db, {}).get(guild_id)
     if cached is not None and cached.version == version:
         return cached
-    state = await snapshot.load_state(db.reader, guild_id)
+    try:
+        state = await snapshot.load_state(db.reader, guild_id)
+    except snapshot.KeptChanging:  # a burst of writes: read once more with writers held off
+        async with db.transaction() as tx:
+            state = await snapshot.load_state(tx, guild_id)
     _remember(db, guild_id, state)
     return state
 

@@ -22,6 +22,10 @@ from bot.store.codec import dt_from_db, from_json, to_json
 _READ_ATTEMPTS = 5
 
 
+class KeptChanging(RuntimeError):
+    """Writes kept landing between the reads of `load_state` (read it inside a transaction instead)."""
+
+
 def _instant(value: str | None) -> str | None:
     # Normalise whatever text a writer stored to the canonical form packs compare against.
     parsed = dt_from_db(value)
@@ -44,7 +48,7 @@ async def load_state(conn: aiosqlite.Connection, guild_id: int) -> State:
         if (await meta.get_version(conn, guild_id)).version == version:
             state.version = version
             return state
-    raise RuntimeError(f"guild {guild_id}'s data kept changing while it was being read")
+    raise KeptChanging(f"guild {guild_id}'s data kept changing while it was being read")
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: tuple) -> list:
