@@ -37,7 +37,15 @@ def validate_name(value: str | None, field: str = "name") -> str:
         raise ValidationError(field, f"The {field} can't be empty.")
     if len(text) > MAX_NAME:
         raise ValidationError(field, f"The {field} is {len(text)} characters; the limit is {MAX_NAME}.")
+    _no_control_characters(text, field, allowed="")
     return text
+
+
+def _no_control_characters(text: str, field: str, allowed: str) -> None:
+    """Refuse invisible control characters (terminal escapes, NUL): they break embeds, charts and logs."""
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed), None)
+    if bad is not None:
+        raise ValidationError(field, f"The {field} contains an invisible control character (U+{ord(bad):04X}).")
 
 
 def validate_statement(value: str | None, field: str = "statement") -> str:
@@ -45,6 +53,7 @@ def validate_statement(value: str | None, field: str = "statement") -> str:
     text = (value or "").strip()
     if len(text) > MAX_STATEMENT:
         raise ValidationError(field, f"The {field} is {len(text):,} characters; the limit is {MAX_STATEMENT:,}.")
+    _no_control_characters(text, field, allowed="\n\t")
     return text
 
 
