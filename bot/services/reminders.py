@@ -43,6 +43,7 @@ from bot.domain.schedule import (
     parse_offsets,
     reminder_points,
 )
+from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
 from bot.services.delivery import DeliveryEngine, Skip
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
@@ -489,4 +490,5 @@ def _member_before(text: str | None) -> timedelta:
 def _describe_reminders(item: ElectionReminders | None) -> dict[str, Any] | None:
     if item is None:
         return None
-    return {"enabled": item.enabled, "offsets": {k: [str(v) for v in vs] for k, vs in item.offsets.items()}}
+    offsets = {k: [format_duration(v) if v else "at the time" for v in vs] for k, vs in item.offsets.items()}
+    return {"enabled": item.enabled, "offsets": offsets}
