@@ -94,7 +94,7 @@ async def _main(args: argparse.Namespace) -> int:
             "rss_kib": rss_kib(),
             "ready_seconds": ready_at[0] if ready_at else None,
             "slow_callbacks": [
-                {"seconds": s.seconds, "cpu": s.cpu, "what": s.what, "stack": s.stack,
+                {"seconds": s.seconds, "cpu": s.cpu, "gc": s.gc, "what": s.what, "stack": s.stack,
                  "after_ready": bool(ready_mono) and s.at >= ready_mono[0]}
                 for s in watch.slow
             ] if watch else None,

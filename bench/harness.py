@@ -227,7 +227,8 @@ def serving_blocks(stats: Mapping[str, Any]) -> list[str]:
     """The bot's event-loop blocks over 100 ms after READY, as "N ms: what" lines (slowest first)."""
     items = [s for s in (stats.get("slow_callbacks") or []) if s.get("after_ready")]
     items.sort(key=lambda s: -s["seconds"])
-    return [f"{s['seconds'] * 1000:.0f} ms (CPU {s.get('cpu', 0) * 1000:.0f} ms): {s['what']}"
+    return [f"{s['seconds'] * 1000:.0f} ms (CPU {s.get('cpu', 0) * 1000:.0f} ms, GC {s.get('gc', 0) * 1000:.0f} ms): "
+            f"{s['what']}"
             + _where(s.get("stack", "")) for s in items]
 
 

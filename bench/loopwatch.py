@@ -11,6 +11,7 @@ reliability suite.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ class SlowCallback:
     at: float  # time.monotonic() when it ended
     stack: str = ""  # where the loop thread was while blocked (when sampling is on)
     cpu: float = 0.0  # CPU time the loop thread used in that step (≪ seconds: the OS ran something else)
+    gc: float = 0.0  # of which Python's garbage collector (a full collection of a large heap)
 
 
 def _describe(handle: asyncio.Handle) -> str:
@@ -47,17 +49,20 @@ def _timed_run(self: asyncio.Handle) -> None:
     assert _original_run is not None
     start = time.perf_counter()
     cpu = time.thread_time()
-    _running[threading.get_ident()] = start
+    tid = threading.get_ident()
+    _running[tid] = start
+    _gc_in_step[tid] = 0.0
     try:
         _original_run(self)
     finally:
-        _running.pop(threading.get_ident(), None)
+        _running.pop(tid, None)
         elapsed = time.perf_counter() - start
         if elapsed >= _min_threshold():
             used = time.thread_time() - cpu
+            collecting = _gc_in_step.get(tid, 0.0)
             for watch in _watches:
                 if elapsed >= watch.threshold and watch.owns_current_thread():
-                    watch.record(elapsed, self, start, used)
+                    watch.record(elapsed, self, start, used, collecting)
 
 
 def _min_threshold() -> float:
@@ -65,6 +70,19 @@ def _min_threshold() -> float:
 
 
 _running: dict[int, float] = {}  # loop thread -> perf_counter() when its current callback started
+_gc_in_step: dict[int, float] = {}  # loop thread -> seconds of garbage collection inside its current callback
+_gc_started: dict[int, float] = {}
+
+
+def _on_gc(phase: str, info: dict[str, int]) -> None:
+    """gc.callbacks hook: add each collection's duration to the callback it interrupted."""
+    tid = threading.get_ident()
+    if phase == "start":
+        _gc_started[tid] = time.perf_counter()
+    else:
+        began = _gc_started.pop(tid, None)
+        if began is not None and tid in _running:
+            _gc_in_step[tid] = _gc_in_step.get(tid, 0.0) + time.perf_counter() - began
 
 
 class LoopWatch:
@@ -95,6 +113,7 @@ class LoopWatch:
         if _original_run is None:
             _original_run = asyncio.Handle._run
             asyncio.Handle._run = _timed_run  # type: ignore[method-assign]
+            gc.callbacks.append(_on_gc)
         self._thread = threading.get_ident()
         _watches.append(self)
         if self.sample:
@@ -130,6 +149,8 @@ class LoopWatch:
         if not _watches and _original_run is not None:
             asyncio.Handle._run = _original_run  # type: ignore[method-assign]
             _original_run = None
+            if _on_gc in gc.callbacks:
+                gc.callbacks.remove(_on_gc)
 
     def owns_current_thread(self) -> bool:
         """Only the loop thread we watch counts (worker threads run their own loops rarely, never ours)."""
@@ -149,14 +170,16 @@ class LoopWatch:
         if started is not None:
             self._ignored.add(started)
 
-    def record(self, seconds: float, handle: asyncio.Handle, started: float = 0.0, cpu: float = 0.0) -> None:
+    def record(
+        self, seconds: float, handle: asyncio.Handle, started: float = 0.0, cpu: float = 0.0, collecting: float = 0.0
+    ) -> None:
         """Keep one slow step (unless paused or ignored)."""
         stack = self._samples.pop(started, "")
         if started in self._ignored:
             self._ignored.discard(started)
             return
         if not self._paused:
-            self.slow.append(SlowCallback(seconds, _describe(handle), time.monotonic(), stack, cpu))
+            self.slow.append(SlowCallback(seconds, _describe(handle), time.monotonic(), stack, cpu, collecting))
 
     def since(self, instant: float) -> list[SlowCallback]:
         """Slow steps that ended after `instant` (time.monotonic())."""
@@ -174,5 +197,7 @@ class LoopWatch:
         if not items:
             return f"0 callbacks over {limit}"
         worst = sorted(items, key=lambda s: -s.seconds)[:3]
-        detail = "; ".join(f"{s.seconds * 1000:.0f} ms: {s.what}" for s in worst)
+        detail = "; ".join(
+            f"{s.seconds * 1000:.0f} ms (CPU {s.cpu * 1000:.0f}, GC {s.gc * 1000:.0f}): {s.what}" for s in worst
+        )
         return f"{len(items)} callbacks over {limit} (worst: {detail})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -39,6 +40,19 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Discord's limit on a message's text.
 MAX_CONTENT = 2000
+
+
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Once per process: move everything alive after start-up (modules, cogs, command trees) out of the
+    garbage collector's full passes, which otherwise grow long enough to stall the event loop."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def point_discord_at(api_base: str, gateway: str) -> None:
@@ -148,6 +162,7 @@ class HustingsBot(commands.Bot):
         for name in self._extensions:
             await self.load_extension(name)
         await self.services.start(self)
+        freeze_startup_heap()
         if self._sync_commands:
             await self.sync_tree_if_changed()
 

@@ -6,6 +6,7 @@ the event loop is watched for callbacks that block it over 100 ms (test 9), asse
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -49,11 +50,14 @@ def loop_health(request: pytest.FixtureRequest) -> Iterator[LoopWatch]:
 
     Tests pause it (`watch.pause()` … `resume()`) around their own bulk set-up.
     """
+    gc.collect()  # earlier tests' leftovers are not this test's doing: keep them out of full collections
+    gc.freeze()
     watch = LoopWatch(0.1, sample=True).install()  # the loop runs in this thread
     try:
         yield watch
     finally:
         watch.uninstall()
+        gc.unfreeze()  # so what this test leaves behind can be collected
     blocking = bot_blocks(watch)
     report(f"loop health ({request.node.name})", blocks_over_100ms=len(blocking), slow_steps=len(watch.slow),
            worst_ms=round(watch.worst * 1000))
