@@ -37,9 +37,9 @@ class Services:
         self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
 
-    async def _source_freshness(self, guild_id: int, election_id: int) -> str:
+    async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
         """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
-        return (await self.sources.source_freshness(guild_id, election_id)).describe()
+        return (await self.sources.source_freshness(guild_id, election_slug)).describe()
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""

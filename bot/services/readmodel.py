@@ -267,14 +267,14 @@ class ReadModel:
         self._checking: set[int] = set()  # guilds whose version is being re-checked right now
         self.loads = 0  # snapshots built (tests and benchmarks check caching with it)
         #: Set by the sources service: how current an election's source-fed data is, in words.
-        self.freshness: Callable[[int, int], Awaitable[str]] | None = None
+        self.freshness: Callable[[int, str], Awaitable[str]] | None = None
 
     async def _provenance(self, snap: GuildSnapshot, data: ElectionData) -> Provenance:
         """The snapshot's footer facts plus, when a source feeds the election, how fresh it is."""
         prov = snap.provenance
-        if self.freshness is None or data.election.id is None:
+        if self.freshness is None:
             return prov
-        note = await self.freshness(data.election.guild_id, data.election.id)
+        note = await self.freshness(data.election.guild_id, data.election.slug)
         return replace(prov, note=note) if note else prov
 
     # ---------------------------------------------------------------------------------- snapshots
