@@ -8,8 +8,11 @@ are disabled by editing the reply, so stale buttons never fail silently.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import weakref
+from collections import OrderedDict
 
 import discord
 
@@ -20,6 +23,13 @@ log = logging.getLogger(__name__)
 
 #: Seconds a reply's buttons stay live (interaction tokens last 15 minutes, so stay well under that).
 PAGE_TIMEOUT: float = 600.0
+#: Replies whose buttons are live at once, per bot. Each live reply holds its rendered pages and its
+#: interaction; beyond this the oldest expire early (buttons disabled, as on a timeout), so a burst of
+#: thousands of commands cannot pile up memory and garbage-collector pauses that stall the bot.
+MAX_LIVE_VIEWS: int = 500
+
+_LIVE: weakref.WeakKeyDictionary[discord.Client, OrderedDict[int, PagedView]] = weakref.WeakKeyDictionary()
+_EXPIRING: set[asyncio.Task[None]] = set()
 
 NOT_YOURS = (
     "Only the member who ran this command can use these buttons — run the command yourself to get your own copy."
@@ -79,8 +89,24 @@ class PagedView(discord.ui.View):
         )
         return False
 
+    def keep_live(self, client: discord.Client) -> None:
+        """Count this reply among the bot's live ones; expire the oldest beyond MAX_LIVE_VIEWS."""
+        live = _LIVE.setdefault(client, OrderedDict())
+        self._live = live
+        live[id(self)] = self
+        while len(live) > MAX_LIVE_VIEWS:
+            _, oldest = live.popitem(last=False)
+            if not oldest.is_finished():
+                oldest.stop()
+                task = asyncio.get_running_loop().create_task(oldest.on_timeout())
+                _EXPIRING.add(task)
+                task.add_done_callback(_EXPIRING.discard)
+
     async def on_timeout(self) -> None:
         """Disable every button by editing the reply (the interaction token is still valid)."""
+        live = getattr(self, "_live", None)
+        if live is not None:
+            live.pop(id(self), None)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
@@ -180,4 +206,5 @@ async def respond(
             allowed_mentions=discord.AllowedMentions.none(),
         )
     view.origin = interaction
+    view.keep_live(interaction.client)
     return view
