@@ -111,6 +111,20 @@ async def _main(args: argparse.Namespace) -> int:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, dump)
+    profiling: list[Any] = []
+
+    def toggle_profile() -> None:  # SIGUSR2: start, then stop and write `--profile` (one window)
+        import cProfile
+
+        if not profiling:
+            profiling.append(cProfile.Profile())
+            profiling[0].enable()
+        else:
+            prof = profiling.pop()
+            prof.disable()
+            prof.dump_stats(args.profile or "bot.prof")
+
+    loop.add_signal_handler(signal.SIGUSR2, toggle_profile)
 
     discord.http.Route.BASE = args.api.rstrip("/")
     import yarl
@@ -189,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     logging.basicConfig(level=os.environ.get("BENCH_BOT_LOG", "WARNING"), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not args.profile:
+    if not args.profile or os.environ.get("BENCH_PROFILE_WINDOW"):
         return asyncio.run(_main(args))
     import cProfile
 

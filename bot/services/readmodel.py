@@ -94,6 +94,10 @@ def _or_list(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+#: `normalise` for names that repeat on every view (bodies, regions): folded once.
+_folded = functools.lru_cache(maxsize=16384)(normalise)
+
+
 @functools.lru_cache(maxsize=16384)
 def surname_key(name: str) -> tuple[str, str]:
     """Sort key "by surname": the last word of the name, then the whole name (accent/case-insensitive)."""
@@ -407,6 +411,8 @@ class ReadModel:
         )
 
     def _find_candidate(self, data: ElectionData, name: str) -> Candidate | None:
+        if (exact := data.candidate_by_name.get(name)) is not None:  # what autocomplete sends: no scan needed
+            return exact
         labels = {c.name: c.name for c in data.candidates}
         hit = self._match(name, labels, data.candidate_index)
         return data.candidate_by_name.get(hit) if hit else None
@@ -573,9 +579,9 @@ class ReadModel:
         for n in noms:
             body = snap.body_by_name.get(n.body)
             groups.setdefault((body.region if body else "") or NO_REGION, []).append(n)
-        ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] == NO_REGION, normalise(kv[0])))
+        ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] == NO_REGION, _folded(kv[0])))
         return tuple(
-            RegionGroup(region, tuple((n.body, n.date) for n in sorted(items, key=lambda n: normalise(n.body))))
+            RegionGroup(region, tuple((n.body, n.date) for n in sorted(items, key=lambda n: _folded(n.body))))
             for region, items in ordered
         )
 
