@@ -74,6 +74,8 @@ async def _main(args: argparse.Namespace) -> int:
     from bench.loopwatch import LoopWatch
 
     loop = asyncio.get_running_loop()
+    if os.environ.get("BENCH_GC_THRESHOLD"):  # experiments: "gen0,gen1,gen2"
+        gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
     watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None
     stop = asyncio.Event()
     ready_at: list[float] = []  # seconds from interpreter start to READY

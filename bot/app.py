@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 import yarl
@@ -40,6 +41,10 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Discord's limit on a message's text.
 MAX_CONTENT = 2000
+#: Interactions in hand beyond which read commands acknowledge before doing their work.
+BUSY = 32
+#: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
+UNKNOWN_INTERACTION = 10062
 
 
 _heap_frozen = False
@@ -72,15 +77,38 @@ def intents() -> discord.Intents:
 class HustingsTree(app_commands.CommandTree):
     """Command tree with the one error path for app commands."""
 
+    def __init__(self, client: discord.Client, **kwargs: Any) -> None:
+        super().__init__(client, **kwargs)
+        self.in_flight = 0  # interactions being handled right now
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        self.in_flight += 1
+        try:
+            await super()._call(interaction)
+        finally:
+            self.in_flight -= 1
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Before any command runs: if one of its writes has to wait for the database, defer first."""
+        """Before any command runs: acknowledge first when busy, and defer if a write has to wait."""
         if interaction.type is discord.InteractionType.application_command:
             WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
+            binding = getattr(interaction.command, "binding", None)
+            if self.in_flight > BUSY and getattr(binding, "defer_when_busy", False):
+                # A burst: answering everyone in turn would take longer than Discord's 3 seconds, so
+                # acknowledge now ("thinking…") and let the reply follow.
+                await interaction.response.defer(ephemeral=True, thinking=True)
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Users see a clear sentence; unexpected errors are logged with a reference they can quote."""
         original = getattr(error, "original", error)
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            # Too late: Discord has given up on this interaction, so no reply (error or not) can reach the
+            # member. Say so in one line — a traceback and a second doomed request per late interaction
+            # would only make an overloaded bot later still.
+            log.warning("/%s was answered after Discord's 3-second deadline",
+                        interaction.command.qualified_name if interaction.command else "?")
+            return
         if isinstance(original, UserError):
             text = str(original)
         elif isinstance(error, app_commands.CheckFailure):

@@ -126,5 +126,8 @@ async def body_autocomplete(interaction: discord.Interaction, current: str) -> C
 class ReadCog(commands.Cog):
     """Base for the members' read cogs: holds the bot."""
 
+    #: Under a burst the command tree acknowledges these commands first (their replies handle that).
+    defer_when_busy = True
+
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot

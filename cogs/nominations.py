@@ -29,7 +29,8 @@ class Nominations(ReadCog):
     @app_commands.autocomplete(election=election_autocomplete)
     async def progress(self, interaction: discord.Interaction, election: str | None = None) -> None:
         """Counts with bars, bodies reported, days to the deadline, who qualified, and a chart."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not interaction.response.is_done():  # the tree acknowledges first when the bot is busy
+            await interaction.response.defer(ephemeral=True, thinking=True)
         vm = await reads(interaction).nominations_progress(guild_id(interaction), election)
         spec = render.progress_chart_spec(vm)
         chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)

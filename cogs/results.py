@@ -33,7 +33,7 @@ class Results(ReadCog):
     ) -> None:
         """Results once published; a clear notice before."""
         mode = ResultsMode(view.value) if view else ResultsMode.SUMMARY
-        if mode is ResultsMode.SUMMARY:
+        if mode is ResultsMode.SUMMARY and not interaction.response.is_done():  # the tree may have, when busy
             await interaction.response.defer(ephemeral=True, thinking=True)
         vm = await reads(interaction).results(guild_id(interaction), election, mode)
         chart = None
