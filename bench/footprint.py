@@ -118,7 +118,7 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
             await asyncio.sleep(1.0)
             idle = bot.rss_kib()
             warm, after, errors = await _drive(w, bot, sizes)
-            snap = await bot.snapshot()
+            snap = await bot.snapshot()  # (also hands free heap back to the OS: see rss_kib_trimmed)
         # Diagnostic: the same load with reply buttons expiring after 5 s instead of 10 minutes.
         short_idle = short_warm = short_after = 0
         short_snap: dict = {}
@@ -141,6 +141,12 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
     table.add(f"growth after warm-up ({sizes.warm:,} → {sizes.interactions:,})",
               f"{growth_warm:+.1f} % {verdict(growth_warm, 5.0)}", "", "≤ 5 %")
     short_growth = (short_after - short_warm) / short_warm * 100 if short_warm else 0.0
+    if snap.get("rss_kib_trimmed"):
+        trimmed = snap["rss_kib_trimmed"]
+        table.add("… after glibc returns free heap to the OS (malloc_trim)",
+                  f"{_mib(trimmed)} ({(trimmed - idle) / idle * 100:+.1f} % vs idle, "
+                  f"{(trimmed - warm) / warm * 100 if warm else 0:+.1f} % vs warm)", "", "diagnostic")
+    table.add("Python objects alive at the end", f"{snap.get('objects', 0):,}", "", "")
     table.add("live reply views held by discord.py at the end", snap.get("views", "?"), "", "")
     if sizes.diagnostic:
         table.add("diagnostic: buttons expire after 5 s — RSS idle → warm → end",
