@@ -48,6 +48,7 @@ def machine() -> dict[str, str]:
         "discord.py": discord.__version__,
         "sqlite": sqlite3.sqlite_version,
         "os": platform.platform(terse=True),
+        "load average at start (1/5/15 min)": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 

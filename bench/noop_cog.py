@@ -6,9 +6,15 @@ benchmarks and the reliability suite; never part of `bot.app.EXTENSIONS`.
 
 from __future__ import annotations
 
+import io
+import random
+
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+#: The size of a typical chart reply's image (bytes of noise: the simulator stores, never decodes, it).
+IMAGE = random.Random(1).randbytes(40_000)
 
 
 async def noop_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -29,6 +35,14 @@ class BenchNoop(commands.Cog):
     async def noop(self, interaction: discord.Interaction) -> None:
         """The baseline command: one ephemeral message, no database, no rendering."""
         await interaction.response.send_message("ok", ephemeral=True)
+
+    @bench.command(name="deferred", description="Defer, then answer with an image (a chart reply's traffic)")
+    async def deferred(self, interaction: discord.Interaction) -> None:
+        """The baseline for commands that defer and attach a chart: the same two requests, no work."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.edit_original_response(
+            content="ok", attachments=[discord.File(io.BytesIO(IMAGE), filename="chart.png")]
+        )
 
     @bench.command(name="complete", description="A no-op autocomplete")
     @app_commands.describe(query="Anything")
