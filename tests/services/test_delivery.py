@@ -77,6 +77,9 @@ class FakeOutbox:
             await self.hang.wait()
         return Sent(channel_id, posted.message_id)
 
+    async def dm_requests(self, user_id: int) -> int:
+        return 1
+
     async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
         if user_id in self.closed_dms:
             self.calls += 1
