@@ -28,23 +28,6 @@ from bot.store.database import Database
 
 
 @pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[DiscordSimulator]:
-    """A simulator on a free loopback port, sharing the test clock."""
-    simulator = DiscordSimulator(clock=clock)
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
-
-
-@pytest.fixture
-def guild(sim: DiscordSimulator) -> SimGuild:
-    """The community server."""
-    return sim.add_guild("Labour North", channels=("general", "announcements"))
-
-
-@pytest.fixture
 def member(guild: SimGuild) -> SimMember:
     """An ordinary member."""
     return guild.add_member("alice", global_name="Alice A")

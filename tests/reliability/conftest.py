@@ -20,23 +20,6 @@ from tests.reliability.support import RequestLog, bot_blocks, record_requests, r
 
 
 @pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[DiscordSimulator]:
-    """A simulator on a free loopback port, sharing the test clock."""
-    simulator = DiscordSimulator(clock=clock)
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
-
-
-@pytest.fixture
-def guild(sim: DiscordSimulator) -> SimGuild:
-    """The community server."""
-    return sim.add_guild("Labour North", channels=("general", "announcements"))
-
-
-@pytest.fixture
 async def hustings(sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock) -> AsyncIterator[
         HustingsBot]:
     """The real bot, in this process, with its commands synced to the guild."""

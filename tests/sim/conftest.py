@@ -7,20 +7,8 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from tests.sim.demo_bot import DemoBot
-
-
-@pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[DiscordSimulator]:
-    """A simulator on a free loopback port, sharing the test clock."""
-    simulator = DiscordSimulator(clock=clock)
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture
