@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -299,25 +299,22 @@ class Fields:
 
     def instant(self, field: str, *, store_as: str | None = None) -> str | None:
         """An ISO 8601 date-time with offset, stored as UTC text; naive times are refused."""
-        ok, value = self._get(field, False)
-        if not ok:
-            return None
-        key = store_as or field
-        if value is None:
-            self.data[key] = None
-            return None
-        if not isinstance(value, str):
-            self._type(field, value, "an ISO 8601 date-time text")
-            return None
-        try:
-            self.data[key] = instant_text(parse_instant(value))
-        except ValueError as exc:
-            self.bad(field, str(exc))
-            return None
-        return self.data[key]
+        return self._parsed(
+            field, store_as, "an ISO 8601 date-time text", lambda text: instant_text(parse_instant(text)), None
+        )
 
     def day(self, field: str, *, store_as: str | None = None) -> str | None:
         """A calendar date "YYYY-MM-DD"; null/blank stores None."""
+        return self._parsed(
+            field, store_as, 'a date text like "2017-11-10"', lambda text: date.fromisoformat(text.strip()).isoformat(),
+            'is not a date like "2017-11-10"',
+        )
+
+    def _parsed(
+        self, field: str, store_as: str | None, expected: str, parse: Callable[[str], str], problem: str | None
+    ) -> str | None:
+        """A text value parsed into its stored form; null stores None; `problem` words a parse failure
+        (None: the parser's own message)."""
         ok, value = self._get(field, False)
         if not ok:
             return None
@@ -326,14 +323,23 @@ class Fields:
             self.data[key] = None
             return None
         if not isinstance(value, str):
-            self._type(field, value, 'a date text like "2017-11-10"')
+            self._type(field, value, expected)
             return None
         try:
-            self.data[key] = date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            self.bad(field, f'"{value}" is not a date like "2017-11-10"')
+            self.data[key] = parse(value)
+        except ValueError as exc:
+            self.bad(field, f'"{value}" {problem}' if problem else str(exc))
             return None
         return self.data[key]
+
+    def body(self) -> str | None:
+        """A nominating body's fields (kind, region, members, meeting); returns its name if usable."""
+        name = self.name(store=False)
+        self.text("kind", max_len=MAX_NAME)
+        self.text("region", max_len=MAX_NAME)
+        self.integer("members", maximum=10_000_000)
+        self.instant("meeting")
+        return name
 
     def threshold(self, field: str = "nomination_threshold") -> str | None:
         """Nominations needed: a count ("35", 35) or a percentage of bodies ("5%"); stored as text."""

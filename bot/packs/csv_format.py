@@ -179,11 +179,7 @@ def _bodies(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[
     seen: dict[str, str] = {}
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True)
-        name = f.name(store=False)
-        f.text("kind", max_len=checks.MAX_NAME)
-        f.text("region", max_len=checks.MAX_NAME)
-        f.integer("members", maximum=10_000_000)
-        f.instant("meeting")
+        name = f.body()
         if name is None:
             continue
         if fold(name) in seen:

@@ -141,11 +141,7 @@ def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row] | None:
         if not _object(raw, loc, issues, "body"):
             continue
         f = Fields(raw, loc, issues, allowed=_BODY)
-        name = f.name(store=False)
-        f.text("kind", max_len=checks.MAX_NAME)
-        f.text("region", max_len=checks.MAX_NAME)
-        f.integer("members", maximum=10_000_000)
-        f.instant("meeting")
+        name = f.body()
         if name is None:
             continue
         if fold(name) in seen:
