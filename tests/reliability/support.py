@@ -24,6 +24,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.sim import DiscordSimulator, SimGuild, rest_interactions, rest_messages, run_bot_against
 from bot.store.database import Database
+from tests.services.test_sources_support import FeedServer
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -258,33 +259,40 @@ Check = Callable[[], None]
 # ------------------------------------------------------------------------------------------ a feed
 
 
-@dataclass
 class Feed:
-    """A published sheet on 127.0.0.1 whose body a test changes between syncs."""
+    """A published sheet on 127.0.0.1 whose body a test changes between syncs (over the sources' FeedServer)."""
 
-    body: bytes = b""
-    url: str = ""
+    PATH = "sheet.csv"
+
+    def __init__(self, server: FeedServer, content_type: str) -> None:
+        self._server = server
+        self._content_type = content_type
+        self._body = b""
+
+    @property
+    def url(self) -> str:
+        """Where the sheet is served."""
+        return self._server.url(self.PATH)
+
+    @property
+    def body(self) -> bytes:
+        """What the sheet holds now."""
+        return self._body
+
+    @body.setter
+    def body(self, value: bytes) -> None:
+        self._body = value
+        self._server.serve(self.PATH, value, self._content_type)
 
 
 @asynccontextmanager
 async def serve_feed(body: bytes = b"", content_type: str = "text/csv") -> AsyncIterator[Feed]:
     """Serve `Feed.body` at `Feed.url` until the block ends."""
-    from aiohttp import web
-
-    feed = Feed(body)
-
-    async def handle(request: web.Request) -> web.Response:
-        return web.Response(body=feed.body, content_type=content_type)
-
-    app = web.Application()
-    app.router.add_get("/sheet.csv", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    feed.url = f"http://127.0.0.1:{port}/sheet.csv"
+    server = FeedServer()
+    await server.start()
+    feed = Feed(server, content_type)
+    feed.body = body
     try:
         yield feed
     finally:
-        await runner.cleanup()
+        await server.stop()
