@@ -85,8 +85,17 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         f"2. Autocomplete ({sizes.candidates:,} candidates, {sizes.queries:,} keystrokes, {sizes.typists} members "
         "typing at once)",
         command_line,
-        ["handler", "queries", "handler p50", "handler p99 (≤ 5 ms)", "round trip p50", "round trip p99",
-         "throughput", "ratio to no-op", "errors"],
+        [
+            "handler",
+            "queries",
+            "handler p50",
+            "handler p99 (≤ 5 ms)",
+            "round trip p50",
+            "round trip p99",
+            "throughput",
+            "ratio to no-op",
+            "errors",
+        ],
         quick=quick,
     )
     async with world(members=sizes.members) as w:
@@ -114,20 +123,32 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
     for typists, before, after, noop, real in rows:
 
         def handler(label: str, before=before, after=after) -> list[float]:
-            return after.get(label, [])[len(before.get(label, [])):]
+            return after.get(label, [])[len(before.get(label, [])) :]
 
         cand, nop = handler("candidate:name"), handler("bench complete:query")
         ratio = real.throughput / noop.throughput if noop.throughput else 0.0
         who = "1 member typing" if typists == 1 else f"{typists} typing at once"
         table.add(
-            f"`/candidate name`, {who}", len(cand), f"{pct(cand, 50) * 1000:.2f} ms",
-            f"{pct(cand, 99) * 1000:.2f} ms {verdict(pct(cand, 99), 0.005)}", f"{real.first(50) * 1000:.1f} ms",
-            f"{real.first(99) * 1000:.1f} ms", f"{real.throughput:.0f}/s", f"{ratio:.2f}", len(real.errors),
+            f"`/candidate name`, {who}",
+            len(cand),
+            f"{pct(cand, 50) * 1000:.2f} ms",
+            f"{pct(cand, 99) * 1000:.2f} ms {verdict(pct(cand, 99), 0.005)}",
+            f"{real.first(50) * 1000:.1f} ms",
+            f"{real.first(99) * 1000:.1f} ms",
+            f"{real.throughput:.0f}/s",
+            f"{ratio:.2f}",
+            len(real.errors),
         )
         table.add(
-            f"no-op (`/bench complete`), {who}", len(nop), f"{pct(nop, 50) * 1000:.3f} ms",
-            f"{pct(nop, 99) * 1000:.3f} ms", f"{noop.first(50) * 1000:.1f} ms", f"{noop.first(99) * 1000:.1f} ms",
-            f"{noop.throughput:.0f}/s", "1.00", len(noop.errors),
+            f"no-op (`/bench complete`), {who}",
+            len(nop),
+            f"{pct(nop, 50) * 1000:.3f} ms",
+            f"{pct(nop, 99) * 1000:.3f} ms",
+            f"{noop.first(50) * 1000:.1f} ms",
+            f"{noop.first(99) * 1000:.1f} ms",
+            f"{noop.throughput:.0f}/s",
+            "1.00",
+            len(noop.errors),
         )
         if typists == 1:
             for (kind, _), seconds in zip(qs, cand, strict=False):
@@ -138,7 +159,8 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         "name search, labels); round trip = the simulator sending the keystroke → receiving the choices.",
         f"By query kind (1 member typing): {detail}.",
         f"Event-loop blocks > 100 ms in the bot while serving: {len(slow)}"
-        + (f" ({'; '.join(slow[:3])})" if slow else "") + ".",
+        + (f" ({'; '.join(slow[:3])})" if slow else "")
+        + ".",
     ]
     return table
 

@@ -104,10 +104,18 @@ async def _main(args: argparse.Namespace) -> int:
             "rss_kib": rss_kib(),
             "ready_seconds": ready_at[0] if ready_at else None,
             "slow_callbacks": [
-                {"seconds": s.seconds, "cpu": s.cpu, "gc": s.gc, "what": s.what, "stack": s.stack,
-                 "after_ready": bool(ready_mono) and s.at >= ready_mono[0]}
+                {
+                    "seconds": s.seconds,
+                    "cpu": s.cpu,
+                    "gc": s.gc,
+                    "what": s.what,
+                    "stack": s.stack,
+                    "after_ready": bool(ready_mono) and s.at >= ready_mono[0],
+                }
                 for s in watch.slow
-            ] if watch else None,
+            ]
+            if watch
+            else None,
             **extra,
         }
 
@@ -158,8 +166,11 @@ async def _main(args: argparse.Namespace) -> int:
 
             views.PAGE_TIMEOUT = args.page_timeout
         settings = Settings(
-            _env_file=None, HUSTINGS_DATABASE=args.database, HUSTINGS_DISCORD_API=args.api,
-            HUSTINGS_DISCORD_GATEWAY=args.gateway, HUSTINGS_DEV_GUILD=str(args.guild),
+            _env_file=None,
+            HUSTINGS_DATABASE=args.database,
+            HUSTINGS_DISCORD_API=args.api,
+            HUSTINGS_DISCORD_GATEWAY=args.gateway,
+            HUSTINGS_DEV_GUILD=str(args.guild),
         )
         db = await Database.open(args.database)
         await migrate(db)
@@ -211,8 +222,11 @@ async def _main(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the bot until SIGTERM."""
     args = _args(argv)
-    logging.basicConfig(level=os.environ.get("BENCH_BOT_LOG", "WARNING"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("BENCH_BOT_LOG", "WARNING"),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if not args.profile or os.environ.get("BENCH_PROFILE_WINDOW"):
         return asyncio.run(_main(args))
     import cProfile

@@ -26,7 +26,10 @@ from bot.store.meta import GuildSettings
 
 #: Discord's published global limit and the usual per-channel message limit.
 LIMITS = {
-    "global_limit": 50, "global_window": 1.0, "route_limit": 5, "route_window": 1.0,
+    "global_limit": 50,
+    "global_window": 1.0,
+    "route_limit": 5,
+    "route_window": 1.0,
     "routes": {"POST /channels/*/messages": (5, 5.0)},
 }
 LEAD = timedelta(hours=1)
@@ -94,7 +97,11 @@ async def _setup(w: World, sizes: Sizes) -> tuple[list[int], list[int], set[int]
         async with db.transaction() as tx:
             await meta.save_settings(tx, GuildSettings(w.guild.id, timezone="Europe/London"))
             election = Election(
-                guild_id=w.guild.id, slug="nec", name="NEC 2026", seats=3, voting_system=VotingSystem.BLOC,
+                guild_id=w.guild.id,
+                slug="nec",
+                name="NEC 2026",
+                seats=3,
+                voting_system=VotingSystem.BLOC,
                 threshold=Threshold(2),
                 timeline=Timeline(nominations_open=NOW - timedelta(days=20), nominations_close=due + LEAD),
             )
@@ -102,17 +109,34 @@ async def _setup(w: World, sizes: Sizes) -> tuple[list[int], list[int], set[int]
             for name in ("Ann Black", "Jon Lansman", "Eddie Izzard", "Yasmine Dar"):
                 await candidates_repo.upsert(tx, eid, Candidate(name))
             for i in range(sizes.announcements):
-                await announcements.create(tx, Announcement(
-                    guild_id=w.guild.id, channel_id=chans[i % len(chans)].id, schedule=Schedule(due),
-                    content=f"Bench announcement {i}: hustings tonight.", created_by=1, created_by_name="bench",
-                    created_at=NOW - timedelta(hours=1), checked_until=NOW - timedelta(hours=1), next_due=due,
-                ))
+                await announcements.create(
+                    tx,
+                    Announcement(
+                        guild_id=w.guild.id,
+                        channel_id=chans[i % len(chans)].id,
+                        schedule=Schedule(due),
+                        content=f"Bench announcement {i}: hustings tonight.",
+                        created_by=1,
+                        created_by_name="bench",
+                        created_at=NOW - timedelta(hours=1),
+                        checked_until=NOW - timedelta(hours=1),
+                        next_due=due,
+                    ),
+                )
             dm_ids: set[int] = set()
             for member in subscribers:
-                await subscriptions.upsert(tx, Subscription(
-                    guild_id=w.guild.id, user_id=member.id, kind=SubscriptionKind.DEADLINES, before=LEAD,
-                    election_id=eid, created_at=NOW - timedelta(hours=1), checked_until=NOW - timedelta(hours=1),
-                ))
+                await subscriptions.upsert(
+                    tx,
+                    Subscription(
+                        guild_id=w.guild.id,
+                        user_id=member.id,
+                        kind=SubscriptionKind.DEADLINES,
+                        before=LEAD,
+                        election_id=eid,
+                        created_at=NOW - timedelta(hours=1),
+                        checked_until=NOW - timedelta(hours=1),
+                    ),
+                )
                 channel = w.sim.dm_channel(member)  # opened before, as for any member DMed once already
                 await deliveries.save_dm_channel(tx, member.id, channel.id)
                 dm_ids.add(channel.id)
@@ -153,8 +177,13 @@ async def _interactive(w: World, stop: asyncio.Event, rate: float) -> tuple[Burs
     return Burst("/candidate", quick, wall), Burst("/nominations progress", deferred, wall)
 
 
-async def run(sizes: Sizes = FULL, *, quick: bool = False, dm_rate: float | None = None,
-              command_line: str = "python -m bench delivery") -> Table:
+async def run(
+    sizes: Sizes = FULL,
+    *,
+    quick: bool = False,
+    dm_rate: float | None = None,
+    command_line: str = "python -m bench delivery",
+) -> Table:
     """Measure and return the table."""
     table = Table(
         "delivery",
@@ -206,20 +235,32 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, dm_rate: float | None
     table.add("completion (first send → last)", f"{completion:.1f} s", f"minimum the limits allow: {minimum:.1f} s")
     if arrivals.posts and arrivals.dm_times:
         start = times[0]
-        table.add("channel posts / DMs done after", f"{max(arrivals.posts) - start:.1f} s / "
-                  f"{max(arrivals.dm_times) - start:.1f} s", "")
-    table.add("ratio to the minimum", f"{ratio:.2f} {verdict(ratio, 1.15)}" if ratio is not None else
-              "n/a (fits in the first window)", "≤ 1.15")
+        table.add(
+            "channel posts / DMs done after",
+            f"{max(arrivals.posts) - start:.1f} s / {max(arrivals.dm_times) - start:.1f} s",
+            "",
+        )
+    table.add(
+        "ratio to the minimum",
+        f"{ratio:.2f} {verdict(ratio, 1.15)}" if ratio is not None else "n/a (fits in the first window)",
+        "≤ 1.15",
+    )
     table.add("429s received", rate_limited, "")
     table.add("invalid requests (401/403/429)", invalid, "≪ 10,000 per 10 min")
-    for label, q, b in (("/candidate", quiet_quick, busy_quick), ("/nominations progress", quiet_deferred,
-                                                                   busy_deferred)):
-        table.add(f"{label} first response p50 / p99 during fan-out",
-                  f"{b.first(50) * 1000:.0f} / {b.first(99) * 1000:.0f} ms ({b.count})",
-                  f"before: {q.first(50) * 1000:.0f} / {q.first(99) * 1000:.0f} ms ({q.count})")
-        table.add(f"{label} complete p50 / p99 during fan-out",
-                  f"{b.complete(50) * 1000:.0f} / {b.complete(99) * 1000:.0f} ms",
-                  f"before: {q.complete(50) * 1000:.0f} / {q.complete(99) * 1000:.0f} ms")
+    for label, q, b in (
+        ("/candidate", quiet_quick, busy_quick),
+        ("/nominations progress", quiet_deferred, busy_deferred),
+    ):
+        table.add(
+            f"{label} first response p50 / p99 during fan-out",
+            f"{b.first(50) * 1000:.0f} / {b.first(99) * 1000:.0f} ms ({b.count})",
+            f"before: {q.first(50) * 1000:.0f} / {q.first(99) * 1000:.0f} ms ({q.count})",
+        )
+        table.add(
+            f"{label} complete p50 / p99 during fan-out",
+            f"{b.complete(50) * 1000:.0f} / {b.complete(99) * 1000:.0f} ms",
+            f"before: {q.complete(50) * 1000:.0f} / {q.complete(99) * 1000:.0f} ms",
+        )
     table.add("Discord-rule violations", len(violations), "0")
     table.add("event-loop blocks > 100 ms in the bot", len(slow), "0")
     table.notes += [
@@ -228,7 +269,8 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, dm_rate: float | None
         "The minimum assumes every request goes out the moment its buckets allow it: "
         "max(total requests ÷ global limit, per-channel bursts).",
         f"Delivery engine DM pacing: {dm_rate or 'default'} per second"
-        + (" (bench override)" if dm_rate else "") + "; DM channels already open (members DMed before).",
+        + (" (bench override)" if dm_rate else "")
+        + "; DM channels already open (members DMed before).",
         f"Interactive load: {sizes.command_rate:g} commands/s (¾ `/candidate`, ¼ `/nominations progress`).",
     ]
     if violations:

@@ -32,8 +32,16 @@ FULL = Sizes()
 QUICK = Sizes(interactions=2000, warm=250, starts=2)
 TINY = Sizes(interactions=60, warm=20, batch=20, starts=1, diagnostic=False)
 
-CANDIDATES = ["Yasmine Dar", "Jon Lansman", "Rachel Garnham", "Eddie Izzard", "Aileen Marsh", "Tomasz Wróbel",
-              "Priya Nandakumar", "Gareth Pryce"]
+CANDIDATES = [
+    "Yasmine Dar",
+    "Jon Lansman",
+    "Rachel Garnham",
+    "Eddie Izzard",
+    "Aileen Marsh",
+    "Tomasz Wróbel",
+    "Priya Nandakumar",
+    "Gareth Pryce",
+]
 
 
 async def _load_demo(w: World) -> None:
@@ -132,26 +140,41 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         violations = len(w.sim.violations)
     growth_idle = (after - idle) / idle * 100
     growth_warm = (after - warm) / warm * 100 if warm else 0.0
-    table.add("start-up to READY (spawn → READY, best of "
-              f"{len(ready)})", f"{min(ready):.2f} s", f"{min(bare_ready):.2f} s", "report")
+    table.add(
+        f"start-up to READY (spawn → READY, best of {len(ready)})",
+        f"{min(ready):.2f} s",
+        f"{min(bare_ready):.2f} s",
+        "report",
+    )
     table.add("idle RSS (demo pack loaded, before any interaction)", _mib(idle), _mib(min(bare_rss)), "report")
     table.add(f"RSS after {sizes.warm:,} interactions (warm)", _mib(warm), "", "")
     table.add(f"RSS after {sizes.interactions:,} interactions", _mib(after), "", "")
     table.add("growth vs idle", f"{growth_idle:+.1f} % {verdict(growth_idle, 5.0)}", "", "≤ 5 %")
-    table.add(f"growth after warm-up ({sizes.warm:,} → {sizes.interactions:,})",
-              f"{growth_warm:+.1f} % {verdict(growth_warm, 5.0)}", "", "≤ 5 %")
+    table.add(
+        f"growth after warm-up ({sizes.warm:,} → {sizes.interactions:,})",
+        f"{growth_warm:+.1f} % {verdict(growth_warm, 5.0)}",
+        "",
+        "≤ 5 %",
+    )
     short_growth = (short_after - short_warm) / short_warm * 100 if short_warm else 0.0
     if snap.get("rss_kib_trimmed"):
         trimmed = snap["rss_kib_trimmed"]
-        table.add("… after glibc returns free heap to the OS (malloc_trim)",
-                  f"{_mib(trimmed)} ({(trimmed - idle) / idle * 100:+.1f} % vs idle, "
-                  f"{(trimmed - warm) / warm * 100 if warm else 0:+.1f} % vs warm)", "", "diagnostic")
+        table.add(
+            "… after glibc returns free heap to the OS (malloc_trim)",
+            f"{_mib(trimmed)} ({(trimmed - idle) / idle * 100:+.1f} % vs idle, "
+            f"{(trimmed - warm) / warm * 100 if warm else 0:+.1f} % vs warm)",
+            "",
+            "diagnostic",
+        )
     table.add("Python objects alive at the end", f"{snap.get('objects', 0):,}", "", "")
     table.add("live reply views held by discord.py at the end", snap.get("views", "?"), "", "")
     if sizes.diagnostic:
-        table.add("diagnostic: buttons expire after 5 s — RSS idle → warm → end",
-                  f"{_mib(short_idle)} → {_mib(short_warm)} → {_mib(short_after)} ({short_growth:+.1f} % after "
-                  "warm-up)", "", "")
+        table.add(
+            "diagnostic: buttons expire after 5 s — RSS idle → warm → end",
+            f"{_mib(short_idle)} → {_mib(short_warm)} → {_mib(short_after)} ({short_growth:+.1f} % after warm-up)",
+            "",
+            "",
+        )
     table.add("errors / Discord-rule violations", f"{errors} / {violations}", "", "0 / 0")
     table.notes += [
         "RSS = VmRSS of the bot process from /proc, read by the benchmark; start-up includes the interpreter, "

@@ -169,9 +169,23 @@ async def bot_process(
     stats_path = w.folder / f"bot-stats-{time.monotonic_ns()}.json"
     log_path = w.folder / f"bot-{time.monotonic_ns()}.log"
     cmd = [
-        sys.executable, "-m", "bench.botproc", "--database", str(w.db_path), "--api", w.sim.api_base,
-        "--gateway", w.sim.gateway_url, "--token", w.sim.token, "--guild", str(w.guild.id),
-        "--now", NOW.isoformat(), "--stats", str(stats_path),
+        sys.executable,
+        "-m",
+        "bench.botproc",
+        "--database",
+        str(w.db_path),
+        "--api",
+        w.sim.api_base,
+        "--gateway",
+        w.sim.gateway_url,
+        "--token",
+        w.sim.token,
+        "--guild",
+        str(w.guild.id),
+        "--now",
+        NOW.isoformat(),
+        "--stats",
+        str(stats_path),
     ]
     for ext in extensions:
         cmd += ["--extension", ext]
@@ -228,9 +242,11 @@ def serving_blocks(stats: Mapping[str, Any]) -> list[str]:
     """The bot's event-loop blocks over 100 ms after READY, as "N ms: what" lines (slowest first)."""
     items = [s for s in (stats.get("slow_callbacks") or []) if s.get("after_ready")]
     items.sort(key=lambda s: -s["seconds"])
-    return [f"{s['seconds'] * 1000:.0f} ms (CPU {s.get('cpu', 0) * 1000:.0f} ms, GC {s.get('gc', 0) * 1000:.0f} ms): "
-            f"{s['what']}"
-            + _where(s.get("stack", "")) for s in items]
+    return [
+        f"{s['seconds'] * 1000:.0f} ms (CPU {s.get('cpu', 0) * 1000:.0f} ms, GC {s.get('gc', 0) * 1000:.0f} ms): "
+        f"{s['what']}" + _where(s.get("stack", ""))
+        for s in items
+    ]
 
 
 def _where(stack: str) -> str:
@@ -377,8 +393,9 @@ async def burst(
     return Burst(label, timed, wall)
 
 
-def command(sim: DiscordSimulator, name: str, options: Mapping[str, Any] | Callable[[int], Mapping[str, Any]] | None
-            = None) -> Callable[[int, SimMember], Any]:
+def command(
+    sim: DiscordSimulator, name: str, options: Mapping[str, Any] | Callable[[int], Mapping[str, Any]] | None = None
+) -> Callable[[int, SimMember], Any]:
     """An invoker for `burst`: run `/name` with fixed options or `options(i)`."""
 
     async def go(i: int, member: SimMember) -> InteractionHandle:

@@ -45,16 +45,18 @@ class Row:
     deferred: list[Burst]
 
 
-async def _rounds(w: World, label: str, name: str, options, n: int, rounds: int, *, chart: bool,
-                  within: float = 120.0) -> Row:
+async def _rounds(
+    w: World, label: str, name: str, options, n: int, rounds: int, *, chart: bool, within: float = 120.0
+) -> Row:
     """Alternate no-op, (deferred no-op,) and the command, `rounds` times, with the same burst size."""
     row = Row(label, [], [], [])
     for _ in range(rounds):
         row.noop.append(await burst(w.sim, w.members, "/bench noop", command(w.sim, "/bench noop"), n, within=within))
         await _settle(w)
         if chart:
-            row.deferred.append(await burst(w.sim, w.members, "/bench deferred", command(w.sim, "/bench deferred"),
-                                            n, within=within))
+            row.deferred.append(
+                await burst(w.sim, w.members, "/bench deferred", command(w.sim, "/bench deferred"), n, within=within)
+            )
             await _settle(w)
         row.measured.append(await burst(w.sim, w.members, label, command(w.sim, name, options), n, within=within))
         await _settle(w)
@@ -80,10 +82,18 @@ def _row(table: Table, row: Row) -> None:
     else:
         vs_deferred = "—"
     table.add(
-        row.label, f"{len(row.measured)}×{row.measured[0].count:,}", f"{tp:.0f}/s", f"{tp_noop:.0f}/s",
-        f"{ratio:.2f} {verdict(ratio, 0.8, lower_is_better=False)}", vs_deferred,
-        f"{b.first(50) * 1000:.0f} ms", f"{b.first(99) * 1000:.0f} ms {verdict(b.first(99), 3.0)}",
-        f"{noop.first(99) * 1000:.0f} ms", f"{b.complete(99) * 1000:.0f} ms", b.over_deadline, len(b.errors),
+        row.label,
+        f"{len(row.measured)}×{row.measured[0].count:,}",
+        f"{tp:.0f}/s",
+        f"{tp_noop:.0f}/s",
+        f"{ratio:.2f} {verdict(ratio, 0.8, lower_is_better=False)}",
+        vs_deferred,
+        f"{b.first(50) * 1000:.0f} ms",
+        f"{b.first(99) * 1000:.0f} ms {verdict(b.first(99), 3.0)}",
+        f"{noop.first(99) * 1000:.0f} ms",
+        f"{b.complete(99) * 1000:.0f} ms",
+        b.over_deadline,
+        len(b.errors),
     )
 
 
@@ -94,8 +104,20 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         f"1. Interaction throughput and latency ({sizes.concurrent:,} concurrent, {sizes.candidates} candidates, "
         f"{sizes.bodies} bodies)",
         command_line,
-        ["command", "rounds × n", "throughput", "no-op", "ratio (≥ 0.8)", "deferred no-op → ratio",
-         "p50 first response", "p99 first response (≪ 3 s)", "no-op p99 first", "p99 complete", "> 3 s", "errors"],
+        [
+            "command",
+            "rounds × n",
+            "throughput",
+            "no-op",
+            "ratio (≥ 0.8)",
+            "deferred no-op → ratio",
+            "p50 first response",
+            "p99 first response (≪ 3 s)",
+            "no-op p99 first",
+            "p99 complete",
+            "> 3 s",
+            "errors",
+        ],
         quick=quick,
     )
     async with world(members=sizes.members) as w:

@@ -114,8 +114,12 @@ async def timed_run(db: Database, service: SourceService, source_id: int) -> Run
     report = await service.run(source_id, manual=True)
     seconds = time.perf_counter() - start
     return Run(
-        seconds, report.outcome, report.changes, db._writer.total_changes - changes,
-        (await meta.get_version(db.reader, GUILD)).version - version, await _audit_count(db) - audits,
+        seconds,
+        report.outcome,
+        report.changes,
+        db._writer.total_changes - changes,
+        (await meta.get_version(db.reader, GUILD)).version - version,
+        await _audit_count(db) - audits,
     )
 
 
@@ -141,8 +145,11 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
             sheet.body = data.csv()
             async with serve(sheet):
                 source = await service.add(
-                    Actor(GUILD, 1, "bench", manage_guild=True), election=data.slug, kind="nominations",
-                    url=sheet.url, authoritative=True,
+                    Actor(GUILD, 1, "bench", manage_guild=True),
+                    election=data.slug,
+                    kind="nominations",
+                    url=sheet.url,
+                    authoritative=True,
                 )
                 first = await timed_run(db, service, source.id)
                 assert first.outcome is Outcome.APPLIED, first
@@ -171,12 +178,23 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
 
     def add(label: str, runs: list[Run], target: float | None) -> None:
         p50 = pct([r.seconds for r in runs], 50)
-        shown = f"{p50 * 1000:.1f} ms" if len(runs) == 1 else f"p50 {p50 * 1000:.1f} ms, max " \
-            f"{max(r.seconds for r in runs) * 1000:.1f} ms"
+        shown = (
+            f"{p50 * 1000:.1f} ms"
+            if len(runs) == 1
+            else f"p50 {p50 * 1000:.1f} ms, max {max(r.seconds for r in runs) * 1000:.1f} ms"
+        )
         target_text = "" if target is None else f"≤ {target * 1000:.0f} ms {verdict(p50, target)}"
         last = runs[-1]
-        table.add(label, shown, target_text, last.outcome.value, last.changes, last.rows_written, last.data_writes,
-                  last.audit_rows)
+        table.add(
+            label,
+            shown,
+            target_text,
+            last.outcome.value,
+            last.changes,
+            last.rows_written,
+            last.data_writes,
+            last.audit_rows,
+        )
 
     add("first apply (10,000 nominations added)" if sizes.nominations == 10_000 else "first apply", [first], 1.0)
     add(f"unchanged re-run, server answers 304 (×{len(etag)})", etag, 0.020)

@@ -106,8 +106,10 @@ class HustingsTree(app_commands.CommandTree):
             # Too late: Discord has given up on this interaction, so no reply (error or not) can reach the
             # member. Say so in one line — a traceback and a second doomed request per late interaction
             # would only make an overloaded bot later still.
-            log.warning("/%s was answered after Discord's 3-second deadline",
-                        interaction.command.qualified_name if interaction.command else "?")
+            log.warning(
+                "/%s was answered after Discord's 3-second deadline",
+                interaction.command.qualified_name if interaction.command else "?",
+            )
             return
         if isinstance(original, UserError):
             text = str(original)
@@ -133,8 +135,10 @@ def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitab
 
     async def defer() -> None:
         if asyncio.current_task() is owner and not interaction.response.is_done():
-            log.info("a write has to wait for the database: deferring /%s",
-                     interaction.command.qualified_name if interaction.command else "?")
+            log.info(
+                "a write has to wait for the database: deferring /%s",
+                interaction.command.qualified_name if interaction.command else "?",
+            )
             await interaction.response.defer(ephemeral=True, thinking=True)
 
     return defer

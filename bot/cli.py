@@ -184,8 +184,12 @@ async def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     try:
         chosen = [s for s in await service.for_guild(args.guild) if args.source in (None, s.id)]
         if not chosen:
-            print(f"no source #{args.source} on server {args.guild}" if args.source else
-                  f"server {args.guild} has no sources (add one with /admin source add)", file=sys.stderr)
+            print(
+                f"no source #{args.source} on server {args.guild}"
+                if args.source
+                else f"server {args.guild} has no sources (add one with /admin source add)",
+                file=sys.stderr,
+            )
             return 1
         failed = False
         for source in chosen:
@@ -213,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="load an election pack (JSON) or a CSV file into a server")
     p.add_argument("path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv")
     p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
-    p.add_argument("--kind", choices=["candidates", "bodies", "nominations", "results"],
-                   help="what a CSV file holds (default: taken from its file name)")
+    p.add_argument(
+        "--kind",
+        choices=["candidates", "bodies", "nominations", "results"],
+        help="what a CSV file holds (default: taken from its file name)",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.set_defaults(func=_cmd_import)
 
@@ -232,8 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_backup)
 
     p = sub.add_parser("sandbox", help="try the bot in the terminal against a local simulated Discord")
-    p.add_argument("--run", action="append", metavar="COMMAND",
-                   help='run a command non-interactively, e.g. "/candidate name: Yasmine Dar" (repeatable)')
+    p.add_argument(
+        "--run",
+        action="append",
+        metavar="COMMAND",
+        help='run a command non-interactively, e.g. "/candidate name: Yasmine Dar" (repeatable)',
+    )
     p.add_argument("--database", help="keep the sandbox's state in this file between runs")
     p.add_argument("--output", default="sandbox-output", help="folder for charts and attachments")
     p.set_defaults(func=_cmd_sandbox)

@@ -34,8 +34,16 @@ class AdminGroup(app_commands.Group):
             default_permissions=discord.Permissions(manage_guild=True),
             guild_only=True,
         )
-        for group in (ElectionGroup, CandidateGroup, SlateGroup, BranchGroup, NominationGroup, ResultsGroup,
-                      DataGroup, ConfigGroup):
+        for group in (
+            ElectionGroup,
+            CandidateGroup,
+            SlateGroup,
+            BranchGroup,
+            NominationGroup,
+            ResultsGroup,
+            DataGroup,
+            ConfigGroup,
+        ):
             group(parent=self)  # a subgroup built with a parent registers itself there
         self.add_command(audit_command)
 

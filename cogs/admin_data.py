@@ -57,6 +57,7 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
         await interaction.response.defer(ephemeral=True, thinking=True)
         exported = await service.export(actor_from(interaction), election)
         await render.send(
-            interaction, "Here is the data as an election pack.",
+            interaction,
+            "Here is the data as an election pack.",
             file=discord.File(io.BytesIO(exported.data), filename=exported.filename),
         )

@@ -30,57 +30,103 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
 
     @app_commands.command(name="create", description="New election")
     @app_commands.describe(
-        slug="Id, e.g. nec-2026", name="Full name", seats="Seats", voting_system="Count method",
-        committee="Committee", threshold="35 or 5%", electorate="Voters",
+        slug="Id, e.g. nec-2026",
+        name="Full name",
+        seats="Seats",
+        voting_system="Count method",
+        committee="Committee",
+        threshold="35 or 5%",
+        electorate="Voters",
     )
     @app_commands.choices(voting_system=SYSTEMS)
     async def create(
-        self, interaction: discord.Interaction, slug: str, name: str, seats: app_commands.Range[int, 1, 100],
-        voting_system: str = VotingSystem.BLOC.value, committee: str = "", threshold: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        slug: str,
+        name: str,
+        seats: app_commands.Range[int, 1, 100],
+        voting_system: str = VotingSystem.BLOC.value,
+        committee: str = "",
+        threshold: str | None = None,
         electorate: app_commands.Range[int, 0] | None = None,
     ) -> None:
         """Create an election."""
         outcome = await admin_service(interaction).elections.create_election(
-            actor_from(interaction), slug=slug, name=name, seats=seats, voting_system=voting_system,
-            committee=committee, threshold=threshold, electorate=electorate,
+            actor_from(interaction),
+            slug=slug,
+            name=name,
+            seats=seats,
+            voting_system=voting_system,
+            committee=committee,
+            threshold=threshold,
+            electorate=electorate,
         )
         await reply_outcome(interaction, outcome, "Next: set its dates with `/admin election timeline`.")
 
     @app_commands.command(name="edit", description="Edit an election")
     @app_commands.describe(
-        election="Election", name="Full name", seats="Seats", voting_system="Count method",
-        committee=CLEAR_HINT, threshold="35, 5% or clear", electorate="Voters (0: unset)",
+        election="Election",
+        name="Full name",
+        seats="Seats",
+        voting_system="Count method",
+        committee=CLEAR_HINT,
+        threshold="35, 5% or clear",
+        electorate="Voters (0: unset)",
     )
     @app_commands.choices(voting_system=SYSTEMS)
     @app_commands.autocomplete(election=election_autocomplete)
     async def edit(
-        self, interaction: discord.Interaction, election: str, name: str | None = None,
-        seats: app_commands.Range[int, 1, 100] | None = None, voting_system: str | None = None,
-        committee: str | None = None, threshold: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        name: str | None = None,
+        seats: app_commands.Range[int, 1, 100] | None = None,
+        voting_system: str | None = None,
+        committee: str | None = None,
+        threshold: str | None = None,
         electorate: app_commands.Range[int, 0] | None = None,
     ) -> None:
         """Edit an election."""
         outcome = await admin_service(interaction).elections.edit_election(
-            actor_from(interaction), election, name=name, seats=seats, voting_system=voting_system,
-            committee=committee, threshold=threshold, electorate=electorate,
+            actor_from(interaction),
+            election,
+            name=name,
+            seats=seats,
+            voting_system=voting_system,
+            committee=committee,
+            threshold=threshold,
+            electorate=electorate,
         )
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="timeline", description="Set dates (server time zone)")
     @app_commands.describe(
-        election="Election", nominations_open="e.g. 2026-12-01 18:00", nominations_close=TIME_HINT,
-        ballot_open=TIME_HINT, ballot_close=TIME_HINT, results_due=TIME_HINT,
+        election="Election",
+        nominations_open="e.g. 2026-12-01 18:00",
+        nominations_close=TIME_HINT,
+        ballot_open=TIME_HINT,
+        ballot_close=TIME_HINT,
+        results_due=TIME_HINT,
     )
     @app_commands.autocomplete(election=election_autocomplete)
     async def timeline(
-        self, interaction: discord.Interaction, election: str, nominations_open: str | None = None,
-        nominations_close: str | None = None, ballot_open: str | None = None, ballot_close: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        nominations_open: str | None = None,
+        nominations_close: str | None = None,
+        ballot_open: str | None = None,
+        ballot_close: str | None = None,
         results_due: str | None = None,
     ) -> None:
         """Set timeline instants; the reply echoes them as Discord timestamps."""
         outcome = await admin_service(interaction).elections.set_timeline(
-            actor_from(interaction), election, nominations_open=nominations_open,
-            nominations_close=nominations_close, ballot_open=ballot_open, ballot_close=ballot_close,
+            actor_from(interaction),
+            election,
+            nominations_open=nominations_open,
+            nominations_close=nominations_close,
+            ballot_open=ballot_open,
+            ballot_close=ballot_close,
             results=results_due,
         )
         assert outcome.election is not None
@@ -97,7 +143,8 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
         """Delete after a confirmation button."""
         service = admin_service(interaction).elections
         await run_change(
-            interaction, lambda actor, ok: service.delete_election(actor, election, confirmed=ok),
+            interaction,
+            lambda actor, ok: service.delete_election(actor, election, confirmed=ok),
             action="election.delete",
         )
 
@@ -107,12 +154,21 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
 
     @app_commands.command(name="add", description="Add a candidate")
     @app_commands.describe(
-        election="Election", name="Full name", slate="Slate", bio="Short statement", photo_url="https:// link",
+        election="Election",
+        name="Full name",
+        slate="Slate",
+        bio="Short statement",
+        photo_url="https:// link",
     )
     @app_commands.autocomplete(election=election_autocomplete, slate=slate_autocomplete)
     async def add(
-        self, interaction: discord.Interaction, election: str, name: str, slate: str | None = None,
-        bio: str = "", photo_url: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        name: str,
+        slate: str | None = None,
+        bio: str = "",
+        photo_url: str | None = None,
     ) -> None:
         """Add a candidate."""
         outcome = await admin_service(interaction).elections.add_candidate(
@@ -122,15 +178,25 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
 
     @app_commands.command(name="edit", description="Edit a candidate or statement")
     @app_commands.describe(
-        candidate="Candidate", election="Election", name="New name", slate=CLEAR_HINT, photo_url=CLEAR_HINT,
+        candidate="Candidate",
+        election="Election",
+        name="New name",
+        slate=CLEAR_HINT,
+        photo_url=CLEAR_HINT,
         statement="Open the statement form",
     )
     @app_commands.autocomplete(
         candidate=candidate_autocomplete, election=election_autocomplete, slate=slate_autocomplete
     )
     async def edit(
-        self, interaction: discord.Interaction, candidate: str, election: str | None = None, name: str | None = None,
-        slate: str | None = None, photo_url: str | None = None, statement: bool = False,
+        self,
+        interaction: discord.Interaction,
+        candidate: str,
+        election: str | None = None,
+        name: str | None = None,
+        slate: str | None = None,
+        photo_url: str | None = None,
+        statement: bool = False,
     ) -> None:
         """Edit fields, or open a form for the long statement and links."""
         service = admin_service(interaction).elections
@@ -147,14 +213,15 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
 
         async def submitted(form_interaction: discord.Interaction) -> None:
             outcome = await service.edit_candidate(
-                actor_from(form_interaction), found.name, found_election.slug,
-                bio=modal.statement.value, links=modal.links.value,
+                actor_from(form_interaction),
+                found.name,
+                found_election.slug,
+                bio=modal.statement.value,
+                links=modal.links.value,
             )
             await reply_outcome(form_interaction, outcome)
 
-        modal = render.StatementModal(
-            candidate_name=found.name, bio=found.bio, links=found.links, on_submit=submitted
-        )
+        modal = render.StatementModal(candidate_name=found.name, bio=found.bio, links=found.links, on_submit=submitted)
         await interaction.response.send_modal(modal)
 
     @app_commands.command(name="status", description="Set standing")
@@ -178,7 +245,8 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
         """Remove (asking first when they have nominations or votes)."""
         service = admin_service(interaction).elections
         await run_change(
-            interaction, lambda actor, ok: service.remove_candidate(actor, candidate, election, confirmed=ok),
+            interaction,
+            lambda actor, ok: service.remove_candidate(actor, candidate, election, confirmed=ok),
             action="candidate.remove",
         )
 
@@ -188,36 +256,74 @@ class SlateGroup(app_commands.Group, name="slate", description="Slates"):
 
     @app_commands.command(name="add", description="Add a slate")
     @app_commands.describe(
-        election="Election", name="Full name", short="Short name", colour="#RRGGBB", url="https:// link",
-        description="About", backers="Comma-separated",
+        election="Election",
+        name="Full name",
+        short="Short name",
+        colour="#RRGGBB",
+        url="https:// link",
+        description="About",
+        backers="Comma-separated",
     )
     @app_commands.autocomplete(election=election_autocomplete)
     async def add(
-        self, interaction: discord.Interaction, election: str, name: str, short: str = "",
-        colour: str | None = None, url: str | None = None, description: str = "", backers: str = "",
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        name: str,
+        short: str = "",
+        colour: str | None = None,
+        url: str | None = None,
+        description: str = "",
+        backers: str = "",
     ) -> None:
         """Add a slate."""
         outcome = await admin_service(interaction).elections.add_slate(
-            actor_from(interaction), election, name=name, short=short, colour=colour, url=url,
-            description=description, backers=backers,
+            actor_from(interaction),
+            election,
+            name=name,
+            short=short,
+            colour=colour,
+            url=url,
+            description=description,
+            backers=backers,
         )
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="edit", description="Edit a slate")
     @app_commands.describe(
-        slate="Slate", election="Election", name="New name", short=CLEAR_HINT, colour=CLEAR_HINT, url=CLEAR_HINT,
-        description=CLEAR_HINT, backers=CLEAR_HINT,
+        slate="Slate",
+        election="Election",
+        name="New name",
+        short=CLEAR_HINT,
+        colour=CLEAR_HINT,
+        url=CLEAR_HINT,
+        description=CLEAR_HINT,
+        backers=CLEAR_HINT,
     )
     @app_commands.autocomplete(slate=slate_autocomplete, election=election_autocomplete)
     async def edit(
-        self, interaction: discord.Interaction, slate: str, election: str | None = None, name: str | None = None,
-        short: str | None = None, colour: str | None = None, url: str | None = None,
-        description: str | None = None, backers: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        slate: str,
+        election: str | None = None,
+        name: str | None = None,
+        short: str | None = None,
+        colour: str | None = None,
+        url: str | None = None,
+        description: str | None = None,
+        backers: str | None = None,
     ) -> None:
         """Edit a slate."""
         outcome = await admin_service(interaction).elections.edit_slate(
-            actor_from(interaction), slate, election, name=name, short=short, colour=colour, url=url,
-            description=description, backers=backers,
+            actor_from(interaction),
+            slate,
+            election,
+            name=name,
+            short=short,
+            colour=colour,
+            url=url,
+            description=description,
+            backers=backers,
         )
         await reply_outcome(interaction, outcome)
 
@@ -235,11 +341,20 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
 
     @app_commands.command(name="add", description="Add a branch")
     @app_commands.describe(
-        name="Name", kind="e.g. CLP", region="Region", members="Members", meeting="e.g. 2026-12-01 19:30",
+        name="Name",
+        kind="e.g. CLP",
+        region="Region",
+        members="Members",
+        meeting="e.g. 2026-12-01 19:30",
     )
     async def add(
-        self, interaction: discord.Interaction, name: str, kind: str = "branch", region: str = "",
-        members: app_commands.Range[int, 0] | None = None, meeting: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        kind: str = "branch",
+        region: str = "",
+        members: app_commands.Range[int, 0] | None = None,
+        meeting: str | None = None,
     ) -> None:
         """Add a branch."""
         outcome = await admin_service(interaction).elections.add_branch(
@@ -249,13 +364,23 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
 
     @app_commands.command(name="edit", description="Edit a branch")
     @app_commands.describe(
-        branch="Branch", name="New name", kind="e.g. CLP", region=CLEAR_HINT, members="0: unset",
+        branch="Branch",
+        name="New name",
+        kind="e.g. CLP",
+        region=CLEAR_HINT,
+        members="0: unset",
         meeting=TIME_HINT,
     )
     @app_commands.autocomplete(branch=branch_autocomplete)
     async def edit(
-        self, interaction: discord.Interaction, branch: str, name: str | None = None, kind: str | None = None,
-        region: str | None = None, members: app_commands.Range[int, 0] | None = None, meeting: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        branch: str,
+        name: str | None = None,
+        kind: str | None = None,
+        region: str | None = None,
+        members: app_commands.Range[int, 0] | None = None,
+        meeting: str | None = None,
     ) -> None:
         """Edit a branch."""
         outcome = await admin_service(interaction).elections.edit_branch(
@@ -279,13 +404,20 @@ class NominationGroup(app_commands.Group, name="nomination", description="Nomina
 
     @app_commands.command(name="add", description="Add a nomination")
     @app_commands.describe(
-        branch="Branch", candidate="Candidate", election="Election", date="YYYY-MM-DD",
+        branch="Branch",
+        candidate="Candidate",
+        election="Election",
+        date="YYYY-MM-DD",
     )
     @app_commands.autocomplete(
         branch=branch_autocomplete, candidate=candidate_autocomplete, election=election_autocomplete
     )
     async def add(
-        self, interaction: discord.Interaction, branch: str, candidate: str, election: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        branch: str,
+        candidate: str,
+        election: str | None = None,
         date: str | None = None,
     ) -> None:
         """Add a nomination (asking first when over the seat count or outside the window)."""

@@ -28,12 +28,19 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
 
     @app_commands.command(name="set", description="Enter votes")
     @app_commands.describe(
-        candidate="Candidate", votes="Votes", round="Round (default 1)", election="Election",
+        candidate="Candidate",
+        votes="Votes",
+        round="Round (default 1)",
+        election="Election",
     )
     @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
     async def set_votes(
-        self, interaction: discord.Interaction, candidate: str, votes: app_commands.Range[float, 0],
-        round: app_commands.Range[int, 1, 50] = 1, election: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        candidate: str,
+        votes: app_commands.Range[float, 0],
+        round: app_commands.Range[int, 1, 50] = 1,
+        election: str | None = None,
     ) -> None:
         """Enter votes."""
         outcome = await admin_service(interaction).results.set_votes(
@@ -71,8 +78,9 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
             reminders = interaction.client.services.reminders  # type: ignore[attr-defined]
             if election_id is not None and await reminders.posts_results(election_id):
                 # one post, not two: the reminders engine announces publication exactly once
-                await render.send(interaction, "Automatic reminders are on, so they post the results in the "
-                                               "announcement channel.")
+                await render.send(
+                    interaction, "Automatic reminders are on, so they post the results in the announcement channel."
+                )
             else:
                 await _announce(interaction, result)
 
@@ -83,7 +91,8 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         """Unpublish after a confirmation button."""
         service = admin_service(interaction).results
         await run_change(
-            interaction, lambda actor, ok: service.unpublish(actor, election, confirmed=ok),
+            interaction,
+            lambda actor, ok: service.unpublish(actor, election, confirmed=ok),
             action="results.unpublish",
         )
 

@@ -17,35 +17,49 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
 
     @app_commands.command(name="roles", description="Roles; publish rule")
     @app_commands.describe(
-        moderator_role="May use /admin", organiser_role="May schedule posts", remove="Remove the roles given",
+        moderator_role="May use /admin",
+        organiser_role="May schedule posts",
+        remove="Remove the roles given",
         two_person_publish="Publishing needs a 2nd moderator",
     )
     async def roles(
-        self, interaction: discord.Interaction, moderator_role: discord.Role | None = None,
-        organiser_role: discord.Role | None = None, remove: bool = False, two_person_publish: bool | None = None,
+        self,
+        interaction: discord.Interaction,
+        moderator_role: discord.Role | None = None,
+        organiser_role: discord.Role | None = None,
+        remove: bool = False,
+        two_person_publish: bool | None = None,
     ) -> None:
         """Add or remove roles, or switch the publish rule."""
         outcome = await admin_service(interaction).config.set_roles(
             actor_from(interaction),
             moderator_role=moderator_role.id if moderator_role else None,
             organiser_role=organiser_role.id if organiser_role else None,
-            remove=remove, two_person_publish=two_person_publish,
+            remove=remove,
+            two_person_publish=two_person_publish,
         )
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="channels", description="Channels")
     @app_commands.describe(
-        announce="Announcements", alerts="Audit mirror", clear="Unset",
+        announce="Announcements",
+        alerts="Audit mirror",
+        clear="Unset",
     )
     @app_commands.choices(clear=CLEAR)
     async def channels(
-        self, interaction: discord.Interaction, announce: discord.TextChannel | None = None,
-        alerts: discord.TextChannel | None = None, clear: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        announce: discord.TextChannel | None = None,
+        alerts: discord.TextChannel | None = None,
+        clear: str | None = None,
     ) -> None:
         """Set or clear the channels."""
         outcome = await admin_service(interaction).config.set_channels(
-            actor_from(interaction), announce_channel=announce.id if announce else None,
-            alert_channel=alerts.id if alerts else None, clear=clear,
+            actor_from(interaction),
+            announce_channel=announce.id if announce else None,
+            alert_channel=alerts.id if alerts else None,
+            clear=clear,
         )
         await reply_outcome(interaction, outcome)
 
@@ -69,8 +83,10 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
 @app_commands.describe(limit="1–50", member="By member", kind="Kind of change")
 @app_commands.autocomplete(kind=kind_autocomplete)
 async def audit_command(
-    interaction: discord.Interaction, limit: app_commands.Range[int, 1, 50] = 10,
-    member: discord.User | None = None, kind: str | None = None,
+    interaction: discord.Interaction,
+    limit: app_commands.Range[int, 1, 50] = 10,
+    member: discord.User | None = None,
+    kind: str | None = None,
 ) -> None:
     """Show the audit log."""
     entries = await admin_service(interaction).config.audit_log(

@@ -66,7 +66,8 @@ class Announce(commands.Cog):
     """Organisers' announcements."""
 
     announce = app_commands.Group(
-        name="announce", description="Schedule posts, live views and automatic reminders (organisers)",
+        name="announce",
+        description="Schedule posts, live views and automatic reminders (organisers)",
         guild_only=True,
     )
 
@@ -83,43 +84,69 @@ class Announce(commands.Cog):
 
     @announce.command(name="schedule", description="Schedule a message, once or repeating")
     @app_commands.describe(
-        channel="Where to post", when="In the server's time zone: 2026-12-01 18:00, tomorrow 18:00, in 2h",
+        channel="Where to post",
+        when="In the server's time zone: 2026-12-01 18:00, tomorrow 18:00, in 2h",
         message="Text; placeholders: {election} {nominations_close} {ballot_open} {ballot_close} "
-                "{days_to_nominations_close} {qualified}",
-        repeat="none, daily, weekly, weekdays, or a cron expression", until="Last possible post (same formats)",
+        "{days_to_nominations_close} {qualified}",
+        repeat="none, daily, weekly, weekdays, or a cron expression",
+        until="Last possible post (same formats)",
         ping_role="A role to ping with each post (@everyone needs Mention Everyone)",
     )
     @app_commands.autocomplete(repeat=repeat_autocomplete)
     async def schedule(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, when: str,
-        message: app_commands.Range[str, 1, 1800], repeat: str | None = None, until: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        when: str,
+        message: app_commands.Range[str, 1, 1800],
+        repeat: str | None = None,
+        until: str | None = None,
         ping_role: discord.Role | None = None,
     ) -> None:
         """Store the announcement and echo its next three posts."""
         actor = await require(interaction, Level.ORGANISER, "announce.schedule")
         everyone = ping_role is not None and ping_role.is_default()
         done = await _announcements(interaction).schedule(
-            actor, channel_id=channel.id, when=when, message=message, repeat=repeat, until=until,
-            ping_role_id=ping_role.id if ping_role and not everyone else None, ping_everyone=everyone,
+            actor,
+            channel_id=channel.id,
+            when=when,
+            message=message,
+            repeat=repeat,
+            until=until,
+            ping_role_id=ping_role.id if ping_role and not everyone else None,
+            ping_everyone=everyone,
             may_mention_everyone=_may_mention_everyone(interaction, channel),
         )
         await send(interaction, embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name))
 
     @announce.command(name="post", description="Post a live view (rendered fresh at each post)")
     @app_commands.describe(
-        channel="Where to post", view="Which view", election="Which election (default: current)",
-        when="When to post (default: now)", repeat="none, daily, weekly, weekdays, or a cron expression",
+        channel="Where to post",
+        view="Which view",
+        election="Which election (default: current)",
+        when="When to post (default: now)",
+        repeat="none, daily, weekly, weekdays, or a cron expression",
     )
     @app_commands.choices(view=VIEWS)
     @app_commands.autocomplete(election=election_autocomplete, repeat=repeat_autocomplete)
     async def post(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, view: str,
-        election: str | None = None, when: str | None = None, repeat: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        view: str,
+        election: str | None = None,
+        when: str | None = None,
+        repeat: str | None = None,
     ) -> None:
         """Schedule a live view."""
         actor = await require(interaction, Level.ORGANISER, "announce.post")
         done = await _announcements(interaction).schedule(
-            actor, channel_id=channel.id, when=when, view=view, election=election, repeat=repeat,
+            actor,
+            channel_id=channel.id,
+            when=when,
+            view=view,
+            election=election,
+            repeat=repeat,
         )
         await send(interaction, embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name))
 
@@ -143,7 +170,10 @@ class Announce(commands.Cog):
         message = await self.bot.services.delivery.composer(spec)
         files = message.files() if message.files else []
         await interaction.followup.send(
-            content=message.content or None, embeds=message.embeds, files=files, ephemeral=True,
+            content=message.content or None,
+            embeds=message.embeds,
+            files=files,
+            ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -168,13 +198,18 @@ class Announce(commands.Cog):
 
     @announce.command(name="reminders", description="Automatic election reminders in the announcement channel")
     @app_commands.describe(
-        election="Which election", state="Switch them on or off (default: on)",
+        election="Which election",
+        state="Switch them on or off (default: on)",
         offsets="Before nominations close, e.g. `7d 1d 1h`; or `close=7d,1d open=0 ballot_close=24h`",
     )
     @app_commands.choices(state=STATES)
     @app_commands.autocomplete(election=election_autocomplete)
     async def reminders(
-        self, interaction: discord.Interaction, election: str, state: str | None = None, offsets: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        state: str | None = None,
+        offsets: str | None = None,
     ) -> None:
         """Switch automatic reminders and milestone posts on or off, or change their offsets."""
         actor = await require(interaction, Level.ORGANISER, "announce.reminders", election)

@@ -16,6 +16,7 @@ from cogs._common import body_autocomplete, election_autocomplete, guild_id
 
 log = logging.getLogger(__name__)
 
+
 def _service(interaction: discord.Interaction) -> ReminderService:
     return interaction.client.services.reminders  # type: ignore[attr-defined]
 

@@ -25,7 +25,9 @@ class Slates(ReadCog):
 
     @slate.command(name="compare", description="Two or three slates side by side")
     @app_commands.describe(
-        first="A slate", second="Another slate", third="Optionally a third slate",
+        first="A slate",
+        second="Another slate",
+        third="Optionally a third slate",
         election="Which election (default: current)",
     )
     @app_commands.autocomplete(

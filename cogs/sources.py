@@ -50,11 +50,13 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
 
     def __init__(self, act: str, source_id: int, held_hash: str) -> None:
         apply = act == "apply"
-        super().__init__(discord.ui.Button(
-            label="Apply this update" if apply else "Keep current data",
-            style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
-            custom_id=f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label="Apply this update" if apply else "Keep current data",
+                style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
+                custom_id=f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
+            )
+        )
         self.act = act
         self.source_id = source_id
         self.held_hash = held_hash[:16]
@@ -69,8 +71,12 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
     async def callback(self, interaction: discord.Interaction) -> None:
         """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
         try:
-            await require(interaction, Level.MODERATOR, f"source.{'confirm' if self.act == 'apply' else 'reject'}",
-                          f"#{self.source_id}")
+            await require(
+                interaction,
+                Level.MODERATOR,
+                f"source.{'confirm' if self.act == 'apply' else 'reject'}",
+                f"#{self.source_id}",
+            )
         except UserError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
             return
@@ -90,8 +96,9 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
             await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
             return
         embeds = [*(interaction.message.embeds[:1] if interaction.message else []), *extra]
-        await interaction.edit_original_response(content=text, embeds=embeds, view=None,
-                                                 allowed_mentions=render.NO_MENTIONS)
+        await interaction.edit_original_response(
+            content=text, embeds=embeds, view=None, allowed_mentions=render.NO_MENTIONS
+        )
 
 
 def hold_view(source: Source) -> discord.ui.View | None:
@@ -161,12 +168,22 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.choices(kind=KINDS)
     @app_commands.autocomplete(election=election_autocomplete)
     async def add(
-        self, interaction: discord.Interaction, election: str, kind: str, url: str, every: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        election: str,
+        kind: str,
+        url: str,
+        every: str | None = None,
         authoritative: bool | None = None,
     ) -> None:
         """Add a source; its first read starts at once."""
         source = await sources(interaction).add(
-            actor_from(interaction), election=election, kind=kind, url=url, every=every, authoritative=authoritative,
+            actor_from(interaction),
+            election=election,
+            kind=kind,
+            url=url,
+            every=every,
+            authoritative=authoritative,
         )
         await _reply(interaction, embed=render.added_embed(source))
 
@@ -224,8 +241,11 @@ async def _reply(interaction: discord.Interaction, **kwargs: Any) -> None:
 
 async def send_report(interaction: discord.Interaction, report: SyncReport) -> None:
     """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
-    kwargs: dict[str, Any] = {"embed": render.report_embed(report), "ephemeral": True,
-                              "allowed_mentions": render.NO_MENTIONS}
+    kwargs: dict[str, Any] = {
+        "embed": render.report_embed(report),
+        "ephemeral": True,
+        "allowed_mentions": render.NO_MENTIONS,
+    }
     if report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
         view = hold_view(report.source)
         if view is not None:

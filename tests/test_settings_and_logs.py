@@ -50,8 +50,13 @@ def test_env_example_lists_every_setting() -> None:
 
 def test_redaction_of_tokens() -> None:
     record = logging.LogRecord(
-        "discord.http", logging.DEBUG, __file__, 1,
-        "POST %s with %s", ("https://x/api/v10/interactions/123/aW50ZXJhY3Rpb24.tok-en_1/callback", "SECRET"), None,
+        "discord.http",
+        logging.DEBUG,
+        __file__,
+        1,
+        "POST %s with %s",
+        ("https://x/api/v10/interactions/123/aW50ZXJhY3Rpb24.tok-en_1/callback", "SECRET"),
+        None,
     )
     RedactTokens(["SECRET"]).filter(record)
     message = record.getMessage()

@@ -19,7 +19,16 @@ from bot.domain.validation import ValidationError, escape_markdown, validate_nam
 
 #: Audit action kinds a moderator can filter `/admin audit` by (the part of the action before the dot).
 AUDIT_KINDS: tuple[str, ...] = (
-    "election", "candidate", "slate", "branch", "nomination", "results", "data", "config", "source", "announce",
+    "election",
+    "candidate",
+    "slate",
+    "branch",
+    "nomination",
+    "results",
+    "data",
+    "config",
+    "source",
+    "announce",
     "audit",
 )
 
@@ -101,7 +110,7 @@ def check_timeline(timeline: Timeline) -> None:
     for i, (earlier_name, earlier) in enumerate(order):
         if earlier is None:
             continue
-        for later_name, later in order[i + 1:]:
+        for later_name, later in order[i + 1 :]:
             if later is not None and later < earlier:
                 raise ValidationError(
                     later_name,
@@ -165,9 +174,7 @@ class PublishRequest:
 def result_fingerprint(result: ElectionResult) -> str:
     """A short hash of a result's figures, so a confirmation cannot publish numbers changed since the request."""
     payload = json.dumps(
-        [
-            [sorted(r.votes.items()), sorted(r.elected), sorted(r.excluded)] for r in result.rounds
-        ]
+        [[sorted(r.votes.items()), sorted(r.elected), sorted(r.excluded)] for r in result.rounds]
         + [result.valid_ballots, result.invalid_ballots],
         sort_keys=True,
     )
@@ -232,7 +239,6 @@ def check_attachment(filename: str, size: int) -> str:
 def is_clear(text: str | None) -> bool:
     """Whether a typed option value means "remove this value"."""
     return text is not None and text.strip().lower() in CLEAR_WORDS
-
 
 
 def echo(text: str | None, limit: int = 200) -> str:

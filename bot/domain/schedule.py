@@ -225,6 +225,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 # --------------------------------------------------------------------------- durations & offsets
 
+
 def parse_offset(text: str) -> timedelta:
     """Read a reminder lead time such as `24h`, `90m`, `7d` or `1d 12h`; `0` means at the event."""
     value = text.strip().lower()
@@ -260,9 +261,14 @@ DEFAULT_ELECTION_OFFSETS: dict[str, tuple[timedelta, ...]] = {
 MEMBER_DEADLINES: tuple[str, ...] = ("nominations_close", "ballot_open", "ballot_close")
 DEFAULT_MEMBER_BEFORE = timedelta(hours=24)
 _EVENT_ALIASES = {
-    "close": "nominations_close", "nominations": "nominations_close", "nominations_close": "nominations_close",
-    "open": "ballot_open", "ballot_open": "ballot_open", "ballot": "ballot_open",
-    "ballot_close": "ballot_close", "vote_close": "ballot_close",
+    "close": "nominations_close",
+    "nominations": "nominations_close",
+    "nominations_close": "nominations_close",
+    "open": "ballot_open",
+    "ballot_open": "ballot_open",
+    "ballot": "ballot_open",
+    "ballot_close": "ballot_close",
+    "vote_close": "ballot_close",
 }
 
 
@@ -340,8 +346,11 @@ class ReminderPoint:
 
     def detail(self) -> dict[str, object]:
         """What the sender needs to word the reminder."""
-        return {"event": self.event, "offset": int(self.offset.total_seconds()),
-                "event_at": self.event_at.astimezone(UTC).isoformat()}
+        return {
+            "event": self.event,
+            "offset": int(self.offset.total_seconds()),
+            "event_at": self.event_at.astimezone(UTC).isoformat(),
+        }
 
 
 def reminder_points(timeline: Timeline, offsets: Mapping[str, Iterable[timedelta]]) -> list[ReminderPoint]:

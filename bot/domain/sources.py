@@ -121,11 +121,22 @@ def parse_every(text: str | None) -> timedelta:
         return DEFAULT_EVERY
     raw = str(text).strip().lower().replace(" ", "")
     units = {
-        "s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "seconds": 1 / 60, "m": 1, "min": 1, "mins": 1, "minutes": 1,
-        "h": 60, "hr": 60, "hours": 60, "d": 1440, "days": 1440,
+        "s": 1 / 60,
+        "sec": 1 / 60,
+        "secs": 1 / 60,
+        "seconds": 1 / 60,
+        "m": 1,
+        "min": 1,
+        "mins": 1,
+        "minutes": 1,
+        "h": 60,
+        "hr": 60,
+        "hours": 60,
+        "d": 1440,
+        "days": 1440,
     }
     number = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = raw[len(number):] or "m"
+    unit = raw[len(number) :] or "m"
     if unit not in units:
         raise SourceRuleError(f"I couldn't read {text!r} as an interval: try `15m`, `2h` or `1d`.")
     try:
@@ -160,7 +171,7 @@ def display_url(url: str, limit: int = 60) -> str:
     """A short form of a URL for lists (host and the end of the path, no query string)."""
     parts = urlsplit(url)
     text = f"{parts.hostname or ''}{parts.path}" if parts.scheme != "file" else f"file:{parts.path}"
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
 def rival_for(new_election: str, new_kind: SourceKind, others: Iterable[Source]) -> Source | None:
@@ -319,9 +330,7 @@ def freshness(sources: Iterable[Source], now: datetime, intervals: int = STALE_A
     checked = oldest.last_success_at
     assert checked is not None
     age = max(timedelta(0), now - checked)
-    stale = any(
-        s.last_success_at is not None and now - s.last_success_at > s.every * intervals for s in items
-    )
+    stale = any(s.last_success_at is not None and now - s.last_success_at > s.every * intervals for s in items)
     return Freshness(checked, age, stale=stale, failing=failing, paused=paused, sources=len(items))
 
 

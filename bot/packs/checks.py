@@ -277,7 +277,7 @@ class Fields:
             self.data[field] = None
             return None
         if not isinstance(value, str) or not COLOUR_RE.match(value.strip()):
-            self.bad(field, f"{_describe(value)} is not a colour like \"#C8102E\"")
+            self.bad(field, f'{_describe(value)} is not a colour like "#C8102E"')
             return None
         self.data[field] = value.strip().upper()
         return self.data[field]
@@ -306,7 +306,10 @@ class Fields:
     def day(self, field: str, *, store_as: str | None = None) -> str | None:
         """A calendar date "YYYY-MM-DD"; null/blank stores None."""
         return self._parsed(
-            field, store_as, 'a date text like "2017-11-10"', lambda text: date.fromisoformat(text.strip()).isoformat(),
+            field,
+            store_as,
+            'a date text like "2017-11-10"',
+            lambda text: date.fromisoformat(text.strip()).isoformat(),
             'is not a date like "2017-11-10"',
         )
 
@@ -445,8 +448,12 @@ def url_problem(value: Any) -> str | None:
         parts = urlsplit(value)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname \
-            or any(ch.isspace() for ch in value):
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() for ch in value)
+    ):
         return f'"{value}" is not an http(s) URL'
     return None
 

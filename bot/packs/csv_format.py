@@ -31,8 +31,14 @@ COLUMNS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 CSV_KINDS: Final = tuple(COLUMNS)
 _ALIASES: Final = {
-    "slug": "election", "election_slug": "election", "body_name": "body", "candidate_name": "candidate",
-    "nominated_on": "date", "nomination_date": "date", "photo": "photo_url", "stage": "round",
+    "slug": "election",
+    "election_slug": "election",
+    "body_name": "body",
+    "candidate_name": "candidate",
+    "nominated_on": "date",
+    "nomination_date": "date",
+    "photo": "photo_url",
+    "stage": "round",
 }
 
 
@@ -50,9 +56,9 @@ def _decode(data: bytes | str, filename: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PackError([PackIssue(
-            filename, "", "", f'not UTF-8 text (byte {exc.start}); save it as "CSV UTF-8"'
-        )]) from None
+        raise PackError(
+            [PackIssue(filename, "", "", f'not UTF-8 text (byte {exc.start}); save it as "CSV UTF-8"')]
+        ) from None
 
 
 def _dialect_delimiter(text: str) -> str:
@@ -78,9 +84,14 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
         if not col:
             issues.append(PackIssue(filename, "row 1", f"column {i + 1}", "has no name"))
         elif col not in allowed:
-            issues.append(PackIssue(filename, "row 1", header[i].strip(),
-                                    f"unknown column for {kind}{checks.suggest(col, allowed, 0.6)}; "
-                                    f"columns are: {', '.join(allowed)}"))
+            issues.append(
+                PackIssue(
+                    filename,
+                    "row 1",
+                    header[i].strip(),
+                    f"unknown column for {kind}{checks.suggest(col, allowed, 0.6)}; columns are: {', '.join(allowed)}",
+                )
+            )
         elif columns.index(col) != i:
             issues.append(PackIssue(filename, "row 1", header[i].strip(), "column given twice"))
     for col in required:
@@ -95,7 +106,7 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
             if not any(c.strip() for c in cells):
                 continue  # blank lines are common at the end of exported sheets
             loc = Loc(filename, f"row {number}")
-            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
                 issues.append(loc.issue("", f"has {len(cells)} cells but the header names {len(columns)} columns"))
                 continue
             rows.append((loc, dict(zip(columns, cells, strict=False))))
@@ -152,9 +163,13 @@ def parse_upload(filename: str, data: bytes | str, kind: str | None = None) -> P
         return parse_pack_json(data, filename)
     kind = kind or guess_kind(filename, data)
     if kind is None:
-        raise PackError([PackIssue(
-            filename, "", "", f"can't tell what this CSV holds; name it after its kind ({', '.join(CSV_KINDS)})"
-        )])
+        raise PackError(
+            [
+                PackIssue(
+                    filename, "", "", f"can't tell what this CSV holds; name it after its kind ({', '.join(CSV_KINDS)})"
+                )
+            ]
+        )
     return parse_csv(kind, data, filename)
 
 
@@ -299,8 +314,11 @@ def _results(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list
     for e in pack.elections:
         numbers = sorted(rounds.get(e.slug, {}))
         if numbers != list(range(1, len(numbers) + 1)):
-            issues.append(e.loc.issue("round", f"rounds of {e.slug} must run 1, 2, 3… without gaps; found "
-                                      f"{', '.join(map(str, numbers))}"))
+            issues.append(
+                e.loc.issue(
+                    "round", f"rounds of {e.slug} must run 1, 2, 3… without gaps; found {', '.join(map(str, numbers))}"
+                )
+            )
         data: dict[str, Any] = dict(meta[e.slug][0])
         data["rounds"] = [rounds[e.slug][n] for n in numbers]
         e.result_given = True

@@ -48,7 +48,9 @@ def _election(state: State, slug: str) -> dict[str, Any]:
         ],
         "candidates": [{"name": name, **rec} for name, rec in sorted(state.candidates.get(slug, {}).items())],
         "nominations": nominations,
-        "results": None if result is None else {
+        "results": None
+        if result is None
+        else {
             "published": result["published"],
             "valid_ballots": result["valid_ballots"],
             "invalid_ballots": result["invalid_ballots"],

@@ -14,8 +14,18 @@ FORMAT_VERSION = 1
 _TOP = ("$schema", "version", "exported_at", "bodies", "elections")
 _BODY = ("name", "kind", "region", "members", "meeting")
 _ELECTION = (
-    "slug", "name", "committee", "seats", "voting_system", "nomination_threshold", "electorate", "timeline",
-    "slates", "candidates", "nominations", "results",
+    "slug",
+    "name",
+    "committee",
+    "seats",
+    "voting_system",
+    "nomination_threshold",
+    "electorate",
+    "timeline",
+    "slates",
+    "candidates",
+    "nominations",
+    "results",
 )
 _SLATE = ("name", "short", "colour", "backers", "description", "url")
 _CANDIDATE = ("name", "slate", "bio", "photo_url", "links", "status")

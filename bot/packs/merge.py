@@ -117,9 +117,11 @@ def _merge_election(
         _check_timeline(record, entry, issues)
         want.elections[slug] = record
     elif slug not in current.elections:
-        issues.append(entry.loc.issue(
-            entry.slug_field, f'no election "{slug}" on this server; import a JSON pack that defines it first'
-        ))
+        issues.append(
+            entry.loc.issue(
+                entry.slug_field, f'no election "{slug}" on this server; import a JSON pack that defines it first'
+            )
+        )
         return
 
     # Slates
@@ -143,8 +145,11 @@ def _merge_election(
             if written is not None:
                 name = slate_names.resolve(written) or shorts.get(fold(written))
                 if name is None:
-                    issues.append(row.issue("slate", "slate", f'no slate "{written}" in election {slug}'
-                                            f"{slate_names.hint(written)}"))
+                    issues.append(
+                        row.issue(
+                            "slate", "slate", f'no slate "{written}" in election {slug}{slate_names.hint(written)}'
+                        )
+                    )
                 # Kept even when unknown: dropping the candidate would turn each of their nominations
                 # into a second, misleading "no candidate" error.
                 data = {**data, "slate": name}
@@ -176,12 +181,22 @@ def _merge_election(
                 if defer_bodies:
                     body = body_written
                 else:
-                    issues.append(row.issue("body", "body", f'no body "{body_written}" in the pack or on this '
-                                            f"server{body_names.hint(body_written)}"))
+                    issues.append(
+                        row.issue(
+                            "body",
+                            "body",
+                            f'no body "{body_written}" in the pack or on this server{body_names.hint(body_written)}',
+                        )
+                    )
             cand = cand_written if cand_written in cands_now else cand_names.resolve(cand_written)
             if cand is None:
-                issues.append(row.issue("candidate", "candidate", f'no candidate "{cand_written}" in election '
-                                        f"{slug}{cand_names.hint(cand_written)}"))
+                issues.append(
+                    row.issue(
+                        "candidate",
+                        "candidate",
+                        f'no candidate "{cand_written}" in election {slug}{cand_names.hint(cand_written)}',
+                    )
+                )
             if body is None or cand is None:
                 continue
             key = (body, cand)
@@ -233,8 +248,14 @@ def _check_seats(
     per_body = Counter(body for body, _ in noms)
     for body, row in last_row.items():
         if per_body[body] > seats:
-            issues.append(row.issue("body", "body", f'"{body}" nominates {per_body[body]} candidates in {slug}, '
-                                    f"more than its {seats} seat{'s' if seats != 1 else ''}"))
+            issues.append(
+                row.issue(
+                    "body",
+                    "body",
+                    f'"{body}" nominates {per_body[body]} candidates in {slug}, '
+                    f"more than its {seats} seat{'s' if seats != 1 else ''}",
+                )
+            )
 
 
 def _live_nominations(
@@ -259,11 +280,13 @@ def _live_rounds(rounds: list[dict[str, Any]], cands: dict[str, Record]) -> list
         if len(votes) == len(rnd["votes"]):
             out.append(rnd)
         elif votes:
-            out.append({
-                "votes": votes,
-                "elected": [n for n in rnd["elected"] if n in cands],
-                "excluded": [n for n in rnd["excluded"] if n in cands],
-            })
+            out.append(
+                {
+                    "votes": votes,
+                    "elected": [n for n in rnd["elected"] if n in cands],
+                    "excluded": [n for n in rnd["excluded"] if n in cands],
+                }
+            )
     return out
 
 
@@ -274,15 +297,20 @@ def _resolve_rounds(row: Row, names: _Names, slug: str, issues: list[PackIssue])
         for written in rnd["votes"]:
             name = names.resolve(written)
             if name is None:
-                issues.append(row.issue((index, written), "rounds", f'no candidate "{written}" in election '
-                                        f"{slug}{names.hint(written)}"))
+                issues.append(
+                    row.issue(
+                        (index, written), "rounds", f'no candidate "{written}" in election {slug}{names.hint(written)}'
+                    )
+                )
             else:
                 resolved[written] = name
-        rounds.append({
-            "votes": {resolved[w]: v for w, v in rnd["votes"].items() if w in resolved},
-            "elected": sorted(resolved[w] for w in rnd["elected"] if w in resolved),
-            "excluded": sorted(resolved[w] for w in rnd["excluded"] if w in resolved),
-        })
+        rounds.append(
+            {
+                "votes": {resolved[w]: v for w, v in rnd["votes"].items() if w in resolved},
+                "elected": sorted(resolved[w] for w in rnd["elected"] if w in resolved),
+                "excluded": sorted(resolved[w] for w in rnd["excluded"] if w in resolved),
+            }
+        )
     return rounds
 
 

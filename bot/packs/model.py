@@ -19,8 +19,16 @@ KINDS: Final = ("bodies", "elections", "slates", "candidates", "nominations", "r
 DEFAULTS: Final[dict[str, dict[str, Any]]] = {
     "bodies": {"kind": "branch", "region": "", "members": None, "meeting": None},
     "elections": {
-        "name": "", "committee": "", "seats": 1, "voting_system": "bloc", "threshold": None, "electorate": None,
-        "nominations_open": None, "nominations_close": None, "ballot_open": None, "ballot_close": None,
+        "name": "",
+        "committee": "",
+        "seats": 1,
+        "voting_system": "bloc",
+        "threshold": None,
+        "electorate": None,
+        "nominations_open": None,
+        "nominations_close": None,
+        "ballot_open": None,
+        "ballot_close": None,
         "results": None,
     },
     "slates": {"short": "", "colour": None, "backers": [], "description": "", "url": None},
@@ -66,8 +74,10 @@ class ElectionEntry:
     def kinds(self) -> set[str]:
         """The kinds this entry speaks for."""
         present = {
-            "elections": self.election is not None, "slates": self.slates is not None,
-            "candidates": self.candidates is not None, "nominations": self.nominations is not None,
+            "elections": self.election is not None,
+            "slates": self.slates is not None,
+            "candidates": self.candidates is not None,
+            "nominations": self.nominations is not None,
             "results": self.result_given,
         }
         return {k for k, v in present.items() if v}

@@ -29,8 +29,13 @@ class State:
     def copy(self) -> State:
         """A shallow copy: new top-level dicts sharing the per-election dicts and records."""
         return State(
-            dict(self.bodies), dict(self.elections), dict(self.slates), dict(self.candidates),
-            dict(self.nominations), dict(self.results), self.version,
+            dict(self.bodies),
+            dict(self.elections),
+            dict(self.slates),
+            dict(self.candidates),
+            dict(self.nominations),
+            dict(self.results),
+            self.version,
         )
 
     def counts(self) -> dict[str, int]:
@@ -48,6 +53,8 @@ class State:
 def is_empty_result(record: Record | None) -> bool:
     """True when a result record says nothing (no rounds, unpublished, no ballot counts)."""
     return record is None or (
-        not record.get("rounds") and not record.get("published")
-        and record.get("valid_ballots") is None and record.get("invalid_ballots") is None
+        not record.get("rounds")
+        and not record.get("published")
+        and record.get("valid_ballots") is None
+        and record.get("invalid_ballots") is None
     )

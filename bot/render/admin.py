@@ -129,9 +129,7 @@ def outcome_embed(action: str, entity: str, before: dict | None, after: dict | N
 def timeline_embed(election: Election, zone: str) -> discord.Embed:
     """The timeline as understood: each instant as a Discord timestamp (every reader's local time)."""
     embed = discord.Embed(title=clip(f"Timeline of {md(election.name)}", 256), colour=OK_COLOUR)
-    lines = [
-        f"**{TIMELINE_LABELS[name]}**: {ts(getattr(election.timeline, name), 'F')}" for name in Timeline.FIELDS
-    ]
+    lines = [f"**{TIMELINE_LABELS[name]}**: {ts(getattr(election.timeline, name), 'F')}" for name in Timeline.FIELDS]
     embed.description = "\n".join(lines) + f"\n\nTimes you type are read in **{md(zone)}**."
     return embed
 
@@ -148,8 +146,11 @@ def publish_pending_text(election: Election, requested_name: str) -> str:
 def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     """The guild's configuration."""
     embed = discord.Embed(title="Hustings settings", colour=BRAND_COLOUR)
-    add_field(embed, "Moderator roles", show_value("moderator_role_ids", settings.moderator_role_ids)
-              + "\n(and everyone with Manage Server)")
+    add_field(
+        embed,
+        "Moderator roles",
+        show_value("moderator_role_ids", settings.moderator_role_ids) + "\n(and everyone with Manage Server)",
+    )
     add_field(embed, "Organiser roles", show_value("organiser_role_ids", settings.organiser_role_ids))
     add_field(embed, "Announcements", show_value("announce_channel_id", settings.announce_channel_id), inline=True)
     add_field(embed, "Alerts (audit mirror)", show_value("alert_channel_id", settings.alert_channel_id), inline=True)
@@ -194,9 +195,9 @@ def audit_mirror_text(entry: AuditEntry) -> str:
     return clip(f"📝 {audit_line(entry)}", 2000)
 
 
-def import_embed(summary_lines: Sequence[str], *, filename: str, dry_run: bool, problems: Sequence[str] = ()) -> (
-    discord.Embed
-):
+def import_embed(
+    summary_lines: Sequence[str], *, filename: str, dry_run: bool, problems: Sequence[str] = ()
+) -> discord.Embed:
     """The diff an import would make, with a note on what happens next."""
     title = f"Import preview: {md(clip(filename, 100))}"
     body = "\n".join(md(line) for line in summary_lines) or "No changes: the file matches what is stored."
@@ -327,14 +328,21 @@ class StatementModal(discord.ui.Modal):
         super().__init__(title=clip(f"Statement: {candidate_name}", 45), timeout=CONFIRM_TIMEOUT * 3)
         self._on_submit = on_submit
         self.statement: discord.ui.TextInput = discord.ui.TextInput(
-            label="Statement", custom_id="statement", style=discord.TextStyle.paragraph,
-            default=bio[:1500] or None, required=False, max_length=1500,
+            label="Statement",
+            custom_id="statement",
+            style=discord.TextStyle.paragraph,
+            default=bio[:1500] or None,
+            required=False,
+            max_length=1500,
             placeholder="What the candidate stands for (up to 1,500 characters)",
         )
         self.links: discord.ui.TextInput = discord.ui.TextInput(
-            label="Links (one per line: label https://…)", custom_id="links", style=discord.TextStyle.paragraph,
+            label="Links (one per line: label https://…)",
+            custom_id="links",
+            style=discord.TextStyle.paragraph,
             required=False,
-            default="\n".join(f"{k} {v}" for k, v in links.items())[:1000] or None, max_length=1000,
+            default="\n".join(f"{k} {v}" for k, v in links.items())[:1000] or None,
+            max_length=1000,
         )
         self.add_item(self.statement)
         self.add_item(self.links)
@@ -366,6 +374,7 @@ def import_done_embed(summary_lines: Sequence[str], filename: str) -> discord.Em
     """The reply once an import is applied."""
     body = "\n".join(md(line) for line in summary_lines)
     return discord.Embed(
-        title=clip(f"Imported {md(clip(filename, 100))}", 256), description=clip(body, DESCRIPTION_MAX),
+        title=clip(f"Imported {md(clip(filename, 100))}", 256),
+        description=clip(body, DESCRIPTION_MAX),
         colour=OK_COLOUR,
     )

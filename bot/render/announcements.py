@@ -67,6 +67,7 @@ def inert_mass_mentions(text: str) -> str:
 
 def placeholder_text(values: PlaceholderValues) -> dict[str, str]:
     """Placeholder values as message text (Discord timestamps; names made inert)."""
+
     def number(n: int | None) -> str:
         return "?" if n is None else f"{n:,}"
 
@@ -170,8 +171,11 @@ def announcement_list(
     embed.description = join_limited(lines, 3800, sep="\n\n", more="…and {n} more") or "Nothing scheduled."
     for name, r in reminders[:10]:
         state = "on" if r.enabled else "off"
-        embed.add_field(name=f"Automatic reminders — {clip(md(name), 200)}: {state}",
-                        value=describe_offsets(r.offsets), inline=False)
+        embed.add_field(
+            name=f"Automatic reminders — {clip(md(name), 200)}: {state}",
+            value=describe_offsets(r.offsets),
+            inline=False,
+        )
     return embed
 
 
@@ -245,8 +249,10 @@ def subscribed_reply(sub: MemberSubscription) -> str:
     subject = md(sub.subject)
     if sub.subscription.kind is SubscriptionKind.BRANCH:
         text = f"OK — I'll remind you {lead} before **{subject}**'s nomination meeting."
-        text += f" Next: {ts_full(sub.next_at)}." if sub.next_at else (
-            " No meeting date is set yet; I'll remind you once there is one."
+        text += (
+            f" Next: {ts_full(sub.next_at)}."
+            if sub.next_at
+            else (" No meeting date is set yet; I'll remind you once there is one.")
         )
     else:
         text = f"OK — I'll remind you {lead} before each deadline of **{subject}**."
@@ -272,9 +278,7 @@ def subscription_list(subs: Sequence[MemberSubscription]) -> str:
 class PostComposer:
     """Turns the services' post specs into messages at send time (the delivery engine's composer)."""
 
-    def __init__(
-        self, charts: ChartCache | None = None, guild_name: Callable[[int], str | None] | None = None
-    ) -> None:
+    def __init__(self, charts: ChartCache | None = None, guild_name: Callable[[int], str | None] | None = None) -> None:
         self.charts = charts or ChartCache()
         self.guild_name = guild_name or (lambda _guild_id: None)
 
@@ -313,13 +317,15 @@ class PostComposer:
                 return _outgoing(await self.view(LiveView.NOMINATIONS, spec.progress), text)
             return Outgoing(content=clip(text, CONTENT_MAX))
         if isinstance(spec, MilestonePost):
-            return Outgoing(content=clip(
-                f"🎉 **{md(spec.candidate)}** has reached the nomination threshold in {md(spec.election)}: "
-                f"{spec.nominations:,} nominations (needed {spec.required:,}). "
-                f"{spec.qualified_count:,} candidate{'s have' if spec.qualified_count != 1 else ' has'} "
-                "qualified so far.",
-                CONTENT_MAX,
-            ))
+            return Outgoing(
+                content=clip(
+                    f"🎉 **{md(spec.candidate)}** has reached the nomination threshold in {md(spec.election)}: "
+                    f"{spec.nominations:,} nominations (needed {spec.required:,}). "
+                    f"{spec.qualified_count:,} candidate{'s have' if spec.qualified_count != 1 else ' has'} "
+                    "qualified so far.",
+                    CONTENT_MAX,
+                )
+            )
         if isinstance(spec, ResultsPost):
             rendered = await self.view(LiveView.RESULTS, spec.results)
             return _outgoing(rendered, f"📣 The results of **{md(spec.election)}** are published.")

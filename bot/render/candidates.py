@@ -85,7 +85,7 @@ def region_summary(regions: Sequence[RegionGroup], limit: int = FIELD_VALUE_MAX,
     for index, group in enumerate(regions):
         names = [md(body) for body, _ in group.bodies]
         line = f"**{md(group.region)}** ({len(names)}): " + join_limited(names, per_region)
-        rest = regions[index + 1:]
+        rest = regions[index + 1 :]
         tail_budget = 60 if rest else 0
         if used + len(line) + 1 + tail_budget > limit:
             rest = regions[index:]
@@ -112,7 +112,7 @@ def candidate_profile(vm: CandidateProfileView) -> Rendered:
     add_field(embed, "Slate", slate_label(r.slate, short=False), inline=True)
     add_field(embed, "Status", f"{status_icon(r.status)} {r.status}", inline=True)
     noms = progress(r.nominations, h.required)
-    if (extra := qualified_text(r, h.required)):
+    if extra := qualified_text(r, h.required):
         noms += f"\n{extra}"
     add_field(embed, "Nominations", noms, inline=True)
     if vm.links:
@@ -146,9 +146,7 @@ def candidate_list(vm: CandidateListView) -> Rendered:
         return notice(f"Candidates — {h.name}", f"No candidates have been added to {md(h.name)} yet.", vm.provenance)
     if not vm.rows:
         what = ", ".join(vm.filters)
-        return notice(
-            f"Candidates — {h.name}", f"No candidates in {md(h.name)} match {md(what)}.", vm.provenance
-        )
+        return notice(f"Candidates — {h.name}", f"No candidates in {md(h.name)} match {md(what)}.", vm.provenance)
     order = "by result" if vm.order is ListOrder.RESULT else "alphabetical by surname"
     intro = f"{plural(len(vm.rows), 'candidate')} · {order}"
     if vm.filters:

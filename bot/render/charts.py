@@ -73,12 +73,28 @@ def bar_chart(
     top = max([*values, line or 0, 1])
     for pos, bar in zip(positions, reversed(shown), strict=True):
         text = _fmt(bar.value) + (f"  {mark_label}" if bar.marked else "")
-        ax.text(bar.value + top * 0.01, pos, text, va="center", ha="left", color=TEXT, fontsize=10,
-                fontweight="bold" if bar.marked else "normal")
+        ax.text(
+            bar.value + top * 0.01,
+            pos,
+            text,
+            va="center",
+            ha="left",
+            color=TEXT,
+            fontsize=10,
+            fontweight="bold" if bar.marked else "normal",
+        )
     if line is not None:
         ax.axvline(line, color=ACCENT, linestyle="--", linewidth=1.8)
-        ax.text(line, len(shown) - 0.35, f" {line_label}", color=ACCENT, fontsize=10, va="bottom", ha="left",
-                fontweight="bold")
+        ax.text(
+            line,
+            len(shown) - 0.35,
+            f" {line_label}",
+            color=ACCENT,
+            fontsize=10,
+            va="bottom",
+            ha="left",
+            fontweight="bold",
+        )
     ax.set_yticks(list(positions), labels, color=TEXT, fontsize=10.5)
     ax.set_xlim(0, top * 1.18)
     ax.set_ylim(-0.6, len(shown) - 0.4 + (0.6 if line is not None else 0))
@@ -115,7 +131,11 @@ class ChartSpec:
 def draw_chart(spec: ChartSpec) -> ChartImage:
     """Draw a chart spec to PNG (blocking: call it through `ChartCache.get` or `asyncio.to_thread`)."""
     data = bar_chart(
-        spec.bars, title=spec.title, xlabel=spec.xlabel, line=spec.line, line_label=spec.line_label,
+        spec.bars,
+        title=spec.title,
+        xlabel=spec.xlabel,
+        line=spec.line,
+        line_label=spec.line_label,
         mark_label=spec.mark_label,
     )
     return ChartImage(spec.filename, data, spec.description)

@@ -414,8 +414,9 @@ def paged_embeds(
     for chunk in chunks:
         body = "\n".join(chunk) if chunk else empty
         description = f"{intro}\n\n{body}" if intro else body
-        embed = discord.Embed(title=clip(title, TITLE_MAX), description=clip(description, DESCRIPTION_MAX),
-                              colour=colour, url=url)
+        embed = discord.Embed(
+            title=clip(title, TITLE_MAX), description=clip(description, DESCRIPTION_MAX), colour=colour, url=url
+        )
         for name, value, inline in fields[:FIELDS_MAX]:
             add_field(embed, name, value, inline=inline)
         if thumbnail:

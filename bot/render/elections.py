@@ -93,7 +93,8 @@ def election_info(vm: ElectionInfoView) -> Rendered:
     add_field(embed, "Slates", slates, inline=True)
     kind = kind_plural(h.body_kind, h.eligible_bodies)
     reported = (
-        f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kind} have nominated" if h.eligible_bodies
+        f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kind} have nominated"
+        if h.eligible_bodies
         else "No nominating bodies recorded"
     )
     add_field(embed, "Nominations", reported, inline=True)

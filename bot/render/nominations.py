@@ -104,13 +104,12 @@ def body_nominations(vm: BodyNominationsView) -> Rendered:
     if body.members:
         about.append(f"{body.members:,} members")
     meeting = (
-        f"**Next nomination meeting:** {ts_full(vm.next_meeting)}" if vm.next_meeting
+        f"**Next nomination meeting:** {ts_full(vm.next_meeting)}"
+        if vm.next_meeting
         else "**Next nomination meeting:** none scheduled"
     )
     intro = " · ".join(about) + "\n" + meeting
-    lines = [
-        f"{slate_label(row.slate)} **{md(row.name)}** — nominated {fmt_date(on)}" for row, on in vm.nominated
-    ]
+    lines = [f"{slate_label(row.slate)} **{md(row.name)}** — nominated {fmt_date(on)}" for row, on in vm.nominated]
     pages = paged_embeds(
         title=f"{body.name} — {h.name}",
         lines=lines,
@@ -127,7 +126,7 @@ def candidate_nominations(vm: CandidateNominationsView) -> Rendered:
     """The bodies that nominated a candidate, grouped by region (largest region first)."""
     h, r = vm.header, vm.row
     intro = f"{slate_label(r.slate, short=False)} · {progress(r.nominations, h.required)}"
-    if (extra := qualified_text(r, h.required)):
+    if extra := qualified_text(r, h.required):
         intro += f" · {extra}"
     lines: list[str] = []
     for group in vm.regions:
@@ -152,4 +151,3 @@ def candidate_nominations(vm: CandidateNominationsView) -> Rendered:
         empty=f"{md(r.name)} has no nominations yet.",
     )
     return Rendered(pages=pages, share_title=f"Nominations for {r.name}")
-

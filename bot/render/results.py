@@ -35,13 +35,12 @@ def _surname(name: str) -> str:
 
 def margin_text(margin: Margin) -> str:
     """`Rachel Garnham beat Eddie Izzard by 23,474 votes (37.3% of Garnham's vote)`."""
-    pct = f" ({margin.percent_of_last:.1f}% of {md(_surname(margin.last_elected))}'s vote)" if (
-        margin.percent_of_last is not None
-    ) else ""
-    return (
-        f"**{md(margin.last_elected)}** beat **{md(margin.runner_up)}** by "
-        f"**{fmt_votes(margin.votes)}** votes{pct}"
+    pct = (
+        f" ({margin.percent_of_last:.1f}% of {md(_surname(margin.last_elected))}'s vote)"
+        if (margin.percent_of_last is not None)
+        else ""
     )
+    return f"**{md(margin.last_elected)}** beat **{md(margin.runner_up)}** by **{fmt_votes(margin.votes)}** votes{pct}"
 
 
 def tie_text(summary: ResultSummary) -> str:
@@ -96,7 +95,7 @@ def _intro(vm: ResultsView) -> list[str]:
     h, s = vm.header, vm.summary
     assert s is not None
     lines = [f"{plural(h.seats, 'seat')} · {system_text(h.system, h.seats)}"]
-    if (turnout := turnout_text(s, vm.electorate)):
+    if turnout := turnout_text(s, vm.electorate):
         lines.append(turnout)
     if s.tie_at_last_seat:
         lines.append(tie_text(s))
@@ -264,8 +263,10 @@ def results(vm: ResultsView, chart: ChartImage | None = None) -> Rendered:
     if vm.summary is None or not vm.summary.ranking:
         return _not_published(vm)
     if vm.mode is ResultsMode.ROUNDS:
-        return _stv_rounds(vm) if vm.header.system is VotingSystem.STV and len(vm.stages) >= 1 and vm.quota else (
-            _single_round(vm)
+        return (
+            _stv_rounds(vm)
+            if vm.header.system is VotingSystem.STV and len(vm.stages) >= 1 and vm.quota
+            else (_single_round(vm))
         )
     if vm.mode is ResultsMode.SLATES:
         return _slates(vm)

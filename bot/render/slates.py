@@ -56,9 +56,8 @@ def _result_line(s: SlateSummary, header: ElectionHeader, total_votes: float | N
     if not header.results_published or s.result is None:
         return ""
     share = s.result.share if s.result.share is not None else (s.result.votes / total_votes if total_votes else None)
-    return (
-        f"**{s.result.seats} of {header.seats}** seats · {fmt_votes(s.result.votes)} votes"
-        + (f" ({fmt_pct(share)})" if share is not None else "")
+    return f"**{s.result.seats} of {header.seats}** seats · {fmt_votes(s.result.votes)} votes" + (
+        f" ({fmt_pct(share)})" if share is not None else ""
     )
 
 
@@ -78,7 +77,7 @@ def slate_info(vm: SlateInfoView) -> Rendered:
     fields.append(("Nominations from " + kind_plural(h.body_kind), "\n".join(_coverage_lines(s, h)), False))
     if h.required is not None and s.rows:
         fields.append(("Reached the threshold", f"{len(s.qualified)} of {len(s.rows)}", True))
-    if (res := _result_line(s, h)):
+    if res := _result_line(s, h):
         fields.append(("Result", res, True))
     pages = paged_embeds(
         title=f"{colour_square(slate.colour)} {slate.name}",
@@ -104,7 +103,8 @@ def slate_compare(vm: SlateCompareView) -> Rendered:
         description=(
             (
                 f"{vm.bodies_reported:,} of {h.eligible_bodies:,} {kinds} have reported nominations."
-                if h.eligible_bodies else "No nominations were recorded for this election."
+                if h.eligible_bodies
+                else "No nominations were recorded for this election."
             )
             + (f" Threshold: {h.required:,}." if h.required is not None else "")
         ),
@@ -115,7 +115,7 @@ def slate_compare(vm: SlateCompareView) -> Rendered:
         lines += _coverage_lines(s, h)
         if h.required is not None:
             lines.append(f"Reached threshold: **{len(s.qualified)} of {len(s.rows)}**")
-        if (res := _result_line(s, h, vm.total_votes)):
+        if res := _result_line(s, h, vm.total_votes):
             lines.append(res)
         add_field(embed, slate_label(s.ref, short=False), "\n".join(lines), inline=True)
     for s in vm.slates:

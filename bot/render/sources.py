@@ -44,8 +44,12 @@ _OUTCOME_TITLES = {
     Outcome.SKIPPED: "Skipped",
 }
 _OUTCOME_COLOURS = {
-    Outcome.APPLIED: OK_COLOUR, Outcome.UNCHANGED: NEUTRAL_COLOUR, Outcome.NO_CHANGES: NEUTRAL_COLOUR,
-    Outcome.HELD: WARN_COLOUR, Outcome.STILL_HELD: WARN_COLOUR, Outcome.FAILED: DANGER_COLOUR,
+    Outcome.APPLIED: OK_COLOUR,
+    Outcome.UNCHANGED: NEUTRAL_COLOUR,
+    Outcome.NO_CHANGES: NEUTRAL_COLOUR,
+    Outcome.HELD: WARN_COLOUR,
+    Outcome.STILL_HELD: WARN_COLOUR,
+    Outcome.FAILED: DANGER_COLOUR,
     Outcome.SKIPPED: NEUTRAL_COLOUR,
 }
 
@@ -94,14 +98,16 @@ def source_block(source: Source) -> str:
 def list_embeds(sources: Sequence[Source]) -> list[discord.Embed]:
     """`/admin source list`: every source of the guild, paged."""
     if not sources:
-        return [discord.Embed(
-            title="No sources yet",
-            description=(
-                "Point the bot at a published sheet or feed and it keeps the data in step:\n"
-                "`/admin source add election: <slug> kind: candidates url: <published CSV link>`"
-            ),
-            colour=NEUTRAL_COLOUR,
-        )]
+        return [
+            discord.Embed(
+                title="No sources yet",
+                description=(
+                    "Point the bot at a published sheet or feed and it keeps the data in step:\n"
+                    "`/admin source add election: <slug> kind: candidates url: <published CSV link>`"
+                ),
+                colour=NEUTRAL_COLOUR,
+            )
+        ]
     blocks = [source_block(s) for s in sources]
     pages = chunk_lines(blocks, max_lines=PER_PAGE, max_chars=DESCRIPTION_MAX - 200)
     embeds = [
@@ -116,8 +122,8 @@ def added_embed(source: Source) -> discord.Embed:
     scope = (
         f"It decides which {source.kind.value} this election has: rows missing from it are removed "
         "(a sudden large drop is held for a moderator instead)."
-        if source.authoritative else
-        "It adds and updates rows but never removes any (another source decides the list)."
+        if source.authoritative
+        else "It adds and updates rows but never removes any (another source decides the list)."
     )
     embed = discord.Embed(
         title=clip(f"Source #{source.id} added", TITLE_MAX),
@@ -139,8 +145,9 @@ def report_embed(report: SyncReport) -> discord.Embed:
     """The reply to `/admin source sync`: what the run did and its diff."""
     source = report.source
     embed = discord.Embed(
-        title=clip(f"#{source.id} {source.kind.value} → {source.election}: {_OUTCOME_TITLES[report.outcome]}",
-                   TITLE_MAX),
+        title=clip(
+            f"#{source.id} {source.kind.value} → {source.election}: {_OUTCOME_TITLES[report.outcome]}", TITLE_MAX
+        ),
         colour=_OUTCOME_COLOURS[report.outcome],
     )
     parts: list[str] = []
@@ -159,8 +166,9 @@ def report_embed(report: SyncReport) -> discord.Embed:
     elif report.lines:
         parts.append(_diff_text(report.lines))
     embed.description = clip("\n".join(parts), DESCRIPTION_MAX)
-    embed.set_footer(text=f"Took {report.elapsed * 1000:.0f} ms" + (
-        f" · data version {report.version}" if report.version else ""))
+    embed.set_footer(
+        text=f"Took {report.elapsed * 1000:.0f} ms" + (f" · data version {report.version}" if report.version else "")
+    )
     return embed
 
 
@@ -182,8 +190,11 @@ def alert_embed(alert: SourceAlert) -> discord.Embed:
         text = f"Source {where} is working again ({alert.reason})."
         if alert.lines:
             text += "\n" + _diff_text(alert.lines)
-        embed = discord.Embed(title=clip(f"✅ Source {where} recovered", TITLE_MAX),
-                              description=clip(text, DESCRIPTION_MAX), colour=OK_COLOUR)
+        embed = discord.Embed(
+            title=clip(f"✅ Source {where} recovered", TITLE_MAX),
+            description=clip(text, DESCRIPTION_MAX),
+            colour=OK_COLOUR,
+        )
     else:
         text = (
             f"{clip(alert.reason, 800)}.\nA moderator can apply this update or keep the current data. "
@@ -191,8 +202,11 @@ def alert_embed(alert: SourceAlert) -> discord.Embed:
         )
         if alert.lines:
             text += "\n" + _diff_text(alert.lines)
-        embed = discord.Embed(title=clip(f"✋ Update from source {where} held", TITLE_MAX),
-                              description=clip(text, DESCRIPTION_MAX), colour=WARN_COLOUR)
+        embed = discord.Embed(
+            title=clip(f"✋ Update from source {where} held", TITLE_MAX),
+            description=clip(text, DESCRIPTION_MAX),
+            colour=WARN_COLOUR,
+        )
     return embed
 
 

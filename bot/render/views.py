@@ -165,8 +165,12 @@ class PagedView(discord.ui.View):
             )
             return
         public = PagedView(
-            self.rendered, owner_id=interaction.user.id, guild_id=self.guild_id, limiter=None,
-            timeout=self.timeout, page=self.page,
+            self.rendered,
+            owner_id=interaction.user.id,
+            guild_id=self.guild_id,
+            limiter=None,
+            timeout=self.timeout,
+            page=self.page,
         )
         kwargs = {"view": public} if self.rendered.page_count > 1 else {}
         await interaction.response.send_message(
@@ -202,7 +206,10 @@ async def respond(
         await interaction.edit_original_response(embeds=view.current, attachments=files, view=view)
     else:
         await interaction.response.send_message(
-            embeds=view.current, files=files, view=view, ephemeral=True,
+            embeds=view.current,
+            files=files,
+            view=view,
+            ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
     view.origin = interaction

@@ -87,7 +87,10 @@ class Sandbox:
         """Render one message and remember its buttons for `:click`."""
         self.seen.add(message.id)
         comps = render_message(
-            self.console, self.sim.message_payload(message), now=self.sim.clock.now(), heading=heading,
+            self.console,
+            self.sim.message_payload(message),
+            now=self.sim.clock.now(),
+            heading=heading,
             files=self.save_files(message),
         )
         self.last_buttons = [(message, c) for c in comps]
@@ -160,10 +163,13 @@ async def _first_run(box: Sandbox) -> None:
         handle = await box.sim.invoke_text(box.users[who], line, channel=box.channel_named("general"))
         await handle.response(timeout=15)
     await box.sim.wait_for_idle(timeout=5)
-    box.console.print(Text(
-        "Automatic reminders are on for the live demo election and Sam gets deadline DMs: "
-        "try :advance 5d to see them arrive.", style="dim",
-    ))
+    box.console.print(
+        Text(
+            "Automatic reminders are on for the live demo election and Sam gets deadline DMs: "
+            "try :advance 5d to see them arrive.",
+            style="dim",
+        )
+    )
 
 
 async def _run_line(box: Sandbox, line: str) -> bool:

@@ -62,7 +62,7 @@ def markdown_text(text: str, now: datetime, style: str = "") -> Text:
     result = Text(style=style)
     last = 0
     for match in _MARKDOWN.finditer(plain):
-        result.append(plain[last:match.start()])
+        result.append(plain[last : match.start()])
         kind = match.lastgroup or ""
         result.append(match.group(kind), style="" if kind == "escaped" else kind)
         last = match.end()

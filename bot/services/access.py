@@ -28,8 +28,14 @@ class AccessService:
             return level
         async with self.db.transaction() as tx:
             await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                action=action, entity=entity, denied=True, at=self.clock.now(),
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=action,
+                entity=entity,
+                denied=True,
+                at=self.clock.now(),
             )
         article = "an" if needed.label[0] in "aeiou" else "a"
         raise PermissionDenied(

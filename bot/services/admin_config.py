@@ -35,11 +35,13 @@ class AdminConfig:
     async def _update(self, actor: Actor, action: str, keys: tuple[str, ...], edit) -> Outcome:
         async with self.core.change(actor, action, "settings") as ch:
             current = await meta.get_settings(ch.tx, actor.guild_id)
-            updated = edit(replace(
-                current,
-                moderator_role_ids=list(current.moderator_role_ids),
-                organiser_role_ids=list(current.organiser_role_ids),
-            ))
+            updated = edit(
+                replace(
+                    current,
+                    moderator_role_ids=list(current.moderator_role_ids),
+                    organiser_role_ids=list(current.organiser_role_ids),
+                )
+            )
             ch.before, ch.after = _settings_view(current, keys), _settings_view(updated, keys)
             if ch.before == ch.after:
                 raise UserError("Nothing to change: give at least one option with a new value.")
@@ -128,7 +130,10 @@ class AdminConfig:
         if kind is not None and kind not in rules.AUDIT_KINDS:
             raise UserError(f"`kind` must be one of: {', '.join(rules.AUDIT_KINDS)}.")
         return await audit.recent(
-            self.core.db.reader, actor.guild_id, limit=limit, actor_id=member_id,
+            self.core.db.reader,
+            actor.guild_id,
+            limit=limit,
+            actor_id=member_id,
             action_prefix=f"{kind}." if kind else None,
         )
 

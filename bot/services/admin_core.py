@@ -92,8 +92,14 @@ class AdminCore:
         now = self.clock.now()
         async with self.db.transaction() as tx:
             audit_id = await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
-                entity=entity, denied=True, at=now,
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=action,
+                entity=entity,
+                denied=True,
+                at=now,
             )
         self._notify(
             AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, entity, None, None, True, now)
@@ -149,14 +155,22 @@ class AdminCore:
             ch = Change(tx=tx, entity=entity)
             yield ch
             audit_id = await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
-                entity=ch.entity, before=ch.before, after=ch.after, at=now,
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=action,
+                entity=ch.entity,
+                before=ch.before,
+                after=ch.after,
+                at=now,
             )
             await meta.bump_version(tx, actor.guild_id, now, source=f"admin ({actor.name})")
         ch.audit_id = audit_id
         self._notify(
-            AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, ch.entity, ch.before, ch.after,
-                       False, now)
+            AuditEntry(
+                audit_id, actor.guild_id, actor.user_id, actor.name, action, ch.entity, ch.before, ch.after, False, now
+            )
         )
 
     # ------------------------------------------------------------------------------- look-ups

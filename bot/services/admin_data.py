@@ -62,9 +62,8 @@ def problems_text(error: PackError, filename: str) -> str:
     if more > 0:
         lines.append(f"… and {more} more")
     noun = "problem" if len(error.issues) == 1 else "problems"
-    return (
-        f"{rules.echo(filename, 80)}: {len(error.issues)} {noun} found; nothing was imported.\n"
-        + "\n".join(f"• {line}" for line in lines)
+    return f"{rules.echo(filename, 80)}: {len(error.issues)} {noun} found; nothing was imported.\n" + "\n".join(
+        f"• {line}" for line in lines
     )
 
 
@@ -95,8 +94,13 @@ class AdminData:
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None
         return PreparedImport(
-            token=secrets.token_hex(8), guild_id=actor.guild_id, actor_id=actor.user_id, filename=filename,
-            plan=plan, prepared_at=self.core.clock.now(), dry_run=dry_run,
+            token=secrets.token_hex(8),
+            guild_id=actor.guild_id,
+            actor_id=actor.user_id,
+            filename=filename,
+            plan=plan,
+            prepared_at=self.core.clock.now(),
+            dry_run=dry_run,
         )
 
     async def apply_import(self, actor: Actor, prepared: PreparedImport) -> ImportPlan:
@@ -112,8 +116,13 @@ class AdminData:
             raise UserError("This import preview expired; nothing was changed. Upload the file again.")
         try:
             applied = await imports.apply_import(
-                self.core.db, actor.guild_id, prepared.plan, actor_id=actor.user_id, actor_name=actor.name,
-                now=now, source=f"import: {prepared.filename}",
+                self.core.db,
+                actor.guild_id,
+                prepared.plan,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                now=now,
+                source=f"import: {prepared.filename}",
             )
         except imports.StaleImportError:
             raise UserError(

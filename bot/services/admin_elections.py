@@ -126,9 +126,7 @@ class AdminElections:
             checked(rules.check_timeline, updated.timeline)
             ch.before, ch.after = rules.snapshot(current.timeline), rules.snapshot(updated.timeline)
             await elections.upsert(ch.tx, updated)
-        return Outcome(
-            "election.timeline", updated.slug, ch.before, ch.after, ch.audit_id, updated, {"zone": zone}
-        )
+        return Outcome("election.timeline", updated.slug, ch.before, ch.after, ch.audit_id, updated, {"zone": zone})
 
     async def delete_election(self, actor: Actor, slug: str, *, confirmed: bool = False) -> Outcome | NeedsConfirmation:
         """Delete an election and everything in it (asks for confirmation first)."""
@@ -436,7 +434,8 @@ class AdminElections:
                 updated.members = None if members == 0 else _members(members)
             if meeting is not None:
                 updated.meeting = (
-                    None if rules.is_clear(meeting)
+                    None
+                    if rules.is_clear(meeting)
                     else checked(rules.parse_when, meeting, zone, self.core.clock.now(), "meeting")
                 )
             if updated.name != current.name:
@@ -500,7 +499,12 @@ class AdminElections:
             return pending.confirmation
 
     async def _add_nomination(
-        self, actor: Actor, branch: str, candidate_name: str, election_slug: str | None, nominated_on: date,
+        self,
+        actor: Actor,
+        branch: str,
+        candidate_name: str,
+        election_slug: str | None,
+        nominated_on: date,
         confirmed: bool,
     ) -> Outcome:
         async with self.core.change(actor, "nomination.add", branch) as ch:
@@ -516,7 +520,8 @@ class AdminElections:
                 raise _Unconfirmed(
                     NeedsConfirmation(
                         f"Check before adding {rules.echo(body.name)} → {rules.echo(candidate.name)}: "
-                        + "; ".join(warnings) + ". Add it anyway?",
+                        + "; ".join(warnings)
+                        + ". Add it anyway?",
                         "Add anyway",
                     )
                 )
@@ -539,7 +544,8 @@ class AdminElections:
             assert election.id is not None and body.id is not None and candidate.id is not None
             previous = next(
                 (
-                    n for n in await nominations.list_for_election(ch.tx, election.id)
+                    n
+                    for n in await nominations.list_for_election(ch.tx, election.id)
                     if n.body == body.name and n.candidate == candidate.name
                 ),
                 None,
@@ -598,4 +604,3 @@ def _backers(text: str) -> list[str]:
     if len(items) > 25:
         raise UserError("`backers`: at most 25, separated by commas.")
     return [checked(v.validate_name, item, "backers") for item in items]
-

@@ -97,15 +97,22 @@ class AdminResults:
             pending = await results.get_publish_request(ch.tx, actor.guild_id, election.id)
             try:
                 decision = rules.decide_publish(
-                    two_person=settings.two_person_publish, actor_id=actor.user_id, pending=pending,
-                    fingerprint=fingerprint, now=now,
+                    two_person=settings.two_person_publish,
+                    actor_id=actor.user_id,
+                    pending=pending,
+                    fingerprint=fingerprint,
+                    now=now,
                 )
             except ValidationError as exc:
                 raise UserError(exc.message) from None
             if not decision.publish_now:
                 request = rules.PublishRequest(
-                    election_id=election.id, requested_by=actor.user_id, requested_name=actor.name,
-                    requested_at=now, result_fingerprint=fingerprint, announce=announce,
+                    election_id=election.id,
+                    requested_by=actor.user_id,
+                    requested_name=actor.name,
+                    requested_at=now,
+                    result_fingerprint=fingerprint,
+                    announce=announce,
                 )
                 await results.save_publish_request(ch.tx, actor.guild_id, request)
                 ch.before = {"published": False}

@@ -164,16 +164,31 @@ class AnnouncementService:
         if not upcoming:
             raise UserError("That schedule never posts (check `when`, `repeat` and `until`).")
         item = Announcement(
-            guild_id=actor.guild_id, channel_id=channel_id, schedule=sched, content=message or "", view=live,
-            election_id=election_id, ping_role_id=ping_role_id, ping_everyone=ping_everyone,
-            created_by=actor.user_id, created_by_name=actor.name, created_at=now,
-            checked_until=upcoming[0] - timedelta(seconds=1), next_due=upcoming[0],
+            guild_id=actor.guild_id,
+            channel_id=channel_id,
+            schedule=sched,
+            content=message or "",
+            view=live,
+            election_id=election_id,
+            ping_role_id=ping_role_id,
+            ping_everyone=ping_everyone,
+            created_by=actor.user_id,
+            created_by_name=actor.name,
+            created_at=now,
+            checked_until=upcoming[0] - timedelta(seconds=1),
+            next_due=upcoming[0],
         )
         async with self.db.transaction() as tx:
             item.id = await announcements.create(tx, item)
             await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                action="announce.schedule", entity=f"announcement #{item.id}", after=_describe(item), at=now,
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="announce.schedule",
+                entity=f"announcement #{item.id}",
+                after=_describe(item),
+                at=now,
             )
         self.engine.kick()
         return Scheduled(item, upcoming, election_name)
@@ -209,8 +224,13 @@ class AnnouncementService:
             await announcements.set_status(tx, announcement_id, "cancelled")
             await deliveries.cancel_open(tx, Source.ANNOUNCEMENT, [announcement_id], "cancelled by an organiser")
             await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                action="announce.cancel", entity=f"announcement #{announcement_id}", before=_describe(item),
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="announce.cancel",
+                entity=f"announcement #{announcement_id}",
+                before=_describe(item),
                 at=self.clock.now(),
             )
         item.status = "cancelled"
@@ -234,10 +254,17 @@ class AnnouncementService:
         for item in await announcements.due(tx, now):
             assert item.id is not None and item.checked_until is not None
             for at in item.schedule.between(item.checked_until, now):
-                rows.append(Delivery(
-                    guild_id=item.guild_id, source=Source.ANNOUNCEMENT, source_id=item.id,
-                    occurrence=at.isoformat(), due_at=at, lane=Lane.CHANNEL, target_id=item.channel_id,
-                ))
+                rows.append(
+                    Delivery(
+                        guild_id=item.guild_id,
+                        source=Source.ANNOUNCEMENT,
+                        source_id=item.id,
+                        occurrence=at.isoformat(),
+                        due_at=at,
+                        lane=Lane.CHANNEL,
+                        target_id=item.channel_id,
+                    )
+                )
             await announcements.advance(tx, item.id, now, item.schedule.next_after(now))
         return rows
 
@@ -256,8 +283,10 @@ class AnnouncementService:
         if item.view is not None:
             return ViewPost(item.view, await self.view_model(item.guild_id, item.election_id, item.view))
         return MessagePost(
-            item.content, await self.placeholder_values(item.guild_id, item.election_id),
-            item.ping_role_id, item.ping_everyone,
+            item.content,
+            await self.placeholder_values(item.guild_id, item.election_id),
+            item.ping_role_id,
+            item.ping_everyone,
         )
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
@@ -297,9 +326,9 @@ class AnnouncementService:
             nominations_close=timeline.nominations_close,
             ballot_open=timeline.ballot_open,
             ballot_close=timeline.ballot_close,
-            days_to_nominations_close=progress.days_left if progress.days_left is not None else (
-                0 if timeline.nominations_close else None
-            ),
+            days_to_nominations_close=progress.days_left
+            if progress.days_left is not None
+            else (0 if timeline.nominations_close else None),
             qualified=len(progress.qualified) if progress.header.required is not None else None,
         )
 
@@ -335,4 +364,3 @@ def _describe(item: Announcement) -> dict[str, Any]:
         "ping_role": item.ping_role_id,
         "ping_everyone": item.ping_everyone or None,
     }
-

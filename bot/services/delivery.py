@@ -72,6 +72,7 @@ async def write(db: Database, work: Callable[[aiosqlite.Connection], Awaitable[T
     The transaction runs in its own task, shielded from the caller's cancellation, so a stop that
     lands mid-write never leaves the shared writer connection inside an open transaction.
     """
+
     async def run() -> T:
         async with db.transaction() as tx:
             return await work(tx)
@@ -530,8 +531,14 @@ class DeliveryEngine:
         settings = await meta.get_settings(tx, guild_id)
         channel = settings.alert_channel_id
         row = Delivery(
-            guild_id=guild_id, source=Source.ALERT, source_id=guild_id, occurrence=key, due_at=now,
-            lane=Lane.CHANNEL, target_id=channel, detail={"text": text},
+            guild_id=guild_id,
+            source=Source.ALERT,
+            source_id=guild_id,
+            occurrence=key,
+            due_at=now,
+            lane=Lane.CHANNEL,
+            target_id=channel,
+            detail={"text": text},
         )
         if channel is None:
             row.status, row.reason = DeliveryStatus.SKIPPED, "no alert channel is set"
@@ -558,7 +565,10 @@ class DeliveryEngine:
         delay = max(timedelta(0), upcoming - self.clock.now())
         run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
         self._scheduler.add_job(
-            self.kick, DateTrigger(run_date=run_at), id="delivery-wake", replace_existing=True,
+            self.kick,
+            DateTrigger(run_date=run_at),
+            id="delivery-wake",
+            replace_existing=True,
             misfire_grace_time=None,
         )
 
@@ -624,8 +634,10 @@ class DeliveryEngine:
             self.stats.failed += status is DeliveryStatus.FAILED
             return
         try:
-            spec = AlertPost(row.detail.get("text", "")) if row.source is Source.ALERT else (
-                await self._producers[row.source].prepare(row)
+            spec = (
+                AlertPost(row.detail.get("text", ""))
+                if row.source is Source.ALERT
+                else (await self._producers[row.source].prepare(row))
             )
             message = await self.composer(spec)
         except Skip as skip:
@@ -692,4 +704,3 @@ class DeliveryEngine:
 
     async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
         await write(self.db, lambda tx: deliveries.finish(tx, row.id, status, reason))  # type: ignore[arg-type]
-

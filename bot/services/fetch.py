@@ -154,7 +154,9 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         timeout = aiohttp.ClientTimeout(
-            total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout,
+            total=None,
+            connect=limits.connect_timeout,
+            sock_connect=limits.connect_timeout,
             sock_read=limits.total_timeout,
         )
         started = time.monotonic()
@@ -162,13 +164,20 @@ class Fetcher:
         try:
             async with asyncio.timeout(limits.total_timeout):
                 async with self._http().get(
-                    url, headers=headers, timeout=timeout, allow_redirects=True, max_redirects=limits.max_redirects,
+                    url,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=True,
+                    max_redirects=limits.max_redirects,
                 ) as resp:
                     if resp.status == 304:
                         return Fetched(
-                            not_modified=True, etag=resp.headers.get("ETag") or etag,
+                            not_modified=True,
+                            etag=resp.headers.get("ETag") or etag,
                             last_modified=resp.headers.get("Last-Modified") or last_modified,
-                            status=304, final_url=str(resp.url), elapsed=time.monotonic() - started,
+                            status=304,
+                            final_url=str(resp.url),
+                            elapsed=time.monotonic() - started,
                         )
                     if resp.status != 200:
                         raise FetchError(_http_reason(resp.status, resp.reason))
@@ -186,10 +195,15 @@ class Fetcher:
                             )
                     data = bytes(body)
                     return Fetched(
-                        not_modified=False, body=data, etag=resp.headers.get("ETag"),
-                        last_modified=resp.headers.get("Last-Modified"), content_hash=content_hash(data),
-                        content_type=resp.headers.get("Content-Type", ""), status=resp.status,
-                        final_url=str(resp.url), elapsed=time.monotonic() - started,
+                        not_modified=False,
+                        body=data,
+                        etag=resp.headers.get("ETag"),
+                        last_modified=resp.headers.get("Last-Modified"),
+                        content_hash=content_hash(data),
+                        content_type=resp.headers.get("Content-Type", ""),
+                        status=resp.status,
+                        final_url=str(resp.url),
+                        elapsed=time.monotonic() - started,
                     )
         except FetchError:
             raise
@@ -252,6 +266,12 @@ class Fetcher:
             return Fetched(not_modified=True, last_modified=stamp, status=304, final_url=url, elapsed=elapsed)
         kind = "application/json" if path.suffix.lower() == ".json" else "text/csv"
         return Fetched(
-            not_modified=False, body=data, last_modified=stamp, content_hash=content_hash(data),
-            content_type=kind, status=200, final_url=url, elapsed=elapsed,
+            not_modified=False,
+            body=data,
+            last_modified=stamp,
+            content_hash=content_hash(data),
+            content_type=kind,
+            status=200,
+            final_url=url,
+            elapsed=elapsed,
         )

@@ -149,8 +149,15 @@ async def apply_import(
         before, after = applied.audit_summary()
         entity = plan.source if not plan.elections else f"{plan.source} ({', '.join(plan.elections)})"
         await audit.append(
-            tx, guild_id=guild_id, actor_id=actor_id, actor_name=actor_name, action="data.import",
-            entity=entity[:200], before=before, after=after, at=now,
+            tx,
+            guild_id=guild_id,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action="data.import",
+            entity=entity[:200],
+            before=before,
+            after=after,
+            at=now,
         )
     if plan.target is not None:  # committed: the database now holds exactly the planned state
         plan.target.version = version

@@ -235,13 +235,15 @@ async def load_snapshot(db: Database, guild_id: int, version: DataVersion | None
     raw = []
     for election in await elections_repo.list_for_guild(conn, guild_id):
         assert election.id is not None
-        raw.append((
-            election,
-            await elections_repo.list_slates(conn, election.id),
-            await candidates_repo.list_for_election(conn, election.id),
-            await nominations_repo.list_for_election(conn, election.id),
-            await results_repo.get(conn, election.id),
-        ))
+        raw.append(
+            (
+                election,
+                await elections_repo.list_slates(conn, election.id),
+                await candidates_repo.list_for_election(conn, election.id),
+                await nominations_repo.list_for_election(conn, election.id),
+                await results_repo.get(conn, election.id),
+            )
+        )
 
     def build() -> GuildSnapshot:
         kinds = [frozenset(kind_of[n.body] for n in noms if n.body in kind_of) for _, _, _, noms, _ in raw]
@@ -294,8 +296,13 @@ class ReadModel:
         if max_age > 0 and commits is not None:
             checked = self._checked.get(guild_id)
             cached = self._snapshots.get(guild_id)
-            if cached is not None and checked is not None and checked[0] == commits and (
-                time.monotonic() - checked[1] <= max_age or guild_id in self._checking  # one re-check at a time
+            if (
+                cached is not None
+                and checked is not None
+                and checked[0] == commits
+                and (
+                    time.monotonic() - checked[1] <= max_age or guild_id in self._checking  # one re-check at a time
+                )
             ):
                 return cached
         self._checking.add(guild_id)
@@ -370,8 +377,7 @@ class ReadModel:
         # a bare substring ("zar") is not — the member gets suggestions instead.
         words = [" " + w for w in folded.split(" ") if w]
         hits = {
-            labels[h] for h in index.search(text, limit=26)
-            if words and all(w in " " + normalise(h) for w in words)
+            labels[h] for h in index.search(text, limit=26) if words and all(w in " " + normalise(h) for w in words)
         }
         if len(hits) == 1:
             return hits.pop()
@@ -616,7 +622,8 @@ class ReadModel:
         data = self.resolve_election(snap, election, now)
         standing = [c for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
         on_ballot = sum(
-            1 for c in data.candidates
+            1
+            for c in data.candidates
             if c.status in (CandidateStatus.ON_BALLOT, CandidateStatus.ELECTED, CandidateStatus.NOT_ELECTED)
         )
         return ElectionInfoView(
@@ -675,9 +682,7 @@ class ReadModel:
             order = ListOrder.SURNAME
             rows.sort(key=lambda r: surname_key(r.name))
         prov = await self._provenance(snap, data)
-        return CandidateListView(
-            self.header(data, now), tuple(rows), order, tuple(filters), len(data.candidates), prov
-        )
+        return CandidateListView(self.header(data, now), tuple(rows), order, tuple(filters), len(data.candidates), prov)
 
     @staticmethod
     def _status(text: str) -> str:
@@ -716,7 +721,10 @@ class ReadModel:
         summaries = tuple(self._summary_of_slate(data, s, cov) for s, cov in zip(chosen, coverages, strict=True))
         summary = data.summary()
         return SlateCompareView(
-            self.header(data, now), summaries, data.reported, summary.total_votes if summary else None,
+            self.header(data, now),
+            summaries,
+            data.reported,
+            summary.total_votes if summary else None,
             await self._provenance(snap, data),
         )
 

@@ -107,12 +107,22 @@ class MemberSubscription:
 
 
 def _point_row(
-    guild_id: int, source: Source, source_id: int, point: ReminderPoint, lane: Lane = Lane.CHANNEL,
+    guild_id: int,
+    source: Source,
+    source_id: int,
+    point: ReminderPoint,
+    lane: Lane = Lane.CHANNEL,
     target: int | None = None,
 ) -> Delivery:
     return Delivery(
-        guild_id=guild_id, source=source, source_id=source_id, occurrence=point.key, due_at=point.at, lane=lane,
-        target_id=target, detail={"kind": "point", **point.detail()},
+        guild_id=guild_id,
+        source=source,
+        source_id=source_id,
+        occurrence=point.key,
+        due_at=point.at,
+        lane=lane,
+        target_id=target,
+        detail={"kind": "point", **point.detail()},
     )
 
 
@@ -166,9 +176,13 @@ class ReminderService:
         turning_on = enabled if enabled is not None else True
         fresh = current is None or (turning_on and not current.enabled)
         item = ElectionReminders(
-            election_id=election_id, guild_id=actor.guild_id, enabled=turning_on, offsets=parsed,
+            election_id=election_id,
+            guild_id=actor.guild_id,
+            enabled=turning_on,
+            offsets=parsed,
             checked_until=now if fresh or current is None else current.checked_until,
-            updated_by=actor.user_id, updated_at=now,
+            updated_by=actor.user_id,
+            updated_at=now,
         )
         async with self.db.transaction() as tx:
             await announcements.save_reminders(tx, item)
@@ -176,9 +190,15 @@ class ReminderService:
                 # What is already true when reminders are switched on is not news: record it as the baseline.
                 await deliveries.add_many(tx, await self._event_rows(actor.guild_id, data, now, baseline=True))
             await audit.append(
-                tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                action="announce.reminders", entity=f"election {data.election.slug}",
-                before=_describe_reminders(current), after=_describe_reminders(item), at=now,
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="announce.reminders",
+                entity=f"election {data.election.slug}",
+                before=_describe_reminders(current),
+                after=_describe_reminders(item),
+                at=now,
             )
         self.engine.kick()
         return item, data.election.name
@@ -247,10 +267,18 @@ class ReminderService:
             keys.append(("results", {"kind": "results"}))
         rows = []
         for key, detail in keys:
-            row = _in_announce_channel(settings, Delivery(
-                guild_id=guild_id, source=Source.ELECTION, source_id=data.election.id, occurrence=key, due_at=now,
-                lane=Lane.CHANNEL, detail=detail,
-            ))
+            row = _in_announce_channel(
+                settings,
+                Delivery(
+                    guild_id=guild_id,
+                    source=Source.ELECTION,
+                    source_id=data.election.id,
+                    occurrence=key,
+                    due_at=now,
+                    lane=Lane.CHANNEL,
+                    detail=detail,
+                ),
+            )
             if baseline:
                 row.status, row.reason = DeliveryStatus.SKIPPED, "already true when reminders were switched on"
             rows.append(row)
@@ -265,9 +293,15 @@ class ReminderService:
         snap = await self.read.snapshot(guild_id)
         body = self.read._body(snap, branch)  # the read model's name matching, with suggestions
         lead = _member_before(before)
-        sub = await self._subscribe(Subscription(
-            guild_id=guild_id, user_id=user_id, kind=SubscriptionKind.BRANCH, before=lead, body_id=body.id,
-        ))
+        sub = await self._subscribe(
+            Subscription(
+                guild_id=guild_id,
+                user_id=user_id,
+                kind=SubscriptionKind.BRANCH,
+                before=lead,
+                body_id=body.id,
+            )
+        )
         point = meeting_point(body.meeting, lead)
         return MemberSubscription(sub, body.name, point.at if point and point.at > self.clock.now() else None)
 
@@ -278,10 +312,15 @@ class ReminderService:
         snap = await self.read.snapshot(guild_id)
         data = self.read.resolve_election(snap, election, self.clock.now())
         lead = _member_before(before)
-        sub = await self._subscribe(Subscription(
-            guild_id=guild_id, user_id=user_id, kind=SubscriptionKind.DEADLINES, before=lead,
-            election_id=data.election.id,
-        ))
+        sub = await self._subscribe(
+            Subscription(
+                guild_id=guild_id,
+                user_id=user_id,
+                kind=SubscriptionKind.DEADLINES,
+                before=lead,
+                election_id=data.election.id,
+            )
+        )
         nxt = next_point_after(member_deadline_points(data.election.timeline, lead), self.clock.now())
         return MemberSubscription(sub, data.election.name, nxt)
 
@@ -308,8 +347,11 @@ class ReminderService:
         mine = await self.member_subscriptions(guild_id, user_id)
         if which is not None and which.strip():
             key = which.strip().casefold()
-            chosen = [m for m in mine if str(m.subscription.id) == key or m.subject.casefold() == key
-                      or m.subscription.kind.value == key]
+            chosen = [
+                m
+                for m in mine
+                if str(m.subscription.id) == key or m.subject.casefold() == key or m.subscription.kind.value == key
+            ]
             if not chosen:
                 raise NotFound("You have no reminder like that: see `/remind list`.")
         else:
@@ -377,7 +419,8 @@ class ReminderService:
                 assert sub.id is not None and sub.checked_until is not None
                 rows.extend(
                     _point_row(group.guild_id, Source.SUBSCRIPTION, sub.id, p, Lane.DM, sub.user_id)
-                    for p in due if p.at > sub.checked_until
+                    for p in due
+                    if p.at > sub.checked_until
                 )
         await subscriptions.advance_all(tx, now)
         return rows

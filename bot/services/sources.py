@@ -222,14 +222,28 @@ class SourceService:
             )
         now = self.clock.now()
         source = Source(
-            id=0, guild_id=guild_id, election=slug, kind=source_kind, url=url, every=interval,
-            authoritative=authoritative, created_by=actor.user_id, created_at=now, next_run_at=now,
+            id=0,
+            guild_id=guild_id,
+            election=slug,
+            kind=source_kind,
+            url=url,
+            every=interval,
+            authoritative=authoritative,
+            created_by=actor.user_id,
+            created_at=now,
+            next_run_at=now,
         )
         async with self.db.transaction() as tx:
             source.id = await store.add(tx, source)
             await audit.append(
-                tx, guild_id=guild_id, actor_id=actor.user_id, actor_name=actor.name, action="source.add",
-                entity=source.label, after=self._describe(source), at=now,
+                tx,
+                guild_id=guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="source.add",
+                entity=source.label,
+                after=self._describe(source),
+                at=now,
             )
         self.wake()
         return source
@@ -261,8 +275,15 @@ class SourceService:
             async with self.db.transaction() as tx:
                 await store.save_state(tx, source)
                 await audit.append(
-                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name, action=action,
-                    entity=source.label, before=before, after=self._describe(source), at=now,
+                    tx,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    actor_name=actor.name,
+                    action=action,
+                    entity=source.label,
+                    before=before,
+                    after=self._describe(source),
+                    at=now,
                 )
         self.wake()
         return source
@@ -275,8 +296,14 @@ class SourceService:
             async with self.db.transaction() as tx:
                 await store.delete(tx, source.id)
                 await audit.append(
-                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                    action="source.remove", entity=source.label, before=self._describe(source), at=self.clock.now(),
+                    tx,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    actor_name=actor.name,
+                    action="source.remove",
+                    entity=source.label,
+                    before=self._describe(source),
+                    at=self.clock.now(),
                 )
         self._locks.pop(source_id, None)
         return source
@@ -307,8 +334,14 @@ class SourceService:
                 await store.clear_hold(tx, source_id)
                 await store.save_state(tx, source)
                 await audit.append(
-                    tx, guild_id=actor.guild_id, actor_id=actor.user_id, actor_name=actor.name,
-                    action="source.reject", entity=source.label, before={"held": hold.summary}, at=self.clock.now(),
+                    tx,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    actor_name=actor.name,
+                    action="source.reject",
+                    entity=source.label,
+                    before={"held": hold.summary},
+                    at=self.clock.now(),
                 )
             source.held_hash = source.held_at = source.held_summary = None
         return source
@@ -364,7 +397,10 @@ class SourceService:
             if hold is None or (held_hash and not hold.content_hash.startswith(held_hash)):
                 raise UserError("That held update is no longer waiting (it was already handled or replaced).")
             fetched = Fetched(
-                not_modified=False, body=hold.content, etag=hold.etag, last_modified=hold.last_modified,
+                not_modified=False,
+                body=hold.content,
+                etag=hold.etag,
+                last_modified=hold.last_modified,
                 content_hash=hold.content_hash,
             )
         else:
@@ -517,7 +553,8 @@ class SourceService:
             if check.hold:
                 return (
                     f"the source suddenly lists fewer rows: {check.describe()}. A broken sheet must not wipe the "
-                    "data, so nothing was changed", lines,
+                    "data, so nothing was changed",
+                    lines,
                 )
         settings = await meta.get_settings(self.db.reader, source.guild_id)
         if settings.two_person_publish and self._publishes(plan):
@@ -551,8 +588,13 @@ class SourceService:
         actor_id = confirmer.user_id if confirmer else None
         actor_name = f"{confirmer.name} (confirming {source.actor_name})" if confirmer else source.actor_name
         return await apply_import(
-            self.db, source.guild_id, plan, actor_id=actor_id, actor_name=actor_name[:200],
-            now=self.clock.now(), source=f"source #{source.id}",
+            self.db,
+            source.guild_id,
+            plan,
+            actor_id=actor_id,
+            actor_name=actor_name[:200],
+            now=self.clock.now(),
+            source=f"source #{source.id}",
         )
 
     async def _hold(self, source: Source, fetched: Fetched, reason: str, lines: list[str]) -> SyncReport:
@@ -561,11 +603,19 @@ class SourceService:
         now = self.clock.now()
         summary = "\n".join([reason, *lines])
         async with self.db.transaction() as tx:
-            await store.put_hold(tx, store.Hold(
-                source_id=source.id, guild_id=source.guild_id, content=fetched.body,
-                content_hash=fetched.content_hash, etag=fetched.etag, last_modified=fetched.last_modified,
-                summary=summary, created_at=now,
-            ))
+            await store.put_hold(
+                tx,
+                store.Hold(
+                    source_id=source.id,
+                    guild_id=source.guild_id,
+                    content=fetched.body,
+                    content_hash=fetched.content_hash,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    summary=summary,
+                    created_at=now,
+                ),
+            )
         source.held_hash, source.held_at, source.held_summary = fetched.content_hash, now, summary
         report = await self._succeeded(source, SyncReport(source, Outcome.HELD, lines=lines, reason=reason))
         await self._notify(source, SourceAlert("held", source, reason=reason, lines=lines))
@@ -593,10 +643,15 @@ class SourceService:
         if clear_hold:
             source.held_hash = source.held_at = source.held_summary = None
         if recovered:
-            await self._notify(source, SourceAlert(
-                "recovered", source, reason=f"after {streak} failed run{'s' if streak != 1 else ''}",
-                lines=report.lines if report.outcome is Outcome.APPLIED else [],
-            ))
+            await self._notify(
+                source,
+                SourceAlert(
+                    "recovered",
+                    source,
+                    reason=f"after {streak} failed run{'s' if streak != 1 else ''}",
+                    lines=report.lines if report.outcome is Outcome.APPLIED else [],
+                ),
+            )
         return report
 
     async def _failed(self, source: Source, reason: str) -> SyncReport:
@@ -638,8 +693,11 @@ class SourceService:
     @staticmethod
     def _describe(source: Source) -> dict[str, Any]:
         return {
-            "election": source.election, "kind": source.kind.value, "url": source.url,
-            "every_minutes": int(source.every.total_seconds() // 60), "authoritative": source.authoritative,
+            "election": source.election,
+            "kind": source.kind.value,
+            "url": source.url,
+            "every_minutes": int(source.every.total_seconds() // 60),
+            "authoritative": source.authoritative,
             "paused": source.paused,
         }
 
@@ -715,4 +773,3 @@ class SourceService:
         if due is None:
             return MAX_IDLE_WAIT
         return max(0.0, min(MAX_IDLE_WAIT, (due - self.clock.now()).total_seconds()))
-

@@ -52,9 +52,23 @@ async def create(conn: aiosqlite.Connection, a: Announcement) -> int:
         " until_at, timezone, ping_role_id, ping_everyone, created_by, created_by_name, created_at, status,"
         " checked_until, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            a.guild_id, a.channel_id, a.kind, a.content, a.view.value if a.view else None, a.election_id,
-            dt_to_db(s.first), str(s.recurrence), dt_to_db(s.until), s.zone, a.ping_role_id, int(a.ping_everyone),
-            a.created_by, a.created_by_name, dt_to_db(a.created_at), a.status, dt_to_db(a.checked_until),
+            a.guild_id,
+            a.channel_id,
+            a.kind,
+            a.content,
+            a.view.value if a.view else None,
+            a.election_id,
+            dt_to_db(s.first),
+            str(s.recurrence),
+            dt_to_db(s.until),
+            s.zone,
+            a.ping_role_id,
+            int(a.ping_everyone),
+            a.created_by,
+            a.created_by_name,
+            dt_to_db(a.created_at),
+            a.status,
+            dt_to_db(a.checked_until),
             dt_to_db(a.next_due),
         ),
     )
@@ -159,8 +173,13 @@ async def save_reminders(conn: aiosqlite.Connection, r: ElectionReminders) -> No
         "INSERT OR REPLACE INTO election_reminders (election_id, guild_id, enabled, offsets, checked_until,"
         " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            r.election_id, r.guild_id, int(r.enabled), to_json(offsets_to_json(r.offsets)),
-            dt_to_db(r.checked_until), r.updated_by, dt_to_db(r.updated_at),
+            r.election_id,
+            r.guild_id,
+            int(r.enabled),
+            to_json(offsets_to_json(r.offsets)),
+            dt_to_db(r.checked_until),
+            r.updated_by,
+            dt_to_db(r.updated_at),
         ),
     )
 

@@ -45,9 +45,15 @@ async def append(
         "INSERT INTO audit_log (guild_id, actor_id, actor_name, action, entity, before, after, denied, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            guild_id, actor_id, actor_name, action, entity,
-            None if before is None else to_json(before), None if after is None else to_json(after),
-            int(denied), dt_to_db(at),
+            guild_id,
+            actor_id,
+            actor_name,
+            action,
+            entity,
+            None if before is None else to_json(before),
+            None if after is None else to_json(after),
+            int(denied),
+            dt_to_db(at),
         ),
     )
     return int(cur.lastrowid or 0)
@@ -76,8 +82,16 @@ async def recent(
         rows = await c.fetchall()
     return [
         AuditEntry(
-            r["id"], r["guild_id"], r["actor_id"], r["actor_name"], r["action"], r["entity"],
-            from_json(r["before"]), from_json(r["after"]), bool(r["denied"]), dt_from_db(r["at"]),  # type: ignore[arg-type]
+            r["id"],
+            r["guild_id"],
+            r["actor_id"],
+            r["actor_name"],
+            r["action"],
+            r["entity"],
+            from_json(r["before"]),
+            from_json(r["after"]),
+            bool(r["denied"]),
+            dt_from_db(r["at"]),  # type: ignore[arg-type]
         )
         for r in rows
     ]

@@ -63,8 +63,13 @@ async def upsert(conn: aiosqlite.Connection, election_id: int, candidate: Candid
         " ON CONFLICT (election_id, name) DO UPDATE SET slate_id = excluded.slate_id, bio = excluded.bio,"
         " photo_url = excluded.photo_url, links = excluded.links, status = excluded.status RETURNING id",
         (
-            election_id, candidate.name, slate_id, candidate.bio, candidate.photo_url,
-            to_json(candidate.links), candidate.status.value,
+            election_id,
+            candidate.name,
+            slate_id,
+            candidate.bio,
+            candidate.photo_url,
+            to_json(candidate.links),
+            candidate.status.value,
         ),
     ) as c:
         row = await c.fetchone()

@@ -42,8 +42,18 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
         " status, next_attempt_at, reason, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                d.guild_id, d.source.value, d.source_id, d.occurrence, dt_to_db(d.due_at), d.lane.value, d.target_id,
-                to_json(d.detail), d.status.value, dt_to_db(d.next_attempt_at or d.due_at), d.reason, int(d.alerted),
+                d.guild_id,
+                d.source.value,
+                d.source_id,
+                d.occurrence,
+                dt_to_db(d.due_at),
+                d.lane.value,
+                d.target_id,
+                to_json(d.detail),
+                d.status.value,
+                dt_to_db(d.next_attempt_at or d.due_at),
+                d.reason,
+                int(d.alerted),
             )
             for d in rows
         ],
@@ -90,8 +100,13 @@ async def record_sent(
     await conn.execute(
         "UPDATE deliveries SET status = ?, sent_at = ?, channel_id = ?, message_id = ?, reason = NULL,"
         " next_attempt_at = NULL WHERE id = ?",
-        ((DeliveryStatus.LATE if late else DeliveryStatus.SENT).value, dt_to_db(at), channel_id, message_id,
-         delivery_id),
+        (
+            (DeliveryStatus.LATE if late else DeliveryStatus.SENT).value,
+            dt_to_db(at),
+            channel_id,
+            message_id,
+            delivery_id,
+        ),
     )
 
 
@@ -103,9 +118,7 @@ async def retry_later(conn: aiosqlite.Connection, delivery_id: int, at: datetime
     )
 
 
-async def finish(
-    conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None
-) -> None:
+async def finish(conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None) -> None:
     """Close a row without a message: missed, failed, cancelled or skipped."""
     await conn.execute(
         "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
@@ -142,8 +155,13 @@ async def mark_alerted(conn: aiosqlite.Connection, ids: Iterable[int]) -> None:
 
 
 async def history(
-    conn: aiosqlite.Connection, guild_id: int, *, source: Source | None = None, source_id: int | None = None,
-    exclude: Source | None = None, limit: int = 25,
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    source: Source | None = None,
+    source_id: int | None = None,
+    exclude: Source | None = None,
+    limit: int = 25,
 ) -> list[Delivery]:
     """A guild's ledger rows, newest due first, optionally for one item (or without one source)."""
     sql = "SELECT * FROM deliveries WHERE guild_id = ?"

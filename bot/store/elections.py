@@ -73,9 +73,7 @@ async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Elec
 
 async def get_by_slug(conn: aiosqlite.Connection, guild_id: int, slug: str) -> Election | None:
     """One election by its slug, scoped to the guild."""
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? AND slug = ?", (guild_id, slug)
-    ) as c:
+    async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? AND slug = ?", (guild_id, slug)) as c:
         row = await c.fetchone()
     return _election(row) if row else None
 
@@ -84,10 +82,19 @@ async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
     """Insert or update an election by (guild, slug); returns its id."""
     t = election.timeline
     params = (
-        election.guild_id, election.slug, election.name, election.committee, election.seats,
-        election.voting_system.value, str(election.threshold) if election.threshold else None,
-        election.electorate, dt_to_db(t.nominations_open), dt_to_db(t.nominations_close),
-        dt_to_db(t.ballot_open), dt_to_db(t.ballot_close), dt_to_db(t.results),
+        election.guild_id,
+        election.slug,
+        election.name,
+        election.committee,
+        election.seats,
+        election.voting_system.value,
+        str(election.threshold) if election.threshold else None,
+        election.electorate,
+        dt_to_db(t.nominations_open),
+        dt_to_db(t.nominations_close),
+        dt_to_db(t.ballot_open),
+        dt_to_db(t.ballot_close),
+        dt_to_db(t.results),
     )
     async with conn.execute(UPSERT_SQL + " RETURNING id", params) as c:
         row = await c.fetchone()
@@ -145,9 +152,7 @@ async def get_result_meta(conn: aiosqlite.Connection, election_id: int) -> Elect
         row = await c.fetchone()
     if row is None:
         return ElectionResult()
-    return ElectionResult(
-        published=bool(row[0]), valid_ballots=row[1], invalid_ballots=row[2]
-    )
+    return ElectionResult(published=bool(row[0]), valid_ballots=row[1], invalid_ballots=row[2])
 
 
 async def set_result_meta(

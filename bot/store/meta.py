@@ -96,7 +96,13 @@ async def save_settings(conn: aiosqlite.Connection, s: GuildSettings) -> None:
         "INSERT OR REPLACE INTO guild_settings (guild_id, timezone, moderator_role_ids, organiser_role_ids,"
         " announce_channel_id, alert_channel_id, two_person_publish, grace_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            s.guild_id, s.timezone, to_json(s.moderator_role_ids), to_json(s.organiser_role_ids),
-            s.announce_channel_id, s.alert_channel_id, int(s.two_person_publish), s.grace_minutes,
+            s.guild_id,
+            s.timezone,
+            to_json(s.moderator_role_ids),
+            to_json(s.organiser_role_ids),
+            s.announce_channel_id,
+            s.alert_channel_id,
+            int(s.two_person_publish),
+            s.grace_minutes,
         ),
     )

@@ -27,9 +27,7 @@ async def list_for_election(conn: aiosqlite.Connection, election_id: int) -> lis
         return [Nomination(r["body"], r["candidate"], date_from_db(r["nominated_on"])) for r in await c.fetchall()]
 
 
-async def add(
-    conn: aiosqlite.Connection, election_id: int, body_id: int, candidate_id: int, on: date | None
-) -> None:
+async def add(conn: aiosqlite.Connection, election_id: int, body_id: int, candidate_id: int, on: date | None) -> None:
     """Record (or re-date) a nomination."""
     await conn.execute(
         UPSERT_SQL,

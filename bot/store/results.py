@@ -76,8 +76,12 @@ async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, electio
     if row is None:
         return None
     return PublishRequest(
-        election_id=row[0], requested_by=row[1], requested_name=row[2], requested_at=dt_from_db(row[3]),  # type: ignore[arg-type]
-        result_fingerprint=row[4], announce=bool(row[5]),
+        election_id=row[0],
+        requested_by=row[1],
+        requested_name=row[2],
+        requested_at=dt_from_db(row[3]),  # type: ignore[arg-type]
+        result_fingerprint=row[4],
+        announce=bool(row[5]),
     )
 
 
@@ -88,8 +92,13 @@ async def save_publish_request(conn: aiosqlite.Connection, guild_id: int, reques
         " (election_id, guild_id, requested_by, requested_name, requested_at, fingerprint, announce)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            request.election_id, guild_id, request.requested_by, request.requested_name,
-            dt_to_db(request.requested_at), request.result_fingerprint, int(request.announce),
+            request.election_id,
+            guild_id,
+            request.requested_by,
+            request.requested_name,
+            dt_to_db(request.requested_at),
+            request.result_fingerprint,
+            int(request.announce),
         ),
     )
 

@@ -75,10 +75,17 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
     ):
         slug = r[0]
         state.elections[slug] = {
-            "name": r[1], "committee": r[2], "seats": r[3], "voting_system": r[4],
-            "threshold": threshold_text(r[5]) if r[5] else None, "electorate": r[6],
-            "nominations_open": _instant(r[7]), "nominations_close": _instant(r[8]),
-            "ballot_open": _instant(r[9]), "ballot_close": _instant(r[10]), "results": _instant(r[11]),
+            "name": r[1],
+            "committee": r[2],
+            "seats": r[3],
+            "voting_system": r[4],
+            "threshold": threshold_text(r[5]) if r[5] else None,
+            "electorate": r[6],
+            "nominations_open": _instant(r[7]),
+            "nominations_close": _instant(r[8]),
+            "ballot_open": _instant(r[9]),
+            "ballot_close": _instant(r[10]),
+            "results": _instant(r[11]),
         }
         result_meta[slug] = {"published": bool(r[12]), "valid_ballots": r[13], "invalid_ballots": r[14], "rounds": []}
         state.slates[slug] = {}
@@ -92,7 +99,10 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
         g,
     ):
         state.slates[slug][name] = {
-            "short": short, "colour": colour, "backers": from_json(backers, []), "description": description,
+            "short": short,
+            "colour": colour,
+            "backers": from_json(backers, []),
+            "description": description,
             "url": url,
         }
 
@@ -104,7 +114,11 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
         g,
     ):
         state.candidates[slug][name] = {
-            "slate": slate, "bio": bio, "photo_url": photo_url, "links": from_json(links, {}), "status": status,
+            "slate": slate,
+            "bio": bio,
+            "photo_url": photo_url,
+            "links": from_json(links, {}),
+            "status": status,
         }
 
     noms = state.nominations
@@ -134,8 +148,12 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
     for slug, record in result_meta.items():
         if slug in rounds:
             record["rounds"] = [rounds[slug][n] for n in sorted(rounds[slug])]
-        if record["rounds"] or record["published"] or record["valid_ballots"] is not None \
-                or record["invalid_ballots"] is not None:
+        if (
+            record["rounds"]
+            or record["published"]
+            or record["valid_ballots"] is not None
+            or record["invalid_ballots"] is not None
+        ):
             state.results[slug] = record
     return state
 
@@ -161,7 +179,8 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         await conn.executemany(
             "DELETE FROM nominations WHERE election_id = ? AND body_id = ? AND candidate_id = ?",
             [
-                (eid(c), bodies[c.key[1]], cands[(eid(c), c.key[2])]) for c in diffs["nominations"].removed
+                (eid(c), bodies[c.key[1]], cands[(eid(c), c.key[2])])
+                for c in diffs["nominations"].removed
                 if c.key[1] in bodies and (eid(c), c.key[2]) in cands
             ],
         )
@@ -185,7 +204,8 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         bodies_repo.UPSERT_SQL,
         [
             (guild_id, c.key[0], r["kind"], r["region"], r["members"], r["meeting"])
-            for c in _upserts(diffs["bodies"]) if (r := c.after)
+            for c in _upserts(diffs["bodies"])
+            if (r := c.after)
         ],
     )
     if _upserts(diffs["elections"]):
@@ -193,11 +213,22 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
             elections_repo.UPSERT_SQL,
             [
                 (
-                    guild_id, c.key[0], r["name"], r["committee"], r["seats"], r["voting_system"], r["threshold"],
-                    r["electorate"], r["nominations_open"], r["nominations_close"], r["ballot_open"],
-                    r["ballot_close"], r["results"],
+                    guild_id,
+                    c.key[0],
+                    r["name"],
+                    r["committee"],
+                    r["seats"],
+                    r["voting_system"],
+                    r["threshold"],
+                    r["electorate"],
+                    r["nominations_open"],
+                    r["nominations_close"],
+                    r["ballot_open"],
+                    r["ballot_close"],
+                    r["results"],
                 )
-                for c in _upserts(diffs["elections"]) if (r := c.after)
+                for c in _upserts(diffs["elections"])
+                if (r := c.after)
             ],
         )
         elections = await _ids(conn, "SELECT id, slug FROM elections WHERE guild_id = ?", guild_id)
@@ -205,7 +236,8 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         elections_repo.UPSERT_SLATE_SQL,
         [
             (eid(c), c.key[1], r["short"], r["colour"], to_json(r["backers"]), r["description"], r["url"])
-            for c in _upserts(diffs["slates"]) if (r := c.after)
+            for c in _upserts(diffs["slates"])
+            if (r := c.after)
         ],
     )
     await conn.executemany(
@@ -215,7 +247,8 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         " photo_url = excluded.photo_url, links = excluded.links, status = excluded.status",
         [
             (eid(c), c.key[1], eid(c), r["slate"], r["bio"], r["photo_url"], to_json(r["links"]), r["status"])
-            for c in _upserts(diffs["candidates"]) if (r := c.after)
+            for c in _upserts(diffs["candidates"])
+            if (r := c.after)
         ],
     )
     nominations = _upserts(diffs["nominations"])
@@ -239,7 +272,8 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
         " VALUES (?, ?, ?, ?, ?, ?)",
         [
             (eid(c), number, cands[(eid(c), name)], votes, int(name in rnd["elected"]), int(name in rnd["excluded"]))
-            for c in results if c.after
+            for c in results
+            if c.after
             for number, rnd in enumerate(c.after["rounds"], start=1)
             for name, votes in rnd["votes"].items()
         ],

@@ -68,8 +68,15 @@ async def add(conn: aiosqlite.Connection, source: Source) -> int:
         "INSERT INTO sources (guild_id, election_slug, kind, url, every_seconds, authoritative, paused,"
         " created_by, created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            source.guild_id, source.election, source.kind.value, source.url, int(source.every.total_seconds()),
-            int(source.authoritative), int(source.paused), source.created_by, dt_to_db(source.created_at),
+            source.guild_id,
+            source.election,
+            source.kind.value,
+            source.url,
+            int(source.every.total_seconds()),
+            int(source.authoritative),
+            int(source.paused),
+            source.created_by,
+            dt_to_db(source.created_at),
             dt_to_db(source.next_run_at),
         ),
     )
@@ -137,10 +144,23 @@ async def save_state(conn: aiosqlite.Connection, s: Source) -> None:
         " content_hash = ?, last_attempt_at = ?, last_success_at = ?, last_change_at = ?, last_error = ?,"
         " last_error_at = ?, failures = ?, alerted = ?, next_run_at = ?, rows = ?, rows_applied = ? WHERE id = ?",
         (
-            int(s.every.total_seconds()), int(s.authoritative), int(s.paused), s.etag, s.last_modified,
-            s.content_hash, dt_to_db(s.last_attempt_at), dt_to_db(s.last_success_at), dt_to_db(s.last_change_at),
-            s.last_error, dt_to_db(s.last_error_at), s.failures, int(s.alerted), dt_to_db(s.next_run_at),
-            s.rows, s.rows_applied, s.id,
+            int(s.every.total_seconds()),
+            int(s.authoritative),
+            int(s.paused),
+            s.etag,
+            s.last_modified,
+            s.content_hash,
+            dt_to_db(s.last_attempt_at),
+            dt_to_db(s.last_success_at),
+            dt_to_db(s.last_change_at),
+            s.last_error,
+            dt_to_db(s.last_error_at),
+            s.failures,
+            int(s.alerted),
+            dt_to_db(s.next_run_at),
+            s.rows,
+            s.rows_applied,
+            s.id,
         ),
     )
 
@@ -159,8 +179,14 @@ async def put_hold(conn: aiosqlite.Connection, hold: Hold) -> None:
         "INSERT OR REPLACE INTO source_holds (source_id, guild_id, content, content_hash, etag, last_modified,"
         " summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            hold.source_id, hold.guild_id, hold.content, hold.content_hash, hold.etag, hold.last_modified,
-            hold.summary, dt_to_db(hold.created_at),
+            hold.source_id,
+            hold.guild_id,
+            hold.content,
+            hold.content_hash,
+            hold.etag,
+            hold.last_modified,
+            hold.summary,
+            dt_to_db(hold.created_at),
         ),
     )
 
@@ -172,9 +198,14 @@ async def get_hold(conn: aiosqlite.Connection, source_id: int) -> Hold | None:
     if row is None:
         return None
     return Hold(
-        source_id=row["source_id"], guild_id=row["guild_id"], content=bytes(row["content"]),
-        content_hash=row["content_hash"], etag=row["etag"], last_modified=row["last_modified"],
-        summary=row["summary"], created_at=dt_from_db(row["created_at"]),  # type: ignore[arg-type]
+        source_id=row["source_id"],
+        guild_id=row["guild_id"],
+        content=bytes(row["content"]),
+        content_hash=row["content_hash"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        summary=row["summary"],
+        created_at=dt_from_db(row["created_at"]),  # type: ignore[arg-type]
     )
 
 

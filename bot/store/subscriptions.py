@@ -36,8 +36,14 @@ async def upsert(conn: aiosqlite.Connection, s: Subscription) -> int:
         " DO UPDATE SET before_seconds = excluded.before_seconds, status = 'active', paused_reason = NULL,"
         " checked_until = max(checked_until, excluded.checked_until) RETURNING id",
         (
-            s.guild_id, s.user_id, s.kind.value, s.body_id, s.election_id, int(s.before.total_seconds()),
-            dt_to_db(s.created_at), dt_to_db(s.checked_until),
+            s.guild_id,
+            s.user_id,
+            s.kind.value,
+            s.body_id,
+            s.election_id,
+            int(s.before.total_seconds()),
+            dt_to_db(s.created_at),
+            dt_to_db(s.checked_until),
         ),
     ) as c:
         row = await c.fetchone()
@@ -97,8 +103,12 @@ async def groups(conn: aiosqlite.Connection) -> list[SubscriptionGroup]:
         rows = await c.fetchall()
     return [
         SubscriptionGroup(
-            guild_id=r["guild_id"], kind=SubscriptionKind(r["kind"]), before=timedelta(seconds=r["before_seconds"]),
-            body_id=r["body_id"], election_id=r["election_id"], since=dt_from_db(r["since"]),  # type: ignore[arg-type]
+            guild_id=r["guild_id"],
+            kind=SubscriptionKind(r["kind"]),
+            before=timedelta(seconds=r["before_seconds"]),
+            body_id=r["body_id"],
+            election_id=r["election_id"],
+            since=dt_from_db(r["since"]),  # type: ignore[arg-type]
             members=r["n"],
         )
         for r in rows

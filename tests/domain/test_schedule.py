@@ -40,8 +40,14 @@ def local(*args: int) -> datetime:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [(None, RepeatKind.NONE), ("none", RepeatKind.NONE), ("Daily", RepeatKind.DAILY), ("weekly", RepeatKind.WEEKLY),
-     ("weekdays", RepeatKind.WEEKDAYS), ("0 18 * * mon-fri", RepeatKind.CRON)],
+    [
+        (None, RepeatKind.NONE),
+        ("none", RepeatKind.NONE),
+        ("Daily", RepeatKind.DAILY),
+        ("weekly", RepeatKind.WEEKLY),
+        ("weekdays", RepeatKind.WEEKDAYS),
+        ("0 18 * * mon-fri", RepeatKind.CRON),
+    ],
 )
 def test_parse_repeat(text, kind):
     assert parse_repeat(text).kind is kind
@@ -58,7 +64,13 @@ def test_daily_keeps_local_time_across_spring_dst():
     sched = Schedule(first, parse_repeat("daily"), "Europe/London")
     got = sched.between(first - timedelta(seconds=1), first + timedelta(days=5))
     assert [o.astimezone(LONDON).strftime("%d %H:%M") for o in got] == [
-        "25 18:00", "26 18:00", "27 18:00", "28 18:00", "29 18:00", "30 18:00"]
+        "25 18:00",
+        "26 18:00",
+        "27 18:00",
+        "28 18:00",
+        "29 18:00",
+        "30 18:00",
+    ]
     assert got[3] - got[2] == timedelta(hours=23)  # the short day
 
 
@@ -81,7 +93,8 @@ def test_weekly_weekdays_and_cron():
     week = Schedule(first, parse_repeat("weekly"), "Europe/London").upcoming(first - timedelta(seconds=1), 3)
     assert [o.astimezone(LONDON).strftime("%a %d") for o in week] == ["Tue 01", "Tue 08", "Tue 15"]
     wd = Schedule(local(2026, 12, 4, 9, 0), parse_repeat("weekdays"), "Europe/London").upcoming(
-        local(2026, 12, 4, 9, 0), 3)
+        local(2026, 12, 4, 9, 0), 3
+    )
     assert [o.astimezone(LONDON).strftime("%a") for o in wd] == ["Mon", "Tue", "Wed"]
     cron = Schedule(first, parse_repeat("30 7 * * sat"), "Europe/London").upcoming(first, 2)
     assert [o.astimezone(LONDON).strftime("%a %d %H:%M") for o in cron] == ["Sat 05 07:30", "Sat 12 07:30"]

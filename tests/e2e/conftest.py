@@ -134,4 +134,3 @@ async def set_published(db: Database, guild_id: int, slug: str, clock: ManualClo
             tx, e.id, published=published, valid=current.valid_ballots, invalid=current.invalid_ballots
         )
         await meta.bump_version(tx, guild_id, clock.now(), "test publish")
-

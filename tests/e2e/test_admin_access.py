@@ -20,13 +20,18 @@ __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 PACK = {
     "version": 1,
     "bodies": [{"name": "Hackney North CLP"}, {"name": "Islington North CLP"}],
-    "elections": [{
-        "slug": "nec", "name": "NEC 2026", "seats": 3, "voting_system": "bloc",
-        "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
-        "candidates": [{"name": "Yasmine Dar", "slate": "CLGA"}, {"name": "Eddie Izzard"}],
-        "nominations": [{"body": "Hackney North CLP", "candidates": ["Yasmine Dar"]}],
-        "results": {"published": False, "rounds": [{"votes": {"Yasmine Dar": 67000, "Eddie Izzard": 40000}}]},
-    }],
+    "elections": [
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 3,
+            "voting_system": "bloc",
+            "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
+            "candidates": [{"name": "Yasmine Dar", "slate": "CLGA"}, {"name": "Eddie Izzard"}],
+            "nominations": [{"body": "Hackney North CLP", "candidates": ["Yasmine Dar"]}],
+            "results": {"published": False, "rounds": [{"votes": {"Yasmine Dar": 67000, "Eddie Izzard": 40000}}]},
+        }
+    ],
 }
 
 
@@ -98,7 +103,15 @@ async def test_every_subcommand_refuses_a_member_and_audits_it(
     assert len(rows) == len(commands) + 1  # + the seed import
     assert all(r.denied and r.actor_id == member.id for r in rows[: len(commands)])
     assert {r.action.split(".")[0] for r in rows if r.denied} >= {
-        "election", "candidate", "slate", "branch", "nomination", "results", "data", "config", "audit",
+        "election",
+        "candidate",
+        "slate",
+        "branch",
+        "nomination",
+        "results",
+        "data",
+        "config",
+        "audit",
     }
     nec = await elections.get_by_slug(db.reader, guild.id, "nec")
     assert nec is not None and nec.name == "NEC 2026"
@@ -183,7 +196,12 @@ async def test_someone_elses_confirmation_button_is_refused(
         await sim.click(mod2, confirm, custom_id)
     channel = guild.channel("general")
     forged = sim._dispatch(  # what a modified client could send
-        MESSAGE_COMPONENT, mod2.user, mod2, guild, channel, {"custom_id": custom_id, "component_type": 2},
+        MESSAGE_COMPONENT,
+        mod2.user,
+        mod2,
+        guild,
+        channel,
+        {"custom_id": custom_id, "component_type": 2},
         source=confirm,
     )
     reply = await forged.response()
@@ -197,9 +215,7 @@ async def test_someone_elses_confirmation_button_is_refused(
     assert await elections.get_by_slug(db.reader, guild.id, "nec") is None
 
 
-async def test_another_guild_cannot_reach_this_guilds_data(
-    sim: DiscordSimulator, guild: SimGuild, seeded, db
-) -> None:
+async def test_another_guild_cannot_reach_this_guilds_data(sim: DiscordSimulator, guild: SimGuild, seeded, db) -> None:
     other = sim.add_guild("Rival Union", channels=("general",))
     intruder = other.add_member("intruder", permissions=perms.MANAGE_GUILD)
     await sim.wait_for_idle()

@@ -18,9 +18,16 @@ async def test_roles_channels_timezone_and_show(
     alerts = guild.add_channel("mod-alerts")
     announcements = guild.channel("announcements")
 
-    reply = await ask(sim, mod, "/admin config roles", {
-        "moderator_role": stewards, "organiser_role": organisers, "two_person_publish": True,
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin config roles",
+        {
+            "moderator_role": stewards,
+            "organiser_role": organisers,
+            "two_person_publish": True,
+        },
+    )
     assert f"<@&{stewards.id}>" in reply.text and "off → on" in reply.text
     reply = await ask(sim, mod, "/admin config channels", {"announce": announcements, "alerts": alerts})
     assert f"<#{alerts.id}>" in reply.text

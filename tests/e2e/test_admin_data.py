@@ -18,23 +18,33 @@ __all__ = ["mod_fixture"]  # fixtures used by name
 BASE = {
     "version": 1,
     "bodies": [{"name": "Hackney North CLP"}],
-    "elections": [{
-        "slug": "nec", "name": "NEC 2026", "seats": 3, "voting_system": "bloc",
-        "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
-        "candidates": [{"name": "Yasmine Dar", "slate": "CLGA"}, {"name": "Eddie Izzard"}],
-    }],
+    "elections": [
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 3,
+            "voting_system": "bloc",
+            "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
+            "candidates": [{"name": "Yasmine Dar", "slate": "CLGA"}, {"name": "Eddie Izzard"}],
+        }
+    ],
 }
 
 UPDATE = {
     "version": 1,
-    "elections": [{
-        "slug": "nec", "name": "NEC 2026", "seats": 3, "voting_system": "bloc",
-        "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
-        "candidates": [
-            {"name": "Yasmine Dar", "slate": "CLGA", "bio": "Councillor"},
-            {"name": "Jon Lansman", "slate": "CLGA"},
-        ],
-    }],
+    "elections": [
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 3,
+            "voting_system": "bloc",
+            "slates": [{"name": "Centre Left Grassroots Alliance", "short": "CLGA"}],
+            "candidates": [
+                {"name": "Yasmine Dar", "slate": "CLGA", "bio": "Councillor"},
+                {"name": "Jon Lansman", "slate": "CLGA"},
+            ],
+        }
+    ],
 }
 
 
@@ -83,7 +93,9 @@ async def test_apply_is_atomic_and_audited_once(
     assert await names(db, guild) == ["Jon Lansman", "Yasmine Dar"]
     [row] = [r for r in await audit_rows(db, guild.id) if r.action == "data.import" and r.actor_id == mod.id]
     assert row.before["counts"]["candidates"] == 2 and row.after["changes"]["candidates"] == {
-        "added": 1, "changed": 1, "removed": 1,
+        "added": 1,
+        "changed": 1,
+        "removed": 1,
     }
     again = await preview(sim, mod, json_file(UPDATE))
     assert "No changes" in again.text and again.buttons == []
@@ -132,23 +144,59 @@ async def test_data_changed_since_the_preview_is_refused(
 BROKEN = [
     (SimFile("pack.json", b'{"version": 1, "elections": [', "application/json"), "problem"),
     (SimFile("candidates.csv", b"who,what\nA,B\n", "text/csv"), "problem"),
-    (json_file({"version": 1, "elections": [{
-        "slug": "nec", "name": "NEC", "seats": 3, "voting_system": "bloc",
-        "candidates": [{"name": "Twin"}, {"name": "Twin"}],
-    }]}), "Twin"),
-    (json_file({"version": 1, "elections": [{
-        "slug": "nec", "name": "NEC", "seats": 3, "voting_system": "bloc",
-        "candidates": [{"name": "A", "slate": "No Such Slate"}],
-    }]}), "No Such Slate"),
+    (
+        json_file(
+            {
+                "version": 1,
+                "elections": [
+                    {
+                        "slug": "nec",
+                        "name": "NEC",
+                        "seats": 3,
+                        "voting_system": "bloc",
+                        "candidates": [{"name": "Twin"}, {"name": "Twin"}],
+                    }
+                ],
+            }
+        ),
+        "Twin",
+    ),
+    (
+        json_file(
+            {
+                "version": 1,
+                "elections": [
+                    {
+                        "slug": "nec",
+                        "name": "NEC",
+                        "seats": 3,
+                        "voting_system": "bloc",
+                        "candidates": [{"name": "A", "slate": "No Such Slate"}],
+                    }
+                ],
+            }
+        ),
+        "No Such Slate",
+    ),
     (SimFile("candidates.csv", b"election,name,slate\nnec,Zed,Imaginary Slate\n", "text/csv"), "Imaginary Slate"),
     (SimFile("notes.txt", b"hello", "text/plain"), ".json pack or a .csv"),
     (SimFile("huge.csv", b"x" * (5 * 1024 * 1024 + 1), "text/csv"), "the limit is 5 MB"),
 ]
 
 
-@pytest.mark.parametrize(("file", "expected"), BROKEN, ids=[
-    "bad-json", "wrong-columns", "duplicate-names", "unknown-slate", "csv-unknown-slate", "wrong-type", "too-big",
-])
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    BROKEN,
+    ids=[
+        "bad-json",
+        "wrong-columns",
+        "duplicate-names",
+        "unknown-slate",
+        "csv-unknown-slate",
+        "wrong-type",
+        "too-big",
+    ],
+)
 async def test_a_broken_file_leaves_the_database_unchanged(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db, file: SimFile, expected: str
 ) -> None:

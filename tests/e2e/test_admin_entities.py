@@ -21,17 +21,33 @@ async def election(db, guild: SimGuild, slug: str = "nec"):
 async def test_election_create_edit_timeline_delete(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, hustings, db
 ) -> None:
-    reply = await ask(sim, mod, "/admin election create", {
-        "slug": "nec", "name": "NEC 2026", "seats": 3, "voting_system": "stv", "threshold": "5%",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin election create",
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 3,
+            "voting_system": "stv",
+            "threshold": "5%",
+        },
+    )
     assert reply.ephemeral and "Created election" in reply.text and "NEC 2026" in reply.text
     reply = await ask(sim, mod, "/admin election edit", {"election": "nec", "name": "NEC (CLP section) 2026"})
     assert "NEC 2026 → NEC (CLP section) 2026" in reply.text
 
     await ask(sim, mod, "/admin config timezone", {"zone": "Europe/London"})
-    reply = await ask(sim, mod, "/admin election timeline", {
-        "election": "nec", "nominations_open": "2026-07-01 18:00", "nominations_close": "2026-12-01T17:00:00+00:00",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin election timeline",
+        {
+            "election": "nec",
+            "nominations_open": "2026-07-01 18:00",
+            "nominations_close": "2026-12-01T17:00:00+00:00",
+        },
+    )
     opens = datetime(2026, 7, 1, 17, 0, tzinfo=UTC)  # 18:00 BST
     assert f"<t:{int(opens.timestamp())}:F>" in reply.text
     assert "Europe/London" in reply.text
@@ -54,7 +70,11 @@ async def test_election_create_edit_timeline_delete(
 
     actions = [r.action for r in await audit_rows(db, guild.id)]
     assert actions == [
-        "election.delete", "election.timeline", "config.timezone", "election.edit", "election.create",
+        "election.delete",
+        "election.timeline",
+        "config.timezone",
+        "election.edit",
+        "election.create",
     ]
     assert sim.violations == []
 
@@ -63,14 +83,30 @@ async def test_candidates_slates_and_the_statement_form(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, hustings, db
 ) -> None:
     await ask(sim, mod, "/admin election create", {"slug": "nec", "name": "NEC 2026", "seats": 3})
-    reply = await ask(sim, mod, "/admin slate add", {
-        "election": "nec", "name": "Centre Left Grassroots Alliance", "short": "CLGA", "colour": "#d50000",
-        "backers": "Momentum, CLPD",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin slate add",
+        {
+            "election": "nec",
+            "name": "Centre Left Grassroots Alliance",
+            "short": "CLGA",
+            "colour": "#d50000",
+            "backers": "Momentum, CLPD",
+        },
+    )
     assert "#D50000" in reply.text
-    await ask(sim, mod, "/admin candidate add", {
-        "election": "nec", "name": "Yasmine Dar", "slate": "CLGA", "photo_url": "https://example.org/y.jpg",
-    })
+    await ask(
+        sim,
+        mod,
+        "/admin candidate add",
+        {
+            "election": "nec",
+            "name": "Yasmine Dar",
+            "slate": "CLGA",
+            "photo_url": "https://example.org/y.jpg",
+        },
+    )
     await ask(sim, mod, "/admin candidate add", {"election": "nec", "name": "Eddie Izzard"})
     assert await choices(sim, mod, "/admin candidate edit", "candidate", "yas") == ["Yasmine Dar"]
     assert await choices(sim, mod, "/admin candidate add", "slate", "cen", election="nec") == [
@@ -83,9 +119,14 @@ async def test_candidates_slates_and_the_statement_form(
     form = await sim.invoke(mod, "/admin candidate edit", {"candidate": "Yasmine Dar"})
     modal = await form.modal()
     statement = "Fighting for members.\n\n" + "x" * 1400
-    submitted = await sim.submit_modal(mod, modal, {
-        "statement": statement, "links": "Campaign https://example.org\nhttps://x.com/yasmine",
-    })
+    submitted = await sim.submit_modal(
+        mod,
+        modal,
+        {
+            "statement": statement,
+            "links": "Campaign https://example.org\nhttps://x.com/yasmine",
+        },
+    )
     assert "Updated candidate" in (await submitted.response()).text
     nec = await election(db, guild)
     yasmine = await candidates.get_by_name(db.reader, nec.id, "Yasmine Dar")
@@ -115,23 +156,44 @@ async def test_branches_and_nominations_with_limits(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, hustings, db, clock
 ) -> None:
     await ask(sim, mod, "/admin election create", {"slug": "nec", "name": "NEC 2026", "seats": 1})
-    await ask(sim, mod, "/admin election timeline", {
-        "election": "nec", "nominations_open": "2026-11-01 09:00", "nominations_close": "2026-12-01 17:00",
-    })
+    await ask(
+        sim,
+        mod,
+        "/admin election timeline",
+        {
+            "election": "nec",
+            "nominations_open": "2026-11-01 09:00",
+            "nominations_close": "2026-12-01 17:00",
+        },
+    )
     for name in ("Yasmine Dar", "Eddie Izzard"):
         await ask(sim, mod, "/admin candidate add", {"election": "nec", "name": name})
-    reply = await ask(sim, mod, "/admin branch add", {
-        "name": "Hackney North CLP", "kind": "CLP", "meeting": "2026-11-26 19:30",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin branch add",
+        {
+            "name": "Hackney North CLP",
+            "kind": "CLP",
+            "meeting": "2026-11-26 19:30",
+        },
+    )
     meeting = datetime(2026, 11, 26, 19, 30, tzinfo=UTC)  # London is on GMT in November
     assert f"<t:{int(meeting.timestamp())}:F>" in reply.text
     reply = await ask(sim, mod, "/admin branch edit", {"branch": "hackney north clp", "region": "London"})
     assert "London" in reply.text
     assert await choices(sim, mod, "/admin nomination add", "branch", "hack") == ["Hackney North CLP"]
 
-    reply = await ask(sim, mod, "/admin nomination add", {
-        "branch": "Hackney North CLP", "candidate": "Yasmine Dar", "date": "2026-11-24",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin nomination add",
+        {
+            "branch": "Hackney North CLP",
+            "candidate": "Yasmine Dar",
+            "date": "2026-11-24",
+        },
+    )
     assert "Added nomination" in reply.text
     # A second nomination from the same branch exceeds the single seat: asks first.
     warn = await ask(sim, mod, "/admin nomination add", {"branch": "Hackney North CLP", "candidate": "Eddie Izzard"})
@@ -146,9 +208,16 @@ async def test_branches_and_nominations_with_limits(
         sim, mod, "/admin nomination remove", {"branch": "Hackney North CLP", "candidate": "Eddie Izzard"}
     )
     assert "Removed nomination" in reply.text
-    late = await ask(sim, mod, "/admin nomination add", {
-        "branch": "Hackney North CLP", "candidate": "Yasmine Dar", "date": "2026-12-05",
-    })
+    late = await ask(
+        sim,
+        mod,
+        "/admin nomination add",
+        {
+            "branch": "Hackney North CLP",
+            "candidate": "Yasmine Dar",
+            "date": "2026-12-05",
+        },
+    )
     assert "after nominations close" in late.content
 
     # A candidate with nominations, and a branch with nominations, ask before going.
@@ -190,9 +259,15 @@ async def test_bad_input_is_refused_with_the_field_named_and_text_escaped(
         assert reply.ephemeral and field in reply.content, (command, reply.content)
     assert await version(db, guild.id) == before
 
-    reply = await ask(sim, mod, "/admin candidate add", {
-        "election": "nec", "name": "**Bold** @everyone <@123> [x](https://evil.example)",
-    })
+    reply = await ask(
+        sim,
+        mod,
+        "/admin candidate add",
+        {
+            "election": "nec",
+            "name": "**Bold** @everyone <@123> [x](https://evil.example)",
+        },
+    )
     assert "\\*\\*Bold\\*\\*" in reply.text and "@\u200beveryone" in reply.text and "\\[x\\]" in reply.text
     nec = await election(db, guild)
     stored = await candidates.list_for_election(db.reader, nec.id)

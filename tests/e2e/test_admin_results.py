@@ -13,10 +13,15 @@ __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 
 PACK = {
     "version": 1,
-    "elections": [{
-        "slug": "nec", "name": "NEC 2026", "seats": 2, "voting_system": "bloc",
-        "candidates": [{"name": "Yasmine Dar"}, {"name": "Eddie Izzard"}, {"name": "Peter Willsman"}],
-    }],
+    "elections": [
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 2,
+            "voting_system": "bloc",
+            "candidates": [{"name": "Yasmine Dar"}, {"name": "Eddie Izzard"}, {"name": "Peter Willsman"}],
+        }
+    ],
 }
 
 

@@ -55,23 +55,40 @@ async def setup_org(sim: DiscordSimulator, guild: SimGuild, db: Database, clock:
     alerts = guild.add_channel("organisers")
     announcements = guild.channel("announcements")
     async with db.transaction() as tx:
-        await meta.save_settings(tx, GuildSettings(
-            guild.id, timezone="Europe/London", organiser_role_ids=[role.id],
-            announce_channel_id=announcements.id, alert_channel_id=alerts.id,
-        ))
+        await meta.save_settings(
+            tx,
+            GuildSettings(
+                guild.id,
+                timezone="Europe/London",
+                organiser_role_ids=[role.id],
+                announce_channel_id=announcements.id,
+                alert_channel_id=alerts.id,
+            ),
+        )
     await seed_election(
-        db, guild.id, clock,
+        db,
+        guild.id,
+        clock,
         Election(
-            guild_id=0, slug="nec", name="NEC 2026", seats=3, voting_system=VotingSystem.BLOC,
+            guild_id=0,
+            slug="nec",
+            name="NEC 2026",
+            seats=3,
+            voting_system=VotingSystem.BLOC,
             threshold=Threshold(2),
             timeline=Timeline(
-                nominations_open=local("2026-11-01T09:00"), nominations_close=local("2026-12-10T17:00"),
-                ballot_open=local("2026-12-14T09:00"), ballot_close=local("2027-01-10T12:00"),
+                nominations_open=local("2026-11-01T09:00"),
+                nominations_close=local("2026-12-10T17:00"),
+                ballot_open=local("2026-12-14T09:00"),
+                ballot_close=local("2027-01-10T12:00"),
             ),
         ),
         candidates=[Candidate("Ann Black"), Candidate("Jon Lansman"), Candidate("Eddie Izzard")],
-        bodies=[Body("Islington North", meeting=local("2026-11-26T19:30")), Body("Hackney South"),
-                Body("Leeds Central")],
+        bodies=[
+            Body("Islington North", meeting=local("2026-11-26T19:30")),
+            Body("Hackney South"),
+            Body("Leeds Central"),
+        ],
         nominations=[("Islington North", "Ann Black", None)],
     )
     moderator = Actor(guild.id, guild.owner_id, "owner", manage_guild=True)
@@ -137,9 +154,12 @@ async def test_one_off_with_placeholders_posts_once_at_its_time(
     sim: DiscordSimulator, org: Org, hustings: HustingsBot
 ) -> None:
     reply = await schedule(
-        sim, org.organiser, channel=org.announcements, when="2026-11-24 18:00",
+        sim,
+        org.organiser,
+        channel=org.announcements,
+        when="2026-11-24 18:00",
         message="{election}: nominations close {nominations_close}, {days_to_nominations_close} days left, "
-                "{qualified} qualified so far.",
+        "{qualified} qualified so far.",
     )
     assert reply.ephemeral and reply.embeds[0]["title"] == "Announcement #1 scheduled"
     next_posts = next(f for f in reply.embeds[0]["fields"] if f["name"] == "Next posts")["value"]
@@ -174,8 +194,9 @@ async def test_members_cannot_schedule_and_bad_input_stores_nothing(
 async def test_live_views_render_like_the_member_commands(
     sim: DiscordSimulator, org: Org, hustings: HustingsBot
 ) -> None:
-    reply = await ask(sim, org.organiser, "/announce post", {"channel": org.announcements, "view": "nominations",
-                                                              "election": "nec"})
+    reply = await ask(
+        sim, org.organiser, "/announce post", {"channel": org.announcements, "view": "nominations", "election": "nec"}
+    )
     assert reply.embeds[0]["title"] == "Announcement #1 scheduled"
     await hustings.services.delivery.settled()
     await sim.wait_for_idle()
@@ -196,8 +217,14 @@ async def test_live_views_render_like_the_member_commands(
 
 
 async def test_list_preview_cancel_and_history(sim: DiscordSimulator, org: Org, hustings: HustingsBot) -> None:
-    await schedule(sim, org.organiser, channel=org.announcements, when="tomorrow 09:00", repeat="daily",
-                   message="Good morning — {days_to_nominations_close} days to close")
+    await schedule(
+        sim,
+        org.organiser,
+        channel=org.announcements,
+        when="tomorrow 09:00",
+        repeat="daily",
+        message="Good morning — {days_to_nominations_close} days to close",
+    )
     listing = (await ask(sim, org.organiser, "/announce list")).embeds[0]["description"]
     assert "**#1**" in listing and "every day" in listing
     preview = await ask(sim, org.organiser, "/announce preview", {"id": 1})
@@ -232,8 +259,9 @@ async def test_only_the_chosen_role_pings(
     text = f"@everyone {other.mention} {someone.mention} vote in {{election}}!"
     await schedule(sim, org.organiser, channel=org.announcements, when="in 1h", message=text, ping_role=voters)
     await schedule(sim, org.organiser, channel=org.announcements, when="in 2h", message=text)
-    refused = await schedule(sim, org.organiser, channel=org.announcements, when="in 2h", message=text,
-                             ping_role=guild.everyone_role)
+    refused = await schedule(
+        sim, org.organiser, channel=org.announcements, when="in 2h", message=text, ping_role=guild.everyone_role
+    )
     assert "Mention Everyone" in refused.content or "@everyone" in refused.content
     boss = guild.add_member("boss", roles=[org.role], permissions=perms.MENTION_EVERYONE)
     await schedule(sim, boss, channel=org.announcements, when="in 3h", message=text, ping_role=guild.everyone_role)

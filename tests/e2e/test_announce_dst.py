@@ -24,8 +24,14 @@ async def test_daily_post_keeps_local_time_across_dst(
 ) -> None:
     org = await setup_org(sim, guild, db, clock)
     start = clock.now().astimezone(LONDON).date()
-    reply = await schedule(sim, org.organiser, channel=org.announcements, when=f"{start} 18:00", repeat="daily",
-                           message="Daily hustings digest")
+    reply = await schedule(
+        sim,
+        org.organiser,
+        channel=org.announcements,
+        when=f"{start} 18:00",
+        repeat="daily",
+        message="Daily hustings digest",
+    )
     assert reply.embeds[0]["fields"][1]["value"] == "every day"
     await hustings.services.delivery.run_for(timedelta(days=7), step=timedelta(days=1))
     posts = sim.channel_messages(org.announcements)

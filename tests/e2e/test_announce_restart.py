@@ -49,16 +49,23 @@ async def test_down_for_3_hours_skips_old_posts_with_one_summary(
 ) -> None:
     async with running(sim, settings, db, clock) as bot:
         org = await setup_org(sim, guild, db, clock)
-        await schedule(sim, org.organiser, channel=org.announcements, when="2026-11-24 13:00", repeat="*/15 * * * *",
-                       message="every quarter hour")
+        await schedule(
+            sim,
+            org.organiser,
+            channel=org.announcements,
+            when="2026-11-24 13:00",
+            repeat="*/15 * * * *",
+            message="every quarter hour",
+        )
         await bot.services.delivery.run_for(timedelta(minutes=59))
     clock.advance(timedelta(hours=3, minutes=1))  # down from 12:59 to 16:00
     async with running(sim, settings, db, clock) as bot:
         await bot.services.delivery.settled()
         await sim.wait_for_idle()
         rows = await deliveries.history(db.reader, guild.id, limit=50)
-        statuses = [r.status for r in sorted((r for r in rows if r.source.value == "announcement"),
-                                                key=lambda r: r.due_at)]
+        statuses = [
+            r.status for r in sorted((r for r in rows if r.source.value == "announcement"), key=lambda r: r.due_at)
+        ]
         assert statuses == [DeliveryStatus.MISSED] * 8 + [DeliveryStatus.LATE] * 4 + [DeliveryStatus.SENT]
         assert len(sim.channel_messages(org.announcements)) == 5  # 15:00 … 16:00, not a flood of 13
         [alert] = sim.channel_messages(org.alerts)

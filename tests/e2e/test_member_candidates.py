@@ -45,7 +45,9 @@ async def test_autocomplete_any_word_start_accents_and_scope(sim: DiscordSimulat
         ]
     # Best first: full-name prefixes (shorter first) before later-word matches.
     assert await choices(sim, member, "/candidate", "name", "jo", election="nec-2018") == [
-        "Jon Lansman — CLGA", "Johanna Baxter — Progress/LF", "Gurinder Singh Josan — Progress/LF",
+        "Jon Lansman — CLGA",
+        "Johanna Baxter — Progress/LF",
+        "Gurinder Singh Josan — Progress/LF",
     ]
     assert await choices(sim, member, "/candidate", "name", "wro") == ["Tomasz Wróbel — BLA"]
     # Scoped to the election given ...
@@ -73,8 +75,14 @@ async def test_list_alphabetical_by_surname_then_by_votes(sim: DiscordSimulator,
     text = reply.embeds[0]["description"]
     order = [line.split("**")[1] for line in text.splitlines() if line.startswith("📝")]
     assert order == [
-        "Hannah Costello", "Morag Lindsay", "Aileen Marsh", "Priya Nandakumar", "Samuel Okafor", "Gareth Pryce",
-        "Declan Rourke", "Tomasz Wróbel",
+        "Hannah Costello",
+        "Morag Lindsay",
+        "Aileen Marsh",
+        "Priya Nandakumar",
+        "Samuel Okafor",
+        "Gareth Pryce",
+        "Declan Rourke",
+        "Tomasz Wróbel",
     ]
     assert "8 candidates · alphabetical by surname" in text
     assert "📝 **Aileen Marsh** · 🟥 BLA · seeking nominations · 14 nominations ✅" in text
@@ -105,22 +113,44 @@ async def test_empty_election_and_escaped_text(
 ) -> None:
     opened = datetime(2026, 11, 20, 9, tzinfo=UTC)
     await seed_election(
-        db, guild.id, clock,
-        Election(guild_id=0, slug="empty", name="Empty race", seats=1, voting_system=VotingSystem.FPTP,
-                 timeline=Timeline(opened, datetime(2026, 12, 1, 17, tzinfo=UTC))),
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="empty",
+            name="Empty race",
+            seats=1,
+            voting_system=VotingSystem.FPTP,
+            timeline=Timeline(opened, datetime(2026, 12, 1, 17, tzinfo=UTC)),
+        ),
     )
     listing = await ask(sim, member, "/candidates")
     assert "No candidates have been added to Empty race yet." in listing.text
     await seed_election(
-        db, guild.id, clock,
-        Election(guild_id=0, slug="marked", name="Marked race", seats=1, voting_system=VotingSystem.FPTP,
-                 threshold=Threshold(1), timeline=Timeline(opened, datetime(2026, 12, 2, 17, tzinfo=UTC))),
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="marked",
+            name="Marked race",
+            seats=1,
+            voting_system=VotingSystem.FPTP,
+            threshold=Threshold(1),
+            timeline=Timeline(opened, datetime(2026, 12, 2, 17, tzinfo=UTC)),
+        ),
         slates=[Slate("Stars", colour="#1F5FAD")],
         bodies=[Body("North *Branch*", region="North")],
         candidates=[
-            Candidate("Jo_Star Smith", slate="Stars", bio="**Vote** for me @everyone",
-                      photo_url="https://example.org/jo.png", links={"Website": "https://example.org"},
-                      status=CandidateStatus.ON_BALLOT),
+            Candidate(
+                "Jo_Star Smith",
+                slate="Stars",
+                bio="**Vote** for me @everyone",
+                photo_url="https://example.org/jo.png",
+                links={"Website": "https://example.org"},
+                status=CandidateStatus.ON_BALLOT,
+            ),
         ],
         nominations=[("North *Branch*", "Jo_Star Smith", date(2026, 11, 21))],
     )

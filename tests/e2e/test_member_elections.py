@@ -39,7 +39,8 @@ async def test_info_defaults_to_the_current_election(sim: DiscordSimulator, memb
 
 async def test_info_by_name_slug_and_autocomplete(sim: DiscordSimulator, member: SimMember, demo) -> None:
     assert await choices(sim, member, "/election info", "election", "") == [
-        "NCWU National Executive Council election (nominations)", "Labour NEC CLP section 2018 (results)",
+        "NCWU National Executive Council election (nominations)",
+        "Labour NEC CLP section 2018 (results)",
     ]
     assert await choices(sim, member, "/election info", "election", "nec 2018") == [
         "Labour NEC CLP section 2018 (results)"

@@ -16,17 +16,72 @@ from bot.store.database import Database
 from tests.e2e.conftest import ask, choices, seed_election
 
 FIRST = [
-    "Aisha", "Ben", "Carys", "Dev", "Elif", "Femi", "Grace", "Hamza", "Ines", "Jonah", "Kofi", "Lena", "Malik",
-    "Nadia", "Owen", "Priya", "Quinn", "Rhys", "Sana", "Tariq", "Uma", "Vikram", "Wen", "Xavier", "Yusuf",
+    "Aisha",
+    "Ben",
+    "Carys",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Grace",
+    "Hamza",
+    "Ines",
+    "Jonah",
+    "Kofi",
+    "Lena",
+    "Malik",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tariq",
+    "Uma",
+    "Vikram",
+    "Wen",
+    "Xavier",
+    "Yusuf",
 ]
 LAST = [
-    "Abbott", "Begum", "Collins", "Doyle", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones", "Khan", "Lewis",
-    "Murphy", "Nowak", "O'Neill", "Patel", "Quayle", "Rahman", "Singh", "Thomas",
+    "Abbott",
+    "Begum",
+    "Collins",
+    "Doyle",
+    "Evans",
+    "Fraser",
+    "Gill",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Murphy",
+    "Nowak",
+    "O'Neill",
+    "Patel",
+    "Quayle",
+    "Rahman",
+    "Singh",
+    "Thomas",
 ]
-REGIONS = ["North", "North East", "Yorkshire", "East Midlands", "West Midlands", "East", "London", "South East",
-           "South West", "Wales", "Scotland"]
-SLATES = [Slate("Grassroots Left", "GL", "#C8102E"), Slate("Labour Together", "LT", "#1F5FAD"),
-          Slate("Open Labour", "OL", "#E8A317")]
+REGIONS = [
+    "North",
+    "North East",
+    "Yorkshire",
+    "East Midlands",
+    "West Midlands",
+    "East",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+    "Scotland",
+]
+SLATES = [
+    Slate("Grassroots Left", "GL", "#C8102E"),
+    Slate("Labour Together", "LT", "#1F5FAD"),
+    Slate("Open Labour", "OL", "#E8A317"),
+]
 
 
 @pytest.fixture
@@ -39,8 +94,10 @@ async def big(hustings, db: Database, guild: SimGuild, clock: ManualClock) -> li
         Candidate(n, slate=SLATES[i % 4].name if i % 4 < 3 else None, bio="Long statement. " * 80)
         for i, n in enumerate(names)
     ]
-    bodies = [Body(f"Constituency {i:03d} CLP", kind="CLP", region=REGIONS[i % len(REGIONS)], members=300 + i)
-              for i in range(700)]
+    bodies = [
+        Body(f"Constituency {i:03d} CLP", kind="CLP", region=REGIONS[i % len(REGIONS)], members=300 + i)
+        for i in range(700)
+    ]
     nominations = []
     for i, body in enumerate(bodies):
         picks = {names[0], names[1]} if i % 3 else {names[0]}  # two runaway favourites
@@ -48,16 +105,35 @@ async def big(hustings, db: Database, guild: SimGuild, clock: ManualClock) -> li
         nominations += [(body.name, n, date(2026, 11, 1) + timedelta(days=i % 20)) for n in sorted(picks)]
     votes = {n: 100_000 - i * 150 for i, n in enumerate(names)}
     election = Election(
-        guild_id=0, slug="big", name="Very big national ballot", committee="National Committee", seats=10,
-        voting_system=VotingSystem.BLOC, threshold=Threshold(5, percent=True), electorate=600_000,
-        timeline=Timeline(datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC),
-                          datetime(2026, 10, 10, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC),
-                          datetime(2026, 11, 12, tzinfo=UTC)),
+        guild_id=0,
+        slug="big",
+        name="Very big national ballot",
+        committee="National Committee",
+        seats=10,
+        voting_system=VotingSystem.BLOC,
+        threshold=Threshold(5, percent=True),
+        electorate=600_000,
+        timeline=Timeline(
+            datetime(2026, 9, 1, tzinfo=UTC),
+            datetime(2026, 10, 1, tzinfo=UTC),
+            datetime(2026, 10, 10, tzinfo=UTC),
+            datetime(2026, 11, 10, tzinfo=UTC),
+            datetime(2026, 11, 12, tzinfo=UTC),
+        ),
     )
     await seed_election(
-        db, guild.id, clock, election, slates=SLATES, candidates=candidates, bodies=bodies,
-        nominations=nominations, rounds=[ResultRound(votes, elected=names[:10])], published=True,
-        valid=200_000, invalid=1_500,
+        db,
+        guild.id,
+        clock,
+        election,
+        slates=SLATES,
+        candidates=candidates,
+        bodies=bodies,
+        nominations=nominations,
+        rounds=[ResultRound(votes, elected=names[:10])],
+        published=True,
+        valid=200_000,
+        invalid=1_500,
     )
     return names
 
@@ -89,8 +165,13 @@ async def test_every_view_respects_discord_limits(sim: DiscordSimulator, member:
     ]
     assert sim.violations == []  # the simulator rejects anything over Discord's limits
     for message in views_seen:
-        assert sum(len(e.get("description", "")) + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
-                   for e in message.embeds) < 6000
+        assert (
+            sum(
+                len(e.get("description", "")) + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+                for e in message.embeds
+            )
+            < 6000
+        )
     profile = views_seen[2].embeds[0]
     regions = next(f["value"] for f in profile["fields"] if f["name"].startswith("Nominated by"))
     assert len(regions) <= 1024 and "…and 7 more regions (444 bodies)" in regions  # summarised when long

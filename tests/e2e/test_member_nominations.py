@@ -52,9 +52,18 @@ async def test_empty_elections(
 ) -> None:
     timeline = Timeline(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 24, 18, tzinfo=UTC))
     await seed_election(
-        db, guild.id, clock,
-        Election(guild_id=0, slug="quiet", name="Quiet race", seats=1, voting_system=VotingSystem.FPTP,
-                 threshold=Threshold(3), timeline=timeline),
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="quiet",
+            name="Quiet race",
+            seats=1,
+            voting_system=VotingSystem.FPTP,
+            threshold=Threshold(3),
+            timeline=timeline,
+        ),
         candidates=[Candidate("Ann Able"), Candidate("Ben Baker")],
     )
     reply = await ask(sim, member, "/nominations progress")
@@ -64,7 +73,9 @@ async def test_empty_elections(
     none_yet = await ask(sim, member, "/nominations for", {"candidate": "Ann Able"})
     assert "Ann Able has no nominations yet." in none_yet.text
     await seed_election(
-        db, guild.id, clock,
+        db,
+        guild.id,
+        clock,
         Election(guild_id=0, slug="bare", name="Bare race", seats=1, voting_system=VotingSystem.FPTP),
     )
     bare = await ask(sim, member, "/nominations progress", {"election": "bare"})

@@ -22,13 +22,19 @@ async def test_january_2018_summary(sim: DiscordSimulator, member: SimMember, de
     ranking = [line for line in _lines(reply) if line.startswith("**")]
     names = [line.split("**")[3] for line in ranking if line.split("**")[1].rstrip(".").isdigit()]
     assert names[:6] == [
-        "Yasmine Dar", "Jon Lansman", "Rachel Garnham", "Eddie Izzard", "Johanna Baxter", "Gurinder Singh Josan",
+        "Yasmine Dar",
+        "Jon Lansman",
+        "Rachel Garnham",
+        "Eddie Izzard",
+        "Johanna Baxter",
+        "Gurinder Singh Josan",
     ]
     lansman = next(line for line in ranking if "**Jon Lansman**" in line)
     assert "65,163" in lansman and "3,225 behind" in lansman  # Dar–Lansman
     assert "✅" in lansman and "✅" not in next(line for line in ranking if "Eddie Izzard" in line)
-    assert "**Rachel Garnham** beat **Eddie Izzard** by **23,474** votes (37.3% of Garnham's vote)" in (
-        main["description"]
+    assert (
+        "**Rachel Garnham** beat **Eddie Izzard** by **23,474** votes (37.3% of Garnham's vote)"
+        in (main["description"])
     )
     slates = next(f for f in main["fields"] if f["name"] == "Slates")["value"]
     assert "Centre Left Grassroots Alliance** — 196,533 votes (62.4%) · 3 seats" in slates
@@ -83,12 +89,19 @@ async def test_unpublished_results_are_never_shown(
 def _stv_election() -> tuple[Election, list[Candidate], list[ResultRound]]:
     start = datetime(2026, 10, 1, 9, tzinfo=UTC)
     election = Election(
-        guild_id=0, slug="exec-stv", name="Executive (STV)", seats=2, voting_system=VotingSystem.STV,
-        threshold=Threshold(2), electorate=2000,
+        guild_id=0,
+        slug="exec-stv",
+        name="Executive (STV)",
+        seats=2,
+        voting_system=VotingSystem.STV,
+        threshold=Threshold(2),
+        electorate=2000,
         timeline=Timeline(start, start + timedelta(days=7), start + timedelta(days=10), start + timedelta(days=20)),
     )
-    cands = [Candidate(n, slate="Left" if n in ("Ana Lima", "Bo Chen") else None) for n in
-             ("Ana Lima", "Bo Chen", "Cai Ruiz", "Dev Patel")]
+    cands = [
+        Candidate(n, slate="Left" if n in ("Ana Lima", "Bo Chen") else None)
+        for n in ("Ana Lima", "Bo Chen", "Cai Ruiz", "Dev Patel")
+    ]
     rounds = [
         ResultRound({"Ana Lima": 400, "Bo Chen": 250, "Cai Ruiz": 200, "Dev Patel": 150}, elected=["Ana Lima"]),
         ResultRound({"Ana Lima": 334, "Bo Chen": 290, "Cai Ruiz": 220, "Dev Patel": 156}, excluded=["Dev Patel"]),
@@ -102,8 +115,16 @@ async def test_stv_stage_table(
 ) -> None:
     election, cands, rounds = _stv_election()
     await seed_election(
-        db, guild.id, clock, election, slates=[Slate("Left", colour="#C8102E")], candidates=cands,
-        rounds=rounds, published=True, valid=1000, invalid=12,
+        db,
+        guild.id,
+        clock,
+        election,
+        slates=[Slate("Left", colour="#C8102E")],
+        candidates=cands,
+        rounds=rounds,
+        published=True,
+        valid=1000,
+        invalid=12,
     )
     reply = await ask(sim, member, "/results", {"view": "rounds"})
     first = reply.embeds[0]
@@ -160,9 +181,7 @@ async def test_errors_after_deferring_reach_the_member(sim: DiscordSimulator, me
     assert sim.violations == []
 
 
-async def test_share_posts_the_view_publicly(
-    sim: DiscordSimulator, member: SimMember, guild: SimGuild, demo
-) -> None:
+async def test_share_posts_the_view_publicly(sim: DiscordSimulator, member: SimMember, guild: SimGuild, demo) -> None:
     reply = await ask(sim, member, "/results", {"election": "nec-2018"})
     shared = await (await sim.click(member, reply, reply.button("Share")["custom_id"])).response()
     assert not shared.ephemeral and shared.content == f"Shared by <@{member.id}>"

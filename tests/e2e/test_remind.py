@@ -87,8 +87,14 @@ async def test_thousand_subscribers_with_rate_limits_on(
     for person in people[::10]:
         sim.faults.close_dms(person)
     scale = 10
-    sim.set_rate_limits(True, global_limit=50, global_window=1 / scale, route_limit=5, route_window=5 / scale,
-                        routes={"POST /users/@me/channels": (50, 1 / scale)})
+    sim.set_rate_limits(
+        True,
+        global_limit=50,
+        global_window=1 / scale,
+        route_limit=5,
+        route_window=5 / scale,
+        routes={"POST /users/@me/channels": (50, 1 / scale)},
+    )
     hustings.services.delivery.set_dm_rate(40 * scale)  # requests a second, scaled like the limits
     sim.stats.reset()
     started = time.monotonic()

@@ -76,14 +76,23 @@ async def _names(db: Database, guild: SimGuild) -> list[str]:
 
 
 async def test_add_list_sync_and_a_held_update(
-    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, member: SimMember, bot: HustingsBot,
-    feed: FeedServer, db: Database,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    mod: SimMember,
+    member: SimMember,
+    bot: HustingsBot,
+    feed: FeedServer,
+    db: Database,
 ) -> None:
     service = bot.services.sources
     feed.serve("c.csv", sheet(10))
 
-    added = await ask(sim, mod, "/admin source add", {"election": SLUG, "kind": "candidates",
-                                                      "url": feed.url("c.csv"), "every": "10m"})
+    added = await ask(
+        sim,
+        mod,
+        "/admin source add",
+        {"election": SLUG, "kind": "candidates", "url": feed.url("c.csv"), "every": "10m"},
+    )
     assert added.embeds[0]["title"] == "Source #1 added"
     await service.idle()  # the first read starts at once, in the background
     assert len(await _names(db, guild)) == 10
@@ -112,8 +121,9 @@ async def test_add_list_sync_and_a_held_update(
     alerts = guild.channel("mod-alerts")
     alert = await sim.wait_for_message(lambda m: bool(m.components), channel=alerts)
     assert "held" in alert.embeds[0]["title"]
-    apply_id = next(c["custom_id"] for c in alert.iter_components() if c.get("custom_id", "").startswith(
-        "hustings:src:apply:1:"))
+    apply_id = next(
+        c["custom_id"] for c in alert.iter_components() if c.get("custom_id", "").startswith("hustings:src:apply:1:")
+    )
 
     refused = await (await sim.click(member, alert, apply_id)).response()
     assert "Only a moderator" in refused.content and len(await _names(db, guild)) == 10
@@ -126,7 +136,12 @@ async def test_add_list_sync_and_a_held_update(
 
 
 async def test_failures_alert_once_and_recovery_is_announced(
-    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, bot: HustingsBot, feed: FeedServer, db: Database,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    mod: SimMember,
+    bot: HustingsBot,
+    feed: FeedServer,
+    db: Database,
     clock: ManualClock,
 ) -> None:
     service = bot.services.sources
@@ -146,7 +161,8 @@ async def test_failures_alert_once_and_recovery_is_announced(
     feed.serve("c.csv", sheet(5))
     clock.advance(timedelta(hours=1))
     await service.idle()
-    recovered = await sim.wait_for_message(lambda m: bool(m.embeds) and "recovered" in m.embeds[0]["title"],
-                                           channel=alerts)
+    recovered = await sim.wait_for_message(
+        lambda m: bool(m.embeds) and "recovered" in m.embeds[0]["title"], channel=alerts
+    )
     assert "after 3 failed runs" in recovered.embeds[0]["description"]
     assert len(await _names(db, guild)) == 5

@@ -13,7 +13,11 @@ from tests.services.test_sources_support import FeedServer
 
 
 async def test_footer_shows_source_age_then_staleness(
-    sim: DiscordSimulator, member: SimMember, mod: SimMember, bot: HustingsBot, feed: FeedServer,  # noqa: F811
+    sim: DiscordSimulator,
+    member: SimMember,
+    mod: SimMember,  # noqa: F811
+    bot: HustingsBot,  # noqa: F811
+    feed: FeedServer,  # noqa: F811
     clock: ManualClock,
 ) -> None:
     feed.serve("c.csv", sheet(4))

@@ -8,8 +8,13 @@ from typing import Any
 
 BASE: dict[str, Any] = {
     "bodies": [
-        {"name": "Islington North CLP", "kind": "CLP", "region": "London", "members": 2400,
-         "meeting": "2026-12-02T19:30:00+00:00"},
+        {
+            "name": "Islington North CLP",
+            "kind": "CLP",
+            "region": "London",
+            "members": 2400,
+            "meeting": "2026-12-02T19:30:00+00:00",
+        },
         {"name": "Leeds Central CLP", "kind": "CLP", "region": "Yorkshire", "members": 1200},
         {"name": "Hove CLP", "kind": "CLP", "region": "South East", "members": 3100},
     ],
@@ -30,8 +35,12 @@ BASE: dict[str, Any] = {
                 "results": "2018-01-15T12:00:00+00:00",
             },
             "slates": [
-                {"name": "Centre Left Grassroots Alliance", "short": "CLGA", "colour": "#C8102E",
-                 "backers": ["Momentum", "CLPD"]},
+                {
+                    "name": "Centre Left Grassroots Alliance",
+                    "short": "CLGA",
+                    "colour": "#C8102E",
+                    "backers": ["Momentum", "CLPD"],
+                },
                 {"name": "Progress / Labour First backed", "short": "PLF", "colour": "#7a3e9d"},
             ],
             "candidates": [
@@ -47,10 +56,22 @@ BASE: dict[str, Any] = {
                 {"body": "hove clp", "candidates": ["yasmine dar"], "date": None},
             ],
             "results": {
-                "published": True, "valid_ballots": None, "invalid_ballots": None,
-                "rounds": [{"votes": {"Yasmine Dar": 68388, "Jon Lansman": 65163, "Rachel Garnham": 62982,
-                                      "Eddie Izzard": 39508, "Nick Donovan": 11944},
-                            "elected": ["Yasmine Dar", "Jon Lansman", "Rachel Garnham"], "excluded": []}],
+                "published": True,
+                "valid_ballots": None,
+                "invalid_ballots": None,
+                "rounds": [
+                    {
+                        "votes": {
+                            "Yasmine Dar": 68388,
+                            "Jon Lansman": 65163,
+                            "Rachel Garnham": 62982,
+                            "Eddie Izzard": 39508,
+                            "Nick Donovan": 11944,
+                        },
+                        "elected": ["Yasmine Dar", "Jon Lansman", "Rachel Garnham"],
+                        "excluded": [],
+                    }
+                ],
             },
         }
     ],

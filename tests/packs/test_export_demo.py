@@ -52,9 +52,15 @@ async def test_demo_pack_loads_and_nec_2018_result_is_exact(db: Database, do_imp
     assert result["published"] is True
     [rnd] = result["rounds"]
     assert rnd["votes"] == {
-        "Yasmine Dar": 68388, "Jon Lansman": 65163, "Rachel Garnham": 62982, "Eddie Izzard": 39508,
-        "Johanna Baxter": 27234, "Gurinder Singh Josan": 25224, "Nick Donovan": 11944,
-        "Nicola Morrison": 7551, "Sarah Taylor": 7011,
+        "Yasmine Dar": 68388,
+        "Jon Lansman": 65163,
+        "Rachel Garnham": 62982,
+        "Eddie Izzard": 39508,
+        "Johanna Baxter": 27234,
+        "Gurinder Singh Josan": 25224,
+        "Nick Donovan": 11944,
+        "Nicola Morrison": 7551,
+        "Sarah Taylor": 7011,
     }
     assert rnd["elected"] == ["Jon Lansman", "Rachel Garnham", "Yasmine Dar"]
     assert state.candidates["nec-2018"]["Jon Lansman"]["slate"] == "Centre Left Grassroots Alliance"

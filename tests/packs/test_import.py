@@ -28,9 +28,7 @@ async def test_first_import_then_reimport_changes_nothing(db: Database, do_impor
     plan = await do_import(parse_pack_json(dumps(base())))
     assert plan.applied_version == 1
     assert plan.counts()["nominations"] == {"added": 4, "changed": 0, "removed": 0}
-    assert plan.summary_lines()[0] == (
-        "bodies: +3 ~0 -0 (added: Hove CLP, Islington North CLP, Leeds Central CLP)"
-    )
+    assert plan.summary_lines()[0] == ("bodies: +3 ~0 -0 (added: Hove CLP, Islington North CLP, Leeds Central CLP)")
     before = await dump(db)
 
     again = await plan_import(db, GUILD, parse_pack_json(dumps(base())))
@@ -202,8 +200,9 @@ async def test_results_csv_replaces_rounds_and_keeps_flags(db: Database, do_impo
     plan = await plan_import(db, GUILD, parse_csv("results", csv, "results.csv"))
     [change] = plan.diffs["results"].changed
     assert change.after["published"] is True  # no published column: kept
-    assert change.after["rounds"] == [{"votes": {"Yasmine Dar": 100, "Nick Donovan": 5},
-                                       "elected": ["Yasmine Dar"], "excluded": []}]
+    assert change.after["rounds"] == [
+        {"votes": {"Yasmine Dar": 100, "Nick Donovan": 5}, "elected": ["Yasmine Dar"], "excluded": []}
+    ]
 
 
 async def test_kinds_limit_the_import(db: Database, do_import) -> None:
@@ -257,8 +256,10 @@ async def test_one_audit_row_and_version_bump(db: Database, do_import) -> None:
     assert version.version == plan.applied_version == 1 and version.source == "import:nec.json"
     [entry] = await audit.recent(db.reader, GUILD)
     assert entry.action == "data.import" and entry.actor_name == "mod" and entry.entity == "nec.json (nec-test)"
-    assert entry.before == {"version": 0, "counts": dict.fromkeys(
-        ["bodies", "elections", "slates", "candidates", "nominations", "results"], 0)}
+    assert entry.before == {
+        "version": 0,
+        "counts": dict.fromkeys(["bodies", "elections", "slates", "candidates", "nominations", "results"], 0),
+    }
     assert entry.after["counts"]["nominations"] == 4 and entry.after["version"] == 1
     assert entry.after["changes"]["candidates"] == {"added": 5, "changed": 0, "removed": 0}
 

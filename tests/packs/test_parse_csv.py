@@ -37,8 +37,10 @@ def test_semicolon_separated_and_thousands() -> None:
 
 def test_wrong_columns() -> None:
     lines = errors("nominations", "election,bodie,candidate,extra\n", "noms.csv")
-    assert 'noms.csv: row 1: bodie: unknown column for nominations (did you mean "body"?); ' \
-           "columns are: election, body, candidate, date" in lines
+    assert (
+        'noms.csv: row 1: bodie: unknown column for nominations (did you mean "body"?); '
+        "columns are: election, body, candidate, date" in lines
+    )
     assert "noms.csv: row 1: body: missing column; nominations files need: election, body, candidate" in lines
     assert any(line.startswith("noms.csv: row 1: extra: unknown column") for line in lines)
 
@@ -96,12 +98,7 @@ def test_candidates_csv_links_and_slug_check() -> None:
 
 
 def test_results_round_gaps_and_duplicates() -> None:
-    data = (
-        "election,round,candidate,votes\n"
-        "stv-x,1,A,10\n"
-        "stv-x,3,A,12\n"
-        "stv-x,1,a,3\n"
-    )
+    data = "election,round,candidate,votes\nstv-x,1,A,10\nstv-x,3,A,12\nstv-x,1,a,3\n"
     lines = errors("results", data, "results.csv")
     assert 'results.csv: row 4: candidate: "a" already has votes in round 1 of stv-x on row 2' in lines
     assert "results.csv: row 2: round: rounds of stv-x must run 1, 2, 3… without gaps; found 1, 3" in lines

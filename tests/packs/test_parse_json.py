@@ -49,7 +49,7 @@ def test_wrong_types_are_all_reported() -> None:
     pack["bodies"][0]["members"] = 24.5
     election["candidates"][0]["bio"] = 42
     lines = errors(dumps(pack))
-    assert "pack.json: elections[0].seats: must be a number, not \"three\"" in lines
+    assert 'pack.json: elections[0].seats: must be a number, not "three"' in lines
     assert "pack.json: elections[0].electorate: must be a number, not true" in lines
     assert "pack.json: bodies[0].members: must be a whole number, not 24.5" in lines
     assert "pack.json: elections[0].candidates[0].bio: must be text, not 42" in lines
@@ -66,8 +66,10 @@ def test_close_names_are_suggested() -> None:
     pack = base()
     pack["elections"][0]["nominations"][0]["candidates"][1] = "Jon Lansmann"
     [line] = errors(dumps(pack))
-    assert line == ('pack.json: elections[0].nominations[0].candidates[1]: no candidate "Jon Lansmann" in '
-                    'election nec-test (did you mean "Jon Lansman"?)')
+    assert line == (
+        'pack.json: elections[0].nominations[0].candidates[1]: no candidate "Jon Lansmann" in '
+        'election nec-test (did you mean "Jon Lansman"?)'
+    )
 
 
 def test_duplicates() -> None:
@@ -95,8 +97,9 @@ def test_naive_datetimes_are_refused_with_a_fix() -> None:
     pack["elections"][0]["timeline"]["ballot_open"] = "2017-12-11T09:00:00"
     pack["bodies"][1]["meeting"] = "2026-12-02"
     lines = errors(dumps(pack))
-    assert lines[0] == ('pack.json: bodies[1].meeting: "2026-12-02" has no UTC offset; add one, e.g. '
-                        '"2026-12-02T00:00:00+00:00" or "Z"')
+    assert lines[0] == (
+        'pack.json: bodies[1].meeting: "2026-12-02" has no UTC offset; add one, e.g. "2026-12-02T00:00:00+00:00" or "Z"'
+    )
     assert lines[1].startswith('pack.json: elections[0].timeline.ballot_open: "2017-12-11T09:00:00" has no UTC offset')
 
 
@@ -149,8 +152,10 @@ def test_body_nominating_more_than_seats() -> None:
         {"body": "Islington North CLP", "candidates": ["Rachel Garnham", "Eddie Izzard"]}
     )
     [line] = errors(dumps(pack))
-    assert line == ('pack.json: elections[0].nominations[3].body: "Islington North CLP" nominates 4 candidates '
-                    "in nec-test, more than its 3 seats")
+    assert line == (
+        'pack.json: elections[0].nominations[3].body: "Islington North CLP" nominates 4 candidates '
+        "in nec-test, more than its 3 seats"
+    )
 
 
 def test_results_checks() -> None:
@@ -160,11 +165,13 @@ def test_results_checks() -> None:
     rnd["votes"]["Nick Donovan"] = -1
     rnd["elected"].append("Eddie Izard")
     lines = errors(dumps(pack))
-    assert ("pack.json: elections[0].results.rounds[0].votes.Nick Donovan: must be a number of votes ≥ 0, "
-            "not -1") in lines
+    assert (
+        "pack.json: elections[0].results.rounds[0].votes.Nick Donovan: must be a number of votes ≥ 0, not -1"
+    ) in lines
     assert 'pack.json: elections[0].results.rounds[0].elected[3]: "Eddie Izard" has no votes in this round' in lines
-    assert ('pack.json: elections[0].results.rounds[0].votes.Nobody Known: no candidate "Nobody Known" in '
-            "election nec-test") in lines
+    assert (
+        'pack.json: elections[0].results.rounds[0].votes.Nobody Known: no candidate "Nobody Known" in election nec-test'
+    ) in lines
 
 
 def test_unknown_body_is_deferred_when_pack_has_no_bodies() -> None:

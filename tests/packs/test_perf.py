@@ -20,8 +20,16 @@ PER_ELECTION = 2_000  # 5 × 2,000 = 10,000 nominations
 
 
 def big_pack() -> dict[str, Any]:
-    bodies = [{"name": f"Branch {i:03d}", "kind": "branch", "region": f"Region {i % 12}", "members": 50 + i,
-               "meeting": f"2026-12-{1 + i % 28:02d}T19:30:00+00:00"} for i in range(BODIES)]
+    bodies = [
+        {
+            "name": f"Branch {i:03d}",
+            "kind": "branch",
+            "region": f"Region {i % 12}",
+            "members": 50 + i,
+            "meeting": f"2026-12-{1 + i % 28:02d}T19:30:00+00:00",
+        }
+        for i in range(BODIES)
+    ]
     elections = []
     for e in range(ELECTIONS):
         cands = [f"Candidate {e}-{c:02d}" for c in range(12)]
@@ -32,14 +40,24 @@ def big_pack() -> dict[str, Any]:
         # trim to exactly PER_ELECTION pairs
         extra = sum(len(n["candidates"]) for n in noms) - PER_ELECTION
         noms[-1]["candidates"] = noms[-1]["candidates"][: len(noms[-1]["candidates"]) - extra]
-        elections.append({
-            "slug": f"exec-{e}", "name": f"Executive {e}", "seats": 3, "voting_system": "bloc",
-            "nomination_threshold": "5%",
-            "timeline": {"nominations_open": "2026-11-01T09:00:00+00:00", "nominations_close": "2026-12-01T17:00:00Z"},
-            "slates": [{"name": "Left", "short": "L", "colour": "#C8102E"}, {"name": "Right", "short": "R"}],
-            "candidates": [{"name": c, "slate": "L" if i % 2 else "R", "bio": "x" * 200} for i, c in enumerate(cands)],
-            "nominations": noms,
-        })
+        elections.append(
+            {
+                "slug": f"exec-{e}",
+                "name": f"Executive {e}",
+                "seats": 3,
+                "voting_system": "bloc",
+                "nomination_threshold": "5%",
+                "timeline": {
+                    "nominations_open": "2026-11-01T09:00:00+00:00",
+                    "nominations_close": "2026-12-01T17:00:00Z",
+                },
+                "slates": [{"name": "Left", "short": "L", "colour": "#C8102E"}, {"name": "Right", "short": "R"}],
+                "candidates": [
+                    {"name": c, "slate": "L" if i % 2 else "R", "bio": "x" * 200} for i, c in enumerate(cands)
+                ],
+                "nominations": noms,
+            }
+        )
     return {"bodies": bodies, "elections": elections}
 
 

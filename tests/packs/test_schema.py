@@ -22,8 +22,13 @@ from tests.packs.helpers import base, dumps
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "election-pack.schema.json").read_text())
 _TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
-    "integer": int, "number": (int, float),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
+    "integer": int,
+    "number": (int, float),
 }
 
 

@@ -20,8 +20,9 @@ from tests.reliability.support import RequestLog, bot_blocks, record_requests, r
 
 
 @pytest.fixture
-async def hustings(sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock) -> AsyncIterator[
-        HustingsBot]:
+async def hustings(
+    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock
+) -> AsyncIterator[HustingsBot]:
     """The real bot, in this process, with its commands synced to the guild."""
     async with running_bot(sim, guild, db, clock) as bot:
         yield bot
@@ -42,8 +43,12 @@ def loop_health(request: pytest.FixtureRequest) -> Iterator[LoopWatch]:
         watch.uninstall()
         gc.unfreeze()  # so what this test leaves behind can be collected
     blocking = bot_blocks(watch)
-    report(f"loop health ({request.node.name})", blocks_over_100ms=len(blocking), slow_steps=len(watch.slow),
-           worst_ms=round(watch.worst * 1000))
+    report(
+        f"loop health ({request.node.name})",
+        blocks_over_100ms=len(blocking),
+        slow_steps=len(watch.slow),
+        worst_ms=round(watch.worst * 1000),
+    )
     assert not blocking, watch.summary(blocking) + "\n" + "\n".join(s.stack for s in blocking[:2])
 
 

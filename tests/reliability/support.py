@@ -53,8 +53,11 @@ async def running_bot(
     from bot.app import point_discord_at
 
     settings = Settings(
-        _env_file=None, HUSTINGS_DATABASE=str(db.path), HUSTINGS_DISCORD_API=sim.api_base,
-        HUSTINGS_DISCORD_GATEWAY=sim.gateway_url, HUSTINGS_DEV_GUILD=str(guild.id),
+        _env_file=None,
+        HUSTINGS_DATABASE=str(db.path),
+        HUSTINGS_DISCORD_API=sim.api_base,
+        HUSTINGS_DISCORD_GATEWAY=sim.gateway_url,
+        HUSTINGS_DEV_GUILD=str(guild.id),
     )
     point_discord_at(settings.discord_api, settings.discord_gateway)
     bot = HustingsBot(settings=settings, db=db, clock=clock, extensions=(*EXTENSIONS, *extensions))

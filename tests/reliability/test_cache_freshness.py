@@ -23,7 +23,11 @@ from tests.reliability.support import report
 
 
 async def test_writes_show_in_the_next_autocomplete(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     mod = guild.add_member("mod", permissions=perms.MANAGE_GUILD)
@@ -32,16 +36,15 @@ async def test_writes_show_in_the_next_autocomplete(
     await apply_import(db, guild.id, plan, actor_id=None, actor_name="test", now=clock.now())
     assert await sim.autocomplete(member, "/candidate", "name", "Zygmunt") == []
 
-    reply = await (await sim.invoke(mod, "/admin candidate add", {"election": "ncwu-nec",
-                                                                   "name": "Zygmunt Freshly"})).response()
+    reply = await (
+        await sim.invoke(mod, "/admin candidate add", {"election": "ncwu-nec", "name": "Zygmunt Freshly"})
+    ).response()
     assert "Zygmunt" in reply.text
     seen_here = [c["value"] for c in await sim.autocomplete(member, "/candidate", "name", "Zygmunt")]
 
     conn = sqlite3.connect(db.path)  # another process's write (the CLI, a second tool)
-    conn.execute(
-        "UPDATE data_versions SET version = version + 1 WHERE guild_id = ?", (guild.id,))
-    conn.execute(
-        "UPDATE candidates SET name = 'Zygmunt Elsewhere' WHERE name = 'Zygmunt Freshly'")
+    conn.execute("UPDATE data_versions SET version = version + 1 WHERE guild_id = ?", (guild.id,))
+    conn.execute("UPDATE candidates SET name = 'Zygmunt Elsewhere' WHERE name = 'Zygmunt Freshly'")
     conn.commit()
     conn.close()
     started = time.monotonic()
@@ -52,7 +55,10 @@ async def test_writes_show_in_the_next_autocomplete(
             break
         await asyncio.sleep(0.05)
     lag = time.monotonic() - started
-    report("cache freshness", own_write_seen_at_once=seen_here == ["Zygmunt Freshly"],
-           other_process_write_seen_after_s=round(lag, 2))
+    report(
+        "cache freshness",
+        own_write_seen_at_once=seen_here == ["Zygmunt Freshly"],
+        other_process_write_seen_after_s=round(lag, 2),
+    )
     assert seen_here == ["Zygmunt Freshly"]
     assert seen_there == ["Zygmunt Elsewhere"] and lag <= COMPLETION_MAX_AGE + 0.5

@@ -31,7 +31,11 @@ def sheet(trial: int) -> bytes:
 
 
 async def test_admin_edits_during_a_sync_are_never_lost(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
@@ -40,9 +44,18 @@ async def test_admin_edits_during_a_sync_are_never_lost(
     rounds = trials(2)
     outcomes: list[str] = []
     async with serve_feed(sheet(0)) as feed:
-        reply = await (await sim.invoke(mods[0], "/admin source add", {
-            "election": "ncwu-nec", "kind": "candidates", "url": feed.url, "authoritative": False,
-        })).response(timeout=10)
+        reply = await (
+            await sim.invoke(
+                mods[0],
+                "/admin source add",
+                {
+                    "election": "ncwu-nec",
+                    "kind": "candidates",
+                    "url": feed.url,
+                    "authoritative": False,
+                },
+            )
+        ).response(timeout=10)
         assert "added" in reply.text.lower(), reply.text
         source_id = (await db.fetchone("SELECT id FROM sources WHERE guild_id = ?", (guild.id,)))[0]
         await hustings.services.sources.idle()  # the first read runs at once; let it finish
@@ -53,9 +66,17 @@ async def test_admin_edits_during_a_sync_are_never_lost(
             handles = []
             for i, mod in enumerate(mods):
                 if i % 5 == 4:  # a fifth edit candidates the sheet does not carry
-                    handles.append(await sim.invoke(mod, "/admin candidate edit", {
-                        "candidate": "Aileen Marsh", "election": "ncwu-nec",
-                        "photo_url": f"https://example.org/photo-{trial}-{i}.jpg"}))
+                    handles.append(
+                        await sim.invoke(
+                            mod,
+                            "/admin candidate edit",
+                            {
+                                "candidate": "Aileen Marsh",
+                                "election": "ncwu-nec",
+                                "photo_url": f"https://example.org/photo-{trial}-{i}.jpg",
+                            },
+                        )
+                    )
                 else:
                     handles.append(await sim.invoke(mod, "/admin branch add", {"name": f"Edit {trial}-{i:02d}"}))
             replies = [await h.response(timeout=20) for h in handles]
@@ -66,18 +87,29 @@ async def test_admin_edits_during_a_sync_are_never_lost(
                 outcomes.append(result.outcome.value)
             assert result.outcome.value == "applied", result
 
-            failed = [r.text[:120] for r in replies if "✅" not in r.text and "added" not in r.text.lower()
-                      and "changed" not in r.text.lower() and "updated" not in r.text.lower()]
+            failed = [
+                r.text[:120]
+                for r in replies
+                if "✅" not in r.text
+                and "added" not in r.text.lower()
+                and "changed" not in r.text.lower()
+                and "updated" not in r.text.lower()
+            ]
             names = {r[0] for r in await db.fetchall("SELECT name FROM bodies WHERE guild_id = ?", (guild.id,))}
-            missing = [f"Edit {trial}-{i:02d}" for i in range(EDITS) if i % 5 != 4
-                       and f"Edit {trial}-{i:02d}" not in names]
+            missing = [
+                f"Edit {trial}-{i:02d}" for i in range(EDITS) if i % 5 != 4 and f"Edit {trial}-{i:02d}" not in names
+            ]
             bios = await db.fetchall(
                 "SELECT c.bio FROM candidates c JOIN elections e ON e.id = c.election_id"
-                " WHERE e.guild_id = ? AND c.name LIKE 'Sheet Candidate %'", (guild.id,))
+                " WHERE e.guild_id = ? AND c.name LIKE 'Sheet Candidate %'",
+                (guild.id,),
+            )
             stale = [b[0] for b in bios if not str(b[0]).endswith(f"(version {trial})")]
             audits = await db.fetchone(
                 "SELECT COUNT(*) FROM audit_log WHERE guild_id = ? AND denied = 0 AND id > ?"
-                " AND action IN ('branch.add', 'candidate.edit')", (guild.id, 0))
+                " AND action IN ('branch.add', 'candidate.edit')",
+                (guild.id, 0),
+            )
             version_after = (await meta.get_version(db.reader, guild.id)).version
             assert failed == [], failed[:5]
             assert missing == [], missing[:5]
@@ -86,10 +118,19 @@ async def test_admin_edits_during_a_sync_are_never_lost(
             assert audits is not None and audits[0] >= EDITS * trial
     photo = await db.fetchone(
         "SELECT c.photo_url FROM candidates c JOIN elections e ON e.id = c.election_id"
-        " WHERE e.guild_id = ? AND c.name = 'Aileen Marsh'", (guild.id,))
+        " WHERE e.guild_id = ? AND c.name = 'Aileen Marsh'",
+        (guild.id,),
+    )
     health = integrity(db.path)
-    report("concurrent edits during sync", trials=rounds, edits_per_trial=EDITS, sheet_rows=SHEET_ROWS,
-           sync_outcomes=" / ".join(outcomes), integrity=health, violations=len(sim.violations))
+    report(
+        "concurrent edits during sync",
+        trials=rounds,
+        edits_per_trial=EDITS,
+        sheet_rows=SHEET_ROWS,
+        sync_outcomes=" / ".join(outcomes),
+        integrity=health,
+        violations=len(sim.violations),
+    )
     assert photo is not None and str(photo[0]).startswith(f"https://example.org/photo-{rounds}-")
     assert health == "ok"
     assert sim.violations == []

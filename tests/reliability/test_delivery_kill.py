@@ -60,10 +60,15 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     db = await Database.open(tmp_path / "hustings.db")
     await migrate(db)
     async with db.transaction() as tx:
-        await meta.save_settings(tx, GuildSettings(
-            guild.id, timezone="Europe/London", announce_channel_id=guild.channel("announcements").id,
-            alert_channel_id=guild.channel("organisers").id,
-        ))
+        await meta.save_settings(
+            tx,
+            GuildSettings(
+                guild.id,
+                timezone="Europe/London",
+                announce_channel_id=guild.channel("announcements").id,
+                alert_channel_id=guild.channel("organisers").id,
+            ),
+        )
     try:
         yield World(sim, guild, guild.channel("announcements"), guild.channel("organisers"), db, tmp_path)
     finally:
@@ -76,8 +81,9 @@ async def schedule(w: World, now: datetime, when: datetime, text: str, repeat: s
     clock = ManualClock(now)
     service = AnnouncementService(w.db, clock, ReadModel(w.db, clock), DeliveryEngine(w.db, clock))
     actor = Actor(w.guild.id, w.guild.owner_id, "owner", manage_guild=True)
-    done = await service.schedule(actor, channel_id=w.announcements.id, when=when.isoformat(), message=text,
-                                  repeat=repeat)
+    done = await service.schedule(
+        actor, channel_id=w.announcements.id, when=when.isoformat(), message=text, repeat=repeat
+    )
     assert done.announcement.id is not None
     return done.announcement.id
 

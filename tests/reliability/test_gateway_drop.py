@@ -25,7 +25,11 @@ NAMES = ["Aileen Marsh", "Tomasz Wróbel", "Priya Nandakumar", "Gareth Pryce", "
 
 
 async def test_gateway_drop_mid_burst_loses_nothing(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
@@ -63,9 +67,17 @@ async def test_gateway_drop_mid_burst_loses_nothing(
         assert sim.stats.resumes >= resumes + 2, "the bot did not resume after both drops"
     firsts.sort()
     p99 = firsts[int(len(firsts) * 0.99) - 1] if firsts else 0.0
-    report("gateway drop mid-burst", trials=rounds, interactions=BURST * rounds, answered=answered, errors=errors,
-           resumes=sim.stats.resumes, identifies=sim.stats.identifies, p99_first_response_s=round(p99, 2),
-           violations=len(sim.violations))
+    report(
+        "gateway drop mid-burst",
+        trials=rounds,
+        interactions=BURST * rounds,
+        answered=answered,
+        errors=errors,
+        resumes=sim.stats.resumes,
+        identifies=sim.stats.identifies,
+        p99_first_response_s=round(p99, 2),
+        violations=len(sim.violations),
+    )
     assert answered == BURST * rounds and errors == 0
     assert sim.stats.identifies == 1, "a resume must not need a new session"
     assert sim.violations == []

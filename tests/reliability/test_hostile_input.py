@@ -73,22 +73,48 @@ async def seed_other_guild(sim: DiscordSimulator, db: Database, clock: ManualClo
     other = sim.add_guild("Other Union", channels=("general", "secret-channel"))
     now = clock.now()
     async with db.transaction() as tx:
-        eid = await elections.upsert(tx, Election(
-            guild_id=other.id, slug="secret-b", name="Secret Ballot Bravo", seats=2, voting_system=VotingSystem.BLOC,
-        ))
+        eid = await elections.upsert(
+            tx,
+            Election(
+                guild_id=other.id,
+                slug="secret-b",
+                name="Secret Ballot Bravo",
+                seats=2,
+                voting_system=VotingSystem.BLOC,
+            ),
+        )
         await elections.upsert_slate(tx, eid, Slate("Bravo Slate", "BRV"))
         await candidates.upsert(tx, eid, Candidate("Quentin Hiddenname", slate="Bravo Slate", bio="TOPSECRET bio"))
         await bodies.upsert(tx, other.id, Body("Hidden Branch Zulu"))
-        aid = await announcements.create(tx, Announcement(
-            guild_id=other.id, channel_id=other.channel("secret-channel").id,
-            schedule=Schedule(now + timedelta(days=3)), content="TOPSECRET announcement", created_by=1,
-            created_by_name="b-organiser", created_at=now, checked_until=now, next_due=now + timedelta(days=3),
-        ))
-        sid = await sources_store.add(tx, Source(
-            id=0, guild_id=other.id, election="secret-b", kind=SourceKind.CANDIDATES,
-            url="https://example.org/TOPSECRET.csv", every=timedelta(hours=1), created_by=1, created_at=now,
-            next_run_at=now + timedelta(days=3), paused=True,
-        ))
+        aid = await announcements.create(
+            tx,
+            Announcement(
+                guild_id=other.id,
+                channel_id=other.channel("secret-channel").id,
+                schedule=Schedule(now + timedelta(days=3)),
+                content="TOPSECRET announcement",
+                created_by=1,
+                created_by_name="b-organiser",
+                created_at=now,
+                checked_until=now,
+                next_due=now + timedelta(days=3),
+            ),
+        )
+        sid = await sources_store.add(
+            tx,
+            Source(
+                id=0,
+                guild_id=other.id,
+                election="secret-b",
+                kind=SourceKind.CANDIDATES,
+                url="https://example.org/TOPSECRET.csv",
+                every=timedelta(hours=1),
+                created_by=1,
+                created_at=now,
+                next_run_at=now + timedelta(days=3),
+                paused=True,
+            ),
+        )
         await meta.bump_version(tx, other.id, now, "seed")
     return Other(other, eid, aid, sid)
 
@@ -117,13 +143,17 @@ def hostile_files() -> list[tuple[str, bytes]]:
     return [
         ("empty.csv", b""),
         ("garbage.csv", bytes(range(256)) * 40),
-        ("bom-formula.csv", "\ufeffelection,name,bio\nncwu-nec,=HYPERLINK(\"http://evil\"),@everyone\n".encode()),
+        ("bom-formula.csv", '\ufeffelection,name,bio\nncwu-nec,=HYPERLINK("http://evil"),@everyone\n'.encode()),
         ("mentions.csv", b"election,name,bio\nncwu-nec,<@&1> @here,**x** [y](https://evil.example)\n"),
         ("other-guild.csv", b"election,name\nsecret-b,Quentin Q\n"),
         ("huge-cell.csv", b"election,name,bio\nncwu-nec,Long Bio," + b"y" * 200_000 + b"\n"),
-        ("pack.json", json.dumps({"elections": [{"slug": "secret-b", "name": "@everyone", "seats": 2,
-                                                "voting_system": "bloc"}]}).encode()),
-        ("bad.json", b"{\"elections\": [1, 2, {\"slug\": null}], \"bodies\": \"nope\"}"),
+        (
+            "pack.json",
+            json.dumps(
+                {"elections": [{"slug": "secret-b", "name": "@everyone", "seats": 2, "voting_system": "bloc"}]}
+            ).encode(),
+        ),
+        ("bad.json", b'{"elections": [1, 2, {"slug": null}], "bodies": "nope"}'),
         ("deep.json", b"[" * 5000 + b"]" * 5000),
     ]
 
@@ -141,10 +171,19 @@ def context(guild: SimGuild, member: SimMember) -> dict[str, Any]:
     """Plausible values for the options a case is not attacking."""
     return {
         "strings": {
-            "election": "ncwu-nec", "candidate": "Aileen Marsh", "slate": "Broad Left Alliance",
-            "first": "Broad Left Alliance", "second": "Members First", "third": "Coast Reform Group",
-            "branch": "Skelbeck Hospital Branch", "zone": "Europe/London", "when": "now", "message": "Hello all",
-            "url": "https://example.org/sheet.csv", "slug": "hostile-test", "status": "on ballot",
+            "election": "ncwu-nec",
+            "candidate": "Aileen Marsh",
+            "slate": "Broad Left Alliance",
+            "first": "Broad Left Alliance",
+            "second": "Members First",
+            "third": "Coast Reform Group",
+            "branch": "Skelbeck Hospital Branch",
+            "zone": "Europe/London",
+            "when": "now",
+            "message": "Hello all",
+            "url": "https://example.org/sheet.csv",
+            "slug": "hostile-test",
+            "status": "on ballot",
             "name": "Aileen Marsh",
         },
         "default_string": "x",
@@ -195,8 +234,9 @@ async def answer(sim: DiscordSimulator, actor: SimMember, handle: Any, label: st
     return out
 
 
-def attacks(leaf: Leaf, strings: list[str], files: list[tuple[str, bytes]], other: Other, heavy: bool,
-            seed: int) -> list[tuple[str, dict[str, Any]]]:
+def attacks(
+    leaf: Leaf, strings: list[str], files: list[tuple[str, bytes]], other: Other, heavy: bool, seed: int
+) -> list[tuple[str, dict[str, Any]]]:
     """(attacked option, {option: hostile value}) for every option of a command."""
     out: list[tuple[str, dict[str, Any]]] = []
     for k, option in enumerate(leaf.options):
@@ -226,8 +266,13 @@ def attacks(leaf: Leaf, strings: list[str], files: list[tuple[str, bytes]], othe
 
 @pytest.mark.slow
 async def test_every_option_survives_hostile_input(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
-    requests: RequestLog, loop_health: LoopWatch,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
+    requests: RequestLog,
+    loop_health: LoopWatch,
 ) -> None:
     loop_health.pause()
     organisers = guild.add_role("Organisers", mentionable=True)
@@ -267,22 +312,37 @@ async def test_every_option_survives_hostile_input(
                         outcomes.append(Outcome(f"{leaf.path} autocomplete {option['name']}", problem=str(exc)))
                         continue
                     completions += 1
-                    outcomes.append(Outcome(f"{leaf.path} autocomplete {option['name']}={_short(text)}",
-                                            texts=[c["name"] for c in choices]))
+                    outcomes.append(
+                        Outcome(
+                            f"{leaf.path} autocomplete {option['name']}={_short(text)}",
+                            texts=[c["name"] for c in choices],
+                        )
+                    )
     await _deliver(hustings)
     await sim.wait_for_idle(timeout=10)
 
     problems = [f"{o.label}: {o.problem}" for o in outcomes if o.problem]
     internal = [f"{o.label}: {t[:200]}" for o in outcomes for t in o.texts if any(w in t for w in INTERNAL)]
     leaks = [f"{o.label}: {t[:200]}" for o in outcomes for t in o.texts if any(s in t for s in SECRETS)]
-    pinged = [(s.path, body.get("content", "")[:120], sorted(p)) for s, body in requests.messages()
-              if (p := reachable(pings(body), guild))]
+    pinged = [
+        (s.path, body.get("content", "")[:120], sorted(p))
+        for s, body in requests.messages()
+        if (p := reachable(pings(body), guild))
+    ]
     after_other = await _other_rows(db, other)
     other_posts = [m for c in other.guild.channels.values() for m in sim.channel_messages(c)]
-    report("hostile input", commands=len(leaves), interactions=len(outcomes) - completions,
-           autocompletes=completions, messages_checked=sum(1 for _ in requests.messages()),
-           unanswered=len(problems), internal_errors=len(internal), cross_guild=len(leaks) + len(other_posts),
-           pings=len(pinged), violations=len(sim.violations))
+    report(
+        "hostile input",
+        commands=len(leaves),
+        interactions=len(outcomes) - completions,
+        autocompletes=completions,
+        messages_checked=sum(1 for _ in requests.messages()),
+        unanswered=len(problems),
+        internal_errors=len(internal),
+        cross_guild=len(leaks) + len(other_posts),
+        pings=len(pinged),
+        violations=len(sim.violations),
+    )
     assert problems == [], problems[:10]
     assert internal == [], internal[:10]
     assert leaks == [] and other_posts == [] and after_other == before_other, (leaks[:5], other_posts[:3])
@@ -304,8 +364,12 @@ async def _deliver(bot: HustingsBot) -> None:
 async def _other_rows(db: Database, other: Other) -> tuple[Any, ...]:
     """Guild B's rows that commands in guild A must never read or change."""
     rows = []
-    for table, key in (("announcements", "guild_id"), ("sources", "guild_id"), ("elections", "guild_id"),
-                       ("bodies", "guild_id")):
+    for table, key in (
+        ("announcements", "guild_id"),
+        ("sources", "guild_id"),
+        ("elections", "guild_id"),
+        ("bodies", "guild_id"),
+    ):
         rows.append(await db.fetchall(f"SELECT * FROM {table} WHERE {key} = ? ORDER BY id", (other.guild.id,)))
     rows.append(await db.fetchall("SELECT * FROM candidates WHERE election_id = ? ORDER BY id", (other.election_id,)))
     return tuple(tuple(tuple(r) for r in table) for table in rows)
@@ -325,8 +389,13 @@ def _short(value: Any) -> str:
 
 
 async def test_feed_with_hostile_rows_pings_nobody(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
-    requests: RequestLog, loop_health: LoopWatch,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
+    requests: RequestLog,
+    loop_health: LoopWatch,
 ) -> None:
     """A source sheet full of mentions and markdown: synced, shown in every member view, never pinging."""
     member = guild.add_member("alice")
@@ -345,16 +414,22 @@ async def test_feed_with_hostile_rows_pings_nobody(
     async with serve_feed(sheet) as feed:
         services = hustings.services
         actor = Actor(guild.id, mod.id, "mod", manage_guild=True)
-        source = await services.sources.add(actor, election="ncwu-nec", kind="candidates",
-                                            url=feed.url, authoritative=False)
+        source = await services.sources.add(
+            actor, election="ncwu-nec", kind="candidates", url=feed.url, authoritative=False
+        )
         result = await services.sources.sync(guild.id, source.id, actor)
         assert result.ok, result.error
         texts = []
-        for command, options in (("/candidates", {"election": "ncwu-nec"}), ("/nominations progress", {}),
-                                 ("/candidate", {"name": "@everyone Alpha"}), ("/candidate", {"name": "Beta"}),
-                                 ("/admin source list", {})):
-            reply = await (await sim.invoke(mod if command.startswith("/admin") else member, command,
-                                            options)).response(timeout=10)
+        for command, options in (
+            ("/candidates", {"election": "ncwu-nec"}),
+            ("/nominations progress", {}),
+            ("/candidate", {"name": "@everyone Alpha"}),
+            ("/candidate", {"name": "Beta"}),
+            ("/admin source list", {}),
+        ):
+            reply = await (
+                await sim.invoke(mod if command.startswith("/admin") else member, command, options)
+            ).response(timeout=10)
             texts.append(reply.text)
         choices = await sim.autocomplete(member, "/candidate", "name", "@every")
     pinged = [(s.path, sorted(pings(b))) for s, b in requests.messages() if pings(b)]

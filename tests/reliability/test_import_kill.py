@@ -77,8 +77,9 @@ async def _prepare(tmp: Path) -> Path:
     return path
 
 
-async def _import(db_path: Path, pack: Path, kill_after: float | None = None,
-                  kill_at_wal: int | None = None) -> tuple[int | None, float, int]:
+async def _import(
+    db_path: Path, pack: Path, kill_after: float | None = None, kill_at_wal: int | None = None
+) -> tuple[int | None, float, int]:
     """Run `hustings import`; SIGKILL it after `kill_after` seconds, or as soon as its write-ahead log
     holds `kill_at_wal` bytes (in the middle of the write). Returns (exit code, seconds, largest WAL seen)."""
     env = {**os.environ, "HUSTINGS_DATABASE": str(db_path)}
@@ -86,8 +87,14 @@ async def _import(db_path: Path, pack: Path, kill_after: float | None = None,
     wal = Path(str(db_path) + "-wal")
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        HUSTINGS, "import", str(pack), "--guild", str(GUILD), env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        HUSTINGS,
+        "import",
+        str(pack),
+        "--guild",
+        str(GUILD),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     largest = 0
     while proc.returncode is None:
@@ -164,7 +171,14 @@ async def test_sigkill_during_import_leaves_old_or_new_never_half(tmp_path: Path
             changed = sorted(t for t in set(rows) | set(old_rows) if rows.get(t) != old_rows.get(t))
             problems.append(f"trial {trial} (killed at {when}): half-imported, tables {changed}")
         _remove(path)
-    report("SIGKILL during import", kills=kills, mid_write=mid_write, full_import_s=round(full, 2),
-           wal_bytes=wal_bytes, left_old=outcomes["old"],
-           left_new=outcomes["new"], problems=len(problems))
+    report(
+        "SIGKILL during import",
+        kills=kills,
+        mid_write=mid_write,
+        full_import_s=round(full, 2),
+        wal_bytes=wal_bytes,
+        left_old=outcomes["old"],
+        left_new=outcomes["new"],
+        problems=len(problems),
+    )
     assert problems == [], problems

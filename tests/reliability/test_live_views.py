@@ -21,15 +21,21 @@ from tests.reliability.support import report
 
 
 async def test_oldest_replies_expire_early_beyond_the_bound(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
-    loop_health: LoopWatch, monkeypatch: pytest.MonkeyPatch,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
+    loop_health: LoopWatch,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(views, "MAX_LIVE_VIEWS", 3)
     member = guild.add_member("alice")
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
     await apply_import(db, guild.id, plan, actor_id=None, actor_name="test", now=clock.now())
-    replies = [await (await sim.invoke(member, "/candidates", {"election": "ncwu-nec"})).response(timeout=10)
-               for _ in range(5)]
+    replies = [
+        await (await sim.invoke(member, "/candidates", {"election": "ncwu-nec"})).response(timeout=10) for _ in range(5)
+    ]
     await sim.wait_for_idle(timeout=10)
     disabled = [all(b.get("disabled") for b in r.buttons) for r in replies]
     live = len(views._LIVE.get(hustings, {}))

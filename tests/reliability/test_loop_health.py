@@ -51,8 +51,9 @@ async def test_heavy_paths_never_block_the_bots_loop() -> None:
             await burst(sim, w.members, "results", command(sim, "/results", {}), 40)
             for text in ("a", "ja", "sin", "o'n", "zz", "ll-w"):
                 await sim.autocomplete(w.members[0], "/candidate", "name", text)
-            edit = await sim.invoke(mod, "/admin candidate edit", {
-                "candidate": names[3], "photo_url": "https://example.org/p.jpg"})
+            edit = await sim.invoke(
+                mod, "/admin candidate edit", {"candidate": names[3], "photo_url": "https://example.org/p.jpg"}
+            )
             await edit.response(timeout=20)
             await burst(sim, w.members, "after an edit", command(sim, "/nominations progress", {}), 40)
             export = await sim.invoke(mod, "/admin data export", {})
@@ -63,8 +64,13 @@ async def test_heavy_paths_never_block_the_bots_loop() -> None:
     assert stats.get("slow_callbacks") is not None, "the bot process was not watching its loop"
     slow = [s for s in stats["slow_callbacks"] if s.get("after_ready")]
     blocking = [s for s in slow if s.get("cpu", 0) >= 0.05]
-    report("loop health, bot process", interactions=352, slow_steps=len(slow), blocking=len(blocking),
-           worst_ms=round(max((s["seconds"] for s in slow), default=0) * 1000),
-           worst_cpu_ms=round(max((s.get("cpu", 0) for s in slow), default=0) * 1000))
+    report(
+        "loop health, bot process",
+        interactions=352,
+        slow_steps=len(slow),
+        blocking=len(blocking),
+        worst_ms=round(max((s["seconds"] for s in slow), default=0) * 1000),
+        worst_cpu_ms=round(max((s.get("cpu", 0) for s in slow), default=0) * 1000),
+    )
     assert blocking == [], serving_blocks({"slow_callbacks": blocking})
     assert violations == [], violations[:3]

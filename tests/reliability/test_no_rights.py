@@ -29,8 +29,12 @@ PRIVILEGED = ("admin", "announce")
 #: Options whose suggestions are a fixed vocabulary, not data (e.g. repeat: daily, weekly…).
 STATIC = ("repeat",)
 #: What any member may look up with autocomplete (the members' own commands).
-PUBLIC = (("/election info", "election"), ("/candidate", "name"), ("/slate info", "name"),
-          ("/nominations branch", "name"))
+PUBLIC = (
+    ("/election info", "election"),
+    ("/candidate", "name"),
+    ("/slate info", "name"),
+    ("/nominations branch", "name"),
+)
 REFUSALS = ("Only a ", "Only an ", "Only the ", "don't have permission", "not allowed")
 
 CANDIDATES_SHEET = "Name,Bio\n" + "".join(f"Sheet Candidate {i:02d},Bio {i}\n" for i in range(12))
@@ -55,7 +59,11 @@ async def _run(sim: DiscordSimulator, who: SimMember, leaf: Leaf, ctx: dict[str,
 
 
 async def test_member_without_rights_changes_nothing(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     organisers = guild.add_role("Organisers")
@@ -65,18 +73,36 @@ async def test_member_without_rights_changes_nothing(
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
     await apply_import(db, guild.id, plan, actor_id=None, actor_name="test", now=clock.now())
     async with db.transaction() as tx:
-        await meta.save_settings(tx, GuildSettings(
-            guild.id, timezone="Europe/London", organiser_role_ids=[organisers.id],
-            announce_channel_id=guild.channel("announcements").id, alert_channel_id=alerts.id,
-            two_person_publish=True,
-        ))
+        await meta.save_settings(
+            tx,
+            GuildSettings(
+                guild.id,
+                timezone="Europe/London",
+                organiser_role_ids=[organisers.id],
+                announce_channel_id=guild.channel("announcements").id,
+                alert_channel_id=alerts.id,
+                two_person_publish=True,
+            ),
+        )
     for command in sim.commands(guild):  # Server Settings → Integrations: everyone may see every command
         command["default_member_permissions"] = None
     ctx = {
-        "strings": {"election": "ncwu-nec", "candidate": "Aileen Marsh", "slate": "Broad Left Alliance",
-                    "branch": "Skelbeck Hospital Branch", "zone": "Europe/London", "when": "in 2h",
-                    "message": "Hello", "slug": "new-election", "name": "New Name", "url": "https://example.org/x"},
-        "default_string": "x", "user": member, "channel": guild.channel("announcements"), "role": organisers,
+        "strings": {
+            "election": "ncwu-nec",
+            "candidate": "Aileen Marsh",
+            "slate": "Broad Left Alliance",
+            "branch": "Skelbeck Hospital Branch",
+            "zone": "Europe/London",
+            "when": "in 2h",
+            "message": "Hello",
+            "slug": "new-election",
+            "name": "New Name",
+            "url": "https://example.org/x",
+        },
+        "default_string": "x",
+        "user": member,
+        "channel": guild.channel("announcements"),
+        "role": organisers,
     }
     leaves = [leaf for leaf in leaf_commands(sim, guild) if leaf.root in PRIVILEGED]
     assert len(leaves) >= 20, [leaf.path for leaf in leaves]
@@ -88,11 +114,20 @@ async def test_member_without_rights_changes_nothing(
             reply = await _run(sim, mod, leaf, ctx)
             if reply is not None and reply.buttons:
                 screens.append(reply)
-        preview = await (await sim.invoke(mod, "/admin data import", {
-            "file": ("candidates.csv", b"election,name,bio\nncwu-nec,Aileen Marsh,A new statement\n")})).response()
+        preview = await (
+            await sim.invoke(
+                mod,
+                "/admin data import",
+                {"file": ("candidates.csv", b"election,name,bio\nncwu-nec,Aileen Marsh,A new statement\n")},
+            )
+        ).response()
         screens += [preview] if preview.buttons else []
         source = await hustings.services.sources.add(
-            _actor(guild, mod), election="ncwu-nec", kind="candidates", url=feed.url, authoritative=True,
+            _actor(guild, mod),
+            election="ncwu-nec",
+            kind="candidates",
+            url=feed.url,
+            authoritative=True,
         )
         first = await hustings.services.sources.sync(guild.id, source.id)
         assert first.ok, first.error
@@ -151,10 +186,18 @@ async def test_member_without_rights_changes_nothing(
     after = dump(db.path, skip=("audit_log",))
     denied = await _denied(db, guild.id, member.id) - denied_before
     changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
-    report("no rights", commands=len(leaves), refused=len(refused), autocompletes=completions,
-           buttons=presses, buttons_refused=button_refusals, buttons_out_of_reach=hidden, denied_audit_rows=denied,
-           tables_changed=len(changed),
-           violations=len(sim.violations))
+    report(
+        "no rights",
+        commands=len(leaves),
+        refused=len(refused),
+        autocompletes=completions,
+        buttons=presses,
+        buttons_refused=button_refusals,
+        buttons_out_of_reach=hidden,
+        denied_audit_rows=denied,
+        tables_changed=len(changed),
+        violations=len(sim.violations),
+    )
     assert changed == [], {t: (set(after.get(t, [])) ^ set(before.get(t, []))) for t in changed}
     assert accepted == [] and unanswered == [], (accepted[:5], unanswered[:5])
     assert offered == [], "\n".join(offered)

@@ -29,7 +29,11 @@ BAN_THRESHOLD = 10_000  # invalid requests per 10 minutes
 
 
 async def test_storms_and_server_errors_deliver_each_post_once(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     rounds = trials(1)
@@ -45,24 +49,48 @@ async def test_storms_and_server_errors_deliver_each_post_once(
         lead = timedelta(hours=1)
         async with db.transaction() as tx:
             await meta.save_settings(tx, GuildSettings(guild.id, timezone="Europe/London"))
-            eid = await elections.upsert(tx, Election(
-                guild_id=guild.id, slug=f"storm-{trial}", name=f"Storm election {trial}", seats=2,
-                voting_system=VotingSystem.BLOC, threshold=Threshold(1),
-                timeline=Timeline(nominations_open=now - timedelta(days=5), nominations_close=now + lead),
-            ))
+            eid = await elections.upsert(
+                tx,
+                Election(
+                    guild_id=guild.id,
+                    slug=f"storm-{trial}",
+                    name=f"Storm election {trial}",
+                    seats=2,
+                    voting_system=VotingSystem.BLOC,
+                    threshold=Threshold(1),
+                    timeline=Timeline(nominations_open=now - timedelta(days=5), nominations_close=now + lead),
+                ),
+            )
             for i in range(24):
                 text = f"Storm post {trial}-{i:02d}"
                 expected_posts.append(text)
-                await announcements.create(tx, Announcement(
-                    guild_id=guild.id, channel_id=channels[i % len(channels)].id, schedule=Schedule(now),
-                    content=text, created_by=1, created_by_name="test", created_at=now - timedelta(minutes=5),
-                    checked_until=now - timedelta(minutes=5), next_due=now,
-                ))
+                await announcements.create(
+                    tx,
+                    Announcement(
+                        guild_id=guild.id,
+                        channel_id=channels[i % len(channels)].id,
+                        schedule=Schedule(now),
+                        content=text,
+                        created_by=1,
+                        created_by_name="test",
+                        created_at=now - timedelta(minutes=5),
+                        checked_until=now - timedelta(minutes=5),
+                        next_due=now,
+                    ),
+                )
             for member in subscribers:
-                await subscriptions.upsert(tx, Subscription(
-                    guild_id=guild.id, user_id=member.id, kind=SubscriptionKind.DEADLINES, before=lead,
-                    election_id=eid, created_at=now - timedelta(minutes=5), checked_until=now - timedelta(minutes=5),
-                ))
+                await subscriptions.upsert(
+                    tx,
+                    Subscription(
+                        guild_id=guild.id,
+                        user_id=member.id,
+                        kind=SubscriptionKind.DEADLINES,
+                        before=lead,
+                        election_id=eid,
+                        created_at=now - timedelta(minutes=5),
+                        checked_until=now - timedelta(minutes=5),
+                    ),
+                )
             await meta.bump_version(tx, guild.id, now, "storm seed")
         storm = sim.faults.rate_limit_storm(POSTS, count=12, retry_after=0.05)  # the first sends all refused
         noisy = [  # then, independently per request, for the rest of the run
@@ -84,10 +112,19 @@ async def test_storms_and_server_errors_deliver_each_post_once(
     dms = Counter(sum(1 for m in sim.dms(member) if m.author.id == sim.bot_user.id) for member in subscribers)
     ledger = await deliveries.counts(db.reader, guild.id)
     invalid = sim.stats.invalid_requests
-    report("429 storms and 5xx on sends", trials=rounds, posts=sum(posted.values()), dms=sum(
-        n * k for n, k in dms.items()), rate_limited=sim.stats.rate_limited, server_errors=sum(
-        v for s, v in sim.stats.statuses.items() if s >= 500), invalid_requests=invalid,
-        injected_429s=injected, elapsed_s=round(elapsed, 1), ledger=dict(ledger), violations=len(sim.violations))
+    report(
+        "429 storms and 5xx on sends",
+        trials=rounds,
+        posts=sum(posted.values()),
+        dms=sum(n * k for n, k in dms.items()),
+        rate_limited=sim.stats.rate_limited,
+        server_errors=sum(v for s, v in sim.stats.statuses.items() if s >= 500),
+        invalid_requests=invalid,
+        injected_429s=injected,
+        elapsed_s=round(elapsed, 1),
+        ledger=dict(ledger),
+        violations=len(sim.violations),
+    )
     assert {t: posted[t] for t in expected_posts if posted[t] != 1} == {}, "a post was lost or sent twice"
     assert set(posted) == set(expected_posts)
     assert dms == Counter({rounds: len(subscribers)}), dms

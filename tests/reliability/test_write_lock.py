@@ -52,7 +52,12 @@ class Sent:
 async def hold_write_lock(path: str, seconds: float) -> asyncio.subprocess.Process:
     """Start the locker and return once it holds the lock."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", LOCKER, path, str(seconds), stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        LOCKER,
+        path,
+        str(seconds),
+        stdout=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 10)
@@ -61,7 +66,11 @@ async def hold_write_lock(path: str, seconds: float) -> asyncio.subprocess.Proce
 
 
 async def test_writes_wait_for_another_process_without_failing_anyone(
-    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot,
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
     loop_health: LoopWatch,
 ) -> None:
     organisers = guild.add_role("Organisers")
@@ -71,12 +80,18 @@ async def test_writes_wait_for_another_process_without_failing_anyone(
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
     await apply_import(db, guild.id, plan, actor_id=None, actor_name="test", now=clock.now())
     async with db.transaction() as tx:
-        await meta.save_settings(tx, GuildSettings(guild.id, timezone="Europe/London",
-                                                   organiser_role_ids=[organisers.id]))
+        await meta.save_settings(
+            tx, GuildSettings(guild.id, timezone="Europe/London", organiser_role_ids=[organisers.id])
+        )
     for command in sim.commands(guild):
         command["default_member_permissions"] = None  # so a member can try /admin (refused and audited)
-    bodies = ["Skelbeck Hospital Branch", "Dalesend Council Staff Branch", "Upper Fell Transport Branch",
-              "Ravensgill Schools Branch", "Hawes Moor Care Branch"]
+    bodies = [
+        "Skelbeck Hospital Branch",
+        "Dalesend Council Staff Branch",
+        "Upper Fell Transport Branch",
+        "Ravensgill Schools Branch",
+        "Hawes Moor Care Branch",
+    ]
 
     rounds = trials(1)
     acks: list[float] = []
@@ -96,7 +111,7 @@ async def test_writes_wait_for_another_process_without_failing_anyone(
         expected_branches.append(branch)
         for offset in (0.0, 1.5):  # right away, and again with the lock already held a while
             await asyncio.sleep(max(0.0, started + offset - time.monotonic()))
-            m = members[int(offset) * 6: int(offset) * 6 + 6]
+            m = members[int(offset) * 6 : int(offset) * 6 + 6]
             await fire("read /candidate", m[0], "/candidate", {"name": "Aileen Marsh"})
             await fire("read /nominations progress", m[1], "/nominations progress", {})
             await fire("read /results", m[2], "/results", {"election": "nec-2018"})
@@ -104,11 +119,19 @@ async def test_writes_wait_for_another_process_without_failing_anyone(
             await fire("write /remind branch", m[4], "/remind branch", {"name": bodies[int(offset) + trial % 3]})
             await fire("audited refusal /admin branch add", m[5], "/admin branch add", {"name": "Sneaky Branch"})
         await fire("write /admin branch add", mod, "/admin branch add", {"name": branch})
-        await fire("write /admin source add", mod, "/admin source add", {
-            "election": "ncwu-nec", "kind": "candidates", "url": f"https://example.org/lock-{trial}.csv"})
+        await fire(
+            "write /admin source add",
+            mod,
+            "/admin source add",
+            {"election": "ncwu-nec", "kind": "candidates", "url": f"https://example.org/lock-{trial}.csv"},
+        )
         await fire("write /admin config timezone", mod, "/admin config timezone", {"zone": "Europe/Dublin"})
-        await fire("write /announce schedule", organiser, "/announce schedule",
-                   {"channel": guild.channel("announcements"), "when": "in 2h", "message": f"Lock test {trial}"})
+        await fire(
+            "write /announce schedule",
+            organiser,
+            "/announce schedule",
+            {"channel": guild.channel("announcements"), "when": "in 2h", "message": f"Lock test {trial}"},
+        )
         completions = await sim.autocomplete(members[0], "/candidate", "name", "ai")
         assert completions
 
@@ -129,11 +152,18 @@ async def test_writes_wait_for_another_process_without_failing_anyone(
     sources = await db.fetchall("SELECT url FROM sources WHERE guild_id = ?", (guild.id,))
     scheduled = await db.fetchall("SELECT content FROM announcements WHERE guild_id = ?", (guild.id,))
     refusals = await db.fetchone(
-        "SELECT COUNT(*) FROM audit_log WHERE guild_id = ? AND denied = 1 AND action LIKE 'branch%'", (guild.id,))
+        "SELECT COUNT(*) FROM audit_log WHERE guild_id = ? AND denied = 1 AND action LIKE 'branch%'", (guild.id,)
+    )
     late = [a for a in acks if a > 3.0]
-    report("write lock held 4 s", trials=rounds, interactions=len(acks) + len(failures),
-           max_ack_s=round(max(acks, default=0), 2), acks_over_3s=len(late), failures=len(failures),
-           violations=len(sim.violations))
+    report(
+        "write lock held 4 s",
+        trials=rounds,
+        interactions=len(acks) + len(failures),
+        max_ack_s=round(max(acks, default=0), 2),
+        acks_over_3s=len(late),
+        failures=len(failures),
+        violations=len(sim.violations),
+    )
     assert failures == [], failures
     assert late == [] and sim.violations == [], (late, sim.violations[:3])
     # Nothing lost: every write made while the lock was held is there.

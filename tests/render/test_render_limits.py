@@ -58,35 +58,72 @@ def _name(i: int) -> str:
 
 def _header(**kw) -> ElectionHeader:
     base = dict(
-        slug="big", name="E" * 100, committee="C" * 100, seats=10, system=VotingSystem.BLOC, phase=Phase.RESULTS,
-        threshold=Threshold(5, percent=True), required=35, eligible_bodies=700, body_kind="CLP",
-        milestones=tuple(Milestone(label, NOW - timedelta(days=i)) for i, label in enumerate(
-            ["Nominations open", "Nominations close", "Ballot opens", "Ballot closes", "Results"])),
-        next_milestone=None, nominations_close=NOW + timedelta(days=3), results_published=True, now=NOW,
+        slug="big",
+        name="E" * 100,
+        committee="C" * 100,
+        seats=10,
+        system=VotingSystem.BLOC,
+        phase=Phase.RESULTS,
+        threshold=Threshold(5, percent=True),
+        required=35,
+        eligible_bodies=700,
+        body_kind="CLP",
+        milestones=tuple(
+            Milestone(label, NOW - timedelta(days=i))
+            for i, label in enumerate(
+                ["Nominations open", "Nominations close", "Ballot opens", "Ballot closes", "Results"]
+            )
+        ),
+        next_milestone=None,
+        nominations_close=NOW + timedelta(days=3),
+        results_published=True,
+        now=NOW,
     )
     base.update(kw)
     return ElectionHeader(**base)
 
 
-SLATES = [Slate((f"Slate {i:02d} " + "x" * 100)[:100], f"S{i}", f"#{i * 123457 % 0xFFFFFF:06X}",
-                backers=["B" * 100] * 20, description="D" * 1500, url="https://example.org/slate")
-          for i in range(30)]
-RESULT = ElectionResult([ResultRound({_name(i): 100_000 - i * 7 for i in range(N)})], published=True,
-                        valid_ballots=300_000, invalid_ballots=1_000)
+SLATES = [
+    Slate(
+        (f"Slate {i:02d} " + "x" * 100)[:100],
+        f"S{i}",
+        f"#{i * 123457 % 0xFFFFFF:06X}",
+        backers=["B" * 100] * 20,
+        description="D" * 1500,
+        url="https://example.org/slate",
+    )
+    for i in range(30)
+]
+RESULT = ElectionResult(
+    [ResultRound({_name(i): 100_000 - i * 7 for i in range(N)})],
+    published=True,
+    valid_ballots=300_000,
+    invalid_ballots=1_000,
+)
 SLATE_OF = {_name(i): SLATES[i % 30].name for i in range(N)}
 SUMMARY = summarise_result(RESULT, 10, SLATE_OF, 600_000, VotingSystem.BLOC)
 
 
 def _row(i: int, published: bool = True) -> CandidateRow:
     slate = SLATES[i % 30]
-    return CandidateRow(_name(i), SlateRef(slate.name, slate.short, slate.colour), "seeking nominations", 700 - i,
-                        700 - i >= 35, SUMMARY.ranking[i] if published else None)
+    return CandidateRow(
+        _name(i),
+        SlateRef(slate.name, slate.short, slate.colour),
+        "seeking nominations",
+        700 - i,
+        700 - i >= 35,
+        SUMMARY.ranking[i] if published else None,
+    )
 
 
 ROWS = tuple(_row(i) for i in range(N))
-REGIONS = tuple(RegionGroup((f"Region {r} " + "r" * 100)[:100],
-                            tuple(((f"Body {b:03d} " + "b" * 100)[:100], date(2026, 11, 1)) for b in range(64)))
-                for r in range(11))
+REGIONS = tuple(
+    RegionGroup(
+        (f"Region {r} " + "r" * 100)[:100],
+        tuple(((f"Body {b:03d} " + "b" * 100)[:100], date(2026, 11, 1)) for b in range(64)),
+    )
+    for r in range(11)
+)
 CHART = ChartImage("chart.png", b"\x89PNG", "A" * 2000)
 
 
@@ -102,31 +139,76 @@ def test_every_renderer_fits_discord_limits() -> None:
     summaries = tuple(
         SlateSummary(s, ROWS[:170], c, SUMMARY.slates[0]) for s, c in zip(SLATES[:3], coverage, strict=True)
     )
-    stages = tuple(stage_table([ResultRound({_name(i): 1000.5 - i for i in range(N)}, excluded=[_name(N - 1)])] * 3,
-                               300_000))
+    stages = tuple(
+        stage_table([ResultRound({_name(i): 1000.5 - i for i in range(N)}, excluded=[_name(N - 1)])] * 3, 300_000)
+    )
     views = [
         elections.election_list(ElectionListView(tuple(_header(slug=f"e{i}") for i in range(40)), "e1", PROV)),
-        elections.election_info(ElectionInfoView(header, N, N, N, tuple(SlateRef(s.name, s.short, s.colour)
-                                                                          for s in SLATES), 700, 600_000, PROV)),
-        candidates.candidate_profile(CandidateProfileView(
-            header, ROWS[0], "S" * 1500, "https://example.org/p.png",
-            tuple((f"Link {i} " + "l" * 80, "https://example.org/" + "u" * 400) for i in range(10)), REGIONS, PROV)),
+        elections.election_info(
+            ElectionInfoView(
+                header, N, N, N, tuple(SlateRef(s.name, s.short, s.colour) for s in SLATES), 700, 600_000, PROV
+            )
+        ),
+        candidates.candidate_profile(
+            CandidateProfileView(
+                header,
+                ROWS[0],
+                "S" * 1500,
+                "https://example.org/p.png",
+                tuple((f"Link {i} " + "l" * 80, "https://example.org/" + "u" * 400) for i in range(10)),
+                REGIONS,
+                PROV,
+            )
+        ),
         candidates.candidate_list(CandidateListView(header, ROWS, ListOrder.RESULT, ("slate " + "x" * 100,), N, PROV)),
-        candidates.candidate_list(CandidateListView(_header(results_published=False), tuple(_row(i, False)
-                                                    for i in range(N)), ListOrder.SURNAME, (), N, PROV)),
+        candidates.candidate_list(
+            CandidateListView(
+                _header(results_published=False),
+                tuple(_row(i, False) for i in range(N)),
+                ListOrder.SURNAME,
+                (),
+                N,
+                PROV,
+            )
+        ),
         slates.slate_info(SlateInfoView(header, summaries[0], PROV)),
         slates.slate_compare(SlateCompareView(header, summaries, 700, SUMMARY.total_votes, PROV)),
         nominations.nominations_progress(ProgressView(header, ROWS, 700, 3, PROV), CHART),
-        nominations.body_nominations(BodyNominationsView(
-            header, Body("B" * 100, "CLP", "R" * 100, 1000, NOW), tuple((r, date(2026, 11, 1)) for r in ROWS),
-            NOW + timedelta(days=1), PROV)),
+        nominations.body_nominations(
+            BodyNominationsView(
+                header,
+                Body("B" * 100, "CLP", "R" * 100, 1000, NOW),
+                tuple((r, date(2026, 11, 1)) for r in ROWS),
+                NOW + timedelta(days=1),
+                PROV,
+            )
+        ),
         nominations.candidate_nominations(CandidateNominationsView(header, ROWS[0], REGIONS, PROV)),
-        results.results(ResultsView(header, ResultsMode.SUMMARY, SUMMARY, electorate=600_000, slates={
-            s.name: SlateRef(s.name, s.short, s.colour) for s in SLATES}, provenance=PROV), CHART),
-        results.results(ResultsView(_header(system=VotingSystem.STV), ResultsMode.ROUNDS, SUMMARY, stages, 27_273,
-                                    600_000, {}, PROV)),
-        results.results(ResultsView(header, ResultsMode.SLATES, SUMMARY, slates={
-            s.name: SlateRef(s.name, s.short, s.colour) for s in SLATES}, provenance=PROV)),
+        results.results(
+            ResultsView(
+                header,
+                ResultsMode.SUMMARY,
+                SUMMARY,
+                electorate=600_000,
+                slates={s.name: SlateRef(s.name, s.short, s.colour) for s in SLATES},
+                provenance=PROV,
+            ),
+            CHART,
+        ),
+        results.results(
+            ResultsView(
+                _header(system=VotingSystem.STV), ResultsMode.ROUNDS, SUMMARY, stages, 27_273, 600_000, {}, PROV
+            )
+        ),
+        results.results(
+            ResultsView(
+                header,
+                ResultsMode.SLATES,
+                SUMMARY,
+                slates={s.name: SlateRef(s.name, s.short, s.colour) for s in SLATES},
+                provenance=PROV,
+            )
+        ),
     ]
     for rendered in views:
         _check(rendered)
@@ -161,8 +243,13 @@ def test_wording_helpers() -> None:
 
 
 def test_bar_chart_is_a_png_on_a_neutral_card() -> None:
-    png = bar_chart([Bar("Yasmine Dar", 68388, "#C8102E", True), Bar("Eddie Izzard", 39508, None)],
-                    title="Results", xlabel="Votes", line=40000, line_label="threshold")
+    png = bar_chart(
+        [Bar("Yasmine Dar", 68388, "#C8102E", True), Bar("Eddie Izzard", 39508, None)],
+        title="Results",
+        xlabel="Votes",
+        line=40000,
+        line_label="threshold",
+    )
     assert png.startswith(b"\x89PNG")
 
 

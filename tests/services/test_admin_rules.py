@@ -59,4 +59,7 @@ def test_ids_attachments_and_diffs() -> None:
     snap = rules.snapshot(e)
     assert "id" not in snap and snap["voting_system"] == "stv" and snap["results"] == "2026-11-24T12:00:00+00:00"
     assert rules.echo("**x**\n@everyone", 50) == "\\*\\*x\\*\\* @\u200beveryone"
-    assert rules.parse_links("Site https://a.org\nhttps://b.org/x") == {"Site": "https://a.org", "b.org": "https://b.org/x"}
+    assert rules.parse_links("Site https://a.org\nhttps://b.org/x") == {
+        "Site": "https://a.org",
+        "b.org": "https://b.org/x",
+    }

@@ -286,8 +286,15 @@ async def test_every_kind_of_change_audits_before_and_after(admin, db):
         shapes.setdefault(entry.action, []).append((entry.before is not None, entry.after is not None))
     adds = ["election.create", "slate.add", "candidate.add", "branch.add", "nomination.add"]
     edits = [
-        "election.edit", "election.timeline", "slate.edit", "candidate.edit", "candidate.status", "branch.edit",
-        "results.publish", "results.unpublish", "config.timezone",
+        "election.edit",
+        "election.timeline",
+        "slate.edit",
+        "candidate.edit",
+        "candidate.status",
+        "branch.edit",
+        "results.publish",
+        "results.unpublish",
+        "config.timezone",
     ]
     removals = ["nomination.remove", "candidate.remove", "slate.remove", "branch.remove", "election.delete"]
     for action in adds:

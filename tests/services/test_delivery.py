@@ -123,8 +123,12 @@ async def _seed(admin: AdminService) -> None:
     await admin.config.set_channels(MOD, announce_channel=ANNOUNCE, alert_channel=ALERT)
     await admin.elections.create_election(MOD, slug="nec", name="NEC 2026", seats=3, threshold="2")
     await admin.elections.set_timeline(
-        MOD, "nec", nominations_open="2026-11-01 09:00", nominations_close="2026-12-10 17:00",
-        ballot_open="2026-12-14 09:00", ballot_close="2027-01-10 12:00",
+        MOD,
+        "nec",
+        nominations_open="2026-11-01 09:00",
+        nominations_close="2026-12-10 17:00",
+        ballot_open="2026-12-14 09:00",
+        ballot_close="2027-01-10 12:00",
     )
     for name in ("Ann Black", "Jon Lansman", "Eddie Izzard"):
         await admin.elections.add_candidate(MOD, "nec", name=name)
@@ -139,8 +143,16 @@ async def world(db, clock):
     await _seed(admin)
     read = ReadModel(db, clock)
     engine = DeliveryEngine(db, clock, dm_rate=5000, dm_concurrency=16)
-    w = World(db, clock, admin, read, engine, AnnouncementService(db, clock, read, engine, "Europe/London"),
-              ReminderService(db, clock, read, engine), FakeOutbox())
+    w = World(
+        db,
+        clock,
+        admin,
+        read,
+        engine,
+        AnnouncementService(db, clock, read, engine, "Europe/London"),
+        ReminderService(db, clock, read, engine),
+        FakeOutbox(),
+    )
     engine.use_composer(PostComposer())
     await engine.start(w.outbox)
     yield w
@@ -188,13 +200,27 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
     await admin.config.set_timezone(MOD, "Europe/London")
     read = ReadModel(db, clock)
     engine = DeliveryEngine(db, clock)
-    w = World(db, clock, admin, read, engine, AnnouncementService(db, clock, read, engine), ReminderService(
-        db, clock, read, engine), FakeOutbox())
+    w = World(
+        db,
+        clock,
+        admin,
+        read,
+        engine,
+        AnnouncementService(db, clock, read, engine),
+        ReminderService(db, clock, read, engine),
+        FakeOutbox(),
+    )
     engine.use_composer(PostComposer())
     await engine.start(w.outbox)
     try:
-        done = await w.announcements.schedule(MOD, channel_id=ANNOUNCE, when="2027-03-25 18:00",
-                                              message="Daily update", repeat="daily", until="2027-03-31 20:00")
+        done = await w.announcements.schedule(
+            MOD,
+            channel_id=ANNOUNCE,
+            when="2027-03-25 18:00",
+            message="Daily update",
+            repeat="daily",
+            until="2027-03-31 20:00",
+        )
         assert [at.astimezone(LONDON).hour for at in done.upcoming] == [18, 18, 18]
         await w.advance(timedelta(days=8), step=timedelta(hours=1))
         rows = await deliveries.history(db.reader, GUILD, limit=50)
@@ -206,8 +232,9 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
 
 
 async def test_cancel_stops_future_posts(world: World):
-    done = await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="hourly",
-                                              repeat="0 * * * *")
+    done = await world.announcements.schedule(
+        MOD, channel_id=ANNOUNCE, when="in 1h", message="hourly", repeat="0 * * * *"
+    )
     await world.advance(timedelta(hours=2, minutes=30))
     assert len(world.outbox.posts) == 2
     await world.announcements.cancel(MOD, done.announcement.id)
@@ -227,8 +254,9 @@ async def test_live_view_posts_the_progress_view(world: World):
 
 
 async def test_ping_only_the_chosen_role_and_everyone_needs_permission(world: World):
-    await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when=None,
-                                       message="Vote! @everyone <@&777> {election}", ping_role_id=555)
+    await world.announcements.schedule(
+        MOD, channel_id=ANNOUNCE, when=None, message="Vote! @everyone <@&777> {election}", ping_role_id=555
+    )
     await world.engine.settled()
     [post] = world.outbox.posts
     mentions = post.outgoing.allowed_mentions
@@ -270,8 +298,7 @@ async def test_restart_after_30_minutes_sends_late(world: World):
 
 
 async def test_restart_after_3_hours_marks_missed_and_alerts_once(world: World):
-    await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="hourly",
-                                       repeat="*/15 * * * *")
+    await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="hourly", repeat="*/15 * * * *")
     await world.engine.stop()
     world.clock.advance(timedelta(hours=4))
     await world.restart()

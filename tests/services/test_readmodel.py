@@ -60,13 +60,21 @@ async def _seed(
 
 
 def _election(
-    slug: str, *, opens: datetime | None = None, closes: datetime | None = None, ballot_close: datetime | None = None,
+    slug: str,
+    *,
+    opens: datetime | None = None,
+    closes: datetime | None = None,
+    ballot_close: datetime | None = None,
     **kw,
 ) -> Election:
     return Election(
-        guild_id=GUILD, slug=slug, name=kw.pop("name", slug.upper()), seats=kw.pop("seats", 1),
+        guild_id=GUILD,
+        slug=slug,
+        name=kw.pop("name", slug.upper()),
+        seats=kw.pop("seats", 1),
         voting_system=kw.pop("system", VotingSystem.BLOC),
-        timeline=Timeline(opens, closes, ballot_close=ballot_close), **kw,
+        timeline=Timeline(opens, closes, ballot_close=ballot_close),
+        **kw,
     )
 
 
@@ -99,7 +107,9 @@ async def test_current_election_prefers_open_nominations(reads: ReadModel, db: D
 
 async def test_resolution_and_suggestions(reads: ReadModel, db: Database, clock: ManualClock) -> None:
     await _seed(
-        db, clock, _election("nec", name="Labour NEC"),
+        db,
+        clock,
+        _election("nec", name="Labour NEC"),
         slates=[Slate("Centre Left Grassroots Alliance", "CLGA")],
         candidates=[Candidate("Gurinder Singh Josan"), Candidate("Eddie Izzard", slate="CLGA")],
     )
@@ -135,10 +145,21 @@ async def test_eligible_bodies_follow_the_kinds_that_nominate(
 ) -> None:
     clps = [Body(f"CLP {i}", kind="CLP") for i in range(40)]
     branches = [Body(f"Branch {i}", kind="branch") for i in range(10)]
-    await _seed(db, clock, _election("union", threshold=Threshold(10, percent=True)),
-                candidates=[Candidate("Ann Able")], bodies=branches, nominations=[("Branch 1", "Ann Able")])
-    await _seed(db, clock, _election("party", threshold=Threshold(5, percent=True)),
-                candidates=[Candidate("Ben Baker")], bodies=clps)
+    await _seed(
+        db,
+        clock,
+        _election("union", threshold=Threshold(10, percent=True)),
+        candidates=[Candidate("Ann Able")],
+        bodies=branches,
+        nominations=[("Branch 1", "Ann Able")],
+    )
+    await _seed(
+        db,
+        clock,
+        _election("party", threshold=Threshold(5, percent=True)),
+        candidates=[Candidate("Ben Baker")],
+        bodies=clps,
+    )
     union = (await reads.election_info(GUILD, "union")).header
     party = (await reads.election_info(GUILD, "party")).header
     assert (union.eligible_bodies, union.body_kind, union.required) == (10, "branch", 1)
@@ -173,4 +194,3 @@ def test_share_limiter_window(clock: ManualClock) -> None:
     clock.advance(timedelta(minutes=5))
     assert limiter.try_acquire(1, 7) is None
     assert limiter.describe() == "3 views every 5 minutes"
-

@@ -38,16 +38,25 @@ LIMITS = FetchLimits(connect_timeout=1.0, total_timeout=0.25, max_bytes=1024 * 1
 
 def seed_pack(slug: str = SLUG) -> bytes:
     """An election with twelve branches and a nomination threshold of three."""
-    return json.dumps({
-        "version": 1,
-        "bodies": [{"name": f"Branch {i:02d}", "members": 100 + i} for i in range(1, 13)],
-        "elections": [{
-            "slug": slug, "name": "NCWU National Executive", "seats": 2, "voting_system": "bloc",
-            "nomination_threshold": "3",
-            "timeline": {"nominations_open": "2026-11-01T09:00:00+00:00",
-                         "nominations_close": "2026-12-20T17:00:00+00:00"},
-        }],
-    }).encode()
+    return json.dumps(
+        {
+            "version": 1,
+            "bodies": [{"name": f"Branch {i:02d}", "members": 100 + i} for i in range(1, 13)],
+            "elections": [
+                {
+                    "slug": slug,
+                    "name": "NCWU National Executive",
+                    "seats": 2,
+                    "voting_system": "bloc",
+                    "nomination_threshold": "3",
+                    "timeline": {
+                        "nominations_open": "2026-11-01T09:00:00+00:00",
+                        "nominations_close": "2026-12-20T17:00:00+00:00",
+                    },
+                }
+            ],
+        }
+    ).encode()
 
 
 def candidates_csv(n: int, *, bio: str = "Standing for the members", drop: set[int] = frozenset()) -> str:
@@ -93,8 +102,9 @@ class Env:
         return [c.name for c in await candidates.list_for_election(self.db.reader, election.id)]
 
     async def add(self, path: str, kind: str = "candidates", **kw) -> int:
-        source = await self.service.add(MOD, election=kw.pop("election", SLUG), kind=kind,
-                                        url=self.server.url(path), **kw)
+        source = await self.service.add(
+            MOD, election=kw.pop("election", SLUG), kind=kind, url=self.server.url(path), **kw
+        )
         return source.id
 
 
@@ -292,8 +302,9 @@ async def test_redirect_loop(env: Env) -> None:
 
 
 async def test_web_page_instead_of_csv(env: Env) -> None:
-    await _failing_run(env, "c.csv", "returned a web page", body="<!DOCTYPE html><p>Sign in</p>",
-                       content_type="text/html")
+    await _failing_run(
+        env, "c.csv", "returned a web page", body="<!DOCTYPE html><p>Sign in</p>", content_type="text/html"
+    )
 
 
 async def test_bad_json_pack(env: Env) -> None:
@@ -303,8 +314,11 @@ async def test_bad_json_pack(env: Env) -> None:
     env.server.serve("p.json", b'{"version": 1, "elections": [', content_type="application/json")
     report = await env.service.sync(GUILD, sid)
     assert report.outcome is Outcome.FAILED and "invalid JSON" in (report.error or "")
-    env.server.serve("p.json", json.dumps({"version": 1, "elections": [{"slug": SLUG, "seats": "two"}]}),
-                     content_type="application/json")
+    env.server.serve(
+        "p.json",
+        json.dumps({"version": 1, "elections": [{"slug": SLUG, "seats": "two"}]}),
+        content_type="application/json",
+    )
     report = await env.service.sync(GUILD, sid)
     assert report.outcome is Outcome.FAILED and "problem" in (report.error or "")
     assert env.alerts.kinds() == ["failing"]
@@ -390,8 +404,10 @@ async def test_results_from_a_sheet_stay_unpublished(env: Env) -> None:
 async def test_results_published_by_a_pack_need_confirming_under_two_person_rule(env: Env) -> None:
     pack = json.loads(seed_pack())
     pack["elections"][0]["candidates"] = [{"name": "Ann"}, {"name": "Bob"}, {"name": "Cat"}]
-    pack["elections"][0]["results"] = {"published": True, "rounds": [{"votes": {"Ann": 5, "Bob": 4, "Cat": 1},
-                                                                      "elected": ["Ann", "Bob"]}]}
+    pack["elections"][0]["results"] = {
+        "published": True,
+        "rounds": [{"votes": {"Ann": 5, "Bob": 4, "Cat": 1}, "elected": ["Ann", "Bob"]}],
+    }
     env.server.serve("p.json", json.dumps(pack), content_type="application/json")
     async with env.db.transaction() as tx:
         settings = await meta.get_settings(tx, GUILD)
@@ -410,8 +426,12 @@ async def test_guilds_are_isolated(env: Env) -> None:
     env.server.serve("c.csv", candidates_csv(3))
     env.server.serve("broken.csv", "", status=500)
     mine = await env.add("c.csv")
-    theirs = await env.service.add(Actor(OTHER_GUILD, 9, "other-mod", manage_guild=True), election=SLUG,
-                                   kind="candidates", url=env.server.url("broken.csv"))
+    theirs = await env.service.add(
+        Actor(OTHER_GUILD, 9, "other-mod", manage_guild=True),
+        election=SLUG,
+        kind="candidates",
+        url=env.server.url("broken.csv"),
+    )
     with pytest.raises(NotFound):
         await env.service.sync(GUILD, theirs.id, MOD)  # another guild's source is invisible here
     with pytest.raises(NotFound):

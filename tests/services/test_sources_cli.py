@@ -25,8 +25,9 @@ def hustings(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSTINGS_", "DISCORD_"))}
     env["HUSTINGS_DATABASE"] = str(tmp_path / "hustings.db")
     env["HUSTINGS_SOURCE_FOLDER"] = str(tmp_path / "feeds")
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 async def _setup(tmp_path: Path) -> list[int]:

@@ -80,8 +80,9 @@ def test_mass_drop_rule() -> None:
 
 def test_freshness_and_staleness() -> None:
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    src = Source(1, 1, "e", SourceKind.CANDIDATES, "http://x/", timedelta(minutes=15),
-                 last_success_at=now - timedelta(minutes=4))
+    src = Source(
+        1, 1, "e", SourceKind.CANDIDATES, "http://x/", timedelta(minutes=15), last_success_at=now - timedelta(minutes=4)
+    )
     fresh = freshness([src], now)
     assert not fresh.stale and fresh.age == timedelta(minutes=4)
     assert fresh.describe() == "Checked against its source 4 min ago"

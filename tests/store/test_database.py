@@ -44,8 +44,9 @@ async def test_guilds_do_not_see_each_other(db: Database) -> None:
 async def test_audit_log_is_append_only(db: Database) -> None:
     now = datetime(2026, 11, 24, tzinfo=UTC)
     async with db.transaction() as tx:
-        await audit.append(tx, guild_id=1, actor_id=5, actor_name="mod", action="election.create", at=now,
-                           after={"slug": "x"})
+        await audit.append(
+            tx, guild_id=1, actor_id=5, actor_name="mod", action="election.create", at=now, after={"slug": "x"}
+        )
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         async with db.transaction() as tx:
             await tx.execute("UPDATE audit_log SET actor_name = 'someone else'")
