@@ -1,22 +1,30 @@
-# Hustings: slim image, non-root user, database on the /data volume.
-FROM python:3.11-slim
+# Hustings: built as a wheel, installed with the locked dependencies; slim image, non-root user,
+# database on the /data volume.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY cogs ./cogs
+COPY migrations ./migrations
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
+FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HUSTINGS_DATABASE=/data/hustings.db \
     MPLCONFIGDIR=/tmp/matplotlib
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY bot ./bot
-COPY cogs ./cogs
-COPY migrations ./migrations
-RUN pip install -e . \
-    && useradd --system --uid 10001 --home-dir /app hustings \
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install -r /tmp/requirements.lock
+COPY --from=build /dist/ /tmp/dist/
+RUN pip install --no-deps /tmp/dist/hustings-*.whl \
+    && rm -rf /tmp/dist /tmp/requirements.lock \
+    && useradd --system --uid 10001 --home-dir /data hustings \
     && mkdir -p /data && chown hustings /data
 
 USER hustings
+WORKDIR /data
 VOLUME ["/data"]
 ENTRYPOINT ["hustings"]
 CMD ["run"]

@@ -144,10 +144,9 @@ async def _main(args: argparse.Namespace) -> int:
 
     loop.add_signal_handler(signal.SIGUSR2, toggle_profile)
 
-    discord.http.Route.BASE = args.api.rstrip("/")
-    import yarl
+    from bot.discordpy_private import point_discordpy_at, set_guild_ready_timeout
 
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway)
+    point_discordpy_at(args.api, args.gateway)
 
     if args.bare:
         client: discord.Client = discord.Client(intents=discord.Intents.none())
@@ -184,7 +183,7 @@ async def _main(args: argparse.Namespace) -> int:
             from bot.services.delivery import Pacer
 
             engine._pacer = Pacer(args.dm_rate, burst=engine.dm_concurrency)
-    client._connection.guild_ready_timeout = 0.05
+    set_guild_ready_timeout(client, 0.05)
 
     async def on_ready() -> None:
         if not ready_at:

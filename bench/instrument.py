@@ -16,6 +16,8 @@ from typing import Any
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discordpy_private import wrap_autocompletes
+
 #: "command name:option" -> handler durations in seconds, in call order.
 TIMINGS: defaultdict[str, list[float]] = defaultdict(list)
 
@@ -47,12 +49,15 @@ def instrument(tree: app_commands.CommandTree) -> int:
     """Wrap every autocomplete callback in `tree` (global commands); returns how many were wrapped."""
     wrapped = 0
     for command in _walk(list(tree.get_commands())):
-        for param in command._params.values():
-            if param.autocomplete is not None and not getattr(param.autocomplete, "__bench_timed__", False):
-                timed = _timed(f"{command.qualified_name}:{param.name}", param.autocomplete)
-                timed.__bench_timed__ = True  # type: ignore[attr-defined]
-                param.autocomplete = timed
-                wrapped += 1
+
+        def wrap(name: str, callback: Any, command: app_commands.Command = command) -> Any:
+            if getattr(callback, "__bench_timed__", False):
+                return callback
+            timed = _timed(f"{command.qualified_name}:{name}", callback)
+            timed.__bench_timed__ = True  # type: ignore[attr-defined]
+            return timed
+
+        wrapped += wrap_autocompletes(command, wrap)
     return wrapped
 
 

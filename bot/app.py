@@ -9,15 +9,14 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
 from discord.ext import commands
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.discordpy_private import InFlightCountingTree, point_discordpy_at
 from bot.errors import UserError
 from bot.store import meta
 from bot.store.database import WRITE_WAIT, Database
@@ -62,8 +61,7 @@ def freeze_startup_heap() -> None:
 
 def point_discord_at(api_base: str, gateway: str) -> None:
     """Send discord.py's REST and gateway traffic to the configured endpoints (proxy or simulator)."""
-    discord.http.Route.BASE = api_base.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    point_discordpy_at(api_base, gateway)
 
 
 def intents() -> discord.Intents:
@@ -74,19 +72,8 @@ def intents() -> discord.Intents:
     return result
 
 
-class HustingsTree(app_commands.CommandTree):
-    """Command tree with the one error path for app commands."""
-
-    def __init__(self, client: discord.Client, **kwargs: Any) -> None:
-        super().__init__(client, **kwargs)
-        self.in_flight = 0  # interactions being handled right now
-
-    async def _call(self, interaction: discord.Interaction) -> None:
-        self.in_flight += 1
-        try:
-            await super()._call(interaction)
-        finally:
-            self.in_flight -= 1
+class HustingsTree(InFlightCountingTree):
+    """Command tree with the one error path for app commands; `in_flight` counts interactions in hand."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Before any command runs: acknowledge first when busy, and defer if a write has to wait."""

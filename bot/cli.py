@@ -271,8 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clean one-line message for operators; tracebacks are for logs
+        from bot.resources import MissingResourceError
         from bot.store.migrations import MigrationError
 
+        if isinstance(exc, MissingResourceError):  # a damaged install: nothing the operator's data can fix
+            print(f"hustings: {exc}", file=sys.stderr)
+            return 2
         if isinstance(exc, MigrationError | OSError):
             print(f"hustings: {exc}", file=sys.stderr)
             return 1

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, time, timedelta
-from importlib import resources
 from typing import Any
 
 from bot.packs.json_format import pack_from_dict
 from bot.packs.model import TIMELINE_FIELDS, Pack
+from bot.resources import data_text
 
 DEMO_FILE = "demo-pack.json"
 _RELATIVE = re.compile(r"^@([+-]\d+)d(?: (\d\d):(\d\d))?$")
@@ -24,7 +24,7 @@ def demo_pack_data(now: datetime) -> dict[str, Any]:
     """The demo pack as JSON-ready data with every relative date resolved against `now`."""
     if now.tzinfo is None:
         raise ValueError("load_demo_pack needs an aware datetime")
-    text = resources.files("bot").joinpath("data", DEMO_FILE).read_text(encoding="utf-8")
+    text = data_text(DEMO_FILE)
     data = json.loads(text)
     today = now.astimezone(UTC).date()
 

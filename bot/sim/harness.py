@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import discord
 
+from bot.discordpy_private import set_guild_ready_timeout
 from bot.sim.endpoints import current_discordpy_endpoints, point_discordpy_at
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ async def run_bot_against(
     previous = current_discordpy_endpoints()
     point_discordpy_at(sim.api_base, sim.gateway_url)
     if guild_ready_timeout is not None:
-        bot._connection.guild_ready_timeout = guild_ready_timeout
+        set_guild_ready_timeout(bot, guild_ready_timeout)
     task: asyncio.Task[None] | None = None
     try:
         await bot.login(sim.token)

@@ -6,11 +6,11 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
+from bot.resources import MissingResourceError, migrations_folder
 from bot.store.database import Database
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -24,7 +24,7 @@ class Migration:
 
     version: int
     name: str
-    path: Path
+    path: Traversable
 
     def statements(self) -> list[str]:
         """Split the file into statements (executescript would commit first, so we split ourselves)."""
@@ -52,14 +52,21 @@ class MigrationStatus:
     latest: int
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Find the migration files in order; numbers must be unique and contiguous from 1."""
+def discover(directory: Traversable | None = None) -> list[Migration]:
+    """Find the migration files in order; numbers must be unique and contiguous from 1.
+
+    `directory` defaults to the installed `bot.migrations` package; a missing or empty one raises
+    `MissingResourceError` rather than passing for "up to date".
+    """
+    folder = directory if directory is not None else migrations_folder()
     found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
         match = _NAME.match(path.name)
         if not match:
             raise MigrationError(f"migration file {path.name} is not named NNNN_description.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path))
+    if not found:  # never let an empty folder pass for "up to date"
+        raise MissingResourceError(f"this Hustings installation has no database migrations in {folder.name}")
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
             raise MigrationError(f"migration {expected:04d} is missing (found {migration.path.name})")
@@ -74,7 +81,7 @@ async def _ensure_table(db: Database) -> None:
         )
 
 
-async def status(db: Database, directory: Path = MIGRATIONS_DIR) -> MigrationStatus:
+async def status(db: Database, directory: Traversable | None = None) -> MigrationStatus:
     """Report applied and pending migrations."""
     await _ensure_table(db)
     migrations = discover(directory)
@@ -85,7 +92,7 @@ async def status(db: Database, directory: Path = MIGRATIONS_DIR) -> MigrationSta
     return MigrationStatus(applied, [m for m in migrations if m.version > current], current, latest)
 
 
-async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+async def migrate(db: Database, directory: Traversable | None = None) -> list[Migration]:
     """Apply pending migrations in order and return them; refuse a database newer than the code."""
     state = await status(db, directory)
     if state.current > state.latest:

@@ -1,0 +1,1 @@
+"""Data files shipped with Hustings (the demo pack); read through `bot.resources`."""

@@ -1,0 +1,75 @@
+"""Every use of a private discord.py name, fenced in one module (as Red-DiscordBot marks its DEP-WARNs).
+
+discord.py offers no public way to do these few things; each is checked against the installed
+discord.py by tests/test_discordpy_private.py, which fails with a message naming the name that moved
+when an upgrade changes it. Nothing else in the project may touch these names (the same test greps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+
+def point_discordpy_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST calls to `api_base` and open its gateway at `gateway_url`.
+
+    DEP-WARN `discord.http.Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`: class attributes, the only
+    place discord.py keeps its endpoints, so this affects every client in the process. Needed for a
+    proxy and for the simulator.
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def current_discordpy_endpoints() -> tuple[str, str]:
+    """The (api_base, gateway_url) discord.py uses now, so a caller can restore them."""
+    return discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+def set_guild_ready_timeout(client: discord.Client, seconds: float) -> None:
+    """Shorten discord.py's wait for further GUILD_CREATEs after the last one (2 s by default).
+
+    DEP-WARN `Client._connection.guild_ready_timeout`: settable only through the private state; tests,
+    the sandbox and benchmarks use it to reach READY without a fixed two-second pause.
+    """
+    client._connection.guild_ready_timeout = seconds
+
+
+class InFlightCountingTree(app_commands.CommandTree):
+    """A command tree that counts the interactions it is handling right now (`in_flight`).
+
+    DEP-WARN `CommandTree._call`: the one coroutine every application-command interaction passes
+    through, start to finish; no public hook spans the whole of it.
+    """
+
+    def __init__(self, client: discord.Client, **kwargs: Any) -> None:
+        super().__init__(client, **kwargs)
+        self.in_flight = 0
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        self.in_flight += 1
+        try:
+            await super()._call(interaction)
+        finally:
+            self.in_flight -= 1
+
+
+def wrap_autocompletes(command: app_commands.Command[Any, ..., Any], wrap: Callable[[str, Any], Any]) -> int:
+    """Replace each autocomplete callback of `command` with `wrap(param_name, callback)`; returns the count.
+
+    DEP-WARN `Command._params`: the public `Command.parameters` are read-only copies. Used by the
+    benchmarks to time autocompletes.
+    """
+    wrapped = 0
+    for param in command._params.values():
+        if param.autocomplete is not None:
+            param.autocomplete = wrap(param.name, param.autocomplete)
+            wrapped += 1
+    return wrapped
