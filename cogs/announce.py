@@ -50,7 +50,7 @@ async def announcement_autocomplete(interaction: discord.Interaction, current: s
     if interaction.guild_id is None:
         return []
     try:
-        items = await _announcements(interaction).list(interaction.guild_id)
+        items = await _announcements(interaction).list_active(interaction.guild_id)
     except Exception:  # autocomplete must never raise at the member
         log.exception("announcement autocomplete failed")
         return []
@@ -155,7 +155,7 @@ class Announce(commands.Cog):
         """List what is scheduled."""
         actor = await require(interaction, Level.ORGANISER, "announce.list")
         service = _announcements(interaction)
-        items = [(item, service.upcoming(item)) for item in await service.list(actor.guild_id)]
+        items = [(item, service.upcoming(item)) for item in await service.list_active(actor.guild_id)]
         reminders = await _reminders(interaction).reminder_settings(actor.guild_id)
         await send(interaction, embed=render.announcement_list(items, reminders))
 
