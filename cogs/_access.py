@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 
 from bot.domain.access import Actor, Level
+
+if TYPE_CHECKING:
+    from bot.app import HustingsBot
 
 
 def actor_from(interaction: discord.Interaction) -> Actor:
@@ -22,9 +27,9 @@ def actor_from(interaction: discord.Interaction) -> Actor:
     return Actor(guild_id=guild_id, user_id=user.id, name=str(user))
 
 
-async def require(interaction: discord.Interaction, needed: Level, action: str, entity: str = "") -> Actor:
+async def require(interaction: discord.Interaction[HustingsBot], needed: Level, action: str, entity: str = "") -> Actor:
     """Check inside the bot (not only Discord's command settings) that the user may do `action`."""
     actor = actor_from(interaction)
-    services = interaction.client.services  # type: ignore[attr-defined]
+    services = interaction.client.services
     await services.access.require(actor, needed, action, entity)
     return actor

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
 from bot.app import HustingsBot
+
+if TYPE_CHECKING:
+    from bot.app import HustingsBot
 
 
 class Meta(commands.Cog):
@@ -19,7 +24,7 @@ class Meta(commands.Cog):
     hustings = app_commands.Group(name="hustings", description="About this bot")
 
     @hustings.command(name="about", description="What Hustings is and how to use it")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Reply with a short description and the main commands."""
         text = (
             f"**Hustings {__version__}** keeps you up to date on committee elections in this server.\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 
@@ -9,6 +11,9 @@ from bot.app import HustingsBot
 from bot.render import results as render
 from bot.services.read_views import ResultsMode
 from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads, send
+
+if TYPE_CHECKING:
+    from bot.app import HustingsBot
 
 VIEW_CHOICES = [
     app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),
@@ -27,7 +32,7 @@ class Results(ReadCog):
     @app_commands.choices(view=VIEW_CHOICES)
     async def results(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str | None = None,
         view: app_commands.Choice[str] | None = None,
     ) -> None:
@@ -39,7 +44,8 @@ class Results(ReadCog):
         chart = None
         if mode is ResultsMode.SUMMARY:
             spec = render.results_chart_spec(vm)
-            chart = await chart_for(interaction, "results", vm.header.slug, vm.provenance.version, spec)
+            version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
+            chart = await chart_for(interaction, "results", vm.header.slug, version, spec)
         await send(interaction, render.results(vm, chart))
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import slates as render
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send, slate_autocomplete
+
+if TYPE_CHECKING:
+    from bot.app import HustingsBot
 
 
 class Slates(ReadCog):
@@ -18,7 +23,7 @@ class Slates(ReadCog):
     @slate.command(name="info", description="A slate's backers, candidates, nominations and seats")
     @app_commands.describe(name="Start typing the slate's name", election="Which election (default: current)")
     @app_commands.autocomplete(name=slate_autocomplete, election=election_autocomplete)
-    async def info(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+    async def info(self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None) -> None:
         """One slate in detail."""
         vm = await reads(interaction).slate_info(guild_id(interaction), name, election)
         await send(interaction, render.slate_info(vm))
@@ -35,7 +40,7 @@ class Slates(ReadCog):
     )
     async def compare(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         first: str,
         second: str,
         third: str | None = None,
