@@ -408,7 +408,7 @@ class GatewayServer:
         session = conn.session
         if session is None:
             return
-        ids = d.get("guild_id")
+        ids: Any = d.get("guild_id")  # JSON from the client: one snowflake or a list of them
         for gid in ids if isinstance(ids, list) else [ids]:
             guild = self.world.guilds.get(int(gid))
             if guild is None:
