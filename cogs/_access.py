@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 
+from bot.app import HustingsBot
 from bot.domain.access import Actor, Level
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 
 def actor_from(interaction: discord.Interaction) -> Actor:

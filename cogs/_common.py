@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import HustingsBot
 from bot.render.charts import ChartCache, ChartSpec
 from bot.render.common import ChartImage, Rendered
 from bot.render.views import PagedView, respond
 from bot.services.readmodel import ReadModel
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 log = logging.getLogger(__name__)
 

@@ -8,18 +8,15 @@ shows as an ephemeral sentence. Autocomplete checks silently and returns nothing
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.domain.access import Actor
 from bot.render import admin as render
 from bot.services.admin import AdminService, NeedsConfirmation, Outcome
 from cogs._access import actor_from
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 Change = Callable[[Actor, bool], Awaitable[Outcome | NeedsConfirmation]]
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from cogs._access import actor_from
 from cogs.admin_common import admin_service, election_autocomplete
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 
 class DataGroup(app_commands.Group, name="data", description="Import and export files"):

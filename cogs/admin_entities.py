@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.domain.models import VotingSystem
 from bot.errors import UserError
 from bot.render import admin as render
@@ -21,9 +20,6 @@ from cogs.admin_common import (
     slate_autocomplete,
     status_autocomplete,
 )
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 SYSTEMS = [app_commands.Choice(name=v.value, value=v.value) for v in VotingSystem]
 CLEAR_HINT = "Value, or clear"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.render import results as results_render
 from bot.render.views import respond
@@ -20,9 +20,6 @@ from cogs.admin_common import (
     reply_outcome,
     run_change,
 )
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 log = logging.getLogger(__name__)
 

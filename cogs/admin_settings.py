@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from cogs._access import actor_from
 from cogs.admin_common import admin_service, kind_autocomplete, reply_outcome, zone_autocomplete
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 CLEAR = [app_commands.Choice(name=v, value=v) for v in ("announce", "alerts", "both")]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -18,9 +17,6 @@ from bot.services.announcements import AnnouncementService
 from bot.services.reminders import ReminderService
 from cogs._access import require
 from cogs._common import chart_cache, election_autocomplete
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
@@ -19,9 +17,6 @@ from cogs._common import (
     send,
     slate_or_independent_autocomplete,
 )
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus]
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import elections as render
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 
 class Elections(ReadCog):

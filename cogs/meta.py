@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
 from bot.app import HustingsBot
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 
 class Meta(commands.Cog):

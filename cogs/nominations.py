@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
@@ -19,9 +17,6 @@ from cogs._common import (
     reads,
     send,
 )
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 
 class Nominations(ReadCog):

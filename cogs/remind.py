@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -14,9 +13,6 @@ from bot.render import announcements as render
 from bot.render.admin import send
 from bot.services.reminders import ReminderService
 from cogs._common import body_autocomplete, election_autocomplete, guild_id
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 log = logging.getLogger(__name__)
 

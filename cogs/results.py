@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
@@ -11,9 +9,6 @@ from bot.app import HustingsBot
 from bot.render import results as render
 from bot.services.read_views import ResultsMode
 from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads, send
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 VIEW_CHOICES = [
     app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),

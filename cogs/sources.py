@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -25,9 +25,6 @@ from bot.render.common import Rendered
 from bot.render.views import respond
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
-
-if TYPE_CHECKING:
-    from bot.app import HustingsBot
 
 log = logging.getLogger(__name__)
 
