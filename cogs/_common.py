@@ -22,6 +22,9 @@ _CHARTS: weakref.WeakKeyDictionary[discord.Client, ChartCache] = weakref.WeakKey
 
 Choices = list[app_commands.Choice[str]]
 
+# The guild channels a message can be posted in: those with both a guild and `send`.
+PostableChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
+
 
 def reads(interaction: discord.Interaction[HustingsBot]) -> ReadModel:
     """The bot's read model."""

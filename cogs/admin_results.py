@@ -13,6 +13,7 @@ from bot.render import results as results_render
 from bot.render.views import respond
 from bot.services.admin import Outcome, PublishPending
 from cogs._access import actor_from
+from cogs._common import PostableChannel
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
@@ -112,7 +113,10 @@ async def _announce(interaction: discord.Interaction[HustingsBot], outcome: Outc
     try:
         if channel is None:
             channel = await interaction.client.fetch_channel(channel_id)
-        await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)  # type: ignore[union-attr]
-    except (discord.HTTPException, AttributeError):
+        if isinstance(channel, PostableChannel):
+            await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)
+            return
+        log.warning("could not announce results in channel %s: messages can't be posted there", channel_id)
+    except discord.HTTPException:
         log.warning("could not announce results in channel %s", channel_id, exc_info=True)
-        await render.send(interaction, "Published, but I couldn't post in the announcement channel.")
+    await render.send(interaction, "Published, but I couldn't post in the announcement channel.")

@@ -25,6 +25,7 @@ from bot.render.common import Rendered
 from bot.render.views import respond
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
+from cogs._common import PostableChannel
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +122,13 @@ class DiscordNotifier:
     async def source_alert(self, channel_id: int, alert: SourceAlert) -> None:
         """Send one alert (held updates carry the Apply / Keep buttons)."""
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if getattr(channel, "guild", None) is None or channel.guild.id != alert.source.guild_id:  # type: ignore[union-attr]
+        if not isinstance(channel, PostableChannel) or channel.guild.id != alert.source.guild_id:
             return  # never post one guild's alert in another guild
         view = hold_view(alert.source) if alert.kind == "held" else None
         kwargs: dict[str, Any] = {"embed": render.alert_embed(alert), "allowed_mentions": render.NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
-        await channel.send(**kwargs)  # type: ignore[union-attr]
+        await channel.send(**kwargs)
 
 
 async def source_autocomplete(
