@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -13,6 +14,19 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """Return the current time (timezone-aware, UTC)."""
+        ...
+
+
+@runtime_checkable
+class MovableClock(Clock, Protocol):
+    """A clock moved by hand (`ManualClock`): whoever schedules on it must wake when it moves."""
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward by `delta` and return the new instant."""
+        ...
+
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Register `callback()` to run after every move."""
         ...
 
 
@@ -36,7 +50,7 @@ class ManualClock:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._now = start.astimezone(UTC)
-        self._listeners: list = []
+        self._listeners: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         """Return the clock's current instant."""
@@ -55,7 +69,7 @@ class ManualClock:
         self._notify()
         return self._now
 
-    def on_advance(self, callback) -> None:
+    def on_advance(self, callback: Callable[[], None]) -> None:
         """Register `callback()` to run after every move."""
         self._listeners.append(callback)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.app import HustingsBot
 from bot.domain.access import Actor, Level
 
 
@@ -22,9 +23,9 @@ def actor_from(interaction: discord.Interaction) -> Actor:
     return Actor(guild_id=guild_id, user_id=user.id, name=str(user))
 
 
-async def require(interaction: discord.Interaction, needed: Level, action: str, entity: str = "") -> Actor:
+async def require(interaction: discord.Interaction[HustingsBot], needed: Level, action: str, entity: str = "") -> Actor:
     """Check inside the bot (not only Discord's command settings) that the user may do `action`."""
     actor = actor_from(interaction)
-    services = interaction.client.services  # type: ignore[attr-defined]
+    services = interaction.client.services
     await services.access.require(actor, needed, action, entity)
     return actor

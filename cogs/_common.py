@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import HustingsBot
 from bot.render.charts import ChartCache, ChartSpec
 from bot.render.common import ChartImage, Rendered
 from bot.render.views import PagedView, respond
@@ -21,13 +22,16 @@ _CHARTS: weakref.WeakKeyDictionary[discord.Client, ChartCache] = weakref.WeakKey
 
 Choices = list[app_commands.Choice[str]]
 
+# The guild channels a message can be posted in: those with both a guild and `send`.
+PostableChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
 
-def reads(interaction: discord.Interaction) -> ReadModel:
+
+def reads(interaction: discord.Interaction[HustingsBot]) -> ReadModel:
     """The bot's read model."""
-    return interaction.client.services.reads  # type: ignore[attr-defined]
+    return interaction.client.services.reads
 
 
-def guild_id(interaction: discord.Interaction) -> int:
+def guild_id(interaction: discord.Interaction[HustingsBot]) -> int:
     """The guild the command ran in (read commands are guild-only)."""
     assert interaction.guild_id is not None, "read commands are registered guild-only"
     return interaction.guild_id
@@ -42,16 +46,16 @@ def chart_cache(client: discord.Client) -> ChartCache:
 
 
 async def chart_for(
-    interaction: discord.Interaction, kind: str, slug: str, version: int, spec: ChartSpec | None
+    interaction: discord.Interaction[HustingsBot], kind: str, slug: str, version: int, spec: ChartSpec | None
 ) -> ChartImage | None:
     """The chart for a view, drawn once per (guild, election, data version, kind) in a worker thread."""
     key: Hashable = (guild_id(interaction), slug, version, kind)
     return await chart_cache(interaction.client).chart(key, spec)
 
 
-async def send(interaction: discord.Interaction, rendered: Rendered) -> PagedView:
+async def send(interaction: discord.Interaction[HustingsBot], rendered: Rendered) -> PagedView:
     """Reply ephemerally with paging and a rate-limited Share button."""
-    limiter = interaction.client.services.share_limiter  # type: ignore[attr-defined]
+    limiter = interaction.client.services.share_limiter
     return await respond(interaction, rendered, limiter=limiter)
 
 
@@ -59,12 +63,12 @@ def _choices(pairs: list[tuple[str, str]]) -> Choices:
     return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs[:25]]
 
 
-def _option(interaction: discord.Interaction, name: str) -> str | None:
+def _option(interaction: discord.Interaction[HustingsBot], name: str) -> str | None:
     value = getattr(interaction.namespace, name, None)
     return value if isinstance(value, str) and value.strip() else None
 
 
-async def election_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+async def election_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
     """Elections of this guild matching what was typed (value: the slug)."""
     if interaction.guild_id is None:
         return []
@@ -75,7 +79,7 @@ async def election_autocomplete(interaction: discord.Interaction, current: str) 
         return []
 
 
-async def candidate_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+async def candidate_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
     """Candidates of the chosen (or current) election matching what was typed."""
     if interaction.guild_id is None:
         return []
@@ -87,7 +91,7 @@ async def candidate_autocomplete(interaction: discord.Interaction, current: str)
         return []
 
 
-async def slate_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+async def slate_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
     """Slates of the chosen (or current) election matching what was typed."""
     if interaction.guild_id is None:
         return []
@@ -99,7 +103,7 @@ async def slate_autocomplete(interaction: discord.Interaction, current: str) -> 
         return []
 
 
-async def slate_or_independent_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+async def slate_or_independent_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
     """Slates of the chosen (or current) election, plus "Independents" when some candidates have no slate."""
     if interaction.guild_id is None:
         return []
@@ -112,7 +116,7 @@ async def slate_or_independent_autocomplete(interaction: discord.Interaction, cu
         return []
 
 
-async def body_autocomplete(interaction: discord.Interaction, current: str) -> Choices:
+async def body_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
     """Nominating bodies (branches, CLPs) of this guild matching what was typed."""
     if interaction.guild_id is None:
         return []

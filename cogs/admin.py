@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.store.audit import AuditEntry
+from cogs._common import PostableChannel
 from cogs.admin_data import DataGroup
 from cogs.admin_entities import BranchGroup, CandidateGroup, ElectionGroup, NominationGroup, SlateGroup
 from cogs.admin_results import ResultsGroup
@@ -73,9 +74,9 @@ class Admin(commands.Cog):
         channel = self.bot.get_channel(channel_id)
         if channel is None:
             channel = await self.bot.fetch_channel(channel_id)
-        if getattr(channel, "guild", None) is None or channel.guild.id != entry.guild_id:  # type: ignore[union-attr]
+        if not isinstance(channel, PostableChannel) or channel.guild.id != entry.guild_id:
             return  # never post one guild's audit into another guild
-        await channel.send(render.audit_mirror_text(entry), allowed_mentions=render.NO_MENTIONS)  # type: ignore[union-attr]
+        await channel.send(render.audit_mirror_text(entry), allowed_mentions=render.NO_MENTIONS)
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.domain.access import Actor
 from bot.render import admin as render
 from bot.services.admin import AdminService, NeedsConfirmation, Outcome
@@ -20,9 +21,9 @@ from cogs._access import actor_from
 Change = Callable[[Actor, bool], Awaitable[Outcome | NeedsConfirmation]]
 
 
-def admin_service(interaction: discord.Interaction) -> AdminService:
+def admin_service(interaction: discord.Interaction[HustingsBot]) -> AdminService:
     """The admin service of the bot handling this interaction."""
-    return interaction.client.services.admin  # type: ignore[attr-defined]
+    return interaction.client.services.admin
 
 
 def outcome_embeds(outcome: Outcome, note: str = "") -> list[discord.Embed]:
@@ -36,7 +37,7 @@ async def reply_outcome(interaction: discord.Interaction, outcome: Outcome, note
 
 
 async def run_change(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[HustingsBot],
     change: Change,
     *,
     action: str,
@@ -71,43 +72,57 @@ def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs[:25]]
 
 
-def _namespace_election(interaction: discord.Interaction) -> str | None:
+def _namespace_election(interaction: discord.Interaction[HustingsBot]) -> str | None:
     value = getattr(interaction.namespace, "election", None)
     return value if isinstance(value, str) and value else None
 
 
-async def election_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def election_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """The guild's elections (moderators only)."""
     return _choices(await admin_service(interaction).lookup.elections(actor_from(interaction), current))
 
 
-async def candidate_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def candidate_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Candidates of the chosen election, or of every election of the guild (moderators only)."""
     lookup = admin_service(interaction).lookup
     return _choices(await lookup.candidates(actor_from(interaction), current, _namespace_election(interaction)))
 
 
-async def slate_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def slate_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Slates of the chosen election, or of every election of the guild (moderators only)."""
     lookup = admin_service(interaction).lookup
     return _choices(await lookup.slates(actor_from(interaction), current, _namespace_election(interaction)))
 
 
-async def branch_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def branch_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """The guild's nominating bodies (moderators only)."""
     return _choices(await admin_service(interaction).lookup.branches(actor_from(interaction), current))
 
 
-async def zone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def zone_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """IANA time zones (moderators only)."""
     return _choices(await admin_service(interaction).lookup.zones(actor_from(interaction), current))
 
 
-async def status_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def status_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Candidate standings (moderators only)."""
     return _choices(await admin_service(interaction).lookup.statuses(actor_from(interaction), current))
 
 
-async def kind_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def kind_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Audit kinds (moderators only)."""
     return _choices(await admin_service(interaction).lookup.audit_kinds(actor_from(interaction), current))

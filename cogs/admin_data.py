@@ -7,6 +7,7 @@ import io
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from cogs._access import actor_from
 from cogs.admin_common import admin_service, election_autocomplete
@@ -18,7 +19,7 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
     @app_commands.command(name="import", description="Import a pack (.json) or .csv")
     @app_commands.describe(file=".json pack or .csv, up to 5 MB", dry_run="Only show the changes")
     async def import_file(
-        self, interaction: discord.Interaction, file: discord.Attachment, dry_run: bool = False
+        self, interaction: discord.Interaction[HustingsBot], file: discord.Attachment, dry_run: bool = False
     ) -> None:
         """Preview the file's changes; Apply (invoker only, expiring) makes them in one transaction."""
         service = admin_service(interaction).data
@@ -40,7 +41,7 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
             )
 
         async def refused(press: discord.Interaction) -> None:
-            await admin_service(press).core.deny(actor_from(press), "data.import.confirm", prepared.filename)
+            await admin_service(interaction).core.deny(actor_from(press), "data.import.confirm", prepared.filename)
 
         view = render.ConfirmView(
             owner_id=interaction.user.id, on_confirm=apply, on_refused=refused, confirm_label="Apply", danger=False
@@ -51,7 +52,7 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
     @app_commands.command(name="export", description="Download the data as a pack")
     @app_commands.describe(election="One election (default: all)")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def export(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def export(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Attach the pack."""
         service = admin_service(interaction).data
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.domain.models import VotingSystem
 from bot.errors import UserError
 from bot.render import admin as render
@@ -41,7 +42,7 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
     @app_commands.choices(voting_system=SYSTEMS)
     async def create(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         slug: str,
         name: str,
         seats: app_commands.Range[int, 1, 100],
@@ -77,7 +78,7 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
     @app_commands.autocomplete(election=election_autocomplete)
     async def edit(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         name: str | None = None,
         seats: app_commands.Range[int, 1, 100] | None = None,
@@ -111,7 +112,7 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
     @app_commands.autocomplete(election=election_autocomplete)
     async def timeline(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         nominations_open: str | None = None,
         nominations_close: str | None = None,
@@ -139,7 +140,7 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
     @app_commands.command(name="delete", description="Delete an election")
     @app_commands.describe(election="Election")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def delete(self, interaction: discord.Interaction, election: str) -> None:
+    async def delete(self, interaction: discord.Interaction[HustingsBot], election: str) -> None:
         """Delete after a confirmation button."""
         service = admin_service(interaction).elections
         await run_change(
@@ -163,7 +164,7 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
     @app_commands.autocomplete(election=election_autocomplete, slate=slate_autocomplete)
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         name: str,
         slate: str | None = None,
@@ -190,7 +191,7 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
     )
     async def edit(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         candidate: str,
         election: str | None = None,
         name: str | None = None,
@@ -230,7 +231,7 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
         candidate=candidate_autocomplete, status=status_autocomplete, election=election_autocomplete
     )
     async def status(
-        self, interaction: discord.Interaction, candidate: str, status: str, election: str | None = None
+        self, interaction: discord.Interaction[HustingsBot], candidate: str, status: str, election: str | None = None
     ) -> None:
         """Set the status."""
         outcome = await admin_service(interaction).elections.set_status(
@@ -241,7 +242,9 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
     @app_commands.command(name="remove", description="Remove a candidate")
     @app_commands.describe(candidate="Candidate", election="Election")
     @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
-    async def remove(self, interaction: discord.Interaction, candidate: str, election: str | None = None) -> None:
+    async def remove(
+        self, interaction: discord.Interaction[HustingsBot], candidate: str, election: str | None = None
+    ) -> None:
         """Remove (asking first when they have nominations or votes)."""
         service = admin_service(interaction).elections
         await run_change(
@@ -267,7 +270,7 @@ class SlateGroup(app_commands.Group, name="slate", description="Slates"):
     @app_commands.autocomplete(election=election_autocomplete)
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         name: str,
         short: str = "",
@@ -303,7 +306,7 @@ class SlateGroup(app_commands.Group, name="slate", description="Slates"):
     @app_commands.autocomplete(slate=slate_autocomplete, election=election_autocomplete)
     async def edit(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         slate: str,
         election: str | None = None,
         name: str | None = None,
@@ -330,7 +333,9 @@ class SlateGroup(app_commands.Group, name="slate", description="Slates"):
     @app_commands.command(name="remove", description="Remove a slate")
     @app_commands.describe(slate="Slate", election="Election")
     @app_commands.autocomplete(slate=slate_autocomplete, election=election_autocomplete)
-    async def remove(self, interaction: discord.Interaction, slate: str, election: str | None = None) -> None:
+    async def remove(
+        self, interaction: discord.Interaction[HustingsBot], slate: str, election: str | None = None
+    ) -> None:
         """Remove a slate."""
         outcome = await admin_service(interaction).elections.remove_slate(actor_from(interaction), slate, election)
         await reply_outcome(interaction, outcome)
@@ -349,7 +354,7 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
     )
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         name: str,
         kind: str = "branch",
         region: str = "",
@@ -374,7 +379,7 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
     @app_commands.autocomplete(branch=branch_autocomplete)
     async def edit(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         branch: str,
         name: str | None = None,
         kind: str | None = None,
@@ -391,7 +396,7 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
     @app_commands.command(name="remove", description="Remove a branch")
     @app_commands.describe(branch="Branch")
     @app_commands.autocomplete(branch=branch_autocomplete)
-    async def remove(self, interaction: discord.Interaction, branch: str) -> None:
+    async def remove(self, interaction: discord.Interaction[HustingsBot], branch: str) -> None:
         """Remove a branch (asking first when it has nominations)."""
         service = admin_service(interaction).elections
         await run_change(
@@ -414,7 +419,7 @@ class NominationGroup(app_commands.Group, name="nomination", description="Nomina
     )
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         branch: str,
         candidate: str,
         election: str | None = None,
@@ -434,7 +439,7 @@ class NominationGroup(app_commands.Group, name="nomination", description="Nomina
         branch=branch_autocomplete, candidate=candidate_autocomplete, election=election_autocomplete
     )
     async def remove(
-        self, interaction: discord.Interaction, branch: str, candidate: str, election: str | None = None
+        self, interaction: discord.Interaction[HustingsBot], branch: str, candidate: str, election: str | None = None
     ) -> None:
         """Remove a nomination."""
         outcome = await admin_service(interaction).elections.remove_nomination(

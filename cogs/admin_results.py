@@ -7,11 +7,13 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.render import results as results_render
 from bot.render.views import respond
 from bot.services.admin import Outcome, PublishPending
 from cogs._access import actor_from
+from cogs._common import PostableChannel
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
@@ -36,7 +38,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
     async def set_votes(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         candidate: str,
         votes: app_commands.Range[float, 0],
         round: app_commands.Range[int, 1, 50] = 1,
@@ -52,7 +54,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     @app_commands.command(name="preview", description="Preview as members will see")
     @app_commands.describe(election="Election")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def preview(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def preview(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Show the members' results view, published or not, ephemerally."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         vm = await admin_service(interaction).results.preview(actor_from(interaction), election)
@@ -64,7 +66,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     @app_commands.describe(election="Election", announce="Post in the announcement channel")
     @app_commands.autocomplete(election=election_autocomplete)
     async def publish(
-        self, interaction: discord.Interaction, election: str | None = None, announce: bool = False
+        self, interaction: discord.Interaction[HustingsBot], election: str | None = None, announce: bool = False
     ) -> None:
         """Publish now, or (two-person publish) record this moderator's request."""
         service = admin_service(interaction)
@@ -75,7 +77,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         await reply_outcome(interaction, result)
         if result.extra.get("announce"):
             election_id = result.election.id if result.election else None
-            reminders = interaction.client.services.reminders  # type: ignore[attr-defined]
+            reminders = interaction.client.services.reminders
             if election_id is not None and await reminders.posts_results(election_id):
                 # one post, not two: the reminders engine announces publication exactly once
                 await render.send(
@@ -87,7 +89,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     @app_commands.command(name="unpublish", description="Unpublish results")
     @app_commands.describe(election="Election")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def unpublish(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def unpublish(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Unpublish after a confirmation button."""
         service = admin_service(interaction).results
         await run_change(
@@ -97,7 +99,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         )
 
 
-async def _announce(interaction: discord.Interaction, outcome: Outcome) -> None:
+async def _announce(interaction: discord.Interaction[HustingsBot], outcome: Outcome) -> None:
     """Post the published results in the announcement channel (best effort, no pings)."""
     assert outcome.election is not None
     guild_id = interaction.guild_id or 0
@@ -105,13 +107,16 @@ async def _announce(interaction: discord.Interaction, outcome: Outcome) -> None:
     if channel_id is None:
         await render.send(interaction, "No announcement channel is set (`/admin config channels`), so I didn't post.")
         return
-    vm = await interaction.client.services.reads.results(guild_id, outcome.election.slug)  # type: ignore[attr-defined]
+    vm = await interaction.client.services.reads.results(guild_id, outcome.election.slug)
     embeds = results_render.results(vm).pages[0]
     channel = interaction.client.get_channel(channel_id)
     try:
         if channel is None:
             channel = await interaction.client.fetch_channel(channel_id)
-        await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)  # type: ignore[union-attr]
-    except (discord.HTTPException, AttributeError):
+        if isinstance(channel, PostableChannel):
+            await channel.send(embeds=embeds, allowed_mentions=render.NO_MENTIONS)
+            return
+        log.warning("could not announce results in channel %s: messages can't be posted there", channel_id)
+    except discord.HTTPException:
         log.warning("could not announce results in channel %s", channel_id, exc_info=True)
-        await render.send(interaction, "Published, but I couldn't post in the announcement channel.")
+    await render.send(interaction, "Published, but I couldn't post in the announcement channel.")

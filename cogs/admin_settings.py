@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.app import HustingsBot
 from bot.render import admin as render
 from cogs._access import actor_from
 from cogs.admin_common import admin_service, kind_autocomplete, reply_outcome, zone_autocomplete
@@ -24,7 +25,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
     )
     async def roles(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         moderator_role: discord.Role | None = None,
         organiser_role: discord.Role | None = None,
         remove: bool = False,
@@ -49,7 +50,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
     @app_commands.choices(clear=CLEAR)
     async def channels(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         announce: discord.TextChannel | None = None,
         alerts: discord.TextChannel | None = None,
         clear: str | None = None,
@@ -66,13 +67,13 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
     @app_commands.command(name="timezone", description="Time zone")
     @app_commands.describe(zone="e.g. Europe/London")
     @app_commands.autocomplete(zone=zone_autocomplete)
-    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+    async def timezone(self, interaction: discord.Interaction[HustingsBot], zone: str) -> None:
         """Set the time zone."""
         outcome = await admin_service(interaction).config.set_timezone(actor_from(interaction), zone)
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="show", description="Show settings")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Show the settings."""
         service = admin_service(interaction)
         settings = await service.config.show(actor_from(interaction))
@@ -83,7 +84,7 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
 @app_commands.describe(limit="1–50", member="By member", kind="Kind of change")
 @app_commands.autocomplete(kind=kind_autocomplete)
 async def audit_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[HustingsBot],
     limit: app_commands.Range[int, 1, 50] = 10,
     member: discord.User | None = None,
     kind: str | None = None,

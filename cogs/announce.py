@@ -25,15 +25,17 @@ STATES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="
 REPEATS = ["none", "daily", "weekly", "weekdays", "0 18 * * mon-fri"]
 
 
-def _announcements(interaction: discord.Interaction) -> AnnouncementService:
-    return interaction.client.services.announcements  # type: ignore[attr-defined]
+def _announcements(interaction: discord.Interaction[HustingsBot]) -> AnnouncementService:
+    return interaction.client.services.announcements
 
 
-def _reminders(interaction: discord.Interaction) -> ReminderService:
-    return interaction.client.services.reminders  # type: ignore[attr-defined]
+def _reminders(interaction: discord.Interaction[HustingsBot]) -> ReminderService:
+    return interaction.client.services.reminders
 
 
-async def repeat_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def repeat_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """The named repeats, plus what was typed when it is a valid cron expression."""
     options = [r for r in REPEATS if current.lower() in r]
     if current and current not in options:
@@ -45,12 +47,14 @@ async def repeat_autocomplete(interaction: discord.Interaction, current: str) ->
     return [app_commands.Choice(name=o[:100], value=o[:100]) for o in options[:25]]
 
 
-async def announcement_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+async def announcement_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[int]]:
     """This server's announcements (organisers only)."""
     if interaction.guild_id is None:
         return []
     try:
-        items = await _announcements(interaction).list(interaction.guild_id)
+        items = await _announcements(interaction).list_active(interaction.guild_id)
     except Exception:  # autocomplete must never raise at the member
         log.exception("announcement autocomplete failed")
         return []
@@ -95,7 +99,7 @@ class Announce(commands.Cog):
     @app_commands.autocomplete(repeat=repeat_autocomplete)
     async def schedule(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         channel: discord.TextChannel,
         when: str,
         message: app_commands.Range[str, 1, 1800],
@@ -131,7 +135,7 @@ class Announce(commands.Cog):
     @app_commands.autocomplete(election=election_autocomplete, repeat=repeat_autocomplete)
     async def post(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         channel: discord.TextChannel,
         view: str,
         election: str | None = None,
@@ -151,26 +155,28 @@ class Announce(commands.Cog):
         await send(interaction, embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name))
 
     @announce.command(name="list", description="Scheduled announcements and automatic reminders")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """List what is scheduled."""
         actor = await require(interaction, Level.ORGANISER, "announce.list")
         service = _announcements(interaction)
-        items = [(item, service.upcoming(item)) for item in await service.list(actor.guild_id)]
+        items = [(item, service.upcoming(item)) for item in await service.list_active(actor.guild_id)]
         reminders = await _reminders(interaction).reminder_settings(actor.guild_id)
         await send(interaction, embed=render.announcement_list(items, reminders))
 
     @announce.command(name="preview", description="See an announcement as it would post now (no pings)")
     @app_commands.describe(id="The announcement's number")
     @app_commands.autocomplete(id=announcement_autocomplete)
-    async def preview(self, interaction: discord.Interaction, id: int) -> None:
+    async def preview(self, interaction: discord.Interaction[HustingsBot], id: int) -> None:
         """Render the announcement now, only for the organiser."""
         actor = await require(interaction, Level.ORGANISER, "announce.preview", f"#{id}")
         await interaction.response.defer(ephemeral=True, thinking=True)
         spec = await _announcements(interaction).preview(actor.guild_id, id)
-        message = await self.bot.services.delivery.composer(spec)
+        composer = self.bot.services.delivery.composer
+        assert composer is not None, "the composer is set when the services start, before any command"
+        message = await composer(spec)
         files = message.files() if message.files else []
         await interaction.followup.send(
-            content=message.content or None,
+            content=message.content or discord.utils.MISSING,  # MISSING: no text, as if left out
             embeds=message.embeds,
             files=files,
             ephemeral=True,
@@ -180,7 +186,7 @@ class Announce(commands.Cog):
     @announce.command(name="cancel", description="Stop an announcement")
     @app_commands.describe(id="The announcement's number")
     @app_commands.autocomplete(id=announcement_autocomplete)
-    async def cancel(self, interaction: discord.Interaction, id: int) -> None:
+    async def cancel(self, interaction: discord.Interaction[HustingsBot], id: int) -> None:
         """Cancel it and anything queued for it."""
         actor = await require(interaction, Level.ORGANISER, "announce.cancel", f"#{id}")
         item = await _announcements(interaction).cancel(actor, id)
@@ -189,7 +195,7 @@ class Announce(commands.Cog):
     @announce.command(name="history", description="What was posted, when, and what wasn't (and why)")
     @app_commands.describe(id="One announcement's number (default: every post and alert)")
     @app_commands.autocomplete(id=announcement_autocomplete)
-    async def history(self, interaction: discord.Interaction, id: int | None = None) -> None:
+    async def history(self, interaction: discord.Interaction[HustingsBot], id: int | None = None) -> None:
         """Each delivery: when due, when sent with a link, or why not."""
         actor = await require(interaction, Level.ORGANISER, "announce.history")
         rows = await _announcements(interaction).history(actor.guild_id, id)
@@ -206,7 +212,7 @@ class Announce(commands.Cog):
     @app_commands.autocomplete(election=election_autocomplete)
     async def reminders(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         state: str | None = None,
         offsets: str | None = None,
@@ -219,7 +225,7 @@ class Announce(commands.Cog):
         await send(interaction, render.reminders_reply(name, item, upcoming))
 
 
-def _may_mention_everyone(interaction: discord.Interaction, channel: discord.TextChannel) -> bool:
+def _may_mention_everyone(interaction: discord.Interaction[HustingsBot], channel: discord.TextChannel) -> bool:
     """Whether the organiser may ping @everyone: as Discord resolved it for this interaction, and in that channel."""
     user = interaction.user
     if not isinstance(user, discord.Member) or not interaction.permissions.mention_everyone:

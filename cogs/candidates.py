@@ -28,7 +28,9 @@ class Candidates(ReadCog):
     @app_commands.guild_only()
     @app_commands.describe(name="Start typing any part of the name", election="Which election (default: current)")
     @app_commands.autocomplete(name=candidate_autocomplete, election=election_autocomplete)
-    async def candidate(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+    async def candidate(
+        self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None
+    ) -> None:
         """Slate, statement, photo, links, status, nominations against the threshold, bodies by region."""
         vm = await reads(interaction).candidate_profile(guild_id(interaction), name, election)
         await send(interaction, render.candidate_profile(vm))
@@ -44,7 +46,7 @@ class Candidates(ReadCog):
     @app_commands.choices(status=STATUS_CHOICES)
     async def candidates(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str | None = None,
         slate: str | None = None,
         status: app_commands.Choice[str] | None = None,

@@ -16,7 +16,7 @@ class Elections(ReadCog):
     election = app_commands.Group(name="election", description="Elections in this server", guild_only=True)
 
     @election.command(name="list", description="This server's elections with their phase and key dates")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Every election of the guild, the current one marked."""
         vm = await reads(interaction).election_list(guild_id(interaction))
         await send(interaction, render.election_list(vm))
@@ -24,7 +24,7 @@ class Elections(ReadCog):
     @election.command(name="info", description="Committee, seats, voting system, threshold and timeline")
     @app_commands.describe(election="Which election (default: the current one)")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def info(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def info(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """One election's facts with its timeline as local times and countdowns."""
         vm = await reads(interaction).election_info(guild_id(interaction), election)
         await send(interaction, render.election_info(vm))

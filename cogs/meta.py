@@ -19,7 +19,7 @@ class Meta(commands.Cog):
     hustings = app_commands.Group(name="hustings", description="About this bot")
 
     @hustings.command(name="about", description="What Hustings is and how to use it")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Reply with a short description and the main commands."""
         text = (
             f"**Hustings {__version__}** keeps you up to date on committee elections in this server.\n"

@@ -27,7 +27,7 @@ class Nominations(ReadCog):
     @nominations.command(name="progress", description="Every candidate's nominations against the threshold")
     @app_commands.describe(election="Which election (default: current)")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def progress(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def progress(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Counts with bars, bodies reported, days to the deadline, who qualified, and a chart."""
         if not interaction.response.is_done():  # the tree acknowledges first when the bot is busy
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -39,7 +39,9 @@ class Nominations(ReadCog):
     @nominations.command(name="branch", description="Whom a branch or CLP nominated, and its next meeting")
     @app_commands.describe(name="Start typing the branch's name", election="Which election (default: current)")
     @app_commands.autocomplete(name=body_autocomplete, election=election_autocomplete)
-    async def branch(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+    async def branch(
+        self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None
+    ) -> None:
         """One body's nominations in the election."""
         vm = await reads(interaction).body_nominations(guild_id(interaction), name, election)
         await send(interaction, render.body_nominations(vm))
@@ -48,7 +50,7 @@ class Nominations(ReadCog):
     @app_commands.describe(candidate="Start typing any part of the name", election="Which election (default: current)")
     @app_commands.autocomplete(candidate=candidate_autocomplete, election=election_autocomplete)
     async def for_candidate(
-        self, interaction: discord.Interaction, candidate: str, election: str | None = None
+        self, interaction: discord.Interaction[HustingsBot], candidate: str, election: str | None = None
     ) -> None:
         """A candidate's nominating bodies grouped by region."""
         vm = await reads(interaction).candidate_nominations(guild_id(interaction), candidate, election)

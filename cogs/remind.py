@@ -17,11 +17,13 @@ from cogs._common import body_autocomplete, election_autocomplete, guild_id
 log = logging.getLogger(__name__)
 
 
-def _service(interaction: discord.Interaction) -> ReminderService:
-    return interaction.client.services.reminders  # type: ignore[attr-defined]
+def _service(interaction: discord.Interaction[HustingsBot]) -> ReminderService:
+    return interaction.client.services.reminders
 
 
-async def mine_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def mine_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """The member's own reminders."""
     if interaction.guild_id is None:
         return []
@@ -49,7 +51,7 @@ class Remind(commands.Cog):
     @remind.command(name="branch", description="A DM before your branch's nomination meeting")
     @app_commands.describe(name="Start typing your branch's name", before="How long before (default 24h), e.g. 2h, 1d")
     @app_commands.autocomplete(name=body_autocomplete)
-    async def branch(self, interaction: discord.Interaction, name: str, before: str | None = None) -> None:
+    async def branch(self, interaction: discord.Interaction[HustingsBot], name: str, before: str | None = None) -> None:
         """Subscribe to a branch's meeting."""
         sub = await _service(interaction).subscribe_branch(guild_id(interaction), interaction.user.id, name, before)
         await send(interaction, render.subscribed_reply(sub))
@@ -57,13 +59,13 @@ class Remind(commands.Cog):
     @remind.command(name="deadlines", description="DMs before nominations close, the ballot opens and closes")
     @app_commands.describe(election="Which election (default: current)")
     @app_commands.autocomplete(election=election_autocomplete)
-    async def deadlines(self, interaction: discord.Interaction, election: str | None = None) -> None:
+    async def deadlines(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Subscribe to an election's deadlines."""
         sub = await _service(interaction).subscribe_deadlines(guild_id(interaction), interaction.user.id, election)
         await send(interaction, render.subscribed_reply(sub))
 
     @remind.command(name="list", description="Your reminders (and why any are paused)")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Show the member's reminders."""
         subs = await _service(interaction).member_subscriptions(guild_id(interaction), interaction.user.id)
         await send(interaction, render.subscription_list(subs))
@@ -71,7 +73,7 @@ class Remind(commands.Cog):
     @remind.command(name="stop", description="Stop one reminder, or all of them")
     @app_commands.describe(which="Which reminder (default: all)")
     @app_commands.autocomplete(which=mine_autocomplete)
-    async def stop(self, interaction: discord.Interaction, which: str | None = None) -> None:
+    async def stop(self, interaction: discord.Interaction[HustingsBot], which: str | None = None) -> None:
         """Unsubscribe."""
         stopped = await _service(interaction).stop(guild_id(interaction), interaction.user.id, which)
         await send(interaction, render.stopped_reply(stopped))

@@ -27,7 +27,7 @@ class Results(ReadCog):
     @app_commands.choices(view=VIEW_CHOICES)
     async def results(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str | None = None,
         view: app_commands.Choice[str] | None = None,
     ) -> None:
@@ -39,7 +39,8 @@ class Results(ReadCog):
         chart = None
         if mode is ResultsMode.SUMMARY:
             spec = render.results_chart_spec(vm)
-            chart = await chart_for(interaction, "results", vm.header.slug, vm.provenance.version, spec)
+            version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
+            chart = await chart_for(interaction, "results", vm.header.slug, version, spec)
         await send(interaction, render.results(vm, chart))
 
 

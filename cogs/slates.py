@@ -18,7 +18,7 @@ class Slates(ReadCog):
     @slate.command(name="info", description="A slate's backers, candidates, nominations and seats")
     @app_commands.describe(name="Start typing the slate's name", election="Which election (default: current)")
     @app_commands.autocomplete(name=slate_autocomplete, election=election_autocomplete)
-    async def info(self, interaction: discord.Interaction, name: str, election: str | None = None) -> None:
+    async def info(self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None) -> None:
         """One slate in detail."""
         vm = await reads(interaction).slate_info(guild_id(interaction), name, election)
         await send(interaction, render.slate_info(vm))
@@ -35,7 +35,7 @@ class Slates(ReadCog):
     )
     async def compare(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         first: str,
         second: str,
         third: str | None = None,

@@ -25,18 +25,19 @@ from bot.render.common import Rendered
 from bot.render.views import respond
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
+from cogs._common import PostableChannel
 
 log = logging.getLogger(__name__)
 
 KINDS = [app_commands.Choice(name=k.value, value=k.value) for k in SourceKind]
 
 
-def sources(interaction: discord.Interaction) -> SourceService:
+def sources(interaction: discord.Interaction[HustingsBot]) -> SourceService:
     """The bot's source service."""
-    return interaction.client.services.sources  # type: ignore[attr-defined]
+    return interaction.client.services.sources
 
 
-def _guild(interaction: discord.Interaction) -> int:
+def _guild(interaction: discord.Interaction[HustingsBot]) -> int:
     if interaction.guild_id is None:
         raise UserError("Sources belong to a server: use this command inside one.")
     return interaction.guild_id
@@ -68,7 +69,8 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
         """Rebuild the button from its custom id (after a restart too)."""
         return cls(match["act"], int(match["id"]), match["h"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    # The library types this for any client; the item is only ever added to HustingsBot's views.
+    async def callback(self, interaction: discord.Interaction[HustingsBot]) -> None:  # type: ignore[override]
         """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
         try:
             await require(
@@ -120,16 +122,18 @@ class DiscordNotifier:
     async def source_alert(self, channel_id: int, alert: SourceAlert) -> None:
         """Send one alert (held updates carry the Apply / Keep buttons)."""
         channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if getattr(channel, "guild", None) is None or channel.guild.id != alert.source.guild_id:  # type: ignore[union-attr]
+        if not isinstance(channel, PostableChannel) or channel.guild.id != alert.source.guild_id:
             return  # never post one guild's alert in another guild
         view = hold_view(alert.source) if alert.kind == "held" else None
         kwargs: dict[str, Any] = {"embed": render.alert_embed(alert), "allowed_mentions": render.NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
-        await channel.send(**kwargs)  # type: ignore[union-attr]
+        await channel.send(**kwargs)
 
 
-async def source_autocomplete(interaction: discord.Interaction, current: int | str) -> list[app_commands.Choice[int]]:
+async def source_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: int | str
+) -> list[app_commands.Choice[int]]:
     """The guild's sources (moderators only; others see nothing)."""
     if interaction.guild_id is None:
         return []
@@ -145,7 +149,9 @@ async def source_autocomplete(interaction: discord.Interaction, current: int | s
     return out[:25]
 
 
-async def election_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def election_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Elections of this guild (value: the slug)."""
     try:
         from cogs.admin_common import election_autocomplete as admin_elections
@@ -169,7 +175,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.autocomplete(election=election_autocomplete)
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HustingsBot],
         election: str,
         kind: str,
         url: str,
@@ -188,7 +194,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
         await _reply(interaction, embed=render.added_embed(source))
 
     @app_commands.command(name="list", description="Sources and their state")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """List the server's sources."""
         await require(interaction, Level.MODERATOR, "source.list")
         items = await sources(interaction).for_guild(_guild(interaction))
@@ -197,7 +203,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="sync", description="Read a source now")
     @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
-    async def sync(self, interaction: discord.Interaction, source: int) -> None:
+    async def sync(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Run a source now; reply with the diff (and Apply / Keep when the update is held)."""
         await require(interaction, Level.MODERATOR, "source.sync", f"#{source}")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -207,7 +213,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="pause", description="Pause a source")
     @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
-    async def pause(self, interaction: discord.Interaction, source: int) -> None:
+    async def pause(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Pause a source."""
         found = await sources(interaction).set_paused(actor_from(interaction), source, True)
         await _reply(interaction, content=render.paused_text(found))
@@ -215,7 +221,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="resume", description="Resume a source")
     @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
-    async def resume(self, interaction: discord.Interaction, source: int) -> None:
+    async def resume(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Resume a source."""
         found = await sources(interaction).set_paused(actor_from(interaction), source, False)
         await _reply(interaction, content=render.paused_text(found))
@@ -223,13 +229,13 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="remove", description="Stop following a source")
     @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
-    async def remove(self, interaction: discord.Interaction, source: int) -> None:
+    async def remove(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Remove a source."""
         found = await sources(interaction).remove(actor_from(interaction), source)
         await _reply(interaction, content=render.removed_text(found))
 
 
-async def _reply(interaction: discord.Interaction, **kwargs: Any) -> None:
+async def _reply(interaction: discord.Interaction[HustingsBot], **kwargs: Any) -> None:
     """Reply ephemerally without pings — as a follow-up when the command was deferred (e.g. its write
     had to wait for the database)."""
     kwargs.update(ephemeral=True, allowed_mentions=render.NO_MENTIONS)
@@ -239,7 +245,7 @@ async def _reply(interaction: discord.Interaction, **kwargs: Any) -> None:
         await interaction.response.send_message(**kwargs)
 
 
-async def send_report(interaction: discord.Interaction, report: SyncReport) -> None:
+async def send_report(interaction: discord.Interaction[HustingsBot], report: SyncReport) -> None:
     """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
     kwargs: dict[str, Any] = {
         "embed": render.report_embed(report),

@@ -149,6 +149,7 @@ def summarise_result(
         share_base = final.votes
 
     names = sorted(votes, key=lambda n: (order_key[n], n.casefold(), n))
+    tied: list[str]
     if marks:
         elected_set, tied, undecided = set(marks), [], 0
     else:
@@ -172,6 +173,11 @@ def summarise_result(
     )
 
 
+# Sort key per candidate, smallest first: (-votes,) for plurality counts; for STV
+# (group, stage, -votes) with group 0 elected, 1 continuing, 2 excluded.
+OrderKey = tuple[float, ...]
+
+
 def _top_by_votes(names: list[str], votes: Mapping[str, float], seats: int) -> tuple[set[str], list[str], int]:
     """Elected set, tied names and undecided seat count when the source gives no marks."""
     if len(names) <= seats:
@@ -184,7 +190,7 @@ def _top_by_votes(names: list[str], votes: Mapping[str, float], seats: int) -> t
     return elected, tied, seats - len(elected)
 
 
-def _stv_standing(rounds: list[ResultRound]) -> tuple[dict[str, float], dict[str, tuple], list[str]]:
+def _stv_standing(rounds: list[ResultRound]) -> tuple[dict[str, float], dict[str, OrderKey], list[str]]:
     """Per-candidate votes, ordering key and elected marks (in order) across STV stages."""
     elected_at: dict[str, int] = {}
     excluded_at: dict[str, int] = {}
@@ -202,7 +208,7 @@ def _stv_standing(rounds: list[ResultRound]) -> tuple[dict[str, float], dict[str
     for name in (*elected_at, *excluded_at):
         last_votes.setdefault(name, 0.0)
 
-    key: dict[str, tuple] = {}
+    key: dict[str, OrderKey] = {}
     for name, v in last_votes.items():
         if name in elected_at:
             key[name] = (0, elected_at[name], -v)
@@ -217,7 +223,7 @@ def _stv_standing(rounds: list[ResultRound]) -> tuple[dict[str, float], dict[str
 def _rank(
     names: list[str],
     votes: Mapping[str, float],
-    order_key: Mapping[str, tuple],
+    order_key: Mapping[str, OrderKey],
     share_votes: Mapping[str, float],
     total: float,
     valid_ballots: int | None,

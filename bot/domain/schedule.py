@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -460,9 +461,9 @@ def classify_failure(status: int | None, code: int | None) -> FailureKind:
 def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
     """Organiser-facing reason for a failure."""
     if code in DM_CLOSED_CODES:
-        return DM_CLOSED_CODES[code]  # type: ignore[index]
+        return DM_CLOSED_CODES[code]
     if code in PERMANENT_CODES:
-        return f"{PERMANENT_CODES[code]} (Discord error {code})"  # type: ignore[index]
+        return f"{PERMANENT_CODES[code]} (Discord error {code})"
     if status is None:
         return f"couldn't reach Discord ({text or 'timeout'})"
     if status >= 500:
@@ -599,7 +600,7 @@ class Delivery:
     due_at: datetime
     lane: Lane
     target_id: int | None = None
-    detail: dict = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     next_attempt_at: datetime | None = None

@@ -222,7 +222,7 @@ def backoff_delay(every: timedelta, failures: int, cap: timedelta = BACKOFF_CAP)
     if failures <= 0:
         return every
     limit = max(cap, every)
-    doubled = every * (2 ** min(failures - 1, 20))
+    doubled = every * (1 << min(failures - 1, 20))  # doubles once per failure after the first
     return min(doubled, limit)
 
 
@@ -326,9 +326,7 @@ def freshness(sources: Iterable[Source], now: datetime, intervals: int = STALE_A
     paused = any(s.paused for s in items)
     if any(s.last_success_at is None for s in items):
         return Freshness(None, None, stale=True, failing=failing, paused=paused, sources=len(items))
-    oldest = min(items, key=lambda s: s.last_success_at)  # type: ignore[arg-type, return-value]
-    checked = oldest.last_success_at
-    assert checked is not None
+    checked = min(s.last_success_at for s in items if s.last_success_at is not None)
     age = max(timedelta(0), now - checked)
     stale = any(s.last_success_at is not None and now - s.last_success_at > s.every * intervals for s in items)
     return Freshness(checked, age, stale=stale, failing=failing, paused=paused, sources=len(items))

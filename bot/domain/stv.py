@@ -106,9 +106,9 @@ def validate_stages(rounds: Sequence[ResultRound], seats: int, valid_ballots: in
     for number, rnd in enumerate(rounds, start=1):
         where = f"Stage {number}"
         votes = rnd.votes
-        for name, v in votes.items():
-            if v < 0:
-                problems.append(f"{where}: {name} has negative votes ({_fmt(v)}).")
+        for name, held in votes.items():
+            if held < 0:
+                problems.append(f"{where}: {name} has negative votes ({_fmt(held)}).")
 
         for name in names:
             v = votes.get(name)

@@ -115,7 +115,9 @@ def parse_duration(text: str) -> timedelta:
             raise TimeParseError(f"Couldn't read “{text.strip()}” as a duration. Accepted: {DURATION_FORMATS}.")
         total += float(m[1]) * _UNITS[m[2]]
         matched = True
-        pos = _DURATION_JOINERS.match(s, m.end()).end()
+        joiner = _DURATION_JOINERS.match(s, m.end())
+        assert joiner is not None  # the joiner pattern also matches the empty string
+        pos = joiner.end()
     if not matched:
         raise TimeParseError(f"Please give a duration. Accepted: {DURATION_FORMATS}.")
     if total > _MAX_DURATION.total_seconds():

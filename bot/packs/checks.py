@@ -148,8 +148,9 @@ class Fields:
         if not ok:
             return None
         if value is None:
-            self.data[field] = None if nullable else ""
-            return self.data[field]
+            cleared = None if nullable else ""
+            self.data[field] = cleared
+            return cleared
         if not isinstance(value, str):
             self._type(field, value, "text")
             return None
@@ -279,8 +280,9 @@ class Fields:
         if not isinstance(value, str) or not COLOUR_RE.match(value.strip()):
             self.bad(field, f'{_describe(value)} is not a colour like "#C8102E"')
             return None
-        self.data[field] = value.strip().upper()
-        return self.data[field]
+        colour = value.strip().upper()
+        self.data[field] = colour
+        return colour
 
     def url(self, field: str) -> str | None:
         """An http(s) URL; null/blank stores None."""
@@ -294,8 +296,9 @@ class Fields:
         if problem:
             self.bad(field, problem)
             return None
-        self.data[field] = value.strip()
-        return self.data[field]
+        link: str = value.strip()  # url_problem passed it, so it is text
+        self.data[field] = link
+        return link
 
     def instant(self, field: str, *, store_as: str | None = None) -> str | None:
         """An ISO 8601 date-time with offset, stored as UTC text; naive times are refused."""
@@ -329,11 +332,12 @@ class Fields:
             self._type(field, value, expected)
             return None
         try:
-            self.data[key] = parse(value)
+            parsed = parse(value)
         except ValueError as exc:
             self.bad(field, f'"{value}" {problem}' if problem else str(exc))
             return None
-        return self.data[key]
+        self.data[key] = parsed
+        return parsed
 
     def body(self) -> str | None:
         """A nominating body's fields (kind, region, members, meeting); returns its name if usable."""
@@ -473,7 +477,7 @@ def threshold_text(value: Any) -> str | None:
         return None
 
 
-def _csv_links(text: str, report) -> dict[str, str] | None:
+def _csv_links(text: str, report: Callable[[str], None]) -> dict[str, str] | None:
     out: dict[str, str] = {}
     for part in text.split("|"):
         part = part.strip()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from bot.domain.validation import MAX_NAME
 from bot.packs import checks
 from bot.packs.checks import Fields, fold
 from bot.packs.issues import Loc, PackError, PackIssue
@@ -190,7 +191,8 @@ def _entries(pack: Pack) -> Callable[[str, Loc], ElectionEntry]:
 
 
 def _bodies(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
-    pack = Pack(source=filename, bodies=[])
+    bodies: list[Row[str]] = []
+    pack = Pack(source=filename, bodies=bodies)
     seen: dict[str, str] = {}
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True)
@@ -204,7 +206,7 @@ def _bodies(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[
         if len(seen) > checks.MAX_BODIES:
             f.bad("name", f"more than {checks.MAX_BODIES:,} bodies")
             break
-        pack.bodies.append(Row(name, f.data, loc))  # type: ignore[union-attr]
+        bodies.append(Row(name, f.data, loc))
     return pack
 
 
@@ -216,7 +218,7 @@ def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: l
         f = Fields(raw, loc, issues, csv=True)
         slug = f.slug("election")
         name = f.name(store=False)
-        f.text("slate", max_len=checks.MAX_NAME, nullable=True)
+        f.text("slate", max_len=MAX_NAME, nullable=True)
         f.text("bio", max_len=checks.MAX_BIO)
         f.url("photo_url")
         f.links()

@@ -25,7 +25,7 @@ def demo_pack_data(now: datetime) -> dict[str, Any]:
     if now.tzinfo is None:
         raise ValueError("load_demo_pack needs an aware datetime")
     text = data_text(DEMO_FILE)
-    data = json.loads(text)
+    data: dict[str, Any] = json.loads(text)
     today = now.astimezone(UTC).date()
 
     def resolve(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.domain.validation import MAX_NAME
 from bot.packs import checks
 from bot.packs.checks import Fields, fold
 from bot.packs.issues import Loc, PackError, PackIssue
@@ -34,7 +35,7 @@ _RESULTS = ("published", "valid_ballots", "invalid_ballots", "rounds")
 _ROUND = ("votes", "elected", "excluded")
 
 
-class _Obj(dict):
+class _Obj(dict[str, Any]):
     """A JSON object that remembers keys given twice (plain json.loads keeps the last silently)."""
 
     duplicates: tuple[str, ...] = ()
@@ -44,7 +45,12 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
     obj = _Obj(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        repeated: list[str] = []
+        for k, _ in pairs:
+            if k in seen:
+                repeated.append(k)
+            seen.add(k)
+        obj.duplicates = tuple(repeated)
     return obj
 
 
@@ -114,8 +120,8 @@ def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
     # alone; body names wait for the server's data when the pack brings no bodies of its own.
     from bot.packs.merge import check_pack  # late import: merge imports this package's model
 
-    checkable = [e for e in pack.elections if e.slug not in unchecked]
-    issues.extend(check_pack(Pack(pack.source, pack.bodies, checkable)))
+    to_check = [e for e in pack.elections if e.slug not in unchecked]
+    issues.extend(check_pack(Pack(pack.source, pack.bodies, to_check)))
     if issues:
         raise PackError(issues)
     return pack
@@ -139,12 +145,12 @@ def _object(value: Any, loc: Loc, issues: list[PackIssue], what: str) -> bool:
     return False
 
 
-def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row] | None:
+def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row[str]] | None:
     holder = Fields({"bodies": value}, root, issues)
     items = _list(holder, "bodies", checks.MAX_BODIES, "bodies")
     if items is None:
         return None
-    rows: list[Row] = []
+    rows: list[Row[str]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(items):
         loc = Loc(root.file, f"bodies[{i}]")
@@ -169,7 +175,7 @@ def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntr
     f = Fields(raw, loc, issues, allowed=_ELECTION)
     slug = f.slug()
     f.name()
-    f.text("committee", max_len=checks.MAX_NAME)
+    f.text("committee", max_len=MAX_NAME)
     f.integer("seats", minimum=1, maximum=checks.MAX_SEATS, required=True)
     f.choice("voting_system", checks.VOTING_SYSTEMS, required=True)
     f.threshold()
@@ -198,12 +204,12 @@ def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntr
     return (entry if slug is not None else None), readable
 
 
-def _slates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+def _slates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
     items = _list(f, "slates", checks.MAX_SLATES, "slates")
     if items is None:
         return None
     slug = f.raw.get("slug")
-    rows: list[Row] = []
+    rows: list[Row[str]] = []
     seen: dict[str, str] = {}  # folded name or short → "slates[i]"
     for i, raw in enumerate(items):
         loc = f.loc.child(f".slates[{i}]")
@@ -233,11 +239,11 @@ def _slates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
     return rows
 
 
-def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
     items = _list(f, "candidates", checks.MAX_CANDIDATES, "candidates")
     if items is None:
         return None
-    rows: list[Row] = []
+    rows: list[Row[str]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(items):
         loc = f.loc.child(f".candidates[{i}]")
@@ -245,7 +251,7 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
             continue
         c = Fields(raw, loc, issues, allowed=_CANDIDATE)
         name = c.name(store=False)
-        c.text("slate", max_len=checks.MAX_NAME, nullable=True)
+        c.text("slate", max_len=MAX_NAME, nullable=True)
         c.text("bio", max_len=checks.MAX_BIO)
         c.url("photo_url")
         c.links()
@@ -260,11 +266,11 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
     return rows
 
 
-def _nominations(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
+def _nominations(f: Fields, issues: list[PackIssue]) -> list[Row[tuple[str, str]]] | None:
     items = _list(f, "nominations", checks.MAX_NOMINATIONS, "nominations")
     if items is None:
         return None
-    rows: list[Row] = []
+    rows: list[Row[tuple[str, str]]] = []
     seen: dict[tuple[str, str], int] = {}
     folded: dict[str, str] = {}  # 10,000 pairs name a few hundred bodies and candidates: fold each once
     total = 0
@@ -303,7 +309,7 @@ def _nominations(f: Fields, issues: list[PackIssue]) -> list[Row] | None:
     return rows
 
 
-def _results(raw: Any, loc: Loc, issues: list[PackIssue]) -> Row | None:
+def _results(raw: Any, loc: Loc, issues: list[PackIssue]) -> Row[str] | None:
     if raw is None:
         return None
     if not _object(raw, loc, issues, "results value"):
@@ -321,7 +327,7 @@ def _results(raw: Any, loc: Loc, issues: list[PackIssue]) -> Row | None:
     return Row("", f.data, loc, refs=refs)
 
 
-def _round(raw: Any, loc: Loc, index: int, issues: list[PackIssue], refs: dict) -> dict[str, Any]:
+def _round(raw: Any, loc: Loc, index: int, issues: list[PackIssue], refs: dict[Any, tuple[Loc, str]]) -> dict[str, Any]:
     out: dict[str, Any] = {"votes": {}, "elected": [], "excluded": []}
     if not _object(raw, loc, issues, "round"):
         return out

@@ -66,7 +66,7 @@ def merge(
     if "bodies" in scope and pack.bodies is not None:
         bodies: dict[str, Record] = {} if prune else dict(current.bodies)
         for row in pack.bodies:
-            bodies[row.key] = _overlay(current.bodies.get(row.key), "bodies", row)  # type: ignore[arg-type]
+            bodies[row.key] = _overlay(current.bodies.get(row.key), "bodies", row)
         want.bodies = bodies
     gone_bodies = current.bodies.keys() - want.bodies.keys()
     body_names = _Names(want.bodies)
@@ -90,7 +90,7 @@ def _position(issue: PackIssue) -> tuple[str, int]:
     return issue.file, 0
 
 
-def _overlay(before: Record | None, kind: str, given: Row | Record) -> Record:
+def _overlay(before: Record | None, kind: str, given: Row[Any] | Record) -> Record:
     """The stored record with the given fields laid over it (defaults for a new row)."""
     data = given.data if isinstance(given, Row) else given
     if before is not None:
@@ -129,7 +129,7 @@ def _merge_election(
         stored = current.slates.get(slug, {})
         slates = {} if prune else dict(stored)
         for row in entry.slates:
-            slates[row.key] = _overlay(stored.get(row.key), "slates", row)  # type: ignore[call-overload]
+            slates[row.key] = _overlay(stored.get(row.key), "slates", row)
         want.slates[slug] = slates
     slates_now = want.slates.get(slug, {})
     slate_names = _Names(slates_now)
@@ -153,10 +153,10 @@ def _merge_election(
                 # Kept even when unknown: dropping the candidate would turn each of their nominations
                 # into a second, misleading "no candidate" error.
                 data = {**data, "slate": name}
-            record = _overlay(stored_cands.get(row.key), "candidates", data)  # type: ignore[call-overload]
+            record = _overlay(stored_cands.get(row.key), "candidates", data)
             if record["slate"] is not None and record["slate"] not in slates_now:
                 record = {**record, "slate": None}  # its stored slate is being removed: now independent
-            cands[row.key] = record  # type: ignore[index]
+            cands[row.key] = record
         want.candidates[slug] = cands
     elif slug in want.candidates and any(
         r["slate"] is not None and r["slate"] not in slates_now for r in stored_cands.values()
@@ -172,9 +172,9 @@ def _merge_election(
     if "nominations" in scope and entry.nominations is not None:
         stored_noms = current.nominations.get(slug, {})
         noms = {} if prune else _live_nominations(stored_noms, want.bodies, cands_now)
-        last_row: dict[str, Row] = {}
-        for row in entry.nominations:
-            body_written, cand_written = row.key  # type: ignore[misc]
+        last_row: dict[str, Row[tuple[str, str]]] = {}
+        for nom in entry.nominations:
+            body_written, cand_written = nom.key
             # Exact names first, inline: this loop runs 10,000 times in a large import.
             body = body_written if body_written in want.bodies else body_names.resolve(body_written)
             if body is None:
@@ -182,7 +182,7 @@ def _merge_election(
                     body = body_written
                 else:
                     issues.append(
-                        row.issue(
+                        nom.issue(
                             "body",
                             "body",
                             f'no body "{body_written}" in the pack or on this server{body_names.hint(body_written)}',
@@ -191,7 +191,7 @@ def _merge_election(
             cand = cand_written if cand_written in cands_now else cand_names.resolve(cand_written)
             if cand is None:
                 issues.append(
-                    row.issue(
+                    nom.issue(
                         "candidate",
                         "candidate",
                         f'no candidate "{cand_written}" in election {slug}{cand_names.hint(cand_written)}',
@@ -200,8 +200,8 @@ def _merge_election(
             if body is None or cand is None:
                 continue
             key = (body, cand)
-            noms[key] = _overlay(stored_noms.get(key), "nominations", row)
-            last_row[body] = row
+            noms[key] = _overlay(stored_noms.get(key), "nominations", nom)
+            last_row[body] = nom
         seats_known = slug in current.elections or (entry.election is not None and "seats" in entry.election.data)
         if seats_known:  # an invalid "seats" was reported already; don't judge nominations by a default
             _check_seats(noms, last_row, want.elections[slug]["seats"], slug, issues)
@@ -212,15 +212,15 @@ def _merge_election(
     # Results
     stored_result = current.results.get(slug)
     if "results" in scope and entry.result_given:
-        record = None
+        result: Record | None = None
         if entry.result is not None:
             row = entry.result
-            record = {**(stored_result or DEFAULTS["results"]), **row.data}
+            result = {**(stored_result or DEFAULTS["results"]), **row.data}
             if "rounds" in row.data:
-                record["rounds"] = _resolve_rounds(row, cand_names, slug, issues)
+                result["rounds"] = _resolve_rounds(row, cand_names, slug, issues)
             else:
-                record["rounds"] = _live_rounds(record["rounds"], cands_now)
-        _set_result(want, slug, record)
+                result["rounds"] = _live_rounds(result["rounds"], cands_now)
+        _set_result(want, slug, result)
     elif stored_result is not None:
         rounds = _live_rounds(stored_result["rounds"], cands_now)
         if rounds != stored_result["rounds"]:
@@ -228,10 +228,10 @@ def _merge_election(
 
 
 def _set_result(want: State, slug: str, record: Record | None) -> None:
-    if is_empty_result(record):
+    if record is None or is_empty_result(record):
         want.results.pop(slug, None)
     else:
-        want.results[slug] = record  # type: ignore[assignment]
+        want.results[slug] = record
 
 
 def _check_timeline(record: Record, entry: ElectionEntry, issues: list[PackIssue]) -> None:
@@ -243,7 +243,11 @@ def _check_timeline(record: Record, entry: ElectionEntry, issues: list[PackIssue
 
 
 def _check_seats(
-    noms: dict[tuple[str, str], Record], last_row: dict[str, Row], seats: int, slug: str, issues: list[PackIssue]
+    noms: dict[tuple[str, str], Record],
+    last_row: dict[str, Row[tuple[str, str]]],
+    seats: int,
+    slug: str,
+    issues: list[PackIssue],
 ) -> None:
     per_body = Counter(body for body, _ in noms)
     for body, row in last_row.items():
@@ -290,7 +294,7 @@ def _live_rounds(rounds: list[dict[str, Any]], cands: dict[str, Record]) -> list
     return out
 
 
-def _resolve_rounds(row: Row, names: _Names, slug: str, issues: list[PackIssue]) -> list[dict[str, Any]]:
+def _resolve_rounds(row: Row[str], names: _Names, slug: str, issues: list[PackIssue]) -> list[dict[str, Any]]:
     rounds = []
     for index, rnd in enumerate(row.data["rounds"]):
         resolved: dict[str, str] = {}

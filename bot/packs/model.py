@@ -8,7 +8,7 @@ with three columns, a JSON entry without `status`) update exactly what it names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from bot.packs.issues import Loc, PackIssue
 
@@ -40,11 +40,15 @@ DEFAULTS: Final[dict[str, dict[str, Any]]] = {
 TIMELINE_FIELDS: Final = ("nominations_open", "nominations_close", "ballot_open", "ballot_close", "results")
 
 
+# A row's natural key: a body/slate/candidate name or election slug, or (body, candidate) for a nomination.
+K = TypeVar("K", str, tuple[str, str])
+
+
 @dataclass(slots=True)
-class Row:
+class Row(Generic[K]):
     """One item from the file: its natural key, the fields it gave, and where it came from."""
 
-    key: str | tuple[str, str]  # body/slate/candidate name or slug, or (body, candidate) for a nomination
+    key: K
     data: dict[str, Any]
     loc: Loc
     # Where each name this row refers to was written, when not simply `loc` + the field name
@@ -64,11 +68,11 @@ class ElectionEntry:
     slug: str
     loc: Loc
     slug_field: str = "slug"  # "election" in CSV files: used when pointing at the slug in errors
-    election: Row | None = None
-    slates: list[Row] | None = None
-    candidates: list[Row] | None = None
-    nominations: list[Row] | None = None
-    result: Row | None = None  # None with result_given: the file said `"results": null` (remove it)
+    election: Row[str] | None = None
+    slates: list[Row[str]] | None = None
+    candidates: list[Row[str]] | None = None
+    nominations: list[Row[tuple[str, str]]] | None = None
+    result: Row[str] | None = None  # None with result_given: the file said `"results": null` (remove it)
     result_given: bool = False
 
     def kinds(self) -> set[str]:
@@ -88,7 +92,7 @@ class Pack:
     """A parsed import: bodies (None = not in the file) and per-election entries."""
 
     source: str
-    bodies: list[Row] | None = None
+    bodies: list[Row[str]] | None = None
     elections: list[ElectionEntry] = field(default_factory=list)
 
     @property

@@ -351,8 +351,10 @@ class StatementModal(discord.ui.Modal):
         """Hand the form to the cog's callback (which goes through the service and its checks)."""
         await self._on_submit(interaction)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        """Show a fixable problem as its sentence; log anything else."""
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any] | None = None, /
+    ) -> None:
+        """Show a fixable problem as its sentence; log anything else (`item` only matches View's signature)."""
         if isinstance(error, UserError):
             text = str(error)
         else:

@@ -172,15 +172,15 @@ class PagedView(discord.ui.View):
             timeout=self.timeout,
             page=self.page,
         )
-        kwargs = {"view": public} if self.rendered.page_count > 1 else {}
+        paged = self.rendered.page_count > 1
         await interaction.response.send_message(
             content=f"Shared by {interaction.user.mention}",
             embeds=self.current,
             files=[self.rendered.chart.to_file()] if self.rendered.chart else [],
             allowed_mentions=discord.AllowedMentions.none(),
-            **kwargs,
+            view=public if paged else discord.utils.MISSING,  # MISSING: no view, as if left out
         )
-        if kwargs:
+        if paged:
             public.origin = interaction
         else:
             public.stop()

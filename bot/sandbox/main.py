@@ -134,16 +134,14 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
     NAMES.update({m.id: m.display_name for m in users.values()})
     NAMES.update({c.id: c.name for c in guild.channels.values()})
     NAMES[organiser_role.id], NAMES[moderator_role.id] = "Organiser", "Moderator"
-    guild.sandbox_roles = {"organiser": organiser_role, "moderator": moderator_role}  # type: ignore[attr-defined]
     return guild, users
 
 
 async def _configure(db: Database, guild: SimGuild) -> None:
     """Give the sandbox guild its roles and channels, as a moderator would with /admin config."""
-    roles = guild.sandbox_roles  # type: ignore[attr-defined]
     settings = await meta.get_settings(db.reader, guild.id)
-    settings.moderator_role_ids = [roles["moderator"].id]
-    settings.organiser_role_ids = [roles["organiser"].id]
+    settings.moderator_role_ids = [guild.role("Moderator").id]
+    settings.organiser_role_ids = [guild.role("Organiser").id]
     settings.announce_channel_id = guild.channel("announcements").id
     settings.alert_channel_id = guild.channel("alerts").id
     async with db.transaction() as tx:

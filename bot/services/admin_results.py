@@ -171,8 +171,8 @@ class _FixedSnapshot(ReadModel):
         super().__init__(db, clock, max_guilds=1)
         self._snap = snap
 
-    async def snapshot(self, guild_id: int) -> GuildSnapshot:
-        """Always the given snapshot."""
+    async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
+        """Always the given snapshot, however fresh the caller wants it."""
         return self._snap
 
 

@@ -200,7 +200,7 @@ class AnnouncementService:
             raise NotFound(f"There is no announcement #{announcement_id} in this server (see `/announce list`).")
         return item
 
-    async def list(self, guild_id: int) -> list[Announcement]:
+    async def list_active(self, guild_id: int) -> list[Announcement]:
         """The guild's active announcements, soonest first."""
         return await announcements.list_for_guild(self.db.reader, guild_id)
 

@@ -39,7 +39,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import Clock
+from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
     Delivery,
     DeliveryStatus,
@@ -148,7 +148,10 @@ class Skip(Exception):
 class Producer(Protocol):
     """A use-case whose stored items become ledger rows (announcements, reminders)."""
 
-    sources: tuple[Source, ...]
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """The ledger sources whose rows this producer plans and prepares."""
+        ...
 
     async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
@@ -219,7 +222,7 @@ class DiscordOutbox:
         channel_id = self._dm_channels.get(user_id) or await deliveries.dm_channel(self.db.reader, user_id)
         if channel_id is None:
             with _send_errors():
-                data = await self.client.http.start_private_message(user_id)  # type: ignore[arg-type]
+                data = await self.client.http.start_private_message(user_id)
             channel_id = int(data["id"])
             opened = channel_id
             await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
@@ -373,7 +376,7 @@ class DeliveryEngine:
     @property
     def manual(self) -> bool:
         """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
-        return hasattr(self.clock, "on_advance")
+        return isinstance(self.clock, MovableClock)
 
     async def start(self, outbox: Outbox) -> None:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
@@ -385,8 +388,8 @@ class DeliveryEngine:
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
-        if self.manual:
-            self.clock.on_advance(self.kick)  # type: ignore[attr-defined]
+        if isinstance(self.clock, MovableClock):  # self.manual, spelled so the type narrows
+            self.clock.on_advance(self.kick)
         else:
             logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
             self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
@@ -451,7 +454,8 @@ class DeliveryEngine:
         The clock stops at every instant the real timer would wake the engine (and at least every
         `step`), and the engine settles at each stop, so nothing is made late by a big jump.
         """
-        advance = self.clock.advance  # type: ignore[attr-defined]
+        assert isinstance(self.clock, MovableClock), "run_for needs a clock moved by hand"
+        advance = self.clock.advance
         end = self.clock.now() + delta
         while (now := self.clock.now()) < end:
             wake = await self.next_wake()
@@ -612,7 +616,9 @@ class DeliveryEngine:
                 await asyncio.sleep(hold)
             if lane is Lane.DM:
                 # pace by requests, not messages: a first DM also opens the channel
-                requests = await self.outbox.dm_requests(row.target_id) if self.outbox is not None else 1
+                requests = 1
+                if self.outbox is not None and row.target_id is not None:
+                    requests = await self.outbox.dm_requests(row.target_id)
                 await self._pacer.take(requests)
             try:
                 await self.deliver(row, await self._grace(self.db.reader, row.guild_id, graces))
@@ -624,7 +630,11 @@ class DeliveryEngine:
 
     async def deliver(self, row: Delivery, grace: timedelta) -> None:
         """Send one pending row (or decide it is missed, skipped or failed) and record the outcome."""
-        assert row.id is not None and self.outbox is not None and self.composer is not None
+        assert self.outbox is not None and self.composer is not None
+        # Ledger rows are stored (so have an id), and a row planned without a target is stored as
+        # skipped, so a pending one always has somewhere to go.
+        row_id, target = row.id, row.target_id
+        assert row_id is not None and target is not None
         now = self.clock.now()
         if lateness(row.due_at, now, grace) is Lateness.MISSED:
             status = DeliveryStatus.FAILED if row.attempts else DeliveryStatus.MISSED
@@ -644,15 +654,15 @@ class DeliveryEngine:
             await self._finish(row, skip.status, skip.reason)
             self.stats.skipped += 1
             return
-        if not await write(self.db, lambda tx: deliveries.claim(tx, row.id)):  # type: ignore[arg-type]
+        if not await write(self.db, lambda tx: deliveries.claim(tx, row_id)):
             return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
         try:
             async with asyncio.timeout(self.send_timeout):
                 if row.lane is Lane.DM:
-                    sent = await self.outbox.dm(row.target_id, message, row.nonce)  # type: ignore[arg-type]
+                    sent = await self.outbox.dm(target, message, row.nonce)
                 else:
-                    sent = await self.outbox.post(row.target_id, message, row.nonce)  # type: ignore[arg-type]
+                    sent = await self.outbox.post(target, message, row.nonce)
         except TimeoutError:
             await self._failed(row, SendError(None, None, "no answer in time"), grace)
             return
@@ -664,7 +674,7 @@ class DeliveryEngine:
 
         async def record(tx: aiosqlite.Connection) -> None:
             await deliveries.record_sent(
-                tx, row.id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
+                tx, row_id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
             )
             if row.source is not Source.ALERT:
                 await self._producers[row.source].on_sent(tx, row)
@@ -674,7 +684,8 @@ class DeliveryEngine:
         self.stats.sent += not late
 
     async def _failed(self, row: Delivery, error: SendError, grace: timedelta) -> None:
-        assert row.id is not None
+        row_id = row.id
+        assert row_id is not None
         self.guard.record(error.status)
         kind = classify_failure(error.status, error.code)
         reason = failure_reason(error.status, error.code, error.text)
@@ -685,22 +696,24 @@ class DeliveryEngine:
             if kind is FailureKind.TRANSIENT:
                 retry_at = now + retry_delay(row.attempts)
                 if retry_at - row.due_at <= grace:
-                    await deliveries.retry_later(tx, row.id, retry_at, reason)
+                    await deliveries.retry_later(tx, row_id, retry_at, reason)
                     self.stats.retried += 1
                     log.info("send of %s failed (%s); retrying at %s", row.key, reason, retry_at.isoformat())
                     return
                 reason = f"gave up after {row.attempts} tries: {reason}"
             streak = await deliveries.previous_outcome(tx, row) is DeliveryStatus.FAILED
-            await deliveries.finish(tx, row.id, DeliveryStatus.FAILED, reason)
+            await deliveries.finish(tx, row_id, DeliveryStatus.FAILED, reason)
             self.stats.failed += 1
             log.warning("send of %s failed for good: %s", row.key, reason)
             if row.source is Source.ALERT:
                 return
             alert = await self._producers[row.source].on_failed(tx, row, kind, reason)
             if alert and not streak:
-                await self._alert(tx, row.guild_id, f"failed:{row.id}", alert, now)
+                await self._alert(tx, row.guild_id, f"failed:{row_id}", alert, now)
 
         await write(self.db, work)
 
     async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
-        await write(self.db, lambda tx: deliveries.finish(tx, row.id, status, reason))  # type: ignore[arg-type]
+        row_id = row.id
+        assert row_id is not None  # ledger rows are stored, so have an id
+        await write(self.db, lambda tx: deliveries.finish(tx, row_id, status, reason))

@@ -484,10 +484,10 @@ class ReminderService:
         if item is None or not item.enabled:
             raise Skip("automatic reminders were switched off", DeliveryStatus.CANCELLED)
         point = _still_current(reminder_points(data.election.timeline, item.offsets), delivery)
-        progress = None
+        standing: ProgressView | None = None  # shown only before nominations close
         if point.event == "nominations_close":
-            progress = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
-        return ReminderPost(name, point.event, point.offset, point.event_at, progress)
+            standing = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
+        return ReminderPost(name, point.event, point.offset, point.event_at, standing)
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""

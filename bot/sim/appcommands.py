@@ -176,15 +176,15 @@ class OptionBuilder:
             return value
         if kind in (INTEGER, NUMBER):
             try:
-                value = int(raw) if kind == INTEGER else float(raw)
+                number = int(raw) if kind == INTEGER else float(raw)
             except (TypeError, ValueError):
                 raise SimError(f"{name!r} needs a {TYPE_NAMES[kind]}, got {raw!r}") from None
             if isinstance(raw, bool) or (kind == INTEGER and isinstance(raw, float) and not raw.is_integer()):
                 raise SimError(f"{name!r} needs a {TYPE_NAMES[kind]}, got {raw!r}")
             low, high = definition.get("min_value"), definition.get("max_value")
-            if (low is not None and value < low) or (high is not None and value > high):
+            if (low is not None and number < low) or (high is not None and number > high):
                 raise SimError(f"{name!r} must be between {low} and {high}")
-            return value
+            return number
         if kind == BOOLEAN:
             if isinstance(raw, bool):
                 return raw
@@ -210,7 +210,8 @@ class OptionBuilder:
             allowed = definition.get("channel_types")
             if allowed and channel.type not in allowed:
                 raise SimError(f"{name!r} accepts channel types {allowed}, not {channel.type}")
-            perms = self._actor_member().permissions_in(channel) if self._actor_member() else 0
+            actor = self._actor_member()
+            perms = actor.permissions_in(channel) if actor else 0
             self.resolved.channels[str(channel.id)] = payloads.channel(channel, permissions=perms)
             return str(channel.id)
         if kind == ATTACHMENT:

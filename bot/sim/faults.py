@@ -107,9 +107,9 @@ class FaultInjector:
     def close_dms(self, who: SimUser | SimMember) -> None:
         """That user no longer accepts DMs from the bot (403, code 50007)."""
         user = who.user if hasattr(who, "user") else who
-        user.dms_closed = True  # type: ignore[union-attr]
+        user.dms_closed = True
 
     def open_dms(self, who: SimUser | SimMember) -> None:
         """Undo `close_dms`."""
         user = who.user if hasattr(who, "user") else who
-        user.dms_closed = False  # type: ignore[union-attr]
+        user.dms_closed = False

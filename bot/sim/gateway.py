@@ -83,7 +83,7 @@ class _ZstdStream:
 
     def __init__(self) -> None:
         try:
-            import zstandard  # type: ignore[import-not-found]  # optional, as in discord.py
+            import zstandard  # optional, as in discord.py (untyped: see [tool.mypy] overrides)
 
             obj = zstandard.ZstdCompressor().compressobj()
             flush = zstandard.COMPRESSOBJ_FLUSH_BLOCK
@@ -408,7 +408,7 @@ class GatewayServer:
         session = conn.session
         if session is None:
             return
-        ids = d.get("guild_id")
+        ids: Any = d.get("guild_id")  # JSON from the client: one snowflake or a list of them
         for gid in ids if isinstance(ids, list) else [ids]:
             guild = self.world.guilds.get(int(gid))
             if guild is None:

@@ -30,8 +30,9 @@ FLAG_COMPONENTS_V2 = 1 << 15
 ChannelKind = Literal["text", "voice", "category", "announcement"]
 CHANNEL_TYPES: dict[str, int] = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5}
 
-# (event name, payload or a function of the session intents that builds it, required intent bit)
-EmitFn = Callable[[str, "dict[str, Any] | Callable[[int], dict[str, Any]]", int], None]
+# (event name, payload or a function of the session intents that builds it, required intent bit);
+# whatever the gateway returns is ignored
+EmitFn = Callable[[str, "dict[str, Any] | Callable[[int], dict[str, Any]]", int], object]
 
 
 @dataclass(eq=False)
@@ -253,8 +254,8 @@ class SimMessage:
                     parts.append(e[key])
             for key in ("author", "footer"):
                 sub = e.get(key) or {}
-                if sub.get("name") or sub.get("text"):
-                    parts.append(sub.get("name") or sub.get("text"))
+                if label := sub.get("name") or sub.get("text"):
+                    parts.append(label)
             for f in e.get("fields", []):
                 parts.extend([f.get("name", ""), f.get("value", "")])
         for comp in self.iter_components():

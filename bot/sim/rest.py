@@ -7,7 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.sim import errors as E
 from bot.sim import payloads
@@ -50,7 +50,7 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Upload]]
         uploads: list[Upload] = []
         reader = await request.multipart()
         async for part in reader:
-            if not hasattr(part, "filename"):  # a nested multipart: Discord ignores those too
+            if not isinstance(part, BodyPartReader):  # a nested multipart: Discord ignores those too
                 continue
             name = part.name or ""
             if name == "payload_json":

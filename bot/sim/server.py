@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from bot.sim.core import SimCore
@@ -43,8 +45,8 @@ class SimServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server  # aiohttp keeps the asyncio server here; it's how to read port 0's choice
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Close gateway sockets and stop listening."""

@@ -403,7 +403,7 @@ def _check_option_list(options: list[dict[str, Any]], tree: ErrorTree, p: Path, 
     if any(k in (1, 2) for k in kinds) and not all(k in (1, 2) for k in kinds):
         tree.add(p, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Subcommands cannot be mixed with other options")
     seen_optional = False
-    names: set[str] = set()
+    names: set[str | None] = set()  # a missing name is reported by _check_option
     for i, opt in enumerate(options):
         if opt.get("required"):
             if seen_optional:

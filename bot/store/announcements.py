@@ -25,7 +25,7 @@ def _announcement(row: sqlite3.Row) -> Announcement:
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
         schedule=Schedule(
-            first=dt_from_db(row["first_at"]),  # type: ignore[arg-type]
+            first=dt_from_db(row["first_at"]),
             recurrence=parse_repeat(row["repeat"]),
             zone=row["timezone"],
             until=dt_from_db(row["until_at"]),
@@ -143,7 +143,7 @@ def _reminders(row: sqlite3.Row) -> ElectionReminders:
         guild_id=row["guild_id"],
         enabled=bool(row["enabled"]),
         offsets=offsets_from_json(from_json(row["offsets"])),
-        checked_until=dt_from_db(row["checked_until"]),  # type: ignore[arg-type]
+        checked_until=dt_from_db(row["checked_until"]),
         updated_by=row["updated_by"],
         updated_at=dt_from_db(row["updated_at"]),
     )
@@ -159,7 +159,7 @@ async def get_reminders(conn: aiosqlite.Connection, election_id: int) -> Electio
 async def enabled_reminders(conn: aiosqlite.Connection, guild_id: int | None = None) -> list[ElectionReminders]:
     """Enabled automatic reminders, for one guild or all."""
     sql = "SELECT * FROM election_reminders WHERE enabled = 1"
-    params: tuple = ()
+    params: tuple[int, ...] = ()
     if guild_id is not None:
         sql += " AND guild_id = ?"
         params = (guild_id,)

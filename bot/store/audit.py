@@ -91,7 +91,7 @@ async def recent(
             from_json(r["before"]),
             from_json(r["after"]),
             bool(r["denied"]),
-            dt_from_db(r["at"]),  # type: ignore[arg-type]
+            dt_from_db(r["at"]),
         )
         for r in rows
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 
 def dt_to_db(value: datetime | None) -> str | None:
@@ -16,8 +16,14 @@ def dt_to_db(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
+@overload
+def dt_from_db(value: str) -> datetime: ...
+@overload
+def dt_from_db(value: None) -> None: ...
+@overload
+def dt_from_db(value: str | None) -> datetime | None: ...
 def dt_from_db(value: str | None) -> datetime | None:
-    """Read ISO 8601 text back into an aware UTC datetime."""
+    """Read ISO 8601 text back into an aware UTC datetime (None stays None)."""
     if value is None:
         return None
     parsed = datetime.fromisoformat(value)

@@ -19,7 +19,7 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         source=Source(row["source"]),
         source_id=row["source_id"],
         occurrence=row["occurrence"],
-        due_at=dt_from_db(row["due_at"]),  # type: ignore[arg-type]
+        due_at=dt_from_db(row["due_at"]),
         lane=Lane(row["lane"]),
         target_id=row["target_id"],
         detail=from_json(row["detail"], {}),
@@ -165,7 +165,7 @@ async def history(
 ) -> list[Delivery]:
     """A guild's ledger rows, newest due first, optionally for one item (or without one source)."""
     sql = "SELECT * FROM deliveries WHERE guild_id = ?"
-    params: list = [guild_id]
+    params: list[object] = [guild_id]
     if source is not None:
         sql += " AND source = ?"
         params.append(source.value)
@@ -197,7 +197,7 @@ async def for_items(conn: aiosqlite.Connection, source: Source, source_ids: Iter
 async def counts(conn: aiosqlite.Connection, guild_id: int | None = None) -> dict[str, int]:
     """How many rows are in each status (one guild or all)."""
     sql = "SELECT status, count(*) FROM deliveries"
-    params: tuple = ()
+    params: tuple[int, ...] = ()
     if guild_id is not None:
         sql += " WHERE guild_id = ?"
         params = (guild_id,)

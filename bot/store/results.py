@@ -79,7 +79,7 @@ async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, electio
         election_id=row[0],
         requested_by=row[1],
         requested_name=row[2],
-        requested_at=dt_from_db(row[3]),  # type: ignore[arg-type]
+        requested_at=dt_from_db(row[3]),
         result_fingerprint=row[4],
         announce=bool(row[5]),
     )

@@ -7,6 +7,7 @@ so no per-row queries here, only set-based reads and `executemany` writes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import aiosqlite
 
@@ -51,7 +52,7 @@ async def load_state(conn: aiosqlite.Connection, guild_id: int) -> State:
     raise KeptChanging(f"guild {guild_id}'s data kept changing while it was being read")
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: tuple) -> list:
+async def _all(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> list[Any]:
     async with conn.execute(sql, params) as cur:
         cur.row_factory = None  # plain tuples: noticeably cheaper than sqlite3.Row at 10,000 rows
         return list(await cur.fetchall())
@@ -158,7 +159,8 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
     return state
 
 
-async def _ids(conn: aiosqlite.Connection, sql: str, guild_id: int) -> dict:
+async def _ids(conn: aiosqlite.Connection, sql: str, guild_id: int) -> dict[Any, int]:
+    """Row id by natural key: the second column, or a tuple of the columns after the id."""
     return {tuple(r[1:]) if len(r) > 2 else r[1]: r[0] for r in await _all(conn, sql, (guild_id,))}
 
 

@@ -86,7 +86,7 @@ async def add(conn: aiosqlite.Connection, source: Source) -> int:
 async def get(conn: aiosqlite.Connection, source_id: int, guild_id: int | None = None) -> Source | None:
     """One source by id; with `guild_id`, only if it belongs to that guild."""
     sql = f"{_SELECT} WHERE s.id = ?"
-    params: tuple = (source_id,)
+    params: tuple[int, ...] = (source_id,)
     if guild_id is not None:
         sql += " AND s.guild_id = ?"
         params = (source_id, guild_id)
@@ -205,7 +205,7 @@ async def get_hold(conn: aiosqlite.Connection, source_id: int) -> Hold | None:
         etag=row["etag"],
         last_modified=row["last_modified"],
         summary=row["summary"],
-        created_at=dt_from_db(row["created_at"]),  # type: ignore[arg-type]
+        created_at=dt_from_db(row["created_at"]),
     )
 
 

@@ -108,7 +108,7 @@ async def groups(conn: aiosqlite.Connection) -> list[SubscriptionGroup]:
             before=timedelta(seconds=r["before_seconds"]),
             body_id=r["body_id"],
             election_id=r["election_id"],
-            since=dt_from_db(r["since"]),  # type: ignore[arg-type]
+            since=dt_from_db(r["since"]),
             members=r["n"],
         )
         for r in rows

@@ -240,7 +240,7 @@ async def test_cancel_stops_future_posts(world: World):
     await world.announcements.cancel(MOD, done.announcement.id)
     await world.advance(timedelta(hours=3))
     assert len(world.outbox.posts) == 2
-    assert await world.announcements.list(GUILD) == []
+    assert await world.announcements.list_active(GUILD) == []
 
 
 async def test_live_view_posts_the_progress_view(world: World):
