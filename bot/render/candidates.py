@@ -49,11 +49,13 @@ def slate_label(slate: SlateRef | None, *, short: bool = True) -> str:
 
 
 def qualified_text(row: CandidateRow, required: int | None) -> str:
-    """`✅ reached the threshold` or `needs 12 more`."""
+    """`✅ reached the threshold`, `needs 12 more`, or once nominations close `❌ did not qualify (…short)`."""
     if required is None or row.qualified is None:
         return ""
     if row.qualified:
         return "✅ reached the threshold"
+    if row.nominations_closed:  # nominations are over: there is nothing more to gather
+        return f"❌ did not qualify ({plural(required - row.nominations, 'nomination')} short)"
     return f"needs {required - row.nominations:,} more"
 
 
