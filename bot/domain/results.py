@@ -93,7 +93,7 @@ class ResultSummary:
     margin: Margin | None
     slates: tuple[SlateTotal, ...]
     winners: Winners = Winners.COMPUTED
-    declared_differs: bool = False  # a declared set other than the count's top `seats` (or a tie there)
+    declared_differs: bool = False  # declared and unlike the count (marks that restate it count as computed)
     first_preferences: Mapping[str, float] = field(default_factory=dict)  # STV: stage 1 votes; else empty
     _by_name: dict[str, RankedCandidate] = field(init=False, repr=False, compare=False)
 
@@ -185,8 +185,8 @@ def summarise_result(
         share_base = final.votes
         names = sorted(votes, key=lambda n: (order_key[n], n.casefold(), n))
         elected_set, tied, undecided = _top_by_votes(names, votes, seats)
-        if marks:
-            winners, differs = Winners.DECLARED, set(marks) != elected_set or bool(tied)
+        if marks and set(marks) != elected_set:  # marks that restate the count declare nothing
+            winners, differs = Winners.DECLARED, True
             elected_set, tied, undecided = set(marks), [], 0
         stage_totals = []
 
@@ -224,13 +224,13 @@ def computed_winners(final: Mapping[str, float], seats: int) -> tuple[frozenset[
 
 
 def restates_the_count(rnd: ResultRound, seats: int) -> bool:
-    """True when a round's elected marks are exactly what the count gives (no tie at the cut).
+    """True when a round's elected marks are exactly what the count decides (a tie at the cut left open).
 
     Such marks declare nothing: they are the computed set written down, so they can be dropped and
-    the winners recomputed from then on.
+    the winners recomputed from then on. Marks that settle a tie (by lot, say) are a declaration.
     """
-    elected, tied = computed_winners(rnd.votes, seats)
-    return not tied and set(rnd.elected) == elected
+    elected, _ = computed_winners(rnd.votes, seats)
+    return set(rnd.elected) == elected
 
 
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")

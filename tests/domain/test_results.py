@@ -143,11 +143,17 @@ def test_marks_are_a_declared_set() -> None:
     assert s.margin.declared_behind
 
 
-def test_declared_marks_equal_to_the_count_do_not_differ() -> None:
+def test_marks_that_restate_the_count_are_computed() -> None:
     rnd = ResultRound(votes={"Ann": 10, "Bob": 8, "Cat": 7}, elected=["Ann", "Bob"])
     s = summarise_result(ElectionResult(rounds=[rnd]), seats=2)
-    assert s.winners is Winners.DECLARED and not s.declared_differs
+    assert s.winners is Winners.COMPUTED and not s.declared_differs and s.elected == ("Ann", "Bob")
     assert restates_the_count(rnd, 2) and not restates_the_count(ResultRound(votes=rnd.votes, elected=["Ann"]), 2)
+    # a tie at the cut left open restates the count; settling it (by lot) is a declaration
+    tie = {"Ann": 10, "Bob": 8, "Cat": 8}
+    assert restates_the_count(ResultRound(votes=tie, elected=["Ann"]), 2)
+    assert not restates_the_count(ResultRound(votes=tie, elected=["Ann", "Cat"]), 2)
+    lot = summarise_result(ElectionResult(rounds=[ResultRound(votes=tie, elected=["Ann", "Cat"])]), seats=2)
+    assert lot.winners is Winners.DECLARED and lot.elected == ("Ann", "Cat") and lot.tie_at_last_seat == ()
 
 
 def test_whole_votes_outside_stv() -> None:
