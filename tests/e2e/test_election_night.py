@@ -151,6 +151,9 @@ async def test_stv_summary_keeps_each_line_to_one_stage(
     assert "340" in ben and "stage 3" in ben and "behind" not in ben
     assert "306" in cy and "stage 3" in cy
     assert "excluded at stage 2" in di and "156" in di
+    assert "**Ben Baker** beat **Cy Clark** by **34** votes at stage 3" in view.text, view.text
+    profile = await ask(sim, member, "/candidate", {"name": "Di Dunn", "election": "exec"})
+    assert "156 votes excluded at stage 2" in profile.text, profile.text
 
     # the chart shows what its title says: first preferences, for everyone
     spec = results_chart_spec(await hustings.services.reads.results(guild.id, "exec"))
