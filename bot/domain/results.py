@@ -172,7 +172,8 @@ def summarise_result(
         votes, order_key, stage_of = standing.votes, standing.key, standing.stage
         share_base = rounds[0].votes
         names = sorted(votes, key=lambda n: (order_key[n], n.casefold(), n))
-        elected_set, tied, undecided = set(standing.marks), [], 0
+        tied: list[str] = []
+        elected_set, undecided = set(standing.marks), 0
         if not standing.marks:
             elected_set, tied, undecided = _top_by_votes(names, votes, seats)
         stage_totals = [float(sum(r.votes.values())) for r in rounds]

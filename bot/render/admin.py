@@ -8,7 +8,7 @@ re-check permission on every press (the callback goes through the service), and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -349,7 +349,7 @@ class ChoiceView(ConfirmView):
                 style=discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary,
                 custom_id=f"choice:{value}:{id(self)}"[:100],
             )
-            button.callback = self._pressed(value)  # type: ignore[method-assign]
+            button.callback = self._pressed(value)  # type: ignore[method-assign,assignment]
             self.add_item(button)
         self.add_item(self.cancel)
 
@@ -357,7 +357,7 @@ class ChoiceView(ConfirmView):
     async def _unused(interaction: discord.Interaction) -> None:  # the Confirm button is removed
         raise AssertionError("no Confirm button on a ChoiceView")
 
-    def _pressed(self, value: str) -> Callable[[discord.Interaction], Awaitable[None]]:
+    def _pressed(self, value: str) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
         async def pressed(interaction: discord.Interaction) -> None:
             if self.done:
                 await send(interaction, EXPIRED)

@@ -279,6 +279,8 @@ def _single_round(vm: ResultsView) -> Rendered:
         f"{plural(h.seats, 'seat')} · {system_text(h.system, h.seats)} · a single round",
         f"Total votes cast for candidates: {fmt_votes(s.total_votes)}",
     ]
+    if declared := declared_text(s):
+        intro.append(declared)
     if s.tie_at_last_seat:
         intro.append(tie_text(s))
     pages = paged_embeds(
