@@ -248,3 +248,5 @@ async def test_after_nominations_close_a_candidate_below_the_threshold_did_not_q
         assert "seeking nominations" not in view.text, (command, view.text)
         assert "needs 2 more" not in view.text, (command, view.text)
         assert "did not qualify" in view.text, (command, view.text)
+    only = await ask(sim, member, "/candidates", {"election": "ctee", "status": "did not qualify"})
+    assert "Bob Brown" in only.text and "Ann Able" not in only.text
