@@ -270,13 +270,15 @@ def incomplete_parts(summary: ResultSummary, on_ballot: Sequence[str], electorat
     """
     parts: list[str] = []
     missing = [n for n in on_ballot if summary.candidate(n) is None]
-    if missing:
+    if len(missing) == 1:
+        parts.append(f"{missing[0]} is on the ballot but has no votes.")
+    elif missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        has = "has" if len(missing) == 1 else "have"
-        parts.append(f"On the ballot but {has} no votes: {shown}.")
+        parts.append(f"{len(missing)} candidates on the ballot have no votes: {shown}.")
     if len(summary.elected) < summary.seats and not summary.tie_at_last_seat:
-        seats = "seat is" if summary.seats == 1 else "seats are"
-        parts.append(f"Only {len(summary.elected)} of {summary.seats} {seats} filled.")
+        filled = len(summary.elected)
+        seats = "seat" if summary.seats == 1 else "seats"
+        parts.append(f"Only {filled} of {summary.seats} {seats} {'is' if filled == 1 else 'are'} filled.")
     if summary.turnout is not None and summary.turnout > 1 and electorate:
         parts.append(
             f"Turnout is {summary.turnout:.0%}: {summary.ballots_cast:,} ballots for an electorate of {electorate:,}."

@@ -72,7 +72,7 @@ def result_text(row: CandidateRow, header: ElectionHeader) -> str:
         head = "**Not elected**"
     if r.stage is not None:  # STV: every figure from the one stage it names
         what = "excluded" if r.excluded else ("elected" if r.elected else "votes")
-        at = f"{what} at stage {r.stage}" if what != "votes" else f"at stage {r.stage}, the last"
+        at = f"{what} at stage {r.stage}" if what != "votes" else f"at the final stage (stage {r.stage})"
         parts = [f"{head} — {ordinal(r.position)}", f"{fmt_votes(r.votes)} votes {at}"]
     else:
         parts = [f"{head} — {ordinal(r.position)}", f"{fmt_votes(r.votes)} votes"]

@@ -77,7 +77,8 @@ def stage_figure(r: RankedCandidate) -> str:
         return f"elected at stage {r.stage} with {fmt_votes(r.votes)} votes{share}"
     if r.excluded:
         return f"excluded at stage {r.stage} with {fmt_votes(r.votes)} votes"
-    return f"{fmt_votes(r.votes)} votes at stage {r.stage}, the last{share}"
+    share = f", {fmt_pct(r.share)}" if r.share is not None else ""
+    return f"{fmt_votes(r.votes)} votes at the final stage (stage {r.stage}{share})"
 
 
 def tie_text(summary: ResultSummary) -> str:
