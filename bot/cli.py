@@ -126,12 +126,13 @@ async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     try:
         pack = _read_pack(path, args.kind)
+        # checks against the server's data (e.g. whole votes for its bloc elections) raise here too
+        return await _import(settings, args.guild, pack, args.dry_run, f"file {path.name}")
     except PackError as exc:
         print(f"{path.name}: {len(exc.issues)} problem(s); nothing was imported:", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return 1
-    return await _import(settings, args.guild, pack, args.dry_run, f"file {path.name}")
 
 
 async def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

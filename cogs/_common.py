@@ -26,6 +26,13 @@ Choices = list[app_commands.Choice[str]]
 PostableChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
 
 
+def on_hustings(interaction: discord.Interaction) -> discord.Interaction[HustingsBot]:
+    """A button or form press, typed as this bot's: the render layer hands back plain interactions."""
+    if not isinstance(interaction.client, HustingsBot):
+        raise TypeError("this component belongs to a Hustings bot")
+    return interaction  # type: ignore[return-value]  # narrowed by the isinstance check on .client above
+
+
 def reads(interaction: discord.Interaction[HustingsBot]) -> ReadModel:
     """The bot's read model."""
     return interaction.client.services.reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -11,13 +12,14 @@ from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.render import results as results_render
 from bot.render.views import respond
-from bot.services.admin import Outcome, PublishPending
+from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
 from cogs._access import actor_from
-from cogs._common import PostableChannel
+from cogs._common import PostableChannel, on_hustings
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
     election_autocomplete,
+    outcome_embeds,
     reply_outcome,
     run_change,
 )
@@ -44,12 +46,27 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         round: app_commands.Range[int, 1, 50] = 1,
         election: str | None = None,
     ) -> None:
-        """Enter votes."""
-        outcome = await admin_service(interaction).results.set_votes(
-            actor_from(interaction), candidate, votes, round, election
+        """Enter votes; a result with declared winners asks whether to keep the declaration first."""
+        service = admin_service(interaction).results
+        result = await service.set_votes(actor_from(interaction), candidate, votes, round, election)
+        if isinstance(result, Outcome):
+            await reply_outcome(interaction, result, _published_note(result))
+            return
+
+        async def chosen(press: discord.Interaction, value: str) -> None:
+            outcome = await service.set_votes(actor_from(press), candidate, votes, round, election, declared=value)
+            assert isinstance(outcome, Outcome)
+            embeds = outcome_embeds(outcome, _published_note(outcome))
+            await press.response.edit_message(content=None, embeds=embeds, view=None)
+
+        view = render.ChoiceView(
+            owner_id=interaction.user.id,
+            choices=result.choices,
+            on_choice=chosen,
+            on_refused=_refuser(interaction, "results.set"),
         )
-        note = "These results are published: members see the change now." if outcome.extra.get("published") else ""
-        await reply_outcome(interaction, outcome, note)
+        await render.send(interaction, result.question, view=view)
+        view.origin = interaction
 
     @app_commands.command(name="preview", description="Preview as members will see")
     @app_commands.describe(election="Election")
@@ -57,9 +74,12 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     async def preview(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Show the members' results view, published or not, ephemerally."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        vm = await admin_service(interaction).results.preview(actor_from(interaction), election)
+        service = admin_service(interaction).results
+        vm = await service.preview(actor_from(interaction), election)
+        parts = await service.incomplete(actor_from(interaction), vm.header.slug)
         rendered = results_render.results(vm)
-        rendered.pages = [[render.preview_banner(), *page] for page in rendered.pages]
+        banner = [render.preview_banner(), *([render.incomplete_embed(parts)] if parts else [])]
+        rendered.pages = [[*banner, *page][:10] for page in rendered.pages]
         await respond(interaction, rendered, limiter=None)
 
     @app_commands.command(name="publish", description="Publish results")
@@ -68,23 +88,27 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     async def publish(
         self, interaction: discord.Interaction[HustingsBot], election: str | None = None, announce: bool = False
     ) -> None:
-        """Publish now, or (two-person publish) record this moderator's request."""
+        """Publish now, or (two-person publish) record this moderator's request; an incomplete-looking
+        result is listed with a button to publish anyway."""
         service = admin_service(interaction)
         result = await service.results.publish(actor_from(interaction), election, announce=announce)
-        if isinstance(result, PublishPending):
-            await render.send(interaction, render.publish_pending_text(result.election, result.request.requested_name))
+        if not isinstance(result, NeedsConfirmation):
+            await _published(interaction, result)
             return
-        await reply_outcome(interaction, result)
-        if result.extra.get("announce"):
-            election_id = result.election.id if result.election else None
-            reminders = interaction.client.services.reminders
-            if election_id is not None and await reminders.posts_results(election_id):
-                # one post, not two: the reminders engine announces publication exactly once
-                await render.send(
-                    interaction, "Automatic reminders are on, so they post the results in the announcement channel."
-                )
-            else:
-                await _announce(interaction, result)
+
+        async def confirmed(press: discord.Interaction) -> None:
+            done = await service.results.publish(actor_from(press), election, announce=announce, confirmed=True)
+            assert not isinstance(done, NeedsConfirmation)
+            await _published(on_hustings(press), done, edit=True)
+
+        view = render.ConfirmView(
+            owner_id=interaction.user.id,
+            on_confirm=confirmed,
+            on_refused=_refuser(interaction, "results.publish"),
+            confirm_label=result.confirm_label,
+        )
+        await render.send(interaction, result.question, view=view)
+        view.origin = interaction
 
     @app_commands.command(name="unpublish", description="Unpublish results")
     @app_commands.describe(election="Election")
@@ -97,6 +121,51 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
             lambda actor, ok: service.unpublish(actor, election, confirmed=ok),
             action="results.unpublish",
         )
+
+
+def _published_note(outcome: Outcome) -> str:
+    return "These results are published: members see the change now." if outcome.extra.get("published") else ""
+
+
+def _refuser(
+    interaction: discord.Interaction[HustingsBot], action: str
+) -> Callable[[discord.Interaction], Awaitable[None]]:
+    """Audits another moderator's press on this moderator's buttons."""
+
+    async def refused(press: discord.Interaction) -> None:
+        await admin_service(interaction).core.deny(actor_from(press), f"{action}.confirm", "another moderator's button")
+
+    return refused
+
+
+async def _published(
+    interaction: discord.Interaction[HustingsBot], result: Outcome | PublishPending, *, edit: bool = False
+) -> None:
+    """Reply to a publish (or a recorded two-person request) and announce when asked.
+
+    `edit`: the reply replaces the confirmation question the button was on.
+    """
+    if isinstance(result, PublishPending):
+        text = render.publish_pending_text(result.election, result.request.requested_name)
+        if edit:
+            await interaction.response.edit_message(content=text, embeds=[], view=None)
+        else:
+            await render.send(interaction, text)
+        return
+    if edit:
+        await interaction.response.edit_message(content=None, embeds=outcome_embeds(result), view=None)
+    else:
+        await reply_outcome(interaction, result)
+    if result.extra.get("announce"):
+        election_id = result.election.id if result.election else None
+        reminders = interaction.client.services.reminders
+        if election_id is not None and await reminders.posts_results(election_id):
+            # one post, not two: the reminders engine announces publication exactly once
+            await render.send(
+                interaction, "Automatic reminders are on, so they post the results in the announcement channel."
+            )
+        else:
+            await _announce(interaction, result)
 
 
 async def _announce(interaction: discord.Interaction[HustingsBot], outcome: Outcome) -> None:

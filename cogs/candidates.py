@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.domain.models import CandidateStatus
+from bot.domain.standing import DID_NOT_QUALIFY
 from bot.render import candidates as render
 from cogs._common import (
     ReadCog,
@@ -18,7 +19,10 @@ from cogs._common import (
     slate_or_independent_autocomplete,
 )
 
-STATUS_CHOICES = [app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus]
+STATUS_CHOICES = [
+    *(app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus),
+    app_commands.Choice(name=DID_NOT_QUALIFY, value=DID_NOT_QUALIFY),  # shown once nominations close
+]
 
 
 class Candidates(ReadCog):

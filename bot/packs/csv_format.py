@@ -19,6 +19,7 @@ from bot.packs import checks
 from bot.packs.checks import Fields, fold
 from bot.packs.issues import Loc, PackError, PackIssue
 from bot.packs.model import ElectionEntry, Pack, Row
+from bot.packs.results_rule import WINNERS
 
 # kind → (required columns, optional columns)
 COLUMNS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
@@ -27,7 +28,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "nominations": (("election", "body", "candidate"), ("date",)),
     "results": (
         ("election", "round", "candidate", "votes"),
-        ("elected", "excluded", "published", "valid_ballots", "invalid_ballots"),
+        ("elected", "excluded", "published", "valid_ballots", "invalid_ballots", "winners"),
     ),
 }
 CSV_KINDS: Final = tuple(COLUMNS)
@@ -264,7 +265,7 @@ def _nominations(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: 
     return pack
 
 
-_META = ("published", "valid_ballots", "invalid_ballots")
+_META = ("published", "valid_ballots", "invalid_ballots", "winners")
 
 
 def _results(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
@@ -289,6 +290,8 @@ def _results(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list
             f.boolean("published")
         f.integer("valid_ballots", maximum=100_000_000)
         f.integer("invalid_ballots", maximum=100_000_000)
+        if raw.get("winners", "").strip():
+            f.choice("winners", WINNERS)
         row_meta = {k: f.data[k] for k in _META if k in f.data}
         if None in (slug, number, cand, votes, elected, excluded):
             continue

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.packs.json_format import FORMAT_VERSION
 from bot.packs.model import TIMELINE_FIELDS
+from bot.packs.results_rule import export_winners
 from bot.packs.state import State
 
 
@@ -54,9 +55,18 @@ def _election(state: State, slug: str) -> dict[str, Any]:
             "published": result["published"],
             "valid_ballots": result["valid_ballots"],
             "invalid_ballots": result["invalid_ballots"],
-            "rounds": [_round(r) for r in result["rounds"]],
+            **_winners(result, e),
         },
     }
+
+
+def _winners(result: dict[str, Any], election: dict[str, Any]) -> dict[str, Any]:
+    """`winners` and the rounds, the final round marked with the elected set even when it is computed."""
+    winners, elected = export_winners(result, election)
+    rounds = [_round(r) for r in result["rounds"]]
+    if rounds:
+        rounds[-1]["elected"] = [n for n in rounds[-1]["votes"] if n in elected]
+    return {"winners": winners, "rounds": rounds}
 
 
 def _round(rnd: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from bot.packs import checks
 from bot.packs.checks import Fields, fold
 from bot.packs.issues import Loc, PackError, PackIssue
 from bot.packs.model import TIMELINE_FIELDS, ElectionEntry, Pack, Row
+from bot.packs.results_rule import WINNERS
 
 FORMAT_VERSION = 1
 _TOP = ("$schema", "version", "exported_at", "bodies", "elections")
@@ -31,7 +32,7 @@ _ELECTION = (
 _SLATE = ("name", "short", "colour", "backers", "description", "url")
 _CANDIDATE = ("name", "slate", "bio", "photo_url", "links", "status")
 _NOMINATION = ("body", "candidates", "date")
-_RESULTS = ("published", "valid_ballots", "invalid_ballots", "rounds")
+_RESULTS = ("published", "valid_ballots", "invalid_ballots", "winners", "rounds")
 _ROUND = ("votes", "elected", "excluded")
 
 
@@ -318,6 +319,7 @@ def _results(raw: Any, loc: Loc, issues: list[PackIssue]) -> Row[str] | None:
     f.boolean("published")
     f.integer("valid_ballots", maximum=100_000_000)
     f.integer("invalid_ballots", maximum=100_000_000)
+    f.choice("winners", WINNERS)
     refs: dict[Any, tuple[Loc, str]] = {}
     if "rounds" in raw:
         rounds = []

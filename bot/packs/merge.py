@@ -18,6 +18,7 @@ from typing import Any
 from bot.packs.checks import fold, suggest
 from bot.packs.issues import PackIssue
 from bot.packs.model import DEFAULTS, KINDS, TIMELINE_FIELDS, ElectionEntry, Pack, Row
+from bot.packs.results_rule import settle_result
 from bot.packs.state import Record, State, is_empty_result
 
 
@@ -220,6 +221,7 @@ def _merge_election(
                 result["rounds"] = _resolve_rounds(row, cand_names, slug, issues)
             else:
                 result["rounds"] = _live_rounds(result["rounds"], cands_now)
+            result = settle_result(result, row, want.elections.get(slug), issues)
         _set_result(want, slug, result)
     elif stored_result is not None:
         rounds = _live_rounds(stored_result["rounds"], cands_now)

@@ -8,7 +8,7 @@ re-check permission on every press (the callback goes through the service), and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -319,6 +319,67 @@ class ConfirmView(discord.ui.View):
         self.done = True
         self.stop()
         await interaction.response.edit_message(content=CANCELLED, embeds=[], view=None)
+
+
+Chooser = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+class ChoiceView(ConfirmView):
+    """Two or more ways forward plus Cancel, for the moderator who ran the command (same rules as Confirm).
+
+    `choices` are (value, label) pairs; pressing one calls `on_choice(press, value)`.
+    """
+
+    def __init__(
+        self,
+        *,
+        owner_id: int,
+        choices: Sequence[tuple[str, str]],
+        on_choice: Chooser,
+        on_refused: Denier,
+        timeout: float | None = None,
+    ) -> None:
+        super().__init__(owner_id=owner_id, on_confirm=self._unused, on_refused=on_refused, timeout=timeout)
+        self.remove_item(self.confirm)
+        self.remove_item(self.cancel)
+        self._on_choice = on_choice
+        for index, (value, label) in enumerate(choices):
+            button: discord.ui.Button = discord.ui.Button(
+                label=clip(label, 80),
+                style=discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary,
+                custom_id=f"choice:{value}:{id(self)}"[:100],
+            )
+            button.callback = self._pressed(value)  # type: ignore[method-assign,assignment]
+            self.add_item(button)
+        self.add_item(self.cancel)
+
+    @staticmethod
+    async def _unused(interaction: discord.Interaction) -> None:  # the Confirm button is removed
+        raise AssertionError("no Confirm button on a ChoiceView")
+
+    def _pressed(self, value: str) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
+        async def pressed(interaction: discord.Interaction) -> None:
+            if self.done:
+                await send(interaction, EXPIRED)
+                return
+            self.done = True
+            try:
+                await self._on_choice(interaction, value)
+            except BaseException:
+                self.done = False  # a refused or failed press leaves the question open
+                raise
+            self.stop()
+
+        return pressed
+
+
+def incomplete_embed(parts: Sequence[str]) -> discord.Embed:
+    """What looks unfinished in a result, shown above its preview."""
+    return discord.Embed(
+        title="Check before publishing",
+        description=clip("\n".join(f"• {md(p)}" for p in parts), 4000),
+        colour=WARN_COLOUR,
+    )
 
 
 class StatementModal(discord.ui.Modal):

@@ -49,11 +49,13 @@ def slate_label(slate: SlateRef | None, *, short: bool = True) -> str:
 
 
 def qualified_text(row: CandidateRow, required: int | None) -> str:
-    """`✅ reached the threshold` or `needs 12 more`."""
+    """`✅ reached the threshold`, `needs 12 more`, or once nominations close `❌ did not qualify (…short)`."""
     if required is None or row.qualified is None:
         return ""
     if row.qualified:
         return "✅ reached the threshold"
+    if row.nominations_closed:  # nominations are over: there is nothing more to gather
+        return f"❌ did not qualify ({plural(required - row.nominations, 'nomination')} short)"
     return f"needs {required - row.nominations:,} more"
 
 
@@ -68,9 +70,14 @@ def result_text(row: CandidateRow, header: ElectionHeader) -> str:
         head = "✅ **Elected**"
     else:
         head = "**Not elected**"
-    parts = [f"{head} — {ordinal(r.position)}", f"{fmt_votes(r.votes)} votes"]
+    if r.stage is not None:  # STV: every figure from the one stage it names
+        what = "excluded" if r.excluded else ("elected" if r.elected else "votes")
+        at = f"{what} at stage {r.stage}" if what != "votes" else f"at the final stage (stage {r.stage})"
+        parts = [f"{head} — {ordinal(r.position)}", f"{fmt_votes(r.votes)} votes {at}"]
+    else:
+        parts = [f"{head} — {ordinal(r.position)}", f"{fmt_votes(r.votes)} votes"]
     if r.share is not None:
-        parts.append(f"{fmt_pct(r.share)} of votes cast")
+        parts.append(f"{fmt_pct(r.share)} of votes cast" + (f" at stage {r.stage}" if r.stage is not None else ""))
     if r.behind_previous:
         parts.append(f"{fmt_votes(r.behind_previous)} behind the candidate above")
     return " · ".join(parts)
@@ -132,7 +139,8 @@ def list_line(row: CandidateRow, order: ListOrder, required: int | None) -> str:
         res = row.result
         mark = "⚖️" if res.tied else ("✅" if res.elected else "▫️")
         share = f" ({fmt_pct(res.share)})" if res.share is not None else ""
-        return f"**{res.position}.** {mark} **{md(row.name)}** · {slate} — {fmt_votes(res.votes)}{share}"
+        at = f" at stage {res.stage}" if res.stage is not None else ""
+        return f"**{res.position}.** {mark} **{md(row.name)}** · {slate} — {fmt_votes(res.votes)}{at}{share}"
     noms = f"{plural(row.nominations, 'nomination')}"
     if row.qualified:
         noms += " ✅"

@@ -389,6 +389,8 @@ def status_icon(status: str) -> str:
         "withdrawn": "🚫",
         "on ballot": "🗳️",
         "seeking nominations": "📝",
+        "did not qualify": "❌",
+        "not on the ballot": "➖",
     }.get(status, "•")
 
 

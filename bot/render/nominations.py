@@ -85,7 +85,10 @@ def nominations_progress(vm: ProgressView, chart: ChartImage | None = None) -> R
     lines = []
     for r in vm.rows:
         mark = "✅" if r.qualified else "▫️"
-        lines.append(f"{mark} **{md(r.name)}** · {slate_label(r.slate)}\n{progress(r.nominations, h.required)}")
+        bar = progress(r.nominations, h.required)
+        if r.nominations_closed and r.qualified is False:  # past the close: the shortfall is final
+            mark, bar = "❌", f"{bar} · {qualified_text(r, h.required)[2:]}"
+        lines.append(f"{mark} **{md(r.name)}** · {slate_label(r.slate)}\n{bar}")
     pages = paged_embeds(
         title=f"Nominations — {h.name}",
         lines=lines,

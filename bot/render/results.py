@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.domain.models import VotingSystem
-from bot.domain.results import Margin, RankedCandidate, ResultSummary
+from bot.domain.results import Margin, RankedCandidate, ResultSummary, Winners
 from bot.domain.stv import Stage
 from bot.render.candidates import slate_label
 from bot.render.charts import MAX_BARS, Bar, ChartSpec
@@ -34,13 +34,51 @@ def _surname(name: str) -> str:
 
 
 def margin_text(margin: Margin) -> str:
-    """`Rachel Garnham beat Eddie Izzard by 23,474 votes (37.3% of Garnham's vote)`."""
+    """`Rachel Garnham beat Eddie Izzard by 23,474 votes (37.3% of Garnham's vote)`.
+
+    Never a negative figure: a declared winner with fewer votes is said plainly
+    (`Cat Cole was declared elected with 100 fewer votes than Bob Brown`).
+    """
+    at = f" at stage {margin.stage}" if margin.stage is not None else ""
+    if margin.declared_behind:
+        return (
+            f"**{md(margin.last_elected)}** was declared elected with **{fmt_votes(margin.votes)}** fewer votes "
+            f"than **{md(margin.runner_up)}**{at}"
+        )
     pct = (
         f" ({margin.percent_of_last:.1f}% of {md(_surname(margin.last_elected))}'s vote)"
         if (margin.percent_of_last is not None)
         else ""
     )
-    return f"**{md(margin.last_elected)}** beat **{md(margin.runner_up)}** by **{fmt_votes(margin.votes)}** votes{pct}"
+    return (
+        f"**{md(margin.last_elected)}** beat **{md(margin.runner_up)}** by **{fmt_votes(margin.votes)}** votes{at}{pct}"
+    )
+
+
+def declared_text(summary: ResultSummary) -> str:
+    """The sentence a declared result carries; empty for a computed one."""
+    if summary.winners is not Winners.DECLARED:
+        return ""
+    if summary.declared_differs:
+        return (
+            "📜 **Declared result:** the elected candidates are as officially declared (for example under "
+            "gender-balance or other quota rules), which differ from the order of votes."
+        )
+    return "📜 The elected candidates are as officially declared."
+
+
+def stage_figure(r: RankedCandidate) -> str:
+    """A line's votes, share and what happened, all from one stage: `elected at stage 3 with 340 votes (34.7%)`."""
+    share = f" ({fmt_pct(r.share)} of stage {r.stage})" if r.share is not None and r.stage is not None else ""
+    if r.stage is None:
+        share = f" ({fmt_pct(r.share)})" if r.share is not None else ""
+        return f"{fmt_votes(r.votes)}{share}"
+    if r.elected:
+        return f"elected at stage {r.stage} with {fmt_votes(r.votes)} votes{share}"
+    if r.excluded:
+        return f"excluded at stage {r.stage} with {fmt_votes(r.votes)} votes"
+    share = f", {fmt_pct(r.share)}" if r.share is not None else ""
+    return f"{fmt_votes(r.votes)} votes at the final stage (stage {r.stage}{share})"
 
 
 def tie_text(summary: ResultSummary) -> str:
@@ -68,12 +106,11 @@ def turnout_text(summary: ResultSummary, electorate: int | None) -> str:
 
 
 def ranking_line(r: RankedCandidate, vm: ResultsView) -> str:
-    """`**2.** ✅ **Jon Lansman** · 🟥 Grassroots — 68,693 (21.1%) · 3,225 behind`."""
-    mark = "⚖️" if r.tied else ("✅" if r.elected else "▫️")
-    share = f" ({fmt_pct(r.share)})" if r.share is not None else ""
+    """`**2.** ✅ **Jon Lansman** · 🟥 Grassroots — 68,693 (21.1%) · 3,225 behind` (STV: one stage, named)."""
+    mark = "⚖️" if r.tied else ("✅" if r.elected else ("❌" if r.excluded else "▫️"))
     behind = f" · {fmt_votes(r.behind_previous)} behind" if r.behind_previous else ""
     slate = slate_label(vm.slate_of(r.slate))
-    return f"**{r.position}.** {mark} **{md(r.name)}** · {slate} — {fmt_votes(r.votes)}{share}{behind}"
+    return f"**{r.position}.** {mark} **{md(r.name)}** · {slate} — {stage_figure(r)}{behind}"
 
 
 def slate_total_lines(vm: ResultsView, *, with_candidates: bool) -> list[str]:
@@ -97,6 +134,8 @@ def _intro(vm: ResultsView) -> list[str]:
     lines = [f"{plural(h.seats, 'seat')} · {system_text(h.system, h.seats)}"]
     if turnout := turnout_text(s, vm.electorate):
         lines.append(turnout)
+    if declared := declared_text(s):
+        lines.append(declared)
     if s.tie_at_last_seat:
         lines.append(tie_text(s))
     elif s.margin is not None:
@@ -107,27 +146,36 @@ def _intro(vm: ResultsView) -> list[str]:
 
 
 def results_chart_spec(vm: ResultsView) -> ChartSpec | None:
-    """Votes per candidate in slate colours with the elected marked (top 25); None when unpublished."""
+    """Votes per candidate in slate colours with the elected marked (top 25); None when unpublished.
+
+    Bloc/FPTP chart the single round. STV charts first preferences — the one stage where every
+    candidate has a figure — and says so, rather than mixing stages or showing excluded candidates'
+    old totals as if they were final.
+    """
     s = vm.summary
     if s is None or not s.ranking:
         return None
-    shown = s.ranking[:MAX_BARS]
-    bars = tuple(
-        Bar(r.name, r.votes, (ref.colour if (ref := vm.slate_of(r.slate)) else None), r.elected) for r in shown
-    )
-    stv = vm.header.system is VotingSystem.STV
+    stv = vm.header.system is VotingSystem.STV and bool(s.first_preferences)
+    if stv:
+        first = s.first_preferences
+        rows = sorted(s.ranking, key=lambda r: (-first.get(r.name, 0.0), r.position))
+        figures = [(r, float(first.get(r.name, 0.0))) for r in rows]
+    else:
+        figures = [(r, r.votes) for r in s.ranking]
+    shown = figures[:MAX_BARS]
+    bars = tuple(Bar(r.name, v, (ref.colour if (ref := vm.slate_of(r.slate)) else None), r.elected) for r, v in shown)
     more = f" (top {len(shown)} of {len(s.ranking)})" if len(s.ranking) > len(shown) else ""
     leaders = "; ".join(
-        f"{r.name} {fmt_votes(r.votes)}{' (elected)' if r.elected else ''}" for r in shown[: max(3, len(s.elected) + 1)]
+        f"{r.name} {fmt_votes(v)}{' (elected)' if r.elected else ''}" for r, v in shown[: max(3, len(s.elected) + 1)]
     )
     description = (
-        f"Bar chart of {'final-stage ' if stv else ''}votes per candidate{more}, coloured by slate, elected "
+        f"Bar chart of {'first-preference ' if stv else ''}votes per candidate{more}, coloured by slate, elected "
         f"candidates marked ✓. {leaders}."
     )
     return ChartSpec(
         bars=bars,
         title=f"Results — {vm.header.name}",
-        xlabel="Votes at the final stage" if stv else "Votes",
+        xlabel="First-preference votes (stage 1)" if stv else "Votes",
         filename="results.png",
         description=description[:1000],
         mark_label="✓ elected",
@@ -153,7 +201,8 @@ def _summary(vm: ResultsView, chart: ChartImage | None) -> Rendered:
     assert s is not None
     fields = []
     if any(t.slate for t in s.slates):
-        fields.append(("Slates", join_limited(slate_total_lines(vm, with_candidates=False), 1000, sep="\n"), False))
+        label = "Slates (first preferences)" if vm.header.system is VotingSystem.STV else "Slates"
+        fields.append((label, join_limited(slate_total_lines(vm, with_candidates=False), 1000, sep="\n"), False))
     pages = paged_embeds(
         title=f"Results — {vm.header.name}",
         lines=[ranking_line(r, vm) for r in s.ranking],
@@ -231,6 +280,8 @@ def _single_round(vm: ResultsView) -> Rendered:
         f"{plural(h.seats, 'seat')} · {system_text(h.system, h.seats)} · a single round",
         f"Total votes cast for candidates: {fmt_votes(s.total_votes)}",
     ]
+    if declared := declared_text(s):
+        intro.append(declared)
     if s.tie_at_last_seat:
         intro.append(tie_text(s))
     pages = paged_embeds(

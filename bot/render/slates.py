@@ -46,7 +46,8 @@ def _candidate_line(row: CandidateRow, header: ElectionHeader) -> str:
     if header.results_published and row.result is not None:
         res = row.result
         mark = "⚖️" if res.tied else ("✅" if res.elected else "▫️")
-        return f"{mark} **{md(row.name)}** — {fmt_votes(res.votes)} votes ({res.position})"
+        at = f" at stage {res.stage}" if res.stage is not None else ""  # STV: the stage the figure is from
+        return f"{mark} **{md(row.name)}** — {fmt_votes(res.votes)} votes{at} ({res.position})"
     ok = " ✅" if row.qualified else ""
     need = f"/{header.required:,}" if header.required is not None else ""
     return f"**{md(row.name)}** — {row.nominations:,}{need} nominations{ok} · {row.status}"

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
-from bot.domain.models import Election
+from bot.domain.models import Election, ElectionResult, VotingSystem
+from bot.domain.results import Winners, check_votes, incomplete_parts, restates_the_count, summarise_result
+from bot.domain.standing import expected_on_ballot
 from bot.domain.validation import ValidationError
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
@@ -17,6 +19,17 @@ from bot.store import elections, meta, results
 from bot.store.database import Database
 
 MAX_ROUNDS = 50
+
+KEEP_DECLARED = "keep"
+RECOMPUTE = "recompute"
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsChoice:
+    """The change was not made: the moderator must pick one of `choices` ((value, button label) pairs)."""
+
+    question: str
+    choices: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,27 +48,84 @@ class AdminResults:
         self.core = core
 
     async def set_votes(
-        self, actor: Actor, candidate_name: str, votes: float, round_no: int = 1, election_slug: str | None = None
-    ) -> Outcome:
-        """Set one candidate's votes in one round (round 1 for bloc and FPTP; a stage for STV)."""
+        self,
+        actor: Actor,
+        candidate_name: str,
+        votes: float,
+        round_no: int = 1,
+        election_slug: str | None = None,
+        *,
+        declared: str | None = None,
+    ) -> Outcome | NeedsChoice:
+        """Set one candidate's votes in one round (round 1 for bloc and FPTP; a stage for STV).
+
+        Bloc/FPTP winners are computed from the votes, so an edit recomputes them. When the result
+        carries a declared set (elected marks that are not simply the count's top `seats`), the
+        moderator is asked first: `declared` = KEEP_DECLARED keeps the declaration, RECOMPUTE drops it.
+        """
         await self.core.require(actor, "results.set", candidate_name)
         if votes < 0:
             raise UserError("`votes` can't be negative.")
         if not 1 <= round_no <= MAX_ROUNDS:
             raise UserError(f"`round` must be between 1 and {MAX_ROUNDS}.")
+        if declared not in (None, KEEP_DECLARED, RECOMPUTE):
+            raise ValueError(f"unknown choice {declared!r}")
+        if declared is None:
+            election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+            assert election.id is not None
+            _whole(election, votes)
+            if _declaration(election, await results.get(self.core.db.reader, election.id)):
+                return NeedsChoice(
+                    f"The winners of **{rules.echo(election.name)}** were declared, not computed from the votes "
+                    "(for example under a quota rule). Keep that declaration with the new votes, or recompute "
+                    "the winners from the votes?",
+                    ((KEEP_DECLARED, "Keep the declaration"), (RECOMPUTE, "Recompute the winners")),
+                )
         async with self.core.change(actor, "results.set", candidate_name) as ch:
             election, candidate = await self.core.candidate(ch.tx, actor.guild_id, candidate_name, election_slug)
             assert election.id is not None and candidate.id is not None
+            _whole(election, votes)
             existing = await results.get(ch.tx, election.id)
             if round_no > len(existing.rounds) + 1:
                 raise UserError(f"Enter round {len(existing.rounds) + 1} before round {round_no}.")
+            winners: Winners | None = None
+            if election.voting_system is not VotingSystem.STV and any(r.elected for r in existing.rounds):
+                if _declaration(election, existing) and declared is None:
+                    raise UserError("The winners were declared meanwhile; run the command again to choose.")
+                if declared == KEEP_DECLARED and _declaration(election, existing):
+                    winners = Winners.DECLARED
+                else:  # marks that only restated the count, or a declaration the moderator dropped
+                    await results.clear_elected(ch.tx, election.id)
+                    winners = Winners.COMPUTED
             previous = await results.set_votes(ch.tx, election.id, round_no, candidate.id, votes)
             ch.entity = f"{election.slug}/{candidate.name}"
             ch.before = None if previous is None else {"round": round_no, "votes": _num(previous)}
             ch.after = {"round": round_no, "votes": _num(votes)}
+            if winners is not None:
+                ch.after["winners"] = winners.value
         return Outcome(
             "results.set", ch.entity, ch.before, ch.after, ch.audit_id, election, {"published": existing.published}
         )
+
+    async def incomplete(self, actor: Actor, election_slug: str | None) -> list[str]:
+        """What looks unfinished in an election's result before it goes public (moderators only)."""
+        await self.core.require(actor, "results.preview", election_slug or "")
+        election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+        return await self._incomplete(actor.guild_id, election.slug)
+
+    async def _incomplete(self, guild_id: int, slug: str) -> list[str]:
+        snap = await load_snapshot(self.core.db, guild_id)
+        data = snap.by_slug[slug]
+        e = data.election
+        summary = summarise_result(data.result, e.seats, electorate=e.electorate, system=e.voting_system)
+        on_ballot = [
+            c.name
+            for c in data.candidates
+            if expected_on_ballot(
+                c.status, None if data.required is None else data.counts.get(c.name, 0) >= data.required
+            )
+        ]
+        return incomplete_parts(summary, on_ballot, e.electorate)
 
     async def preview(
         self, actor: Actor, election_slug: str | None, mode: ResultsMode | str = ResultsMode.SUMMARY
@@ -75,12 +145,26 @@ class AdminResults:
         return await _FixedSnapshot(self.core.db, self.core.clock, snap).results(actor.guild_id, election.slug, mode)
 
     async def publish(
-        self, actor: Actor, election_slug: str | None, *, announce: bool = False
-    ) -> Outcome | PublishPending:
+        self, actor: Actor, election_slug: str | None, *, announce: bool = False, confirmed: bool = False
+    ) -> Outcome | PublishPending | NeedsConfirmation:
         """Publish an election's results. With two-person publish on, the first moderator's call records a
-        request and a second, different moderator's call publishes (the figures must not have changed)."""
+        request and a second, different moderator's call publishes (the figures must not have changed).
+
+        A result that looks incomplete (candidates on the ballot without votes, seats left unfilled
+        without a tie, a turnout over 100%) is listed and needs `confirmed` first.
+        """
         await self.core.require(actor, "results.publish", election_slug or "")
         assert actor.user_id is not None
+        if not confirmed:
+            election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+            current = await results.get(self.core.db.reader, election.id or 0)
+            parts = [] if current.empty or current.published else await self._incomplete(actor.guild_id, election.slug)
+            if parts:
+                listed = "\n".join(f"• {rules.echo(p)}" for p in parts)
+                return NeedsConfirmation(
+                    f"The results of **{rules.echo(election.name)}** look incomplete:\n{listed}\nPublish them anyway?",
+                    "Publish anyway",
+                )
         settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
         now = self.core.clock.now()
         request: rules.PublishRequest | None = None
@@ -174,6 +258,22 @@ class _FixedSnapshot(ReadModel):
     async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
         """Always the given snapshot, however fresh the caller wants it."""
         return self._snap
+
+
+def _whole(election: Election, votes: float) -> None:
+    """Refuse fractional votes where the count has none (bloc/FPTP)."""
+    try:
+        check_votes(election.voting_system, votes)
+    except ValidationError as exc:
+        raise UserError(exc.message) from None
+
+
+def _declaration(election: Election, result: ElectionResult) -> bool:
+    """True when a bloc/FPTP result's elected marks declare something other than the count's top seats."""
+    if election.voting_system is VotingSystem.STV or not result.rounds:
+        return False
+    final = result.rounds[-1]
+    return bool(final.elected) and not restates_the_count(final, election.seats)
 
 
 def _num(value: float) -> int | float:

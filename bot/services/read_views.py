@@ -73,6 +73,7 @@ class CandidateRow:
     nominations: int
     qualified: bool | None
     result: RankedCandidate | None = None  # only when results are published
+    nominations_closed: bool = False  # past the nominations phase: "needs N more" no longer applies
 
 
 @dataclass(frozen=True, slots=True)

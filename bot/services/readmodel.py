@@ -38,6 +38,14 @@ from bot.domain.models import (
 )
 from bot.domain.phase import MILESTONE_LABELS, Milestone, current_election, election_phase, next_milestone
 from bot.domain.results import ResultSummary, summarise_result
+from bot.domain.standing import (
+    DID_NOT_QUALIFY,
+    NOMINATIONS_OVER,
+    NOT_ON_BALLOT,
+    ON_BALLOT_STANDINGS,
+    TIED,
+    candidate_standing,
+)
 from bot.domain.stv import droop_quota, stage_table
 from bot.domain.thresholds import nomination_counts, required_nominations
 from bot.domain.validation import escape_markdown
@@ -570,15 +578,13 @@ class ReadModel:
         count = data.counts.get(candidate.name, 0)
         summary = data.summary()
         ranked = summary.candidate(candidate.name) if summary else None
-        status = candidate.status
-        if ranked is not None:
-            text = "tied for the last seat" if ranked.tied else ("elected" if ranked.elected else "not elected")
-        elif status in (CandidateStatus.ELECTED, CandidateStatus.NOT_ELECTED) and not data.published:
-            text = CandidateStatus.ON_BALLOT.value
-        else:
-            text = status.value
         qualified = None if data.required is None else count >= data.required
-        return CandidateRow(candidate.name, data.slate_ref(candidate.slate), text, count, qualified, ranked)
+        phase = data.phase(self.clock.now())
+        text = candidate_standing(
+            candidate.status, phase=phase, qualified=qualified, ranked=ranked, result_shown=summary is not None
+        )
+        closed = phase in NOMINATIONS_OVER
+        return CandidateRow(candidate.name, data.slate_ref(candidate.slate), text, count, qualified, ranked, closed)
 
     def _regions(self, snap: GuildSnapshot, noms: Iterable[Nomination]) -> tuple[RegionGroup, ...]:
         groups: dict[str, list[Nomination]] = {}
@@ -621,11 +627,7 @@ class ReadModel:
         now = self.clock.now()
         data = self.resolve_election(snap, election, now)
         standing = [c for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
-        on_ballot = sum(
-            1
-            for c in data.candidates
-            if c.status in (CandidateStatus.ON_BALLOT, CandidateStatus.ELECTED, CandidateStatus.NOT_ELECTED)
-        )
+        on_ballot = sum(1 for c in data.candidates if self.row(data, c).status in ON_BALLOT_STANDINGS)
         return ElectionInfoView(
             header=self.header(data, now),
             candidates=len(data.candidates),
@@ -691,8 +693,11 @@ class ReadModel:
             if folded in (normalise(status.value), normalise(status.name)):
                 return status.value
         if folded in ("tied", "tie"):
-            return "tied for the last seat"
-        choices = ", ".join(s.value for s in CandidateStatus)
+            return TIED
+        for derived in (DID_NOT_QUALIFY, NOT_ON_BALLOT):
+            if folded == normalise(derived):
+                return derived
+        choices = ", ".join([*(s.value for s in CandidateStatus), DID_NOT_QUALIFY])
         raise NotFound(f"{_quote(text)} isn't a candidate status; use one of: {choices}.")
 
     async def slate_info(self, guild_id: int, name: str, election: str | None) -> SlateInfoView:

@@ -65,6 +65,11 @@ async def set_votes(
     return row[0] if row else None
 
 
+async def clear_elected(conn: aiosqlite.Connection, election_id: int) -> None:
+    """Drop an election's elected marks, so its winners are computed from the votes again."""
+    await conn.execute("UPDATE result_votes SET elected = 0 WHERE election_id = ? AND elected = 1", (election_id,))
+
+
 async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, election_id: int) -> PublishRequest | None:
     """The open two-person publish request for an election, if any (scoped to the guild)."""
     async with conn.execute(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.models import ElectionResult, ResultRound, VotingSystem
-from bot.domain.results import summarise_result
+from bot.domain.results import Winners, check_votes, restates_the_count, summarise_result
+from bot.domain.validation import ValidationError
 
 CLGA = "Centre Left Grassroots Alliance"
 CENTRE = "Progress/Labour First"
@@ -132,12 +133,37 @@ def test_fewer_candidates_than_seats_all_elected() -> None:
     assert s.margin is None and s.seats_undecided == 0
 
 
-def test_marks_are_authoritative() -> None:
-    # e.g. a gender-balance rule elects the lower-placed candidate: margin goes negative, shown as is.
+def test_marks_are_a_declared_set() -> None:
+    # e.g. a gender-balance rule elects the lower-placed candidate: declared, and the margin says so
+    # with a positive figure (never a negative margin).
     rnd = ResultRound(votes={"Ann": 10, "Bob": 8, "Cat": 7}, elected=["Ann", "Cat"])
     s = summarise_result(ElectionResult(rounds=[rnd]), seats=2)
-    assert s.elected == ("Ann", "Cat")
-    assert s.margin.last_elected == "Cat" and s.margin.runner_up == "Bob" and s.margin.votes == -1
+    assert s.elected == ("Ann", "Cat") and s.winners is Winners.DECLARED and s.declared_differs
+    assert s.margin.last_elected == "Cat" and s.margin.runner_up == "Bob" and s.margin.votes == 1
+    assert s.margin.declared_behind
+
+
+def test_marks_that_restate_the_count_are_computed() -> None:
+    rnd = ResultRound(votes={"Ann": 10, "Bob": 8, "Cat": 7}, elected=["Ann", "Bob"])
+    s = summarise_result(ElectionResult(rounds=[rnd]), seats=2)
+    assert s.winners is Winners.COMPUTED and not s.declared_differs and s.elected == ("Ann", "Bob")
+    assert restates_the_count(rnd, 2) and not restates_the_count(ResultRound(votes=rnd.votes, elected=["Ann"]), 2)
+    # a tie at the cut left open restates the count; settling it (by lot) is a declaration
+    tie = {"Ann": 10, "Bob": 8, "Cat": 8}
+    assert restates_the_count(ResultRound(votes=tie, elected=["Ann"]), 2)
+    assert not restates_the_count(ResultRound(votes=tie, elected=["Ann", "Cat"]), 2)
+    lot = summarise_result(ElectionResult(rounds=[ResultRound(votes=tie, elected=["Ann", "Cat"])]), seats=2)
+    assert lot.winners is Winners.DECLARED and lot.elected == ("Ann", "Cat") and lot.tie_at_last_seat == ()
+
+
+def test_whole_votes_outside_stv() -> None:
+    check_votes(VotingSystem.STV, 1.842)
+    check_votes(VotingSystem.BLOC, 1842.0)
+    with pytest.raises(ValidationError, match="did you mean 1842"):
+        check_votes(VotingSystem.BLOC, 1.842)
+    with pytest.raises(ValidationError, match="whole number") as caught:
+        check_votes(VotingSystem.FPTP, 2.5)
+    assert "did you mean" not in caught.value.message
 
 
 def test_name_breaks_display_order_not_ties() -> None:

@@ -62,7 +62,10 @@ async def test_demo_pack_loads_and_nec_2018_result_is_exact(db: Database, do_imp
         "Nicola Morrison": 7551,
         "Sarah Taylor": 7011,
     }
-    assert rnd["elected"] == ["Jon Lansman", "Rachel Garnham", "Yasmine Dar"]
+    assert rnd["elected"] == []  # computed winners: stored as votes only, recomputed on every change
+    exported = (await export_pack(db, GUILD, "nec-2018"))["elections"][0]["results"]
+    assert exported["winners"] == "computed"
+    assert exported["rounds"][0]["elected"] == ["Yasmine Dar", "Jon Lansman", "Rachel Garnham"]
     assert state.candidates["nec-2018"]["Jon Lansman"]["slate"] == "Centre Left Grassroots Alliance"
     assert state.slates["nec-2018"]["Centre Left Grassroots Alliance"]["short"] == "CLGA"
     assert state.nominations["nec-2018"] == {}  # no invented nominations for real people

@@ -189,14 +189,14 @@ async def test_results_two_person_publish(admin, db, clock):
     await seed(admin)
     await admin.config.set_roles(MOD, two_person_publish=True)
     await admin.results.set_votes(MOD, "Jon Lansman", 67_000)
-    first = await admin.results.publish(MOD, "nec", announce=True)
+    first = await admin.results.publish(MOD, "nec", announce=True, confirmed=True)
     assert isinstance(first, PublishPending)
     e = await elections.get_by_slug(db.reader, GUILD, "nec")
     assert not (await results.get(db.reader, e.id)).published
     with pytest.raises(UserError, match="different moderator"):
-        await admin.results.publish(MOD, "nec")
+        await admin.results.publish(MOD, "nec", confirmed=True)
     assert not (await results.get(db.reader, e.id)).published
-    out = await admin.results.publish(MOD2, "nec")
+    out = await admin.results.publish(MOD2, "nec", confirmed=True)
     assert isinstance(out, Outcome) and out.after["confirmed_by"] == "mod#2" and out.extra["announce"]
     assert (await results.get(db.reader, e.id)).published
 
@@ -205,19 +205,24 @@ async def test_changed_figures_void_a_publish_request(admin, db):
     await seed(admin)
     await admin.config.set_roles(MOD, two_person_publish=True)
     await admin.results.set_votes(MOD, "Jon Lansman", 100)
-    assert isinstance(await admin.results.publish(MOD, "nec"), PublishPending)
+    assert isinstance(await admin.results.publish(MOD, "nec", confirmed=True), PublishPending)
     await admin.results.set_votes(MOD, "Jon Lansman", 999)
-    assert isinstance(await admin.results.publish(MOD2, "nec"), PublishPending)  # a fresh request, not a publish
+    fresh = await admin.results.publish(MOD2, "nec", confirmed=True)
+    assert isinstance(fresh, PublishPending)  # a fresh request, not a publish
 
 
 async def test_publish_unpublish_single_moderator(admin, db):
     await seed(admin)
     with pytest.raises(UserError, match="No votes"):
         await admin.results.publish(MOD, "nec")
-    await admin.results.set_votes(MOD, "Eddie Izzard", 12.5, round_no=1)
+    with pytest.raises(UserError, match="whole number"):
+        await admin.results.set_votes(MOD, "Eddie Izzard", 12.5, round_no=1)
+    await admin.results.set_votes(MOD, "Eddie Izzard", 12, round_no=1)
     with pytest.raises(UserError, match="round 2 before round 3"):
         await admin.results.set_votes(MOD, "Eddie Izzard", 1, round_no=3)
-    assert isinstance(await admin.results.publish(MOD, "nec"), Outcome)
+    asked = await admin.results.publish(MOD, "nec")  # Jon Lansman has no votes; 1 of 3 seats filled
+    assert isinstance(asked, NeedsConfirmation) and "Jon Lansman" in asked.question
+    assert isinstance(await admin.results.publish(MOD, "nec", confirmed=True), Outcome)
     assert isinstance(await admin.results.unpublish(MOD, "nec"), NeedsConfirmation)
     out = await admin.results.unpublish(MOD, "nec", confirmed=True)
     assert out.after == {"published": False}
@@ -273,7 +278,7 @@ async def test_every_kind_of_change_audits_before_and_after(admin, db):
     await e.remove_nomination(MOD, "Islington North CLP", "Eddie Izzard")
     await admin.results.set_votes(MOD, "Eddie Izzard", 10)
     await admin.results.set_votes(MOD, "Eddie Izzard", 12)
-    await admin.results.publish(MOD, "nec")
+    await admin.results.publish(MOD, "nec", confirmed=True)
     await admin.results.unpublish(MOD, "nec", confirmed=True)
     await admin.config.set_timezone(MOD, "Europe/Dublin")
     await e.remove_candidate(MOD, "Eddie Izzard", confirmed=True)
