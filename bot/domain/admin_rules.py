@@ -122,6 +122,16 @@ def check_timeline(timeline: Timeline) -> None:
 # ----------------------------------------------------------------------------------------- nominations
 
 
+def nomination_again(body: str, candidate: str, recorded: date | None, on: date | None) -> str | None:
+    """Adding a nomination that already exists (recorded on `recorded`) again, with the date `on` given
+    (None: none typed). Nothing changes silently: the reply is the sentence to confirm when the date would
+    change, and None when nothing would change (no date typed, or the same one) — then it is refused."""
+    if on is None or on == recorded:
+        return None
+    was = recorded.isoformat() if recorded else "no date"
+    return f"{body} already nominated {candidate} ({was}): this changes the date from {was} to {on.isoformat()}"
+
+
 def nomination_warnings(
     election: Election, *, already_nominated: int, on: date | None, already_this_pair: bool = False
 ) -> list[str]:

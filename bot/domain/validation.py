@@ -41,6 +41,19 @@ def validate_name(value: str | None, field: str = "name") -> str:
     return text
 
 
+#: How `same_name_problem` explains what "the same name" means, once, to the person who typed it.
+SAME_NAME_RULE = "names that differ only in case, accents, spacing, invisible characters or look-alike letters"
+
+
+def same_name_problem(name: str, existing: str, what: str) -> str:
+    """Why `name` is refused: it is the same name (`bot.domain.matching.same_name`) as the existing
+    `what` (e.g. "candidate") called `existing`. Quote-safe callers escape both names first."""
+    return (
+        f"there is already a {what} called “{existing}”, and “{name}” reads the same ({SAME_NAME_RULE} "
+        f"count as the same); use “{existing}”, or a name that differs by a letter"
+    )
+
+
 def _no_control_characters(text: str, field: str, allowed: str) -> None:
     """Refuse invisible control characters (terminal escapes, NUL): they break embeds, charts and logs."""
     bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed), None)
