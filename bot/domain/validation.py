@@ -41,16 +41,16 @@ def validate_name(value: str | None, field: str = "name") -> str:
     return text
 
 
-#: How `same_name_problem` explains what "the same name" means, once, to the person who typed it.
-SAME_NAME_RULE = "names that differ only in case, accents, spacing, invisible characters or look-alike letters"
+#: What makes two names "the same name" (`bot.domain.matching.name_key`), said once to whoever typed one.
+SAME_NAME_RULE = "case, accents, spacing, invisible characters and look-alike letters don't make names different"
 
 
-def same_name_problem(name: str, existing: str, what: str) -> str:
-    """Why `name` is refused: it is the same name (`bot.domain.matching.same_name`) as the existing
-    `what` (e.g. "candidate") called `existing`. Quote-safe callers escape both names first."""
+def same_name_problem(existing: str, what: str) -> str:
+    """Why a new name is refused: it reads the same as the existing `what` (e.g. "candidate") called
+    `existing`. The existing name comes first, so it survives when a long line is clipped."""
     return (
-        f"there is already a {what} called “{existing}”, and “{name}” reads the same ({SAME_NAME_RULE} "
-        f"count as the same); use “{existing}”, or a name that differs by a letter"
+        f"reads the same as the existing {what} “{existing}” ({SAME_NAME_RULE}); "
+        f"write “{existing}” or a name that differs by a letter"
     )
 
 

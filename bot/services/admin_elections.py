@@ -580,8 +580,8 @@ def _unique(name: str, others: list[str], what: str, election_slug: str | None =
     if clash is not None:
         where = f"{election_slug} already has" if election_slug else "There is already"
         raise UserError(
-            f"{where} a {what} called “{rules.echo(clash)}”; “{rules.echo(name)}” reads the same "
-            f"({v.SAME_NAME_RULE} count as the same). Use the existing {what}, or a name that differs by a letter."
+            f"{where} a {what} called “{rules.echo(clash)}”, and “{rules.echo(name)}” reads the same "
+            f"({v.SAME_NAME_RULE}). Use the existing {what}, or a name that differs by a letter."
         )
 
 

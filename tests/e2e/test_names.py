@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import bodies, candidates, elections, nominations
 from tests.e2e.admin_fixtures import mod_fixture, version
 from tests.e2e.conftest import ask, choices
+from tests.services.test_sources_support import FeedServer
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 
@@ -163,29 +165,68 @@ async def preview(sim: DiscordSimulator, mod: SimMember, file: SimFile):
     return reply
 
 
-async def test_imports_refuse_look_alikes_of_stored_and_listed_names(
+async def test_imports_refuse_look_alikes_listed_twice(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db
 ) -> None:
     before = await version(db, guild.id)
-    csv_dup = upload("candidates.csv", "election,name\nnec,Sian Llewellyn\n")
-    reply = await preview(sim, mod, csv_dup)
-    assert "candidates.csv: row 2: name" in reply.content and f"“{SIAN}”" in reply.content, reply.content
+    listed = f"election,name\nnec,{SIAN}\nnec,{ZOE}\nnec,Ann Black\nnec,Sian Llewellyn\n"
+    reply = await preview(sim, mod, upload("candidates.csv", listed))
+    assert "candidates.csv: row 5: name" in reply.content and f"“{SIAN}”" in reply.content, reply.content
     assert "nothing was imported" in reply.content
 
-    cyrillic = "Zoë Ó Briain".replace("o", "\u043e")
+    cyrillic = ZOE.replace("o", "\u043e")
     pack = {
         "elections": [
-            {"slug": "nec", "name": "NEC 2026", "seats": 3, "voting_system": "bloc", "candidates": [{"name": cyrillic}]}
+            {
+                "slug": "nec",
+                "name": "NEC 2026",
+                "seats": 3,
+                "voting_system": "bloc",
+                "candidates": [{"name": ZOE}, {"name": cyrillic}],
+            }
         ]
     }
     reply = await preview(sim, mod, upload("pack.json", json.dumps(pack)))
-    assert "elections[0].candidates[0].name" in reply.content and f"“{ZOE}”" in reply.content, reply.content
+    assert r"elections\[0\].candidates\[1\].name" in reply.content and f"“{ZOE}”" in reply.content, reply.content
 
-    listed_twice = "name\nHackney North CLP\nHACKNEY NORTH CLP\u200b\n"
-    reply = await preview(sim, mod, upload("bodies.csv", listed_twice))
-    assert "bodies.csv: row 3: name" in reply.content and "Hackney North CLP" in reply.content, reply.content
+    bodies_csv = "name\nHackney North CLP\nHACKNEY NORTH CLP\u200b\n"
+    reply = await preview(sim, mod, upload("bodies.csv", bodies_csv))
+    assert "bodies.csv: row 3: name" in reply.content and "“Hackney North CLP”" in reply.content, reply.content
     assert await version(db, guild.id) == before
     assert await names(db, guild) == ["Ann Black", SIAN, ZOE]
+    assert sim.violations == []
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[FeedServer]:
+    server = FeedServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def test_a_source_adding_a_look_alike_of_a_stored_name_fails_and_changes_nothing(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db, feed: FeedServer
+) -> None:
+    before = await version(db, guild.id)
+    feed.serve("c.csv", "name,bio\nJon Lansman,Standing\nSian Llewellyn,Standing\n")
+    options = {"election": "nec", "kind": "candidates", "url": feed.url("c.csv"), "authoritative": False}
+    await ask(sim, mod, "/admin source add", options)
+    service = seeded.services.sources
+    await service.idle()
+    [source] = await service.for_guild(guild.id)
+    assert source.last_error is not None and "row 3: name" in source.last_error, source.last_error
+    assert f"“{SIAN}”" in source.last_error
+    assert await names(db, guild) == ["Ann Black", SIAN, ZOE]
+    assert await version(db, guild.id) == before
+
+    # Spelt as stored (or a genuinely different name), the same sheet goes in.
+    feed.serve("c.csv", f"name,bio\nJon Lansman,Standing\n{SIAN},Standing\n")
+    reply = await ask(sim, mod, "/admin source sync", {"source": source.id})
+    assert "Updated from the source" in reply.embeds[0]["title"], reply.embeds
+    assert await names(db, guild) == ["Ann Black", "Jon Lansman", SIAN, ZOE]
     assert sim.violations == []
 
 
