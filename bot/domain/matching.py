@@ -58,7 +58,11 @@ def name_key(text: str) -> str:
     that differ by a real letter stay different ("Ann Black", "Anne Black").
     """
     decomposed = unicodedata.normalize("NFKD", text)
-    return normalise(decomposed.translate(_look_alike_table()))
+    key = normalise(decomposed.translate(_look_alike_table()))
+    if key:
+        return key
+    # Nothing but symbols ("🌹", "✊"): those are the name, so they stay (only invisibles and case go).
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text.casefold()) if _visible(ch) and not ch.isspace())
 
 
 @functools.cache
