@@ -122,14 +122,14 @@ def check_timeline(timeline: Timeline) -> None:
 # ----------------------------------------------------------------------------------------- nominations
 
 
-def nomination_again(body: str, candidate: str, recorded: date | None, on: date | None) -> str | None:
-    """Adding a nomination that already exists (recorded on `recorded`) again, with the date `on` given
-    (None: none typed). Nothing changes silently: the reply is the sentence to confirm when the date would
-    change, and None when nothing would change (no date typed, or the same one) — then it is refused."""
+def nomination_again(recorded: date | None, on: date | None) -> str | None:
+    """Adding a nomination that already exists (recorded on `recorded`) again, with the date `on` typed
+    (None: no date). Nothing changes silently: the warning to confirm when the date would change, and
+    None when nothing would change (no date typed, or the same one) — the caller then refuses."""
     if on is None or on == recorded:
         return None
     was = recorded.isoformat() if recorded else "no date"
-    return f"{body} already nominated {candidate} ({was}): this changes the date from {was} to {on.isoformat()}"
+    return f"this nomination already exists, so adding it again changes its date from {was} to {on.isoformat()}"
 
 
 def nomination_warnings(

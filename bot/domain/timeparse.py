@@ -28,6 +28,7 @@ ACCEPTED_FORMATS = (
     "2026-12-01 18:00 (local time), 2026-12-01T18:00+01:00 or …Z (ISO 8601), "
     "today 9:30, tomorrow 18:00, in 2h, in 90m, in 3d, in 1d 2h"
 )
+FILE_FORMATS = "2026-12-01 18:00 (the server's time zone), 2026-12-01T18:00:00+00:00 or …Z (ISO 8601)"
 DURATION_FORMATS = "2d, 3h, 90m, 1h30m, 1d 2h, 2 days"
 
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
@@ -100,9 +101,10 @@ def parse_instant(text: str, zone: ZoneInfo | str | None) -> datetime:
     raw = text.strip()
     s = " ".join(raw.lower().split())
     if m := _OFFSET.fullmatch(s):
-        return _naive(raw, m).replace(tzinfo=_offset(m["offset"], raw)).astimezone(UTC)
+        naive = _naive(raw, m, FILE_FORMATS)
+        return naive.replace(tzinfo=_offset(m["offset"], raw, FILE_FORMATS)).astimezone(UTC)
     if m := _LOCAL.fullmatch(s):
-        naive = _naive(raw, m)
+        naive = _naive(raw, m, FILE_FORMATS)
     elif _DATE_ONLY.fullmatch(s):
         raise TimeParseError(f'"{raw}" has no time of day; add one, e.g. "{s} 18:00" or "{s} 23:59"')
     else:
@@ -195,27 +197,27 @@ def _zone(zone: ZoneInfo | str) -> ZoneInfo:
         raise TimeParseError(f"“{zone}” is not a known time zone (use an IANA name like Europe/London).") from None
 
 
-def _clock(raw: str, m: re.Match[str]) -> tuple[int, int, int]:
+def _clock(raw: str, m: re.Match[str], accepted: str = ACCEPTED_FORMATS) -> tuple[int, int, int]:
     hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise TimeParseError(f"“{raw}” has an impossible time of day (use 00:00–23:59). Accepted: {ACCEPTED_FORMATS}.")
+        raise TimeParseError(f"“{raw}” has an impossible time of day (use 00:00–23:59). Accepted: {accepted}.")
     return hour, minute, second
 
 
-def _naive(raw: str, m: re.Match[str]) -> datetime:
-    hour, minute, second = _clock(raw, m)
+def _naive(raw: str, m: re.Match[str], accepted: str = ACCEPTED_FORMATS) -> datetime:
+    hour, minute, second = _clock(raw, m, accepted)
     try:
         return datetime(int(m["year"]), int(m["month"]), int(m["day"]), hour, minute, second)
     except ValueError:
-        raise TimeParseError(f"“{raw}” is not a real date. Accepted: {ACCEPTED_FORMATS}.") from None
+        raise TimeParseError(f"“{raw}” is not a real date. Accepted: {accepted}.") from None
 
 
-def _offset(text: str, raw: str) -> timezone:
+def _offset(text: str, raw: str, accepted: str = ACCEPTED_FORMATS) -> timezone:
     if text in ("z", "utc"):
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)
     if hours > 23 or minutes > 59:
-        raise TimeParseError(f"“{raw}” has an impossible UTC offset. Accepted: {ACCEPTED_FORMATS}.")
+        raise TimeParseError(f"“{raw}” has an impossible UTC offset. Accepted: {accepted}.")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))

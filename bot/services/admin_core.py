@@ -185,8 +185,8 @@ class AdminCore:
                 every = await elections.list_for_guild(conn, guild_id)
                 labels = {**{e.name: e for e in every}, **{e.slug: e for e in every}}
                 found = _pick(labels, slug)
-            if found is None:
-                raise NotFound(f"There is no election `{_code(slug)}` in this server.")
+                if found is None:
+                    raise NotFound(f"There is no election `{_code(slug)}` in this server{_did_you_mean(slug, labels)}")
             return found
         all_elections = await elections.list_for_guild(conn, guild_id)
         if not all_elections:

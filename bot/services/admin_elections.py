@@ -513,12 +513,14 @@ class AdminElections:
                 election, already_nominated=len(existing), on=nominated_on, already_this_pair=previous is not None
             )
             if previous is not None:
-                names = rules.echo(body.name), rules.echo(candidate.name)
-                again = rules.nomination_again(*names, previous.date, typed_on)
+                again = rules.nomination_again(previous.date, typed_on)
                 if again is None:
                     when = f"on {previous.date.isoformat()}" if previous.date else "with no date"
                     hint = "" if typed_on else " To change its date, add it again with the `date` option."
-                    raise UserError(f"{names[0]} already nominated {names[1]} ({when}); nothing was changed.{hint}")
+                    raise UserError(
+                        f"{rules.echo(body.name)} already nominated {rules.echo(candidate.name)} ({when}); "
+                        f"nothing was changed.{hint}"
+                    )
                 warnings.insert(0, again)
             if warnings and not confirmed:
                 raise _Unconfirmed(
