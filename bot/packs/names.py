@@ -34,15 +34,15 @@ def same_name_issues(current: State, want: State, pack: Pack, scope: set[str]) -
 
 
 def _clashes(rows: Iterable[Row], stored: Mapping[str, Any], kept: Mapping[str, Any], what: str) -> list[PackIssue]:
-    new = [row for row in rows if isinstance(row.key, str) and row.key not in stored]
+    new = [(row.key, row) for row in rows if isinstance(row.key, str) and row.key not in stored]
     if not new:
         return []
     by_fold: dict[str, list[str]] = {}
     for name in kept:
         by_fold.setdefault(fold(name), []).append(name)
     issues = []
-    for row in new:
-        others = [name for name in by_fold.get(fold(row.key), ()) if name != row.key]  # type: ignore[arg-type]
+    for key, row in new:
+        others = [name for name in by_fold.get(fold(key), ()) if name != key]
         if others:
             existing = next((name for name in others if name in stored), others[0])
             issues.append(row.loc.issue("name", same_name_problem(existing, what)))
