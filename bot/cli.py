@@ -84,13 +84,24 @@ async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _read_pack(path: Path, kind: str | None):
+def _read_pack(path: Path, kind: str | None, zone: str | None = None):
     from bot.services.imports import parse_csv, parse_pack_json
 
     data = path.read_bytes()
     if path.suffix.lower() == ".csv" or kind:
-        return parse_csv(kind or path.stem.lower(), data, path.name)
-    return parse_pack_json(data, path.name)
+        return parse_csv(kind or path.stem.lower(), data, path.name, zone=zone)
+    return parse_pack_json(data, path.name, zone=zone)
+
+
+async def _guild_zone(settings: Settings, guild: int) -> str:
+    """The server's configured time zone (else the bot's), in which a file's offset-less times are read."""
+    from bot.services.imports import guild_zone
+
+    db = await _open(settings)
+    try:
+        return await guild_zone(db, guild, settings.timezone)
+    finally:
+        await db.close()
 
 
 async def _import(settings: Settings, guild: int, pack, dry_run: bool, source: str) -> int:
@@ -124,8 +135,9 @@ async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_file():  # noqa: ASYNC240 - one-shot CLI, nothing else on the loop
         print(f"{path}: no such file", file=sys.stderr)
         return 1
+    zone = await _guild_zone(settings, args.guild)
     try:
-        pack = _read_pack(path, args.kind)
+        pack = _read_pack(path, args.kind, zone)
         # checks against the server's data (e.g. whole votes for its bloc elections) raise here too
         return await _import(settings, args.guild, pack, args.dry_run, f"file {path.name}")
     except PackError as exc:

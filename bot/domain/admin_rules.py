@@ -122,6 +122,16 @@ def check_timeline(timeline: Timeline) -> None:
 # ----------------------------------------------------------------------------------------- nominations
 
 
+def nomination_again(recorded: date | None, on: date | None) -> str | None:
+    """Adding a nomination that already exists (recorded on `recorded`) again, with the date `on` typed
+    (None: no date). Nothing changes silently: the warning to confirm when the date would change, and
+    None when nothing would change (no date typed, or the same one) — the caller then refuses."""
+    if on is None or on == recorded:
+        return None
+    was = recorded.isoformat() if recorded else "no date"
+    return f"this nomination already exists, so adding it again changes its date from {was} to {on.isoformat()}"
+
+
 def nomination_warnings(
     election: Election, *, already_nominated: int, on: date | None, already_this_pair: bool = False
 ) -> list[str]:

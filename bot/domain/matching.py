@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import heapq
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 
@@ -19,15 +23,129 @@ _SEPARATORS = re.compile(r"[^\w]+|_+")
 _MAX_CHAR = chr(0x10FFFF)  # sorts after any character, closing a prefix range
 
 
+# Characters that show nothing: format controls (zero-width space and joiners, bidi marks, soft hyphen,
+# word joiner, BOM: category Cf) and the few invisible letters and marks outside Cf (Hangul fillers,
+# the combining grapheme joiner, Mongolian and standard variation selectors).
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+)
+
+
+def _visible(ch: str) -> bool:
+    return not unicodedata.combining(ch) and ch not in _INVISIBLE_EXTRA and unicodedata.category(ch) != "Cf"
+
+
 def normalise(text: str) -> str:
-    """Fold a name for comparison: no accents, case-folded, punctuation as spaces, single spaced.
+    """Fold a name for comparison: no accents, case-folded, punctuation as spaces, single spaced,
+    invisible characters dropped (so NFC and NFD spellings, and a pasted zero-width space, don't matter).
 
     "José" → "jose", "O'Brien" → "obrien", "Jean-Luc  Picard" → "jean luc picard".
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(ch for ch in decomposed if _visible(ch))
     stripped = _APOSTROPHES.sub("", stripped)
     return " ".join(_SEPARATORS.sub(" ", stripped).split())
+
+
+@functools.lru_cache(maxsize=65536)
+def name_key(text: str) -> str:
+    """The one folding rule for "is this the same name?": two names with the same key read the same.
+
+    `normalise` (case, accents, NFC/NFD, invisible characters, spacing and punctuation), and letters
+    of another script that look like Latin ones read as those ("Sіan" with a Cyrillic "і" → "sian"),
+    from Unicode's confusables data (UTS #39). Latin letters themselves are left alone, so names
+    that differ by a real letter stay different ("Ann Black", "Anne Black").
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    key = normalise(decomposed.translate(_look_alike_table()))
+    if key:
+        return key
+    # Nothing but symbols ("🌹", "✊"): those are the name, so they stay (only invisibles and case go).
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text.casefold()) if _visible(ch) and not ch.isspace())
+
+
+@functools.cache
+def _look_alike_table() -> dict[int, str]:
+    """Non-Latin letter → the ASCII letter it looks like, built once from the confusables data.
+
+    A letter's lower-case form is tried first (Greek "Ι" is read via "ι" → "i", as Latin "I" folds to
+    "i"), then the letter as written (Cyrillic "В" → "B", its lower case "в" looks like no Latin letter).
+    """
+    from confusable_homoglyphs import categories, confusables  # ~30 ms to load: only when first needed
+
+    data = confusables.confusables_data
+
+    def ascii_letter(ch: str) -> str | None:
+        for glyph in data.get(ch, ()):
+            target = str(glyph["c"])
+            if len(target) == 1 and target.isascii() and target.isalpha():
+                return target
+        return None
+
+    table: dict[int, str] = {}
+    for ch in data:
+        if len(ch) != 1 or not ch.isalpha() or ch.isascii() or categories.alias(ch) in ("LATIN", "COMMON"):
+            continue
+        lower = ch.lower()
+        target = (ascii_letter(lower) if lower != ch else None) or ascii_letter(ch)
+        if target is not None:
+            table[ord(ch)] = target
+    return table
+
+
+def same_name(name: str, names: Iterable[str]) -> str | None:
+    """The first of `names` that is the same name as `name` under `name_key` (None: it is new)."""
+    key = name_key(name)
+    return next((other for other in names if name_key(other) == key), None)
+
+
+def resolve_name(text: str, labels: Mapping[str, T], index: NameIndex) -> T | None:
+    """What a typed name means, as every command reads it: `labels` maps each name (or other label,
+    e.g. a slug or short name) to its target; `index` holds the same labels.
+
+    The exact label, else the label with the same folded form, else the one label whose words start
+    with every typed word ("josan", "gurinder s"). A bare substring ("zar") is not taken as meant:
+    the caller offers `suggest_names` instead.
+    """
+    if text in labels:
+        return labels[text]
+    folded = normalise(text)
+    exact = [label for label in labels if normalise(label) == folded]
+    if not exact:
+        key = name_key(text)
+        exact = [label for label in labels if name_key(label) == key]
+    if exact:
+        return labels[exact[0]]
+    words = [" " + w for w in folded.split(" ") if w]
+    hits = {  # several labels (a name and a short name) may lead to one target: count it once
+        _identity(labels[h]): labels[h]
+        for h in index.search(text, limit=26)
+        if words and all(w in " " + normalise(h) for w in words)
+    }
+    if len(hits) == 1:
+        return next(iter(hits.values()))
+    return None
+
+
+def _identity(target: object) -> object:
+    """A target's value when hashable (equal names are one target), else the object itself."""
+    return target if isinstance(target, Hashable) else id(target)
+
+
+def suggest_names(
+    text: str,
+    index: NameIndex,
+    labels: Mapping[str, str] | None = None,
+    show: Callable[[str], str] | None = None,
+) -> list[str]:
+    """Up to three names like `text` for "did you mean …?" (closest spelling first, else search hits),
+    mapped through `labels` and shown with `show` when given."""
+    names = index.closest(text, n=3) or index.search(text, limit=3)
+    if labels is not None:
+        targets = list(dict.fromkeys(labels[n] for n in names))
+        return [show(t) if show else t for t in targets][:3]
+    return names[:3]
 
 
 class NameIndex:

@@ -11,7 +11,11 @@ Accepted time forms (case-insensitive):
 A bare date (`2026-12-01`) is rejected: for a deadline "1 December" could mean its first or last
 minute, and guessing wrong moves a deadline by a day. Local times are checked against daylight
 saving: a time skipped when clocks go forward is an error; a time that happens twice when clocks go
-back means the first occurrence (the summer-time one, `fold=0`).
+back is an error too, offering both readings with their offsets (a reminder an hour out is worse
+than a question).
+
+Files (election packs, CSV, sources) use the same rules through `parse_instant`: the first two
+forms only, since "today" or "in 2h" in a file would change meaning with the moment it is read.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ ACCEPTED_FORMATS = (
     "2026-12-01 18:00 (local time), 2026-12-01T18:00+01:00 or …Z (ISO 8601), "
     "today 9:30, tomorrow 18:00, in 2h, in 90m, in 3d, in 1d 2h"
 )
+FILE_FORMATS = "2026-12-01 18:00 (the server's time zone), 2026-12-01T18:00:00+00:00 or …Z (ISO 8601)"
 DURATION_FORMATS = "2d, 3h, 90m, 1h30m, 1d 2h, 2 days"
 
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
@@ -85,11 +90,41 @@ def parse_time(text: str, zone: ZoneInfo | str, now: datetime) -> datetime:
     raise TimeParseError(f"Couldn't read “{raw}” as a time. Accepted: {ACCEPTED_FORMATS}.")
 
 
-def localise(naive: datetime, zone: ZoneInfo | str) -> datetime:
-    """Attach `zone` to a wall-clock time and convert to UTC, refusing times the clocks skip.
+def parse_instant(text: str, zone: ZoneInfo | str | None) -> datetime:
+    """Read a date and time written in a file as an aware UTC datetime (messages quote the file's text
+    with straight quotes, as every import problem does).
 
-    An ambiguous time (clocks going back) resolves to its first occurrence (fold=0).
+    ISO 8601 with an offset (`2026-12-02T19:30:00+00:00`, `…Z`) is taken as written; a local time
+    (`2026-12-02 19:30`, `2026-12-02T19:30:00`) is read in `zone`, the server's zone, with the same
+    daylight-saving rules as typed times (`localise`). `zone` None (no server to ask) refuses local times.
     """
+    raw = text.strip()
+    s = " ".join(raw.lower().split())
+    if m := _OFFSET.fullmatch(s):
+        naive = _naive(raw, m, FILE_FORMATS)
+        return naive.replace(tzinfo=_offset(m["offset"], raw, FILE_FORMATS)).astimezone(UTC)
+    if m := _LOCAL.fullmatch(s):
+        naive = _naive(raw, m, FILE_FORMATS)
+    elif _DATE_ONLY.fullmatch(s):
+        raise TimeParseError(f'"{raw}" has no time of day; add one, e.g. "{s} 18:00" or "{s} 23:59"')
+    else:
+        try:  # other ISO 8601 spellings ("20261202T193000Z", fractions of a second)
+            naive = datetime.fromisoformat(raw)
+        except ValueError:
+            raise TimeParseError(
+                f'"{raw}" is not a date and time like "2026-12-02 19:30" (in the server\'s time zone) '
+                'or "2026-12-02T19:30:00+00:00"'
+            ) from None
+        if naive.tzinfo is not None:
+            return naive.astimezone(UTC)
+    if zone is None:
+        raise TimeParseError(f'"{raw}" has no UTC offset; add one, e.g. "{naive.isoformat()}+00:00" or "Z"')
+    return localise(naive, zone)
+
+
+def localise(naive: datetime, zone: ZoneInfo | str) -> datetime:
+    """Attach `zone` to a wall-clock time and convert to UTC, refusing times the clocks skip and
+    times that happen twice (clocks going back): those name both readings, as offsets to type."""
     tz = _zone(zone)
     wall = naive.replace(tzinfo=None, fold=0)
     instant = wall.replace(tzinfo=tz).astimezone(UTC)
@@ -100,7 +135,21 @@ def localise(naive: datetime, zone: ZoneInfo | str) -> datetime:
             f"{wall:%Y-%m-%d %H:%M} doesn't exist in {tz.key}: the clocks go forward then. "
             f"Pick a time outside the gap, e.g. {back:%Y-%m-%d %H:%M}."
         )
+    later = wall.replace(tzinfo=tz, fold=1)
+    if later.utcoffset() != back.utcoffset():
+        first, second = (f"{wall:%Y-%m-%d %H:%M}{_offset_text(t)} ({t.tzname()})" for t in (back, later))
+        raise TimeParseError(
+            f"{wall:%Y-%m-%d %H:%M} happens twice in {tz.key} as the clocks go back: say {first} or {second}."
+        )
     return instant
+
+
+def _offset_text(moment: datetime) -> str:
+    """ "+01:00" for a moment's UTC offset."""
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -150,27 +199,27 @@ def _zone(zone: ZoneInfo | str) -> ZoneInfo:
         raise TimeParseError(f"“{zone}” is not a known time zone (use an IANA name like Europe/London).") from None
 
 
-def _clock(raw: str, m: re.Match[str]) -> tuple[int, int, int]:
+def _clock(raw: str, m: re.Match[str], accepted: str = ACCEPTED_FORMATS) -> tuple[int, int, int]:
     hour, minute, second = int(m["hour"]), int(m["minute"]), int(m["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise TimeParseError(f"“{raw}” has an impossible time of day (use 00:00–23:59). Accepted: {ACCEPTED_FORMATS}.")
+        raise TimeParseError(f"“{raw}” has an impossible time of day (use 00:00–23:59). Accepted: {accepted}.")
     return hour, minute, second
 
 
-def _naive(raw: str, m: re.Match[str]) -> datetime:
-    hour, minute, second = _clock(raw, m)
+def _naive(raw: str, m: re.Match[str], accepted: str = ACCEPTED_FORMATS) -> datetime:
+    hour, minute, second = _clock(raw, m, accepted)
     try:
         return datetime(int(m["year"]), int(m["month"]), int(m["day"]), hour, minute, second)
     except ValueError:
-        raise TimeParseError(f"“{raw}” is not a real date. Accepted: {ACCEPTED_FORMATS}.") from None
+        raise TimeParseError(f"“{raw}” is not a real date. Accepted: {accepted}.") from None
 
 
-def _offset(text: str, raw: str) -> timezone:
+def _offset(text: str, raw: str, accepted: str = ACCEPTED_FORMATS) -> timezone:
     if text in ("z", "utc"):
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)
     if hours > 23 or minutes > 59:
-        raise TimeParseError(f"“{raw}” has an impossible UTC offset. Accepted: {ACCEPTED_FORMATS}.")
+        raise TimeParseError(f"“{raw}” has an impossible UTC offset. Accepted: {accepted}.")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -41,6 +41,19 @@ def validate_name(value: str | None, field: str = "name") -> str:
     return text
 
 
+#: What makes two names "the same name" (`bot.domain.matching.name_key`), said once to whoever typed one.
+SAME_NAME_RULE = "case, accents, spacing, invisible characters and look-alike letters don't make names different"
+
+
+def same_name_problem(existing: str, what: str) -> str:
+    """Why a new name is refused: it reads the same as the existing `what` (e.g. "candidate") called
+    `existing`. The existing name comes first, so it survives when a long line is clipped."""
+    return (
+        f"reads the same as the existing {what} “{existing}” ({SAME_NAME_RULE}); "
+        f"write “{existing}” or a name that differs by a letter"
+    )
+
+
 def _no_control_characters(text: str, field: str, allowed: str) -> None:
     """Refuse invisible control characters (terminal escapes, NUL): they break embeds, charts and logs."""
     bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed), None)

@@ -14,8 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from bot.domain.validation import MAX_NAME, MAX_STATEMENT, MAX_URL, ValidationError, parse_threshold
+from bot.domain import timeparse
+from bot.domain.matching import name_key
+from bot.domain.validation import (
+    MAX_NAME,
+    MAX_STATEMENT,
+    MAX_URL,
+    ValidationError,
+    parse_threshold,
+)
 from bot.packs.issues import Loc, PackIssue
 
 # Limits: generous for real elections, small enough that one upload cannot swamp the bot.
@@ -43,8 +52,17 @@ _FALSE: Final = frozenset({"false", "no", "n", "0", ""})
 
 
 def fold(name: str) -> str:
-    """The matching form of a name: case and runs of spaces don't matter when one row refers to another."""
-    return " ".join(name.split()).casefold()
+    """The matching form of a name: the bot's one rule (`bot.domain.matching.name_key`), so case, accents,
+    NFC/NFD, invisible characters, spacing and look-alike letters don't make two names different."""
+    return name_key(name)
+
+
+def listed_twice(name: str, first: str, where: str) -> str:
+    """Why a file's name is refused when an earlier row (`where`: "as bodies[0]", "on row 2") listed
+    `first`, the same name by `fold`: the earlier spelling is quoted when it differs."""
+    if name == first:
+        return f'"{name}" is already listed {where}'
+    return f'"{name}" is the same name as “{first}”, already listed {where}'
 
 
 def suggest(word: str, options: Iterable[str], cutoff: float = 0.8) -> str:
@@ -54,15 +72,11 @@ def suggest(word: str, options: Iterable[str], cutoff: float = 0.8) -> str:
     return f' (did you mean "{folded[close[0]]}"?)' if close else ""
 
 
-def parse_instant(text: str) -> datetime:
-    """ISO 8601 with an offset → aware UTC datetime; raises ValueError with a user-facing reason."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f'"{text}" is not an ISO 8601 date-time (e.g. "2026-12-02T19:30:00+00:00")') from None
-    if value.tzinfo is None:
-        raise ValueError(f'"{text}" has no UTC offset; add one, e.g. "{value.isoformat()}+00:00" or "Z"')
-    return value.astimezone(UTC)
+def parse_instant(text: str, zone: ZoneInfo | str | None = None) -> datetime:
+    """A file's date-time → aware UTC datetime: ISO 8601 with an offset, or a local time read in the
+    server's `zone` with the slash commands' daylight-saving rules (`bot.domain.timeparse.parse_instant`).
+    Raises ValueError (a TimeParseError) with a reason for the person who wrote the file."""
+    return timeparse.parse_instant(text, zone)
 
 
 def instant_text(value: datetime) -> str:
@@ -81,11 +95,13 @@ class Fields:
         *,
         allowed: Iterable[str] | None = None,
         csv: bool = False,
+        zone: ZoneInfo | str | None = None,
     ) -> None:
         self.raw = raw
         self.loc = loc
         self.issues = issues
         self.csv = csv
+        self.zone = zone  # the server's time zone, for date-times written without an offset
         self.data: dict[str, Any] = {}
         for dup in getattr(raw, "duplicates", ()):
             self.bad(dup, "given more than once in the same object")
@@ -301,9 +317,9 @@ class Fields:
         return link
 
     def instant(self, field: str, *, store_as: str | None = None) -> str | None:
-        """An ISO 8601 date-time with offset, stored as UTC text; naive times are refused."""
+        """A date-time (ISO 8601 with offset, or local in the server's zone), stored as UTC text."""
         return self._parsed(
-            field, store_as, "an ISO 8601 date-time text", lambda text: instant_text(parse_instant(text)), None
+            field, store_as, "a date-time text", lambda text: instant_text(parse_instant(text, self.zone)), None
         )
 
     def day(self, field: str, *, store_as: str | None = None) -> str | None:

@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Callable
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from bot.domain.validation import MAX_NAME
 from bot.packs import checks
@@ -121,17 +122,18 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
     return rows
 
 
-def parse_csv(kind: str, data: bytes | str, filename: str) -> Pack:
+def parse_csv(kind: str, data: bytes | str, filename: str, *, zone: ZoneInfo | str | None = None) -> Pack:
     """Parse a CSV of one kind (bodies, candidates, nominations, results) into a partial `Pack`.
 
     The pack speaks only for that kind, within the elections its rows name (bodies: all bodies).
+    `zone` is the server's time zone, for date-times without a UTC offset (None: they are refused).
     Raises `PackError` listing every problem found.
     """
     if kind not in COLUMNS:
         raise PackError([PackIssue(filename, "", "", f'unknown CSV kind "{kind}"; choose from {", ".join(CSV_KINDS)}')])
     rows = read_rows(data, filename, kind)
     issues: list[PackIssue] = []
-    pack = _READERS[kind](rows, filename, issues)
+    pack = _bodies(rows, filename, issues, zone) if kind == "bodies" else _READERS[kind](rows, filename, issues)
     if issues:
         raise PackError(issues)
     return pack
@@ -155,14 +157,17 @@ def guess_kind(filename: str, data: bytes | str) -> str | None:
     return None
 
 
-def parse_upload(filename: str, data: bytes | str, kind: str | None = None) -> Pack:
+def parse_upload(
+    filename: str, data: bytes | str, kind: str | None = None, *, zone: ZoneInfo | str | None = None
+) -> Pack:
     """Parse a file by its name: `.json` as a pack, `.csv`/`.tsv` as `kind` (or the kind the name or
-    header suggests). Raises `PackError` when the file can't be read or the kind can't be told.
+    header suggests); `zone` as for `parse_csv`. Raises `PackError` when the file can't be read or the
+    kind can't be told.
     """
     if filename.casefold().endswith(".json"):
         from bot.packs.json_format import parse_pack_json
 
-        return parse_pack_json(data, filename)
+        return parse_pack_json(data, filename, zone=zone)
     kind = kind or guess_kind(filename, data)
     if kind is None:
         raise PackError(
@@ -172,7 +177,7 @@ def parse_upload(filename: str, data: bytes | str, kind: str | None = None) -> P
                 )
             ]
         )
-    return parse_csv(kind, data, filename)
+    return parse_csv(kind, data, filename, zone=zone)
 
 
 # -- one reader per kind ----------------------------------------------------------------------------------
@@ -191,19 +196,22 @@ def _entries(pack: Pack) -> Callable[[str, Loc], ElectionEntry]:
     return get
 
 
-def _bodies(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
+def _bodies(
+    rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue], zone: ZoneInfo | str | None = None
+) -> Pack:
     bodies: list[Row[str]] = []
     pack = Pack(source=filename, bodies=bodies)
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     for loc, raw in rows:
-        f = Fields(raw, loc, issues, csv=True)
+        f = Fields(raw, loc, issues, csv=True, zone=zone)
         name = f.body()
         if name is None:
             continue
         if fold(name) in seen:
-            f.bad("name", f'"{name}" is already listed on {seen[fold(name)]}')
+            where, other = seen[fold(name)]
+            f.bad("name", checks.listed_twice(name, other, f"on {where}"))
             continue
-        seen[fold(name)] = loc.where
+        seen[fold(name)] = loc.where, name
         if len(seen) > checks.MAX_BODIES:
             f.bad("name", f"more than {checks.MAX_BODIES:,} bodies")
             break
@@ -214,7 +222,7 @@ def _bodies(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[
 def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
     pack = Pack(source=filename)
     entry = _entries(pack)
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True)
         slug = f.slug("election")
@@ -227,9 +235,10 @@ def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: l
         if slug is None or name is None:
             continue
         if (slug, fold(name)) in seen:
-            f.bad("name", f'"{name}" is already listed for {slug} on {seen[(slug, fold(name))]}')
+            where, other = seen[(slug, fold(name))]
+            f.bad("name", checks.listed_twice(name, other, f"for {slug} on {where}"))
             continue
-        seen[(slug, fold(name))] = loc.where
+        seen[(slug, fold(name))] = loc.where, name
         e = entry(slug, loc)
         e.candidates = e.candidates or []
         if len(e.candidates) >= checks.MAX_CANDIDATES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.validation import MAX_NAME
 from bot.packs import checks
@@ -55,11 +56,12 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
     return obj
 
 
-def parse_pack_json(data: bytes | str, filename: str = "pack.json") -> Pack:
+def parse_pack_json(data: bytes | str, filename: str = "pack.json", *, zone: ZoneInfo | str | None = None) -> Pack:
     """Parse and check a JSON election pack; raises `PackError` listing every problem found.
 
-    References that need the server's data (bodies, when the pack has no `bodies` key) are checked
-    later by `plan_import`.
+    `zone` is the server's time zone, in which date-times without a UTC offset are read (None: they
+    are refused). References that need the server's data (bodies, when the pack has no `bodies` key)
+    are checked later by `plan_import`.
     """
     if isinstance(data, bytes):
         if len(data) > checks.MAX_BYTES:
@@ -78,11 +80,12 @@ def parse_pack_json(data: bytes | str, filename: str = "pack.json") -> Pack:
         raise PackError([PackIssue(filename, where, "", f"invalid JSON: {exc.msg}")]) from None
     except RecursionError:
         raise PackError([PackIssue(filename, "", "", "invalid JSON: nested too deeply")]) from None
-    return pack_from_dict(obj, filename)
+    return pack_from_dict(obj, filename, zone=zone)
 
 
-def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
-    """Check an already-decoded pack (e.g. from `export_pack`) and turn it into a `Pack`."""
+def pack_from_dict(obj: Any, filename: str = "pack.json", *, zone: ZoneInfo | str | None = None) -> Pack:
+    """Check an already-decoded pack (e.g. from `export_pack`) and turn it into a `Pack` (`zone`: as
+    for `parse_pack_json`)."""
     issues: list[PackIssue] = []
     root = Loc(filename, "")
     if not isinstance(obj, dict):
@@ -96,7 +99,7 @@ def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
     pack = Pack(source=filename)
     unchecked: set[str] = set()  # elections with a rejected list: cross-checks would only echo that error
     if "bodies" in obj:
-        pack.bodies = _bodies(obj["bodies"], root, issues)
+        pack.bodies = _bodies(obj["bodies"], root, issues, zone)
     raw_elections = obj.get("elections")
     if raw_elections is not None:
         if not isinstance(raw_elections, list):
@@ -106,7 +109,7 @@ def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
         else:
             seen: dict[str, int] = {}
             for i, raw in enumerate(raw_elections):
-                entry, checkable = _election(raw, Loc(filename, f"elections[{i}]"), issues)
+                entry, checkable = _election(raw, Loc(filename, f"elections[{i}]"), issues, zone)
                 if entry is None:
                     continue
                 if not checkable:
@@ -146,30 +149,33 @@ def _object(value: Any, loc: Loc, issues: list[PackIssue], what: str) -> bool:
     return False
 
 
-def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row[str]] | None:
+def _bodies(value: Any, root: Loc, issues: list[PackIssue], zone: ZoneInfo | str | None) -> list[Row[str]] | None:
     holder = Fields({"bodies": value}, root, issues)
     items = _list(holder, "bodies", checks.MAX_BODIES, "bodies")
     if items is None:
         return None
     rows: list[Row[str]] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for i, raw in enumerate(items):
         loc = Loc(root.file, f"bodies[{i}]")
         if not _object(raw, loc, issues, "body"):
             continue
-        f = Fields(raw, loc, issues, allowed=_BODY)
+        f = Fields(raw, loc, issues, allowed=_BODY, zone=zone)
         name = f.body()
         if name is None:
             continue
         if fold(name) in seen:
-            f.bad("name", f'"{name}" is already listed as bodies[{seen[fold(name)]}]')
+            first, other = seen[fold(name)]
+            f.bad("name", checks.listed_twice(name, other, f"as bodies[{first}]"))
             continue
-        seen[fold(name)] = i
+        seen[fold(name)] = i, name
         rows.append(Row(name, f.data, loc))
     return rows
 
 
-def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntry | None, bool]:
+def _election(
+    raw: Any, loc: Loc, issues: list[PackIssue], zone: ZoneInfo | str | None
+) -> tuple[ElectionEntry | None, bool]:
     """The entry (None if unusable) and whether its lists were all readable."""
     if not _object(raw, loc, issues, "election"):
         return None, False
@@ -185,7 +191,7 @@ def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntr
     if timeline is not None:
         tloc = loc.child(".timeline")
         if _object(timeline, tloc, issues, "timeline"):
-            t = Fields(timeline, tloc, issues, allowed=TIMELINE_FIELDS)
+            t = Fields(timeline, tloc, issues, allowed=TIMELINE_FIELDS, zone=zone)
             for name in TIMELINE_FIELDS:
                 t.instant(name)
             f.data.update(t.data)
@@ -211,7 +217,7 @@ def _slates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
         return None
     slug = f.raw.get("slug")
     rows: list[Row[str]] = []
-    seen: dict[str, str] = {}  # folded name or short → "slates[i]"
+    seen: dict[str, tuple[str, str]] = {}  # folded name or short → ("slates[i]", as written there)
     for i, raw in enumerate(items):
         loc = f.loc.child(f".slates[{i}]")
         if not _object(raw, loc, issues, "slate"):
@@ -231,10 +237,12 @@ def _slates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
             if not label or (field == "short" and fold(label) == fold(name)):
                 continue
             if fold(label) in seen:
-                s.bad(field, f'"{label}" is already used by {seen[fold(label)]} in election {slug}')
+                where, other = seen[fold(label)]
+                used = f'"{label}" is already used by {where} in election {slug}'
+                s.bad(field, used if other == label else checks.listed_twice(label, other, f"by {where}"))
                 clash = True
             else:
-                seen[fold(label)] = f"slates[{i}]"
+                seen[fold(label)] = f"slates[{i}]", label
         if not clash:
             rows.append(Row(name, s.data, loc))
     return rows
@@ -245,7 +253,7 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
     if items is None:
         return None
     rows: list[Row[str]] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for i, raw in enumerate(items):
         loc = f.loc.child(f".candidates[{i}]")
         if not _object(raw, loc, issues, "candidate"):
@@ -260,9 +268,10 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
         if name is None:
             continue
         if fold(name) in seen:
-            c.bad("name", f'"{name}" is already listed as candidates[{seen[fold(name)]}]')
+            first, other = seen[fold(name)]
+            c.bad("name", checks.listed_twice(name, other, f"as candidates[{first}]"))
             continue
-        seen[fold(name)] = i
+        seen[fold(name)] = i, name
         rows.append(Row(name, c.data, loc))
     return rows
 

@@ -18,6 +18,7 @@ from typing import Any
 from bot.packs.checks import fold, suggest
 from bot.packs.issues import PackIssue
 from bot.packs.model import DEFAULTS, KINDS, TIMELINE_FIELDS, ElectionEntry, Pack, Row
+from bot.packs.names import same_name_issues
 from bot.packs.results_rule import settle_result
 from bot.packs.state import Record, State, is_empty_result
 
@@ -80,6 +81,7 @@ def merge(
             _merge_election(current, want, entry, scope, prune, body_names, defer_bodies, issues)
         elif gone_bodies:
             _cascade_nominations(want, slug)
+    issues.extend(same_name_issues(current, want, pack, scope))
     issues.sort(key=_position)
     return want, issues
 

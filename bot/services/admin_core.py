@@ -19,6 +19,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain.access import Actor, Level
 from bot.domain.admin_rules import echo
+from bot.domain.matching import NameIndex, resolve_name, suggest_names
 from bot.domain.models import Body, Candidate, Election, Slate
 from bot.domain.validation import ValidationError
 from bot.errors import NotFound, PermissionDenied, UserError
@@ -181,9 +182,11 @@ class AdminCore:
         if slug:
             found = await elections.get_by_slug(conn, guild_id, slug.strip().lower())
             if found is None:  # a full name typed instead of picking the slug
-                found = _pick(await elections.list_for_guild(conn, guild_id), slug)
-            if found is None:
-                raise NotFound(f"There is no election `{_code(slug)}` in this server.")
+                every = await elections.list_for_guild(conn, guild_id)
+                labels = {**{e.name: e for e in every}, **{e.slug: e for e in every}}
+                found = _pick(labels, slug)
+                if found is None:
+                    raise NotFound(f"There is no election `{_code(slug)}` in this server{_did_you_mean(slug, labels)}")
             return found
         all_elections = await elections.list_for_guild(conn, guild_id)
         if not all_elections:
@@ -195,65 +198,82 @@ class AdminCore:
     async def candidate(
         self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
     ) -> tuple[Election, Candidate]:
-        """A candidate by name, in the given election or (when unique) in any of the guild's elections."""
+        """A candidate by name, in the given election or (when unique) in any of the guild's elections.
 
-        async def match(election_id: int) -> Candidate | None:
-            return _pick(await candidates.list_for_election(conn, election_id), name)
+        Names are read as member commands read them (accents, case and spacing ignored, a unique
+        word-start match taken); a miss suggests the closest names."""
 
-        return await self._in_elections(conn, guild_id, slug, match, f"candidate called {_quote(name)}")
+        async def labels(election_id: int) -> dict[str, Candidate]:
+            return {c.name: c for c in await candidates.list_for_election(conn, election_id)}
+
+        return await self._in_elections(conn, guild_id, slug, name, labels, "candidate")
 
     async def slate(
         self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
     ) -> tuple[Election, Slate]:
         """A slate by name or short name, in the given election or (when unique) any of the guild's."""
 
-        async def match(election_id: int) -> Slate | None:
+        async def labels(election_id: int) -> dict[str, Slate]:
             slates = await elections.list_slates(conn, election_id)
-            folded = name.strip().casefold()
-            return _pick(slates, name) or next((s for s in slates if s.short and s.short.casefold() == folded), None)
+            return {**{s.short: s for s in slates if s.short}, **{s.name: s for s in slates}}
 
-        return await self._in_elections(conn, guild_id, slug, match, f"slate called {_quote(name)}")
+        return await self._in_elections(conn, guild_id, slug, name, labels, "slate")
 
     async def _in_elections(
         self,
         conn: aiosqlite.Connection,
         guild_id: int,
         slug: str | None,
-        match: Callable[[int], Awaitable[Any]],
+        name: str,
+        labels: Callable[[int], Awaitable[dict[str, Any]]],
         what: str,
     ) -> tuple[Election, Any]:
-        """The one (election, item) `match` finds in the given election, or in the guild's elections."""
+        """The one (election, item) that `name` means in the given election, or in the guild's elections."""
         pool = [await self.election(conn, guild_id, slug)] if slug else await elections.list_for_guild(conn, guild_id)
         found = []
+        seen: dict[str, Any] = {}
         for election in pool:
             assert election.id is not None
-            item = await match(election.id)
+            items = await labels(election.id)
+            seen.update(items)
+            item = _pick(items, name)
             if item is not None:
                 found.append((election, item))
         if not found:
-            raise NotFound(f"There is no {what} here.")
+            raise NotFound(f"There is no {what} called {_quote(name)} here{_did_you_mean(name, seen)}")
         if len(found) > 1:
-            raise UserError(f"There is a {what} in several elections: choose one with the `election` option.")
+            raise UserError(
+                f"There is a {what} called {_quote(name)} in several elections: choose one with the `election` option."
+            )
         return found[0]
 
     async def body(self, conn: aiosqlite.Connection, guild_id: int, name: str) -> Body:
-        """A nominating body (branch) of the guild by name."""
+        """A nominating body (branch) of the guild by name, read as member commands read it."""
         found = await bodies.get_by_name(conn, guild_id, name.strip())
+        if found is not None:
+            return found
+        every = {b.name: b for b in await bodies.list_for_guild(conn, guild_id)}
+        found = _pick(every, name)
         if found is None:
-            found = _pick(await bodies.list_for_guild(conn, guild_id), name)
-        if found is None:
-            raise NotFound(f"There is no branch called {_quote(name)} here.")
+            raise NotFound(f"There is no branch called {_quote(name)} here{_did_you_mean(name, every)}")
         return found
 
 
-def _pick(items: list[Any], name: str) -> Any:
-    """Exact name first, then a case-insensitive match."""
-    wanted = name.strip()
-    for item in items:
-        if item.name == wanted:
-            return item
-    folded = wanted.casefold()
-    return next((item for item in items if item.name.casefold() == folded), None)
+def _pick(labels: dict[str, Any], name: str) -> Any:
+    """The item `name` means among `labels` (name or short name → item), by the member commands' matcher."""
+    return resolve_name(name.strip(), labels, NameIndex(labels)) if labels else None
+
+
+def _did_you_mean(name: str, labels: dict[str, Any]) -> str:
+    """'; did you mean “A” or “B”?' with the closest names (each item once, by its name), else '.'."""
+    if not labels:
+        return "."
+    names = {label: item.name for label, item in labels.items()}
+    shown = [_quote(n) for n in suggest_names(name, NameIndex(names), names)]
+    if not shown:
+        return "."
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return f"; did you mean {listed}?"
 
 
 def _quote(text: str) -> str:

@@ -89,7 +89,8 @@ class AdminData:
         if len(data) > rules.MAX_ATTACHMENT_BYTES:
             raise UserError("`file` is larger than 5 MB.")
         try:
-            pack = imports.parse_upload(filename, data)
+            zone = await imports.guild_zone(self.core.db, actor.guild_id, self.core.default_zone)
+            pack = imports.parse_upload(filename, data, zone=zone)
             plan = await imports.plan_import(self.core.db, actor.guild_id, pack)
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None

@@ -13,6 +13,7 @@ from datetime import date
 from bot.domain import admin_rules as rules
 from bot.domain import validation as v
 from bot.domain.access import Actor
+from bot.domain.matching import same_name
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Timeline, VotingSystem
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome, checked
@@ -177,8 +178,7 @@ class AdminElections:
             election = await self.core.election(ch.tx, actor.guild_id, election_slug)
             assert election.id is not None
             existing = await elections.list_slates(ch.tx, election.id)
-            if any(s.name.casefold() == slate.name.casefold() for s in existing):
-                raise UserError(f"{election.slug} already has a slate called “{rules.echo(slate.name)}”.")
+            _unique(slate.name, [s.name for s in existing], "slate", election.slug)
             slate.id = await elections.upsert_slate(ch.tx, election.id, slate)
             ch.entity = f"{election.slug}/{slate.name}"
             ch.after = rules.snapshot(slate)
@@ -219,8 +219,7 @@ class AdminElections:
                 updated.backers = [] if rules.is_clear(backers) else _backers(backers)
             if updated.name != current.name:
                 others = await elections.list_slates(ch.tx, election.id)
-                if any(s.id != current.id and s.name.casefold() == updated.name.casefold() for s in others):
-                    raise UserError(f"{election.slug} already has a slate called “{rules.echo(updated.name)}”.")
+                _unique(updated.name, [s.name for s in others if s.id != current.id], "slate", election.slug)
                 await elections.rename_slate(ch.tx, current.id, updated.name)
             await elections.upsert_slate(ch.tx, election.id, updated)
             ch.entity = f"{election.slug}/{updated.name}"
@@ -266,8 +265,7 @@ class AdminElections:
                 _, found = await self.core.slate(ch.tx, actor.guild_id, slate, election.slug)
                 candidate.slate = found.name
             existing = await candidates.list_for_election(ch.tx, election.id)
-            if any(c.name.casefold() == candidate.name.casefold() for c in existing):
-                raise UserError(f"{election.slug} already has a candidate called “{rules.echo(candidate.name)}”.")
+            _unique(candidate.name, [c.name for c in existing], "candidate", election.slug)
             candidate.id = await candidates.upsert(ch.tx, election.id, candidate)
             ch.entity = f"{election.slug}/{candidate.name}"
             ch.after = rules.snapshot(candidate)
@@ -316,8 +314,7 @@ class AdminElections:
                 updated.links = checked(rules.parse_links, links, "links")
             if updated.name != current.name:
                 others = await candidates.list_for_election(ch.tx, election.id)
-                if any(c.id != current.id and c.name.casefold() == updated.name.casefold() for c in others):
-                    raise UserError(f"{election.slug} already has a candidate called “{rules.echo(updated.name)}”.")
+                _unique(updated.name, [c.name for c in others if c.id != current.id], "candidate", election.slug)
                 await candidates.rename(ch.tx, current.id, updated.name)
             await candidates.upsert(ch.tx, election.id, updated)
             ch.entity = f"{election.slug}/{updated.name}"
@@ -400,8 +397,7 @@ class AdminElections:
         )
         async with self.core.change(actor, "branch.add", body.name) as ch:
             existing = await bodies.list_for_guild(ch.tx, actor.guild_id)
-            if any(b.name.casefold() == body.name.casefold() for b in existing):
-                raise UserError(f"There is already a branch called “{rules.echo(body.name)}”.")
+            _unique(body.name, [b.name for b in existing], "branch")
             body.id = await bodies.upsert(ch.tx, actor.guild_id, body)
             ch.after = rules.snapshot(body)
         return Outcome("branch.add", body.name, None, ch.after, ch.audit_id, extra={"body": body})
@@ -440,8 +436,7 @@ class AdminElections:
                 )
             if updated.name != current.name:
                 others = await bodies.list_for_guild(ch.tx, actor.guild_id)
-                if any(b.id != current.id and b.name.casefold() == updated.name.casefold() for b in others):
-                    raise UserError(f"There is already a branch called “{rules.echo(updated.name)}”.")
+                _unique(updated.name, [b.name for b in others if b.id != current.id], "branch")
                 await bodies.rename(ch.tx, current.id, updated.name)
             await bodies.upsert(ch.tx, actor.guild_id, updated)
             ch.entity = updated.name
@@ -492,9 +487,9 @@ class AdminElections:
         """Record that a branch nominated a candidate. More than `seats` nominations from one branch, or a
         date outside the nomination window, needs the moderator's confirmation."""
         await self.core.require(actor, "nomination.add", f"{branch} → {candidate_name}")
-        nominated_on = checked(rules.parse_date, on, "date") if on else self.core.clock.now().date()
+        typed_on = checked(rules.parse_date, on, "date") if on else None
         try:
-            return await self._add_nomination(actor, branch, candidate_name, election_slug, nominated_on, confirmed)
+            return await self._add_nomination(actor, branch, candidate_name, election_slug, typed_on, confirmed)
         except _Unconfirmed as pending:
             return pending.confirmation
 
@@ -504,7 +499,7 @@ class AdminElections:
         branch: str,
         candidate_name: str,
         election_slug: str | None,
-        nominated_on: date,
+        typed_on: date | None,
         confirmed: bool,
     ) -> Outcome:
         async with self.core.change(actor, "nomination.add", branch) as ch:
@@ -513,16 +508,27 @@ class AdminElections:
             assert election.id is not None and body.id is not None and candidate.id is not None
             existing = [n for n in await nominations.list_for_election(ch.tx, election.id) if n.body == body.name]
             previous = next((n for n in existing if n.candidate == candidate.name), None)
+            nominated_on = typed_on or self.core.clock.now().date()
             warnings = rules.nomination_warnings(
                 election, already_nominated=len(existing), on=nominated_on, already_this_pair=previous is not None
             )
+            if previous is not None:
+                again = rules.nomination_again(previous.date, typed_on)
+                if again is None:
+                    when = f"on {previous.date.isoformat()}" if previous.date else "with no date"
+                    hint = "" if typed_on else " To change its date, add it again with the `date` option."
+                    raise UserError(
+                        f"{rules.echo(body.name)} already nominated {rules.echo(candidate.name)} ({when}); "
+                        f"nothing was changed.{hint}"
+                    )
+                warnings.insert(0, again)
             if warnings and not confirmed:
                 raise _Unconfirmed(
                     NeedsConfirmation(
                         f"Check before adding {rules.echo(body.name)} → {rules.echo(candidate.name)}: "
                         + "; ".join(warnings)
-                        + ". Add it anyway?",
-                        "Add anyway",
+                        + (". Change it?" if previous is not None else ". Add it anyway?"),
+                        "Change date" if previous is not None else "Add anyway",
                     )
                 )
             await nominations.add(ch.tx, election.id, body.id, candidate.id, nominated_on)
@@ -568,6 +574,17 @@ class _Unconfirmed(UserError):
     def __init__(self, confirmation: NeedsConfirmation) -> None:
         super().__init__(confirmation.question)
         self.confirmation = confirmation
+
+
+def _unique(name: str, others: list[str], what: str, election_slug: str | None = None) -> None:
+    """Refuse a name that reads the same as another of its kind (the one rule: `same_name`), quoting it."""
+    clash = same_name(name, others)
+    if clash is not None:
+        where = f"{election_slug} already has" if election_slug else "There is already"
+        raise UserError(
+            f"{where} a {what} called “{rules.echo(clash)}”, and “{rules.echo(name)}” reads the same "
+            f"({v.SAME_NAME_RULE}). Use the existing {what}, or a name that differs by a letter."
+        )
 
 
 def _nomination(n) -> dict[str, str | None]:

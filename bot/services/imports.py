@@ -36,6 +36,7 @@ __all__ = [
     "StaleImportError",
     "apply_import",
     "export_pack",
+    "guild_zone",
     "load_demo_pack",
     "parse_csv",
     "parse_pack_json",
@@ -83,6 +84,12 @@ def _remember(db: Database, guild_id: int, state: State) -> None:
     states[guild_id] = state
     while len(states) > _STATES_PER_DB:
         states.pop(next(iter(states)))
+
+
+async def guild_zone(db: Database, guild_id: int, default: str) -> str:
+    """The time zone a server's files are read in: its `/admin config timezone`, else `default` (the
+    bot's HUSTINGS_TIMEZONE), as for times typed in slash commands."""
+    return (await meta.get_settings(db.reader, guild_id)).timezone or default
 
 
 async def plan_import(

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.coverage import SlateCoverage, slate_coverage, slate_members
-from bot.domain.matching import NameIndex, normalise
+from bot.domain.matching import NameIndex, normalise, resolve_name, suggest_names
 from bot.domain.models import (
     Body,
     Candidate,
@@ -375,21 +375,7 @@ class ReadModel:
     @staticmethod
     def _match(text: str, labels: dict[str, str], index: NameIndex) -> str | None:
         """Exact (folded) match, else a single search hit; returns the label's target."""
-        if text in labels:
-            return labels[text]
-        folded = normalise(text)
-        exact = [label for label in labels if normalise(label) == folded]
-        if exact:
-            return labels[exact[0]]
-        # One name whose words start with every typed word ("josan", "gurinder s") is taken as meant;
-        # a bare substring ("zar") is not — the member gets suggestions instead.
-        words = [" " + w for w in folded.split(" ") if w]
-        hits = {
-            labels[h] for h in index.search(text, limit=26) if words and all(w in " " + normalise(h) for w in words)
-        }
-        if len(hits) == 1:
-            return hits.pop()
-        return None
+        return resolve_name(text, labels, index)
 
     @staticmethod
     def _suggest(
@@ -399,11 +385,7 @@ class ReadModel:
         show: Callable[[str], str] | None = None,
     ) -> list[str]:
         """Up to three names like `text` (closest spelling first, else search hits), mapped through `labels`."""
-        names = index.closest(text, n=3) or index.search(text, limit=3)
-        if labels is not None:
-            targets = list(dict.fromkeys(labels[n] for n in names))
-            return [show(t) if show else t for t in targets][:3]
-        return names[:3]
+        return suggest_names(text, index, labels, show)
 
     def _candidate(
         self, snap: GuildSnapshot, election: str | None, name: str, now: datetime

@@ -53,6 +53,7 @@ from bot.services.imports import (
     PackError,
     StaleImportError,
     apply_import,
+    guild_zone,
     parse_csv,
     parse_pack_json,
     plan_import,
@@ -419,7 +420,8 @@ class SourceService:
             )
         assert fetched.body is not None and fetched.content_hash is not None
         # Parsing a large sheet takes a while: keep it off the event loop.
-        pack, rows = await asyncio.to_thread(self._parse, source, fetched.body, fetched.content_type)
+        zone = await guild_zone(self.db, source.guild_id, self.settings.timezone)
+        pack, rows = await asyncio.to_thread(self._parse, source, fetched.body, fetched.content_type, zone)
         for attempt in range(3):
             plan = await self._plan(source, pack)
             if confirm is None:
@@ -451,8 +453,9 @@ class SourceService:
         await self._after_apply(source.guild_id)
         return report
 
-    def _parse(self, source: Source, body: bytes, content_type: str) -> tuple[Pack, int]:
-        """Parse and validate the content in full, scoped to the source's election; any problem fails the run."""
+    def _parse(self, source: Source, body: bytes, content_type: str, zone: str | None = None) -> tuple[Pack, int]:
+        """Parse and validate the content in full, scoped to the source's election; any problem fails the run.
+        Date-times without an offset are read in `zone`, the server's time zone."""
         name = f"source #{source.id}"
         looks_html = "html" in content_type.lower() or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
         if looks_html:
@@ -462,11 +465,11 @@ class SourceService:
             )
         try:
             if source.kind is SourceKind.PACK:
-                pack = parse_pack_json(body, f"{name}.json")
+                pack = parse_pack_json(body, f"{name}.json", zone=zone)
             else:
                 if source.kind is not SourceKind.BODIES:
                     body = _ensure_election_column(body, source.election)
-                pack = parse_csv(source.kind.value, body, f"{name}.csv")
+                pack = parse_csv(source.kind.value, body, f"{name}.csv", zone=zone)
         except PackError as exc:
             raise _RunFailed(self._issues(exc)) from None
         others = [slug for slug in pack.slugs if slug != source.election]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 import string
 import time
+import unicodedata
 
 import pytest
 
-from bot.domain.matching import NameIndex, closest_names, normalise, search_names
+from bot.domain.matching import NameIndex, closest_names, name_key, normalise, same_name, search_names
 
 NEC = [
     "Yasmine Dar",
@@ -112,3 +113,29 @@ def test_search_is_fast_on_5000_names() -> None:
     timings.sort()
     p99 = timings[int(len(timings) * 0.99) - 1]
     assert p99 < 0.02  # target is 5 ms; slack here so a loaded CI box doesn't flake
+
+
+# ------------------------------------------------------------------------ one rule for "the same name"
+
+
+def test_name_key_folds_what_readers_cannot_see() -> None:
+    sian = "Siân Llewellyn"
+    same = [
+        "Sian Llewellyn",
+        "SIÂN LLEWELLYN",
+        unicodedata.normalize("NFD", sian),
+        "Si\u200ban Llewellyn",  # zero-width space
+        "Si\u00adân Llewellyn",  # soft hyphen
+        " Siân\u00a0 Llewellyn ",
+        "S\u0456\u00e2n Llewellyn",  # Cyrillic і
+        "Si\u0430\u0302n Llewellyn",  # Cyrillic а + combining circumflex
+    ]
+    for other in same:
+        assert name_key(other) == name_key(sian), other
+    assert same_name("Ѕіаn Llewellyn", ["Ann Black", sian]) == sian  # Cyrillic Ѕ, і, а
+    assert name_key("\u0412en") == name_key("Ben")  # Cyrillic capital В looks like B
+    assert name_key("\u0399an") == name_key("Ian")  # Greek capital iota, as Latin I folds
+    different = [("Ann Black", "Anne Black"), ("Sian Llewellyn", "Sian Llewelyn"), ("🌹", "✊"), ("Vernon", "Vemon")]
+    for a, b in different:
+        assert name_key(a) != name_key(b), (a, b)
+    assert same_name("Anne Black", ["Ann Black"]) is None

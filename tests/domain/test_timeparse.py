@@ -12,6 +12,7 @@ from bot.domain.timeparse import (
     format_duration,
     localise,
     parse_duration,
+    parse_instant,
     parse_time,
 )
 
@@ -70,10 +71,36 @@ def test_spring_forward_gap_is_an_error() -> None:
     assert parse_time("2027-03-28 02:00", LONDON, NOW) == utc(2027, 3, 28, 1)
 
 
-def test_fall_back_ambiguity_takes_first_occurrence() -> None:
+def test_fall_back_ambiguity_is_refused_with_both_readings() -> None:
     # 01:30 happens twice on 25 Oct 2026: first at BST (00:30 UTC), then GMT (01:30 UTC).
-    assert parse_time("2026-10-25 01:30", LONDON, NOW) == utc(2026, 10, 25, 0, 30)
-    assert localise(datetime(2026, 10, 25, 1, 30, fold=1), LONDON) == utc(2026, 10, 25, 0, 30)
+    both = r"2026-10-25 01:30 happens twice.*2026-10-25 01:30\+01:00 \(BST\).*2026-10-25 01:30\+00:00 \(GMT\)"
+    with pytest.raises(TimeParseError, match=both):
+        parse_time("2026-10-25 01:30", LONDON, NOW)
+    with pytest.raises(TimeParseError, match="happens twice"):
+        localise(datetime(2026, 10, 25, 1, 30, fold=1), LONDON)
+    # Each reading, typed as offered, is taken as written; either side of the doubled hour is plain.
+    assert parse_time("2026-10-25 01:30+01:00", LONDON, NOW) == utc(2026, 10, 25, 0, 30)
+    assert parse_time("2026-10-25 01:30+00:00", LONDON, NOW) == utc(2026, 10, 25, 1, 30)
+    assert parse_time("2026-10-25 00:59", LONDON, NOW) == utc(2026, 10, 24, 23, 59)
+    assert parse_time("2026-10-25 02:00", LONDON, NOW) == utc(2026, 10, 25, 2)
+
+
+def test_file_instants_use_the_same_rules_without_relative_forms() -> None:
+    assert parse_instant("2026-07-02 19:00", LONDON) == utc(2026, 7, 2, 18)
+    assert parse_instant("2026-12-02T19:30:00", LONDON) == utc(2026, 12, 2, 19, 30)
+    assert parse_instant("2026-07-02T19:00:00+00:00", LONDON) == utc(2026, 7, 2, 19)
+    assert parse_instant("2026-07-02T19:00Z", None) == utc(2026, 7, 2, 19)
+    assert parse_instant("20260702T190000Z", None) == utc(2026, 7, 2, 19)
+    for text, fragment in [
+        ("2026-07-02 19:00", "no UTC offset"),  # no zone given: nothing to read it in
+        ("2027-03-28 01:30", "clocks go forward"),
+        ("2026-10-25 01:30", "happens twice"),
+        ("2026-07-02", "no time of day"),
+        ("tomorrow 18:00", "is not a date and time"),
+        ("in 2h", "is not a date and time"),
+    ]:
+        with pytest.raises(TimeParseError, match=fragment):
+            parse_instant(text, None if fragment == "no UTC offset" else LONDON)
 
 
 def test_relative_day_into_gap_is_an_error() -> None:

@@ -73,7 +73,7 @@ def test_bodies_csv_errors_are_all_collected() -> None:
     )
     lines = errors("bodies", data, "bodies.csv")
     assert lines == [
-        'bodies.csv: row 3: name: "hove clp" is already listed on row 2',
+        'bodies.csv: row 3: name: "hove clp" is the same name as “Hove CLP”, already listed on row 2',
         "bodies.csv: row 4: name: is required",
         "bodies.csv: row 5: members: must be a whole number, not 12.5",
         'bodies.csv: row 5: meeting: "2026-12-02 19:30" has no UTC offset; add one, e.g. '

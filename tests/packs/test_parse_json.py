@@ -80,8 +80,14 @@ def test_duplicates() -> None:
     pack["elections"][0]["nominations"].append({"body": "Leeds Central CLP", "candidates": ["Eddie Izzard"]})
     pack["elections"].append(dict(pack["elections"][0], candidates=[]))
     lines = errors(dumps(pack))
-    assert 'pack.json: bodies[3].name: "islington north clp" is already listed as bodies[0]' in lines
-    assert 'pack.json: elections[0].candidates[5].name: "Yasmine  Dar" is already listed as candidates[0]' in lines
+    assert (
+        'pack.json: bodies[3].name: "islington north clp" is the same name as “Islington North CLP”, '
+        "already listed as bodies[0]"
+    ) in lines
+    assert (
+        'pack.json: elections[0].candidates[5].name: "Yasmine  Dar" is the same name as “Yasmine Dar”, '
+        "already listed as candidates[0]"
+    ) in lines
     assert any(line.startswith("pack.json: elections[0].slates[2].short:") for line in lines)
     assert any(line.startswith("pack.json: elections[0].nominations[3].candidates[0]:") for line in lines)
     assert 'pack.json: elections[1].slug: "nec-test" is already used by elections[0]' in lines
@@ -92,13 +98,14 @@ def test_duplicate_json_keys_are_refused() -> None:
     assert errors(text) == ["pack.json: elections[0].seats: given more than once in the same object"]
 
 
-def test_naive_datetimes_are_refused_with_a_fix() -> None:
+def test_naive_datetimes_are_refused_with_a_fix_when_no_zone_is_given() -> None:
     pack = base()
     pack["elections"][0]["timeline"]["ballot_open"] = "2017-12-11T09:00:00"
     pack["bodies"][1]["meeting"] = "2026-12-02"
     lines = errors(dumps(pack))
     assert lines[0] == (
-        'pack.json: bodies[1].meeting: "2026-12-02" has no UTC offset; add one, e.g. "2026-12-02T00:00:00+00:00" or "Z"'
+        'pack.json: bodies[1].meeting: "2026-12-02" has no time of day; add one, e.g. "2026-12-02 18:00" or '
+        '"2026-12-02 23:59"'
     )
     assert lines[1].startswith('pack.json: elections[0].timeline.ballot_open: "2017-12-11T09:00:00" has no UTC offset')
 
