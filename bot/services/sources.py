@@ -156,7 +156,7 @@ class SourceService:
         self.clock = clock
         self.settings = settings
         self.access = access
-        self.fetcher = Fetcher(limits, folder=settings.source_folder)
+        self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
         self.max_drop_share = max_drop_share
         self.notifier: SourceNotifier | None = None
         #: Called with the guild id after a run changed data (the reminders' milestone check).
@@ -196,7 +196,7 @@ class SourceService:
             ) from None
         try:
             interval = parse_every(every)
-            url = validate_url(url, self.settings.source_folder)
+            url = validate_url(url, self.settings.source_folder, self.settings.source_allow_private)
         except SourceRuleError as exc:
             raise UserError(str(exc)) from None
         try:  # a pack source may name an election it will create, so check the slug's shape here
