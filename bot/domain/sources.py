@@ -8,6 +8,7 @@ how stale the data it feeds is — with no discord, no SQL and no network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -382,3 +383,46 @@ def literal_address(host: str) -> IPv4Address | IPv6Address | None:
         return ip_address(host.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
+
+
+#: Places a problem may be shown at: CSV rows, text positions, JSON paths the parser built itself.
+_SAFE_PLACE = re.compile(r"row \d+|line \d+(?:, column \d+)?|[a-z_]+\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*")
+#: Problem texts written by the bot's own checks with no value from the file (quoted parts aside).
+_SAFE_PROBLEMS = (
+    "unknown field",
+    "unknown column",
+    "missing column",
+    "column given twice",
+    "has no name",
+    "is required",
+    "must be",
+    "each ",
+    "has ",
+    "not UTF-8 text",
+    "invalid JSON",
+    "file is",
+    "the file is empty",
+    "more than",
+    "unreadable CSV",
+    "the pack has neither",
+)
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'|“[^”]*”|«[^»]*»')
+_FIELD = re.compile(r"[a-z_]{1,40}")
+
+
+def content_free_problem(where: str, field: str, message: str) -> str:
+    """One import problem, told without repeating anything the fetched file contained.
+
+    A source may point anywhere public, so what it returned must never come back in Discord: the
+    place (a row, or a JSON path the parser built) and the kind of problem are kept; values, quoted
+    text, unknown keys and column headings are left out.
+    """
+    place = where if _SAFE_PLACE.fullmatch(where) else ""
+    if message.startswith(_SAFE_PROBLEMS):
+        what = _QUOTED.sub("…", message)
+        named = not message.startswith(("unknown", "column given twice")) and _FIELD.fullmatch(field)
+        if named:
+            place = f"{place}, {field}" if place else field
+    else:
+        what = "a value isn't valid"
+    return f"{place}: {what}" if place else what

@@ -90,3 +90,51 @@ async def test_internal_addresses_are_refused_and_nothing_leaks(
     assert await choices(sim, member, "/candidate", "name", "internal") == []
     reply = await ask(sim, member, "/candidate", {"name": "Internal Secret"})
     assert "hunter2" not in str(reply.embeds) + reply.content
+
+
+def _as_if_public(address: str) -> bool:
+    """The feed server on 127.0.0.1 plays a public web server (there is no internet in tests)."""
+    return address == "127.0.0.1"
+
+
+LEAKS = {
+    "text.csv": ("root:x:0:0:root:/root:/bin/bash\nSECRET_KEY=abc123\n", "text/plain", "candidates"),
+    "keys.json": (
+        '{"version": 1, "aws_secret_access_key": "AKIAhunter2", "elections": []}',
+        "application/json",
+        "pack",
+    ),
+    "slugs.csv": ("election,name\nhunter2-payroll,Ann\n", "text/csv", "candidates"),
+    "value.json": (
+        '{"version": 1, "elections": [{"slug": "ncwu-nec", "name": "N", "seats": "hunter2", "voting_system": "bloc"}]}',
+        "application/json",
+        "pack",
+    ),
+}
+
+
+async def test_run_errors_never_quote_what_the_link_returned(
+    sim: DiscordSimulator, guild: SimGuild, bot: HustingsBot, feed: FeedServer
+) -> None:
+    mod = guild.add_member("owner", permissions=perms.MANAGE_GUILD)
+    service = bot.services.sources
+    service.fetcher.resolver = FakeDNS({"files.example.org": ["127.0.0.1"]})
+    service.fetcher.address_rule = _as_if_public
+    for n, (path, (body, kind, source_kind)) in enumerate(LEAKS.items(), start=1):
+        feed.serve(path, body, content_type=kind)
+        url = f"http://files.example.org:{feed.port}/{path}"
+        await ask(sim, mod, "/admin source add", {"election": SLUG, "kind": source_kind, "url": url})
+        await service.idle()
+        report = await ask(sim, mod, "/admin source sync", {"source": n})
+        assert "couldn't be read" in report.embeds[0]["title"], path
+        shown = report.embeds[0]["description"]
+        for secret in ("root:x", "SECRET_KEY", "abc123", "aws_secret", "AKIA", "hunter2"):
+            assert secret not in shown, (path, shown)
+    listed = (await ask(sim, mod, "/admin source list")).embeds[0]["description"]
+    assert "problem" in listed and "unknown column" in listed and "unknown field" in listed
+    await sim.wait_for_idle()
+    alerts = [str(m.embeds) for m in sim.channel_messages(guild.channel("mod-alerts"))]
+    assert len(alerts) == len(LEAKS)
+    for text in [listed, *alerts]:
+        for secret in ("root:x", "SECRET_KEY", "abc123", "aws_secret", "AKIA", "hunter2"):
+            assert secret not in text, text
