@@ -32,8 +32,12 @@ class Actor:
 
 
 def access_level(actor: Actor, moderator_roles: Iterable[int], organiser_roles: Iterable[int]) -> Level:
-    """Moderator: Manage Server or a moderator role. Organiser: an organiser role. Else member."""
-    if actor.manage_guild or actor.role_ids & set(moderator_roles):
+    """Moderator: Manage Server or a moderator role. Organiser: an organiser role. Else member.
+
+    The @everyone role (its id is the guild's) never makes a moderator, even if it was stored before
+    `/admin config roles` refused it.
+    """
+    if actor.manage_guild or actor.role_ids & (set(moderator_roles) - {actor.guild_id}):
         return Level.MODERATOR
     if actor.role_ids & set(organiser_roles):
         return Level.ORGANISER

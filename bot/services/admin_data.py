@@ -9,6 +9,7 @@ changed the data since (else it asks for a fresh preview).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -89,7 +90,8 @@ class AdminData:
         if len(data) > rules.MAX_ATTACHMENT_BYTES:
             raise UserError("`file` is larger than 5 MB.")
         try:
-            pack = imports.parse_upload(filename, data)
+            # A 5 MB file takes a while to parse: in a worker thread, so members keep getting answers.
+            pack = await asyncio.to_thread(imports.parse_upload, filename, data)
             plan = await imports.plan_import(self.core.db, actor.guild_id, pack)
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None
