@@ -288,6 +288,30 @@ class Fetcher:
         except aiohttp.ClientError:
             raise FetchError(f"{host} sent a response the bot couldn't read") from None
 
+    async def check_link(self, url: str) -> None:
+        """Refuse, before a source is saved, a link whose host resolves to a non-public address.
+
+        Only a refusal counts here: a host that does not resolve yet is left for the first run to
+        report. Every fetch checks again, since DNS may answer differently later.
+        """
+        if check_url_scheme(url) == "file":
+            return
+        host = urlsplit(url).hostname or ""
+        if literal_address(host) is not None:
+            self._check_hop(URL(url))
+            return
+        resolver = PublicOnlyResolver(self.resolver, allowed=self._allowed)
+        try:
+            async with asyncio.timeout(self.limits.connect_timeout):
+                await resolver.resolve(host, 0, socket.AF_UNSPEC)
+        except BlockedAddress:
+            raise FetchError(PRIVATE_ADDRESS) from None
+        except (OSError, TimeoutError):
+            pass
+        finally:
+            if self.resolver is None:
+                await resolver.close()
+
     def _check_hop(self, target: URL) -> None:
         """Refuse a hop that is not http(s), carries credentials, or names a non-public address literally.
 

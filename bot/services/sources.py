@@ -198,7 +198,8 @@ class SourceService:
         try:
             interval = parse_every(every)
             url = validate_url(url, self.settings.source_folder, self.settings.source_allow_private)
-        except SourceRuleError as exc:
+            await self.fetcher.check_link(url)
+        except (SourceRuleError, FetchError) as exc:
             raise UserError(str(exc)) from None
         try:  # a pack source may name an election it will create, so check the slug's shape here
             slug = validate_slug(election.strip().lower(), "election")

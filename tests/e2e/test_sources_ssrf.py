@@ -72,9 +72,16 @@ async def test_internal_addresses_are_refused_and_nothing_leaks(
         assert reply.ephemeral and reply.content == PRIVATE_ADDRESS, (host, reply.content)
     assert await source_store.list_for_guild(db.reader, guild.id) == []
 
-    # A DNS name that resolves to loopback is accepted as a link, and refused at every read.
+    # A DNS name that resolves to loopback is refused as well.
     service = bot.services.sources
-    service.fetcher.resolver = FakeDNS({"sheets.example.org": ["127.0.0.1"]})
+    service.fetcher.resolver = FakeDNS(
+        {"intranet.example.org": ["127.0.0.1"], "sheets.example.org": ["93.184.216.34"]},
+        later={"sheets.example.org": ["127.0.0.1"]},
+    )
+    url = f"http://intranet.example.org:{port}/internal.csv"
+    reply = await ask(sim, mod, "/admin source add", {"election": SLUG, "kind": "candidates", "url": url})
+    assert reply.content == PRIVATE_ADDRESS
+    # A name that was public when added and then points at loopback (DNS rebinding) is refused at every read.
     url = f"http://sheets.example.org:{port}/internal.csv"
     await ask(sim, mod, "/admin source add", {"election": SLUG, "kind": "candidates", "url": url})
     await service.idle()

@@ -119,18 +119,23 @@ class FeedServer:
 
 
 class FakeDNS(AbstractResolver):
-    """A resolver answering from a table (there is no DNS in tests): name → addresses."""
+    """A resolver answering from a table (there is no DNS in tests): name → addresses.
 
-    def __init__(self, table: dict[str, list[str]]) -> None:
+    `later` answers every lookup of a name after its first (DNS that changes its answer: rebinding).
+    """
+
+    def __init__(self, table: dict[str, list[str]], later: dict[str, list[str]] | None = None) -> None:
         self.table = table
+        self.later = later or {}
         self.asked: list[str] = []
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """The table's addresses for `host`; an unknown name fails like a DNS miss."""
+        table = self.later if host in self.asked and host in self.later else self.table
         self.asked.append(host)
-        if host not in self.table:
+        if host not in table:
             raise OSError(f"no such host {host}")
         return [
             ResolveResult(
@@ -141,7 +146,7 @@ class FakeDNS(AbstractResolver):
                 proto=0,
                 flags=socket.AI_NUMERICHOST,
             )
-            for address in self.table[host]
+            for address in table[host]
         ]
 
     async def close(self) -> None:
