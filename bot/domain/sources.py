@@ -405,9 +405,12 @@ _SAFE_PROBLEMS = (
     "more than",
     "unreadable CSV",
     "the pack has neither",
+    "a number with more than",
 )
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'|“[^”]*”|«[^»]*»')
 _FIELD = re.compile(r"[a-z_]{1,40}")
+#: The tail of a problem text that repeats the file's value or election ("…, not 12", "… in some-slug").
+_OFFENDING = re.compile(r",? not .*$| in [a-z0-9-]+$")
 
 
 def content_free_problem(where: str, field: str, message: str) -> str:
@@ -420,6 +423,7 @@ def content_free_problem(where: str, field: str, message: str) -> str:
     place = where if _SAFE_PLACE.fullmatch(where) else ""
     if message.startswith(_SAFE_PROBLEMS):
         what = _QUOTED.sub("…", message)
+        what = _OFFENDING.sub("", what)  # "must be a whole number, not 2.5": the value is the file's
         named = not message.startswith(("unknown", "column given twice")) and _FIELD.fullmatch(field)
         if named:
             place = f"{place}, {field}" if place else field
