@@ -23,9 +23,9 @@ import logging
 import os
 import socket
 import stat as stat_mode
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -52,7 +52,8 @@ CHUNK = 64 * 1024
 #: Decides whether a source may connect to an address.
 AddressRule = Callable[[str], bool]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-#: Threads that read `file://` sources: a hung mount can block at most these, never the shared pool.
+#: `file://` reads at once, each on a daemon thread of its own: a hung mount can hold at most these
+#: threads, never the shared pool, and never keeps the process from exiting.
 FILE_READERS = 2
 
 
@@ -202,17 +203,13 @@ class Fetcher:
         self.address_rule = address_rule
         self.resolver = resolver
         self._session: aiohttp.ClientSession | None = None
-        self._files: ThreadPoolExecutor | None = None
         self._files_busy = 0
 
     async def close(self) -> None:
-        """Close the HTTP session (and let the file readers go)."""
+        """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._files is not None:
-            self._files.shutdown(wait=False, cancel_futures=True)
-            self._files = None
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -365,8 +362,38 @@ class Fetcher:
             elapsed=time.monotonic() - started,
         )
 
-    def _release_reader(self) -> None:
+    def _read_done(self, future: asyncio.Future[tuple[str, bytes | None]]) -> None:
+        """A reader thread finished (perhaps long after its run gave up): free its place."""
         self._files_busy -= 1
+        if not future.cancelled():
+            future.exception()  # retrieved: a late failure nobody waits for is not an error to log
+
+    @staticmethod
+    def _on_daemon_thread(work: Callable[[], tuple[str, bytes | None]]) -> asyncio.Future[tuple[str, bytes | None]]:
+        """Run `work` on a new daemon thread; its outcome lands in the returned future (if still wanted)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[str, bytes | None]] = loop.create_future()
+
+        def settle(result: tuple[str, bytes | None] | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
+        def run() -> None:
+            try:
+                result, error = work(), None
+            except BaseException as exc:  # handed to the waiting coroutine
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:  # the loop closed while the read was stuck
+                pass
+
+        threading.Thread(target=run, name="hustings-file-source", daemon=True).start()
+        return future
 
     async def _fetch_file(self, url: str, last_modified: str | None) -> Fetched:
         try:
@@ -396,11 +423,9 @@ class Fetcher:
         if self._files_busy >= FILE_READERS:
             # Every file reader is still stuck on an earlier read (a hung mount): don't queue behind it.
             raise FetchError("the source folder isn't answering (an earlier read is still stuck); try again later")
-        if self._files is None:
-            self._files = ThreadPoolExecutor(FILE_READERS, thread_name_prefix="hustings-file-source")
-        future = asyncio.get_running_loop().run_in_executor(self._files, read)
+        future = self._on_daemon_thread(read)
         self._files_busy += 1
-        future.add_done_callback(lambda _: self._release_reader())
+        future.add_done_callback(self._read_done)
         try:
             stamp, data = await asyncio.wait_for(asyncio.shield(future), self.limits.total_timeout)
         except FetchError:
