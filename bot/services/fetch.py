@@ -48,9 +48,9 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"Hustings/{__version__} (election data sync)"
 CHUNK = 64 * 1024
-#: Redirect statuses followed (each hop checked like the first).
 #: Decides whether a source may connect to an address.
 AddressRule = Callable[[str], bool]
+#: Redirect statuses followed (each hop checked like the first).
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: `file://` reads at once, each on a daemon thread of its own: a hung mount can hold at most these
 #: threads, never the shared pool, and never keeps the process from exiting.
