@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, point_discordpy_at
+from bot.domain.access import Level, command_level
 from bot.errors import UserError
 from bot.store import meta
 from bot.store.database import WRITE_WAIT, Database
@@ -76,7 +77,17 @@ class HustingsTree(InFlightCountingTree):
     """Command tree with the one error path for app commands; `in_flight` counts interactions in hand."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Before any command runs: acknowledge first when busy, and defer if a write has to wait."""
+        """Before any command runs: acknowledge first when busy, and defer if a write has to wait.
+
+        Before any autocomplete runs: the member must have the level its command needs, else they get
+        an empty list and no handler reads anything (Discord applies no permission to autocomplete).
+        """
+        if interaction.type is discord.InteractionType.autocomplete:
+            if await self._may_autocomplete(interaction):
+                return True
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])
+            return False
         if interaction.type is discord.InteractionType.application_command:
             WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
             binding = getattr(interaction.command, "binding", None)
@@ -85,6 +96,18 @@ class HustingsTree(InFlightCountingTree):
                 # acknowledge now ("thinking…") and let the reply follow.
                 await interaction.response.defer(ephemeral=True, thinking=True)
         return True
+
+    async def _may_autocomplete(self, interaction: discord.Interaction) -> bool:
+        command = interaction.command
+        needed = command_level(command.qualified_name) if command is not None else Level.MODERATOR
+        if needed is Level.MEMBER:
+            return True
+        from cogs._access import actor_from  # the one Interaction → Actor mapping; cogs import this module
+
+        access = getattr(getattr(self.client, "services", None), "access", None)
+        if access is None or interaction.guild_id is None:
+            return False
+        return await access.level(actor_from(interaction)) >= needed
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Users see a clear sentence; unexpected errors are logged with a reference they can quote."""

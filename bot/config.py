@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     discord_gateway: str = Field(default=DEFAULT_GATEWAY, validation_alias=AliasChoices("HUSTINGS_DISCORD_GATEWAY"))
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("HUSTINGS_LOG_LEVEL"))
     source_folder: Path | None = Field(default=None, validation_alias=AliasChoices("HUSTINGS_SOURCE_FOLDER"))
+    # Off: sources reach public addresses only. On: also loopback and private networks (self-hosted sheets).
+    source_allow_private: bool = Field(default=False, validation_alias=AliasChoices("HUSTINGS_SOURCE_ALLOW_PRIVATE"))
 
     @field_validator("timezone")
     @classmethod

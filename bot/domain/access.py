@@ -32,9 +32,23 @@ class Actor:
 
 
 def access_level(actor: Actor, moderator_roles: Iterable[int], organiser_roles: Iterable[int]) -> Level:
-    """Moderator: Manage Server or a moderator role. Organiser: an organiser role. Else member."""
-    if actor.manage_guild or actor.role_ids & set(moderator_roles):
+    """Moderator: Manage Server or a moderator role. Organiser: an organiser role. Else member.
+
+    The @everyone role (its id is the guild's) never makes a moderator, even if it was stored before
+    `/admin config roles` refused it.
+    """
+    if actor.manage_guild or actor.role_ids & (set(moderator_roles) - {actor.guild_id}):
         return Level.MODERATOR
     if actor.role_ids & set(organiser_roles):
         return Level.ORGANISER
     return Level.MEMBER
+
+
+#: The level each top-level command needs (every subcommand inherits it); any other command is for members.
+COMMAND_LEVELS: dict[str, Level] = {"admin": Level.MODERATOR, "announce": Level.ORGANISER}
+
+
+def command_level(qualified_name: str) -> Level:
+    """The level a command needs, by its name as typed ("/admin source sync" or "admin source sync")."""
+    words = qualified_name.lstrip("/").split()
+    return COMMAND_LEVELS.get(words[0] if words else "", Level.MEMBER)

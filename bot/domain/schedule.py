@@ -144,6 +144,9 @@ class Schedule:
         margin = timedelta(hours=3)
         cursor = (_wall(max(after, self.first - timedelta(seconds=1)), zone) - margin).replace(tzinfo=UTC)
         stop = _wall(end, zone) + margin
+        # Bound APScheduler's own search to the window: an impossible cron (31 February) would
+        # otherwise be searched up to the year 9999 on every call (a second of CPU).
+        trigger.end_date = stop.replace(tzinfo=UTC)
         found: list[datetime] = []
         while len(found) < limit:
             fake = trigger.get_next_fire_time(None, cursor)

@@ -8,10 +8,12 @@ how stale the data it feeds is — with no discord, no SQL and no network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
 
 #: How often a new source is read when the moderator does not say.
@@ -336,3 +338,94 @@ def clip_error(text: str) -> str:
     """One line of error text, short enough for lists and alerts."""
     line = " ".join(str(text).split())
     return line if len(line) <= ERROR_MAX else line[: ERROR_MAX - 1] + "…"
+
+
+#: What a moderator is told when a link leads somewhere a source may not read (echoes nothing back).
+PRIVATE_ADDRESS = "That link leads to a private or local network address, and a source may only read public addresses."
+#: NAT64 prefixes: an IPv6 address in them stands for the IPv4 address in its last 32 bits.
+_NAT64 = (IPv6Network("64:ff9b::/96"), IPv6Network("64:ff9b:1::/48"))
+#: Carrier-grade NAT (RFC 6598): shared, never a public server.
+_SHARED = IPv4Network("100.64.0.0/10")
+
+
+def is_public_address(address: str | IPv4Address | IPv6Address) -> bool:
+    """True only for a public unicast address a source may connect to.
+
+    Loopback, private, link-local, carrier-grade NAT, multicast, unspecified (0.0.0.0, ::), reserved
+    and documentation ranges are refused, and so is an IPv6 address that wraps an IPv4 one (mapped
+    `::ffff:127.0.0.1`, 6to4, NAT64) unless the address it wraps is public. Anything unreadable is
+    refused.
+    """
+    try:
+        ip = ip_address(address.split("%", 1)[0]) if isinstance(address, str) else address
+    except ValueError:
+        return False
+    if isinstance(ip, IPv6Address):
+        wrapped = ip.ipv4_mapped or ip.sixtofour
+        if wrapped is None and any(ip in net for net in _NAT64):
+            wrapped = IPv4Address(int(ip) & 0xFFFFFFFF)
+        if wrapped is not None:
+            return is_public_address(wrapped)
+        if ip.teredo is not None or ip.is_site_local:
+            return False
+    elif ip in _SHARED:
+        return False
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_private
+    )
+
+
+def literal_address(host: str) -> IPv4Address | IPv6Address | None:
+    """The address a URL's host names literally (`[::1]` → ::1), or None for a DNS name."""
+    try:
+        return ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+#: Places a problem may be shown at: CSV rows, text positions, JSON paths the parser built itself.
+_SAFE_PLACE = re.compile(r"row \d+|line \d+(?:, column \d+)?|[a-z_]+\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*")
+#: Problem texts written by the bot's own checks with no value from the file (quoted parts aside).
+_SAFE_PROBLEMS = (
+    "unknown field",
+    "unknown column",
+    "missing column",
+    "column given twice",
+    "has no name",
+    "is required",
+    "must be",
+    "each ",
+    "has ",
+    "not UTF-8 text",
+    "invalid JSON",
+    "file is",
+    "the file is empty",
+    "more than",
+    "unreadable CSV",
+    "the pack has neither",
+    "a number with more than",
+    "reads the same as",
+)
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'|“[^”]*”|«[^»]*»')
+_FIELD = re.compile(r"[a-z_]{1,40}")
+#: The tail of a problem text that repeats the file's value or election ("…, not 12", "… in some-slug").
+_OFFENDING = re.compile(r",? not .*$| in [a-z0-9-]+$")
+
+
+def content_free_problem(where: str, field: str, message: str) -> str:
+    """One import problem, told without repeating anything the fetched file contained.
+
+    A source may point anywhere public, so what it returned must never come back in Discord: the
+    place (a row, or a JSON path the parser built) and the kind of problem are kept; values, quoted
+    text, unknown keys and column headings are left out.
+    """
+    place = where if _SAFE_PLACE.fullmatch(where) else ""
+    if message.startswith(_SAFE_PROBLEMS):
+        what = _QUOTED.sub("…", message)
+        what = _OFFENDING.sub("", what)  # "must be a whole number, not 2.5": the value is the file's
+        named = not message.startswith(("unknown", "column given twice")) and _FIELD.fullmatch(field)
+        if named:
+            place = f"{place}, {field}" if place else field
+    else:
+        what = "a value isn't valid"
+    return f"{place}: {what}" if place else what

@@ -56,6 +56,30 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Obj:
     return obj
 
 
+#: Digits a whole number in a pack may have: far above any count, far below Python's 4,300-digit limit.
+MAX_INT_DIGITS = 30
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__("number too long")
+        self.digits = digits
+
+
+def _bounded_int(digits: str) -> int:
+    """`json.loads`' integer parser, refusing absurd lengths before `int()` fails (or takes seconds)."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLong(digits)
+    return int(digits)
+
+
+def _position(text: str, digits: str) -> tuple[int, int]:
+    """Line and column (1-based) of the first occurrence of `digits` in `text`."""
+    at = max(text.find(digits), 0)
+    line = text.count("\n", 0, at) + 1
+    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
 def parse_pack_json(data: bytes | str, filename: str = "pack.json", *, zone: ZoneInfo | str | None = None) -> Pack:
     """Parse and check a JSON election pack; raises `PackError` listing every problem found.
 
@@ -74,7 +98,12 @@ def parse_pack_json(data: bytes | str, filename: str = "pack.json", *, zone: Zon
     if len(data) > checks.MAX_BYTES:
         raise PackError([PackIssue(filename, "", "", f"file is too large (at most {checks.MAX_BYTES:,} bytes)")])
     try:
-        obj = json.loads(data, object_pairs_hook=_pairs)
+        obj = json.loads(data, object_pairs_hook=_pairs, parse_int=_bounded_int)
+    except _NumberTooLong as exc:
+        line, column = _position(data, exc.digits)
+        where = f"line {line}, column {column}"
+        message = f"a number with more than {MAX_INT_DIGITS} digits; no count in a pack is that large"
+        raise PackError([PackIssue(filename, where, "", message)]) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise PackError([PackIssue(filename, where, "", f"invalid JSON: {exc.msg}")]) from None

@@ -1,6 +1,8 @@
 """Replies and alerts for `/admin source`: the source list, a run's diff, failures, recoveries and holds.
 
-URLs and error text are shown escaped inside code spans so nothing in them can ping or format.
+URLs and error text are shown escaped inside code spans so nothing in them can ping or format; a
+run's diff lines and reasons carry names from the sheet, so they are markdown-escaped (a sheet must
+not put a working masked link or formatting in front of moderators).
 Times use Discord timestamps so each moderator sees their own local time.
 """
 
@@ -136,8 +138,14 @@ def added_embed(source: Source) -> discord.Embed:
     return embed
 
 
+def _diff_line(line: str) -> str:
+    """A diff line ("candidates: +3 ~1 -0 (added: A, B, C)") with the sheet's names escaped."""
+    counts, bracket, names = clip(line, 400).partition(" (")
+    return f"{counts}{bracket}{md(names)}"
+
+
 def _diff_text(lines: Sequence[str]) -> str:
-    body = "\n".join(f"• {clip(line, 400)}" for line in lines if line)
+    body = "\n".join(f"• {_diff_line(line)}" for line in lines if line)
     return clip(body, 3000)
 
 
@@ -156,7 +164,7 @@ def report_embed(report: SyncReport) -> discord.Embed:
         parts.append(f"Next try {ts(source.next_run_at, 'R')}.")
     elif report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
         held = source.held_summary.split("\n", 1)[0] if source.held_summary else ""
-        parts.append(clip(report.reason if report.outcome is Outcome.HELD else held, 800) + ".")
+        parts.append(md(clip(report.reason if report.outcome is Outcome.HELD else held, 800)) + ".")
         parts.append("Apply it only if the sheet really is meant to look like this.")
         lines = report.lines if report.outcome is Outcome.HELD else (source.held_summary or "").split("\n")[1:]
         if lines:
@@ -187,7 +195,7 @@ def alert_embed(alert: SourceAlert) -> discord.Embed:
             colour=DANGER_COLOUR,
         )
     elif alert.kind == "recovered":
-        text = f"Source {where} is working again ({alert.reason})."
+        text = f"Source {where} is working again ({md(alert.reason)})."
         if alert.lines:
             text += "\n" + _diff_text(alert.lines)
         embed = discord.Embed(
@@ -197,7 +205,7 @@ def alert_embed(alert: SourceAlert) -> discord.Embed:
         )
     else:
         text = (
-            f"{clip(alert.reason, 800)}.\nA moderator can apply this update or keep the current data. "
+            f"{md(clip(alert.reason, 800))}.\nA moderator can apply this update or keep the current data. "
             "Check the sheet first: a broken sheet must not wipe the data."
         )
         if alert.lines:

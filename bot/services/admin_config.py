@@ -61,6 +61,11 @@ class AdminConfig:
         await self.core.require(actor, "config.roles")
         if moderator_role is None and organiser_role is None and two_person_publish is None:
             raise UserError("Give a `moderator_role`, an `organiser_role` or `two_person_publish`.")
+        if moderator_role == actor.guild_id and not remove:  # the @everyone role's id is the server's
+            raise UserError(
+                "@everyone can't be the moderator role: it would give every member the moderator tools. "
+                "Make a role for your moderators and choose that."
+            )
 
         def edit(s: GuildSettings) -> GuildSettings:
             mods = [moderator_role] if moderator_role is not None else []

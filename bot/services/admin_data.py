@@ -9,6 +9,7 @@ changed the data since (else it asks for a fresh preview).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -90,7 +91,8 @@ class AdminData:
             raise UserError("`file` is larger than 5 MB.")
         try:
             zone = await imports.guild_zone(self.core.db, actor.guild_id, self.core.default_zone)
-            pack = imports.parse_upload(filename, data, zone=zone)
+            # A 5 MB file takes a while to parse: in a worker thread, so members keep getting answers.
+            pack = await asyncio.to_thread(imports.parse_upload, filename, data, zone=zone)
             plan = await imports.plan_import(self.core.db, actor.guild_id, pack)
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None

@@ -13,6 +13,7 @@ data raises `StaleImportError` (plan again and re-confirm) instead of overwritin
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Iterable
 from dataclasses import replace
@@ -111,16 +112,18 @@ async def plan_import(
     if wanted is not None and not wanted <= set(KINDS):
         raise ValueError(f"unknown kinds {sorted(wanted - set(KINDS))}; choose from {', '.join(KINDS)}")
     current = await _current_state(db, guild_id)
-    target, issues = merge(current, pack, kinds=wanted, prune=prune)
+    # Merging and diffing a large pack is CPU work: off the event loop (both only read `current`).
+    target, issues = await asyncio.to_thread(merge, current, pack, kinds=wanted, prune=prune)
     if issues:
         raise PackError(issues)
+    diffs = await asyncio.to_thread(diff_states, current, target)
     return ImportPlan(
         guild_id=guild_id,
         source=pack.source,
         base_version=current.version,
         kinds=pack.kinds if wanted is None else pack.kinds & wanted,
         elections=pack.slugs,
-        diffs=diff_states(current, target),
+        diffs=diffs,
         before_counts=current.counts(),
         target=target,
     )

@@ -36,6 +36,7 @@ from bot.domain.sources import (
     SourceRuleError,
     check_mass_drop,
     clip_error,
+    content_free_problem,
     freshness,
     may_remove_bodies,
     next_run,
@@ -157,7 +158,7 @@ class SourceService:
         self.clock = clock
         self.settings = settings
         self.access = access
-        self.fetcher = Fetcher(limits, folder=settings.source_folder)
+        self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
         self.max_drop_share = max_drop_share
         self.notifier: SourceNotifier | None = None
         #: Called with the guild id after a run changed data (the reminders' milestone check).
@@ -197,8 +198,9 @@ class SourceService:
             ) from None
         try:
             interval = parse_every(every)
-            url = validate_url(url, self.settings.source_folder)
-        except SourceRuleError as exc:
+            url = validate_url(url, self.settings.source_folder, self.settings.source_allow_private)
+            await self.fetcher.check_link(url)
+        except (SourceRuleError, FetchError) as exc:
             raise UserError(str(exc)) from None
         try:  # a pack source may name an election it will create, so check the slug's shape here
             slug = validate_slug(election.strip().lower(), "election")
@@ -474,8 +476,10 @@ class SourceService:
             raise _RunFailed(self._issues(exc)) from None
         others = [slug for slug in pack.slugs if slug != source.election]
         if others and source.kind is not SourceKind.PACK:
+            # Counted, not named: what the sheet says is never repeated back (see `content_free_problem`).
             raise _RunFailed(
-                f"the sheet has rows for {', '.join(sorted(others))}, but this source feeds only {source.election}"
+                f"the sheet has rows for {len(others)} other election{'s' if len(others) != 1 else ''}, "
+                f"but this source feeds only {source.election}"
             )
         entry = pack.entry(source.election)
         if entry is None and source.kind.is_csv and source.kind is not SourceKind.BODIES:
@@ -486,7 +490,7 @@ class SourceService:
             else:
                 setattr(entry, source.kind.value, [])
         if source.kind is SourceKind.PACK and entry is None and others:
-            raise _RunFailed(f"the pack has no election {source.election} (it has {', '.join(others)})")
+            raise _RunFailed(f"the pack has no election {source.election}")
         scoped = Pack(source=pack.source, bodies=pack.bodies, elections=[entry] if entry is not None else [])
         return scoped, self._row_count(scoped)
 
@@ -524,12 +528,16 @@ class SourceService:
 
     @staticmethod
     def _issues(exc: Exception) -> str:
+        """The problems in plain words that quote nothing from the fetched data."""
         issues = getattr(exc, "issues", None)
         if not issues:
-            return clip_error(str(exc))
-        shown = "; ".join(str(i) for i in issues[:3])
+            return "the data could not be read"
+        shown = "; ".join(content_free_problem(i.where, i.field, i.message) for i in issues[:3])
         more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
-        return clip_error(f"the data has {len(issues)} problem{'s' if len(issues) != 1 else ''}: {shown}{more}")
+        return clip_error(
+            f"the data has {len(issues)} problem{'s' if len(issues) != 1 else ''}: {shown}{more}. "
+            "To see each one in full, download the sheet and preview it with `/admin data import`"
+        )
 
     async def _hold_reason(self, source: Source, plan: ImportPlan) -> tuple[str, list[str]]:
         """Why this run must wait for a moderator ("" when it need not)."""

@@ -51,6 +51,12 @@ async def feed() -> AsyncIterator[FeedServer]:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The e2e settings, letting sources reach the feed server on 127.0.0.1 (as a self-hoster would)."""
+    return settings.model_copy(update={"source_allow_private": True})
+
+
+@pytest.fixture
 def mod(guild: SimGuild) -> SimMember:
     return guild.add_member("moderator", permissions=perms.MANAGE_GUILD)
 

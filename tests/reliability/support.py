@@ -58,6 +58,7 @@ async def running_bot(
         HUSTINGS_DISCORD_API=sim.api_base,
         HUSTINGS_DISCORD_GATEWAY=sim.gateway_url,
         HUSTINGS_DEV_GUILD=str(guild.id),
+        HUSTINGS_SOURCE_ALLOW_PRIVATE=True,  # the published sheet is on 127.0.0.1
     )
     point_discord_at(settings.discord_api, settings.discord_gateway)
     bot = HustingsBot(settings=settings, db=db, clock=clock, extensions=(*EXTENSIONS, *extensions))

@@ -119,7 +119,7 @@ async def seed(db: Database, clock: ManualClock, guild: int = GUILD, slug: str =
 async def env(db: Database, clock: ManualClock, tmp_path) -> AsyncIterator[Env]:
     server = FeedServer()
     await server.start()
-    settings = Settings(_env_file=None, HUSTINGS_SOURCE_FOLDER=str(tmp_path))
+    settings = Settings(_env_file=None, HUSTINGS_SOURCE_FOLDER=str(tmp_path), HUSTINGS_SOURCE_ALLOW_PRIVATE=True)
     service = SourceService(db, clock, settings, AccessService(db, clock), limits=LIMITS)
     alerts = Alerts()
     service.notifier = alerts
@@ -531,7 +531,9 @@ async def test_schedule_survives_a_restart(env: Env) -> None:
     await env.service.stop()
     # A new service (as after a restart) reads the schedule from the database.
     env.clock.advance(timedelta(hours=2))
-    fresh = SourceService(env.db, env.clock, Settings(_env_file=None), limits=LIMITS)
+    fresh = SourceService(
+        env.db, env.clock, Settings(_env_file=None, HUSTINGS_SOURCE_ALLOW_PRIVATE=True), limits=LIMITS
+    )
     route = env.server.routes["c.csv"]
     hits = route.hits
     await fresh.start()

@@ -32,7 +32,9 @@ async def test_milestone_posts_fire_once_on_crossing_the_threshold(db: Database,
     reads = ReadModel(db, clock)
     reminders = ReminderService(db, clock, reads, DeliveryEngine(db, clock))
     await reminders.configure(MOD, SLUG, True, None)
-    service = SourceService(db, clock, Settings(_env_file=None), AccessService(db, clock), limits=LIMITS)
+    service = SourceService(
+        db, clock, Settings(_env_file=None, HUSTINGS_SOURCE_ALLOW_PRIVATE=True), AccessService(db, clock), limits=LIMITS
+    )
     service.after_apply.append(reminders.check_milestones)
     server = FeedServer()
     await server.start()

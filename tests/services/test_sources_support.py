@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 
 @dataclass
@@ -19,7 +21,9 @@ class Route:
     body: bytes = b""
     content_type: str = "text/csv"
     status: int = 200
-    mode: str = "normal"  # normal | drip | huge | loop | hang | no-etag
+    mode: str = "normal"  # normal | drip | huge | loop | hang | no-etag | redirect
+    location: str = ""  # where "redirect" sends the client
+    reason: str | None = None  # a reason phrase of the server's own, for an error status
     etag_enabled: bool = True
     hits: int = 0
     conditional_hits: int = 0
@@ -63,6 +67,8 @@ class FeedServer:
         route.status = kw.get("status", 200)
         route.mode = kw.get("mode", "normal")
         route.etag_enabled = kw.get("etag", True)
+        route.location = kw.get("location", "")
+        route.reason = kw.get("reason")
         return route
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -73,8 +79,10 @@ class FeedServer:
         route.hits += 1
         if route.mode == "loop":
             raise web.HTTPFound(location=f"/{path}")
+        if route.mode == "redirect":
+            raise web.HTTPFound(location=route.location)
         if route.status != 200:
-            return web.Response(status=route.status, text="oops")
+            return web.Response(status=route.status, reason=route.reason, text="oops")
         etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
         if route.mode == "normal" and route.etag_enabled and request.headers.get("If-None-Match") == etag:
             route.conditional_hits += 1
@@ -108,3 +116,38 @@ class FeedServer:
         await resp.prepare(request)
         await resp.write(route.body)
         return resp
+
+
+class FakeDNS(AbstractResolver):
+    """A resolver answering from a table (there is no DNS in tests): name → addresses.
+
+    `later` answers every lookup of a name after its first (DNS that changes its answer: rebinding).
+    """
+
+    def __init__(self, table: dict[str, list[str]], later: dict[str, list[str]] | None = None) -> None:
+        self.table = table
+        self.later = later or {}
+        self.asked: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """The table's addresses for `host`; an unknown name fails like a DNS miss."""
+        table = self.later if host in self.asked and host in self.later else self.table
+        self.asked.append(host)
+        if host not in table:
+            raise OSError(f"no such host {host}")
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in table[host]
+        ]
+
+    async def close(self) -> None:
+        """Nothing to close."""
