@@ -131,7 +131,7 @@ def parse_csv(kind: str, data: bytes | str, filename: str) -> Pack:
     issues: list[PackIssue] = []
     pack = _READERS[kind](rows, filename, issues)
     if issues:
-        raise PackError(issues)
+        raise PackError(issues, pack)
     return pack
 
 

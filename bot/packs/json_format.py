@@ -21,6 +21,7 @@ _ELECTION = (
     "voting_system",
     "nomination_threshold",
     "electorate",
+    "eligible_bodies",
     "timeline",
     "slates",
     "candidates",
@@ -32,6 +33,7 @@ _CANDIDATE = ("name", "slate", "bio", "photo_url", "links", "status")
 _NOMINATION = ("body", "candidates", "date")
 _RESULTS = ("published", "valid_ballots", "invalid_ballots", "rounds")
 _ROUND = ("votes", "elected", "excluded")
+_ELIGIBLE = ("kinds", "regions", "bodies")
 
 
 class _Obj(dict):
@@ -117,7 +119,7 @@ def pack_from_dict(obj: Any, filename: str = "pack.json") -> Pack:
     checkable = [e for e in pack.elections if e.slug not in unchecked]
     issues.extend(check_pack(Pack(pack.source, pack.bodies, checkable)))
     if issues:
-        raise PackError(issues)
+        raise PackError(issues, Pack(pack.source, pack.bodies, checkable))
     return pack
 
 
@@ -162,6 +164,28 @@ def _bodies(value: Any, root: Loc, issues: list[PackIssue]) -> list[Row] | None:
     return rows
 
 
+def _eligible(f: Fields, issues: list[PackIssue]) -> None:
+    """`eligible_bodies`: {"kinds": [...], "regions": [...]} or {"bodies": [...]}; null or {} clears it."""
+    if "eligible_bodies" not in f.raw:
+        return
+    value = f.raw["eligible_bodies"]
+    if value is None:
+        f.data["eligible"] = None
+        return
+    loc = f.loc.child(".eligible_bodies")
+    if not _object(value, loc, issues, "eligible_bodies"):
+        return
+    g = Fields(value, loc, issues, allowed=_ELIGIBLE)
+    lists = {key: g.string_list(key, max_items=checks.MAX_BODIES) for key in _ELIGIBLE}
+    if lists["bodies"] and (lists["kinds"] or lists["regions"]):
+        g.bad("bodies", "give either a list of bodies or kinds/regions, not both")
+        return
+    if any(v is None and key in value for key, v in lists.items()):
+        return
+    record = {key: v or [] for key, v in lists.items()}
+    f.data["eligible"] = record if any(record.values()) else None
+
+
 def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntry | None, bool]:
     """The entry (None if unusable) and whether its lists were all readable."""
     if not _object(raw, loc, issues, "election"):
@@ -174,6 +198,7 @@ def _election(raw: Any, loc: Loc, issues: list[PackIssue]) -> tuple[ElectionEntr
     f.choice("voting_system", checks.VOTING_SYSTEMS, required=True)
     f.threshold()
     f.integer("electorate", maximum=100_000_000)
+    _eligible(f, issues)
     timeline = raw.get("timeline")
     if timeline is not None:
         tloc = loc.child(".timeline")

@@ -30,6 +30,7 @@ DEFAULTS: Final[dict[str, dict[str, Any]]] = {
         "ballot_open": None,
         "ballot_close": None,
         "results": None,
+        "eligible": None,  # {"kinds": [...], "regions": [...], "bodies": [...]}; None: the default rule
     },
     "slates": {"short": "", "colour": None, "backers": [], "description": "", "url": None},
     "candidates": {"slate": None, "bio": "", "photo_url": None, "links": {}, "status": "seeking nominations"},

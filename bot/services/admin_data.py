@@ -46,6 +46,12 @@ class PreparedImport:
         """The diff, one line per kind (added, changed, removed, with the first names)."""
         return self.plan.summary_lines()
 
+    @property
+    def large_removal(self) -> str | None:
+        """Why applying needs a second, explicit confirmation (a large removal), or None."""
+        danger = self.plan.danger()
+        return None if danger is None else danger.describe()
+
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
@@ -81,16 +87,25 @@ class AdminData:
         size: int,
         read: Callable[[], Awaitable[bytes]],
         dry_run: bool = False,
+        replace: bool = False,
     ) -> PreparedImport:
-        """Check, read and plan an uploaded file; nothing is written."""
+        """Check, read and plan an uploaded file; nothing is written.
+
+        By default the import adds and updates; with `replace` it also removes what the file leaves
+        out, within the elections it names (`bot.domain.import_rules`).
+        """
         await self.core.require(actor, "data.import", filename)
         checked(rules.check_attachment, filename, size)
         data = await read()
         if len(data) > rules.MAX_ATTACHMENT_BYTES:
             raise UserError("`file` is larger than 5 MB.")
         try:
-            pack = imports.parse_upload(filename, data)
-            plan = await imports.plan_import(self.core.db, actor.guild_id, pack)
+            plan = await imports.plan_file(
+                self.core.db,
+                actor.guild_id,
+                lambda: imports.parse_upload(filename, data),
+                mode=imports.ImportMode.of(replace),
+            )
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None
         return PreparedImport(
@@ -103,8 +118,13 @@ class AdminData:
             dry_run=dry_run,
         )
 
-    async def apply_import(self, actor: Actor, prepared: PreparedImport) -> ImportPlan:
-        """Apply a previewed import atomically (same moderator, same guild, not expired, data unchanged)."""
+    async def apply_import(
+        self, actor: Actor, prepared: PreparedImport, *, large_removal_confirmed: bool = False
+    ) -> ImportPlan:
+        """Apply a previewed import atomically (same moderator, same guild, not expired, data unchanged).
+
+        A large removal (`prepared.large_removal`) is applied only once confirmed a second time.
+        """
         await self.core.require(actor, "data.import", prepared.filename)
         if actor.guild_id != prepared.guild_id or actor.user_id != prepared.actor_id:
             await self.core.deny(actor, "data.import", prepared.filename)
@@ -114,6 +134,11 @@ class AdminData:
         now = self.core.clock.now()
         if now - prepared.prepared_at > IMPORT_TTL:
             raise UserError("This import preview expired; nothing was changed. Upload the file again.")
+        if prepared.large_removal and not large_removal_confirmed:
+            raise UserError(
+                f"This import {prepared.large_removal.removeprefix('it ')}, so it needs a second confirmation; "
+                "nothing was changed."
+            )
         try:
             applied = await imports.apply_import(
                 self.core.db,

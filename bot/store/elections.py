@@ -6,25 +6,27 @@ import sqlite3
 
 import aiosqlite
 
+from bot.domain.eligibility import EligibleBodies
 from bot.domain.models import Election, ElectionResult, Slate, Threshold, Timeline, VotingSystem
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
 
 _COLUMNS = (
     "id, guild_id, slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
-    " nominations_close, ballot_open, ballot_close, results_due"
+    " nominations_close, ballot_open, ballot_close, results_due, eligible_bodies"
 )
 
 
 #: Insert or update an election by its natural key (guild, slug); shared with bulk imports.
 UPSERT_SQL = (
     "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
-    " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " nominations_open, nominations_close, ballot_open, ballot_close, results_due, eligible_bodies)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
     " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
     " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
     " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
-    " ballot_close = excluded.ballot_close, results_due = excluded.results_due"
+    " ballot_close = excluded.ballot_close, results_due = excluded.results_due,"
+    " eligible_bodies = excluded.eligible_bodies"
 )
 #: Insert or update a slate by (election, name).
 UPSERT_SLATE_SQL = (
@@ -32,6 +34,13 @@ UPSERT_SLATE_SQL = (
     " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
     " backers = excluded.backers, description = excluded.description, url = excluded.url"
 )
+
+
+def eligible_to_db(rule: EligibleBodies | dict | None) -> str | None:
+    """An eligible-bodies rule (or its record) as stored JSON text; NULL when unset."""
+    if isinstance(rule, dict):
+        rule = EligibleBodies.from_record(rule)
+    return to_json(rule.to_record()) if rule is not None else None
 
 
 def parse_threshold(text: str | None) -> Threshold | None:
@@ -62,6 +71,7 @@ def _election(row: sqlite3.Row) -> Election:
             ballot_close=dt_from_db(row["ballot_close"]),
             results=dt_from_db(row["results_due"]),
         ),
+        eligible=EligibleBodies.from_record(from_json(row["eligible_bodies"], None)),
     )
 
 
@@ -95,6 +105,7 @@ async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
         dt_to_db(t.ballot_open),
         dt_to_db(t.ballot_close),
         dt_to_db(t.results),
+        eligible_to_db(election.eligible),
     )
     async with conn.execute(UPSERT_SQL + " RETURNING id", params) as c:
         row = await c.fetchone()

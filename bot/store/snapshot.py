@@ -70,7 +70,7 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
         conn,
         "SELECT slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
         " nominations_close, ballot_open, ballot_close, results_due, results_published, valid_ballots,"
-        " invalid_ballots FROM elections WHERE guild_id = ? ORDER BY id",
+        " invalid_ballots, eligible_bodies FROM elections WHERE guild_id = ? ORDER BY id",
         g,
     ):
         slug = r[0]
@@ -86,6 +86,7 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
             "ballot_open": _instant(r[9]),
             "ballot_close": _instant(r[10]),
             "results": _instant(r[11]),
+            "eligible": from_json(r[15], None),
         }
         result_meta[slug] = {"published": bool(r[12]), "valid_ballots": r[13], "invalid_ballots": r[14], "rounds": []}
         state.slates[slug] = {}
@@ -226,6 +227,7 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
                     r["ballot_open"],
                     r["ballot_close"],
                     r["results"],
+                    elections_repo.eligible_to_db(r["eligible"]),
                 )
                 for c in _upserts(diffs["elections"])
                 if (r := c.after)
