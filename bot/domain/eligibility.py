@@ -8,7 +8,7 @@ body names. Unset, today's rule stands: the bodies of the kinds that have nomina
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +82,55 @@ def eligible_names(
 def referenced_bodies(names: Iterable[str], eligible: Iterable[str]) -> set[str]:
     """Bodies an election refers to: those that nominated in it and those it counts as eligible."""
     return set(names) | set(eligible)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    # Commas separate items (body names may contain spaces); repeated items are kept once.
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+def edit_rule(
+    current: EligibleBodies | None,
+    *,
+    kinds: str | None,
+    regions: str | None,
+    bodies: str | None,
+    guild_bodies: Mapping[str, tuple[str, str]],
+    is_clear: Callable[[str], bool],
+) -> EligibleBodies | None:
+    """The rule after a moderator's edit: each option given (comma-separated) replaces its part of the rule,
+    a clear word empties it. Names are matched to the guild's bodies ignoring case; a list of bodies and
+    kinds/regions can't be combined. Raises ValidationError with a sentence for the moderator.
+    """
+    from bot.domain.validation import ValidationError  # late: validation imports the models, which import this
+
+    rule = current or EligibleBodies()
+    parts: dict[str, tuple[str, ...]] = {"kinds": rule.kinds, "regions": rule.regions, "bodies": rule.bodies}
+    folded = {name.casefold(): name for name in guild_bodies}
+    known = {
+        "kinds": {kind.casefold(): kind for kind, _ in guild_bodies.values()},
+        "regions": {region.casefold(): region for _, region in guild_bodies.values() if region},
+        "bodies": folded,
+    }
+    for key, text in (("kinds", kinds), ("regions", regions), ("bodies", bodies)):
+        if text is None:
+            continue
+        if is_clear(text):
+            parts[key] = ()
+            continue
+        items = []
+        for word in _words(text):
+            match = known[key].get(word.casefold())
+            if match is None:
+                what = {"kinds": "body of kind", "regions": "body in region", "bodies": "body named"}[key]
+                raise ValidationError(f"eligible_{key}", f'No {what} "{word}" on this server.')
+            items.append(match)
+        parts[key] = tuple(dict.fromkeys(items))
+        if key == "bodies" and items:
+            parts["kinds"] = parts["regions"] = ()  # an explicit list replaces kinds/regions
+        elif key != "bodies" and items:
+            parts["bodies"] = ()
+    if parts["bodies"] and (parts["kinds"] or parts["regions"]):
+        raise ValidationError("eligible_bodies", "Give either a list of eligible bodies or kinds/regions, not both.")
+    new = EligibleBodies(parts["kinds"], parts["regions"], parts["bodies"])
+    return new if new.is_set else None
