@@ -241,11 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_migrate)
 
     p = sub.add_parser("import", help="load an election pack (JSON) or a CSV file into a server")
-    p.add_argument("path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv")
+    p.add_argument(
+        "path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv / eligible.csv"
+    )
     p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
     p.add_argument(
         "--kind",
-        choices=["candidates", "bodies", "nominations", "results"],
+        choices=["candidates", "bodies", "nominations", "results", "eligible"],
         help="what a CSV file holds (default: taken from its file name)",
     )
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")

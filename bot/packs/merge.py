@@ -152,6 +152,8 @@ def _merge_election(
             )
         )
         return
+    if "elections" in scope and entry.eligible is not None:
+        want.elections[slug] = _eligible_list(want.elections[slug], entry, prune, body_names, issues)
 
     # Slates
     if "slates" in scope and entry.slates is not None:
@@ -254,6 +256,27 @@ def _merge_election(
         rounds = _live_rounds(stored_result["rounds"], cands_now)
         if rounds != stored_result["rounds"]:
             _set_result(want, slug, {**stored_result, "rounds": rounds})
+
+
+def _eligible_list(
+    record: Record, entry: ElectionEntry, prune: bool, body_names: _Names, issues: list[PackIssue]
+) -> Record:
+    """An eligible-bodies CSV: its bodies join the election's explicit list (in replace mode they are the
+    list). A list replaces a kinds/regions rule, since the two can't be combined."""
+    stored = EligibleBodies.from_record(record.get("eligible"))
+    names: list[str] = [] if prune or stored is None else list(stored.bodies)
+    for row in entry.eligible or []:
+        name = body_names.resolve(row.key)  # type: ignore[arg-type]
+        if name is None:
+            issues.append(
+                row.issue("body", "body", f'no body "{row.key}" on this server{body_names.hint(row.key)}')  # type: ignore[arg-type]
+            )
+        elif name not in names:
+            names.append(name)
+    rule = EligibleBodies(bodies=tuple(names)).to_record()
+    if rule == record.get("eligible"):
+        return record
+    return {**record, "eligible": rule}
 
 
 def _resolve_eligible(

@@ -71,11 +71,12 @@ class ElectionEntry:
     nominations: list[Row] | None = None
     result: Row | None = None  # None with result_given: the file said `"results": null` (remove it)
     result_given: bool = False
+    eligible: list[Row] | None = None  # eligible.csv: bodies for the election's explicit eligible list
 
     def kinds(self) -> set[str]:
         """The kinds this entry speaks for."""
         present = {
-            "elections": self.election is not None,
+            "elections": self.election is not None or self.eligible is not None,
             "slates": self.slates is not None,
             "candidates": self.candidates is not None,
             "nominations": self.nominations is not None,
