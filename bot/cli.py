@@ -85,11 +85,13 @@ async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_pack(path: Path, kind: str | None):
-    from bot.services.imports import parse_csv, parse_pack_json
+    from bot.services.imports import parse_csv, parse_pack_json, parse_upload
 
     data = path.read_bytes()
-    if path.suffix.lower() in (".csv", ".tsv") or kind:
-        return parse_csv(kind or path.stem.lower(), data, path.name)
+    if kind:
+        return parse_csv(kind, data, path.name)
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return parse_upload(path.name, data)  # the kind from the file name or its header
     return parse_pack_json(data, path.name)
 
 

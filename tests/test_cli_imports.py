@@ -109,3 +109,10 @@ def test_demo_and_round_trip_still_change_nothing(tmp_path: Path) -> None:
     for extra in ((), ("--replace",)):
         result = hustings(tmp_path, "import", pack, "--guild", "7", *extra)
         assert result.returncode == 0 and "nothing to change" in result.stdout, result.stderr
+
+
+def test_a_csv_named_anything_is_read_by_its_header(seeded: Path) -> None:
+    week = write(seeded, "week 48.csv", "election,body,candidate\nnec,Branch 11,Ann Black\n")
+    result = hustings(seeded, "import", week, "--guild", "7", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "nominations: +1 ~0 -0" in result.stdout
