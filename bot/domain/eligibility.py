@@ -30,7 +30,8 @@ class EligibleBodies:
         """The stored/pack form (None when unset)."""
         if not self.is_set:
             return None
-        return {"kinds": list(self.kinds), "regions": list(self.regions), "bodies": list(self.bodies)}
+        # Listed bodies in name order: a list is a set, and equal sets must compare equal wherever they came from.
+        return {"kinds": list(self.kinds), "regions": list(self.regions), "bodies": sorted(self.bodies)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any] | None) -> EligibleBodies | None:

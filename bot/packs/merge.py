@@ -294,6 +294,7 @@ def _resolve_eligible(
                 )
             )
         names.append(name or written)
+    names = sorted(set(names))  # stored as a set of bodies, in name order
     if names == rule["bodies"]:
         return record
     return {**record, "eligible": {**rule, "bodies": names}}

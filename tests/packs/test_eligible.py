@@ -71,3 +71,22 @@ async def test_bad_csv_rows_are_refused_in_one_pass_and_nothing_is_written(db: D
     assert lines[1].startswith('eligible.csv: row 4: body: no body "Nowhere CLP" on this server')
     assert lines[2].startswith("eligible.csv: row 5: election:")
     assert await dump(db) == before
+
+
+async def test_a_listed_body_follows_its_renaming_and_goes_with_it(db: Database, do_import) -> None:
+    from bot.store import bodies, elections
+
+    pack = base()
+    pack["elections"][0]["eligible_bodies"] = {"bodies": ["Hove CLP", "Leeds Central CLP"]}
+    await do_import(parse_pack_json(dumps(pack)))
+    hove = await bodies.get_by_name(db.reader, GUILD, "Hove CLP")
+    leeds = await bodies.get_by_name(db.reader, GUILD, "Leeds Central CLP")
+    async with db.transaction() as tx:
+        await bodies.rename(tx, hove.id, "Brighton and Hove CLP")
+        await bodies.delete(tx, leeds.id)
+    assert (await eligible(db))["bodies"] == ["Brighton and Hove CLP"]
+    election = await elections.get_by_slug(db.reader, GUILD, "nec-test")
+    assert election.eligible.bodies == ("Brighton and Hove CLP",)
+    async with db.transaction() as tx:  # an edit of another field keeps the list
+        await elections.upsert(tx, election)
+    assert (await eligible(db))["bodies"] == ["Brighton and Hove CLP"]
