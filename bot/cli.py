@@ -120,16 +120,17 @@ async def _import(
         for line in plan.summary_lines():
             print(line)
         danger = plan.danger()
+        large = f"this import {danger.describe().removeprefix('it ')}" if danger is not None else ""
         if plan.is_empty:
             print("nothing to change")
         elif dry_run:
             if danger is not None:
-                print(f"warning: {danger.describe()}; applying it will need --yes")
+                print(f"warning: {large}; applying it will need --yes")
             print("dry run: nothing written")
         elif danger is not None and not yes:
             print(
-                f"{danger.describe()}, so nothing was written: check the file, then run the same command "
-                "with --yes to apply it",
+                f"{large[:1].upper()}{large[1:]}, so nothing was written: check the file, then run the same "
+                "command with --yes to apply it",
                 file=sys.stderr,
             )
             return 2

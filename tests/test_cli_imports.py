@@ -90,7 +90,7 @@ def test_a_weeks_csv_adds_and_replace_needs_yes(seeded: Path) -> None:
     refused = hustings(seeded, "import", week, "--guild", "7", "--replace")
     assert refused.returncode == 2
     assert "nominations: +0 ~0 -10" in refused.stdout
-    assert "it would remove 10 of 11 nominations in nec (91%)" in refused.stderr and "--yes" in refused.stderr
+    assert "This import would remove 10 of 11 nominations in nec (91%)" in refused.stderr and "--yes" in refused.stderr
     assert export(seeded) == before
 
     dry = hustings(seeded, "import", week, "--guild", "7", "--replace", "--dry-run")

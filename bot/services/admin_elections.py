@@ -119,6 +119,8 @@ class AdminElections:
                 except v.ValidationError as exc:
                     raise UserError(rules.echo(exc.message, 300)) from None
             ch.before, ch.after = rules.snapshot(current), rules.snapshot(updated)
+            for snap, e in ((ch.before, current), (ch.after, updated)):  # the rule in words, not its fields
+                snap["eligible"] = e.eligible.describe() if e.eligible else "the kinds that nominate (default)"
             await elections.upsert(ch.tx, updated)
         return Outcome("election.edit", updated.slug, ch.before, ch.after, ch.audit_id, updated)
 
