@@ -164,3 +164,21 @@ async def test_thresholds_count_each_elections_own_eligible_bodies(
     bad = await ask(sim, mod, "/admin election edit", {"election": "ncwu", "eligible_kinds": "estate"})
     assert 'No body of kind "estate" on this server.' in bad.text
     assert sim.violations == []
+
+
+async def test_a_bad_csv_lists_its_own_and_its_reference_problems_together(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, hustings, db, clock
+) -> None:
+    """#12 (bad input): one reply names file, row and field of every problem; the database is as before."""
+    bodies = branches("Branch", 5)
+    await import_pack(db, guild.id, {"bodies": bodies, "elections": [election("nec", bodies, 3)]}, clock, "seed.json")
+    before = await version(db, guild.id)
+    bad = "election,body,candidate,date\nnec,Branch 04,Ann Black,2026-13-01\nnec,Branch 99,Ann Blak,\n"
+    reply = await preview(sim, mod, "nominations.csv", bad)
+    assert reply.ephemeral and reply.buttons == []
+    assert "nominations.csv: 3 problems found; nothing was imported." in reply.content, reply.content
+    assert "row 2: date:" in reply.content
+    assert 'row 3: body: no body "Branch 99"' in reply.content
+    assert 'row 3: candidate: no candidate "Ann Blak" in election nec (did you mean "Ann Black"?)' in reply.content
+    assert await version(db, guild.id) == before
+    assert sim.violations == []
