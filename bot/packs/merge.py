@@ -48,9 +48,10 @@ class _Names:
 def check_pack(pack: Pack) -> list[PackIssue]:
     """Cross-reference checks a pack can answer on its own (used at parse time).
 
-    Body names are only checked when the pack lists its bodies; otherwise they are the server's.
+    Body names are only checked when the pack lists its bodies; otherwise they are the server's. Likewise
+    slate and candidate names in an election entry without `slates` / `candidates` wait for the server's.
     """
-    _, issues = merge(State(), pack, prune=True, defer_bodies=pack.bodies is None)
+    _, issues = merge(State(), pack, prune=True, defer_bodies=pack.bodies is None, defer_server=True)
     return issues
 
 
@@ -61,6 +62,7 @@ def merge(
     kinds: frozenset[str] | set[str] | None = None,
     prune: bool = True,
     defer_bodies: bool = False,
+    defer_server: bool = False,
 ) -> tuple[State, list[PackIssue]]:
     """The state the guild should have after importing `pack`, and the problems that prevent it."""
     scope = set(pack.kinds if kinds is None else pack.kinds & set(kinds))
@@ -82,7 +84,7 @@ def merge(
     for slug in [*current.elections, *(s for s in entries if s not in current.elections)]:
         entry = entries.get(slug)
         if entry is not None:
-            _merge_election(current, want, entry, scope, prune, body_names, defer_bodies, issues)
+            _merge_election(current, want, entry, scope, prune, body_names, defer_bodies, issues, defer_server)
     if unlisted:
         gone = removable_bodies(unlisted, _referenced(want, set(entries)))
         want.bodies = {name: rec for name, rec in want.bodies.items() if name not in gone}
@@ -137,8 +139,12 @@ def _merge_election(
     body_names: _Names,
     defer_bodies: bool,
     issues: list[PackIssue],
+    defer_server: bool = False,
 ) -> None:
     slug = entry.slug
+    # Checking a pack on its own: names of slates/candidates the entry doesn't carry are the server's.
+    defer_slates = defer_server and entry.slates is None
+    defer_cands = defer_server and entry.candidates is None
     if "elections" in scope and entry.election is not None:
         record = _overlay(current.elections.get(slug), "elections", entry.election)
         _check_timeline(record, entry, issues)
@@ -175,7 +181,7 @@ def _merge_election(
             written = data.get("slate")
             if written is not None:
                 name = slate_names.resolve(written) or shorts.get(fold(written))
-                if name is None:
+                if name is None and not defer_slates:
                     issues.append(
                         row.issue(
                             "slate", "slate", f'no slate "{written}" in election {slug}{slate_names.hint(written)}'
@@ -220,7 +226,9 @@ def _merge_election(
                         )
                     )
             cand = cand_written if cand_written in cands_now else cand_names.resolve(cand_written)
-            if cand is None:
+            if cand is None and defer_cands:
+                cand = cand_written
+            elif cand is None:
                 issues.append(
                     row.issue(
                         "candidate",
@@ -248,7 +256,7 @@ def _merge_election(
             row = entry.result
             record = {**(stored_result or DEFAULTS["results"]), **row.data}
             if "rounds" in row.data:
-                record["rounds"] = _resolve_rounds(row, cand_names, slug, issues)
+                record["rounds"] = _resolve_rounds(row, cand_names, slug, [] if defer_cands else issues)
             else:
                 record["rounds"] = _live_rounds(record["rounds"], cands_now)
         _set_result(want, slug, record)

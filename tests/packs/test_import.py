@@ -296,3 +296,20 @@ async def test_applied_target_is_what_the_database_holds(db: Database, do_import
     for step in steps:
         plan = await do_import(step)
         assert plan.target == await snapshot.load_state(db.reader, GUILD)
+
+
+async def test_an_entry_may_refer_to_the_servers_slates_and_candidates(db: Database, do_import) -> None:
+    """An election entry without `slates` / `candidates` names the server's (as documented); unknown
+    names are still refused, when planning against the server."""
+    await do_import(parse_pack_json(dumps(base())))
+    entry = {k: v for k, v in base()["elections"][0].items() if k not in ("slates", "candidates", "results")}
+    entry["nominations"] = [{"body": "Hove CLP", "candidates": ["rachel garnham", "Yasmine Dar"]}]
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [entry]})), mode=ImportMode.REPLACE)
+    assert [c.key for c in plan.diffs["nominations"].added] == [("nec-test", "Hove CLP", "Rachel Garnham")]
+
+    only_candidates = {k: v for k, v in base()["elections"][0].items() if k not in ("slates", "nominations")}
+    assert (await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [only_candidates]})))).is_empty
+
+    entry["nominations"] = [{"body": "Hove CLP", "candidates": ["Nobody Known"]}]
+    with pytest.raises(PackError, match='no candidate "Nobody Known" in election nec-test'):
+        await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [entry]})))
