@@ -608,7 +608,10 @@ class ReadModel:
 
     def _coverage(self, data: ElectionData, slates: Sequence[Slate]) -> list[SlateCoverage]:
         members = slate_members(data.candidates)
-        return slate_coverage({s.name: members.get(s.name, []) for s in slates}, data.nominations, data.reported)
+        # Shares are of the reporting eligible bodies, so only their nominations count (default rule: all).
+        eligible = {b.name for b in data.eligible}
+        nominations = [n for n in data.nominations if n.body in eligible]
+        return slate_coverage({s.name: members.get(s.name, []) for s in slates}, nominations, data.reported)
 
     # --------------------------------------------------------------------------------- use-cases
 

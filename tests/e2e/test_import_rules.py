@@ -143,15 +143,17 @@ async def test_thresholds_count_each_elections_own_eligible_bodies(
     assert "5 of 25 branches have nominated" in info.text and "Eligible: all bodies in South" in info.text
 
     # An explicit list in a pack; the export carries it and re-imports to no change.
-    ncwu["eligible_bodies"] = {"bodies": [b["name"] for b in south[:20]]}
+    # South 01 and 02 nominated but are not listed: their nominations are kept, not counted as reported.
+    ncwu["eligible_bodies"] = {"bodies": [b["name"] for b in south[2:22]]}
     await import_pack(db, guild.id, {"elections": [ncwu]}, clock, "ncwu.json")
     info = await ask(sim, member, "/election info", {"election": "ncwu"})
     assert "10% of 20 branches = 2 nominations" in info.text and "Eligible: 20 listed bodies" in info.text
+    assert "3 of 20 branches have nominated" in info.text
     exported = await ask(sim, mod, "/admin data export", {})
     pack = json.loads(exported.attachments[0].data)
     assert [e.get("eligible_bodies") for e in pack["elections"]] == [
         None,
-        {"kinds": [], "regions": [], "bodies": [b["name"] for b in south[:20]]},
+        {"kinds": [], "regions": [], "bodies": [b["name"] for b in south[2:22]]},
     ]
     again = await ask(
         sim,
