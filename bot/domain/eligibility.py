@@ -105,6 +105,11 @@ def edit_rule(
     """
     from bot.domain.validation import ValidationError  # late: validation imports the models, which import this
 
+    def given(text: str | None) -> bool:
+        return text is not None and not is_clear(text)
+
+    if given(bodies) and (given(kinds) or given(regions)):
+        raise ValidationError("eligible_bodies", "Give either a list of eligible bodies or kinds/regions, not both.")
     rule = current or EligibleBodies()
     parts: dict[str, tuple[str, ...]] = {"kinds": rule.kinds, "regions": rule.regions, "bodies": rule.bodies}
     folded = {name.casefold(): name for name in guild_bodies}
@@ -131,7 +136,5 @@ def edit_rule(
             parts["kinds"] = parts["regions"] = ()  # an explicit list replaces kinds/regions
         elif key != "bodies" and items:
             parts["bodies"] = ()
-    if parts["bodies"] and (parts["kinds"] or parts["regions"]):
-        raise ValidationError("eligible_bodies", "Give either a list of eligible bodies or kinds/regions, not both.")
     new = EligibleBodies(parts["kinds"], parts["regions"], parts["bodies"])
     return new if new.is_set else None
