@@ -85,11 +85,13 @@ async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_pack(path: Path, kind: str | None, zone: str | None = None):
-    from bot.services.imports import parse_csv, parse_pack_json
+    from bot.services.imports import parse_csv, parse_pack_json, parse_upload
 
     data = path.read_bytes()
-    if path.suffix.lower() == ".csv" or kind:
-        return parse_csv(kind or path.stem.lower(), data, path.name, zone=zone)
+    if kind:
+        return parse_csv(kind, data, path.name, zone=zone)
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return parse_upload(path.name, data, zone=zone)  # the kind from the file name or its header
     return parse_pack_json(data, path.name, zone=zone)
 
 
@@ -104,18 +106,45 @@ async def _guild_zone(settings: Settings, guild: int) -> str:
         await db.close()
 
 
-async def _import(settings: Settings, guild: int, pack, dry_run: bool, source: str) -> int:
-    from bot.services.imports import apply_import, plan_import
+def _problems(name: str, exc) -> int:
+    """Every problem of a file on stderr, one a line, and exit code 2 (bad input: nothing was written)."""
+    noun = "problem" if len(exc.issues) == 1 else "problems"
+    print(f"{name}: {len(exc.issues)} {noun} found; nothing was imported:", file=sys.stderr)
+    for issue in exc.issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 2
+
+
+async def _import(
+    settings: Settings, guild: int, parse, dry_run: bool, source: str, *, replace: bool = False, yes: bool = False
+) -> int:
+    from bot.domain.import_rules import ImportMode
+    from bot.packs.errors import PackError
+    from bot.services.imports import apply_import, plan_file
 
     db = await _open(settings)
     try:
-        plan = await plan_import(db, guild, pack)
+        try:
+            plan = await plan_file(db, guild, parse, mode=ImportMode.of(replace))
+        except PackError as exc:
+            return _problems(source.removeprefix("file "), exc)
         for line in plan.summary_lines():
             print(line)
+        danger = plan.danger()
+        large = f"this import {danger.describe().removeprefix('it ')}" if danger is not None else ""
         if plan.is_empty:
             print("nothing to change")
         elif dry_run:
+            if danger is not None:
+                print(f"warning: {large}; applying it will need --yes")
             print("dry run: nothing written")
+        elif danger is not None and not yes:
+            print(
+                f"{large[:1].upper()}{large[1:]}, so nothing was written: check the file, then run the same "
+                "command with --yes to apply it",
+                file=sys.stderr,
+            )
+            return 2
         else:
             from bot.clock import SystemClock
 
@@ -129,29 +158,28 @@ async def _import(settings: Settings, guild: int, pack, dry_run: bool, source: s
 
 
 async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.packs.errors import PackError
-
     path = Path(args.path)
     if not path.is_file():  # noqa: ASYNC240 - one-shot CLI, nothing else on the loop
         print(f"{path}: no such file", file=sys.stderr)
         return 1
     zone = await _guild_zone(settings, args.guild)
-    try:
-        pack = _read_pack(path, args.kind, zone)
-        # checks against the server's data (e.g. whole votes for its bloc elections) raise here too
-        return await _import(settings, args.guild, pack, args.dry_run, f"file {path.name}")
-    except PackError as exc:
-        print(f"{path.name}: {len(exc.issues)} problem(s); nothing was imported:", file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        return 1
+    return await _import(
+        settings,
+        args.guild,
+        lambda: _read_pack(path, args.kind, zone),
+        args.dry_run,
+        f"file {path.name}",
+        replace=args.replace,
+        yes=args.yes,
+    )
 
 
 async def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import SystemClock
     from bot.services.imports import load_demo_pack
 
-    return await _import(settings, args.guild, load_demo_pack(SystemClock().now()), False, "demo pack")
+    pack = load_demo_pack(SystemClock().now())
+    return await _import(settings, args.guild, lambda: pack, False, "demo pack")
 
 
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -228,14 +256,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_migrate)
 
     p = sub.add_parser("import", help="load an election pack (JSON) or a CSV file into a server")
-    p.add_argument("path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv")
+    p.add_argument(
+        "path", help="pack.json, or candidates.csv / bodies.csv / nominations.csv / results.csv / eligible.csv"
+    )
     p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
     p.add_argument(
         "--kind",
-        choices=["candidates", "bodies", "nominations", "results"],
+        choices=["candidates", "bodies", "nominations", "results", "eligible"],
         help="what a CSV file holds (default: taken from its file name)",
     )
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="also remove what the file leaves out, within the elections it names (default: add and update only)",
+    )
+    p.add_argument("--yes", action="store_true", help="apply even if it removes more than 20%% of an election's rows")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("export", help="write a server's election pack (JSON) to standard output")

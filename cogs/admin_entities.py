@@ -73,6 +73,9 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
         committee=CLEAR_HINT,
         threshold="35, 5% or clear",
         electorate="Voters (0: unset)",
+        eligible_kinds="Bodies that count, by kind: CLP, branch (comma-separated, or clear)",
+        eligible_regions="Bodies that count, by region (comma-separated, or clear)",
+        eligible_bodies="Bodies that count, by name (comma-separated, or clear)",
     )
     @app_commands.choices(voting_system=SYSTEMS)
     @app_commands.autocomplete(election=election_autocomplete)
@@ -86,6 +89,9 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
         committee: str | None = None,
         threshold: str | None = None,
         electorate: app_commands.Range[int, 0] | None = None,
+        eligible_kinds: app_commands.Range[str, 1, 1000] | None = None,
+        eligible_regions: app_commands.Range[str, 1, 1000] | None = None,
+        eligible_bodies: app_commands.Range[str, 1, 6000] | None = None,
     ) -> None:
         """Edit an election."""
         outcome = await admin_service(interaction).elections.edit_election(
@@ -97,6 +103,9 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
             committee=committee,
             threshold=threshold,
             electorate=electorate,
+            eligible_kinds=eligible_kinds,
+            eligible_regions=eligible_regions,
+            eligible_bodies=eligible_bodies,
         )
         await reply_outcome(interaction, outcome)
 

@@ -65,7 +65,7 @@ def test_import_reports_every_problem_and_writes_nothing(tmp_path) -> None:
     election = {"slug": "Bad Slug", "name": "x", "seats": 0, "voting_system": "ranked"}
     bad.write_text(json.dumps({"elections": [election]}))
     result = hustings(tmp_path, "import", str(bad), "--guild", "7")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "nothing was imported" in result.stderr
     assert "slug" in result.stderr and "seats" in result.stderr and "voting_system" in result.stderr
 

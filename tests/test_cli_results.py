@@ -19,7 +19,7 @@ def test_semicolon_csv_with_a_decimal_point_for_thousands_is_refused_with_row_fi
         encoding="utf-8",
     )
     result = hustings(tmp_path, "import", str(sheet), "--guild", "7")
-    assert result.returncode == 1, result.stdout
+    assert result.returncode == 2, result.stdout  # bad input: the problem list, exit 2
     assert "results.csv" in result.stderr and "row 4" in result.stderr and "votes" in result.stderr
     assert "did you mean 1842?" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

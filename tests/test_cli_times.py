@@ -56,7 +56,7 @@ def test_offset_less_times_use_the_guild_zone_and_its_daylight_saving_rules(tmp_
     # The spring gap and the doubled autumn hour are refused as /admin commands refuse them.
     path.write_text("name,meeting\nHackney North CLP,2027-03-14 02:30\nHove CLP,2026-11-01 01:30\n")
     bad = hustings(tmp_path, "import", str(path), "--guild", str(GUILD))
-    assert bad.returncode == 1
+    assert bad.returncode == 2  # bad input: the problem list, exit 2
     assert "bodies.csv: row 2: meeting" in bad.stderr and "clocks go forward" in bad.stderr, bad.stderr
     assert "bodies.csv: row 3: meeting" in bad.stderr, bad.stderr
     assert "2026-11-01 01:30-04:00" in bad.stderr and "2026-11-01 01:30-05:00" in bad.stderr, bad.stderr

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.eligibility import EligibleBodies
+
 
 class VotingSystem(StrEnum):
     """How ballots become seats."""
@@ -77,6 +79,7 @@ class Election:
     timeline: Timeline = field(default_factory=Timeline)
     id: int | None = None
     updated_at: datetime | None = None
+    eligible: EligibleBodies | None = None  # None: the kinds that nominate (see bot.domain.eligibility)
 
 
 @dataclass(slots=True)

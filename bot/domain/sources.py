@@ -16,6 +16,8 @@ from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from urllib.parse import urlsplit
 
+from bot.domain.import_rules import DANGER_SHARE, is_large_removal
+
 #: How often a new source is read when the moderator does not say.
 DEFAULT_EVERY = timedelta(minutes=15)
 #: The shortest interval a moderator may choose.
@@ -24,8 +26,8 @@ MIN_EVERY = timedelta(minutes=1)
 MAX_EVERY = timedelta(days=7)
 #: The longest a failing source waits between retries (unless its own interval is longer).
 BACKOFF_CAP = timedelta(hours=1)
-#: A run that would remove more than this share of a kind's existing rows is held.
-DEFAULT_MAX_DROP_SHARE = 0.20
+#: A run that would remove more than this share of a kind's existing rows is held (the rule for every import).
+DEFAULT_MAX_DROP_SHARE = DANGER_SHARE
 #: Data is called stale when its last successful check is older than this many intervals.
 STALE_AFTER_INTERVALS = 3
 #: Longest error text kept for `/admin source list` and alerts.
@@ -271,8 +273,7 @@ def check_mass_drop(
         had = before.get(kind, 0)
         if gone <= 0 or had <= 0:
             continue
-        emptied = gone >= had
-        if (gone / had > max_share and gone >= 2) or emptied:
+        if is_large_removal(gone, had, max_share):
             candidate = DropCheck(hold=True, kind=kind, removed=gone, before=had)
             if not worst.hold or candidate.share > worst.share:
                 worst = candidate

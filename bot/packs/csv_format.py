@@ -1,4 +1,4 @@
-"""Reading one kind of data from a CSV file (bodies, candidates, nominations or results).
+"""Reading one kind of data from a CSV file (bodies, candidates, nominations, results or eligible bodies).
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row is row 2.
 Header names ignore case, spaces and hyphens ("Photo URL" = "photo_url"); UTF-8 with or without
@@ -31,6 +31,7 @@ COLUMNS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ("election", "round", "candidate", "votes"),
         ("elected", "excluded", "published", "valid_ballots", "invalid_ballots", "winners"),
     ),
+    "eligible": (("election", "body"), ()),  # an election's explicit list of eligible bodies
 }
 CSV_KINDS: Final = tuple(COLUMNS)
 _ALIASES: Final = {
@@ -135,7 +136,7 @@ def parse_csv(kind: str, data: bytes | str, filename: str, *, zone: ZoneInfo | s
     issues: list[PackIssue] = []
     pack = _bodies(rows, filename, issues, zone) if kind == "bodies" else _READERS[kind](rows, filename, issues)
     if issues:
-        raise PackError(issues)
+        raise PackError(issues, pack)
     return pack
 
 
@@ -151,7 +152,7 @@ def guess_kind(filename: str, data: bytes | str) -> str | None:
         return None
     first = next(csv.reader([text.split("\n", 1)[0]], delimiter=_dialect_delimiter(text)), [])
     header = {normalise_header(h) for h in first}
-    for kind in ("results", "nominations", "candidates", "bodies"):
+    for kind in ("results", "nominations", "candidates", "bodies", "eligible"):
         if set(COLUMNS[kind][0]) <= header:
             return kind
     return None
@@ -340,4 +341,30 @@ def _results(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list
     return pack
 
 
-_READERS: Final = {"bodies": _bodies, "candidates": _candidates, "nominations": _nominations, "results": _results}
+def _eligible(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
+    pack = Pack(source=filename)
+    entry = _entries(pack)
+    seen: dict[tuple[str, str], str] = {}
+    for loc, raw in rows:
+        f = Fields(raw, loc, issues, csv=True)
+        slug = f.slug("election")
+        body = f.name("body", store=False)
+        if slug is None or body is None:
+            continue
+        if (slug, fold(body)) in seen:
+            f.bad("body", f'"{body}" is already listed for {slug} on {seen[(slug, fold(body))]}')
+            continue
+        seen[(slug, fold(body))] = loc.where
+        e = entry(slug, loc)
+        e.eligible = e.eligible or []
+        e.eligible.append(Row(body, {}, loc))
+    return pack
+
+
+_READERS: Final = {
+    "bodies": _bodies,
+    "candidates": _candidates,
+    "nominations": _nominations,
+    "results": _results,
+    "eligible": _eligible,
+}

@@ -35,6 +35,7 @@ def _election(state: State, slug: str) -> dict[str, Any]:
         for (body, date), group in groupby(noms, key=lambda kv: (kv[0][0], kv[1]["date"]))
     ]
     result = state.results.get(slug)
+    eligible = {"eligible_bodies": e["eligible"]} if e.get("eligible") else {}  # unset: left out, the default
     return {
         "slug": slug,
         "name": e["name"],
@@ -43,6 +44,7 @@ def _election(state: State, slug: str) -> dict[str, Any]:
         "voting_system": e["voting_system"],
         "nomination_threshold": e["threshold"],
         "electorate": e["electorate"],
+        **eligible,
         "timeline": {f: e[f] for f in TIMELINE_FIELDS},
         "slates": [
             {"name": name, **rec} for name, rec in sorted(state.slates.get(slug, {}).items(), key=lambda kv: kv[0])

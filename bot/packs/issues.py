@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # A PackError's text lists this many issues; the full list stays on `.issues`.
 SHOWN_IN_MESSAGE = 25
@@ -48,8 +49,10 @@ class Loc:
 class PackError(ValueError):
     """A pack (or CSV) cannot be imported; `issues` holds every problem found, in file order."""
 
-    def __init__(self, issues: list[PackIssue]) -> None:
+    def __init__(self, issues: list[PackIssue], pack: Any = None) -> None:
         self.issues = list(issues)
+        # What could still be read (a `Pack`), so references can be checked in the same pass.
+        self.pack = pack
         shown = [str(i) for i in self.issues[:SHOWN_IN_MESSAGE]]
         more = len(self.issues) - len(shown)
         if more > 0:

@@ -24,6 +24,7 @@ _ELECTION = (
     "voting_system",
     "nomination_threshold",
     "electorate",
+    "eligible_bodies",
     "timeline",
     "slates",
     "candidates",
@@ -35,6 +36,7 @@ _CANDIDATE = ("name", "slate", "bio", "photo_url", "links", "status")
 _NOMINATION = ("body", "candidates", "date")
 _RESULTS = ("published", "valid_ballots", "invalid_ballots", "winners", "rounds")
 _ROUND = ("votes", "elected", "excluded")
+_ELIGIBLE = ("kinds", "regions", "bodies")
 
 
 class _Obj(dict[str, Any]):
@@ -156,7 +158,7 @@ def pack_from_dict(obj: Any, filename: str = "pack.json", *, zone: ZoneInfo | st
     to_check = [e for e in pack.elections if e.slug not in unchecked]
     issues.extend(check_pack(Pack(pack.source, pack.bodies, to_check)))
     if issues:
-        raise PackError(issues)
+        raise PackError(issues, Pack(pack.source, pack.bodies, to_check))
     return pack
 
 
@@ -202,6 +204,28 @@ def _bodies(value: Any, root: Loc, issues: list[PackIssue], zone: ZoneInfo | str
     return rows
 
 
+def _eligible(f: Fields, issues: list[PackIssue]) -> None:
+    """`eligible_bodies`: {"kinds": [...], "regions": [...]} or {"bodies": [...]}; null or {} clears it."""
+    if "eligible_bodies" not in f.raw:
+        return
+    value = f.raw["eligible_bodies"]
+    if value is None:
+        f.data["eligible"] = None
+        return
+    loc = f.loc.child(".eligible_bodies")
+    if not _object(value, loc, issues, "eligible_bodies"):
+        return
+    g = Fields(value, loc, issues, allowed=_ELIGIBLE)
+    lists = {key: g.string_list(key, max_items=checks.MAX_BODIES) for key in _ELIGIBLE}
+    if lists["bodies"] and (lists["kinds"] or lists["regions"]):
+        g.bad("bodies", "give either a list of bodies or kinds/regions, not both")
+        return
+    if any(v is None and key in value for key, v in lists.items()):
+        return
+    record = {key: v or [] for key, v in lists.items()}
+    f.data["eligible"] = record if any(record.values()) else None
+
+
 def _election(
     raw: Any, loc: Loc, issues: list[PackIssue], zone: ZoneInfo | str | None
 ) -> tuple[ElectionEntry | None, bool]:
@@ -216,6 +240,7 @@ def _election(
     f.choice("voting_system", checks.VOTING_SYSTEMS, required=True)
     f.threshold()
     f.integer("electorate", maximum=100_000_000)
+    _eligible(f, issues)
     timeline = raw.get("timeline")
     if timeline is not None:
         tloc = loc.child(".timeline")

@@ -1,9 +1,11 @@
 """Overlaying a pack on a guild's current data: the wanted state, with every bad reference reported.
 
-Scope rules (see docs/election-pack.md):
+Scope rules (see docs/election-pack.md and `bot.domain.import_rules`):
 - a kind is touched only if the file carries it (and the caller's `kinds` allows it);
-- within its scope a file is authoritative: rows it does not list are removed (`prune`);
-  bodies are guild-wide, so a bodies list is authoritative for all of the guild's bodies;
+- by default a file adds and updates; only in replace mode (`prune`) are rows it does not list
+  removed, and only within the elections it names;
+- bodies are guild-wide: in replace mode an unlisted body goes only when no remaining election
+  refers to it (nominates from it or counts it as eligible);
 - fields a row leaves out keep their stored value;
 - removals cascade as the database would: a removed body or candidate takes its nominations (and
   votes) with it, a removed slate leaves its candidates independent.
@@ -15,6 +17,8 @@ from collections import Counter
 from itertools import pairwise
 from typing import Any
 
+from bot.domain.eligibility import EligibleBodies, eligible_names, referenced_bodies
+from bot.domain.import_rules import removable_bodies
 from bot.packs.checks import fold, suggest
 from bot.packs.issues import PackIssue
 from bot.packs.model import DEFAULTS, KINDS, TIMELINE_FIELDS, ElectionEntry, Pack, Row
@@ -46,9 +50,10 @@ class _Names:
 def check_pack(pack: Pack) -> list[PackIssue]:
     """Cross-reference checks a pack can answer on its own (used at parse time).
 
-    Body names are only checked when the pack lists its bodies; otherwise they are the server's.
+    Body names are only checked when the pack lists its bodies; otherwise they are the server's. Likewise
+    slate and candidate names in an election entry without `slates` / `candidates` wait for the server's.
     """
-    _, issues = merge(State(), pack, prune=True, defer_bodies=pack.bodies is None)
+    _, issues = merge(State(), pack, prune=True, defer_bodies=pack.bodies is None, defer_server=True)
     return issues
 
 
@@ -59,18 +64,21 @@ def merge(
     kinds: frozenset[str] | set[str] | None = None,
     prune: bool = True,
     defer_bodies: bool = False,
+    defer_server: bool = False,
 ) -> tuple[State, list[PackIssue]]:
     """The state the guild should have after importing `pack`, and the problems that prevent it."""
     scope = set(pack.kinds if kinds is None else pack.kinds & set(kinds))
     issues: list[PackIssue] = []
     want = current.copy()
 
+    unlisted: set[str] = set()
     if "bodies" in scope and pack.bodies is not None:
-        bodies: dict[str, Record] = {} if prune else dict(current.bodies)
+        bodies: dict[str, Record] = dict(current.bodies)
         for row in pack.bodies:
             bodies[row.key] = _overlay(current.bodies.get(row.key), "bodies", row)
         want.bodies = bodies
-    gone_bodies = current.bodies.keys() - want.bodies.keys()
+        if prune:
+            unlisted = set(current.bodies) - {row.key for row in pack.bodies}
     body_names = _Names(want.bodies)
 
     # Entries with nothing in scope (e.g. kinds={"bodies"}) are skipped like elections not in the file.
@@ -78,12 +86,33 @@ def merge(
     for slug in [*current.elections, *(s for s in entries if s not in current.elections)]:
         entry = entries.get(slug)
         if entry is not None:
-            _merge_election(current, want, entry, scope, prune, body_names, defer_bodies, issues)
-        elif gone_bodies:
-            _cascade_nominations(want, slug)
+            _merge_election(current, want, entry, scope, prune, body_names, defer_bodies, issues, defer_server)
+    if unlisted:
+        gone = removable_bodies(unlisted, _referenced(want, set(entries)))
+        want.bodies = {name: rec for name, rec in want.bodies.items() if name not in gone}
     issues.extend(same_name_issues(current, want, pack, scope))
     issues.sort(key=_position)
     return want, issues
+
+
+def _referenced(want: State, named: set[str]) -> set[str]:
+    """Bodies some election of the wanted state refers to. The elections the file names are judged by
+    what the file gives them (their nominations and explicit list); the others also keep every body
+    they count as eligible, so their figures don't change under them.
+    """
+    kinds_of = {name: (rec["kind"], rec["region"]) for name, rec in want.bodies.items()}
+    nominating = {slug: {body for body, _ in noms} for slug, noms in want.nominations.items()}
+    used = {slug: {kinds_of[b][0] for b in names if b in kinds_of} for slug, names in nominating.items()}
+    out: set[str] = set()
+    for slug, record in want.elections.items():
+        names = nominating.get(slug, set())
+        rule = EligibleBodies.from_record(record.get("eligible"))
+        if slug in named:
+            out |= referenced_bodies(names, rule.bodies if rule is not None else ())
+            continue
+        elsewhere = set().union(*(k for s, k in used.items() if s != slug))
+        out |= referenced_bodies(names, eligible_names(kinds_of, rule, names, elsewhere))
+    return out
 
 
 def _position(issue: PackIssue) -> tuple[str, int]:
@@ -113,11 +142,17 @@ def _merge_election(
     body_names: _Names,
     defer_bodies: bool,
     issues: list[PackIssue],
+    defer_server: bool = False,
 ) -> None:
     slug = entry.slug
+    # Checking a pack on its own: names of slates/candidates the entry doesn't carry are the server's.
+    defer_slates = defer_server and entry.slates is None
+    defer_cands = defer_server and entry.candidates is None
     if "elections" in scope and entry.election is not None:
         record = _overlay(current.elections.get(slug), "elections", entry.election)
         _check_timeline(record, entry, issues)
+        if "eligible" in entry.election.data and (record.get("eligible") or {}).get("bodies"):
+            record = _resolve_eligible(record, entry, body_names, defer_bodies, issues)
         want.elections[slug] = record
     elif slug not in current.elections:
         issues.append(
@@ -126,6 +161,8 @@ def _merge_election(
             )
         )
         return
+    if "elections" in scope and entry.eligible is not None:
+        want.elections[slug] = _eligible_list(want.elections[slug], entry, prune, body_names, issues)
 
     # Slates
     if "slates" in scope and entry.slates is not None:
@@ -147,7 +184,7 @@ def _merge_election(
             written = data.get("slate")
             if written is not None:
                 name = slate_names.resolve(written) or shorts.get(fold(written))
-                if name is None:
+                if name is None and not defer_slates:
                     issues.append(
                         row.issue(
                             "slate", "slate", f'no slate "{written}" in election {slug}{slate_names.hint(written)}'
@@ -192,7 +229,9 @@ def _merge_election(
                         )
                     )
             cand = cand_written if cand_written in cands_now else cand_names.resolve(cand_written)
-            if cand is None:
+            if cand is None and defer_cands:
+                cand = cand_written
+            elif cand is None:
                 issues.append(
                     nom.issue(
                         "candidate",
@@ -220,7 +259,7 @@ def _merge_election(
             row = entry.result
             result = {**(stored_result or DEFAULTS["results"]), **row.data}
             if "rounds" in row.data:
-                result["rounds"] = _resolve_rounds(row, cand_names, slug, issues)
+                result["rounds"] = _resolve_rounds(row, cand_names, slug, [] if defer_cands else issues)
             else:
                 result["rounds"] = _live_rounds(result["rounds"], cands_now)
             result = settle_result(result, row, want.elections.get(slug), issues)
@@ -229,6 +268,46 @@ def _merge_election(
         rounds = _live_rounds(stored_result["rounds"], cands_now)
         if rounds != stored_result["rounds"]:
             _set_result(want, slug, {**stored_result, "rounds": rounds})
+
+
+def _eligible_list(
+    record: Record, entry: ElectionEntry, prune: bool, body_names: _Names, issues: list[PackIssue]
+) -> Record:
+    """An eligible-bodies CSV: its bodies join the election's explicit list (in replace mode they are the
+    list). A list replaces a kinds/regions rule, since the two can't be combined."""
+    stored = EligibleBodies.from_record(record.get("eligible"))
+    names: list[str] = [] if prune or stored is None else list(stored.bodies)
+    for row in entry.eligible or []:
+        name = body_names.resolve(row.key)
+        if name is None:
+            issues.append(row.issue("body", "body", f'no body "{row.key}" on this server{body_names.hint(row.key)}'))
+        elif name not in names:
+            names.append(name)
+    rule = EligibleBodies(bodies=tuple(names)).to_record()
+    if rule == record.get("eligible"):
+        return record
+    return {**record, "eligible": rule}
+
+
+def _resolve_eligible(
+    record: Record, entry: ElectionEntry, body_names: _Names, defer_bodies: bool, issues: list[PackIssue]
+) -> Record:
+    """An explicit eligible list names bodies as written: store their exact names, report unknown ones."""
+    rule = record["eligible"]
+    names = []
+    for i, written in enumerate(rule["bodies"]):
+        name = body_names.resolve(written)
+        if name is None and not defer_bodies:
+            issues.append(
+                entry.loc.child(".eligible_bodies").issue(
+                    f"bodies[{i}]", f'no body "{written}" in the pack or on this server{body_names.hint(written)}'
+                )
+            )
+        names.append(name or written)
+    names = sorted(set(names))  # stored as a set of bodies, in name order
+    if names == rule["bodies"]:
+        return record
+    return {**record, "eligible": {**rule, "bodies": names}}
 
 
 def _set_result(want: State, slug: str, record: Record | None) -> None:

@@ -30,6 +30,7 @@ DEFAULTS: Final[dict[str, dict[str, Any]]] = {
         "ballot_open": None,
         "ballot_close": None,
         "results": None,
+        "eligible": None,  # {"kinds": [...], "regions": [...], "bodies": [...]}; None: the default rule
     },
     "slates": {"short": "", "colour": None, "backers": [], "description": "", "url": None},
     "candidates": {"slate": None, "bio": "", "photo_url": None, "links": {}, "status": "seeking nominations"},
@@ -74,11 +75,12 @@ class ElectionEntry:
     nominations: list[Row[tuple[str, str]]] | None = None
     result: Row[str] | None = None  # None with result_given: the file said `"results": null` (remove it)
     result_given: bool = False
+    eligible: list[Row[str]] | None = None  # eligible.csv: bodies for the election's explicit eligible list
 
     def kinds(self) -> set[str]:
         """The kinds this entry speaks for."""
         present = {
-            "elections": self.election is not None,
+            "elections": self.election is not None or self.eligible is not None,
             "slates": self.slates is not None,
             "candidates": self.candidates is not None,
             "nominations": self.nominations is not None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.import_rules import DANGER_SHARE, ImportMode, Removal, worst_removal
 from bot.packs.model import KINDS
 from bot.packs.state import Record, State
 
@@ -98,6 +100,29 @@ def diff_states(before: State, after: State) -> dict[str, KindDiff]:
     return out
 
 
+def removals(before: State, diffs: dict[str, KindDiff]) -> list[Removal]:
+    """How many rows of each kind the diff removes from each election (and from the server's bodies),
+    against how many it had; a changed result that loses vote rows counts as removing "result rows".
+    """
+    out: list[Removal] = []
+    if diffs["bodies"].removed:
+        out.append(Removal("bodies", len(diffs["bodies"].removed), len(before.bodies)))
+    for kind in ("slates", "candidates", "nominations"):
+        gone = Counter(c.key[0] for c in diffs[kind].removed)
+        out.extend(Removal(kind, n, len(getattr(before, kind).get(slug, {})), slug) for slug, n in gone.items())
+    out.extend(Removal("results", 1, 1, c.key[0]) for c in diffs["results"].removed)
+    for change in diffs["results"].changed:
+        had = _vote_rows(change.before)
+        dropped = max(0, had - _vote_rows(change.after))
+        if dropped:
+            out.append(Removal("result rows", dropped, had, change.key[0]))
+    return out
+
+
+def _vote_rows(record: Record | None) -> int:
+    return sum(len(r.get("votes", {})) for r in (record or {}).get("rounds", []))
+
+
 @dataclass(slots=True)
 class ImportPlan:
     """What an import would do to a guild's data; `apply_import` carries it out.
@@ -114,6 +139,9 @@ class ImportPlan:
     diffs: dict[str, KindDiff]
     before_counts: dict[str, int]
     applied_version: int | None = None
+    mode: ImportMode = ImportMode.ADD
+    # What the import removes, per election and kind (and the server's bodies): see `danger`.
+    removals: list[Removal] = field(default_factory=list)
     # The whole wanted state: once applied it is exactly what the database holds, which lets the
     # import service answer the next plan without re-reading 10,000 rows.
     target: State | None = field(default=None, repr=False, compare=False)
@@ -122,6 +150,10 @@ class ImportPlan:
     def is_empty(self) -> bool:
         """True when importing would change nothing."""
         return not any(self.diffs.values())
+
+    def danger(self, max_share: float = DANGER_SHARE) -> Removal | None:
+        """The large removal that needs a second confirmation (None when the plan may simply be applied)."""
+        return worst_removal(self.removals, max_share)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Added/changed/removed counts for every kind."""
@@ -172,5 +204,6 @@ class ImportPlan:
             "changes": {k: v for k, v in self.counts().items() if any(v.values())},
             "elections": list(self.elections),
             "kinds": sorted(self.kinds),
+            "mode": self.mode.value,
         }
         return before, after

@@ -196,18 +196,37 @@ def audit_mirror_text(entry: AuditEntry) -> str:
 
 
 def import_embed(
-    summary_lines: Sequence[str], *, filename: str, dry_run: bool, problems: Sequence[str] = ()
+    summary_lines: Sequence[str],
+    *,
+    filename: str,
+    dry_run: bool,
+    problems: Sequence[str] = (),
+    large_removal: str | None = None,
 ) -> discord.Embed:
     """The diff an import would make, with a note on what happens next."""
     title = f"Import preview: {md(clip(filename, 100))}"
     body = "\n".join(md(line) for line in summary_lines) or "No changes: the file matches what is stored."
     if problems:
         body += "\n\n**Problems**\n" + "\n".join(f"• {md(p)}" for p in problems)
+    if large_removal:
+        body += f"\n\n**Warning:** {md(large_removal[:1].upper() + large_removal[1:])}."
     if dry_run:
         body += "\n\nDry run: nothing was changed."
+    elif large_removal:
+        body += "\n\nPress **Apply** to review the removal (you will be asked once more), or **Cancel**."
     else:
         body += "\n\nPress **Apply** to make these changes in one go, or **Cancel**."
     return discord.Embed(title=clip(title, 256), description=clip(body, DESCRIPTION_MAX), colour=WARN_COLOUR)
+
+
+def import_danger_embed(large_removal: str, filename: str) -> discord.Embed:
+    """The second question before an import removes a large share of an election's rows."""
+    body = (
+        f"Importing **{md(clip(filename, 100))}** {md(large_removal.removeprefix('it '))}.\n"
+        "If the file is this week's rows only, cancel and import it without `replace`, which only adds and "
+        "updates.\n\nPress **Remove and import** only if these rows really should go."
+    )
+    return discord.Embed(title="Remove this many rows?", description=clip(body, DESCRIPTION_MAX), colour=DANGER_COLOUR)
 
 
 # ----------------------------------------------------------------------------------------- views

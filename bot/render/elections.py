@@ -97,6 +97,8 @@ def election_info(vm: ElectionInfoView) -> Rendered:
         if h.eligible_bodies
         else "No nominating bodies recorded"
     )
+    if h.eligible_rule:
+        reported += f"\nEligible: {md(h.eligible_rule)}"
     add_field(embed, "Nominations", reported, inline=True)
     if vm.electorate:
         add_field(embed, "Electorate", f"{vm.electorate:,} members", inline=True)

@@ -9,7 +9,6 @@ changed the data since (else it asks for a fresh preview).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -47,6 +46,12 @@ class PreparedImport:
         """The diff, one line per kind (added, changed, removed, with the first names)."""
         return self.plan.summary_lines()
 
+    @property
+    def large_removal(self) -> str | None:
+        """Why applying needs a second, explicit confirmation (a large removal), or None."""
+        danger = self.plan.danger()
+        return None if danger is None else danger.describe()
+
 
 @dataclass(frozen=True, slots=True)
 class ExportFile:
@@ -82,8 +87,13 @@ class AdminData:
         size: int,
         read: Callable[[], Awaitable[bytes]],
         dry_run: bool = False,
+        replace: bool = False,
     ) -> PreparedImport:
-        """Check, read and plan an uploaded file; nothing is written."""
+        """Check, read and plan an uploaded file; nothing is written.
+
+        By default the import adds and updates; with `replace` it also removes what the file leaves
+        out, within the elections it names (`bot.domain.import_rules`).
+        """
         await self.core.require(actor, "data.import", filename)
         checked(rules.check_attachment, filename, size)
         data = await read()
@@ -91,9 +101,12 @@ class AdminData:
             raise UserError("`file` is larger than 5 MB.")
         try:
             zone = await imports.guild_zone(self.core.db, actor.guild_id, self.core.default_zone)
-            # A 5 MB file takes a while to parse: in a worker thread, so members keep getting answers.
-            pack = await asyncio.to_thread(imports.parse_upload, filename, data, zone=zone)
-            plan = await imports.plan_import(self.core.db, actor.guild_id, pack)
+            plan = await imports.plan_file(
+                self.core.db,
+                actor.guild_id,
+                lambda: imports.parse_upload(filename, data, zone=zone),
+                mode=imports.ImportMode.of(replace),
+            )
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None
         return PreparedImport(
@@ -106,8 +119,13 @@ class AdminData:
             dry_run=dry_run,
         )
 
-    async def apply_import(self, actor: Actor, prepared: PreparedImport) -> ImportPlan:
-        """Apply a previewed import atomically (same moderator, same guild, not expired, data unchanged)."""
+    async def apply_import(
+        self, actor: Actor, prepared: PreparedImport, *, large_removal_confirmed: bool = False
+    ) -> ImportPlan:
+        """Apply a previewed import atomically (same moderator, same guild, not expired, data unchanged).
+
+        A large removal (`prepared.large_removal`) is applied only once confirmed a second time.
+        """
         await self.core.require(actor, "data.import", prepared.filename)
         if actor.guild_id != prepared.guild_id or actor.user_id != prepared.actor_id:
             await self.core.deny(actor, "data.import", prepared.filename)
@@ -117,6 +135,11 @@ class AdminData:
         now = self.core.clock.now()
         if now - prepared.prepared_at > IMPORT_TTL:
             raise UserError("This import preview expired; nothing was changed. Upload the file again.")
+        if prepared.large_removal and not large_removal_confirmed:
+            raise UserError(
+                f"This import {prepared.large_removal.removeprefix('it ')}, so it needs a second confirmation; "
+                "nothing was changed."
+            )
         try:
             applied = await imports.apply_import(
                 self.core.db,

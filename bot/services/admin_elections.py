@@ -13,6 +13,7 @@ from datetime import date
 from bot.domain import admin_rules as rules
 from bot.domain import validation as v
 from bot.domain.access import Actor
+from bot.domain.eligibility import edit_rule
 from bot.domain.matching import same_name
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Timeline, VotingSystem
 from bot.errors import UserError
@@ -75,8 +76,15 @@ class AdminElections:
         committee: str | None = None,
         threshold: str | None = None,
         electorate: int | None = None,
+        eligible_kinds: str | None = None,
+        eligible_regions: str | None = None,
+        eligible_bodies: str | None = None,
     ) -> Outcome:
-        """Change an election's details (not its timeline: see `set_timeline`)."""
+        """Change an election's details (not its timeline: see `set_timeline`).
+
+        `eligible_*` (comma-separated, or a clear word) set which bodies count for "reported" and a
+        percentage threshold; see `bot.domain.eligibility`.
+        """
         await self.core.require(actor, "election.edit", slug)
         async with self.core.change(actor, "election.edit", slug) as ch:
             current = await self.core.election(ch.tx, actor.guild_id, slug)
@@ -98,7 +106,22 @@ class AdminElections:
                 )
             if electorate is not None:
                 updated.electorate = None if electorate == 0 else _electorate(electorate)
+            if (eligible_kinds, eligible_regions, eligible_bodies) != (None, None, None):
+                known = await bodies.list_for_guild(ch.tx, actor.guild_id)
+                try:
+                    updated.eligible = edit_rule(
+                        current.eligible,
+                        kinds=eligible_kinds,
+                        regions=eligible_regions,
+                        bodies=eligible_bodies,
+                        guild_bodies={b.name: (b.kind, b.region) for b in known},
+                        is_clear=rules.is_clear,
+                    )
+                except v.ValidationError as exc:
+                    raise UserError(rules.echo(exc.message, 300)) from None
             ch.before, ch.after = rules.snapshot(current), rules.snapshot(updated)
+            for snap, e in ((ch.before, current), (ch.after, updated)):  # the rule in words, not its fields
+                snap["eligible"] = e.eligible.describe() if e.eligible else "the kinds that nominate (default)"
             await elections.upsert(ch.tx, updated)
         return Outcome("election.edit", updated.slug, ch.before, ch.after, ch.audit_id, updated)
 

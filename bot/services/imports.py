@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.domain.import_rules import ImportMode
 from bot.packs import KINDS, ImportPlan, Pack, PackError, PackIssue, State, diff_states, merge
 from bot.packs.csv_format import CSV_KINDS, parse_csv, parse_upload
 from bot.packs.demo import load_demo_pack
 from bot.packs.export import state_to_pack
 from bot.packs.json_format import parse_pack_json
+from bot.packs.plan import removals
 from bot.store import audit, meta, snapshot
 from bot.store.database import Database
 
 __all__ = [
     "CSV_KINDS",
+    "ImportMode",
     "ImportPlan",
     "Pack",
     "PackError",
@@ -42,6 +45,7 @@ __all__ = [
     "parse_csv",
     "parse_pack_json",
     "parse_upload",
+    "plan_file",
     "plan_import",
 ]
 
@@ -99,21 +103,22 @@ async def plan_import(
     pack: Pack,
     *,
     kinds: Iterable[str] | None = None,
-    prune: bool = True,
+    mode: ImportMode = ImportMode.ADD,
 ) -> ImportPlan:
     """Compare `pack` with the guild's current data and return what importing it would change.
 
-    `kinds` limits the import to some kinds (default: every kind the file carries). With
-    `prune=False` nothing is removed: rows missing from the file are kept (an "add/update only"
-    import, e.g. for a feed of new nominations). Raises `PackError` when the pack refers to bodies,
-    elections, slates or candidates that neither it nor the server has, or breaks the seats rule.
+    `kinds` limits the import to some kinds (default: every kind the file carries). By default an
+    import adds and updates; `mode=ImportMode.REPLACE` also removes what the file leaves out, within
+    the elections it names (see `bot.domain.import_rules`); `plan.danger()` says when that removal is
+    large enough to confirm twice. Raises `PackError` when the pack refers to bodies, elections,
+    slates or candidates that neither it nor the server has, or breaks the seats rule.
     """
     wanted = None if kinds is None else frozenset(kinds)
     if wanted is not None and not wanted <= set(KINDS):
         raise ValueError(f"unknown kinds {sorted(wanted - set(KINDS))}; choose from {', '.join(KINDS)}")
     current = await _current_state(db, guild_id)
     # Merging and diffing a large pack is CPU work: off the event loop (both only read `current`).
-    target, issues = await asyncio.to_thread(merge, current, pack, kinds=wanted, prune=prune)
+    target, issues = await asyncio.to_thread(merge, current, pack, kinds=wanted, prune=mode is ImportMode.REPLACE)
     if issues:
         raise PackError(issues)
     diffs = await asyncio.to_thread(diff_states, current, target)
@@ -125,8 +130,43 @@ async def plan_import(
         elections=pack.slugs,
         diffs=diffs,
         before_counts=current.counts(),
+        mode=mode,
+        removals=removals(current, diffs),
         target=target,
     )
+
+
+async def plan_file(
+    db: Database,
+    guild_id: int,
+    parse: Callable[[], Pack],
+    *,
+    mode: ImportMode = ImportMode.ADD,
+) -> ImportPlan:
+    """Parse a file (`parse()`, e.g. `lambda: parse_upload(name, data)`) and plan importing it.
+
+    Raises one `PackError` listing every problem, those of the file itself and its references to the
+    server's data together, in file order, so a moderator fixes them all in one go.
+    """
+    try:
+        # A 5 MB file takes a while to parse: in a worker thread, so members keep getting answers.
+        pack = await asyncio.to_thread(parse)
+    except PackError as exc:
+        if exc.pack is None:
+            raise
+        current = await _current_state(db, guild_id)
+        _, more = merge(current, exc.pack, prune=mode is ImportMode.REPLACE)
+        seen = {(i.file, i.where, i.field) for i in exc.issues}
+        extra = [i for i in more if (i.file, i.where, i.field) not in seen]
+        raise PackError(sorted([*exc.issues, *extra], key=_position)) from None
+    return await plan_import(db, guild_id, pack, mode=mode)
+
+
+def _position(issue: PackIssue) -> tuple[str, int, int]:
+    # "row 12" in numeric order; JSON paths keep the order they were found in.
+    if issue.where.startswith("row ") and issue.where[4:].isdigit():
+        return issue.file, 0, int(issue.where[4:])
+    return issue.file, 1, 0
 
 
 async def apply_import(

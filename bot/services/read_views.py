@@ -47,6 +47,7 @@ class ElectionHeader:
     nominations_close: datetime | None
     results_published: bool
     now: datetime
+    eligible_rule: str = ""  # the election's own eligible-bodies rule in words ("" for the default)
 
 
 @dataclass(frozen=True, slots=True)

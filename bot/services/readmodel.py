@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.coverage import SlateCoverage, slate_coverage, slate_members
+from bot.domain.eligibility import eligible_names
 from bot.domain.matching import NameIndex, normalise, resolve_name, suggest_names
 from bot.domain.models import (
     Body,
@@ -142,15 +143,18 @@ class ElectionData:
         for n in nominations:
             self.by_candidate.setdefault(n.candidate, []).append(n)
             self.by_body.setdefault(n.body, []).append(n)
-        self.reported = len(self.by_body)
-        # Eligible bodies: those of the kinds that nominate in this election (a guild may hold both
-        # CLPs and union branches). Before the first nomination: the kinds no other election uses.
-        kinds = Counter(b.kind for b in guild_bodies if b.name in self.by_body)
-        if kinds:
-            self.eligible = [b for b in guild_bodies if b.kind in kinds]
-        else:
-            self.eligible = [b for b in guild_bodies if b.kind not in kinds_elsewhere]
-            kinds = Counter(b.kind for b in self.eligible)
+        # Eligible bodies: the election's own rule, or by default those of the kinds that nominate in it
+        # (a guild may hold both CLPs and union branches; before the first nomination: the kinds no
+        # other election uses). "Reported" and percentage thresholds count only these.
+        by_name = {b.name: b for b in guild_bodies}
+        names = eligible_names(
+            {b.name: (b.kind, b.region) for b in guild_bodies}, election.eligible, self.by_body, kinds_elsewhere
+        )
+        self.eligible = [by_name[n] for n in names]
+        eligible = set(names)
+        self.reported = sum(1 for body in self.by_body if body in eligible)
+        kinds = Counter(b.kind for b in guild_bodies if b.name in self.by_body and b.name in eligible)
+        kinds = kinds or Counter(b.kind for b in self.eligible)
         self.body_kind = kinds.most_common(1)[0][0] if kinds else "body"
         self.required = required_nominations(election.threshold, len(self.eligible) or None)
         self.candidate_index = NameIndex(c.name for c in candidates)
@@ -548,6 +552,7 @@ class ReadModel:
             required=data.required,
             eligible_bodies=len(data.eligible),
             body_kind=data.body_kind,
+            eligible_rule=e.eligible.describe() if e.eligible is not None else "",
             milestones=milestones,
             next_milestone=next_milestone(e.timeline, now),
             nominations_close=e.timeline.nominations_close,
@@ -591,7 +596,10 @@ class ReadModel:
 
     def _coverage(self, data: ElectionData, slates: Sequence[Slate]) -> list[SlateCoverage]:
         members = slate_members(data.candidates)
-        return slate_coverage({s.name: members.get(s.name, []) for s in slates}, data.nominations, data.reported)
+        # Shares are of the reporting eligible bodies, so only their nominations count (default rule: all).
+        eligible = {b.name for b in data.eligible}
+        nominations = [n for n in data.nominations if n.body in eligible]
+        return slate_coverage({s.name: members.get(s.name, []) for s in slates}, nominations, data.reported)
 
     # --------------------------------------------------------------------------------- use-cases
 

@@ -28,13 +28,11 @@ from bot.config import Settings
 from bot.domain.access import Actor, Level
 from bot.domain.sources import (
     DEFAULT_MAX_DROP_SHARE,
-    DropCheck,
     Freshness,
     Outcome,
     Source,
     SourceKind,
     SourceRuleError,
-    check_mass_drop,
     clip_error,
     content_free_problem,
     freshness,
@@ -49,6 +47,7 @@ from bot.packs import ElectionEntry, Loc
 from bot.services.access import AccessService
 from bot.services.fetch import Fetched, Fetcher, FetchError, FetchLimits, validate_url
 from bot.services.imports import (
+    ImportMode,
     ImportPlan,
     Pack,
     PackError,
@@ -59,7 +58,7 @@ from bot.services.imports import (
     parse_pack_json,
     plan_import,
 )
-from bot.store import audit, elections, meta, snapshot
+from bot.store import audit, elections, meta
 from bot.store import sources as store
 from bot.store.database import Database
 
@@ -498,7 +497,11 @@ class SourceService:
         """Plan the import against the guild's current data, only for the kinds the source declares."""
         try:
             plan = await plan_import(
-                self.db, source.guild_id, pack, kinds=self._kinds(source, pack), prune=source.authoritative
+                self.db,
+                source.guild_id,
+                pack,
+                kinds=self._kinds(source, pack),
+                mode=ImportMode.of(source.authoritative),
             )
         except PackError as exc:
             raise _RunFailed(self._issues(exc)) from None
@@ -507,6 +510,8 @@ class SourceService:
             others = await store.list_for_guild(self.db.reader, source.guild_id)
             if not may_remove_bodies(source, others):
                 bodies.removed = []  # bodies are shared by the guild: another source decides them
+                plan.removals = [r for r in plan.removals if r.kind != "bodies"]
+                plan.target = None  # no longer the exact state applying leaves behind
         return plan
 
     @staticmethod
@@ -542,47 +547,17 @@ class SourceService:
     async def _hold_reason(self, source: Source, plan: ImportPlan) -> tuple[str, list[str]]:
         """Why this run must wait for a moderator ("" when it need not)."""
         lines = plan.summary_lines()
-        removed = {kind: len(diff.removed) for kind, diff in plan.diffs.items() if diff.removed}
-        result_drop = self._result_rows_dropped(plan)
-        if removed or result_drop[0]:
-            state = await snapshot.load_state(self.db.reader, source.guild_id)
-            slug = source.election
-            before = {
-                "bodies": len(state.bodies),
-                "elections": int(slug in state.elections),
-                "slates": len(state.slates.get(slug, {})),
-                "candidates": len(state.candidates.get(slug, {})),
-                "nominations": len(state.nominations.get(slug, {})),
-                "results": int(slug in state.results),
-            }
-            check = check_mass_drop(removed, before, self.max_drop_share)
-            dropped, had = result_drop
-            if not check.hold and dropped:
-                rows = check_mass_drop({"results": dropped}, {"results": had}, self.max_drop_share)
-                if rows.hold:
-                    check = DropCheck(True, "result rows", dropped, had)
-            if check.hold:
-                return (
-                    f"the source suddenly lists fewer rows: {check.describe()}. A broken sheet must not wipe the "
-                    "data, so nothing was changed",
-                    lines,
-                )
+        danger = plan.danger(self.max_drop_share)  # the one rule every import follows
+        if danger is not None:
+            return (
+                f"the source suddenly lists fewer rows: {danger.describe()}. A broken sheet must not wipe the "
+                "data, so nothing was changed",
+                lines,
+            )
         settings = await meta.get_settings(self.db.reader, source.guild_id)
         if settings.two_person_publish and self._publishes(plan):
             return "it would publish results, and this server asks a moderator to confirm publishing", lines
         return "", lines
-
-    @staticmethod
-    def _result_rows_dropped(plan: ImportPlan) -> tuple[int, int]:
-        """(vote rows the run would drop from changed results, vote rows they had)."""
-        dropped = had = 0
-        diff = plan.diffs.get("results")
-        for change in diff.changed if diff else []:
-            old = sum(len(r.get("votes", {})) for r in (change.before or {}).get("rounds", []))
-            new = sum(len(r.get("votes", {})) for r in (change.after or {}).get("rounds", []))
-            had += old
-            dropped += max(0, old - new)
-        return dropped, had
 
     @staticmethod
     def _publishes(plan: ImportPlan) -> bool:

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+from typing import Any
 
 import aiosqlite
 
+from bot.domain.eligibility import EligibleBodies
 from bot.domain.models import Election, ElectionResult, Slate, Threshold, Timeline, VotingSystem
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
 
 _COLUMNS = (
     "id, guild_id, slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
-    " nominations_close, ballot_open, ballot_close, results_due"
+    " nominations_close, ballot_open, ballot_close, results_due, eligible_rule"
 )
 
 
 #: Insert or update an election by its natural key (guild, slug); shared with bulk imports.
 UPSERT_SQL = (
     "INSERT INTO elections (guild_id, slug, name, committee, seats, voting_system, threshold, electorate,"
-    " nominations_open, nominations_close, ballot_open, ballot_close, results_due)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " nominations_open, nominations_close, ballot_open, ballot_close, results_due, eligible_rule)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (guild_id, slug) DO UPDATE SET name = excluded.name, committee = excluded.committee,"
     " seats = excluded.seats, voting_system = excluded.voting_system, threshold = excluded.threshold,"
     " electorate = excluded.electorate, nominations_open = excluded.nominations_open,"
     " nominations_close = excluded.nominations_close, ballot_open = excluded.ballot_open,"
-    " ballot_close = excluded.ballot_close, results_due = excluded.results_due"
+    " ballot_close = excluded.ballot_close, results_due = excluded.results_due,"
+    " eligible_rule = excluded.eligible_rule"
 )
 #: Insert or update a slate by (election, name).
 UPSERT_SLATE_SQL = (
@@ -32,6 +36,47 @@ UPSERT_SLATE_SQL = (
     " ON CONFLICT (election_id, name) DO UPDATE SET short = excluded.short, colour = excluded.colour,"
     " backers = excluded.backers, description = excluded.description, url = excluded.url"
 )
+
+
+def eligible_to_db(rule: EligibleBodies | dict[str, Any] | None) -> str | None:
+    """The kinds/regions part of an eligible-bodies rule (or its record) as stored JSON; NULL when it has
+    none (an explicit list lives in `election_eligible_bodies`)."""
+    if isinstance(rule, dict):
+        rule = EligibleBodies.from_record(rule)
+    if rule is None or not (rule.kinds or rule.regions):
+        return None
+    return to_json({"kinds": list(rule.kinds), "regions": list(rule.regions)})
+
+
+def eligible_from_db(text: str | None, listed: Iterable[str]) -> EligibleBodies | None:
+    """A stored rule: the kinds/regions JSON and the names of the listed bodies."""
+    stored = from_json(text, None) or {}
+    return EligibleBodies.from_record({**stored, "bodies": sorted(listed)})
+
+
+#: The names of the bodies explicitly listed as eligible, per election of a guild.
+LISTED_SQL = (
+    "SELECT ee.election_id, b.name FROM election_eligible_bodies ee JOIN bodies b ON b.id = ee.body_id"
+    " JOIN elections e ON e.id = ee.election_id WHERE e.guild_id = ? ORDER BY b.name"
+)
+
+
+async def _listed(conn: aiosqlite.Connection, guild_id: int) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    async with conn.execute(LISTED_SQL, (guild_id,)) as c:
+        for election_id, name in await c.fetchall():
+            out.setdefault(election_id, []).append(name)
+    return out
+
+
+async def set_listed(conn: aiosqlite.Connection, guild_id: int, election_id: int, names: Iterable[str]) -> None:
+    """Make `names` (bodies of the guild) an election's explicit list of eligible bodies."""
+    await conn.execute("DELETE FROM election_eligible_bodies WHERE election_id = ?", (election_id,))
+    await conn.executemany(
+        "INSERT OR IGNORE INTO election_eligible_bodies (election_id, body_id)"
+        " SELECT ?, id FROM bodies WHERE guild_id = ? AND name = ?",
+        [(election_id, guild_id, name) for name in names],
+    )
 
 
 def parse_threshold(text: str | None) -> Threshold | None:
@@ -44,7 +89,7 @@ def parse_threshold(text: str | None) -> Threshold | None:
     return Threshold(float(text))
 
 
-def _election(row: sqlite3.Row) -> Election:
+def _election(row: sqlite3.Row, listed: Iterable[str] = ()) -> Election:
     return Election(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -62,20 +107,25 @@ def _election(row: sqlite3.Row) -> Election:
             ballot_close=dt_from_db(row["ballot_close"]),
             results=dt_from_db(row["results_due"]),
         ),
+        eligible=eligible_from_db(row["eligible_rule"], listed),
     )
 
 
 async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Election]:
     """All of a guild's elections, oldest first."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? ORDER BY id", (guild_id,)) as c:
-        return [_election(r) for r in await c.fetchall()]
+        rows = await c.fetchall()
+    listed = await _listed(conn, guild_id) if rows else {}
+    return [_election(r, listed.get(r["id"], ())) for r in rows]
 
 
 async def get_by_slug(conn: aiosqlite.Connection, guild_id: int, slug: str) -> Election | None:
     """One election by its slug, scoped to the guild."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? AND slug = ?", (guild_id, slug)) as c:
         row = await c.fetchone()
-    return _election(row) if row else None
+    if row is None:
+        return None
+    return _election(row, (await _listed(conn, guild_id)).get(row["id"], ()))
 
 
 async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
@@ -95,11 +145,14 @@ async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
         dt_to_db(t.ballot_open),
         dt_to_db(t.ballot_close),
         dt_to_db(t.results),
+        eligible_to_db(election.eligible),
     )
     async with conn.execute(UPSERT_SQL + " RETURNING id", params) as c:
         row = await c.fetchone()
     assert row is not None
-    return int(row[0])
+    election_id = int(row[0])
+    await set_listed(conn, election.guild_id, election_id, election.eligible.bodies if election.eligible else ())
+    return election_id
 
 
 async def delete(conn: aiosqlite.Connection, election_id: int) -> None:

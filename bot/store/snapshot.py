@@ -67,11 +67,14 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
         state.bodies[name] = {"kind": kind, "region": region, "members": members, "meeting": _instant(meeting)}
 
     result_meta: dict[str, Record] = {}
+    listed: dict[int, list[str]] = {}
+    for election_id, body in await _all(conn, elections_repo.LISTED_SQL, g):
+        listed.setdefault(election_id, []).append(body)
     for r in await _all(
         conn,
         "SELECT slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
         " nominations_close, ballot_open, ballot_close, results_due, results_published, valid_ballots,"
-        " invalid_ballots FROM elections WHERE guild_id = ? ORDER BY id",
+        " invalid_ballots, eligible_rule, id FROM elections WHERE guild_id = ? ORDER BY id",
         g,
     ):
         slug = r[0]
@@ -87,6 +90,7 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
             "ballot_open": _instant(r[9]),
             "ballot_close": _instant(r[10]),
             "results": _instant(r[11]),
+            "eligible": _eligible_record(r[15], listed.get(r[16], [])),
         }
         result_meta[slug] = {"published": bool(r[12]), "valid_ballots": r[13], "invalid_ballots": r[14], "rounds": []}
         state.slates[slug] = {}
@@ -159,6 +163,11 @@ async def _read(conn: aiosqlite.Connection, guild_id: int) -> State:
     return state
 
 
+def _eligible_record(rule: str | None, listed: list[str]) -> Record | None:
+    eligible = elections_repo.eligible_from_db(rule, listed)
+    return eligible.to_record() if eligible is not None else None
+
+
 async def _ids(conn: aiosqlite.Connection, sql: str, guild_id: int) -> dict[Any, int]:
     """Row id by natural key: the second column, or a tuple of the columns after the id."""
     return {tuple(r[1:]) if len(r) > 2 else r[1]: r[0] for r in await _all(conn, sql, (guild_id,))}
@@ -228,12 +237,17 @@ async def apply_diff(conn: aiosqlite.Connection, guild_id: int, diffs: Mapping[s
                     r["ballot_open"],
                     r["ballot_close"],
                     r["results"],
+                    elections_repo.eligible_to_db(r["eligible"]),
                 )
                 for c in _upserts(diffs["elections"])
                 if (r := c.after)
             ],
         )
         elections = await _ids(conn, "SELECT id, slug FROM elections WHERE guild_id = ?", guild_id)
+        for c in _upserts(diffs["elections"]):  # explicit eligible lists, by body id (they follow renames)
+            listed = (c.after or {}).get("eligible") or {}
+            if ((c.before or {}).get("eligible") or {}).get("bodies") != listed.get("bodies"):
+                await elections_repo.set_listed(conn, guild_id, eid(c), listed.get("bodies") or ())
     await conn.executemany(
         elections_repo.UPSERT_SLATE_SQL,
         [

@@ -74,7 +74,7 @@ async def test_dry_run_shows_the_diff_and_changes_nothing(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db
 ) -> None:
     before = await version(db, guild.id)
-    reply = await preview(sim, mod, json_file(UPDATE), dry_run=True)
+    reply = await preview(sim, mod, json_file(UPDATE), dry_run=True, replace=True)
     text = reply.text
     assert "candidates: +1 \\~1 -1" in text  # added, changed, removed ("~" escaped for Discord)
     assert "added: nec: Jon Lansman" in text and "removed: nec: Eddie Izzard" in text
@@ -86,7 +86,7 @@ async def test_dry_run_shows_the_diff_and_changes_nothing(
 async def test_apply_is_atomic_and_audited_once(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db
 ) -> None:
-    reply = await preview(sim, mod, json_file(UPDATE))
+    reply = await preview(sim, mod, json_file(UPDATE), replace=True)
     assert await names(db, guild) == ["Eddie Izzard", "Yasmine Dar"]
     done = await sim.click(mod, reply, reply.button("Apply")["custom_id"])
     assert "Imported" in (await done.response()).text
@@ -97,7 +97,7 @@ async def test_apply_is_atomic_and_audited_once(
         "changed": 1,
         "removed": 1,
     }
-    again = await preview(sim, mod, json_file(UPDATE))
+    again = await preview(sim, mod, json_file(UPDATE), replace=True)
     assert "No changes" in again.text and again.buttons == []
     assert sim.violations == []
 

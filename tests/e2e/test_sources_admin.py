@@ -122,7 +122,7 @@ async def test_add_list_sync_and_a_held_update(
     feed.serve("c.csv", sheet(3, bio="Edited"))
     held = await ask(sim, mod, "/admin source sync", {"source": 1})
     assert "Held for a moderator" in held.embeds[0]["title"]
-    assert "7 of 10 candidates (70%)" in held.embeds[0]["description"]
+    assert "7 of 10 candidates in ncwu-nec (70%)" in held.embeds[0]["description"]
     assert len(await _names(db, guild)) == 10
     alerts = guild.channel("mod-alerts")
     alert = await sim.wait_for_message(lambda m: bool(m.components), channel=alerts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.import_rules import ImportMode
 from bot.packs import PackError
 from bot.services.imports import (
     StaleImportError,
@@ -80,38 +81,43 @@ async def test_missing_rows_are_removed_with_their_dependants(db: Database, do_i
     del election["results"]["rounds"][0]["votes"]["Eddie Izzard"]
     election["slates"] = election["slates"][:1]  # drop the PLF slate (its only candidate is gone)
 
-    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)))
+    assert not (await plan_import(db, GUILD, parse_pack_json(dumps(pack)))).diffs["candidates"].removed  # add mode
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)), mode=ImportMode.REPLACE)
     assert [c.key for c in plan.diffs["candidates"].removed] == [("nec-test", "Eddie Izzard")]
     assert [c.key for c in plan.diffs["nominations"].removed] == [("nec-test", "Leeds Central CLP", "Eddie Izzard")]
     assert [c.key for c in plan.diffs["slates"].removed] == [("nec-test", "Progress / Labour First backed")]
     await apply_import(db, GUILD, plan, actor_id=7, actor_name="mod", now=NOW)
     assert "Eddie Izzard" not in await candidate_ids(db)
-    assert (await plan_import(db, GUILD, parse_pack_json(dumps(pack)))).is_empty
+    assert (await plan_import(db, GUILD, parse_pack_json(dumps(pack)), mode=ImportMode.REPLACE)).is_empty
 
 
 async def test_bodies_key_decides_body_removal(db: Database, do_import) -> None:
     await do_import(parse_pack_json(dumps(base())))
     pack = base()
     del pack["bodies"]
-    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)))
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)), mode=ImportMode.REPLACE)
     assert plan.is_empty  # no "bodies" key: the server's bodies stay
 
     pack = base()
     pack["bodies"] = [b for b in pack["bodies"] if b["name"] != "Hove CLP"]
     pack["elections"][0]["nominations"].pop()  # Hove's nomination
-    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)))
-    assert [c.key for c in plan.diffs["bodies"].removed] == [("Hove CLP",)]
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)), mode=ImportMode.REPLACE)
     assert [c.key for c in plan.diffs["nominations"].removed] == [("nec-test", "Hove CLP", "Yasmine Dar")]
+    # The pack speaks for nec-test, the only election: once it drops Hove's nomination nothing refers to Hove.
+    assert [c.key for c in plan.diffs["bodies"].removed] == [("Hove CLP",)]
 
 
-async def test_removed_body_cascades_into_elections_not_in_the_pack(db: Database, do_import) -> None:
-    await do_import(parse_pack_json(dumps(base())))
+async def test_unlisted_body_goes_only_when_no_election_refers_to_it(db: Database, do_import) -> None:
+    pack = base()
+    pack["bodies"].append({"name": "Unite Branch 7", "kind": "union branch"})
+    await do_import(parse_pack_json(dumps(pack)))
     bodies_only = {"bodies": [b for b in base()["bodies"] if b["name"] != "Hove CLP"]}
-    plan = await plan_import(db, GUILD, parse_pack_json(dumps(bodies_only)))
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps(bodies_only)), mode=ImportMode.REPLACE)
     assert plan.kinds == {"bodies"}
-    assert [c.label for c in plan.diffs["nominations"].removed] == ["nec-test: Hove CLP → Yasmine Dar"]
+    assert [c.key for c in plan.diffs["bodies"].removed] == [("Unite Branch 7",)]  # Hove still nominates
+    assert not plan.diffs["nominations"]
     await apply_import(db, GUILD, plan, actor_id=7, actor_name="mod", now=NOW)
-    assert (await plan_import(db, GUILD, parse_pack_json(dumps(bodies_only)))).is_empty
+    assert (await plan_import(db, GUILD, parse_pack_json(dumps(bodies_only)), mode=ImportMode.REPLACE)).is_empty
 
 
 async def test_absent_keys_and_fields_are_untouched(db: Database, do_import) -> None:
@@ -133,7 +139,7 @@ async def test_removed_slate_leaves_candidates_independent(db: Database, do_impo
     for key in ("candidates", "nominations", "results"):
         del entry[key]
     entry["slates"] = entry["slates"][:1]
-    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)))
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps(pack)), mode=ImportMode.REPLACE)
     [change] = plan.diffs["candidates"].changed
     assert change.key == ("nec-test", "Eddie Izzard") and change.after["slate"] is None
     await apply_import(db, GUILD, plan, actor_id=7, actor_name="mod", now=NOW)
@@ -148,7 +154,7 @@ async def test_csv_touches_only_its_kind_and_elections(db: Database, do_import) 
     await do_import(parse_pack_json(dumps(pack)))
 
     csv = "election,body,candidate,date\nnec-test,Hove CLP,Rachel Garnham,2017-11-20\n"
-    plan = await plan_import(db, GUILD, parse_csv("nominations", csv, "nominations.csv"))
+    plan = await plan_import(db, GUILD, parse_csv("nominations", csv, "nominations.csv"), mode=ImportMode.REPLACE)
     assert plan.kinds == {"nominations"}
     counts = plan.counts()
     assert counts["nominations"] == {"added": 1, "changed": 0, "removed": 4}
@@ -159,14 +165,14 @@ async def test_csv_touches_only_its_kind_and_elections(db: Database, do_import) 
     assert state.results["nec-test"]["rounds"]  # results untouched
 
 
-async def test_prune_false_adds_and_updates_only(db: Database, do_import) -> None:
+async def test_default_mode_adds_and_updates_only(db: Database, do_import) -> None:
     await do_import(parse_pack_json(dumps(base())))
     csv = (
         "election,body,candidate,date\n"
         "nec-test,Hove CLP,Rachel Garnham,2017-11-20\n"
         "nec-test,Hove CLP,Yasmine Dar,2017-11-19\n"
     )
-    plan = await plan_import(db, GUILD, parse_csv("nominations", csv, "n.csv"), prune=False)
+    plan = await plan_import(db, GUILD, parse_csv("nominations", csv, "n.csv"))
     assert plan.counts()["nominations"] == {"added": 1, "changed": 1, "removed": 0}
 
 
@@ -290,3 +296,20 @@ async def test_applied_target_is_what_the_database_holds(db: Database, do_import
     for step in steps:
         plan = await do_import(step)
         assert plan.target == await snapshot.load_state(db.reader, GUILD)
+
+
+async def test_an_entry_may_refer_to_the_servers_slates_and_candidates(db: Database, do_import) -> None:
+    """An election entry without `slates` / `candidates` names the server's (as documented); unknown
+    names are still refused, when planning against the server."""
+    await do_import(parse_pack_json(dumps(base())))
+    entry = {k: v for k, v in base()["elections"][0].items() if k not in ("slates", "candidates", "results")}
+    entry["nominations"] = [{"body": "Hove CLP", "candidates": ["rachel garnham", "Yasmine Dar"]}]
+    plan = await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [entry]})), mode=ImportMode.REPLACE)
+    assert [c.key for c in plan.diffs["nominations"].added] == [("nec-test", "Hove CLP", "Rachel Garnham")]
+
+    only_candidates = {k: v for k, v in base()["elections"][0].items() if k not in ("slates", "nominations")}
+    assert (await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [only_candidates]})))).is_empty
+
+    entry["nominations"] = [{"body": "Hove CLP", "candidates": ["Nobody Known"]}]
+    with pytest.raises(PackError, match='no candidate "Nobody Known" in election nec-test'):
+        await plan_import(db, GUILD, parse_pack_json(dumps({"elections": [entry]})))

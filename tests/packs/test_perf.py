@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from bot.services import imports
-from bot.services.imports import apply_import, export_pack, parse_csv, parse_pack_json, plan_import
+from bot.services.imports import ImportMode, apply_import, export_pack, parse_csv, parse_pack_json, plan_import
 from bot.store import snapshot
 from bot.store.database import Database
 from tests.packs.conftest import GUILD, NOW
@@ -97,7 +97,7 @@ async def test_700_bodies_10000_nominations(db: Database, capsys) -> None:
     changed["elections"][0]["candidates"][0]["bio"] = "corrected"
     dropped = len(changed["elections"][1]["nominations"].pop()["candidates"])
     t = time.perf_counter()
-    fix = await plan_import(db, GUILD, parse_pack_json(json.dumps(changed)))
+    fix = await plan_import(db, GUILD, parse_pack_json(json.dumps(changed)), mode=ImportMode.REPLACE)
     await apply_import(db, GUILD, fix, actor_id=1, actor_name="perf", now=NOW)
     figures["parse+plan+apply, 2 edits"] = ms(t)
     assert fix.counts()["candidates"]["changed"] == 1 and fix.counts()["nominations"]["removed"] == dropped

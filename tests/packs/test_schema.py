@@ -95,8 +95,12 @@ def test_demo_and_sample_packs_match_the_schema() -> None:
 
 
 async def test_exports_match_the_schema(db: Database, do_import) -> None:
-    await do_import(parse_pack_json(dumps(base())))
-    assert _validate(await export_pack(db, GUILD), SCHEMA) == []
+    pack = base()
+    pack["elections"][0]["eligible_bodies"] = {"kinds": ["CLP"], "regions": ["London"]}
+    await do_import(parse_pack_json(dumps(pack)))
+    exported = await export_pack(db, GUILD)
+    assert exported["elections"][0]["eligible_bodies"] == {"kinds": ["CLP"], "regions": ["London"], "bodies": []}
+    assert _validate(exported, SCHEMA) == []
 
 
 @pytest.mark.parametrize(
@@ -111,6 +115,9 @@ async def test_exports_match_the_schema(db: Database, do_import) -> None:
         lambda p: p["elections"][0]["results"]["rounds"][0]["votes"].update({"Nick Donovan": -1}),
         lambda p: p["bodies"][0].update(members="many"),
         lambda p: p["elections"][0].update(candiates=[]),
+        lambda p: p["elections"][0].update(eligible_bodies={"kind": ["CLP"]}),
+        lambda p: p["elections"][0].update(eligible_bodies={"bodies": "Hove CLP"}),
+        lambda p: p["elections"][0].update(eligible_bodies=["Hove CLP"]),
     ],
 )
 def test_schema_and_reader_refuse_the_same_mistakes(mutate) -> None:

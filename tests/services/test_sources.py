@@ -192,7 +192,7 @@ async def test_mass_drop_is_held_until_a_moderator_confirms(env: Env) -> None:
     env.server.serve("c.csv", candidates_csv(10, drop={1, 2, 3, 4, 5, 6}))
     report = await env.service.sync(GUILD, sid)
     assert report.outcome is Outcome.HELD
-    assert "6 of 10 candidates (60%)" in report.reason
+    assert "6 of 10 candidates in ncwu-nec (60%)" in report.reason
     assert len(await env.names()) == 10 and await env.version() == version  # nothing wiped
     assert env.alerts.kinds() == ["held"] and env.alerts.sent[0][0] == ALERT_CHANNEL
     held = await env.service.get(GUILD, sid)
