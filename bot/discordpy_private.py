@@ -73,3 +73,13 @@ def wrap_autocompletes(command: app_commands.Command[Any, ..., Any], wrap: Calla
             param.autocomplete = wrap(param.name, param.autocomplete)
             wrapped += 1
     return wrapped
+
+
+def member_role_ids(member: discord.Member) -> frozenset[int]:
+    """The ids of a member's roles as Discord sent them, whether or not the guild is cached.
+
+    DEP-WARN `Member._roles`: `Member.roles` looks each id up in the cached guild and so is empty when
+    the guild is not cached (an outage, a reconnect, an unavailable guild); the interaction's member
+    payload still lists the ids, and discord.py keeps them only here.
+    """
+    return frozenset(int(role_id) for role_id in member._roles)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import discord
 
 from bot.app import HustingsBot
-from bot.domain.access import Actor, Level
+from bot.discordpy_private import member_role_ids
+from bot.domain.access import Actor, ChannelRights, Level
 
 
 def actor_from(interaction: discord.Interaction) -> Actor:
-    """Build an Actor from the interaction's member (permissions as Discord resolved them)."""
+    """Build an Actor from what Discord sent with the interaction, never from discord.py's guild cache.
+
+    `interaction.permissions` is the member's permissions as Discord resolved them (owner and
+    Administrator included), and the member payload lists their role ids: both arrive with every
+    interaction, so a moderator is still a moderator while the guild is not cached (an outage, a
+    reconnect), when `Member.roles` and `guild_permissions` would come back empty.
+    """
     user = interaction.user
     guild_id = interaction.guild_id or 0
     if isinstance(user, discord.Member):
@@ -17,8 +24,8 @@ def actor_from(interaction: discord.Interaction) -> Actor:
             guild_id=guild_id,
             user_id=user.id,
             name=str(user),
-            manage_guild=user.guild_permissions.manage_guild,
-            role_ids=frozenset(r.id for r in user.roles),
+            manage_guild=interaction.permissions.manage_guild or interaction.permissions.administrator,
+            role_ids=member_role_ids(user),
         )
     return Actor(guild_id=guild_id, user_id=user.id, name=str(user))
 
@@ -29,3 +36,37 @@ async def require(interaction: discord.Interaction[HustingsBot], needed: Level, 
     services = interaction.client.services
     await services.access.require(actor, needed, action, entity)
     return actor
+
+
+def rights_of(permissions: discord.Permissions) -> ChannelRights:
+    """Resolved channel permissions as the plain facts the rules read."""
+    return ChannelRights(
+        view=permissions.view_channel,
+        send=permissions.send_messages,
+        embed_links=permissions.embed_links,
+        attach_files=permissions.attach_files,
+        mention_everyone=permissions.mention_everyone,
+    )
+
+
+def bot_rights(channel: discord.abc.GuildChannel) -> ChannelRights:
+    """The bot's own rights in `channel`, from the guild's roles and the channel's overwrites.
+
+    Discord sends `app_permissions` only for the channel the command was typed in, so for another
+    channel they are computed the way Discord documents (developers/topics/permissions.mdx).
+    """
+    me = channel.guild.me
+    return rights_of(channel.permissions_for(me)) if me is not None else ChannelRights()
+
+
+def invoker_rights(interaction: discord.Interaction, option: str, channel: discord.abc.GuildChannel) -> ChannelRights:
+    """The member's rights in the channel they chose for `option`, as Discord resolved them for this command.
+
+    A channel option's resolved data carries the invoking member's permissions there, overwrites included.
+    """
+    resolved = getattr(interaction.namespace, option, None)
+    permissions = getattr(resolved, "permissions", None)
+    if isinstance(permissions, discord.Permissions):
+        return rights_of(permissions)
+    user = interaction.user
+    return rights_of(channel.permissions_for(user)) if isinstance(user, discord.Member) else ChannelRights()

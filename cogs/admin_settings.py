@@ -7,7 +7,7 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import admin as render
-from cogs._access import actor_from
+from cogs._access import actor_from, bot_rights
 from cogs.admin_common import admin_service, kind_autocomplete, reply_outcome, zone_autocomplete
 
 CLEAR = [app_commands.Choice(name=v, value=v) for v in ("announce", "alerts", "both")]
@@ -61,6 +61,8 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
             announce_channel=announce.id if announce else None,
             alert_channel=alerts.id if alerts else None,
             clear=clear,
+            announce_rights=bot_rights(announce) if announce else None,
+            alert_rights=bot_rights(alerts) if alerts else None,
         )
         await reply_outcome(interaction, outcome)
 

@@ -15,7 +15,7 @@ from bot.render import announcements as render
 from bot.render.admin import send
 from bot.services.announcements import AnnouncementService
 from bot.services.reminders import ReminderService
-from cogs._access import require
+from cogs._access import bot_rights, invoker_rights, require
 from cogs._common import chart_cache, election_autocomplete
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,15 @@ class Announce(commands.Cog):
             until=until,
             ping_role_id=ping_role.id if ping_role and not everyone else None,
             ping_everyone=everyone,
-            may_mention_everyone=_may_mention_everyone(interaction, channel),
+            organiser=invoker_rights(interaction, "channel", channel),
+            bot=bot_rights(channel),
+            ping_role_mentionable=ping_role is not None and ping_role.mentionable,
         )
-        await send(interaction, embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name))
+        await send(
+            interaction,
+            done.warning,
+            embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name),
+        )
 
     @announce.command(name="post", description="Post a live view (rendered fresh at each post)")
     @app_commands.describe(
@@ -151,6 +157,8 @@ class Announce(commands.Cog):
             view=view,
             election=election,
             repeat=repeat,
+            organiser=invoker_rights(interaction, "channel", channel),
+            bot=bot_rights(channel),
         )
         await send(interaction, embed=render.schedule_reply(done.announcement, done.upcoming, done.election_name))
 
@@ -223,14 +231,6 @@ class Announce(commands.Cog):
         item, name = await service.configure(actor, election, None if state is None else state == "on", offsets)
         upcoming = [p.at for p in await service.upcoming_points(actor.guild_id, item.election_id)]
         await send(interaction, render.reminders_reply(name, item, upcoming))
-
-
-def _may_mention_everyone(interaction: discord.Interaction[HustingsBot], channel: discord.TextChannel) -> bool:
-    """Whether the organiser may ping @everyone: as Discord resolved it for this interaction, and in that channel."""
-    user = interaction.user
-    if not isinstance(user, discord.Member) or not interaction.permissions.mention_everyone:
-        return False
-    return channel.permissions_for(user).mention_everyone
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -21,6 +21,7 @@ from discord import app_commands
 from bot.discordpy_private import (
     InFlightCountingTree,
     current_discordpy_endpoints,
+    member_role_ids,
     point_discordpy_at,
     set_guild_ready_timeout,
     wrap_autocompletes,
@@ -28,7 +29,7 @@ from bot.discordpy_private import (
 
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = ROOT / "bot" / "discordpy_private.py"
-PRIVATE_NAMES = ("Route.BASE", "DiscordWebSocket.DEFAULT_GATEWAY", "_connection", "_call", "_params")
+PRIVATE_NAMES = ("Route.BASE", "DiscordWebSocket.DEFAULT_GATEWAY", "_connection", "_call", "_params", "_roles")
 
 
 def _moved(name: str) -> str:
@@ -80,6 +81,20 @@ def test_command_params_autocomplete() -> None:
 
     assert isinstance(getattr(command, "_params", None), dict), _moved("Command._params")
     assert wrap_autocompletes(command, lambda _name, callback: callback) == 1
+
+
+def test_member_role_ids_without_a_cached_guild() -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    guild = discord.Guild._create_unavailable(state=client._connection, guild_id=1, data=None)
+    data = {
+        "user": {"id": "5", "username": "a", "discriminator": "0", "avatar": None},
+        "roles": ["7", "8"],
+        "flags": 0,
+        "joined_at": None,
+    }
+    member = discord.Member(data=data, guild=guild, state=client._connection)  # type: ignore[arg-type]
+    assert member.roles == [] or all(r.id not in (7, 8) for r in member.roles)
+    assert member_role_ids(member) == frozenset({7, 8}), _moved("Member._roles")
 
 
 def _code_only(path: Path) -> str:

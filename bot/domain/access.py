@@ -52,3 +52,71 @@ def command_level(qualified_name: str) -> Level:
     """The level a command needs, by its name as typed ("/admin source sync" or "admin source sync")."""
     words = qualified_name.lstrip("/").split()
     return COMMAND_LEVELS.get(words[0] if words else "", Level.MEMBER)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRights:
+    """What someone may do in one channel, as Discord resolved it (overwrites included)."""
+
+    view: bool = False
+    send: bool = False
+    embed_links: bool = False
+    attach_files: bool = False
+    mention_everyone: bool = False
+
+
+#: Discord's names (as its settings show them) for the rights a post may need.
+RIGHT_NAMES: dict[str, str] = {
+    "view": "View Channel",
+    "send": "Send Messages",
+    "embed_links": "Embed Links",
+    "attach_files": "Attach Files",
+}
+#: A text post (an organiser's message, an alert).
+TEXT_POST = ("view", "send")
+#: A post with embeds and charts (live views, results).
+RICH_POST = ("view", "send", "embed_links", "attach_files")
+
+
+def missing_rights(rights: ChannelRights, needs: Iterable[str] = RICH_POST) -> list[str]:
+    """The rights in `needs` that `rights` lacks, by their names in Discord's settings."""
+    return [RIGHT_NAMES[name] for name in needs if not getattr(rights, name)]
+
+
+def bot_cannot_post(channel: str, rights: ChannelRights, needs: Iterable[str] = RICH_POST) -> str | None:
+    """One sentence naming what the bot lacks in `channel` (a mention), or None when it can post there."""
+    missing = missing_rights(rights, needs)
+    if not missing:
+        return None
+    names = " and ".join(f"**{m}**" for m in missing)
+    return f"I can't post in {channel}: give me {names} there (channel settings → Permissions), then try again."
+
+
+def ping_refusal(organiser: ChannelRights, *, everyone: bool, role_mentionable: bool) -> str | None:
+    """Why the organiser may not schedule this ping into that channel, or None when they may.
+
+    Discord lets a message ping a role only when the role is mentionable or its author holds
+    Mention Everyone in the channel, and @everyone only with Mention Everyone. The bot posts with its own
+    rights, so it must not lend them: the organiser has to be able to see and post in the channel and
+    to ping the role themselves.
+    """
+    if not organiser.view or not organiser.send:
+        return "You can't post in that channel yourself, so I won't post there for you."
+    if everyone and not organiser.mention_everyone:
+        return "Only someone allowed to mention @everyone in that channel can schedule an @everyone ping."
+    if not everyone and not role_mentionable and not organiser.mention_everyone:
+        return (
+            "That role can't be mentioned by you in that channel: make it mentionable "
+            "(Server Settings → Roles) or ask someone with Mention Everyone to schedule the ping."
+        )
+    return None
+
+
+def bot_ping_warning(bot: ChannelRights, *, everyone: bool, role_mentionable: bool) -> str | None:
+    """A warning when the post would appear without notifying anyone: the bot itself can't ping there."""
+    if (everyone or not role_mentionable) and not bot.mention_everyone:
+        return (
+            "⚠️ I don't have **Mention Everyone** in that channel, so the post will show the ping but notify "
+            "nobody. Give me that permission there, or make the role mentionable."
+        )
+    return None

@@ -461,8 +461,14 @@ def classify_failure(status: int | None, code: int | None) -> FailureKind:
     return FailureKind.PERMANENT
 
 
+#: Not a Discord code: the bot saw Discord accept a post but drop its embeds (no Embed Links there).
+EMBEDS_DROPPED = -50013
+
+
 def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
     """Organiser-facing reason for a failure."""
+    if code == EMBEDS_DROPPED:
+        return "I'm missing Embed Links there, so Discord dropped the post's embeds (I removed the broken post)"
     if code in DM_CLOSED_CODES:
         return DM_CLOSED_CODES[code]
     if code in PERMANENT_CODES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from bot.domain import admin_rules as rules
-from bot.domain.access import Actor, Level, access_level
+from bot.domain.access import RICH_POST, TEXT_POST, Actor, ChannelRights, Level, access_level, bot_cannot_post
 from bot.domain.validation import validate_timezone
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, Outcome, checked
@@ -93,13 +93,28 @@ class AdminConfig:
         announce_channel: int | None = None,
         alert_channel: int | None = None,
         clear: str | None = None,
+        announce_rights: ChannelRights | None = None,
+        alert_rights: ChannelRights | None = None,
     ) -> Outcome:
-        """Set the announcement and/or alert channels; `clear` is `announce`, `alerts` or `both`."""
+        """Set the announcement and/or alert channels; `clear` is `announce`, `alerts` or `both`.
+
+        `announce_rights` / `alert_rights` are the bot's own rights in the chosen channels: a channel
+        the bot can't post in (embeds and charts for announcements, text for alerts) is refused now,
+        naming what is missing, rather than failing days later.
+        """
         await self.core.require(actor, "config.channels")
         if announce_channel is None and alert_channel is None and clear is None:
             raise UserError("Give an `announce` channel, an `alerts` channel, or `clear`.")
         if clear not in (None, "announce", "alerts", "both"):
             raise UserError("`clear` must be announce, alerts or both.")
+        for channel, rights, needs in (
+            (announce_channel, announce_rights, RICH_POST),
+            (alert_channel, alert_rights, TEXT_POST),
+        ):
+            if channel is not None and rights is not None:
+                problem = bot_cannot_post(f"<#{channel}>", rights, needs)
+                if problem:
+                    raise UserError(problem)
 
         def edit(s: GuildSettings) -> GuildSettings:
             if clear in ("announce", "both"):

@@ -14,7 +14,15 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock
-from bot.domain.access import Actor
+from bot.domain.access import (
+    RICH_POST,
+    TEXT_POST,
+    Actor,
+    ChannelRights,
+    bot_cannot_post,
+    bot_ping_warning,
+    ping_refusal,
+)
 from bot.domain.schedule import (
     Announcement,
     Delivery,
@@ -78,6 +86,8 @@ class Scheduled:
     announcement: Announcement
     upcoming: list[datetime]
     election_name: str | None = None
+    #: Something the organiser should fix before it posts (e.g. the bot can't make the ping notify anyone).
+    warning: str | None = None
 
 
 def _user_error(exc: ValueError) -> UserError:
@@ -134,8 +144,27 @@ class AnnouncementService:
         ping_role_id: int | None = None,
         ping_everyone: bool = False,
         may_mention_everyone: bool = False,
+        organiser: ChannelRights | None = None,
+        bot: ChannelRights | None = None,
+        ping_role_mentionable: bool = False,
     ) -> Scheduled:
-        """Store an announcement (message or live view) after checking everything the organiser typed."""
+        """Store an announcement (message or live view) after checking everything the organiser typed.
+
+        `organiser` and `bot` are their rights in the target channel as Discord resolved them (None when
+        the caller could not learn them, e.g. a service test): the bot must be able to post there, and
+        it posts a ping only the organiser could have posted themselves. A ping the bot itself can't
+        make notify anyone comes back as `Scheduled.warning`.
+        """
+        if bot is not None:
+            problem = bot_cannot_post(f"<#{channel_id}>", bot, TEXT_POST if view is None else RICH_POST)
+            if problem:
+                raise UserError(problem)
+        pinging = ping_everyone or ping_role_id is not None
+        if organiser is not None and (pinging or not (organiser.view and organiser.send)):
+            refusal = ping_refusal(organiser, everyone=ping_everyone, role_mentionable=ping_role_mentionable)
+            if refusal:
+                raise UserError(refusal)
+            may_mention_everyone = organiser.mention_everyone
         now = self.clock.now()
         zone = await self.zone(actor.guild_id)
         first = self._parse_when(when, zone, now)
@@ -191,7 +220,10 @@ class AnnouncementService:
                 at=now,
             )
         self.engine.kick()
-        return Scheduled(item, upcoming, election_name)
+        warning = None
+        if bot is not None and pinging:
+            warning = bot_ping_warning(bot, everyone=ping_everyone, role_mentionable=ping_role_mentionable)
+        return Scheduled(item, upcoming, election_name, warning)
 
     async def get(self, guild_id: int, announcement_id: int) -> Announcement:
         """One of the guild's announcements, or NotFound."""

@@ -41,6 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
+    EMBEDS_DROPPED,
     Delivery,
     DeliveryStatus,
     FailureKind,
@@ -205,6 +206,13 @@ class DiscordOutbox:
                 allowed_mentions=message.allowed_mentions,
                 nonce=nonce,
             )
+        if message.embeds and not sent.embeds:
+            # Without Embed Links, Discord accepts text + embeds and silently drops the embeds
+            # (discord/discord-api-docs#2601): that post is not what was scheduled, so it must not count
+            # as delivered. Remove it and fail, naming the permission.
+            with contextlib.suppress(discord.HTTPException):
+                await sent.delete()
+            raise SendError(403, EMBEDS_DROPPED, "embeds dropped")
         return Sent(sent.channel.id, sent.id)
 
     async def dm_requests(self, user_id: int) -> int:

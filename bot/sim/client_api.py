@@ -25,7 +25,7 @@ from bot.sim.interactions import (
     SimModal,
     new_token,
 )
-from bot.sim.models import SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimUser, World
+from bot.sim.models import SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser, World
 from bot.sim.ratelimit import RateLimitConfig
 from bot.sim.server import SimServer
 from bot.sim.stats import SimStats
@@ -181,6 +181,32 @@ class DiscordSimulator:
         """A user in no guild (e.g. for DM-only tests)."""
         return self._core.world.add_user(name, global_name=global_name)
 
+    def set_command_permission(
+        self, guild: SimGuild, command: str, who: SimRole | SimMember, allowed: bool = True
+    ) -> None:
+        """What a server admin does under Server Settings → Integrations → the app → a command."""
+        guild.command_overrides.setdefault(command.lstrip("/").split()[0], {})[who.id] = allowed
+
+    def make_unavailable(self, guild: SimGuild, unavailable: bool = True) -> None:
+        """An outage: GUILD_DELETE with `unavailable: true` now, and no GUILD_CREATE for it after a new
+        IDENTIFY, so a bot that connects meanwhile never caches the guild.
+
+        docs: developers/events/gateway-events.mdx, "Guild Delete" and "Guild Create". Interactions from
+        its members keep arriving, each with its member (role ids) and resolved permissions.
+        """
+        guild.unavailable = unavailable
+        if unavailable:
+            self._core.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+
+    @property
+    def allowed_privileged_intents(self) -> int:
+        """Privileged intents switched on in the developer portal (all three unless a test says otherwise)."""
+        return self._core.gateway.allowed_privileged_intents
+
+    @allowed_privileged_intents.setter
+    def allowed_privileged_intents(self, value: int) -> None:
+        self._core.gateway.allowed_privileged_intents = value
+
     def commands(self, guild: SimGuild | None = None) -> list[dict[str, Any]]:
         """Command definitions the bot registered for a guild, or globally."""
         return self._core.commands.list(guild.id if guild else None)
@@ -288,8 +314,21 @@ class DiscordSimulator:
         have = member.permissions_in(channel)
         if not have & perms.VIEW_CHANNEL or not have & perms.USE_APPLICATION_COMMANDS:
             raise SimError(f"{member.name} cannot use application commands in #{channel.name}")
+        # docs: developers/interactions/application-commands.mdx, "Permissions" and "Syncing and
+        # Unsyncing Permissions": overrides a server admin sets under Server Settings → Integrations win
+        # over `default_member_permissions` (a user override first, then the member's roles, then
+        # @everyone); administrators can always use the command.
+        if have == perms.ALL:
+            return
+        overrides = member.guild.command_overrides.get(cmd["name"], {})
+        verdict = overrides.get(member.id)
+        if verdict is None:
+            by_role = [overrides[r] for r in member.role_ids if r in overrides]
+            verdict = any(by_role) if by_role else overrides.get(member.guild.id)
+        if verdict is False:
+            raise SimError(f"{member.name} is denied /{cmd['name']} by the server's integration settings")
         needed = cmd.get("default_member_permissions")
-        if needed is not None and have != perms.ALL and have & int(needed) != int(needed):
+        if verdict is None and needed is not None and have & int(needed) != int(needed):
             raise SimError(f"{member.name} lacks permissions {needed} to see /{cmd['name']}")
 
     def _dispatch(

@@ -375,7 +375,10 @@ class GatewayServer:
         session.dispatch("READY", ready)
         if intents & INTENT_GUILDS:
             for guild in world.guilds.values():
-                session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
+                # docs: developers/events/gateway-events.mdx, "Guild Create": guilds unavailable because
+                # of an outage get no GUILD_CREATE (READY lists them as unavailable).
+                if not guild.unavailable:
+                    session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
         self.ready_event.set()
 
     def _resume(self, conn: _Connection, d: dict[str, Any]) -> None:

@@ -200,6 +200,9 @@ class SimMessage:
     reference_id: int | None = None
     deleted: bool = False
     edits: int = 0
+    #: Who this message notified, as Discord decides it ("everyone", "role:<id>", "user:<id>"): see
+    #: `permissions.pings`. Filled for messages the bot creates in a channel.
+    pings: frozenset[str] = frozenset()
 
     @property
     def ephemeral(self) -> bool:
@@ -379,6 +382,11 @@ class SimGuild:
     channels: dict[int, SimChannel] = field(default_factory=dict)
     members: dict[int, SimMember] = field(default_factory=dict)
     locale: str = "en-GB"
+    #: Command permission overrides set under Server Settings → Integrations: command name → role or
+    #: user id → allowed. See `DiscordSimulator.set_command_permission`.
+    command_overrides: dict[str, dict[int, bool]] = field(default_factory=dict)
+    #: In an outage: READY lists it as unavailable and no GUILD_CREATE follows.
+    unavailable: bool = False
 
     @property
     def everyone_role(self) -> SimRole:
@@ -490,6 +498,19 @@ class SimGuild:
         self.world.emit(
             "GUILD_MEMBER_UPDATE", {**payloads.member(member), "guild_id": str(self.id)}, INTENT_GUILD_MEMBERS
         )
+
+    def edit_role(self, role: SimRole, *, permissions: int | None = None, mentionable: bool | None = None) -> None:
+        """Change a role as a server admin would; the bot hears GUILD_ROLE_UPDATE (its cache follows)."""
+        if permissions is not None:
+            role.permissions = permissions
+        if mentionable is not None:
+            role.mentionable = mentionable
+        self.world.emit("GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": payloads.role(role)}, INTENT_GUILDS)
+
+    def set_overwrite(self, channel: SimChannel, target: SimRole | SimMember, allow: int, deny: int) -> None:
+        """Set a channel permission overwrite; the bot hears CHANNEL_UPDATE."""
+        channel.overwrites[target.id] = (allow, deny, 1 if isinstance(target, SimMember) else 0)
+        self.world.emit("CHANNEL_UPDATE", payloads.channel(channel), INTENT_GUILDS)
 
     def member(self, name: str) -> SimMember:
         """Find a member by username, global name or nickname."""

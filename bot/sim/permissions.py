@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.sim.models import SimChannel, SimMember
@@ -109,3 +110,37 @@ def channel_permissions(member: SimMember, channel: SimChannel | None) -> int:
     if not value & VIEW_CHANNEL:
         return 0
     return value
+
+
+_ROLE = re.compile(r"<@&(\d+)>")
+_USER = re.compile(r"<@!?(\d+)>")
+_EVERYONE = re.compile(r"@(everyone|here)")
+
+
+def pings(content: str, allowed: dict[str, Any] | None, author: SimMember, channel: SimChannel) -> frozenset[str]:
+    """Who a message notifies on Discord.
+
+    docs: developers/resources/message.mdx, "Allowed Mentions Object": a mention notifies only when
+    allowed_mentions permits it (no field = parse everything) and "to mention roles and notify their
+    members, the role's `mentionable` field must be set to `true`, or the bot must have the
+    `MENTION_EVERYONE` permission; to mention `@everyone` and `@here`, the bot must have the
+    `MENTION_EVERYONE` permission" (in that channel: developers/topics/permissions.mdx).
+    """
+    allowed = allowed if allowed is not None else {"parse": ["everyone", "users", "roles"]}
+    parse = set(allowed.get("parse") or [])
+    roles = {str(r) for r in allowed.get("roles") or []}
+    users = {str(u) for u in allowed.get("users") or []}
+    may_everyone = bool(channel_permissions(author, channel) & MENTION_EVERYONE)
+    out: set[str] = set()
+    if "everyone" in parse and may_everyone and _EVERYONE.search(content):
+        out.add("everyone")
+    for raw in _ROLE.findall(content):
+        role = author.guild.roles.get(int(raw))
+        if role is None or not ("roles" in parse or raw in roles):
+            continue
+        if role.mentionable or may_everyone:
+            out.add(f"role:{raw}")
+    for raw in _USER.findall(content):
+        if "users" in parse or raw in users:
+            out.add(f"user:{raw}")
+    return frozenset(out)

@@ -80,6 +80,7 @@ class MessageRoutes:
         if channel.is_dm and channel.recipient is not None and channel.recipient.dms_closed:
             raise DiscordHTTPError(403, E.CANNOT_MESSAGE_USER, "Cannot send messages to this user", violation=False)
         self.core.validate_body(payload, uploads, creating=True)
+        payload = self._without_forbidden_embeds(channel, payload, uploads)
         bot = self.world.bot_user
         if payload.get("enforce_nonce") and payload.get("nonce") is not None:
             earlier = self.core.find_nonce(channel.id, bot.id, payload["nonce"])
@@ -97,10 +98,31 @@ class MessageRoutes:
             if ref_msg is not None:
                 extra.update(reference_id=ref_msg.id, type=19)
         msg = self.core.new_message(channel.id, channel.guild_id, bot, payload, uploads, **extra)
+        if channel.guild_id is not None:
+            author = self.world.guilds[channel.guild_id].bot_member
+            msg.pings = perms.pings(msg.content, payload.get("allowed_mentions"), author, channel)
         if payload.get("enforce_nonce") and payload.get("nonce") is not None:
             self.core.remember_nonce(msg)
         self.core.announce_create(msg)
         return ok(payloads.message(msg, self.world))
+
+    def _without_forbidden_embeds(
+        self, channel: SimChannel, payload: dict[str, Any], uploads: list[Any]
+    ) -> dict[str, Any]:
+        """Without Embed Links, an embed-only message is refused and any other loses its embeds silently.
+
+        Undocumented; reported in discord/discord-api-docs#2601 ("Embed checking doesnt happen when
+        sending/editing messages"): with content the message is created and the embeds are dropped,
+        an embed with no content gets 403 Missing Permissions.
+        """
+        if channel.guild_id is None or not payload.get("embeds"):
+            return payload
+        have = self.world.guilds[channel.guild_id].bot_member.permissions_in(channel)
+        if have & perms.EMBED_LINKS:
+            return payload
+        if not payload.get("content") and not uploads and not payload.get("components"):
+            raise DiscordHTTPError(403, E.MISSING_PERMISSIONS, "Missing Permissions", violation=False)
+        return {**payload, "embeds": []}
 
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)

@@ -276,8 +276,9 @@ async def test_missing_permission_fails_at_once_with_one_alert(
     sim: DiscordSimulator, org: Org, guild: SimGuild, hustings: HustingsBot, db: Database
 ) -> None:
     bot_role = next(r for r in guild.roles.values() if r.managed)
-    locked = guild.add_channel("locked", overwrites={bot_role: (0, perms.SEND_MESSAGES)})
+    locked = guild.add_channel("locked")
     await schedule(sim, org.organiser, channel=locked, when="in 1h", message="daily", repeat="daily")
+    guild.set_overwrite(locked, bot_role, 0, perms.SEND_MESSAGES)  # taken away after scheduling
     sim.stats.reset()
     await hustings.services.delivery.run_for(timedelta(days=3))
     rows = await deliveries.history(db.reader, guild.id, limit=20)
