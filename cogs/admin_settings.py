@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
+from bot.domain.access import admin_visibility_note
 from bot.render import admin as render
 from cogs._access import actor_from, bot_rights
 from cogs.admin_common import admin_service, kind_autocomplete, reply_outcome, zone_autocomplete
@@ -39,7 +40,10 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
             remove=remove,
             two_person_publish=two_person_publish,
         )
-        await reply_outcome(interaction, outcome)
+        note = ""
+        if moderator_role is not None and not remove and not await admin_visible_to(interaction, moderator_role):
+            note = admin_visibility_note(moderator_role.mention, moderator_role.name)
+        await reply_outcome(interaction, outcome, note)
 
     @app_commands.command(name="channels", description="Channels")
     @app_commands.describe(
@@ -80,6 +84,34 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
         service = admin_service(interaction)
         settings = await service.config.show(actor_from(interaction))
         await render.send(interaction, embed=render.settings_embed(settings, service.core.default_zone))
+
+
+async def admin_visible_to(interaction: discord.Interaction[HustingsBot], role: discord.Role) -> bool:
+    """Whether Discord lets members of `role` see `/admin`: its default (Manage Server) or an override.
+
+    The overrides set under Server Settings → Integrations are readable with the bot token (Get Guild
+    Application Command Permissions); an entry for the command wins over the app-wide one. When they
+    can't be read, answer False so the moderator still gets the instruction.
+    """
+    if role.permissions.manage_guild or role.permissions.administrator:
+        return True
+    bot = interaction.client
+    app_id, guild_id = bot.application_id, interaction.guild_id
+    if app_id is None or guild_id is None:
+        return False
+    scope = discord.Object(bot.settings.dev_guild) if bot.settings.dev_guild else None
+    try:
+        commands = await bot.tree.fetch_commands(guild=scope)
+        rows = await bot.http.get_guild_application_command_permissions(app_id, guild_id)
+    except discord.HTTPException:
+        return False
+    admin = next((c.id for c in commands if c.name == "admin"), None)
+    by_command = {int(row["id"]): row["permissions"] for row in rows}
+    entries = by_command.get(admin or 0, by_command.get(app_id, []))
+    for entry in entries:
+        if int(entry["id"]) in (role.id, guild_id) and entry["type"] == 1 and entry["permission"]:
+            return True
+    return False
 
 
 @app_commands.command(name="audit", description="Recent changes")

@@ -120,3 +120,16 @@ def bot_ping_warning(bot: ChannelRights, *, everyone: bool, role_mentionable: bo
             "nobody. Give me that permission there, or make the role mentionable."
         )
     return None
+
+
+def admin_visibility_note(role_mention: str, role_name: str) -> str:
+    """What a moderator must change so a new moderator role can see `/admin` at all.
+
+    Discord shows `/admin` only to members with Manage Server (its default permission) unless the
+    server allows more in Server Settings → Integrations; only the server can change that, not the bot.
+    """
+    return (
+        f"Members of {role_mention} can't see `/admin` yet: Discord shows it only to people with Manage Server. "
+        f"In Server Settings → Integrations → Hustings, open `/admin`, choose **Add Roles or Members** and add "
+        f"**{role_name}**."
+    )

@@ -210,6 +210,9 @@ class BasicRoutes:
         r.add_put(p + "/applications/{application_id}/commands", self.put_commands)
         r.add_get(p + "/applications/{application_id}/guilds/{guild_id}/commands", self.get_commands)
         r.add_put(p + "/applications/{application_id}/guilds/{guild_id}/commands", self.put_commands)
+        r.add_get(
+            p + "/applications/{application_id}/guilds/{guild_id}/commands/permissions", self.get_command_permissions
+        )
         r.add_get(p + "/guilds/{guild_id}", self.get_guild)
         r.add_get(p + "/guilds/{guild_id}/channels", self.get_guild_channels)
         r.add_get(p + "/guilds/{guild_id}/roles", self.get_roles)
@@ -260,6 +263,33 @@ class BasicRoutes:
 
     async def get_commands(self, request: web.Request) -> web.Response:
         return ok(self.core.commands.list(self._scope(request)))
+
+    async def get_command_permissions(self, request: web.Request) -> web.Response:
+        """The guild's command permission overrides (Server Settings → Integrations), readable with the bot token.
+
+        docs: developers/interactions/application-commands.mdx, "Get Guild Application Command
+        Permissions" and "Application Command Permissions Object" (type 1 role, 2 user; a role id equal
+        to the guild id is @everyone).
+        """
+        guild_id = self._scope(request)
+        assert guild_id is not None
+        guild = self.world.guilds[guild_id]
+        out = []
+        for name, overrides in guild.command_overrides.items():
+            cmd = self.core.commands.find(name, guild_id)
+            entries = [
+                {"id": str(target), "type": 1 if target in guild.roles else 2, "permission": allowed}
+                for target, allowed in overrides.items()
+            ]
+            out.append(
+                {
+                    "id": cmd["id"],
+                    "application_id": str(self.world.application_id),
+                    "guild_id": str(guild_id),
+                    "permissions": entries,
+                }
+            )
+        return ok(out)
 
     async def put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)

@@ -32,14 +32,12 @@ def mod2_fixture(guild: SimGuild) -> SimMember:
 def open_admin_to_everyone(sim: DiscordSimulator, guild: SimGuild) -> None:
     """What a server owner does in Server Settings → Integrations: let everyone see `/admin`.
 
-    `default_member_permissions` is only Discord's client-side hint; once overridden, the bot's own
-    checks are all that stand between a member and the moderator tools.
+    `default_member_permissions` is only Discord's default; once overridden, the bot's own checks are
+    all that stand between a member and the moderator tools.
     """
-    for command in sim.commands(guild):
-        if command["name"] == "admin":
-            command["default_member_permissions"] = None
-            return
-    raise AssertionError("/admin is not registered")
+    if not any(command["name"] == "admin" for command in sim.commands(guild)):
+        raise AssertionError("/admin is not registered")
+    sim.set_command_permission(guild, "/admin", guild.everyone_role)
 
 
 async def audit_rows(db: Database, guild_id: int, limit: int = 100) -> list[AuditEntry]:
