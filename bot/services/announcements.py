@@ -7,6 +7,7 @@ send time by the members' renderers), posted once or on a recurrence in the guil
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +61,11 @@ class PlaceholderValues:
     qualified: int | None = None
 
 
+#: (guild id, channel id, organiser id, role id or None for @everyone) → whether the organiser may make that
+#: ping in that channel now; None when it can't be told (the ping is then kept as checked when scheduled).
+PingCheck = Callable[[int, int, int, int | None], Awaitable[bool | None]]
+
+
 @dataclass(frozen=True, slots=True)
 class MessagePost:
     """A text announcement: the organiser's text, its placeholder values and the chosen ping."""
@@ -107,7 +113,12 @@ class AnnouncementService:
         self.read = read
         self.engine = engine
         self.default_zone = default_zone
+        self.may_ping: PingCheck | None = None
         engine.register(self)
+
+    def use_ping_check(self, check: PingCheck) -> None:
+        """Set how to learn, at send time, whether an organiser may still make their ping (wired in by a cog)."""
+        self.may_ping = check
 
     async def zone(self, guild_id: int) -> str:
         """The guild's configured time zone (or the bot's default)."""
@@ -309,7 +320,30 @@ class AnnouncementService:
         item = await announcements.get_by_id(self.db.reader, delivery.source_id)
         if item is None or item.status == "cancelled":
             raise Skip("the announcement was cancelled")
-        return await self._post_for(item)
+        post = await self._post_for(item)
+        if isinstance(post, MessagePost) and (post.ping_role_id or post.ping_everyone):
+            post = await self._ping_still_allowed(item, post, delivery)
+        return post
+
+    async def _ping_still_allowed(self, item: Announcement, post: MessagePost, delivery: Delivery) -> MessagePost:
+        """Post without the ping, and alert, when its organiser may no longer make it in that channel.
+
+        Rights change after scheduling (a role taken away, the role made unmentionable, the organiser
+        gone); the bot's own Mention Everyone must never stand in for theirs.
+        """
+        if self.may_ping is None or item.created_by is None:
+            return post
+        allowed = await self.may_ping(item.guild_id, item.channel_id, item.created_by, post.ping_role_id)
+        if allowed is not False:
+            return post
+        who = item.created_by_name or "the organiser who scheduled it"
+        await self.engine.alert(
+            item.guild_id,
+            f"ping:{delivery.id}",
+            f"⚠️ Announcement #{item.id} was posted in <#{item.channel_id}> without the ping: {who} may no "
+            "longer mention that role there. Schedule it again from someone who can, or make the role mentionable.",
+        )
+        return MessagePost(post.text, post.values)
 
     async def _post_for(self, item: Announcement) -> MessagePost | ViewPost:
         if item.view is not None:

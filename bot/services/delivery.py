@@ -538,6 +538,12 @@ class DeliveryEngine:
             await self._alert(tx, guild_id, f"missed:{rows[0].id}-{rows[-1].id}", text, now)
             await deliveries.mark_alerted(tx, [r.id for r in rows if r.id is not None])
 
+    async def alert(self, guild_id: int, key: str, text: str) -> None:
+        """Queue one alert to the guild's organisers now (once per `key`)."""
+        now = self.clock.now()
+        await write(self.db, lambda tx: self._alert(tx, guild_id, key, text, now))
+        self.kick()
+
     async def _alert(self, tx: aiosqlite.Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
         """Queue one alert to the guild's alert channel (skipped, but recorded, when none is set)."""
         settings = await meta.get_settings(tx, guild_id)
