@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.discordpy_private import InFlightCountingTree, point_discordpy_at
+from bot.discordpy_private import InFlightCountingTree, drop_members_intent, point_discordpy_at
 from bot.domain.access import Level, command_level
 from bot.errors import UserError
 from bot.store import meta
@@ -63,6 +63,15 @@ def freeze_startup_heap() -> None:
 def point_discord_at(api_base: str, gateway: str) -> None:
     """Send discord.py's REST and gateway traffic to the configured endpoints (proxy or simulator)."""
     point_discordpy_at(api_base, gateway)
+
+
+#: Logged once when Discord refuses the Server Members intent.
+NO_MEMBERS_INTENT = (
+    "Discord refused the Server Members intent, so Hustings runs without it: it no longer hears when "
+    "members leave, and checks instead that a member is still in the server before each reminder DM "
+    "(one extra request per DM). To turn it on: Developer Portal → your application → Bot → Privileged "
+    "Gateway Intents → Server Members Intent, then restart."
+)
 
 
 def intents() -> discord.Intents:
@@ -189,6 +198,8 @@ class HustingsBot(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
             tree_cls=HustingsTree,
             help_command=None,
+            # Installed to servers only: every command reads and changes one server's data.
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
         )
         from bot.services.container import Services
 
@@ -208,6 +219,21 @@ class HustingsBot(commands.Bot):
         if self._sync_commands:
             await self.sync_tree_if_changed()
 
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect to the gateway; without the Server Members intent, carry on without it.
+
+        Discord closes the gateway with 4014 when a privileged intent is asked for but not switched on
+        in the developer portal (docs: developers/events/gateway.mdx, "Privileged Intents").
+        """
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self.intents.members:
+                raise
+            log.warning(NO_MEMBERS_INTENT)
+            drop_members_intent(self)
+            await super().connect(reconnect=reconnect)
+
     async def close(self) -> None:
         """Stop services before the connection closes."""
         await self.services.stop()
@@ -224,7 +250,8 @@ class HustingsBot(commands.Bot):
         guild = discord.Object(self.settings.dev_guild) if self.settings.dev_guild else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        scope = f"command_tree:{guild.id if guild else 'global'}"
+        # Keyed by application too: the same database behind another application (a new token) must sync.
+        scope = f"command_tree:{self.application_id}:{guild.id if guild else 'global'}"
         fingerprint = self.tree_fingerprint(guild)
         if await meta.get_state(self.db.reader, scope) == fingerprint:
             log.info("command tree unchanged; not syncing")

@@ -83,3 +83,12 @@ def member_role_ids(member: discord.Member) -> frozenset[int]:
     payload still lists the ids, and discord.py keeps them only here.
     """
     return frozenset(int(role_id) for role_id in member._roles)
+
+
+def drop_members_intent(client: discord.Client) -> None:
+    """Stop asking for the Server Members intent on the next IDENTIFY.
+
+    DEP-WARN `Client._connection._intents`: the public `Client.intents` is a copy; the gateway reads
+    this one when it identifies. Used when Discord refuses the privileged intent (close code 4014).
+    """
+    client._connection._intents.members = False

@@ -117,8 +117,7 @@ class Announce(commands.Cog):
     @app_commands.describe(
         channel="Where to post",
         when="In the server's time zone: 2026-12-01 18:00, tomorrow 18:00, in 2h",
-        message="Text; placeholders: {election} {nominations_close} {ballot_open} {ballot_close} "
-        "{days_to_nominations_close} {qualified}",
+        message="Text with placeholders, e.g. {election} {days_to_nominations_close} {qualified} (all in the reply)",
         repeat="none, daily, weekly, weekdays, or a cron expression",
         until="Last possible post (same formats)",
         ping_role="A role to ping with each post (@everyone needs Mention Everyone)",

@@ -21,6 +21,7 @@ from discord import app_commands
 from bot.discordpy_private import (
     InFlightCountingTree,
     current_discordpy_endpoints,
+    drop_members_intent,
     member_role_ids,
     point_discordpy_at,
     set_guild_ready_timeout,
@@ -95,6 +96,15 @@ def test_member_role_ids_without_a_cached_guild() -> None:
     member = discord.Member(data=data, guild=guild, state=client._connection)  # type: ignore[arg-type]
     assert member.roles == [] or all(r.id not in (7, 8) for r in member.roles)
     assert member_role_ids(member) == frozenset({7, 8}), _moved("Member._roles")
+
+
+async def test_drop_members_intent() -> None:
+    intents = discord.Intents.none()
+    intents.guilds = intents.members = True
+    client = discord.Client(intents=intents)
+    drop_members_intent(client)
+    assert client.intents.guilds and not client.intents.members, _moved("Client._connection._intents")
+    await client.close()
 
 
 def _code_only(path: Path) -> str:

@@ -19,6 +19,7 @@ import discord
 
 from bot.domain.phase import MILESTONE_LABELS
 from bot.domain.schedule import (
+    PLACEHOLDERS,
     Announcement,
     Delivery,
     DeliveryStatus,
@@ -151,6 +152,9 @@ def schedule_reply(item: Announcement, upcoming: Sequence[datetime], election: s
         embed.add_field(name="Pings", value="@​everyone", inline=True)
     elif item.ping_role_id:
         embed.add_field(name="Pings", value=f"<@&{item.ping_role_id}>", inline=True)
+    if not item.view:  # the command's option description has room for only a few of them
+        listed = "\n".join(f"`{{{name}}}` {meaning}" for name, meaning in PLACEHOLDERS.items())
+        embed.add_field(name="Placeholders you can use", value=listed, inline=False)
     embed.set_footer(text=f"Times in {item.schedule.zone}. /announce preview {item.id} · /announce cancel {item.id}")
     return embed
 

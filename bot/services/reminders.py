@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,6 +145,8 @@ class ReminderService:
         self.read = read
         self.engine = engine
         self._checked_versions: dict[int, int] = {}
+        #: (guild id, user id) → still in the server? None when unknown or not needed; wired in by a cog.
+        self.still_member: Callable[[int, int], Awaitable[bool | None]] | None = None
         engine.register(self)
 
     # ---------------------------------------------------------------- look-ups
@@ -462,6 +464,9 @@ class ReminderService:
             sub = await subscriptions.get(self.db.reader, delivery.source_id)
             if sub is None or sub.status != "active":
                 raise Skip("the reminder was stopped", DeliveryStatus.CANCELLED)
+            if self.still_member is not None and await self.still_member(sub.guild_id, sub.user_id) is False:
+                await self.member_left(sub.guild_id, sub.user_id)  # no leave event without the members intent
+                raise Skip("the member left the server", DeliveryStatus.CANCELLED)
             subject, points = self._points(sub, elections, bodies)
             point = _still_current(points, delivery)
             return MemberReminderPost(delivery.guild_id, sub.kind, subject, point.event, point.event_at)

@@ -57,7 +57,9 @@ class CommandRegistry:
                 "default_member_permissions": cmd.get("default_member_permissions"),
                 "nsfw": bool(cmd.get("nsfw", False)),
                 "contexts": cmd.get("contexts"),
-                "integration_types": cmd.get("integration_types") or [0],
+                # docs: developers/interactions/application-commands.mdx, "integration_types": defaults to
+                # the app's configured installation contexts (user installs too, when switched on).
+                "integration_types": cmd.get("integration_types") or list(self.world.install_types),
             }
             if guild_id is not None:
                 stored["guild_id"] = str(guild_id)

@@ -291,6 +291,8 @@ class World:
         self.attachments: dict[int, SimAttachment] = {}
         self.dm_channels: dict[int, SimChannel] = {}
         self.application_id = self.ids.next()
+        #: Installation contexts switched on for the app in the developer portal: 0 guild, 1 user.
+        self.install_types: tuple[int, ...] = (0,)
         self.bot_user = SimUser(id=self.application_id, name=bot_name, bot=True)
         self.users[self.bot_user.id] = self.bot_user
         self.base_url = "http://127.0.0.1:0"

@@ -315,5 +315,5 @@ def application(world: World, owner: SimUser) -> dict[str, Any]:
         "redirect_uris": [],
         "interactions_endpoint_url": None,
         "approximate_guild_count": len(world.guilds),
-        "integration_types_config": {"0": {}},
+        "integration_types_config": {str(t): {} for t in world.install_types},
     }

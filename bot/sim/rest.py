@@ -332,5 +332,8 @@ class BasicRoutes:
         raw = request.match_info["user_id"]
         member = guild.members.get(int(raw)) if raw.isdigit() else None
         if member is None:
-            raise not_found(E.UNKNOWN_MEMBER, "Member")
+            # Asking whether someone is still a member is how a bot without the Server Members intent
+            # learns who left (developers/gateway/you-might-not-need-a-privileged-intent.mdx): an answer,
+            # not a broken rule.
+            raise DiscordHTTPError(404, E.UNKNOWN_MEMBER, "Unknown Member", violation=False)
         return ok(payloads.member(member))
