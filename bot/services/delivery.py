@@ -119,6 +119,8 @@ class SendError(Exception):
         self.status = status
         self.code = code
         self.text = text
+        #: The bot's permissions missing in that channel, by their names in Discord's settings, when known.
+        self.missing: list[str] = []
 
 
 class Outbox(Protocol):
@@ -198,14 +200,19 @@ class DiscordOutbox:
     async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
         """Post into a channel by id, without needing it cached."""
         channel = self.client.get_partial_messageable(channel_id)
-        with _send_errors():
-            sent = await channel.send(
-                content=message.content or None,
-                embeds=message.embeds,
-                files=message.files() if message.files else discord.utils.MISSING,
-                allowed_mentions=message.allowed_mentions,
-                nonce=nonce,
-            )
+        try:
+            with _send_errors():
+                sent = await channel.send(
+                    content=message.content or None,
+                    embeds=message.embeds,
+                    files=message.files() if message.files else discord.utils.MISSING,
+                    allowed_mentions=message.allowed_mentions,
+                    nonce=nonce,
+                )
+        except SendError as exc:
+            if exc.status == 403:
+                exc.missing = self._missing_rights(channel_id, message)
+            raise
         if message.embeds and not sent.embeds:
             # Without Embed Links, Discord accepts text + embeds and silently drops the embeds
             # (discord/discord-api-docs#2601): that post is not what was scheduled, so it must not count
@@ -214,6 +221,17 @@ class DiscordOutbox:
                 await sent.delete()
             raise SendError(403, EMBEDS_DROPPED, "embeds dropped")
         return Sent(sent.channel.id, sent.id)
+
+    def _missing_rights(self, channel_id: int, message: Outgoing) -> list[str]:
+        """Which of its permissions the bot lacks for this message in a cached guild channel (send-time re-check)."""
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+            return []
+        have = channel.permissions_for(channel.guild.me)
+        needs = [("view_channel", "View Channel"), ("send_messages", "Send Messages")]
+        needs += [("embed_links", "Embed Links")] if message.embeds else []
+        needs += [("attach_files", "Attach Files")] if message.files else []
+        return [label for name, label in needs if not getattr(have, name)]
 
     async def dm_requests(self, user_id: int) -> int:
         """1 when the member's DM channel is known (cached or stored), else 2 (open it, then post)."""
@@ -703,6 +721,8 @@ class DeliveryEngine:
         self.guard.record(error.status)
         kind = classify_failure(error.status, error.code)
         reason = failure_reason(error.status, error.code, error.text)
+        if error.missing:
+            reason += f"; I need {' and '.join(error.missing)} there"
         now = self.clock.now()
 
         async def work(tx: aiosqlite.Connection) -> None:

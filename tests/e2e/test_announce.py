@@ -286,7 +286,7 @@ async def test_missing_permission_fails_at_once_with_one_alert(
     assert [r.status for r in failed] == [DeliveryStatus.FAILED] * 3 and all(r.attempts == 1 for r in failed)
     assert sim.stats.invalid_requests == 3  # one refused request per occurrence, no retry storm
     [alert] = sim.channel_messages(org.alerts)
-    assert "Missing Permissions" in alert.content or "missing permissions" in alert.content.lower()
+    assert "missing permissions" in alert.content.lower() and "I need Send Messages there" in alert.content
     assert sim.violations == []
 
 
