@@ -49,14 +49,17 @@ def rights_of(permissions: discord.Permissions) -> ChannelRights:
     )
 
 
-def bot_rights(channel: discord.abc.GuildChannel) -> ChannelRights:
+def bot_rights(channel: discord.abc.GuildChannel) -> ChannelRights | None:
     """The bot's own rights in `channel`, from the guild's roles and the channel's overwrites.
 
     Discord sends `app_permissions` only for the channel the command was typed in, so for another
-    channel they are computed the way Discord documents (developers/topics/permissions.mdx).
+    channel they are computed the way Discord documents (developers/topics/permissions.mdx). None when
+    the guild isn't cached well enough to tell (the send-time check still applies).
     """
     me = channel.guild.me
-    return rights_of(channel.permissions_for(me)) if me is not None else ChannelRights()
+    if me is None or channel.guild.unavailable:
+        return None
+    return rights_of(channel.permissions_for(me))
 
 
 def invoker_rights(interaction: discord.Interaction, option: str, channel: discord.abc.GuildChannel) -> ChannelRights:
