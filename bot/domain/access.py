@@ -88,7 +88,8 @@ def bot_cannot_post(channel: str, rights: ChannelRights, needs: Iterable[str] = 
     missing = missing_rights(rights, needs)
     if not missing:
         return None
-    names = " and ".join(f"**{m}**" for m in missing)
+    bold = [f"**{m}**" for m in missing]
+    names = bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1]
     return f"I can't post in {channel}: give me {names} there (channel settings → Permissions), then try again."
 
 
