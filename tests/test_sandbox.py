@@ -52,3 +52,115 @@ def test_sandbox_keeps_state_and_moves_time(tmp_path) -> None:
     assert "Automatic reminders are on" not in second.stdout  # set up once, kept in the database
     assert "NCWU" in second.stdout.split("/remind list")[-1]  # the member's subscription survived
     assert "Traceback" not in second.stderr
+
+
+def test_prompt_is_visible_in_a_terminal(tmp_path) -> None:
+    """#18 item 1: the interactive prompt says who you are and where, through a real pseudo-terminal."""
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSTINGS_", "DISCORD_"))}
+    env.update(COLUMNS="100", TERM="dumb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--output", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(marker: bytes, limit: float = 120) -> bytes:
+        nonlocal seen
+        deadline = time.monotonic() + limit  # a bound on a hung child, not a timing assertion
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1)
+            if ready:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:
+                    break
+        return seen
+
+    try:
+        assert b"[member #general]" in read_until(b"[member #general]")
+        os.write(leader, b":as moderator2\n")
+        assert b"[moderator2 #general]" in read_until(b"[moderator2 #general]")
+        os.write(leader, b":quit\n")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert b"Traceback" not in (proc.stderr.read() if proc.stderr else b"")
+
+
+def test_attach_a_file_with_at_path(tmp_path) -> None:
+    """#18 item 2: `file: @path` attaches a file; a missing file or a bare word is explained in plain words."""
+    (tmp_path / "candidates.csv").write_text("election,name\nncwu-nec,Zoë Example\n", encoding="utf-8")
+    result = sandbox(
+        tmp_path,
+        ":as moderator",
+        "/admin data import file: @candidates.csv",
+        "/admin data import file: @nowhere.csv",
+        "/admin data import file: candidates.csv",
+        "/admin election create",
+        "/admin",
+        ":help",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "SimFile" not in out and "got str" not in out and "required" not in out
+    assert "Zoë Example" in out  # the import preview names the new candidate
+    assert "There is no file at nowhere.csv" in out
+    assert "Attach a file with @ and its path" in out
+    assert "/admin election create needs slug:" in out
+    assert "/admin needs one more word: /admin election" in out
+    assert "file: @candidates.csv" in out.split("> :help")[-1]
+
+
+def test_server_id_second_moderator_and_local_times(tmp_path) -> None:
+    """#18 items 3, 4, 5: the server id is printed, `:as` takes every listed person (and `admin`),
+    and times read in the server's zone, never UTC."""
+    result = sandbox(tmp_path, ":as admin", ":as moderator2", ":as nobody", ":help", ":advance 1d")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Server id " in out.splitlines()[0] + out
+    guild_id = out.split("Server id ")[1].split()[0]
+    assert guild_id.isdigit() and f"--guild {guild_id}" in out
+    assert "now acting as Mo (moderator)" in out and "now acting as Mia (second moderator)" in out
+    assert "Act as one of: member, organiser, moderator, moderator2" in out
+    assert "unknown sandbox command" not in out
+    assert "UTC" not in out and "Europe/London" in out
+    assert "GMT" in out.split("> :advance 1d")[-1]
+
+
+def test_posts_and_dms_from_earlier_runs_are_listed(tmp_path) -> None:
+    """#18 item 6: with --database, `:dms` and `:messages` show what the bot sent in earlier runs."""
+    db = tmp_path / "sandbox.db"
+    first = sandbox(tmp_path, ":advance 5d", database=db)
+    assert "DM to member" in first.stdout
+    second = sandbox(tmp_path, ":dms", ":messages announcements", database=db)
+    assert second.returncode == 0, second.stderr
+    after_dms = second.stdout.split("> :dms")[1]
+    assert "DM to member" in after_dms.split("> :messages")[0]
+    assert "nominations close" in after_dms.split("> :messages")[0]
+    assert "Nominations close in 1 day" in after_dms.split("> :messages")[1]
+
+
+def test_markdown_and_timestamps_render_as_discord_shows_them() -> None:
+    """#18 item 5: emphasis, subtext and timestamps in the server's zone (BST in summer)."""
+    from datetime import UTC, datetime
+
+    from bot.sandbox.terminal import markdown_text
+
+    now = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    text = markdown_text("*soon* and **now**\n-# small print <t:1782896400:F>", now)
+    assert text.plain == "soon and now\nsmall print Wed 01 Jul 2026 10:00 BST"
+    styles = {text.plain[s.start : s.end]: str(s.style) for s in text.spans}
+    assert styles["soon"] == "italic" and styles["now"] == "bold"
+    assert styles["small print Wed 01 Jul 2026 10:00 BST"] == "dim"
