@@ -257,8 +257,8 @@ def _files_for(box: Sandbox, line: str) -> dict[str, tuple[str, bytes]]:
     known = {c["name"]: c for c in box.sim.commands(None) + box.sim.commands(box.guild) if c.get("type", 1) == 1}
     first, _, rest = line[1:].strip().partition(" ")
     if first not in known:
-        names = ", ".join("/" + n for n in sorted(known))
-        raise SandboxInputError(f"There is no /{first} command. Commands: {names}")
+        listed = ", ".join("/" + n for n in sorted(known))
+        raise SandboxInputError(f"There is no /{first} command. Commands: {listed}")
     shown = "/" + first
     options = known[first].get("options") or []
     rest = rest.strip()
