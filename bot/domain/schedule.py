@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -376,6 +376,29 @@ def member_deadline_points(timeline: Timeline, before: timedelta) -> list[Remind
 def meeting_point(meeting: datetime | None, before: timedelta) -> ReminderPoint | None:
     """A member's branch reminder: `before` the branch's nomination meeting."""
     return ReminderPoint("meeting", before, meeting) if meeting else None
+
+
+class Quiet(StrEnum):
+    """Why a member's reminder has nothing coming, so the reply can say what is actually the case."""
+
+    NO_DATE = "no_date"  # the meeting or deadlines are not set yet
+    PASSED = "passed"  # they are all in the past
+    TOO_SOON = "too_soon"  # the next one is nearer than `before`: no time left to remind ahead of it
+
+
+def quiet_reason(
+    events: Sequence[datetime | None], before: timedelta, now: datetime
+) -> tuple[Quiet, datetime | None] | None:
+    """Why no reminder `before` any of `events` is still to come (with the instant it concerns), or None."""
+    known = [e for e in events if e is not None]
+    if not known:
+        return Quiet.NO_DATE, None
+    ahead = [e for e in known if e > now]
+    if not ahead:
+        return (Quiet.NO_DATE if len(known) < len(events) else Quiet.PASSED), max(known)
+    if all(e - before <= now for e in ahead):
+        return Quiet.TOO_SOON, min(ahead)
+    return None
 
 
 def due_between(points: Iterable[ReminderPoint], after: datetime, until: datetime) -> list[ReminderPoint]:
