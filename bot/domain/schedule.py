@@ -37,6 +37,7 @@ class RepeatKind(StrEnum):
     NONE = "none"
     DAILY = "daily"
     WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
     WEEKDAYS = "weekdays"
     CRON = "cron"
 
@@ -65,22 +66,25 @@ class Recurrence:
             RepeatKind.NONE: "once",
             RepeatKind.DAILY: "every day",
             RepeatKind.WEEKLY: "every week",
+            RepeatKind.FORTNIGHTLY: "every two weeks",
             RepeatKind.WEEKDAYS: "every weekday",
         }.get(self.kind, f"cron `{self.cron}`")
 
 
 def parse_repeat(text: str | None) -> Recurrence:
-    """Read `none`, `daily`, `weekly`, `weekdays` or a five-field cron expression."""
-    value = (text or "none").strip().lower()
+    """Read `none`, `daily`, `weekly`, `fortnightly`, `weekdays` (or the everyday words for them, such as
+    "every 2 weeks") or a five-field cron expression."""
+    value = " ".join((text or "none").strip().lower().split())
     if value in ("", "none", "once", "never"):
         return Recurrence()
-    for kind in (RepeatKind.DAILY, RepeatKind.WEEKLY, RepeatKind.WEEKDAYS):
+    value = _REPEAT_WORDS.get(value, value)
+    for kind in (RepeatKind.DAILY, RepeatKind.WEEKLY, RepeatKind.FORTNIGHTLY, RepeatKind.WEEKDAYS):
         if value == kind.value:
             return Recurrence(kind)
     fields = value.split()
     if len(fields) != 5:
         raise ScheduleError(
-            f"I don't understand the repeat {text!r}: use none, daily, weekly, weekdays, "
+            f"I don't understand the repeat “{text}”: use none, daily, weekly, fortnightly, weekdays, "
             "or a cron expression with five fields like `0 18 * * mon-fri`."
         )
     try:
@@ -88,6 +92,13 @@ def parse_repeat(text: str | None) -> Recurrence:
     except ValueError as exc:
         raise ScheduleError(f"The cron expression {text!r} is not valid: {exc}.") from exc
     return Recurrence(RepeatKind.CRON, " ".join(fields))
+
+
+_REPEAT_WORDS = {
+    "every day": "daily", "each day": "daily", "every week": "weekly", "each week": "weekly",
+    "every 2 weeks": "fortnightly", "every two weeks": "fortnightly", "every other week": "fortnightly",
+    "biweekly": "fortnightly", "every weekday": "weekdays", "mon-fri": "weekdays",
+}  # fmt: skip
 
 
 def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -122,7 +133,7 @@ class Schedule:
         kind = self.recurrence.kind
         if kind is RepeatKind.DAILY:
             return CronTrigger(**hms, timezone=UTC, start_date=fake)
-        if kind is RepeatKind.WEEKLY:
+        if kind in (RepeatKind.WEEKLY, RepeatKind.FORTNIGHTLY):  # fortnightly: every other week, in `between`
             return CronTrigger(day_of_week=_DAY_NAMES[start.weekday()], **hms, timezone=UTC, start_date=fake)
         if kind is RepeatKind.WEEKDAYS:
             return CronTrigger(day_of_week="mon-fri", **hms, timezone=UTC, start_date=fake)
@@ -147,6 +158,8 @@ class Schedule:
         # Bound APScheduler's own search to the window: an impossible cron (31 February) would
         # otherwise be searched up to the year 9999 on every call (a second of CPU).
         trigger.end_date = stop.replace(tzinfo=UTC)
+        first_day = _wall(self.first, zone).date()
+        fortnightly = self.recurrence.kind is RepeatKind.FORTNIGHTLY
         found: list[datetime] = []
         while len(found) < limit:
             fake = trigger.get_next_fire_time(None, cursor)
@@ -156,6 +169,9 @@ class Schedule:
             if wall > stop:
                 break
             instant = _instant(wall, zone)
+            if fortnightly and (wall.date() - first_day).days // 7 % 2:
+                cursor = fake + timedelta(seconds=1)
+                continue  # the weeks in between
             if after < instant <= end and instant >= self.first:
                 found.append(instant)
             cursor = fake + timedelta(seconds=1)
@@ -285,7 +301,8 @@ def parse_offsets(text: str | None) -> dict[str, tuple[timedelta, ...]]:
     result = dict(DEFAULT_ELECTION_OFFSETS)
     if not text or not text.strip():
         return result
-    groups = text.replace(";", " ").split()
+    # "2 weeks" and "1 day" are one offset each; spaces otherwise separate offsets ("7d 1d 1h")
+    groups = re.sub(r"(\d)\s+(?=[a-z])", r"\1", text.lower()).replace(";", " ").split()
     bare: list[timedelta] = []
     for group in groups:
         if "=" in group or ":" in group:
