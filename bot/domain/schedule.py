@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.models import Timeline
 from bot.domain.sources import backoff_delay
-from bot.domain.timeparse import TimeParseError, parse_duration
+from bot.domain.timeparse import TimeParseError, format_duration, parse_duration
 
 
 class ScheduleError(ValueError):
@@ -340,11 +340,28 @@ def offsets_from_json(data: Mapping[str, Iterable[int]] | None) -> dict[str, tup
     return {event: tuple(timedelta(seconds=s) for s in values) for event, values in data.items()}
 
 
+_EVENT_WORDS = {
+    "nominations_open": "nominations open",
+    "nominations_close": "nominations close",
+    "ballot_open": "ballot opens",
+    "ballot_close": "ballot closes",
+    "results": "results due",
+}
+
+
 def describe_offsets(offsets: Mapping[str, Iterable[timedelta]]) -> str:
-    """`nominations_close: 7d, 1d, 1h · ballot_open: 0 · ballot_close: 1d`."""
-    return " · ".join(
-        f"{event}: {', '.join(short_duration(d) for d in values) or 'off'}" for event, values in offsets.items()
-    )
+    """`nominations close: 7 days, 1 day, 1 hour before · ballot opens: at the time · ballot closes: 1 day before`,
+    in timeline order (the words people read, not the stored keys)."""
+    order = list(_EVENT_WORDS)
+    parts = []
+    for event in sorted(offsets, key=lambda e: order.index(e) if e in order else len(order)):
+        leads = sorted(offsets[event], reverse=True)
+        words = [format_duration(d) for d in leads if d]
+        text = f"{', '.join(words)} before" if words else ""
+        if any(not d for d in leads):
+            text = f"{text} and at the time" if text else "at the time"
+        parts.append(f"{_EVENT_WORDS.get(event, event.replace('_', ' '))}: {text or 'off'}")
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

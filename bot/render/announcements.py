@@ -204,7 +204,9 @@ def history_line(row: Delivery) -> str:
     what = {"announcement": f"#{row.source_id}", "election": "reminder", "alert": "alert"}.get(row.source.value, "")
     if row.source.value == "election" and row.detail.get("kind") in ("milestone", "results"):
         what = "milestone" if row.detail.get("kind") == "milestone" else "results"
-    line = f"`{what}` due {ts(row.due_at, 'f')} — **{_STATUS_WORDS[row.status]}**"
+    if what == "milestone" and row.detail.get("candidate"):
+        what = f"milestone: {row.detail['candidate']} reached the threshold"  # which candidate the line is about
+    line = f"`{clip(what, 120)}` due {ts(row.due_at, 'f')} — **{_STATUS_WORDS[row.status]}**"
     if row.sent_at and row.status in (DeliveryStatus.SENT, DeliveryStatus.LATE):
         link = message_link(row.guild_id, row.channel_id, row.message_id)
         line += f" {ts(row.sent_at, 'f')}" + (f" · [message]({link})" if link else "")
