@@ -177,6 +177,17 @@ class Schedule:
             cursor = fake + timedelta(seconds=1)
         return sorted(set(found))
 
+    def in_zone(self, zone: str) -> Schedule:
+        """The same schedule kept at its clock times in another zone (18:00 stays 18:00, now in `zone`).
+
+        Times the new zone skips or repeats are read as `_instant` reads them (the first reading, or an
+        hour on): the organiser chose the times in the old zone, and a move must not fail part way.
+        """
+        old, new = ZoneInfo(self.zone), ZoneInfo(zone)
+        first = _instant(_wall(self.first, old), new)
+        until = _instant(_wall(self.until, old), new) if self.until else None
+        return Schedule(first, self.recurrence, zone, until)
+
     def upcoming(self, after: datetime, count: int = 3) -> list[datetime]:
         """The next `count` occurrences strictly after `after`."""
         if not self.recurrence.repeats:

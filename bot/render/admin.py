@@ -230,6 +230,22 @@ def _audit_words(action: str, entity: str, verbs: dict[str, str] | None = None) 
     return " ".join(part for part in (verb, noun, target) if part)
 
 
+def timezone_note(outcome: Any) -> str:
+    """After a time zone change: the announcements still in another zone, and how to move them."""
+    left = int(outcome.extra.get("other_zone", 0))
+    zone = md(str((outcome.after or {}).get("timezone", "")))
+    moved = int(outcome.extra.get("moved", 0))
+    if moved:
+        return f"{moved} scheduled announcement{'s' if moved != 1 else ''} moved to {zone}, at the same clock times."
+    if not left:
+        return ""
+    them = "announcement still repeats" if left == 1 else "announcements still repeat"
+    return (
+        f"{left} scheduled {them} in the zone it was written in (see `/announce list`). To move them to {zone} "
+        f"at the same clock times, run `/admin config timezone zone: {zone} move_announcements: True`."
+    )
+
+
 def audit_embeds(entries: Sequence[AuditEntry]) -> list[discord.Embed]:
     """Recent audit rows, newest first, over as many embeds as fit one message (6,000 characters)."""
     if not entries:

@@ -160,7 +160,8 @@ def announcement_line(item: Announcement, upcoming: Sequence[datetime]) -> str:
     """One line of `/announce list`."""
     what = f"live **{item.view.value}** view" if item.view else f"“{clip(md(item.content), 60)}”"
     nxt = ts_full(upcoming[0]) if upcoming else "no further posts"
-    return f"**#{item.id}** → <#{item.channel_id}> · {item.schedule.recurrence.describe()} · next {nxt}\n{what}"
+    repeats = f"{item.schedule.recurrence.describe()} ({item.schedule.zone} time)"
+    return f"**#{item.id}** → <#{item.channel_id}> · {repeats} · next {nxt}\n{what}"
 
 
 def announcement_list(
