@@ -164,3 +164,44 @@ def test_markdown_and_timestamps_render_as_discord_shows_them() -> None:
     styles = {text.plain[s.start : s.end]: str(s.style) for s in text.spans}
     assert styles["soon"] == "italic" and styles["now"] == "bold"
     assert styles["small print Wed 01 Jul 2026 10:00 BST"] == "dim"
+
+
+def test_the_first_evening_walk_has_no_developer_wording(tmp_path) -> None:
+    """#18 "done when": create an election, import a spreadsheet, schedule, advance time, publish with two
+    moderators, all in the sandbox, and nothing on screen is written for developers."""
+    (tmp_path / "candidates.csv").write_text(
+        "Election,Name\nclub-2027,Ann Able\nclub-2027,Ben Baker\nclub-2027,Cat Cole\n", encoding="utf-8"
+    )
+    (tmp_path / "votes.csv").write_text(
+        "election,round,candidate,votes\nclub-2027,1,Ann Able,120\nclub-2027,1,Ben Baker,90\nclub-2027,1,Cat Cole,80\n",
+        encoding="utf-8",
+    )
+    result = sandbox(
+        tmp_path,
+        ":as moderator",
+        "/admin election create slug: club-2027 name: Club committee 2027 seats: 2",
+        "/admin election timeline election: club-2027 nominations_close: friday 17:00 ballot_close: 14 dec 2026 6pm",
+        "/admin data import file: @candidates.csv",
+        ":click 1",
+        ":as organiser",
+        "/announce schedule channel: announcements when: in 1h message: Meet the candidates tonight",
+        ":advance 2h",
+        ":as moderator",
+        "/admin config roles two_person_publish: True",
+        "/admin data import file: @votes.csv",
+        ":click 1",
+        "/admin results publish election: club-2027",
+        ":as moderator2",
+        "/admin results publish election: club-2027",
+        ":as member",
+        "/results election: club-2027",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Meet the candidates tonight" in out.split("> :advance 2h")[1]
+    assert "asked to publish the results of club-2027" in out
+    assert "Mia published results club-2027" in out.replace("mia", "Mia")
+    assert "Elected: Ann Able, Ben Baker" in out
+    for internal in ("Traceback", "SimFile", "got str", "UTC", "election.", "results.publish", "_id", "fingerprint", "['"):
+        assert internal not in out, internal
+    assert "Traceback" not in result.stderr

@@ -58,7 +58,10 @@ _TIME_KEYS = set(Timeline.FIELDS) | {"meeting"}
 _CHANNEL_KEYS = {"announce_channel_id", "alert_channel_id", "channel", "channel_id"}
 _ROLE_KEYS = {"moderator_role_ids", "organiser_role_ids"}
 #: Stored ids the row's subject already names: not shown to people.
-_HIDDEN_KEYS = {"election_id", "guild_id", "body_id", "candidate_id", "slate_id", "id"}
+_HIDDEN_KEYS = {
+    "election_id", "guild_id", "body_id", "candidate_id", "slate_id", "id",
+    "version", "fingerprint", "counts",  # bookkeeping: the data version, a results checksum, totals `changes` repeats
+}  # fmt: skip
 _ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 _KEY_WORDS = {
     **TIMELINE_LABELS,
@@ -193,6 +196,8 @@ def audit_line(entry: AuditEntry) -> str:
         tried = _audit_words(entry.action, clip(entry.entity or "", 80), _AUDIT_TRIES)
         return f"{ts(entry.at, 'f')} ⛔ **{who}** was refused (tried to {tried})"
     what = _audit_words(entry.action, clip(entry.entity or "", 80))
+    if isinstance(entry.after, dict) and entry.after.get("awaiting_second_moderator"):
+        what = f"asked to publish the results of **{md(clip(entry.entity or '', 80))}** (a second moderator must agree)"
     changes = change_lines(entry.before, entry.after, limit=4)
     detail = ("\n  " + "\n  ".join(changes)) if changes else ""
     return f"{ts(entry.at, 'f')} **{who}** {what}{detail}"

@@ -138,7 +138,7 @@ def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
         footer = f"{footer} · {stamp}" if footer else stamp
     if footer:
         parts.append(Text(footer, style="dim italic"))
-    title = humanise_timestamps(embed.get("title", ""), now) or None
+    title = markdown_text(embed["title"], now) if embed.get("title") else None  # titles take markdown too
     return Panel(Group(*parts), title=title, title_align="left", border_style=_colour(embed.get("color")))
 
 
