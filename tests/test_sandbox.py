@@ -202,6 +202,38 @@ def test_the_first_evening_walk_has_no_developer_wording(tmp_path) -> None:
     assert "asked to publish the results of club-2027" in out
     assert "Mia published results club-2027" in out.replace("mia", "Mia")
     assert "Elected: Ann Able, Ben Baker" in out
-    for internal in ("Traceback", "SimFile", "got str", "UTC", "election.", "results.publish", "_id", "fingerprint", "['"):
+    internals = ("Traceback", "SimFile", "got str", "UTC", "election.", "results.publish", "_id", "fingerprint", "['")
+    for internal in internals:
         assert internal not in out, internal
     assert "Traceback" not in result.stderr
+
+
+def test_readme_transcript_matches_a_real_run(tmp_path) -> None:
+    """#18 item 14: the README's sandbox excerpt is what the sandbox prints today, and the README says how
+    to find a server id, the moderator-role caveat, and walks through a first evening."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "Copy Server ID" in readme and "Server Settings → Integrations" in readme
+    assert "## Your first evening" in readme
+    block = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    command, shown = block.split("\n> ", 1)
+    words = shlex.split(command.removeprefix("$ ").replace("\\\n", " "))
+    lines = [words[i + 1] for i, word in enumerate(words) if word == "--run"]
+    result = sandbox(tmp_path, *lines)
+    assert result.returncode == 0, result.stderr
+    # lines that don't depend on the moment or the ids of the run must be printed exactly as shown
+    steady = [
+        line.strip()
+        for line in ("> " + shown).splitlines()
+        if line.strip() and not re.search(r"\d{2} \w{3} \d{4}|\d{6,}|in \d+ day|saved", line)
+    ]
+
+    def flat(text: str) -> str:  # the words as printed, whatever the terminal's width
+        return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+    printed = flat(result.stdout)
+    missing = [line for line in steady if flat(line) not in printed]
+    assert not missing, missing
+    assert "UTC" not in block
