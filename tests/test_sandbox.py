@@ -139,6 +139,13 @@ def test_server_id_second_moderator_and_local_times(tmp_path) -> None:
     assert "GMT" in out.split("> :advance 1d")[-1]
 
 
+def test_a_post_now_shows_when_it_is_sent(tmp_path) -> None:
+    """#18 item 6: what the bot posts straight away is shown without asking for `:messages`."""
+    result = sandbox(tmp_path, ":as organiser", "/announce post channel: announcements view: nominations", ":quit")
+    assert result.returncode == 0, result.stderr
+    assert "Hustings in #announcements" in result.stdout.split("> :quit")[0]
+
+
 def test_posts_and_dms_from_earlier_runs_are_listed(tmp_path) -> None:
     """#18 item 6: with --database, `:dms` and `:messages` show what the bot sent in earlier runs."""
     db = tmp_path / "sandbox.db"

@@ -346,6 +346,8 @@ async def _show_handle(box: Sandbox, handle, heading: str) -> None:
     except (SimError, TimeoutError) as exc:
         box.console.print(Text(f"(no reply: {exc})", style="red"))
         return
+    if box.delivery is not None:
+        await box.delivery.settled()  # a "post now" is sent before the prompt comes back, and shown
     await box.sim.wait_for_idle(timeout=5)
     for message in handle.messages or ([handle.original] if handle.original else []):
         box.show(message, heading)
