@@ -110,6 +110,9 @@ def test_attach_a_file_with_at_path(tmp_path) -> None:
         "/admin data import file: candidates.csv",
         "/admin election create",
         "/admin",
+        "/admin election create slug: x name: X seats: three",
+        "/results election: nec-2018 view: nonsense",
+        "/admin config channels announce: nowhere",
         ":help",
     )
     out = result.stdout
@@ -120,6 +123,8 @@ def test_attach_a_file_with_at_path(tmp_path) -> None:
     assert "Attach a file with @ and its path" in out
     assert "/admin election create needs slug:" in out
     assert "/admin needs one more word: /admin election" in out
+    assert "seats: needs a whole number" in out and "view: choose one of summary" in out
+    assert "There is no #nowhere channel here" in out and "needs a integer" not in out
     assert "file: @candidates.csv" in out.split("> :help")[-1]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import shlex
 import tempfile
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ from bot.sim.textparse import parse_options
 from bot.store import elections, meta
 from bot.store.database import Database
 from bot.store.migrations import migrate
+
+log = logging.getLogger(__name__)
 
 LIVE_ELECTION = "ncwu-nec"  # the demo pack's fictional live election
 SANDBOX_EPOCH_KEY = "sandbox:epoch"
@@ -284,6 +287,8 @@ def _files_for(box: Sandbox, line: str) -> dict[str, tuple[str, bytes]]:
     files: dict[str, tuple[str, bytes]] = {}
     for option in options:
         value = values.get(option["name"])
+        if value is not None:
+            _check_value(box, option, value)
         if option.get("type") != 11 or value is None:
             continue
         if not value.startswith("@"):
@@ -295,6 +300,27 @@ def _files_for(box: Sandbox, line: str) -> dict[str, tuple[str, bytes]]:
     return files
 
 
+def _check_value(box: Sandbox, option: dict[str, Any], value: str) -> None:
+    """Refuse, in plain words, an option value Discord's own client would not let through."""
+    name, kind = option["name"], option.get("type")
+    if option.get("choices"):
+        names = [str(c["value"]) for c in option["choices"]] + [str(c["name"]) for c in option["choices"]]
+        if value not in names:
+            listed = ", ".join(str(c["value"]) for c in option["choices"])
+            raise SandboxInputError(f"{name}: choose one of {listed}.")
+    elif kind == 4 and not value.lstrip("-").isdigit():
+        raise SandboxInputError(f"{name}: needs a whole number, e.g. {name}: 3")
+    elif kind == 10:
+        try:
+            float(value)
+        except ValueError:
+            raise SandboxInputError(f"{name}: needs a number, e.g. {name}: 2.5") from None
+    elif kind == 5 and value.strip().lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+        raise SandboxInputError(f"{name}: needs True or False")
+    elif kind == 7:
+        box.channel_named(value.lstrip("#"))
+
+
 async def _safe_line(box: Sandbox, line: str) -> bool:
     """Run a line, printing what went wrong instead of stopping the sandbox."""
     try:
@@ -303,8 +329,11 @@ async def _safe_line(box: Sandbox, line: str) -> bool:
         box.console.print(Text(str(exc), style="red"))
         return True
     except SimError as exc:
-        # the local Discord refused the request: say so plainly and keep its reason for the curious
-        box.console.print(Text(f"Discord would not accept that ({exc}). Try :help.", style="red"))
+        # the local Discord refused the line: its own reason is written for developers, so say it plainly
+        log.debug("the simulator refused %r: %s", line, exc)
+        box.console.print(
+            Text("Discord would not accept that line as typed: check the names and values (:help).", style="red")
+        )
         return True
 
 
