@@ -71,12 +71,17 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="timezone", description="Time zone")
-    @app_commands.describe(zone="e.g. Europe/London")
+    @app_commands.describe(zone="e.g. Europe/London", move_announcements="Also move scheduled announcements")
     @app_commands.autocomplete(zone=zone_autocomplete)
-    async def timezone(self, interaction: discord.Interaction[HustingsBot], zone: str) -> None:
-        """Set the time zone."""
-        outcome = await admin_service(interaction).config.set_timezone(actor_from(interaction), zone)
-        await reply_outcome(interaction, outcome)
+    async def timezone(
+        self, interaction: discord.Interaction[HustingsBot], zone: str, move_announcements: bool = False
+    ) -> None:
+        """Set the time zone (and, if asked, move the scheduled announcements to it)."""
+        outcome = await admin_service(interaction).config.set_timezone(
+            actor_from(interaction), zone, move_announcements=move_announcements
+        )
+        interaction.client.services.delivery.kick()  # moved announcements may now be due sooner
+        await reply_outcome(interaction, outcome, render.timezone_note(outcome))
 
     @app_commands.command(name="show", description="Show settings")
     async def show(self, interaction: discord.Interaction[HustingsBot]) -> None:

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
+from bot.domain.matching import search_names
 from bot.render import announcements as render
 from bot.render.admin import send
 from bot.services.reminders import ReminderService
@@ -32,11 +33,11 @@ async def mine_autocomplete(
     except Exception:  # autocomplete must never raise at the member
         log.exception("reminder autocomplete failed")
         return []
-    out = []
-    for s in subs:
-        label = f"{s.subject} ({s.subscription.kind.value})"
-        if current.casefold() in label.casefold():
-            out.append(app_commands.Choice(name=label[:100], value=str(s.subscription.id)))
+    labels = {f"{s.subject} ({s.subscription.kind.value})": str(s.subscription.id) for s in subs}
+    shown = search_names(current, labels) if current.strip() else list(labels)
+    out = [app_commands.Choice(name=label[:100], value=labels[label]) for label in shown]
+    if len(subs) > 1 and (not current.strip() or "all".startswith(current.strip().casefold())):
+        out.append(app_commands.Choice(name="All my reminders", value="all"))
     return out[:25]
 
 
@@ -88,7 +89,7 @@ class Remind(commands.Cog):
         await send(interaction, render.subscription_list(subs))
 
     @remind.command(name="stop", description="Stop one reminder, or all of them")
-    @app_commands.describe(which="Which reminder (default: all)")
+    @app_commands.describe(which="Which reminder, or all (start typing its name)")
     @app_commands.autocomplete(which=mine_autocomplete)
     async def stop(self, interaction: discord.Interaction[HustingsBot], which: str | None = None) -> None:
         """Unsubscribe."""

@@ -116,3 +116,21 @@ def test_a_csv_named_anything_is_read_by_its_header(seeded: Path) -> None:
     result = hustings(seeded, "import", week, "--guild", "7", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "nominations: +1 ~0 -0" in result.stdout
+
+
+def test_a_spreadsheet_headed_branch_and_curly_apostrophes(seeded: Path) -> None:
+    """#18 item 11: a "Branch" column is the body; the kind comes from the header; O’Neill matches O'Neill."""
+    sheet = write(seeded, "export.csv", "Election,Branch,Candidate\nnec,Branch 11,Ann Black\n")
+    result = hustings(seeded, "import", sheet, "--guild", "7", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "nominations: +1 ~0 -0" in result.stdout
+    branches = write(seeded, "list.csv", "Branch,Region\nBranch 13,North\n")
+    result = hustings(seeded, "import", branches, "--guild", "7", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "bodies: +1" in result.stdout
+    people = write(seeded, "people.csv", "election,name\nnec,Jo O'Neill\n")
+    assert hustings(seeded, "import", people, "--guild", "7").returncode == 0
+    curly = write(seeded, "curly.csv", "election,branch,candidate\nnec,Branch 12,Jo O’Neill\n")
+    result = hustings(seeded, "import", curly, "--guild", "7", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "Branch 12 → Jo O'Neill" in result.stdout and "candidates" not in result.stdout

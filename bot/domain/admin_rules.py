@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.models import Election, ElectionResult, Timeline
 from bot.domain.timeparse import TimeParseError, parse_time
@@ -104,8 +105,10 @@ def audit_kind(action: str) -> str:
 # -------------------------------------------------------------------------------------------- timeline
 
 
-def check_timeline(timeline: Timeline) -> None:
-    """Each known instant must not come before the ones that logically precede it."""
+def check_timeline(timeline: Timeline, zone: str = "UTC") -> None:
+    """Each known instant must not come before the ones that logically precede it; the message shows both
+    as typed, in the server's `zone`."""
+    tz = ZoneInfo(zone)
     order = [(name, getattr(timeline, name)) for name in Timeline.FIELDS]
     for i, (earlier_name, earlier) in enumerate(order):
         if earlier is None:
@@ -114,8 +117,8 @@ def check_timeline(timeline: Timeline) -> None:
             if later is not None and later < earlier:
                 raise ValidationError(
                     later_name,
-                    f"{TIMELINE_LABELS[later_name]} ({later:%Y-%m-%d %H:%M} UTC) would come before "
-                    f"{TIMELINE_LABELS[earlier_name]} ({earlier:%Y-%m-%d %H:%M} UTC): check the dates.",
+                    f"{TIMELINE_LABELS[later_name]} ({later.astimezone(tz):%Y-%m-%d %H:%M %Z}) would come before "
+                    f"{TIMELINE_LABELS[earlier_name]} ({earlier.astimezone(tz):%Y-%m-%d %H:%M %Z}): check the dates.",
                 )
 
 

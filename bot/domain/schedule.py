@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.models import Timeline
 from bot.domain.sources import backoff_delay
-from bot.domain.timeparse import TimeParseError, parse_duration
+from bot.domain.timeparse import TimeParseError, format_duration, parse_duration
 
 
 class ScheduleError(ValueError):
@@ -37,6 +37,7 @@ class RepeatKind(StrEnum):
     NONE = "none"
     DAILY = "daily"
     WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
     WEEKDAYS = "weekdays"
     CRON = "cron"
 
@@ -65,22 +66,25 @@ class Recurrence:
             RepeatKind.NONE: "once",
             RepeatKind.DAILY: "every day",
             RepeatKind.WEEKLY: "every week",
+            RepeatKind.FORTNIGHTLY: "every two weeks",
             RepeatKind.WEEKDAYS: "every weekday",
         }.get(self.kind, f"cron `{self.cron}`")
 
 
 def parse_repeat(text: str | None) -> Recurrence:
-    """Read `none`, `daily`, `weekly`, `weekdays` or a five-field cron expression."""
-    value = (text or "none").strip().lower()
+    """Read `none`, `daily`, `weekly`, `fortnightly`, `weekdays` (or the everyday words for them, such as
+    "every 2 weeks") or a five-field cron expression."""
+    value = " ".join((text or "none").strip().lower().split())
     if value in ("", "none", "once", "never"):
         return Recurrence()
-    for kind in (RepeatKind.DAILY, RepeatKind.WEEKLY, RepeatKind.WEEKDAYS):
+    value = _REPEAT_WORDS.get(value, value)
+    for kind in (RepeatKind.DAILY, RepeatKind.WEEKLY, RepeatKind.FORTNIGHTLY, RepeatKind.WEEKDAYS):
         if value == kind.value:
             return Recurrence(kind)
     fields = value.split()
     if len(fields) != 5:
         raise ScheduleError(
-            f"I don't understand the repeat {text!r}: use none, daily, weekly, weekdays, "
+            f"I don't understand the repeat “{text}”: use none, daily, weekly, fortnightly, weekdays, "
             "or a cron expression with five fields like `0 18 * * mon-fri`."
         )
     try:
@@ -88,6 +92,13 @@ def parse_repeat(text: str | None) -> Recurrence:
     except ValueError as exc:
         raise ScheduleError(f"The cron expression {text!r} is not valid: {exc}.") from exc
     return Recurrence(RepeatKind.CRON, " ".join(fields))
+
+
+_REPEAT_WORDS = {
+    "every day": "daily", "each day": "daily", "every week": "weekly", "each week": "weekly",
+    "every 2 weeks": "fortnightly", "every two weeks": "fortnightly", "every other week": "fortnightly",
+    "biweekly": "fortnightly", "every weekday": "weekdays", "mon-fri": "weekdays",
+}  # fmt: skip
 
 
 def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
@@ -122,7 +133,7 @@ class Schedule:
         kind = self.recurrence.kind
         if kind is RepeatKind.DAILY:
             return CronTrigger(**hms, timezone=UTC, start_date=fake)
-        if kind is RepeatKind.WEEKLY:
+        if kind in (RepeatKind.WEEKLY, RepeatKind.FORTNIGHTLY):  # fortnightly: every other week, in `between`
             return CronTrigger(day_of_week=_DAY_NAMES[start.weekday()], **hms, timezone=UTC, start_date=fake)
         if kind is RepeatKind.WEEKDAYS:
             return CronTrigger(day_of_week="mon-fri", **hms, timezone=UTC, start_date=fake)
@@ -147,6 +158,8 @@ class Schedule:
         # Bound APScheduler's own search to the window: an impossible cron (31 February) would
         # otherwise be searched up to the year 9999 on every call (a second of CPU).
         trigger.end_date = stop.replace(tzinfo=UTC)
+        first_day = _wall(self.first, zone).date()
+        fortnightly = self.recurrence.kind is RepeatKind.FORTNIGHTLY
         found: list[datetime] = []
         while len(found) < limit:
             fake = trigger.get_next_fire_time(None, cursor)
@@ -156,10 +169,24 @@ class Schedule:
             if wall > stop:
                 break
             instant = _instant(wall, zone)
+            if fortnightly and (wall.date() - first_day).days // 7 % 2:
+                cursor = fake + timedelta(seconds=1)
+                continue  # the weeks in between
             if after < instant <= end and instant >= self.first:
                 found.append(instant)
             cursor = fake + timedelta(seconds=1)
         return sorted(set(found))
+
+    def in_zone(self, zone: str) -> Schedule:
+        """The same schedule kept at its clock times in another zone (18:00 stays 18:00, now in `zone`).
+
+        Times the new zone skips or repeats are read as `_instant` reads them (the first reading, or an
+        hour on): the organiser chose the times in the old zone, and a move must not fail part way.
+        """
+        old, new = ZoneInfo(self.zone), ZoneInfo(zone)
+        first = _instant(_wall(self.first, old), new)
+        until = _instant(_wall(self.until, old), new) if self.until else None
+        return Schedule(first, self.recurrence, zone, until)
 
     def upcoming(self, after: datetime, count: int = 3) -> list[datetime]:
         """The next `count` occurrences strictly after `after`."""
@@ -285,7 +312,8 @@ def parse_offsets(text: str | None) -> dict[str, tuple[timedelta, ...]]:
     result = dict(DEFAULT_ELECTION_OFFSETS)
     if not text or not text.strip():
         return result
-    groups = text.replace(";", " ").split()
+    # "2 weeks" and "1 day" are one offset each; spaces otherwise separate offsets ("7d 1d 1h")
+    groups = re.sub(r"(\d)\s+(?=[a-z])", r"\1", text.lower()).replace(";", " ").split()
     bare: list[timedelta] = []
     for group in groups:
         if "=" in group or ":" in group:
@@ -323,11 +351,28 @@ def offsets_from_json(data: Mapping[str, Iterable[int]] | None) -> dict[str, tup
     return {event: tuple(timedelta(seconds=s) for s in values) for event, values in data.items()}
 
 
+_EVENT_WORDS = {
+    "nominations_open": "nominations open",
+    "nominations_close": "nominations close",
+    "ballot_open": "ballot opens",
+    "ballot_close": "ballot closes",
+    "results": "results due",
+}
+
+
 def describe_offsets(offsets: Mapping[str, Iterable[timedelta]]) -> str:
-    """`nominations_close: 7d, 1d, 1h · ballot_open: 0 · ballot_close: 1d`."""
-    return " · ".join(
-        f"{event}: {', '.join(short_duration(d) for d in values) or 'off'}" for event, values in offsets.items()
-    )
+    """`nominations close: 7 days, 1 day, 1 hour before · ballot opens: at the time · ballot closes: 1 day before`,
+    in timeline order (the words people read, not the stored keys)."""
+    order = list(_EVENT_WORDS)
+    parts = []
+    for event in sorted(offsets, key=lambda e: order.index(e) if e in order else len(order)):
+        leads = sorted(offsets[event], reverse=True)
+        words = [format_duration(d) for d in leads if d]
+        text = f"{', '.join(words)} before" if words else ""
+        if any(not d for d in leads):
+            text = f"{text} and at the time" if text else "at the time"
+        parts.append(f"{_EVENT_WORDS.get(event, event.replace('_', ' '))}: {text or 'off'}")
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +421,29 @@ def member_deadline_points(timeline: Timeline, before: timedelta) -> list[Remind
 def meeting_point(meeting: datetime | None, before: timedelta) -> ReminderPoint | None:
     """A member's branch reminder: `before` the branch's nomination meeting."""
     return ReminderPoint("meeting", before, meeting) if meeting else None
+
+
+class Quiet(StrEnum):
+    """Why a member's reminder has nothing coming, so the reply can say what is actually the case."""
+
+    NO_DATE = "no_date"  # the meeting or deadlines are not set yet
+    PASSED = "passed"  # they are all in the past
+    TOO_SOON = "too_soon"  # the next one is nearer than `before`: no time left to remind ahead of it
+
+
+def quiet_reason(
+    events: Sequence[datetime | None], before: timedelta, now: datetime
+) -> tuple[Quiet, datetime | None] | None:
+    """Why no reminder `before` any of `events` is still to come (with the instant it concerns), or None."""
+    known = [e for e in events if e is not None]
+    if not known:
+        return Quiet.NO_DATE, None
+    ahead = [e for e in known if e > now]
+    if not ahead:
+        return (Quiet.NO_DATE if len(known) < len(events) else Quiet.PASSED), max(known)
+    if all(e - before <= now for e in ahead):
+        return Quiet.TOO_SOON, min(ahead)
+    return None
 
 
 def due_between(points: Iterable[ReminderPoint], after: datetime, until: datetime) -> list[ReminderPoint]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.models import Threshold
 
@@ -91,13 +91,28 @@ def slugify(name: str, field: str = "slug") -> str:
 
 
 def validate_colour(value: str | None, field: str = "colour") -> str:
-    """A colour as "#RRGGBB" (upper case). Also accepts no "#" and the short "#RGB" form."""
+    """A colour as "#RRGGBB" (upper case). Also accepts no "#", the short "#RGB" form and colour names ("blue")."""
     text = (value or "").strip()
+    if (named := COLOUR_NAMES.get(" ".join(text.lower().replace("grey", "gray").split()))) is not None:
+        return named
     if m := _HEX6.match(text):
         return "#" + m[1].upper()
     if m := _HEX3.match(text):
         return "#" + "".join(ch * 2 for ch in m[1]).upper()
-    raise ValidationError(field, f"The {field} “{text}” isn't a hex colour like #E4003B.")
+    raise ValidationError(
+        field, f"The {field} “{text}” isn't a colour: use a name like red or dark blue, or a hex code like #E4003B."
+    )
+
+
+#: Colour names people type, as Discord's own role colour palette spells them (grey read as gray).
+COLOUR_NAMES = {
+    "red": "#E74C3C", "dark red": "#992D22", "orange": "#E67E22", "dark orange": "#A84300",
+    "yellow": "#F1C40F", "gold": "#F1C40F", "dark gold": "#C27C0E", "green": "#2ECC71", "dark green": "#1F8B4C",
+    "teal": "#1ABC9C", "dark teal": "#11806A", "blue": "#3498DB", "dark blue": "#206694",
+    "purple": "#9B59B6", "dark purple": "#71368A", "magenta": "#E91E63", "pink": "#E91E63",
+    "dark magenta": "#AD1457", "gray": "#95A5A6", "dark gray": "#607D8B", "light gray": "#BCC0C0",
+    "navy": "#34495E", "dark navy": "#2C3E50", "black": "#23272A", "white": "#FFFFFF", "blurple": "#5865F2",
+}  # fmt: skip
 
 
 def validate_url(value: str | None, field: str = "url") -> str:
@@ -145,7 +160,21 @@ def validate_timezone(name: str | None, field: str = "timezone") -> str:
             return ZoneInfo(text).key
         except (ZoneInfoNotFoundError, ValueError, OSError):  # malformed keys ("../x"), names too long for a file
             pass
+        cities = zones_for_city(text)
+        if cities:
+            hint = " or ".join(cities[:3])
+            raise ValidationError(field, f"“{text}” isn't a time zone name: did you mean {hint}?")
     raise ValidationError(field, f"“{text}” isn't a known time zone; use a name like Europe/London or America/Toronto.")
+
+
+def zones_for_city(text: str) -> list[str]:
+    """IANA zones whose city part is `text` ("london" → ["Europe/London"], "new york" → ["America/New_York"])."""
+    wanted = " ".join(text.replace("_", " ").casefold().split())
+    return sorted(
+        key
+        for key in available_timezones()
+        if "/" in key and key.rsplit("/", 1)[1].replace("_", " ").casefold() == wanted
+    )
 
 
 # ------------------------------------------------------------------------------------------ display

@@ -38,6 +38,8 @@ _ALIASES: Final = {
     "slug": "election",
     "election_slug": "election",
     "body_name": "body",
+    "branch": "body",  # what most organisations call their nominating bodies
+    "branch_name": "body",
     "candidate_name": "candidate",
     "nominated_on": "date",
     "nomination_date": "date",
@@ -82,6 +84,8 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
     if not header or not any(h.strip() for h in header):
         raise PackError([PackIssue(filename, "", "", "the file is empty; the first row must name the columns")])
     columns = [normalise_header(h) for h in header]
+    if kind == "bodies" and "name" not in columns and "body" in columns:
+        columns[columns.index("body")] = "name"  # a bodies file headed "Branch" names the branches
     issues: list[PackIssue] = []
     allowed = (*required, *optional)
     for i, col in enumerate(columns):
@@ -155,6 +159,8 @@ def guess_kind(filename: str, data: bytes | str) -> str | None:
     for kind in ("results", "nominations", "candidates", "bodies", "eligible"):
         if set(COLUMNS[kind][0]) <= header:
             return kind
+    if "body" in header and "election" not in header:
+        return "bodies"  # a list of branches headed "Branch"
     return None
 
 

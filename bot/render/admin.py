@@ -8,6 +8,7 @@ re-check permission on every press (the callback goes through the service), and 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
@@ -54,8 +55,30 @@ _VERBS = {
 }  # fmt: skip
 
 _TIME_KEYS = set(Timeline.FIELDS) | {"meeting"}
-_CHANNEL_KEYS = {"announce_channel_id", "alert_channel_id"}
+_CHANNEL_KEYS = {"announce_channel_id", "alert_channel_id", "channel", "channel_id"}
 _ROLE_KEYS = {"moderator_role_ids", "organiser_role_ids"}
+#: Stored ids the row's subject already names: not shown to people.
+_HIDDEN_KEYS = {
+    "election_id", "guild_id", "body_id", "candidate_id", "slate_id", "id",
+    "version", "fingerprint", "counts",  # bookkeeping: the data version, a results checksum, totals `changes` repeats
+}  # fmt: skip
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+_KEY_WORDS = {
+    **TIMELINE_LABELS,
+    "announce_channel_id": "announcement channel",
+    "alert_channel_id": "alert channel",
+    "moderator_role_ids": "moderator roles",
+    "organiser_role_ids": "organiser roles",
+    "voting_system": "voting system",
+    "photo_url": "photo",
+    "two_person_publish": "two-person publish",
+    "grace_minutes": "grace minutes",
+}
+
+
+def key_label(key: str) -> str:
+    """A stored field name as words ("nominations_close" → "nominations close")."""
+    return _KEY_WORDS.get(key, key.replace("_", " "))
 
 
 # ---------------------------------------------------------------------------------------- values
@@ -65,12 +88,14 @@ def show_value(key: str, value: Any, limit: int = 200) -> str:
     """A stored value as the moderator should read it: times as Discord timestamps, ids as mentions."""
     if value is None or value == "" or value == [] or value == {}:
         return "–"
-    if key in _TIME_KEYS and isinstance(value, str):
+    if isinstance(value, str) and (key in _TIME_KEYS or _ISO_INSTANT.fullmatch(value.strip())):
         try:
-            return ts(datetime.fromisoformat(value), "F")
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                return ts(moment, "F")
         except ValueError:
             pass
-    if key in _CHANNEL_KEYS and isinstance(value, int):
+    if key in _CHANNEL_KEYS and (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
         return f"<#{value}>"
     if key in _ROLE_KEYS and isinstance(value, list):
         return ", ".join(f"<@&{i}>" for i in value) or "–"
@@ -79,12 +104,9 @@ def show_value(key: str, value: Any, limit: int = 200) -> str:
     if key == "threshold" and isinstance(value, dict):
         shown = f"{value.get('value', 0):g}"
         return f"{shown}%" if value.get("percent") else shown
-    if isinstance(value, dict):
-        text = ", ".join(f"{k}: {v}" for k, v in value.items())
-    elif isinstance(value, list):
-        text = ", ".join(str(v) for v in value)
-    else:
-        text = str(value)
+    if isinstance(value, dict):  # plain words, never a Python repr ("ballot closes: 1 day")
+        return clip("; ".join(f"{key_label(k)}: {show_value(k, v, limit)}" for k, v in value.items()), limit)
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return md(clip(" ".join(text.split()), limit))
 
 
@@ -92,14 +114,22 @@ def change_lines(before: dict[str, Any] | None, after: dict[str, Any] | None, li
     """`field: before → after` for each changed field (just the values for an add or a removal)."""
     lines: list[str] = []
     if before is None and after is not None:
-        lines = [f"**{k}**: {show_value(k, v)}" for k, v in after.items() if v not in (None, "", [], {})]
+        lines = [f"**{key_label(k)}**: {show_value(k, v)}" for k, v in after.items() if _shown(k, v)]
     elif after is None and before is not None:
-        lines = [f"**{k}**: {show_value(k, v)}" for k, v in before.items() if v not in (None, "", [], {})]
+        lines = [f"**{key_label(k)}**: {show_value(k, v)}" for k, v in before.items() if _shown(k, v)]
     else:
-        lines = [f"**{k}**: {show_value(k, a, 120)} → {show_value(k, b, 120)}" for k, a, b in diff(before, after)]
+        lines = [
+            f"**{key_label(k)}**: {show_value(k, a, 120)} → {show_value(k, b, 120)}"
+            for k, a, b in diff(before, after)
+            if k not in _HIDDEN_KEYS
+        ]
     if len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
     return lines
+
+
+def _shown(key: str, value: Any) -> bool:
+    return key not in _HIDDEN_KEYS and value not in (None, "", [], {})
 
 
 def _headline(action: str, entity: str) -> str:
@@ -162,12 +192,63 @@ def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
 def audit_line(entry: AuditEntry) -> str:
     """One audit row as a line: when, who, what, before → after."""
     who = md(clip(entry.actor_name, 60))
-    what = f"`{entry.action}`" + (f" {md(clip(entry.entity, 80))}" if entry.entity else "")
     if entry.denied:
-        return f"{ts(entry.at, 'R')} ⛔ **{who}** was refused {what}"
+        tried = _audit_words(entry.action, clip(entry.entity or "", 80), _AUDIT_TRIES)
+        return f"{ts(entry.at, 'f')} ⛔ **{who}** was refused (tried to {tried})"
+    what = _audit_words(entry.action, clip(entry.entity or "", 80))
+    if isinstance(entry.after, dict) and entry.after.get("awaiting_second_moderator"):
+        what = f"asked to publish the results of **{md(clip(entry.entity or '', 80))}** (a second moderator must agree)"
     changes = change_lines(entry.before, entry.after, limit=4)
     detail = ("\n  " + "\n  ".join(changes)) if changes else ""
-    return f"{ts(entry.at, 'R')} **{who}** {what}{detail}"
+    return f"{ts(entry.at, 'f')} **{who}** {what}{detail}"
+
+
+#: Audit actions as what a person did ("election.timeline" → "set the timeline of election").
+_AUDIT_VERBS = {
+    "create": "created", "add": "added", "edit": "changed", "timeline": "set the timeline of", "delete": "deleted",
+    "remove": "removed", "status": "changed the status of", "set": "entered votes for", "publish": "published",
+    "unpublish": "unpublished", "roles": "changed the bot's roles", "channels": "changed the bot's channels",
+    "timezone": "set the time zone", "import": "imported", "schedule": "scheduled", "cancel": "cancelled",
+    "reminders": "changed automatic reminders for", "reject": "rejected a change from", "approve": "approved",
+}  # fmt: skip
+_AUDIT_TRIES = {
+    "create": "create", "add": "add", "edit": "change", "timeline": "set the timeline of", "delete": "delete",
+    "remove": "remove", "status": "change the status of", "set": "enter votes for", "publish": "publish",
+    "unpublish": "unpublish", "roles": "change the bot's roles", "channels": "change the bot's channels",
+    "timezone": "set the time zone", "import": "import", "schedule": "schedule", "cancel": "cancel",
+    "reminders": "change automatic reminders for", "reject": "reject a change from", "approve": "approve",
+    "show": "see the settings", "audit": "read the audit log",
+}  # fmt: skip
+_AUDIT_KINDS = {"announce": "announcement", "data": "file", "config": "", "source": "source", "body": "branch"}
+
+
+def _audit_words(action: str, entity: str, verbs: dict[str, str] | None = None) -> str:
+    """An audit action in words, naming its subject: "set the timeline of election **club-2027**"."""
+    kind, _, verb_key = action.partition(".")
+    verb = (verbs or _AUDIT_VERBS).get(verb_key, verb_key.replace("_", " ") or action)
+    noun = _AUDIT_KINDS.get(kind, kind.replace("_", " "))
+    target = f"**{md(entity)}**" if entity else ""
+    if noun and entity.casefold().startswith(noun):
+        noun = ""  # "announcement #3" names itself
+    if verb_key in ("roles", "channels", "timezone", "show", "audit"):
+        return f"{verb} ({target})" if target and verb_key == "timezone" else verb
+    return " ".join(part for part in (verb, noun, target) if part)
+
+
+def timezone_note(outcome: Any) -> str:
+    """After a time zone change: the announcements still in another zone, and how to move them."""
+    left = int(outcome.extra.get("other_zone", 0))
+    zone = md(str((outcome.after or {}).get("timezone", "")))
+    moved = int(outcome.extra.get("moved", 0))
+    if moved:
+        return f"{moved} scheduled announcement{'s' if moved != 1 else ''} moved to {zone}, at the same clock times."
+    if not left:
+        return ""
+    them = "announcement still repeats" if left == 1 else "announcements still repeat"
+    return (
+        f"{left} scheduled {them} in the zone it was written in (see `/announce list`). To move them to {zone} "
+        f"at the same clock times, run `/admin config timezone zone: {zone} move_announcements: True`."
+    )
 
 
 def audit_embeds(entries: Sequence[AuditEntry]) -> list[discord.Embed]:

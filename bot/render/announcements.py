@@ -25,6 +25,7 @@ from bot.domain.schedule import (
     DeliveryStatus,
     ElectionReminders,
     LiveView,
+    Quiet,
     SubscriptionKind,
     describe_offsets,
     fill,
@@ -163,7 +164,8 @@ def announcement_line(item: Announcement, upcoming: Sequence[datetime]) -> str:
     """One line of `/announce list`."""
     what = f"live **{item.view.value}** view" if item.view else f"“{clip(md(item.content), 60)}”"
     nxt = ts_full(upcoming[0]) if upcoming else "no further posts"
-    return f"**#{item.id}** → <#{item.channel_id}> · {item.schedule.recurrence.describe()} · next {nxt}\n{what}"
+    repeats = f"{item.schedule.recurrence.describe()} ({item.schedule.zone} time)"
+    return f"**#{item.id}** → <#{item.channel_id}> · {repeats} · next {nxt}\n{what}"
 
 
 def announcement_list(
@@ -207,7 +209,9 @@ def history_line(row: Delivery) -> str:
     what = {"announcement": f"#{row.source_id}", "election": "reminder", "alert": "alert"}.get(row.source.value, "")
     if row.source.value == "election" and row.detail.get("kind") in ("milestone", "results"):
         what = "milestone" if row.detail.get("kind") == "milestone" else "results"
-    line = f"`{what}` due {ts(row.due_at, 'f')} — **{_STATUS_WORDS[row.status]}**"
+    if what == "milestone" and row.detail.get("candidate"):
+        what = f"milestone: {row.detail['candidate']} reached the threshold"  # which candidate the line is about
+    line = f"`{clip(what, 120)}` due {ts(row.due_at, 'f')} — **{_STATUS_WORDS[row.status]}**"
     if row.sent_at and row.status in (DeliveryStatus.SENT, DeliveryStatus.LATE):
         link = message_link(row.guild_id, row.channel_id, row.message_id)
         line += f" {ts(row.sent_at, 'f')}" + (f" · [message]({link})" if link else "")
@@ -241,7 +245,24 @@ def subscription_line(sub: MemberSubscription) -> str:
     line = f"**{md(sub.subject)}** ({kind}, {format_duration(s.before)} before)"
     if s.status == "paused":
         return line + f" — ⏸️ paused: {s.paused_reason or 'stopped'}. Run the command again to resume."
-    return line + (f" — next {ts_full(sub.next_at)}" if sub.next_at else " — nothing scheduled yet")
+    return line + (f" — next {ts_full(sub.next_at)}" if sub.next_at else f" — {quiet_text(sub, short=True)}")
+
+
+def quiet_text(sub: MemberSubscription, *, short: bool = False) -> str:
+    """Why a reminder has nothing coming, as it actually is (no date yet, all past, or too close to remind)."""
+    s = sub.subscription
+    lead = format_duration(s.before)
+    branch = s.kind is SubscriptionKind.BRANCH
+    what = "meeting" if branch else "deadline"
+    reason, at = sub.quiet or (Quiet.NO_DATE, None)
+    if reason is Quiet.PASSED and at is not None:
+        text = f"the {what} was {ts_full(at)}" if branch else f"the last deadline was {ts_full(at)}"
+        return text if short else f"{text[:1].upper()}{text[1:]}; I'll remind you if a new date is set."
+    if reason is Quiet.TOO_SOON and at is not None:
+        text = f"the next {what} is {ts_full(at)}, sooner than {lead}"
+        return text if short else f"{text[:1].upper()}{text[1:]}, so there is no time left to remind you before it."
+    text = "no meeting date is set yet" if branch else "no upcoming deadlines are set yet"
+    return text if short else f"{text[:1].upper()}{text[1:]}; I'll remind you once there is one."
 
 
 DM_HINT = "I'll DM you, so keep DMs from this server's members switched on (Privacy Settings)."
@@ -253,14 +274,10 @@ def subscribed_reply(sub: MemberSubscription) -> str:
     subject = md(sub.subject)
     if sub.subscription.kind is SubscriptionKind.BRANCH:
         text = f"OK — I'll remind you {lead} before **{subject}**'s nomination meeting."
-        text += (
-            f" Next: {ts_full(sub.next_at)}."
-            if sub.next_at
-            else (" No meeting date is set yet; I'll remind you once there is one.")
-        )
+        text += f" Next: {ts_full(sub.next_at)}." if sub.next_at else f" {quiet_text(sub)}"
     else:
         text = f"OK — I'll remind you {lead} before each deadline of **{subject}**."
-        text += f" First: {ts_full(sub.next_at)}." if sub.next_at else " No upcoming deadlines are set yet."
+        text += f" First: {ts_full(sub.next_at)}." if sub.next_at else f" {quiet_text(sub)}"
     return f"{text}\n{DM_HINT}"
 
 

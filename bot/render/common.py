@@ -348,7 +348,7 @@ def share_words(share: float | None) -> str:
         return f"about {words}"
     if value == 1.0 and share > 0.97:
         return "almost all"
-    return fmt_pct(share, 0)
+    return fmt_pct(share)
 
 
 def share_phrase(share: float | None) -> str:

@@ -71,9 +71,8 @@ def nominations_progress(vm: ProgressView, chart: ChartImage | None = None) -> R
         f"**Reported:** {vm.bodies_reported:,} of {h.eligible_bodies:,} {kinds}",
     ]
     if h.nominations_close is not None:
-        if vm.days_left is not None:
-            left = f"{plural(vm.days_left, 'day')} left" if vm.days_left else "less than a day left"
-            intro.append(f"**Closes:** {ts(h.nominations_close, 'F')} ({ts(h.nominations_close, 'R')}) — {left}")
+        if vm.days_left is not None:  # the countdown says how long is left, once
+            intro.append(f"**Closes:** {ts(h.nominations_close, 'F')} ({ts(h.nominations_close, 'R')})")
         else:
             intro.append(f"**Closed:** {ts(h.nominations_close, 'F')}")
     if h.required is not None:

@@ -46,7 +46,7 @@ def margin_text(margin: Margin) -> str:
             f"than **{md(margin.runner_up)}**{at}"
         )
     pct = (
-        f" ({margin.percent_of_last:.1f}% of {md(_surname(margin.last_elected))}'s vote)"
+        f" ({fmt_pct(margin.percent_of_last / 100)} of {md(_surname(margin.last_elected))}'s vote)"
         if (margin.percent_of_last is not None)
         else ""
     )
@@ -110,7 +110,12 @@ def ranking_line(r: RankedCandidate, vm: ResultsView) -> str:
     mark = "⚖️" if r.tied else ("✅" if r.elected else ("❌" if r.excluded else "▫️"))
     behind = f" · {fmt_votes(r.behind_previous)} behind" if r.behind_previous else ""
     slate = slate_label(vm.slate_of(r.slate))
-    return f"**{r.position}.** {mark} **{md(r.name)}** · {slate} — {stage_figure(r)}{behind}"
+    ballots = ""
+    valid = vm.summary.valid_ballots if vm.summary is not None else None
+    if vm.header.system is VotingSystem.BLOC and valid and r.stage is None:
+        # each member may vote for several: the share of ballots says how many backed this candidate
+        ballots = f" · on {fmt_pct(r.votes / valid)} of {valid:,} ballots"
+    return f"**{r.position}.** {mark} **{md(r.name)}** · {slate} — {stage_figure(r)}{ballots}{behind}"
 
 
 def slate_total_lines(vm: ResultsView, *, with_candidates: bool) -> list[str]:
@@ -123,7 +128,8 @@ def slate_total_lines(vm: ResultsView, *, with_candidates: bool) -> list[str]:
         share = f" ({fmt_pct(t.share)})" if t.share is not None else ""
         line = f"{name} — {fmt_votes(t.votes)} votes{share} · {plural(t.seats, 'seat')}"
         if with_candidates:
-            line += "\n" + join_limited([md(c) for c in t.candidates], 600)
+            elected = {r.name for r in vm.summary.ranking if r.elected}
+            line += "\n" + join_limited([f"✅ {md(c)}" if c in elected else md(c) for c in t.candidates], 600)
         lines.append(line)
     return lines
 

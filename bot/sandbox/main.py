@@ -7,6 +7,9 @@ the sandbox (`:as moderator`, `:advance 2d`, `:click 1`, `:help`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import logging
 import shlex
 import tempfile
 from collections.abc import Sequence
@@ -14,35 +17,52 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.timeparse import TimeParseError, parse_duration
-from bot.sandbox.terminal import NAMES, render_message
+from bot.sandbox.terminal import NAMES, ZONE, render_message
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
 from bot.sim.errors import SimError
+from bot.sim.textparse import parse_options
 from bot.store import elections, meta
 from bot.store.database import Database
 from bot.store.migrations import migrate
 
+log = logging.getLogger(__name__)
+
 LIVE_ELECTION = "ncwu-nec"  # the demo pack's fictional live election
 SANDBOX_EPOCH_KEY = "sandbox:epoch"
 SANDBOX_NOW_KEY = "sandbox:now"
+SANDBOX_POSTS_KEY = "sandbox:posts"
+KEPT_POSTS = 50  # the bot's posts and DMs kept between runs (--database), newest last
 HELP = """\
 Type slash commands as in Discord, e.g.  /candidate name: Yasmine Dar   /results   /nominations progress
-  :as member|organiser|moderator   act as another user (now: {who})
+  :as {people}   act as another user (now: {who})
   :advance 2d | 3h | 90m          move time forward (scheduled posts and reminders fire)
   :click N                        press button N of the last reply
-  :channel NAME                   run commands in another channel (now: #{channel})
+  :channel NAME                   run commands in another channel (now: #{channel}; {channels})
   :messages [NAME]                show a channel's recent posts
   :dms                            show your DMs
-  :help   :quit"""
+  :help   :quit
+Attach a file with @ and its path:  /admin data import file: @candidates.csv
+This server's id is {guild_id} (for hustings import --guild {guild_id} --database FILE, with the sandbox closed).
+Times are shown in {zone}, the server's time zone (/admin config timezone changes it)."""
+
+#: Who `:as` can act as: the name shown in `:help`, and other words people type for them.
+ALIASES = {"admin": "moderator", "mod": "moderator", "mod2": "moderator2", "organizer": "organiser"}
+
+
+class SandboxInputError(Exception):
+    """A typed line the sandbox can't run; the message says what to type instead."""
 
 
 @dataclass
@@ -59,6 +79,28 @@ class Sandbox:
     last_buttons: list[tuple[SimMessage, dict[str, Any]]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     delivery: Any = None  # the bot's delivery engine (moves the clock step by step)
+    db: Database | None = None
+    default_zone: str = "Europe/London"
+    earlier_posts: list[dict[str, Any]] = field(default_factory=list)  # from runs before this one
+    posts: list[dict[str, Any]] = field(default_factory=list)  # the bot's posts and DMs this run
+
+    def help_text(self) -> str:
+        """`:help`, filled in with who and where the user is now."""
+        return HELP.format(
+            people="|".join(self.users),
+            who=self.who,
+            channel=self.channel,
+            channels=", ".join("#" + c.name for c in self.guild.channels.values()),
+            guild_id=self.guild.id,
+            zone=ZONE[0],
+        )
+
+    async def refresh_zone(self) -> None:
+        """Show times in the server's configured zone (it may just have been changed)."""
+        if self.db is None:
+            return
+        settings = await meta.get_settings(self.db.reader, self.guild.id)
+        ZONE[0] = ZoneInfo(settings.timezone or self.default_zone)
 
     @property
     def actor(self) -> SimMember:
@@ -71,7 +113,7 @@ class Sandbox:
             if channel.name == name.lstrip("#"):
                 return channel
         names = ", ".join("#" + c.name for c in self.guild.channels.values())
-        raise SimError(f"no channel #{name}; channels: {names}")
+        raise SandboxInputError(f"There is no #{name.lstrip('#')} channel here; channels: {names}")
 
     def save_files(self, message: SimMessage) -> list[Path]:
         """Write a message's attachments to the output folder."""
@@ -108,8 +150,31 @@ class Sandbox:
             if channel.is_dm:
                 who = next((n for n, m in self.users.items() if channel.id == self.sim.dm_channel(m).id), "someone")
                 self.show(message, f"DM to {who}")
+                where = f"dm:{who}"
             elif message.guild_id == self.guild.id:
                 self.show(message, f"Hustings in #{channel.name}")
+                where = f"#{channel.name}"
+            else:
+                continue
+            payload = self.sim.message_payload(message)
+            self.posts.append(
+                {"where": where, "at": (message.created_at or self.sim.clock.now()).isoformat(), "payload": payload}
+            )
+
+    def show_kept(self, where: str, heading: str, current: list[SimMessage]) -> None:
+        """The last five posts to `where` (a "#channel" or "dm:who"), earlier runs' included."""
+        earlier = [p for p in self.earlier_posts if p["where"] == where]
+        shown: list[tuple[str, Any]] = [("kept", p) for p in earlier] + [("live", m) for m in current]
+        if not shown:
+            self.console.print("nothing yet")
+        for kind, item in shown[-5:]:
+            if kind == "live":
+                self.show(item, heading)
+            else:
+                when = datetime.fromisoformat(item["at"])
+                render_message(
+                    self.console, item["payload"], now=self.sim.clock.now(), heading=f"{heading} ({when:%d %b})"
+                )
 
 
 async def _prepare_database(db: Database, guild_id: int, now) -> None:
@@ -130,6 +195,8 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
         "member": guild.add_member("sam", global_name="Sam (member)"),
         "organiser": guild.add_member("olu", [organiser_role], global_name="Olu (organiser)"),
         "moderator": guild.add_member("mo", [moderator_role], global_name="Mo (moderator)"),
+        # a second moderator, so two-person publish can be completed
+        "moderator2": guild.add_member("mia", [moderator_role], global_name="Mia (second moderator)"),
     }
     NAMES.update({m.id: m.display_name for m in users.values()})
     NAMES.update({c.id: c.name for c in guild.channels.values()})
@@ -180,31 +247,121 @@ async def _run_line(box: Sandbox, line: str) -> bool:
     if not line.startswith("/"):
         box.console.print("Commands start with / (try /election info) or : (try :help).")
         return True
-    handle = await box.sim.invoke_text(box.actor, line, channel=box.channel_named(box.channel))
+    files = _files_for(box, line)
+    handle = await box.sim.invoke_text(box.actor, line, channel=box.channel_named(box.channel), files=files)
     await _show_handle(box, handle, f"{box.who}: {line}")
+    await box.refresh_zone()
     return True
+
+
+def _files_for(box: Sandbox, line: str) -> dict[str, tuple[str, bytes]]:
+    """Check a typed command against the registered ones as Discord's own client would (telling the
+    user what is missing in plain words) and read `@path` values of file options from disk."""
+    known = {c["name"]: c for c in box.sim.commands(None) + box.sim.commands(box.guild) if c.get("type", 1) == 1}
+    first, _, rest = line[1:].strip().partition(" ")
+    if first not in known:
+        listed = ", ".join("/" + n for n in sorted(known))
+        raise SandboxInputError(f"There is no /{first} command. Commands: {listed}")
+    shown = "/" + first
+    options = known[first].get("options") or []
+    rest = rest.strip()
+    for _ in range(2):
+        subs = {o["name"]: o for o in options if o.get("type") in (1, 2)}
+        if not subs:
+            break
+        word, _, remainder = rest.partition(" ")
+        if word not in subs:
+            choices = ", ".join(f"{shown} {sub}" for sub in subs)
+            raise SandboxInputError(f"{shown} needs one more word: {choices}")
+        shown, options, rest = f"{shown} {word}", subs[word].get("options") or [], remainder.strip()
+    names = [o["name"] for o in options]
+    takes = "; ".join(f"{o['name']}: {o.get('description', '')}" for o in options) or "no options"
+    try:
+        values = parse_options(rest, names)
+    except SimError:
+        raise SandboxInputError(f"Type options as name: value. {shown} takes {takes}") from None
+    missing = [o for o in options if o.get("required") and o["name"] not in values]
+    if missing:
+        needs = ", ".join(f"{o['name']}: ({o.get('description', '')})" for o in missing)
+        raise SandboxInputError(f"{shown} needs {needs}. Example: {shown} {missing[0]['name']}: …")
+    files: dict[str, tuple[str, bytes]] = {}
+    for option in options:
+        value = values.get(option["name"])
+        if value is not None:
+            _check_value(box, option, value)
+        if option.get("type") != 11 or value is None:
+            continue
+        if not value.startswith("@"):
+            raise SandboxInputError(f"Attach a file with @ and its path, e.g. {option['name']}: @candidates.csv")
+        path = Path(value[1:]).expanduser()
+        if not path.is_file():
+            raise SandboxInputError(f"There is no file at {path} (paths are read from {Path.cwd()}).")
+        files[option["name"]] = (path.name, path.read_bytes())
+    return files
+
+
+def _check_value(box: Sandbox, option: dict[str, Any], value: str) -> None:
+    """Refuse, in plain words, an option value Discord's own client would not let through."""
+    name, kind = option["name"], option.get("type")
+    if option.get("choices"):
+        names = [str(c["value"]) for c in option["choices"]] + [str(c["name"]) for c in option["choices"]]
+        if value not in names:
+            listed = ", ".join(str(c["value"]) for c in option["choices"])
+            raise SandboxInputError(f"{name}: choose one of {listed}.")
+    elif kind == 4 and not value.lstrip("-").isdigit():
+        raise SandboxInputError(f"{name}: needs a whole number, e.g. {name}: 3")
+    elif kind == 10:
+        try:
+            float(value)
+        except ValueError:
+            raise SandboxInputError(f"{name}: needs a number, e.g. {name}: 2.5") from None
+    elif kind == 5 and value.strip().lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+        raise SandboxInputError(f"{name}: needs True or False")
+    elif kind == 7:
+        box.channel_named(value.lstrip("#"))
 
 
 async def _safe_line(box: Sandbox, line: str) -> bool:
     """Run a line, printing what went wrong instead of stopping the sandbox."""
     try:
         return await _run_line(box, line)
-    except SimError as exc:
+    except SandboxInputError as exc:
         box.console.print(Text(str(exc), style="red"))
+        return True
+    except SimError as exc:
+        # the local Discord refused the line: its own reason is written for developers, so say it plainly
+        log.debug("the simulator refused %r: %s", line, exc)
+        box.console.print(
+            Text("Discord would not accept that line as typed: check the names and values (:help).", style="red")
+        )
         return True
 
 
 async def _interactive(box: Sandbox) -> None:
     """Read lines from the terminal until :quit or end of input."""
     box.console.print(Text("Hustings sandbox — a local Discord with the demo elections.", style="bold"))
-    box.console.print(HELP.format(who=box.who, channel=box.channel))
+    box.console.print(Text(box.help_text()))
     while True:
+        # posts the bot makes while the prompt waits (a "post now", a due reminder) show as they arrive
+        watcher = asyncio.create_task(_watch_posts(box))
         try:
-            line = await asyncio.to_thread(box.console.input, f"[{box.who} #{box.channel}] ")
+            # escaped: rich would otherwise read "[member #general]" as a style tag and print nothing
+            line = await asyncio.to_thread(box.console.input, escape(f"[{box.who} #{box.channel}] "))
         except (EOFError, KeyboardInterrupt):
             return
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         if not await _safe_line(box, line):
             return
+
+
+async def _watch_posts(box: Sandbox) -> None:
+    """Print the bot's new posts and DMs every half second until cancelled."""
+    while True:
+        await asyncio.sleep(0.5)
+        box.show_new_posts()
 
 
 async def _show_handle(box: Sandbox, handle, heading: str) -> None:
@@ -218,6 +375,8 @@ async def _show_handle(box: Sandbox, handle, heading: str) -> None:
     except (SimError, TimeoutError) as exc:
         box.console.print(Text(f"(no reply: {exc})", style="red"))
         return
+    if box.delivery is not None:
+        await box.delivery.settled()  # a "post now" is sent before the prompt comes back, and shown
     await box.sim.wait_for_idle(timeout=5)
     for message in handle.messages or ([handle.original] if handle.original else []):
         box.show(message, heading)
@@ -245,9 +404,15 @@ async def _control(box: Sandbox, text: str) -> bool:
     if verb in ("quit", "exit", "q"):
         return False
     if verb == "help":
-        box.console.print(HELP.format(who=box.who, channel=box.channel))
-    elif verb == "as" and args and args[0] in box.users:
-        box.who = args[0]
+        box.console.print(Text(box.help_text()))
+    elif verb == "as":
+        wanted = ALIASES.get(" ".join(args).lower(), " ".join(args).lower())
+        by_name = {m.user.name: key for key, m in box.users.items()}
+        wanted = by_name.get(wanted, wanted)
+        if wanted not in box.users:
+            box.console.print(f"Act as one of: {', '.join(box.users)} (e.g. :as moderator).")
+            return True
+        box.who = wanted
         box.console.print(f"now acting as {box.actor.display_name}")
     elif verb == "advance" and args:
         try:
@@ -259,7 +424,7 @@ async def _control(box: Sandbox, text: str) -> bool:
         await box.delivery.run_for(delta)
         await box.sim.wait_for_idle(timeout=10, quiet=0.3)
         box.show_new_posts()
-        box.console.print(f"time is now {box.sim.clock.now():%a %d %b %Y %H:%M} UTC")
+        box.console.print(f"time is now {box.sim.clock.now().astimezone(ZONE[0]):%a %d %b %Y %H:%M %Z} ({ZONE[0]})")
     elif verb == "click" and args and args[0].isdigit():
         index = int(args[0]) - 1
         if not 0 <= index < len(box.last_buttons):
@@ -273,13 +438,11 @@ async def _control(box: Sandbox, text: str) -> bool:
         box.channel = args[0].lstrip("#")
     elif verb == "messages":
         channel = box.channel_named(args[0] if args else box.channel)
-        for message in box.sim.channel_messages(channel)[-5:]:
-            box.show(message, f"#{channel.name}")
+        box.show_kept(f"#{channel.name}", f"#{channel.name}", box.sim.channel_messages(channel))
     elif verb == "dms":
-        for message in box.sim.dms(box.actor)[-5:]:
-            box.show(message, f"DM to {box.who}")
+        box.show_kept(f"dm:{box.who}", f"DM to {box.who}", box.sim.dms(box.actor))
     else:
-        box.console.print("unknown sandbox command; :help lists them")
+        box.console.print(f"There is no :{verb} here; :help lists what you can type.")
     return True
 
 
@@ -308,7 +471,23 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
                 bot = HustingsBot(settings=settings, db=db, clock=clock)
                 # the simulator starts empty each run, so always sync (Discord itself would remember)
                 async with run_bot_against(sim, bot, sync_guild_ids=[guild.id]):
-                    box = Sandbox(sim, guild, users, console, Path(output), delivery=bot.services.delivery)
+                    box = Sandbox(
+                        sim,
+                        guild,
+                        users,
+                        console,
+                        Path(output),
+                        delivery=bot.services.delivery,
+                        db=db,
+                        default_zone=settings.timezone,
+                        earlier_posts=json.loads(await meta.get_state(db.reader, SANDBOX_POSTS_KEY) or "[]"),
+                    )
+                    await box.refresh_zone()
+                    console.print(
+                        Text(
+                            f"Server id {guild.id} · times in {ZONE[0]} · :help lists the sandbox commands", style="dim"
+                        )
+                    )
                     if fresh:
                         await _first_run(box)
                     box.seen.update(sim.world.messages)
@@ -319,8 +498,11 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
                                 break
                     else:
                         await _interactive(box)
+                    box.show_new_posts()
+                    kept = (box.earlier_posts + box.posts)[-KEPT_POSTS:]
                     async with db.transaction() as tx:
                         await meta.set_state(tx, SANDBOX_NOW_KEY, clock.now().isoformat())
+                        await meta.set_state(tx, SANDBOX_POSTS_KEY, json.dumps(kept))
         finally:
             await db.close()
     return 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -18,18 +19,25 @@ _MENTION = re.compile(r"<@[!&]?(\d+)>|<#(\d+)>")
 NAMES: dict[int, str] = {}
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _STYLES = {1: "bold blue", 2: "bold white", 3: "bold green", 4: "bold red", 5: "underline"}
+#: The zone timestamps are shown in: the server's, as a member's Discord client in that zone would show them.
+ZONE: list[tzinfo] = [ZoneInfo("Europe/London")]
+
+
+def local_text(when: datetime, style: str | None = None) -> str:
+    """An instant as a member in the server's zone reads it, naming the zone ("Fri 04 Dec 2026 18:00 GMT")."""
+    local = when.astimezone(ZONE[0])
+    styles = {"t": "%H:%M %Z", "T": "%H:%M:%S %Z", "d": "%d/%m/%Y", "D": "%a %d %b %Y"}
+    return local.strftime(styles.get(style or "", "%a %d %b %Y %H:%M %Z"))
 
 
 def humanise_timestamps(text: str, now: datetime) -> str:
-    """Replace `<t:…>` markup with readable UTC text ('in 3 days' for relative) and mentions with names."""
+    """Replace `<t:…>` markup with readable local text ('in 3 days' for relative) and mentions with names."""
 
     def repl(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), UTC)
         if match.group(2) == "R":
             return _relative(when - now)
-        if match.group(2) in ("d", "D"):
-            return when.strftime("%a %d %b %Y")
-        return when.strftime("%a %d %b %Y %H:%M UTC")
+        return local_text(when, match.group(2))
 
     text = _TIMESTAMP.sub(repl, text)
     return _MENTION.sub(_mention, text)
@@ -53,20 +61,40 @@ def _relative(delta) -> str:
     return "now"
 
 
-_MARKDOWN = re.compile(r"\*\*(?P<bold>.+?)\*\*|__(?P<underline>.+?)__|`(?P<cyan>[^`]+)`|\\(?P<escaped>.)")
+_MARKDOWN = re.compile(
+    r"\*\*(?P<bold>.+?)\*\*|__(?P<underline>.+?)__|~~(?P<strike>.+?)~~|`(?P<cyan>[^`]+)`"
+    r"|\*(?P<italic>[^*\s](?:[^*]*?[^*\s])?)\*|\b_(?P<italic2>[^_\s](?:[^_]*?[^_\s])?)_\b"
+    r"|\[(?P<link>[^\]]+)\]\((?P<url>[^)\s]+)\)|\\(?P<escaped>.)"
+)
+_LINE_STYLES = (("-# ", "dim"), ("### ", "bold"), ("## ", "bold"), ("# ", "bold underline"), ("> ", "italic"))
+_SPAN_STYLES = {"italic2": "italic", "link": "underline blue", "escaped": ""}
 
 
 def markdown_text(text: str, now: datetime, style: str = "") -> Text:
-    """Discord markdown (bold, underline, code, escapes) and timestamps as styled terminal text."""
+    """Discord markdown (bold, italic, underline, strike, code, links, `-#` subtext, headings, quotes,
+    escapes) and timestamps as styled terminal text."""
     plain = humanise_timestamps(text, now)
     result = Text(style=style)
-    last = 0
-    for match in _MARKDOWN.finditer(plain):
-        result.append(plain[last : match.start()])
-        kind = match.lastgroup or ""
-        result.append(match.group(kind), style="" if kind == "escaped" else kind)
-        last = match.end()
-    result.append(plain[last:])
+    for number, line in enumerate(plain.split("\n")):
+        if number:
+            result.append("\n")
+        line_style = ""
+        for prefix, prefix_style in _LINE_STYLES:
+            if line.startswith(prefix):
+                line, line_style = line[len(prefix) :], prefix_style
+                if prefix == "> ":
+                    result.append("▎ ", style="dim")
+                break
+        last = 0
+        for match in _MARKDOWN.finditer(line):
+            result.append(line[last : match.start()], style=line_style)
+            kind = match.lastgroup or ""
+            if kind == "url":
+                kind = "link"
+            span = _SPAN_STYLES.get(kind, kind)
+            result.append(match.group(kind), style=f"{line_style} {span}".strip())
+            last = match.end()
+        result.append(line[last:], style=line_style)
     return result
 
 
@@ -106,11 +134,11 @@ def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
             parts.append(Text(f"[{key}: {url}]", style="dim"))
     footer = (embed.get("footer") or {}).get("text") or ""
     if embed.get("timestamp"):
-        stamp = datetime.fromisoformat(embed["timestamp"]).astimezone(UTC)
-        footer = f"{footer} · {stamp:%a %d %b %Y %H:%M} UTC" if footer else f"{stamp:%a %d %b %Y %H:%M} UTC"
+        stamp = local_text(datetime.fromisoformat(embed["timestamp"]))
+        footer = f"{footer} · {stamp}" if footer else stamp
     if footer:
         parts.append(Text(footer, style="dim italic"))
-    title = humanise_timestamps(embed.get("title", ""), now) or None
+    title = markdown_text(embed["title"], now) if embed.get("title") else None  # titles take markdown too
     return Panel(Group(*parts), title=title, title_align="left", border_style=_colour(embed.get("color")))
 
 

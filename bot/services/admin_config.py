@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import timedelta
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import RICH_POST, TEXT_POST, Actor, ChannelRights, Level, access_level, bot_cannot_post
 from bot.domain.validation import validate_timezone
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, Outcome, checked
-from bot.store import audit, meta
+from bot.store import announcements, audit, meta
 from bot.store.audit import AuditEntry
 from bot.store.meta import GuildSettings
 
@@ -129,16 +130,39 @@ class AdminConfig:
 
         return await self._update(actor, "config.channels", ("announce_channel_id", "alert_channel_id"), edit)
 
-    async def set_timezone(self, actor: Actor, zone: str) -> Outcome:
-        """Set the guild's IANA time zone (schedules and typed times are read in it)."""
+    async def set_timezone(self, actor: Actor, zone: str, *, move_announcements: bool = False) -> Outcome:
+        """Set the guild's IANA time zone (schedules and typed times are read in it).
+
+        Scheduled announcements keep the zone they were written in unless `move_announcements`: then each
+        keeps its clock times in the new zone. The outcome's `extra["other_zone"]` counts those left behind,
+        so the reply can offer the move instead of leaving them silently in the old zone.
+        """
         await self.core.require(actor, "config.timezone", zone)
         name = checked(validate_timezone, zone, "zone")
-
-        def edit(s: GuildSettings) -> GuildSettings:
-            s.timezone = name
-            return s
-
-        return await self._update(actor, "config.timezone", ("timezone",), edit)
+        now = self.core.clock.now()
+        async with self.core.change(actor, "config.timezone", "settings") as ch:
+            current = await meta.get_settings(ch.tx, actor.guild_id)
+            items = await announcements.list_for_guild(ch.tx, actor.guild_id)
+            elsewhere = [a for a in items if a.schedule.zone != name]
+            if current.timezone == name and not (move_announcements and elsewhere):
+                raise UserError(f"The time zone is already {name}.")
+            moved = 0
+            if move_announcements:
+                for item in elsewhere:
+                    schedule = item.schedule.in_zone(name)
+                    # occurrences up to checked_until were already generated: the next one comes after it
+                    nxt = schedule.upcoming(item.checked_until or now - timedelta(seconds=1), 1)
+                    assert item.id is not None
+                    await announcements.move_zone(ch.tx, item.id, schedule, nxt[0] if nxt else None)
+                    moved += 1
+            updated = replace(current, timezone=name)
+            ch.before = {"timezone": current.timezone}
+            ch.after = {"timezone": name}
+            if moved:
+                ch.after["announcements moved"] = moved
+            await meta.save_settings(ch.tx, updated)
+        extra = {"settings": updated, "other_zone": 0 if move_announcements else len(elsewhere), "moved": moved}
+        return Outcome("config.timezone", "settings", ch.before, ch.after, ch.audit_id, extra=extra)
 
     async def audit_log(
         self, actor: Actor, *, limit: int = 10, member_id: int | None = None, kind: str | None = None

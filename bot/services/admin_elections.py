@@ -147,7 +147,7 @@ class AdminElections:
             current = await self.core.election(ch.tx, actor.guild_id, slug)
             ch.entity = current.slug
             updated = replace(current, timeline=replace(current.timeline, **parsed))
-            checked(rules.check_timeline, updated.timeline)
+            checked(rules.check_timeline, updated.timeline, zone)
             ch.before, ch.after = rules.snapshot(current.timeline), rules.snapshot(updated.timeline)
             await elections.upsert(ch.tx, updated)
         return Outcome("election.timeline", updated.slug, ch.before, ch.after, ch.audit_id, updated, {"zone": zone})

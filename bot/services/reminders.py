@@ -21,14 +21,17 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.domain.access import Actor
+from bot.domain.matching import name_key, search_names
 from bot.domain.models import Body
 from bot.domain.schedule import (
     DEFAULT_MEMBER_BEFORE,
+    MEMBER_DEADLINES,
     Delivery,
     DeliveryStatus,
     ElectionReminders,
     FailureKind,
     Lane,
+    Quiet,
     ReminderPoint,
     ScheduleError,
     Source,
@@ -41,6 +44,7 @@ from bot.domain.schedule import (
     next_point_after,
     parse_offset,
     parse_offsets,
+    quiet_reason,
     reminder_points,
 )
 from bot.domain.timeparse import format_duration
@@ -104,6 +108,7 @@ class MemberSubscription:
     subscription: Subscription
     subject: str
     next_at: datetime | None
+    quiet: tuple[Quiet, datetime | None] | None = None  # why nothing is coming, when next_at is None
 
 
 def _point_row(
@@ -305,15 +310,25 @@ class ReminderService:
             )
         )
         point = meeting_point(body.meeting, lead)
-        return MemberSubscription(sub, body.name, point.at if point and point.at > self.clock.now() else None)
+        now = self.clock.now()
+        return MemberSubscription(
+            sub, body.name, point.at if point and point.at > now else None, quiet_reason([body.meeting], lead, now)
+        )
 
     async def subscribe_deadlines(
         self, guild_id: int, user_id: int, election: str | None, before: str | None = None
     ) -> MemberSubscription:
         """DM the member before nominations close, the ballot opens and the ballot closes."""
         snap = await self.read.snapshot(guild_id)
-        data = self.read.resolve_election(snap, election, self.clock.now())
+        now = self.clock.now()
+        data = self.read.resolve_election(snap, election, now)
         lead = _member_before(before)
+        quiet = quiet_reason(_deadlines(data), lead, now)
+        if quiet is not None and quiet[0] is Quiet.PASSED and quiet[1] is not None:
+            raise UserError(
+                f"All of {data.election.name}'s deadlines have passed (the last was "
+                f"<t:{int(quiet[1].timestamp())}:D>), so there is nothing to remind you of."
+            )
         sub = await self._subscribe(
             Subscription(
                 guild_id=guild_id,
@@ -323,8 +338,8 @@ class ReminderService:
                 election_id=data.election.id,
             )
         )
-        nxt = next_point_after(member_deadline_points(data.election.timeline, lead), self.clock.now())
-        return MemberSubscription(sub, data.election.name, nxt)
+        nxt = next_point_after(member_deadline_points(data.election.timeline, lead), now)
+        return MemberSubscription(sub, data.election.name, nxt, quiet)
 
     async def _subscribe(self, sub: Subscription) -> Subscription:
         now = self.clock.now()
@@ -341,23 +356,33 @@ class ReminderService:
         out = []
         for sub in await subscriptions.list_for_member(self.db.reader, guild_id, user_id):
             subject, points = self._points(sub, elections, bodies)
-            out.append(MemberSubscription(sub, subject, next_point_after(points, now)))
+            events: list[datetime | None] = []
+            if sub.kind is SubscriptionKind.BRANCH:
+                body = bodies.get(sub.body_id) if sub.body_id is not None else None
+                events = [body.meeting if body else None]
+            elif sub.election_id is not None and sub.election_id in elections:
+                events = _deadlines(elections[sub.election_id])
+            quiet = quiet_reason(events, sub.before, now) if events else None
+            out.append(MemberSubscription(sub, subject, next_point_after(points, now), quiet))
         return out
 
     async def stop(self, guild_id: int, user_id: int, which: str | None) -> list[MemberSubscription]:
-        """Stop one reminder (by id or subject name) or, with no argument, all of them; returns what stopped."""
+        """Stop one reminder (picked in autocomplete, or its name as typed, matched like every other name) or,
+        with `all`, every one; with nothing given and more than one reminder, asks which instead of guessing."""
         mine = await self.member_subscriptions(guild_id, user_id)
-        if which is not None and which.strip():
-            key = which.strip().casefold()
-            chosen = [
-                m
-                for m in mine
-                if str(m.subscription.id) == key or m.subject.casefold() == key or m.subscription.kind.value == key
-            ]
-            if not chosen:
-                raise NotFound("You have no reminder like that: see `/remind list`.")
-        else:
+        text = (which or "").strip()
+        if text.casefold() in ("all", "everything"):
             chosen = mine
+        elif not text:
+            if len(mine) > 1:  # stopping everything is asked for by name, never by leaving `which` out
+                names = ", ".join(m.subject for m in mine)
+                raise UserError(
+                    f"You have {len(mine)} reminders ({names}). To stop them all, run `/remind stop which: all`; "
+                    "to stop one, pick it in `which`."
+                )
+            chosen = mine
+        else:
+            chosen = _match_reminders(mine, text)
         ids = [m.subscription.id for m in chosen if m.subscription.id is not None]
         async with self.db.transaction() as tx:
             await subscriptions.delete(tx, ids)
@@ -521,6 +546,32 @@ def _still_current(points: Iterable[ReminderPoint], delivery: Delivery) -> Remin
         if point.key == delivery.occurrence:
             return point
     raise Skip("the date changed since it was planned")
+
+
+def _deadlines(data: ElectionData) -> list[datetime | None]:
+    """The instants a member's deadline reminders lead up to."""
+    return [getattr(data.election.timeline, event) for event in MEMBER_DEADLINES]
+
+
+def _match_reminders(mine: list[MemberSubscription], text: str) -> list[MemberSubscription]:
+    """The reminder(s) `text` names: an autocomplete choice (its id), or a name matched as names are everywhere
+    (any case, accents, apostrophes, a start of a word); several matches ask which, none says what there is."""
+    by_id = [m for m in mine if str(m.subscription.id) == text]
+    if by_id:
+        return by_id
+    key = name_key(text)
+    exact = [m for m in mine if name_key(m.subject) == key or m.subscription.kind.value == text.casefold()]
+    if exact:
+        return exact
+    found = set(search_names(text, [m.subject for m in mine]))
+    chosen = [m for m in mine if m.subject in found]
+    if not chosen:
+        listed = ", ".join(m.subject for m in mine) or "none"
+        raise NotFound(f"You have no reminder called “{text}”. Yours: {listed}.")
+    if len({m.subject for m in chosen}) > 1:
+        listed = ", ".join(sorted({m.subject for m in chosen}))
+        raise UserError(f"“{text}” matches more than one of your reminders ({listed}): say which.")
+    return chosen
 
 
 def _member_before(text: str | None) -> timedelta:

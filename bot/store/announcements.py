@@ -129,6 +129,16 @@ async def advance(
     )
 
 
+async def move_zone(
+    conn: aiosqlite.Connection, announcement_id: int, schedule: Schedule, next_due: datetime | None
+) -> None:
+    """Store an announcement's schedule moved to another time zone, with its next occurrence."""
+    await conn.execute(
+        "UPDATE announcements SET first_at = ?, until_at = ?, timezone = ?, next_due = ? WHERE id = ?",
+        (dt_to_db(schedule.first), dt_to_db(schedule.until), schedule.zone, dt_to_db(next_due), announcement_id),
+    )
+
+
 async def set_status(conn: aiosqlite.Connection, announcement_id: int, status: str) -> None:
     """Cancel (or finish) an announcement."""
     await conn.execute("UPDATE announcements SET status = ?, next_due = NULL WHERE id = ?", (status, announcement_id))

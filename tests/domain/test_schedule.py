@@ -53,7 +53,7 @@ def test_parse_repeat(text, kind):
     assert parse_repeat(text).kind is kind
 
 
-@pytest.mark.parametrize("text", ["fortnightly", "0 18 * *", "99 18 * * *"])
+@pytest.mark.parametrize("text", ["every so often", "0 18 * *", "99 18 * * *"])
 def test_parse_repeat_refuses(text):
     with pytest.raises(ScheduleError):
         parse_repeat(text)
@@ -172,3 +172,24 @@ def test_lateness_failures_retries_nonce():
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 600]
     assert nonce_for("a:1") == nonce_for("a:1") != nonce_for("a:2")
     assert len(nonce_for("x")) <= 25
+
+
+def test_fortnightly_and_everyday_repeat_words() -> None:
+    """#18 item 11: `fortnightly` (and "every 2 weeks") post every other week, across a clock change."""
+    from bot.domain.schedule import RepeatKind, Schedule, parse_repeat
+
+    assert parse_repeat("every 2 weeks").kind is RepeatKind.FORTNIGHTLY
+    assert parse_repeat("Fortnightly").describe() == "every two weeks"
+    start = datetime(2027, 3, 16, 18, tzinfo=UTC)  # Tuesday 18:00 GMT; BST from 28 March
+    got = Schedule(start, parse_repeat("fortnightly"), "Europe/London").upcoming(start - timedelta(seconds=1), 3)
+    assert got == [start, datetime(2027, 3, 30, 17, tzinfo=UTC), datetime(2027, 4, 13, 17, tzinfo=UTC)]
+
+
+def test_offsets_read_spelled_out_units() -> None:
+    """#18 item 11: `2 weeks` is one offset, not "2" and "weeks"."""
+    from bot.domain.schedule import parse_offsets
+
+    offsets = parse_offsets("2 weeks, 1 day")
+    assert offsets["nominations_close"] == (timedelta(days=14), timedelta(days=1))
+    assert parse_offsets("close=2 weeks")["nominations_close"] == (timedelta(days=14),)
+    assert parse_offsets("7d 1d 1h")["nominations_close"] == (timedelta(days=7), timedelta(days=1), timedelta(hours=1))

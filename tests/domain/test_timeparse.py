@@ -119,8 +119,12 @@ def test_relative_day_into_gap_is_an_error() -> None:
         ("2026-12-01 18:60", "impossible time of day"),
         ("2026-12-01T18:00+25:00", "impossible UTC offset"),
         ("in soon", "as a duration"),
-        ("tomorrow", "Couldn't read"),
-        ("18:00", "Couldn't read"),
+        ("tomorrow", "has no time of day"),
+        ("5 dec", "has no time of day"),
+        ("friday", "has no time of day"),
+        ("31 feb 18:00", "is not a real date"),
+        ("31/02/2027 18:00", "is not a real date"),
+        ("13pm", "impossible time of day"),
     ],
 )
 def test_parse_time_errors_list_formats(text: str, fragment: str) -> None:
@@ -184,3 +188,51 @@ def test_format_duration_units() -> None:
     d = timedelta(days=2, hours=3, minutes=4)
     assert format_duration(d, max_units=1) == "2 days"
     assert format_duration(d, max_units=3) == "2 days 3 hours 4 minutes"
+
+
+# Monday 30 November 2026, 16:00 in London (GMT)
+MONDAY = utc(2026, 11, 30, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5 dec 18:00", utc(2026, 12, 5, 18)),
+        ("5 December 2026 6:30pm", utc(2026, 12, 5, 18, 30)),
+        ("dec 5th 18:00", utc(2026, 12, 5, 18)),
+        ("fri 4 dec 12pm", utc(2026, 12, 4, 12)),
+        ("friday 18:00", utc(2026, 12, 4, 18)),
+        ("monday 17:00", utc(2026, 11, 30, 17)),  # today, still ahead
+        ("monday 15:00", utc(2026, 12, 7, 15)),  # today's has passed: next Monday
+        ("tomorrow 6pm", utc(2026, 12, 1, 18)),
+        ("18:00", utc(2026, 11, 30, 18)),  # a bare time: the next such time
+        ("15:00", utc(2026, 12, 1, 15)),
+        ("noon", utc(2026, 12, 1, 12)),
+        ("12am", utc(2026, 12, 1, 0)),
+        ("03/12/2026 18:00", utc(2026, 12, 3, 18)),  # day first, as in the UK
+        ("3/12 18:00", utc(2026, 12, 3, 18)),
+        ("2026-12-03 7:30pm", utc(2026, 12, 3, 19, 30)),
+        ("1 nov 09:00", utc(2027, 11, 1, 9)),  # a date already gone this year: next year's
+        ("1 jul 2027 09:00", utc(2027, 7, 1, 8)),  # summer time
+    ],
+)
+def test_written_dates_and_clocks(text: str, expected: datetime) -> None:
+    """#18 item 9: the explicit forms people type, read in the server's zone."""
+    assert parse_time(text, LONDON, MONDAY) == expected
+
+
+def test_written_forms_keep_daylight_saving_exact() -> None:
+    with pytest.raises(TimeParseError, match="is a Friday, not a Saturday"):
+        parse_time("sat 4 dec 2026 18:00", LONDON, MONDAY)
+    with pytest.raises(TimeParseError, match="clocks go forward"):
+        parse_time("28/03/2027 1:30am", LONDON, MONDAY)
+    with pytest.raises(TimeParseError, match=r"\+01:00 \(BST\) or .*\+00:00 \(GMT\)"):
+        parse_time("31 oct 2027 01:30", LONDON, MONDAY)
+
+
+def test_files_take_written_dates_with_a_year_only() -> None:
+    assert parse_instant("03/12/2026 18:00", LONDON) == utc(2026, 12, 3, 18)
+    assert parse_instant("5 December 2026 6pm", LONDON) == utc(2026, 12, 5, 18)
+    for text in ("friday 18:00", "5 dec 18:00", "18:00"):
+        with pytest.raises(TimeParseError, match="is not a date and time"):
+            parse_instant(text, LONDON)

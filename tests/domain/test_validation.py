@@ -86,10 +86,21 @@ def test_colours(text: str, colour: str) -> None:
     assert validate_colour(text) == colour
 
 
-@pytest.mark.parametrize("text", ["", "red", "#12345", "#1234567", "#GGGGGG", None])
+@pytest.mark.parametrize("text", ["", "reddish", "#12345", "#1234567", "#GGGGGG", None])
 def test_bad_colours(text: str | None) -> None:
-    with pytest.raises(ValidationError, match="hex colour"):
+    with pytest.raises(ValidationError, match="a name like red or dark blue, or a hex code"):
         validate_colour(text)
+
+
+def test_colour_names_and_zone_cities() -> None:
+    """#18 item 11: `blue` as well as hex; a city name is answered with the zone it means."""
+    from bot.domain.validation import validate_timezone
+
+    assert validate_colour("Blue") == "#3498DB" and validate_colour("dark grey") == validate_colour("dark gray")
+    with pytest.raises(ValidationError, match=r"did you mean Europe/London\?"):
+        validate_timezone("London")
+    with pytest.raises(ValidationError, match=r"did you mean America/New_York\?"):
+        validate_timezone("new york")
 
 
 @pytest.mark.parametrize(

@@ -65,14 +65,17 @@ async def test_audit_shows_who_what_before_after_and_filters(
     text = log.text
     assert "**seats**: 3 → 4" in text
     assert "seeking nominations → on ballot" in text
-    assert "was refused `election.delete`" in text
-    assert text.index("election.delete") < text.index("candidate.status") < text.index("election.edit")
+    # #18 item 12: actions in words, never internal names
+    assert "was refused (tried to delete election **nec**)" in text
+    assert "election.delete" not in text and "candidate.status" not in text
+    order = ("tried to delete", "changed the status of candidate", "changed election")
+    assert text.index(order[0]) < text.index(order[1]) < text.index(order[2])
     assert "<t:" in text  # when, in each reader's time
 
     by_mod2 = await ask(sim, mod, "/admin audit", {"member": mod2})
-    assert "election.edit" in by_mod2.text and "candidate" not in by_mod2.text
+    assert "changed election" in by_mod2.text and "candidate" not in by_mod2.text
     candidates_only = await ask(sim, mod, "/admin audit", {"kind": "candidate"})
-    assert "candidate.status" in candidates_only.text and "election.edit" not in candidates_only.text
+    assert "changed the status of candidate" in candidates_only.text and "changed election" not in candidates_only.text
     one = await ask(sim, mod, "/admin audit", {"limit": 1})
     assert one.text.count("<t:") == 1
     assert sim.violations == []
@@ -89,8 +92,8 @@ async def test_every_audit_row_is_mirrored_to_the_alert_channel_without_pings(
     await sim.wait_for_idle()
     posts = [m.content for m in sim.channel_messages(alerts)]
     assert len(posts) == 3, posts  # config.channels, election.create, the refusal
-    assert "config.channels" in posts[0]
-    assert "election.create" in posts[1] and "@\u200beveryone" in posts[1]
-    assert "was refused `config.show`" in posts[2]
+    assert "changed the bot's channels" in posts[0] and "**alert channel**: – → <#" in posts[0]
+    assert "created election" in posts[1] and "@\u200beveryone" in posts[1]
+    assert "was refused (tried to see the settings)" in posts[2]
     assert len(await audit_rows(db, guild.id)) == 3
     assert sim.violations == []

@@ -322,3 +322,28 @@ async def test_reminders_and_milestones(
     assert len(posts) == 2 and posts[1].content.startswith("⏰ **Nominations close in 7 days**")
     assert posts[1].filenames == ["nominations.png"] and "Ann Black" in posts[1].embeds[0]["description"]
     assert sim.violations == []
+
+
+async def test_timezone_change_offers_to_move_announcements(
+    sim: DiscordSimulator, org: Org, guild: SimGuild, hustings: HustingsBot
+) -> None:
+    """#18 item 10: `/announce list` shows each announcement's zone; changing the server's zone says which
+    stay behind and moves them, at the same clock times, when asked."""
+    from bot.sim import permissions as perms
+
+    mod = guild.add_member("mod", global_name="Mo Derator", permissions=perms.MANAGE_GUILD)
+    await schedule(sim, org.organiser, channel=org.announcements, when="tomorrow 18:00", message="hi", repeat="daily")
+    listing = await ask(sim, org.organiser, "/announce list")
+    assert "every day (Europe/London time)" in listing.text
+    reply = await ask(sim, mod, "/admin config timezone", {"zone": "America/Toronto"})
+    assert "1 scheduled announcement still repeats" in reply.text and "move_announcements: True" in reply.text
+    assert "every day (Europe/London time)" in (await ask(sim, org.organiser, "/announce list")).text
+    reply = await ask(sim, mod, "/admin config timezone", {"zone": "America/Toronto", "move_announcements": True})
+    assert "1 scheduled announcement moved to America/Toronto" in reply.text
+    listing = await ask(sim, org.organiser, "/announce list")
+    assert "every day (America/Toronto time)" in listing.text
+    toronto_six = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)  # 18:00 in Toronto (EST, UTC-5)
+    assert f"<t:{int(toronto_six.timestamp())}:" in listing.text
+    await hustings.services.delivery.run_for(toronto_six - hustings.clock.now() + timedelta(minutes=1))
+    [post] = sim.channel_messages(org.announcements)
+    assert post.created_at == toronto_six

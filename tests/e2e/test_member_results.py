@@ -53,6 +53,8 @@ async def test_results_other_views(sim: DiscordSimulator, member: SimMember, dem
     text = slates.text
     assert "Results by slate" in text and "Independents** — 26,506 votes (8.4%) · 0 seats" in text
     assert "Nick Donovan" in text and not slates.filenames
+    # #18 item 13: the slates view marks who was elected
+    assert "✅ Yasmine Dar" in text and "✅ Nick Donovan" not in text
     rounds = await ask(sim, member, "/results", {"election": "nec-2018", "view": "rounds"})
     assert "a single round" in rounds.text and "**1.** ✅ **Yasmine Dar**" in rounds.text
 
@@ -189,3 +191,24 @@ async def test_share_posts_the_view_publicly(sim: DiscordSimulator, member: SimM
     assert shared.components == []  # one page: nothing to turn
     assert sim.channel_messages(guild.text_channels[0]) == [shared]
     assert sim.violations == []
+
+
+async def test_bloc_results_give_the_share_of_ballots(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
+) -> None:
+    """#18 item 13: each member votes for up to 3, so "70.8% of 2,600 ballots" says how many backed Zoë."""
+    election = Election(guild_id=0, slug="club", name="Club committee", seats=3, voting_system=VotingSystem.BLOC)
+    votes = {"Zoë Adams": 1841, "Ben Baker": 1500, "Cat Cole": 1300, "Dan Dunn": 900}
+    await seed_election(
+        db,
+        guild.id,
+        clock,
+        election,
+        candidates=[Candidate(n) for n in votes],
+        rounds=[ResultRound(votes)],
+        published=True,
+        valid=2600,
+    )
+    text = (await ask(sim, member, "/results", {"election": "club"})).text
+    zoe = next(line for line in text.splitlines() if "**Zoë Adams**" in line)
+    assert "on 70.8% of 2,600 ballots" in zoe and "(33.2%)" in zoe  # of ballots, and of the 5,541 votes cast

@@ -39,7 +39,9 @@ async def test_deadline_and_branch_dms(
     assert [m.created_at for m in dms] == [local("2026-11-26T17:30"), local("2026-12-09T17:00")]
     assert "**Islington North** holds its nomination meeting" in dms[0].content
     assert "nominations close" in dms[1].content and "Labour North" in dms[1].content
-    reply = await ask(sim, member, "/remind stop")
+    reply = await ask(sim, member, "/remind stop")  # #18 item 7: stopping everything is asked for by name
+    assert "You have 2 reminders" in reply.content and "which: all" in reply.content
+    reply = await ask(sim, member, "/remind stop", {"which": "all"})
     assert "Stopped 2 reminders" in reply.content
     await engine.run_for(timedelta(days=10), step=timedelta(days=1))
     assert len(sim.dms(member)) == 2
@@ -116,3 +118,61 @@ async def test_thousand_subscribers_with_rate_limits_on(
     assert all(pings(p) == set() for p in spy.payloads)
     assert elapsed < 30
     assert sim.violations == []
+
+
+async def test_stop_matches_names_and_autocompletes_own_reminders(
+    sim: DiscordSimulator, org: Org, guild: SimGuild, member: SimMember
+) -> None:
+    """#18 item 7: `/remind stop which: isl` stops Islington North; the autocomplete lists the member's own."""
+    await ask(sim, member, "/remind branch", {"name": "Islington North"})
+    await ask(sim, member, "/remind branch", {"name": "Hackney South"})
+    await ask(sim, member, "/remind deadlines")
+    choices = await sim.autocomplete(member, "/remind stop", "which", "")
+    names = [c["name"] for c in choices]
+    assert "Islington North (branch)" in names and "NEC 2026 (deadlines)" in names
+    assert names[-1] == "All my reminders"
+    assert [c["name"] for c in await sim.autocomplete(member, "/remind stop", "which", "hack")] == [
+        "Hackney South (branch)"
+    ]
+    reply = await ask(sim, member, "/remind stop", {"which": "isl"})
+    assert "Stopped 1 reminder: **Islington North**" in reply.content
+    reply = await ask(sim, member, "/remind stop", {"which": "Leeds"})
+    assert "no reminder called “Leeds”" in reply.content and "Hackney South" in reply.content
+    reply = await ask(sim, member, "/remind stop")
+    assert "You have 2 reminders" in reply.content
+    assert len((await ask(sim, member, "/remind list")).content.splitlines()) == 3  # nothing was stopped
+
+
+async def test_replies_say_why_nothing_is_coming(
+    sim: DiscordSimulator, org: Org, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock
+) -> None:
+    """#18 item 8: a meeting too close for the lead, a meeting past, and an election whose deadlines are all past."""
+    from bot.domain.models import Election, Timeline, VotingSystem
+    from tests.e2e.conftest import seed_election
+
+    reply = await ask(sim, member, "/remind branch", {"name": "Islington North", "before": "10d"})
+    assert "sooner than 10 days" in reply.content and "No meeting date" not in reply.content
+    clock.set(clock.now() + timedelta(days=8))  # the meeting (26 Nov) is now 6 days ago
+    reply = await ask(sim, member, "/remind branch", {"name": "Islington North"})
+    assert "The meeting was <t:" in reply.content and "No meeting date" not in reply.content
+    assert "the meeting was <t:" in (await ask(sim, member, "/remind list")).content
+    await seed_election(
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="nec-2018",
+            name="NEC 2018",
+            seats=3,
+            voting_system=VotingSystem.BLOC,
+            timeline=Timeline(
+                nominations_close=local("2017-11-10T17:00"),
+                ballot_open=local("2017-12-01T09:00"),
+                ballot_close=local("2018-01-12T12:00"),
+            ),
+        ),
+    )
+    reply = await ask(sim, member, "/remind deadlines", {"election": "nec-2018"})
+    assert "All of NEC 2018's deadlines have passed" in reply.content and "No upcoming" not in reply.content
+    assert "NEC 2018" not in (await ask(sim, member, "/remind list")).content

@@ -231,7 +231,7 @@ def test_footer_carries_when_and_source() -> None:
 
 def test_wording_helpers() -> None:
     assert share_words(2 / 3) == "two-thirds" and share_words(0.655) == "about two-thirds"
-    assert share_words(0.5) == "half" and share_words(0.43) == "43%"
+    assert share_words(0.5) == "half" and share_words(0.43) == "43.0%"  # one percentage format throughout
     assert share_phrase(0.731) == "about three-quarters (73.1%)" and share_phrase(0.038) == "3.8%"
     assert kind_plural("CLP") == "CLPs" and kind_plural("branch") == "branches" and kind_plural("body") == "bodies"
     assert kind_plural("branch", 1) == "branch"

@@ -20,6 +20,14 @@ def test_timeline_order() -> None:
     assert caught.value.field == "ballot_open"
 
 
+def test_timeline_order_is_explained_in_the_server_zone() -> None:
+    """#18 item 10: times typed in local time are echoed in local time, not UTC."""
+    close = datetime(2027, 10, 20, 16, tzinfo=UTC)  # 17:00 in London (BST)
+    with pytest.raises(ValidationError) as caught:
+        rules.check_timeline(Timeline(nominations_close=close, ballot_open=close - timedelta(days=1)), "Europe/London")
+    assert "nominations close (2027-10-20 17:00 BST)" in str(caught.value) and "UTC" not in str(caught.value)
+
+
 def test_nomination_warnings() -> None:
     e = Election(1, "nec", "NEC", 2, VotingSystem.BLOC, timeline=Timeline(NOW, NOW + timedelta(days=7)))
     assert rules.nomination_warnings(e, already_nominated=1, on=NOW.date()) == []

@@ -74,7 +74,7 @@ async def test_validation_errors_name_the_field(admin, db):
         await admin.elections.create_election(MOD, slug="**bold**", name="x", seats=1)
     await admin.elections.create_election(MOD, slug="nec", name="NEC", seats=1)
     with pytest.raises(UserError, match="The colour"):
-        await admin.elections.add_slate(MOD, "nec", name="A", colour="red")
+        await admin.elections.add_slate(MOD, "nec", name="A", colour="reddish")
     with pytest.raises(UserError, match="The photo_url must start with http"):
         await admin.elections.add_candidate(MOD, "nec", name="A", photo_url="javascript:alert(1)")
     with pytest.raises(UserError, match="The bio is 1,501 characters"):

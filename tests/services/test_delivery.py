@@ -188,7 +188,7 @@ async def test_unknown_placeholder_and_past_time_refused(world: World):
     with pytest.raises(UserError, match="past"):
         await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="2026-11-01 10:00", message="hi")
     with pytest.raises(UserError):
-        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="x", repeat="fortnightly")
+        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="x", repeat="every so often")
 
 
 async def test_daily_across_dst_posts_once_per_local_day(db):
