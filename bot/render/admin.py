@@ -1,14 +1,14 @@
 """Replies for the moderator tools: change summaries, timelines, settings, the audit log, confirmations.
 
 Everything a moderator typed is shown escaped (no markdown tricks, no mentions) and every message is
-sent with mentions disabled. Confirmation views only work for the moderator who ran the command,
-re-check permission on every press (the callback goes through the service), and expire.
+sent with mentions disabled. Confirmation buttons are stateless (`cogs._confirm`): they carry a stored
+pending change's id, work only for the right moderator, re-check permission on every press, and expire.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -232,7 +232,6 @@ def import_danger_embed(large_removal: str, filename: str) -> discord.Embed:
 # ----------------------------------------------------------------------------------------- views
 
 Callback = Callable[[discord.Interaction], Awaitable[None]]
-Denier = Callable[[discord.Interaction], Awaitable[None]]
 
 
 async def send(
@@ -257,139 +256,6 @@ async def send(
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
-
-
-class ConfirmView(discord.ui.View):
-    """Confirm / Cancel for the moderator who ran the command; anyone else is refused (and audited)."""
-
-    def __init__(
-        self,
-        *,
-        owner_id: int,
-        on_confirm: Callback,
-        on_refused: Denier,
-        confirm_label: str = "Confirm",
-        danger: bool = True,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(timeout=timeout if timeout is not None else CONFIRM_TIMEOUT)
-        self.owner_id = owner_id
-        self._on_confirm = on_confirm
-        self._on_refused = on_refused
-        self.origin: discord.Interaction | None = None
-        self.done = False
-        self.confirm.label = clip(confirm_label, 80)
-        self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Only the invoking moderator may press; anyone else gets a sentence and a denied audit row."""
-        if interaction.user.id == self.owner_id:
-            return True
-        await self._on_refused(interaction)
-        await send(interaction, NOT_YOURS)
-        return False
-
-    def _disable(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-
-    async def on_timeout(self) -> None:
-        """Disable the buttons and say the confirmation expired."""
-        if self.done:
-            return
-        self.done = True
-        self._disable()
-        if self.origin is not None:
-            try:
-                await self.origin.edit_original_response(content=EXPIRED, embeds=[], view=self)
-            except discord.HTTPException:
-                log.debug("could not mark an expired confirmation", exc_info=True)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        """A UserError (refused, not found, expired…) is shown as its sentence; anything else is logged."""
-        if isinstance(error, UserError):
-            text = str(error)
-        else:
-            log.error("admin button %r failed", getattr(item, "custom_id", item), exc_info=error)
-            text = "Sorry, that didn't work; nothing was changed. Run the command again."
-        try:
-            await send(interaction, text)
-        except discord.HTTPException:
-            pass
-
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Run the confirmed action (the callback edits the message with the outcome)."""
-        if self.done:
-            await send(interaction, EXPIRED)
-            return
-        self.done = True  # a second press while this one runs is told it is over
-        try:
-            await self._on_confirm(interaction)
-        except BaseException:
-            self.done = False  # a refused or failed press leaves the question open (Cancel still works)
-            raise
-        self.stop()
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Drop the action."""
-        self.done = True
-        self.stop()
-        await interaction.response.edit_message(content=CANCELLED, embeds=[], view=None)
-
-
-Chooser = Callable[[discord.Interaction, str], Awaitable[None]]
-
-
-class ChoiceView(ConfirmView):
-    """Two or more ways forward plus Cancel, for the moderator who ran the command (same rules as Confirm).
-
-    `choices` are (value, label) pairs; pressing one calls `on_choice(press, value)`.
-    """
-
-    def __init__(
-        self,
-        *,
-        owner_id: int,
-        choices: Sequence[tuple[str, str]],
-        on_choice: Chooser,
-        on_refused: Denier,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(owner_id=owner_id, on_confirm=self._unused, on_refused=on_refused, timeout=timeout)
-        self.remove_item(self.confirm)
-        self.remove_item(self.cancel)
-        self._on_choice = on_choice
-        for index, (value, label) in enumerate(choices):
-            button: discord.ui.Button = discord.ui.Button(
-                label=clip(label, 80),
-                style=discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary,
-                custom_id=f"choice:{value}:{id(self)}"[:100],
-            )
-            button.callback = self._pressed(value)  # type: ignore[method-assign,assignment]
-            self.add_item(button)
-        self.add_item(self.cancel)
-
-    @staticmethod
-    async def _unused(interaction: discord.Interaction) -> None:  # the Confirm button is removed
-        raise AssertionError("no Confirm button on a ChoiceView")
-
-    def _pressed(self, value: str) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
-        async def pressed(interaction: discord.Interaction) -> None:
-            if self.done:
-                await send(interaction, EXPIRED)
-                return
-            self.done = True
-            try:
-                await self._on_choice(interaction, value)
-            except BaseException:
-                self.done = False  # a refused or failed press leaves the question open
-                raise
-            self.stop()
-
-        return pressed
 
 
 def incomplete_embed(parts: Sequence[str]) -> discord.Embed:

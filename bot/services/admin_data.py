@@ -9,11 +9,13 @@ changed the data since (else it asks for a fresh preview).
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
@@ -71,6 +73,24 @@ def problems_text(error: PackError, filename: str) -> str:
     return f"{rules.echo(filename, 80)}: {len(error.issues)} {noun} found; nothing was imported.\n" + "\n".join(
         f"• {line}" for line in lines
     )
+
+
+def stored_import(prepared: PreparedImport, data: bytes, *, replace: bool) -> dict[str, Any]:
+    """What an import's Apply button needs stored to plan the same file again: the file itself
+    (never cut), its name, the mode and the data version the preview was made against."""
+    return {
+        "filename": prepared.filename,
+        "data": base64.b64encode(data).decode("ascii"),
+        "replace": replace,
+        "version": prepared.plan.base_version,
+    }
+
+
+def _bytes(data: bytes) -> Callable[[], Awaitable[bytes]]:
+    async def read() -> bytes:
+        return data
+
+    return read
 
 
 class AdminData:
@@ -158,6 +178,22 @@ class AdminData:
         if not prepared.plan.is_empty:
             await self.core.notify_latest(actor, "data.import")
         return applied
+
+    async def replan(self, actor: Actor, stored: dict[str, Any]) -> PreparedImport:
+        """Plan a previewed file again from the copy stored with its Apply button (works after a restart).
+
+        Refuses when the guild's data changed since the preview, as applying a stale plan would.
+        """
+        data = base64.b64decode(stored["data"])
+        prepared = await self.prepare_import(
+            actor, filename=stored["filename"], size=len(data), read=_bytes(data), replace=bool(stored["replace"])
+        )
+        if prepared.plan.base_version != stored["version"]:
+            raise UserError(
+                "The data changed since this preview, so nothing was imported: upload the file again to see "
+                "the new differences."
+            )
+        return prepared
 
     async def export(self, actor: Actor, election_slug: str | None = None) -> ExportFile:
         """The guild's data (or one election's) as a JSON pack file (moderators only: it holds unpublished

@@ -1,0 +1,100 @@
+"""Confirmation buttons are stateless (issue #14 items 6, 7): a press after the bot restarted works,
+is acknowledged before the work, and an expired question says so in place of its buttons."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from bot.app import HustingsBot
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
+from bot.sim.interactions import DEFERRED_UPDATE
+from bot.store.database import Database
+from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
+from tests.e2e.conftest import ask, import_pack
+from tests.e2e.test_admin_results import PACK, enter_votes, published
+
+__all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
+
+
+@asynccontextmanager
+async def running(
+    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
+) -> AsyncIterator[HustingsBot]:
+    """One bot process's lifetime on the shared database and simulator."""
+    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
+        yield bot
+
+
+async def test_a_confirmation_survives_a_restart(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, db: Database, clock: ManualClock, settings: Settings
+) -> None:
+    async with running(sim, settings, db, clock):
+        await import_pack(db, guild.id, PACK, clock, "seed.json")
+        await enter_votes(sim, mod)
+        await ask(sim, mod, "/admin results publish", {"election": "nec"})
+        question = await ask(sim, mod, "/admin results unpublish", {"election": "nec"})
+    # the bot restarted: a new process on the same database and simulator
+    async with running(sim, settings, db, clock):
+        press = await sim.click(mod, question, question.button("Unpublish")["custom_id"])
+        assert await press.acknowledged() == DEFERRED_UPDATE  # acknowledged before any work
+        assert "Unpublished" in (await press.response()).text
+        await sim.wait_for_idle()
+        assert not await published(db, guild)
+        edited = sim.world.messages[question.id]
+        assert edited.components == [] and "Unpublished" in edited.text
+    assert sim.violations == []
+
+
+async def test_a_question_answered_once_and_expired_after_its_time(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, db: Database, clock: ManualClock, settings: Settings
+) -> None:
+    async with running(sim, settings, db, clock):
+        await import_pack(db, guild.id, PACK, clock, "seed.json")
+        await enter_votes(sim, mod)
+        await ask(sim, mod, "/admin results publish", {"election": "nec"})
+        question = await ask(sim, mod, "/admin results unpublish", {"election": "nec"})
+        custom_id = question.button("Unpublish")["custom_id"]
+        sim.advance(timedelta(minutes=16))  # past the question's life and the command's token
+        late = await sim.click(mod, question, custom_id)
+        assert "expired" in (await late.response()).text
+        await sim.wait_for_idle()
+        assert await published(db, guild)
+        assert sim.world.messages[question.id].components == []
+    assert sim.violations == []
+
+
+async def test_another_moderators_press_is_refused_and_audited_after_a_restart(
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    mod: SimMember,
+    mod2: SimMember,
+    db: Database,
+    clock: ManualClock,
+    settings: Settings,
+) -> None:
+    async with running(sim, settings, db, clock):
+        await import_pack(db, guild.id, PACK, clock, "seed.json")
+        question = await ask(sim, mod, "/admin election delete", {"election": "nec"})
+    async with running(sim, settings, db, clock):
+        from bot.sim.interactions import MESSAGE_COMPONENT
+
+        forged = sim._dispatch(  # a public copy of the buttons, as a modified client could press
+            MESSAGE_COMPONENT,
+            mod2.user,
+            mod2,
+            guild,
+            guild.channel("general"),
+            {"custom_id": question.button("Delete election")["custom_id"], "component_type": 2},
+            source=question,
+        )
+        await forged.wait_messages(1)
+        assert "Only the moderator who ran this command" in forged.messages[-1].content
+        [row] = [r for r in await audit_rows(db, guild.id) if r.denied]
+        assert row.action == "election.delete.confirm" and row.actor_id == mod2.id
+        press = await sim.click(mod, question, question.button("Delete election")["custom_id"])
+        assert "Deleted" in (await press.response()).text
+    assert sim.violations == []
