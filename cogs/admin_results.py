@@ -50,6 +50,9 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         """Enter votes; a result with declared winners asks whether to keep the declaration first."""
         service = admin_service(interaction).results
         result = await service.set_votes(actor_from(interaction), candidate, votes, round, election)
+        if isinstance(result, Outcome) and result.extra.get("awaiting"):
+            await render.send(interaction, render.SECOND_MODERATOR_VOTES)
+            return
         if isinstance(result, Outcome):
             await reply_outcome(interaction, result, _published_note(result))
             return

@@ -39,6 +39,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
             remove=remove,
             two_person_publish=two_person_publish,
         )
+        if outcome.extra.get("awaiting"):
+            await render.send(interaction, render.TWO_PERSON_OFF_PENDING)
+            return
         await reply_outcome(interaction, outcome)
 
     @app_commands.command(name="channels", description="Channels")

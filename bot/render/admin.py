@@ -143,6 +143,20 @@ def publish_pending_text(election: Election, requested_name: str) -> str:
     )
 
 
+TWO_PERSON_OFF_PENDING = (
+    "Two-person publish is on, so switching it off needs a second moderator too. Your request is recorded: a "
+    "**different** moderator must now run `/admin config roles two_person_publish:False` to switch it off. "
+    "Until then the rule stays on."
+)
+
+
+SECOND_MODERATOR_VOTES = (
+    "Two-person publish is on and these results are published, so this edit waits for a second moderator: "
+    "members still see the published figures. A **different** moderator must enter the same votes with "
+    "`/admin results set` to confirm it."
+)
+
+
 def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     """The guild's configuration."""
     embed = discord.Embed(title="Hustings settings", colour=BRAND_COLOUR)

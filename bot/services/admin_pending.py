@@ -7,6 +7,7 @@ presses never both run it, and reopens it when the work then fails.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,15 @@ from bot.store import pending
 CONFIRM_TTL = timedelta(minutes=15)
 #: How long a two-person change waits for a second moderator.
 APPROVAL_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """The two-person rule's answer to one moderator's call: `confirmed` is the other moderator's
+    request this call completes (go ahead; audit both), else `waiting` is the request now on record."""
+
+    confirmed: PendingChange | None = None
+    waiting: PendingChange | None = None
 
 
 class AdminPending:
@@ -100,3 +110,27 @@ class AdminPending:
         async with self.core.db.transaction() as tx:
             await pending.reopen(tx, change.guild_id, change.id)
         change.state = PendingState.OPEN
+
+    async def second_moderator(self, actor: Actor, kind: str, payload: dict[str, Any]) -> Gate:
+        """Apply the two-person rule to a change that would alter what members see.
+
+        A different moderator asking for the same change (same kind and payload) confirms the open
+        request; the first call, or a repeat by the same moderator, leaves (or keeps) a request
+        waiting. Nothing is changed here: the caller makes the change only when `confirmed`.
+        """
+        assert actor.user_id is not None
+        body = {**payload, "approval": Approval.OTHER.value}
+        now = self.core.clock.now()
+        for change in await self.open_of_kind(actor.guild_id, kind):
+            if change.payload != body:
+                continue
+            if change.requested_by == actor.user_id:
+                return Gate(waiting=change)
+            async with self.core.db.transaction() as tx:
+                won = await pending.resolve(
+                    tx, actor.guild_id, change.id, PendingState.DONE, by=actor.user_id, name=actor.name, at=now
+                )
+            if won:
+                change.state, change.resolved_by, change.resolved_name = PendingState.DONE, actor.user_id, actor.name
+                return Gate(confirmed=change)
+        return Gate(waiting=await self.ask(actor, kind, payload, approval=Approval.OTHER))
