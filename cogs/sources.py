@@ -21,7 +21,7 @@ from bot.domain.access import Level
 from bot.domain.sources import Outcome, Source, SourceKind, display_url
 from bot.errors import UserError
 from bot.render import sources as render
-from bot.render.common import Rendered
+from bot.render.common import Rendered, follow_up
 from bot.render.views import respond
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
@@ -95,7 +95,7 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
                 extra = []
                 text = render.resolved_text(actor.name, False, service.clock.now())
         except UserError as exc:
-            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            await follow_up(interaction, content=str(exc))
             return
         embeds = [*(interaction.message.embeds[:1] if interaction.message else []), *extra]
         await interaction.edit_original_response(
@@ -235,28 +235,24 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
         await _reply(interaction, content=render.removed_text(found))
 
 
-async def _reply(interaction: discord.Interaction[HustingsBot], **kwargs: Any) -> None:
+async def _reply(
+    interaction: discord.Interaction[HustingsBot], *, content: str | None = None, embed: discord.Embed | None = None
+) -> None:
     """Reply ephemerally without pings — as a follow-up when the command was deferred (e.g. its write
     had to wait for the database)."""
-    kwargs.update(ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+    embeds = [embed] if embed is not None else []
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
+        await follow_up(interaction, content=content, embeds=embeds)
     else:
-        await interaction.response.send_message(**kwargs)
+        await interaction.response.send_message(
+            content, embeds=embeds, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
 
 
 async def send_report(interaction: discord.Interaction[HustingsBot], report: SyncReport) -> None:
     """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
-    kwargs: dict[str, Any] = {
-        "embed": render.report_embed(report),
-        "ephemeral": True,
-        "allowed_mentions": render.NO_MENTIONS,
-    }
-    if report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
-        view = hold_view(report.source)
-        if view is not None:
-            kwargs["view"] = view
-    await interaction.followup.send(**kwargs)
+    view = hold_view(report.source) if report.outcome in (Outcome.HELD, Outcome.STILL_HELD) else None
+    await follow_up(interaction, embeds=[render.report_embed(report)], view=view)
 
 
 class Sources(commands.Cog):

@@ -25,6 +25,7 @@ from bot.render.common import (
     add_field,
     chunk_lines,
     clip,
+    follow_up,
     md,
     ts,
 )
@@ -266,10 +267,12 @@ async def send(
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
+    else:  # the first answer after a deferral fills the "thinking…" message
+        await follow_up(
+            interaction, content=content, embeds=all_embeds, view=view, files=[file] if file is not None else []
+        )
 
 
 def incomplete_embed(parts: Sequence[str]) -> discord.Embed:
@@ -281,34 +284,48 @@ def incomplete_embed(parts: Sequence[str]) -> discord.Embed:
     )
 
 
+#: The longest text a form field holds (Discord's text input limit).
+FORM_TEXT_MAX = 4000
+
+
 class StatementModal(discord.ui.Modal):
-    """Edit a candidate's statement and links in a form (long text does not fit a slash option)."""
+    """Edit a candidate's statement and links in a form (long text does not fit a slash option).
+
+    Uses the current modal layout (each text input inside a Label component) and pre-fills the stored
+    text whole: a form that cut it would save the cut text back.
+    """
 
     def __init__(self, *, candidate_name: str, bio: str, links: dict[str, str], on_submit: Callback) -> None:
         super().__init__(title=clip(f"Statement: {candidate_name}", 45), timeout=CONFIRM_TIMEOUT * 3)
         self._on_submit = on_submit
+        links_text = "\n".join(f"{k} {v}" for k, v in links.items())
+        if len(bio) > FORM_TEXT_MAX or len(links_text) > FORM_TEXT_MAX:
+            raise UserError(
+                "This statement or its links are longer than a form can hold, so editing them here would cut "
+                "them: change them with `/admin data import` instead."
+            )
         self.statement: discord.ui.TextInput = discord.ui.TextInput(
-            label="Statement",
             custom_id="statement",
             style=discord.TextStyle.paragraph,
-            default=bio[:1500] or None,
+            default=bio or None,
             required=False,
-            max_length=1500,
+            max_length=max(1500, len(bio)),
             placeholder="What the candidate stands for (up to 1,500 characters)",
         )
         self.links: discord.ui.TextInput = discord.ui.TextInput(
-            label="Links (one per line: label https://…)",
             custom_id="links",
             style=discord.TextStyle.paragraph,
             required=False,
-            default="\n".join(f"{k} {v}" for k, v in links.items())[:1000] or None,
-            max_length=1000,
+            default=links_text or None,
+            max_length=FORM_TEXT_MAX,
         )
-        self.add_item(self.statement)
-        self.add_item(self.links)
+        self.add_item(discord.ui.Label(text="Statement", component=self.statement))
+        self.add_item(discord.ui.Label(text="Links", description="One per line: label https://…", component=self.links))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Hand the form to the cog's callback (which goes through the service and its checks)."""
+        """Acknowledge within Discord's 3 seconds, then hand the form to the cog's callback (which goes
+        through the service and its checks and fills the loading reply)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self._on_submit(interaction)
 
     async def on_error(

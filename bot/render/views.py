@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import discord
 
-from bot.render.common import Rendered, ts
+from bot.render.common import Rendered, mark_filled, ts
 from bot.services.read_share import ShareLimiter
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,7 @@ async def respond(
     files = [rendered.chart.to_file()] if rendered.chart else []
     if interaction.response.is_done():
         await interaction.edit_original_response(embeds=view.current, attachments=files, view=view)
+        mark_filled(interaction)
     else:
         await interaction.response.send_message(
             embeds=view.current,

@@ -11,7 +11,8 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
-from bot.sim.interactions import DEFERRED_UPDATE
+from bot.sim.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE
+from bot.store import candidates, elections
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
 from tests.e2e.conftest import ask, import_pack
@@ -97,4 +98,32 @@ async def test_another_moderators_press_is_refused_and_audited_after_a_restart(
         assert row.action == "election.delete.confirm" and row.actor_id == mod2.id
         press = await sim.click(mod, question, question.button("Delete election")["custom_id"])
         assert "Deleted" in (await press.response()).text
+    assert sim.violations == []
+
+
+async def test_the_statement_form_keeps_long_links_and_acknowledges_first(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, db: Database, clock: ManualClock, settings: Settings
+) -> None:
+    """#14 items 7, 8: the current modal layout, links pre-filled whole, the submission deferred first."""
+    links = {f"Link {i:02d}": f"https://example.org/campaign/{'page' * 10}/{i}" for i in range(25)}
+    assert len("\n".join(f"{k} {v}" for k, v in links.items())) > 1000
+    async with running(sim, settings, db, clock):
+        await import_pack(db, guild.id, PACK, clock, "seed.json")
+        nec = await elections.get_by_slug(db.reader, guild.id, "nec")
+        assert nec is not None and nec.id is not None
+        async with db.transaction() as tx:
+            found = await candidates.get_by_name(tx, nec.id, "Yasmine Dar")
+            assert found is not None
+            found.links = links
+            await candidates.upsert(tx, nec.id, found)
+        form = await sim.invoke(mod, "/admin candidate edit", {"candidate": "Yasmine Dar"})
+        modal = await form.modal()
+        assert [c["type"] for c in modal.components] == [18, 18]  # Label components, not action rows
+        values = {c["custom_id"]: c.get("value") or "" for c in modal.text_inputs()}
+        submitted = await sim.submit_modal(mod, modal, values)
+        assert await submitted.acknowledged() == DEFERRED_MESSAGE
+        reply = await submitted.response()
+        assert not reply.loading
+        after = await candidates.get_by_name(db.reader, nec.id, "Yasmine Dar")
+        assert after is not None and after.links == links
     assert sim.violations == []
