@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -11,11 +12,12 @@ from bot.app import HustingsBot
 from bot.domain.pending import PendingChange
 from bot.render import admin as render
 from bot.render import results as results_render
-from bot.render.views import respond
+from bot.render.common import Rendered
 from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
 from cogs._access import actor_from
 from cogs._common import PostableChannel
 from cogs._confirm import Reply, choice_view, confirm_view, handles
+from cogs._pages import renders, show
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
@@ -70,13 +72,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     async def preview(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Show the members' results view, published or not, ephemerally."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        service = admin_service(interaction).results
-        vm = await service.preview(actor_from(interaction), election)
-        parts = await service.incomplete(actor_from(interaction), vm.header.slug)
-        rendered = results_render.results(vm)
-        banner = [render.preview_banner(), *([render.incomplete_embed(parts)] if parts else [])]
-        rendered.pages = [[*banner, *page][:10] for page in rendered.pages]
-        await respond(interaction, rendered, limiter=None)
+        await show(interaction, "admin.results.preview", {"election": election}, share=False)
 
     @app_commands.command(name="publish", description="Publish results")
     @app_commands.describe(election="Election", announce="Post in the announcement channel")
@@ -103,6 +99,18 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     async def unpublish(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Unpublish after a confirmation button."""
         await run_change(interaction, "results.unpublish", {"election": election})
+
+
+@renders("admin.results.preview")
+async def _preview(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+    """What members will see, marked as a preview (the permission check runs on every page turn)."""
+    service = admin_service(interaction).results
+    vm = await service.preview(actor_from(interaction), args["election"])
+    parts = await service.incomplete(actor_from(interaction), vm.header.slug)
+    rendered = results_render.results(vm)
+    banner = [render.preview_banner(), *([render.incomplete_embed(parts)] if parts else [])]
+    rendered.pages = [[*banner, *page][:10] for page in rendered.pages]
+    return rendered
 
 
 def _published_note(outcome: Outcome) -> str:

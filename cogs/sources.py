@@ -22,10 +22,10 @@ from bot.domain.sources import Outcome, Source, SourceKind, display_url
 from bot.errors import UserError
 from bot.render import sources as render
 from bot.render.common import Rendered, follow_up
-from bot.render.views import respond
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
 from cogs._common import PostableChannel
+from cogs._pages import PageButton, renders, show
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,14 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
         await interaction.edit_original_response(
             content=text, embeds=embeds, view=None, allowed_mentions=render.NO_MENTIONS
         )
+
+
+@renders("source.list")
+async def _list(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+    """The server's sources (moderators only, checked on every page turn)."""
+    await require(interaction, Level.MODERATOR, "source.list")
+    items = await sources(interaction).for_guild(_guild(interaction))
+    return Rendered(pages=[[e] for e in render.list_embeds(items)])
 
 
 def hold_view(source: Source) -> discord.ui.View | None:
@@ -196,9 +204,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="list", description="Sources and their state")
     async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """List the server's sources."""
-        await require(interaction, Level.MODERATOR, "source.list")
-        items = await sources(interaction).for_guild(_guild(interaction))
-        await respond(interaction, Rendered(pages=[[e] for e in render.list_embeds(items)]), limiter=None)
+        await show(interaction, "source.list", {}, share=False)
 
     @app_commands.command(name="sync", description="Read a source now")
     @app_commands.describe(source="Source")
@@ -270,7 +276,7 @@ class Sources(commands.Cog):
             self.group = SourceGroup(parent=parent)  # a Group made with a parent adds itself to it
         else:
             log.warning("cogs.admin is not loaded before cogs.sources: /admin source is unavailable")
-        self.bot.add_dynamic_items(HoldButton)
+        self.bot.add_dynamic_items(HoldButton, PageButton)
         self.bot.services.sources.notifier = DiscordNotifier(self.bot)
 
     async def cog_unload(self) -> None:

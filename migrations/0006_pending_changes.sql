@@ -17,3 +17,14 @@ CREATE TABLE pending_changes (
 );
 
 CREATE INDEX pending_changes_guild ON pending_changes (guild_id, state);
+
+-- What a paged reply shows (issue #14 item 6): its Prev/Next/Share buttons carry this row's id and
+-- the page, so a press re-reads the data and re-renders it, after a restart too.
+CREATE TABLE reply_keys (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    guild_id   INTEGER NOT NULL,
+    owner_id   INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    args       TEXT    NOT NULL DEFAULT '{}',
+    created_at TEXT    NOT NULL
+);

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.models import Candidate, Election, ResultRound, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE
 from bot.store import candidates, elections
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
-from tests.e2e.conftest import ask, import_pack
+from tests.e2e.conftest import ask, import_pack, seed_election
 from tests.e2e.test_admin_results import PACK, enter_votes, published
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
@@ -126,4 +127,57 @@ async def test_the_statement_form_keeps_long_links_and_acknowledges_first(
         assert not reply.loading
         after = await candidates.get_by_name(db.reader, nec.id, "Yasmine Dar")
         assert after is not None and after.links == links
+    assert sim.violations == []
+
+
+async def seed_long_result(db: Database, guild_id: int, clock: ManualClock) -> None:
+    """A published result with 60 candidates: several pages and a chart."""
+    names = [f"Candidate {i:02d}" for i in range(60)]
+    election = Election(
+        guild_id=0,
+        slug="long",
+        name="Long ballot",
+        committee="Committee",
+        seats=5,
+        voting_system=VotingSystem.BLOC,
+        timeline=Timeline(
+            datetime(2026, 9, 1, tzinfo=UTC),
+            datetime(2026, 10, 1, tzinfo=UTC),
+            datetime(2026, 10, 10, tzinfo=UTC),
+            datetime(2026, 11, 10, tzinfo=UTC),
+            datetime(2026, 11, 12, tzinfo=UTC),
+        ),
+    )
+    votes = {n: 10_000 - i * 100 for i, n in enumerate(names)}
+    await seed_election(
+        db,
+        guild_id,
+        clock,
+        election,
+        candidates=[Candidate(n) for n in names],
+        rounds=[ResultRound(votes=votes, elected=names[:5])],
+        published=True,
+        valid=sum(votes.values()),
+        invalid=0,
+    )
+
+
+async def test_a_paged_reply_survives_a_restart_and_keeps_its_chart(
+    sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, settings: Settings
+) -> None:
+    async with running(sim, settings, db, clock):
+        await seed_long_result(db, guild.id, clock)
+        reply = await ask(sim, member, "/results", {"election": "long"})
+        assert reply.filenames == ["results.png"] and reply.button("Next ▶")
+        first_page = reply.button("Next ▶")["custom_id"]
+    clock.advance(timedelta(minutes=20))  # and the command's token has expired meanwhile
+    async with running(sim, settings, db, clock):
+        press = await sim.click(member, reply, reply.button("Next ▶")["custom_id"])
+        assert await press.acknowledged() == DEFERRED_UPDATE
+        turned = await press.response()
+        assert turned.id == reply.id and turned.button("Next ▶")["custom_id"] != first_page
+        assert turned.button("◀ Prev")["disabled"] is False  # now on page 2
+        assert turned.filenames == ["results.png"]  # the chart goes with every page
+        shared = await (await sim.click(member, turned, turned.button("Share")["custom_id"])).response()
+        assert not shared.ephemeral and shared.filenames == ["results.png"]
     assert sim.violations == []
