@@ -87,6 +87,8 @@ async def _confirmed_change(press: discord.Interaction[HustingsBot], change: Pen
         admin_service(press), actor_from(press), change.payload["args"], True
     )
     assert isinstance(outcome, Outcome)
+    if outcome.extra.get("awaiting"):
+        return Reply(content=render.SECOND_MODERATOR_CHANGE)
     return Reply(embeds=outcome_embeds(outcome))
 
 

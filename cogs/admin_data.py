@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import discord
@@ -94,5 +95,10 @@ async def _apply(press: discord.Interaction[HustingsBot], change: PendingChange,
         )
         embed = render.import_danger_embed(prepared.large_removal, prepared.filename)
         return Reply(embeds=[embed], view=confirm_view(again, "Remove and import", danger=True))
+    requested_by = await service.data.publish_gate(actor, prepared, change.payload)
+    if requested_by is None:
+        return Reply(content=render.SECOND_MODERATOR_IMPORT)
+    if requested_by:  # the audit row names both moderators
+        actor = dataclasses.replace(actor, name=f"{actor.name} (confirming {requested_by})")
     applied = await service.data.apply_import(actor, prepared, large_removal_confirmed=True)
     return Reply(embeds=[render.import_done_embed(applied.summary_lines(), prepared.filename)])

@@ -158,6 +158,16 @@ SECOND_MODERATOR_VOTES = (
 )
 
 
+SECOND_MODERATOR_CHANGE = (
+    "Two-person publish is on, so this change to what members see of results waits for a second moderator: "
+    "nothing has changed yet. A **different** moderator must make the same change to confirm it."
+)
+SECOND_MODERATOR_IMPORT = (
+    "Two-person publish is on and this file changes results members can see, so it waits for a second "
+    "moderator: nothing was imported yet. A **different** moderator must import the same file to confirm it."
+)
+
+
 def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     """The guild's configuration."""
     embed = discord.Embed(title="Hustings settings", colour=BRAND_COLOUR)

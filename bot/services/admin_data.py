@@ -10,6 +10,7 @@ changed the data since (else it asks for a fresh preview).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,8 @@ from bot.errors import UserError
 from bot.packs import ImportPlan, PackError
 from bot.services import imports
 from bot.services.admin_core import AdminCore, checked
+from bot.services.admin_pending import AdminPending
+from bot.store import meta
 
 #: How long a previewed import may still be applied.
 IMPORT_TTL = timedelta(minutes=10)
@@ -98,6 +101,7 @@ class AdminData:
 
     def __init__(self, core: AdminCore) -> None:
         self.core = core
+        self.pending = AdminPending(core)
 
     async def prepare_import(
         self,
@@ -194,6 +198,23 @@ class AdminData:
                 "the new differences."
             )
         return prepared
+
+    async def publish_gate(self, actor: Actor, prepared: PreparedImport, stored: dict[str, Any]) -> str | None:
+        """The two-person rule for an import that changes results members see (publishing, unpublishing or
+        new figures). Returns who asked first when this moderator confirms their request ("" when the
+        rule does not apply), or None when the import now waits for a different moderator (audited)."""
+        touched = prepared.plan.published_changes()
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        if not touched or not settings.two_person_publish:
+            return ""
+        digest = hashlib.sha256(stored["data"].encode("ascii")).hexdigest()
+        request = {"file": digest, "replace": bool(stored["replace"])}
+        gate = await self.pending.second_moderator(actor, "data.import.published", request)
+        if gate.confirmed is not None:
+            return gate.confirmed.requested_name
+        async with self.core.change(actor, "data.import", prepared.filename) as ch:
+            ch.after = {"awaiting_second_moderator": True, "published_results": touched}
+        return None
 
     async def export(self, actor: Actor, election_slug: str | None = None) -> ExportFile:
         """The guild's data (or one election's) as a JSON pack file (moderators only: it holds unpublished

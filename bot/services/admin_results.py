@@ -259,6 +259,19 @@ class AdminResults:
                 f"Unpublish the results of **{rules.echo(election.name)}**? Members will no longer see them.",
                 "Unpublish",
             )
+        requested_by = ""
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        if settings.two_person_publish:
+            # Hiding results changes what members see: with the two-person rule, a second moderator confirms.
+            target = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+            gate = await self.pending.second_moderator(actor, "results.unpublish", {"election": target.slug})
+            if gate.confirmed is None:
+                async with self.core.change(actor, "results.unpublish", target.slug) as ch:
+                    ch.before = {"published": True}
+                    ch.after = {"published": True, "awaiting_second_moderator": True}
+                extra = {"awaiting": True}
+                return Outcome("results.unpublish", target.slug, ch.before, ch.after, ch.audit_id, target, extra)
+            requested_by = gate.confirmed.requested_name
         async with self.core.change(actor, "results.unpublish", election_slug or "") as ch:
             election = await self.core.election(ch.tx, actor.guild_id, election_slug)
             assert election.id is not None
@@ -270,6 +283,8 @@ class AdminResults:
                 ch.tx, election.id, published=False, valid=current.valid_ballots, invalid=current.invalid_ballots
             )
             ch.before, ch.after = {"published": True}, {"published": False}
+            if requested_by:
+                ch.after.update(requested_by=requested_by, confirmed_by=actor.name)
         return Outcome("results.unpublish", election.slug, ch.before, ch.after, ch.audit_id, election)
 
 
