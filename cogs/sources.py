@@ -71,7 +71,9 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
 
     # The library types this for any client; the item is only ever added to HustingsBot's views.
     async def callback(self, interaction: discord.Interaction[HustingsBot]) -> None:  # type: ignore[override]
-        """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
+        """Acknowledge first, check the presser is a moderator (audited), then apply or keep, and retire
+        the buttons."""
+        await interaction.response.defer()  # within 3 s: the checks and the apply may wait for the database
         try:
             await require(
                 interaction,
@@ -80,9 +82,8 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
                 f"#{self.source_id}",
             )
         except UserError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            await follow_up(interaction, content=str(exc))
             return
-        await interaction.response.defer()
         actor = actor_from(interaction)
         service = sources(interaction)
         try:
