@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,7 +16,7 @@ from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
 from cogs._access import actor_from
 from cogs._common import PostableChannel
 from cogs._confirm import Reply, choice_view, confirm_view, handles
-from cogs._pages import renders, show
+from cogs._pages import Args, renders, show
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
@@ -101,8 +100,8 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         await run_change(interaction, "results.unpublish", {"election": election})
 
 
-@renders("admin.results.preview")
-async def _preview(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+@renders("admin.results.preview", "election")
+async def _preview(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     """What members will see, marked as a preview (the permission check runs on every page turn)."""
     service = admin_service(interaction).results
     vm = await service.preview(actor_from(interaction), args["election"])

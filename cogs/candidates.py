@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -20,7 +18,7 @@ from cogs._common import (
     reads,
     slate_or_independent_autocomplete,
 )
-from cogs._pages import renders, show
+from cogs._pages import Args, need, renders, show
 
 STATUS_CHOICES = [
     *(app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus),
@@ -62,14 +60,14 @@ class Candidates(ReadCog):
         await show(interaction, "candidates", args)
 
 
-@renders("candidate")
-async def _profile(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    vm = await reads(interaction).candidate_profile(guild_id(interaction), args["name"], args["election"])
+@renders("candidate", "name", "election")
+async def _profile(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).candidate_profile(guild_id(interaction), need(args, "name"), args["election"])
     return render.candidate_profile(vm)
 
 
-@renders("candidates")
-async def _list(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+@renders("candidates", "election", "slate", "status")
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     vm = await reads(interaction).candidate_list(guild_id(interaction), args["election"], args["slate"], args["status"])
     return render.candidate_list(vm)
 

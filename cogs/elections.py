@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -11,7 +9,7 @@ from bot.app import HustingsBot
 from bot.render import elections as render
 from bot.render.common import Rendered
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads
-from cogs._pages import renders, show
+from cogs._pages import Args, renders, show
 
 
 class Elections(ReadCog):
@@ -33,12 +31,12 @@ class Elections(ReadCog):
 
 
 @renders("election.list")
-async def _list(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     return render.election_list(await reads(interaction).election_list(guild_id(interaction)))
 
 
-@renders("election.info")
-async def _info(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+@renders("election.info", "election")
+async def _info(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     return render.election_info(await reads(interaction).election_info(guild_id(interaction), args["election"]))
 
 

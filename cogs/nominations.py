@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -19,7 +17,7 @@ from cogs._common import (
     guild_id,
     reads,
 )
-from cogs._pages import renders, show
+from cogs._pages import Args, need, renders, show
 
 
 class Nominations(ReadCog):
@@ -55,23 +53,25 @@ class Nominations(ReadCog):
         await show(interaction, "nominations.for", {"candidate": candidate, "election": election})
 
 
-@renders("nominations.progress")
-async def _progress(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+@renders("nominations.progress", "election")
+async def _progress(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     vm = await reads(interaction).nominations_progress(guild_id(interaction), args["election"])
     spec = render.progress_chart_spec(vm)
     chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
     return render.nominations_progress(vm, chart)
 
 
-@renders("nominations.branch")
-async def _branch(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    vm = await reads(interaction).body_nominations(guild_id(interaction), args["name"], args["election"])
+@renders("nominations.branch", "name", "election")
+async def _branch(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).body_nominations(guild_id(interaction), need(args, "name"), args["election"])
     return render.body_nominations(vm)
 
 
-@renders("nominations.for")
-async def _for(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    vm = await reads(interaction).candidate_nominations(guild_id(interaction), args["candidate"], args["election"])
+@renders("nominations.for", "candidate", "election")
+async def _for(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).candidate_nominations(
+        guild_id(interaction), need(args, "candidate"), args["election"]
+    )
     return render.candidate_nominations(vm)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -12,7 +10,7 @@ from bot.render import results as render
 from bot.render.common import Rendered
 from bot.services.read_views import ResultsMode
 from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads
-from cogs._pages import renders, show
+from cogs._pages import Args, renders, show
 
 VIEW_CHOICES = [
     app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),
@@ -42,9 +40,9 @@ class Results(ReadCog):
         await show(interaction, "results", {"election": election, "mode": mode.value})
 
 
-@renders("results")
-async def _results(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    mode = ResultsMode(args["mode"])
+@renders("results", "election", "mode")
+async def _results(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    mode = ResultsMode(args["mode"] or ResultsMode.SUMMARY.value)
     vm = await reads(interaction).results(guild_id(interaction), args["election"], mode)
     chart = None
     if mode is ResultsMode.SUMMARY:

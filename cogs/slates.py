@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -11,7 +9,7 @@ from bot.app import HustingsBot
 from bot.render import slates as render
 from bot.render.common import Rendered
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads, slate_autocomplete
-from cogs._pages import renders, show
+from cogs._pages import Args, need, renders, show
 
 
 class Slates(ReadCog):
@@ -45,18 +43,22 @@ class Slates(ReadCog):
         election: str | None = None,
     ) -> None:
         """Candidates, nomination coverage, who qualified and (once published) votes and seats per slate."""
-        names = [first, second] + ([third] if third else [])
-        await show(interaction, "slate.compare", {"names": names, "election": election})
+        await show(
+            interaction, "slate.compare", {"first": first, "second": second, "third": third, "election": election}
+        )
 
 
-@renders("slate.info")
-async def _info(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    return render.slate_info(await reads(interaction).slate_info(guild_id(interaction), args["name"], args["election"]))
+@renders("slate.info", "name", "election")
+async def _info(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    return render.slate_info(
+        await reads(interaction).slate_info(guild_id(interaction), need(args, "name"), args["election"])
+    )
 
 
-@renders("slate.compare")
-async def _compare(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
-    vm = await reads(interaction).slate_compare(guild_id(interaction), list(args["names"]), args["election"])
+@renders("slate.compare", "first", "second", "third", "election")
+async def _compare(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    names = [n for n in (args["first"], args["second"], args["third"]) if n]
+    vm = await reads(interaction).slate_compare(guild_id(interaction), names, args["election"])
     return render.slate_compare(vm)
 
 

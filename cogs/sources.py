@@ -25,7 +25,7 @@ from bot.render.common import Rendered, follow_up
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
 from cogs._common import PostableChannel
-from cogs._pages import PageButton, renders, show
+from cogs._pages import Args, PageButton, renders, show
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
 
 
 @renders("source.list")
-async def _list(interaction: discord.Interaction[HustingsBot], args: dict[str, Any]) -> Rendered:
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     """The server's sources (moderators only, checked on every page turn)."""
     await require(interaction, Level.MODERATOR, "source.list")
     items = await sources(interaction).for_guild(_guild(interaction))

@@ -1,10 +1,11 @@
 """Paged replies: Prev/Next buttons for the invoking member and a rate-limited Share button.
 
 The buttons are stateless (`cogs._pages` handles them): each custom id is
-`hustings:pg:<reply key>:<page>:<p|l|n|s>` (previous, label, next, share), where the reply key names
-a stored row saying which command with which options drew the reply and who may turn its pages. A
-press re-reads the data and re-renders the page, so buttons work after a restart, nothing per reply
-lives in memory, and no timer edits a reply after its interaction token has expired.
+`hustings:pg:<page>:<p|l|n|s>:<reply>` (previous, label, next, share), where `<reply>` says which
+command with which options drew the reply and who may turn its pages — written out when it fits in
+Discord's 100 characters, else the key of a stored row. A press re-reads the data and re-renders the
+page, so buttons work after a restart, nothing per reply lives in memory, and no timer edits a reply
+after its interaction token has expired.
 """
 
 from __future__ import annotations
@@ -18,16 +19,23 @@ NOT_YOURS = (
 )
 GONE = "These buttons no longer work; run the command again."
 
-#: Matches the custom ids `page_view` writes (at most 42 characters, well under Discord's 100).
-PAGE_TEMPLATE = r"hustings:pg:(?P<key>\d{1,19}):(?P<page>\d{1,6}):(?P<act>[plns])"
+#: Matches the custom ids `page_view` writes.
+PAGE_TEMPLATE = r"hustings:pg:(?P<page>\d{1,6}):(?P<act>[plns]):(?P<ref>.{1,80})"
+#: Discord's limit on a custom id.
+CUSTOM_ID_MAX = 100
 
 
-def page_custom_id(key: int, page: int, act: str) -> str:
-    """The custom id of one paging button."""
-    return f"hustings:pg:{key}:{page}:{act}"
+def page_custom_id(key: str, page: int, act: str) -> str:
+    """The custom id of one paging button (`key`: the reply, written out or a stored key)."""
+    return f"hustings:pg:{page}:{act}:{key}"
 
 
-def page_view(key: int | None, page: int, page_count: int, *, share: bool) -> discord.ui.View | None:
+def fits(key: str, page_count: int) -> bool:
+    """Whether every button of a reply with `page_count` pages can carry `key` in its custom id."""
+    return len(page_custom_id(key, max(0, page_count - 1), "p")) <= CUSTOM_ID_MAX
+
+
+def page_view(key: str | None, page: int, page_count: int, *, share: bool) -> discord.ui.View | None:
     """Prev / page / Next (when there are pages) and Share (when allowed) for page `page` of a reply."""
     if key is None or (page_count <= 1 and not share):
         return None

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.domain.models import Candidate, Election, ResultRound, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE
-from bot.store import candidates, elections
+from bot.store import candidates, elections, meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
 from tests.e2e.conftest import ask, import_pack, seed_election
@@ -180,4 +180,35 @@ async def test_a_paged_reply_survives_a_restart_and_keeps_its_chart(
         assert turned.filenames == ["results.png"]  # the chart goes with every page
         shared = await (await sim.click(member, turned, turned.button("Share")["custom_id"])).response()
         assert not shared.ephemeral and shared.filenames == ["results.png"]
+    assert sim.violations == []
+
+
+async def stored_replies(db: Database) -> int:
+    """How many replies were too long for their buttons and were stored."""
+    [row] = await db.reader.execute_fetchall("SELECT COUNT(*) FROM reply_keys")
+    return int(row[0])
+
+
+async def test_read_commands_write_nothing_and_long_names_still_page(
+    sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, settings: Settings
+) -> None:
+    """Buttons carry the reply in their custom id (no write per read command); a reply too long for
+    Discord's 100 characters is stored once and its buttons carry the key."""
+    async with running(sim, settings, db, clock):
+        await seed_long_result(db, guild.id, clock)
+        before = await stored_replies(db)
+        reply = await ask(sim, member, "/candidates", {"election": "long"})
+        assert all(len(c) <= 100 for c in reply.custom_ids)
+        assert await stored_replies(db) == before
+        long_name = "Candidate " + "with a very long double-barrelled name " * 2  # too long for the buttons
+        nec = await elections.get_by_slug(db.reader, guild.id, "long")
+        assert nec is not None and nec.id is not None
+        async with db.transaction() as tx:
+            await candidates.upsert(tx, nec.id, Candidate(long_name.strip()))
+            await meta.bump_version(tx, guild.id, clock.now(), "test seed")
+        profile = await ask(sim, member, "/candidate", {"name": long_name.strip(), "election": "long"})
+        assert await stored_replies(db) == before + 1
+        assert profile.button("Share")["custom_id"].startswith("hustings:pg:0:s:k")
+        shared = await (await sim.click(member, profile, profile.button("Share")["custom_id"])).response()
+        assert not shared.ephemeral and long_name.strip() in shared.text
     assert sim.violations == []
