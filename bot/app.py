@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, drop_members_intent, point_discordpy_at
 from bot.domain.access import Level, command_level
 from bot.errors import UserError
+from bot.render.common import follow_up
 from bot.store import meta
 from bot.store.database import WRITE_WAIT, Database
 
@@ -169,7 +170,7 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
         text = text[: MAX_CONTENT - 1] + "…"
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await follow_up(interaction, content=text)  # fills a "thinking…" message if one is waiting
         else:
             await interaction.response.send_message(
                 text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()

@@ -12,8 +12,7 @@ from discord.ext import commands
 
 from bot.app import HustingsBot
 from bot.render.charts import ChartCache, ChartSpec
-from bot.render.common import ChartImage, Rendered
-from bot.render.views import PagedView, respond
+from bot.render.common import ChartImage
 from bot.services.readmodel import ReadModel
 
 log = logging.getLogger(__name__)
@@ -58,12 +57,6 @@ async def chart_for(
     """The chart for a view, drawn once per (guild, election, data version, kind) in a worker thread."""
     key: Hashable = (guild_id(interaction), slug, version, kind)
     return await chart_cache(interaction.client).chart(key, spec)
-
-
-async def send(interaction: discord.Interaction[HustingsBot], rendered: Rendered) -> PagedView:
-    """Reply ephemerally with paging and a rate-limited Share button."""
-    limiter = interaction.client.services.share_limiter
-    return await respond(interaction, rendered, limiter=limiter)
 
 
 def _choices(pairs: list[tuple[str, str]]) -> Choices:
@@ -142,3 +135,9 @@ class ReadCog(commands.Cog):
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Handle the paged replies' buttons (stateless: they work after a restart)."""
+        from cogs._pages import PageButton  # _pages builds on this module
+
+        self.bot.add_dynamic_items(PageButton)

@@ -17,6 +17,7 @@ from bot.app import HustingsBot
 from bot.render import admin as render
 from bot.store.audit import AuditEntry
 from cogs._common import PostableChannel
+from cogs._confirm import PendingButton
 from cogs.admin_data import DataGroup
 from cogs.admin_entities import BranchGroup, CandidateGroup, ElectionGroup, NominationGroup, SlateGroup
 from cogs.admin_results import ResultsGroup
@@ -59,6 +60,7 @@ class Admin(commands.Cog):
     async def cog_load(self) -> None:
         """Add the command group and start mirroring audit rows."""
         self.bot.tree.add_command(self.group)
+        self.bot.add_dynamic_items(PendingButton)  # confirmation buttons work after a restart
         self.bot.services.admin.core.add_listener(self.mirror)
 
     async def cog_unload(self) -> None:

@@ -8,17 +8,18 @@ shows as an ephemeral sentence. Autocomplete checks silently and returns nothing
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.domain.access import Actor
+from bot.domain.pending import PendingChange
 from bot.render import admin as render
 from bot.services.admin import AdminService, NeedsConfirmation, Outcome
 from cogs._access import actor_from
-
-Change = Callable[[Actor, bool], Awaitable[Outcome | NeedsConfirmation]]
+from cogs._confirm import Reply, confirm_view, handles
 
 
 def admin_service(interaction: discord.Interaction[HustingsBot]) -> AdminService:
@@ -36,36 +37,59 @@ async def reply_outcome(interaction: discord.Interaction, outcome: Outcome, note
     await render.send(interaction, embeds=outcome_embeds(outcome, note))
 
 
-async def run_change(
-    interaction: discord.Interaction[HustingsBot],
-    change: Change,
-    *,
-    action: str,
-) -> None:
-    """Run a change; when the service asks for confirmation, show the question with Confirm/Cancel buttons.
+#: action → how to run that change again when its Confirm button is pressed (args as stored with it).
+Rerun = Callable[[AdminService, Actor, dict[str, Any], bool], Awaitable[Outcome | NeedsConfirmation]]
+CHANGES: dict[str, Rerun] = {}
 
-    `change(actor, confirmed)` is called again, with the presser as actor, when Confirm is pressed, so
-    the permission check and every rule run again at that moment.
+
+def confirmable(action: str) -> Callable[[Rerun], Rerun]:
+    """Register how a change that may ask "are you sure?" is run (again) from its stored arguments."""
+
+    def register(rerun: Rerun) -> Rerun:
+        CHANGES[action] = rerun
+        return rerun
+
+    return register
+
+
+async def run_change(interaction: discord.Interaction[HustingsBot], action: str, args: dict[str, Any]) -> None:
+    """Run a change; when the service asks for confirmation, store it and show Confirm/Cancel buttons.
+
+    The buttons carry only the stored change's id; Confirm runs `CHANGES[action]` again with the
+    presser as actor, so the permission check and every rule run again at that moment.
     """
-    result = await change(actor_from(interaction), False)
+    service = admin_service(interaction)
+    result = await CHANGES[action](service, actor_from(interaction), args, False)
     if isinstance(result, Outcome):
         await reply_outcome(interaction, result)
         return
-    service = admin_service(interaction)
+    change = await service.pending.ask(actor_from(interaction), "change", {"action": action, "args": args})
+    await render.send(interaction, result.question, view=confirm_view(change, result.confirm_label))
 
-    async def confirmed(press: discord.Interaction) -> None:
-        outcome = await change(actor_from(press), True)
-        assert isinstance(outcome, Outcome)
-        await press.response.edit_message(content=None, embeds=outcome_embeds(outcome), view=None)
 
-    async def refused(press: discord.Interaction) -> None:
-        await service.core.deny(actor_from(press), f"{action}.confirm", "another moderator's button")
-
-    view = render.ConfirmView(
-        owner_id=interaction.user.id, on_confirm=confirmed, on_refused=refused, confirm_label=result.confirm_label
+# How each confirmable change runs again from its stored arguments (the cogs call `run_change` by name).
+confirmable("election.delete")(lambda s, a, x, ok: s.elections.delete_election(a, x["election"], confirmed=ok))
+confirmable("candidate.remove")(
+    lambda s, a, x, ok: s.elections.remove_candidate(a, x["candidate"], x["election"], confirmed=ok)
+)
+confirmable("branch.remove")(lambda s, a, x, ok: s.elections.remove_branch(a, x["branch"], confirmed=ok))
+confirmable("nomination.add")(
+    lambda s, a, x, ok: s.elections.add_nomination(
+        a, x["branch"], x["candidate"], x["election"], x["date"], confirmed=ok
     )
-    await render.send(interaction, result.question, view=view)
-    view.origin = interaction
+)
+confirmable("results.unpublish")(lambda s, a, x, ok: s.results.unpublish(a, x["election"], confirmed=ok))
+
+
+@handles("change")
+async def _confirmed_change(press: discord.Interaction[HustingsBot], change: PendingChange, value: str | None) -> Reply:
+    outcome = await CHANGES[change.payload["action"]](
+        admin_service(press), actor_from(press), change.payload["args"], True
+    )
+    assert isinstance(outcome, Outcome)
+    if outcome.extra.get("awaiting"):
+        return Reply(content=render.SECOND_MODERATOR_CHANGE)
+    return Reply(embeds=outcome_embeds(outcome))
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
+from bot.domain.pending import PendingChange
 from bot.render import admin as render
+from bot.services.admin_data import IMPORT_TTL, stored_import
 from cogs._access import actor_from
+from cogs._confirm import Reply, confirm_view, handles
 from cogs.admin_common import admin_service, election_autocomplete
 
 
@@ -35,11 +39,17 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
         """
         service = admin_service(interaction).data
         await interaction.response.defer(ephemeral=True, thinking=True)
+        uploaded: list[bytes] = []
+
+        async def read() -> bytes:
+            uploaded.append(await file.read())
+            return uploaded[-1]
+
         prepared = await service.prepare_import(
             actor_from(interaction),
             filename=file.filename,
             size=file.size,
-            read=file.read,
+            read=read,
             dry_run=dry_run,
             replace=replace,
         )
@@ -52,39 +62,11 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
         if dry_run or prepared.plan.is_empty:
             await render.send(interaction, embed=embed)
             return
-
-        async def refused(press: discord.Interaction) -> None:
-            await admin_service(interaction).core.deny(actor_from(press), "data.import.confirm", prepared.filename)
-
-        async def apply(press: discord.Interaction, confirmed: bool = False) -> None:
-            applied = await service.apply_import(actor_from(press), prepared, large_removal_confirmed=confirmed)
-            await press.response.edit_message(
-                content=None, embeds=[render.import_done_embed(applied.summary_lines(), prepared.filename)], view=None
-            )
-
-        async def second_question(press: discord.Interaction) -> None:
-            assert prepared.large_removal is not None
-            danger = render.ConfirmView(
-                owner_id=interaction.user.id,
-                on_confirm=lambda again: apply(again, confirmed=True),
-                on_refused=refused,
-                confirm_label="Remove and import",
-                danger=True,
-            )
-            await press.response.edit_message(
-                embeds=[render.import_danger_embed(prepared.large_removal, prepared.filename)], view=danger
-            )
-            danger.origin = interaction
-
-        view = render.ConfirmView(
-            owner_id=interaction.user.id,
-            on_confirm=second_question if prepared.large_removal else apply,
-            on_refused=refused,
-            confirm_label="Apply",
-            danger=False,
+        stored = stored_import(prepared, uploaded[-1], replace=replace)
+        change = await admin_service(interaction).pending.ask(
+            actor_from(interaction), "data.import", stored, ttl=IMPORT_TTL
         )
-        await render.send(interaction, embed=embed, view=view)
-        view.origin = interaction
+        await render.send(interaction, embed=embed, view=confirm_view(change, "Apply", danger=False))
 
     @app_commands.command(name="export", description="Download the data as a pack")
     @app_commands.describe(election="One election (default: all)")
@@ -99,3 +81,24 @@ class DataGroup(app_commands.Group, name="data", description="Import and export 
             "Here is the data as an election pack.",
             file=discord.File(io.BytesIO(exported.data), filename=exported.filename),
         )
+
+
+@handles("data.import")
+async def _apply(press: discord.Interaction[HustingsBot], change: PendingChange, value: str | None) -> Reply:
+    """Apply pressed: plan the stored file again, ask once more before a large removal, then import."""
+    service = admin_service(press)
+    actor = actor_from(press)
+    prepared = await service.data.replan(actor, change.payload)
+    if prepared.large_removal and not change.payload.get("removal_confirmed"):
+        again = await service.pending.ask(
+            actor, "data.import", {**change.payload, "removal_confirmed": True}, ttl=IMPORT_TTL
+        )
+        embed = render.import_danger_embed(prepared.large_removal, prepared.filename)
+        return Reply(embeds=[embed], view=confirm_view(again, "Remove and import", danger=True))
+    requested_by = await service.data.publish_gate(actor, prepared, change.payload)
+    if requested_by is None:
+        return Reply(content=render.SECOND_MODERATOR_IMPORT)
+    if requested_by:  # the audit row names both moderators
+        actor = dataclasses.replace(actor, name=f"{actor.name} (confirming {requested_by})")
+    applied = await service.data.apply_import(actor, prepared, large_removal_confirmed=True)
+    return Reply(embeds=[render.import_done_embed(applied.summary_lines(), prepared.filename)])

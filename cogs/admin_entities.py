@@ -151,12 +151,7 @@ class ElectionGroup(app_commands.Group, name="election", description="Elections"
     @app_commands.autocomplete(election=election_autocomplete)
     async def delete(self, interaction: discord.Interaction[HustingsBot], election: str) -> None:
         """Delete after a confirmation button."""
-        service = admin_service(interaction).elections
-        await run_change(
-            interaction,
-            lambda actor, ok: service.delete_election(actor, election, confirmed=ok),
-            action="election.delete",
-        )
+        await run_change(interaction, "election.delete", {"election": election})
 
 
 class CandidateGroup(app_commands.Group, name="candidate", description="Candidates"):
@@ -255,12 +250,7 @@ class CandidateGroup(app_commands.Group, name="candidate", description="Candidat
         self, interaction: discord.Interaction[HustingsBot], candidate: str, election: str | None = None
     ) -> None:
         """Remove (asking first when they have nominations or votes)."""
-        service = admin_service(interaction).elections
-        await run_change(
-            interaction,
-            lambda actor, ok: service.remove_candidate(actor, candidate, election, confirmed=ok),
-            action="candidate.remove",
-        )
+        await run_change(interaction, "candidate.remove", {"candidate": candidate, "election": election})
 
 
 class SlateGroup(app_commands.Group, name="slate", description="Slates"):
@@ -407,10 +397,7 @@ class BranchGroup(app_commands.Group, name="branch", description="Nominating bod
     @app_commands.autocomplete(branch=branch_autocomplete)
     async def remove(self, interaction: discord.Interaction[HustingsBot], branch: str) -> None:
         """Remove a branch (asking first when it has nominations)."""
-        service = admin_service(interaction).elections
-        await run_change(
-            interaction, lambda actor, ok: service.remove_branch(actor, branch, confirmed=ok), action="branch.remove"
-        )
+        await run_change(interaction, "branch.remove", {"branch": branch})
 
 
 class NominationGroup(app_commands.Group, name="nomination", description="Nominations"):
@@ -435,11 +422,10 @@ class NominationGroup(app_commands.Group, name="nomination", description="Nomina
         date: str | None = None,
     ) -> None:
         """Add a nomination (asking first when over the seat count or outside the window)."""
-        service = admin_service(interaction).elections
         await run_change(
             interaction,
-            lambda actor, ok: service.add_nomination(actor, branch, candidate, election, date, confirmed=ok),
-            action="nomination.add",
+            "nomination.add",
+            {"branch": branch, "candidate": candidate, "election": election, "date": date},
         )
 
     @app_commands.command(name="remove", description="Remove a nomination")

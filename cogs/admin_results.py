@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
+from bot.domain.pending import PendingChange
 from bot.render import admin as render
 from bot.render import results as results_render
-from bot.render.views import respond
+from bot.render.common import Rendered
 from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
 from cogs._access import actor_from
-from cogs._common import PostableChannel, on_hustings
+from cogs._common import PostableChannel
+from cogs._confirm import Reply, choice_view, confirm_view, handles
+from cogs._pages import Args, renders, show
 from cogs.admin_common import (
     admin_service,
     candidate_autocomplete,
@@ -49,24 +51,19 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
         """Enter votes; a result with declared winners asks whether to keep the declaration first."""
         service = admin_service(interaction).results
         result = await service.set_votes(actor_from(interaction), candidate, votes, round, election)
+        if isinstance(result, Outcome) and result.extra.get("awaiting"):
+            await render.send(interaction, render.SECOND_MODERATOR_VOTES)
+            return
         if isinstance(result, Outcome):
             await reply_outcome(interaction, result, _published_note(result))
             return
 
-        async def chosen(press: discord.Interaction, value: str) -> None:
-            outcome = await service.set_votes(actor_from(press), candidate, votes, round, election, declared=value)
-            assert isinstance(outcome, Outcome)
-            embeds = outcome_embeds(outcome, _published_note(outcome))
-            await press.response.edit_message(content=None, embeds=embeds, view=None)
-
-        view = render.ChoiceView(
-            owner_id=interaction.user.id,
-            choices=result.choices,
-            on_choice=chosen,
-            on_refused=_refuser(interaction, "results.set"),
+        change = await admin_service(interaction).pending.ask(
+            actor_from(interaction),
+            "results.set",
+            {"candidate": candidate, "votes": votes, "round": round, "election": election},
         )
-        await render.send(interaction, result.question, view=view)
-        view.origin = interaction
+        await render.send(interaction, result.question, view=choice_view(change, result.choices))
 
     @app_commands.command(name="preview", description="Preview as members will see")
     @app_commands.describe(election="Election")
@@ -74,13 +71,7 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
     async def preview(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Show the members' results view, published or not, ephemerally."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        service = admin_service(interaction).results
-        vm = await service.preview(actor_from(interaction), election)
-        parts = await service.incomplete(actor_from(interaction), vm.header.slug)
-        rendered = results_render.results(vm)
-        banner = [render.preview_banner(), *([render.incomplete_embed(parts)] if parts else [])]
-        rendered.pages = [[*banner, *page][:10] for page in rendered.pages]
-        await respond(interaction, rendered, limiter=None)
+        await show(interaction, "admin.results.preview", {"election": election}, share=False)
 
     @app_commands.command(name="publish", description="Publish results")
     @app_commands.describe(election="Election", announce="Post in the announcement channel")
@@ -96,66 +87,76 @@ class ResultsGroup(app_commands.Group, name="results", description="Results"):
             await _published(interaction, result)
             return
 
-        async def confirmed(press: discord.Interaction) -> None:
-            done = await service.results.publish(actor_from(press), election, announce=announce, confirmed=True)
-            assert not isinstance(done, NeedsConfirmation)
-            await _published(on_hustings(press), done, edit=True)
-
-        view = render.ConfirmView(
-            owner_id=interaction.user.id,
-            on_confirm=confirmed,
-            on_refused=_refuser(interaction, "results.publish"),
-            confirm_label=result.confirm_label,
+        change = await service.pending.ask(
+            actor_from(interaction), "results.publish", {"election": election, "announce": announce}
         )
-        await render.send(interaction, result.question, view=view)
-        view.origin = interaction
+        await render.send(interaction, result.question, view=confirm_view(change, result.confirm_label))
 
     @app_commands.command(name="unpublish", description="Unpublish results")
     @app_commands.describe(election="Election")
     @app_commands.autocomplete(election=election_autocomplete)
     async def unpublish(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Unpublish after a confirmation button."""
-        service = admin_service(interaction).results
-        await run_change(
-            interaction,
-            lambda actor, ok: service.unpublish(actor, election, confirmed=ok),
-            action="results.unpublish",
-        )
+        await run_change(interaction, "results.unpublish", {"election": election})
+
+
+@renders("admin.results.preview", "election")
+async def _preview(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    """What members will see, marked as a preview (the permission check runs on every page turn)."""
+    service = admin_service(interaction).results
+    vm = await service.preview(actor_from(interaction), args["election"])
+    parts = await service.incomplete(actor_from(interaction), vm.header.slug)
+    rendered = results_render.results(vm)
+    banner = [render.preview_banner(), *([render.incomplete_embed(parts)] if parts else [])]
+    rendered.pages = [[*banner, *page][:10] for page in rendered.pages]
+    return rendered
 
 
 def _published_note(outcome: Outcome) -> str:
     return "These results are published: members see the change now." if outcome.extra.get("published") else ""
 
 
-def _refuser(
-    interaction: discord.Interaction[HustingsBot], action: str
-) -> Callable[[discord.Interaction], Awaitable[None]]:
-    """Audits another moderator's press on this moderator's buttons."""
+@handles("results.set")
+async def _chosen(press: discord.Interaction[HustingsBot], change: PendingChange, value: str | None) -> Reply:
+    """A choice pressed on a vote edit that would touch a declared result."""
+    x = change.payload
+    outcome = await admin_service(press).results.set_votes(
+        actor_from(press), x["candidate"], x["votes"], x["round"], x["election"], declared=value
+    )
+    assert isinstance(outcome, Outcome)
+    return Reply(embeds=outcome_embeds(outcome, _published_note(outcome)))
 
-    async def refused(press: discord.Interaction) -> None:
-        await admin_service(interaction).core.deny(actor_from(press), f"{action}.confirm", "another moderator's button")
 
-    return refused
+@handles("results.publish")
+async def _confirmed_publish(
+    press: discord.Interaction[HustingsBot], change: PendingChange, value: str | None
+) -> Reply:
+    """ "Publish anyway" pressed on a result that looked incomplete."""
+    x = change.payload
+    done = await admin_service(press).results.publish(
+        actor_from(press), x["election"], announce=x["announce"], confirmed=True
+    )
+    assert not isinstance(done, NeedsConfirmation)
+    if isinstance(done, PublishPending):
+        return Reply(content=render.publish_pending_text(done.election, done.request.requested_name))
+
+    async def then(again: discord.Interaction[HustingsBot]) -> None:
+        await _after_publish(again, done)
+
+    return Reply(embeds=outcome_embeds(done), then=then)
 
 
-async def _published(
-    interaction: discord.Interaction[HustingsBot], result: Outcome | PublishPending, *, edit: bool = False
-) -> None:
-    """Reply to a publish (or a recorded two-person request) and announce when asked.
-
-    `edit`: the reply replaces the confirmation question the button was on.
-    """
+async def _published(interaction: discord.Interaction[HustingsBot], result: Outcome | PublishPending) -> None:
+    """Reply to a publish (or a recorded two-person request) and announce when asked."""
     if isinstance(result, PublishPending):
-        text = render.publish_pending_text(result.election, result.request.requested_name)
-        if edit:
-            await interaction.response.edit_message(content=text, embeds=[], view=None)
-        else:
-            await render.send(interaction, text)
+        await render.send(interaction, render.publish_pending_text(result.election, result.request.requested_name))
         return
-    if edit:
-        await interaction.response.edit_message(content=None, embeds=outcome_embeds(result), view=None)
-    else:
-        await reply_outcome(interaction, result)
+    await reply_outcome(interaction, result)
+    await _after_publish(interaction, result)
+
+
+async def _after_publish(interaction: discord.Interaction[HustingsBot], result: Outcome) -> None:
+    """Announce a publication when asked (once: the reminders engine may already post it)."""
     if result.extra.get("announce"):
         election_id = result.election.id if result.election else None
         reminders = interaction.client.services.reminders

@@ -40,6 +40,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
             remove=remove,
             two_person_publish=two_person_publish,
         )
+        if outcome.extra.get("awaiting"):
+            await render.send(interaction, render.TWO_PERSON_OFF_PENDING)
+            return
         note = ""
         if moderator_role is not None and not remove and not await admin_visible_to(interaction, moderator_role):
             note = admin_visibility_note(moderator_role.mention, moderator_role.name)

@@ -13,6 +13,7 @@ from bot.domain.access import Level, ping_refusal
 from bot.domain.schedule import LiveView, parse_repeat
 from bot.render import announcements as render
 from bot.render.admin import send
+from bot.render.common import follow_up
 from bot.services.announcements import AnnouncementService
 from bot.services.reminders import ReminderService
 from cogs._access import bot_rights, invoker_rights, require, rights_of
@@ -209,13 +210,7 @@ class Announce(commands.Cog):
         assert composer is not None, "the composer is set when the services start, before any command"
         message = await composer(spec)
         files = message.files() if message.files else []
-        await interaction.followup.send(
-            content=message.content or discord.utils.MISSING,  # MISSING: no text, as if left out
-            embeds=message.embeds,
-            files=files,
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await follow_up(interaction, content=message.content or None, embeds=message.embeds, files=files)
 
     @announce.command(name="cancel", description="Stop an announcement")
     @app_commands.describe(id="The announcement's number")

@@ -9,15 +9,16 @@ from bot.app import HustingsBot
 from bot.domain.models import CandidateStatus
 from bot.domain.standing import DID_NOT_QUALIFY
 from bot.render import candidates as render
+from bot.render.common import Rendered
 from cogs._common import (
     ReadCog,
     candidate_autocomplete,
     election_autocomplete,
     guild_id,
     reads,
-    send,
     slate_or_independent_autocomplete,
 )
+from cogs._pages import Args, need, renders, show
 
 STATUS_CHOICES = [
     *(app_commands.Choice(name=s.value, value=s.value) for s in CandidateStatus),
@@ -36,8 +37,7 @@ class Candidates(ReadCog):
         self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None
     ) -> None:
         """Slate, statement, photo, links, status, nominations against the threshold, bodies by region."""
-        vm = await reads(interaction).candidate_profile(guild_id(interaction), name, election)
-        await send(interaction, render.candidate_profile(vm))
+        await show(interaction, "candidate", {"name": name, "election": election})
 
     @app_commands.command(name="candidates", description="Everyone standing: by surname, or by votes after results")
     @app_commands.guild_only()
@@ -56,10 +56,20 @@ class Candidates(ReadCog):
         status: app_commands.Choice[str] | None = None,
     ) -> None:
         """The candidate list, paginated."""
-        vm = await reads(interaction).candidate_list(
-            guild_id(interaction), election, slate, status.value if status else None
-        )
-        await send(interaction, render.candidate_list(vm))
+        args = {"election": election, "slate": slate, "status": status.value if status else None}
+        await show(interaction, "candidates", args)
+
+
+@renders("candidate", "name", "election")
+async def _profile(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).candidate_profile(guild_id(interaction), need(args, "name"), args["election"])
+    return render.candidate_profile(vm)
+
+
+@renders("candidates", "election", "slate", "status")
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).candidate_list(guild_id(interaction), args["election"], args["slate"], args["status"])
+    return render.candidate_list(vm)
 
 
 async def setup(bot: HustingsBot) -> None:

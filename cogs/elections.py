@@ -7,7 +7,9 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import elections as render
-from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send
+from bot.render.common import Rendered
+from cogs._common import ReadCog, election_autocomplete, guild_id, reads
+from cogs._pages import Args, renders, show
 
 
 class Elections(ReadCog):
@@ -18,16 +20,24 @@ class Elections(ReadCog):
     @election.command(name="list", description="This server's elections with their phase and key dates")
     async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Every election of the guild, the current one marked."""
-        vm = await reads(interaction).election_list(guild_id(interaction))
-        await send(interaction, render.election_list(vm))
+        await show(interaction, "election.list", {})
 
     @election.command(name="info", description="Committee, seats, voting system, threshold and timeline")
     @app_commands.describe(election="Which election (default: the current one)")
     @app_commands.autocomplete(election=election_autocomplete)
     async def info(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """One election's facts with its timeline as local times and countdowns."""
-        vm = await reads(interaction).election_info(guild_id(interaction), election)
-        await send(interaction, render.election_info(vm))
+        await show(interaction, "election.info", {"election": election})
+
+
+@renders("election.list")
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    return render.election_list(await reads(interaction).election_list(guild_id(interaction)))
+
+
+@renders("election.info", "election")
+async def _info(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    return render.election_info(await reads(interaction).election_info(guild_id(interaction), args["election"]))
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import nominations as render
+from bot.render.common import Rendered
 from cogs._common import (
     ReadCog,
     body_autocomplete,
@@ -15,8 +16,8 @@ from cogs._common import (
     election_autocomplete,
     guild_id,
     reads,
-    send,
 )
+from cogs._pages import Args, need, renders, show
 
 
 class Nominations(ReadCog):
@@ -31,10 +32,7 @@ class Nominations(ReadCog):
         """Counts with bars, bodies reported, days to the deadline, who qualified, and a chart."""
         if not interaction.response.is_done():  # the tree acknowledges first when the bot is busy
             await interaction.response.defer(ephemeral=True, thinking=True)
-        vm = await reads(interaction).nominations_progress(guild_id(interaction), election)
-        spec = render.progress_chart_spec(vm)
-        chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
-        await send(interaction, render.nominations_progress(vm, chart))
+        await show(interaction, "nominations.progress", {"election": election})
 
     @nominations.command(name="branch", description="Whom a branch or CLP nominated, and its next meeting")
     @app_commands.describe(name="Start typing the branch's name", election="Which election (default: current)")
@@ -43,8 +41,7 @@ class Nominations(ReadCog):
         self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None
     ) -> None:
         """One body's nominations in the election."""
-        vm = await reads(interaction).body_nominations(guild_id(interaction), name, election)
-        await send(interaction, render.body_nominations(vm))
+        await show(interaction, "nominations.branch", {"name": name, "election": election})
 
     @nominations.command(name="for", description="Which branches nominated a candidate, by region")
     @app_commands.describe(candidate="Start typing any part of the name", election="Which election (default: current)")
@@ -53,8 +50,29 @@ class Nominations(ReadCog):
         self, interaction: discord.Interaction[HustingsBot], candidate: str, election: str | None = None
     ) -> None:
         """A candidate's nominating bodies grouped by region."""
-        vm = await reads(interaction).candidate_nominations(guild_id(interaction), candidate, election)
-        await send(interaction, render.candidate_nominations(vm))
+        await show(interaction, "nominations.for", {"candidate": candidate, "election": election})
+
+
+@renders("nominations.progress", "election")
+async def _progress(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).nominations_progress(guild_id(interaction), args["election"])
+    spec = render.progress_chart_spec(vm)
+    chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
+    return render.nominations_progress(vm, chart)
+
+
+@renders("nominations.branch", "name", "election")
+async def _branch(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).body_nominations(guild_id(interaction), need(args, "name"), args["election"])
+    return render.body_nominations(vm)
+
+
+@renders("nominations.for", "candidate", "election")
+async def _for(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    vm = await reads(interaction).candidate_nominations(
+        guild_id(interaction), need(args, "candidate"), args["election"]
+    )
+    return render.candidate_nominations(vm)
 
 
 async def setup(bot: HustingsBot) -> None:

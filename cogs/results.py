@@ -7,8 +7,10 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import results as render
+from bot.render.common import Rendered
 from bot.services.read_views import ResultsMode
-from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads, send
+from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads
+from cogs._pages import Args, renders, show
 
 VIEW_CHOICES = [
     app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),
@@ -35,13 +37,19 @@ class Results(ReadCog):
         mode = ResultsMode(view.value) if view else ResultsMode.SUMMARY
         if mode is ResultsMode.SUMMARY and not interaction.response.is_done():  # the tree may have, when busy
             await interaction.response.defer(ephemeral=True, thinking=True)
-        vm = await reads(interaction).results(guild_id(interaction), election, mode)
-        chart = None
-        if mode is ResultsMode.SUMMARY:
-            spec = render.results_chart_spec(vm)
-            version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
-            chart = await chart_for(interaction, "results", vm.header.slug, version, spec)
-        await send(interaction, render.results(vm, chart))
+        await show(interaction, "results", {"election": election, "mode": mode.value})
+
+
+@renders("results", "election", "mode")
+async def _results(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    mode = ResultsMode(args["mode"] or ResultsMode.SUMMARY.value)
+    vm = await reads(interaction).results(guild_id(interaction), args["election"], mode)
+    chart = None
+    if mode is ResultsMode.SUMMARY:
+        spec = render.results_chart_spec(vm)
+        version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
+        chart = await chart_for(interaction, "results", vm.header.slug, version, spec)
+    return render.results(vm, chart)
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -7,7 +7,9 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import slates as render
-from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send, slate_autocomplete
+from bot.render.common import Rendered
+from cogs._common import ReadCog, election_autocomplete, guild_id, reads, slate_autocomplete
+from cogs._pages import Args, need, renders, show
 
 
 class Slates(ReadCog):
@@ -20,8 +22,7 @@ class Slates(ReadCog):
     @app_commands.autocomplete(name=slate_autocomplete, election=election_autocomplete)
     async def info(self, interaction: discord.Interaction[HustingsBot], name: str, election: str | None = None) -> None:
         """One slate in detail."""
-        vm = await reads(interaction).slate_info(guild_id(interaction), name, election)
-        await send(interaction, render.slate_info(vm))
+        await show(interaction, "slate.info", {"name": name, "election": election})
 
     @slate.command(name="compare", description="Two or three slates side by side")
     @app_commands.describe(
@@ -42,9 +43,23 @@ class Slates(ReadCog):
         election: str | None = None,
     ) -> None:
         """Candidates, nomination coverage, who qualified and (once published) votes and seats per slate."""
-        names = [first, second] + ([third] if third else [])
-        vm = await reads(interaction).slate_compare(guild_id(interaction), names, election)
-        await send(interaction, render.slate_compare(vm))
+        await show(
+            interaction, "slate.compare", {"first": first, "second": second, "third": third, "election": election}
+        )
+
+
+@renders("slate.info", "name", "election")
+async def _info(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    return render.slate_info(
+        await reads(interaction).slate_info(guild_id(interaction), need(args, "name"), args["election"])
+    )
+
+
+@renders("slate.compare", "first", "second", "third", "election")
+async def _compare(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    names = [n for n in (args["first"], args["second"], args["third"]) if n]
+    vm = await reads(interaction).slate_compare(guild_id(interaction), names, args["election"])
+    return render.slate_compare(vm)
 
 
 async def setup(bot: HustingsBot) -> None:

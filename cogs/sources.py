@@ -21,11 +21,11 @@ from bot.domain.access import Level
 from bot.domain.sources import Outcome, Source, SourceKind, display_url
 from bot.errors import UserError
 from bot.render import sources as render
-from bot.render.common import Rendered
-from bot.render.views import respond
+from bot.render.common import Rendered, follow_up
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
 from cogs._common import PostableChannel
+from cogs._pages import Args, PageButton, renders, show
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
 
     # The library types this for any client; the item is only ever added to HustingsBot's views.
     async def callback(self, interaction: discord.Interaction[HustingsBot]) -> None:  # type: ignore[override]
-        """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
+        """Acknowledge first, check the presser is a moderator (audited), then apply or keep, and retire
+        the buttons."""
+        await interaction.response.defer()  # within 3 s: the checks and the apply may wait for the database
         try:
             await require(
                 interaction,
@@ -80,9 +82,8 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
                 f"#{self.source_id}",
             )
         except UserError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            await follow_up(interaction, content=str(exc))
             return
-        await interaction.response.defer()
         actor = actor_from(interaction)
         service = sources(interaction)
         try:
@@ -95,12 +96,20 @@ class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLA
                 extra = []
                 text = render.resolved_text(actor.name, False, service.clock.now())
         except UserError as exc:
-            await interaction.followup.send(str(exc), ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+            await follow_up(interaction, content=str(exc))
             return
         embeds = [*(interaction.message.embeds[:1] if interaction.message else []), *extra]
         await interaction.edit_original_response(
             content=text, embeds=embeds, view=None, allowed_mentions=render.NO_MENTIONS
         )
+
+
+@renders("source.list")
+async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+    """The server's sources (moderators only, checked on every page turn)."""
+    await require(interaction, Level.MODERATOR, "source.list")
+    items = await sources(interaction).for_guild(_guild(interaction))
+    return Rendered(pages=[[e] for e in render.list_embeds(items)])
 
 
 def hold_view(source: Source) -> discord.ui.View | None:
@@ -196,9 +205,7 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.command(name="list", description="Sources and their state")
     async def list_(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """List the server's sources."""
-        await require(interaction, Level.MODERATOR, "source.list")
-        items = await sources(interaction).for_guild(_guild(interaction))
-        await respond(interaction, Rendered(pages=[[e] for e in render.list_embeds(items)]), limiter=None)
+        await show(interaction, "source.list", {}, share=False)
 
     @app_commands.command(name="sync", description="Read a source now")
     @app_commands.describe(source="Source")
@@ -235,28 +242,24 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
         await _reply(interaction, content=render.removed_text(found))
 
 
-async def _reply(interaction: discord.Interaction[HustingsBot], **kwargs: Any) -> None:
+async def _reply(
+    interaction: discord.Interaction[HustingsBot], *, content: str | None = None, embed: discord.Embed | None = None
+) -> None:
     """Reply ephemerally without pings — as a follow-up when the command was deferred (e.g. its write
     had to wait for the database)."""
-    kwargs.update(ephemeral=True, allowed_mentions=render.NO_MENTIONS)
+    embeds = [embed] if embed is not None else []
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
+        await follow_up(interaction, content=content, embeds=embeds)
     else:
-        await interaction.response.send_message(**kwargs)
+        await interaction.response.send_message(
+            content, embeds=embeds, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
 
 
 async def send_report(interaction: discord.Interaction[HustingsBot], report: SyncReport) -> None:
     """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
-    kwargs: dict[str, Any] = {
-        "embed": render.report_embed(report),
-        "ephemeral": True,
-        "allowed_mentions": render.NO_MENTIONS,
-    }
-    if report.outcome in (Outcome.HELD, Outcome.STILL_HELD):
-        view = hold_view(report.source)
-        if view is not None:
-            kwargs["view"] = view
-    await interaction.followup.send(**kwargs)
+    view = hold_view(report.source) if report.outcome in (Outcome.HELD, Outcome.STILL_HELD) else None
+    await follow_up(interaction, embeds=[render.report_embed(report)], view=view)
 
 
 class Sources(commands.Cog):
@@ -274,7 +277,7 @@ class Sources(commands.Cog):
             self.group = SourceGroup(parent=parent)  # a Group made with a parent adds itself to it
         else:
             log.warning("cogs.admin is not loaded before cogs.sources: /admin source is unavailable")
-        self.bot.add_dynamic_items(HoldButton)
+        self.bot.add_dynamic_items(HoldButton, PageButton)
         self.bot.services.sources.notifier = DiscordNotifier(self.bot)
 
     async def cog_unload(self) -> None:

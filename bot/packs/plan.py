@@ -155,6 +155,24 @@ class ImportPlan:
         """The large removal that needs a second confirmation (None when the plan may simply be applied)."""
         return worst_removal(self.removals, max_share)
 
+    def published_changes(self) -> list[str]:
+        """Elections whose results members see (published before or after) that this plan would change:
+        publishing, unpublishing, or new figures — directly or by a cascade from removed candidates."""
+        diff = self.diffs.get("results")
+        if not diff:
+            return []
+        touched = {
+            c.key[0]
+            for c in [*diff.added, *diff.changed, *diff.removed]
+            if (c.before or {}).get("published") or (c.after or {}).get("published")
+        }
+        return sorted(touched)
+
+    def cascades(self) -> list[str]:
+        """Kinds this plan would change although they are not in its scope (a removal cascading into the
+        nominations or votes that referred to a removed row)."""
+        return [kind for kind in KINDS if kind not in self.kinds and self.diffs[kind]]
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Added/changed/removed counts for every kind."""
         return {kind: self.diffs[kind].counts() for kind in KINDS}

@@ -1,15 +1,15 @@
 """Replies for the moderator tools: change summaries, timelines, settings, the audit log, confirmations.
 
 Everything a moderator typed is shown escaped (no markdown tricks, no mentions) and every message is
-sent with mentions disabled. Confirmation views only work for the moderator who ran the command,
-re-check permission on every press (the callback goes through the service), and expire.
+sent with mentions disabled. Confirmation buttons are stateless (`cogs._confirm`): they carry a stored
+pending change's id, work only for the right moderator, re-check permission on every press, and expire.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.render.common import (
     add_field,
     chunk_lines,
     clip,
+    follow_up,
     md,
     ts,
 )
@@ -173,6 +174,30 @@ def publish_pending_text(election: Election, requested_name: str) -> str:
     )
 
 
+TWO_PERSON_OFF_PENDING = (
+    "Two-person publish is on, so switching it off needs a second moderator too. Your request is recorded: a "
+    "**different** moderator must now run `/admin config roles two_person_publish:False` to switch it off. "
+    "Until then the rule stays on."
+)
+
+
+SECOND_MODERATOR_VOTES = (
+    "Two-person publish is on and these results are published, so this edit waits for a second moderator: "
+    "members still see the published figures. A **different** moderator must enter the same votes with "
+    "`/admin results set` to confirm it."
+)
+
+
+SECOND_MODERATOR_CHANGE = (
+    "Two-person publish is on, so this change to what members see of results waits for a second moderator: "
+    "nothing has changed yet. A **different** moderator must make the same change to confirm it."
+)
+SECOND_MODERATOR_IMPORT = (
+    "Two-person publish is on and this file changes results members can see, so it waits for a second "
+    "moderator: nothing was imported yet. A **different** moderator must import the same file to confirm it."
+)
+
+
 def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     """The guild's configuration."""
     embed = discord.Embed(title="Hustings settings", colour=BRAND_COLOUR)
@@ -313,7 +338,6 @@ def import_danger_embed(large_removal: str, filename: str) -> discord.Embed:
 # ----------------------------------------------------------------------------------------- views
 
 Callback = Callable[[discord.Interaction], Awaitable[None]]
-Denier = Callable[[discord.Interaction], Awaitable[None]]
 
 
 async def send(
@@ -334,143 +358,12 @@ async def send(
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs)
-
-
-class ConfirmView(discord.ui.View):
-    """Confirm / Cancel for the moderator who ran the command; anyone else is refused (and audited)."""
-
-    def __init__(
-        self,
-        *,
-        owner_id: int,
-        on_confirm: Callback,
-        on_refused: Denier,
-        confirm_label: str = "Confirm",
-        danger: bool = True,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(timeout=timeout if timeout is not None else CONFIRM_TIMEOUT)
-        self.owner_id = owner_id
-        self._on_confirm = on_confirm
-        self._on_refused = on_refused
-        self.origin: discord.Interaction | None = None
-        self.done = False
-        self.confirm.label = clip(confirm_label, 80)
-        self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Only the invoking moderator may press; anyone else gets a sentence and a denied audit row."""
-        if interaction.user.id == self.owner_id:
-            return True
-        await self._on_refused(interaction)
-        await send(interaction, NOT_YOURS)
-        return False
-
-    def _disable(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-
-    async def on_timeout(self) -> None:
-        """Disable the buttons and say the confirmation expired."""
-        if self.done:
-            return
-        self.done = True
-        self._disable()
-        if self.origin is not None:
-            try:
-                await self.origin.edit_original_response(content=EXPIRED, embeds=[], view=self)
-            except discord.HTTPException:
-                log.debug("could not mark an expired confirmation", exc_info=True)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        """A UserError (refused, not found, expired…) is shown as its sentence; anything else is logged."""
-        if isinstance(error, UserError):
-            text = str(error)
-        else:
-            log.error("admin button %r failed", getattr(item, "custom_id", item), exc_info=error)
-            text = "Sorry, that didn't work; nothing was changed. Run the command again."
-        try:
-            await send(interaction, text)
-        except discord.HTTPException:
-            pass
-
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Run the confirmed action (the callback edits the message with the outcome)."""
-        if self.done:
-            await send(interaction, EXPIRED)
-            return
-        self.done = True  # a second press while this one runs is told it is over
-        try:
-            await self._on_confirm(interaction)
-        except BaseException:
-            self.done = False  # a refused or failed press leaves the question open (Cancel still works)
-            raise
-        self.stop()
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        """Drop the action."""
-        self.done = True
-        self.stop()
-        await interaction.response.edit_message(content=CANCELLED, embeds=[], view=None)
-
-
-Chooser = Callable[[discord.Interaction, str], Awaitable[None]]
-
-
-class ChoiceView(ConfirmView):
-    """Two or more ways forward plus Cancel, for the moderator who ran the command (same rules as Confirm).
-
-    `choices` are (value, label) pairs; pressing one calls `on_choice(press, value)`.
-    """
-
-    def __init__(
-        self,
-        *,
-        owner_id: int,
-        choices: Sequence[tuple[str, str]],
-        on_choice: Chooser,
-        on_refused: Denier,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(owner_id=owner_id, on_confirm=self._unused, on_refused=on_refused, timeout=timeout)
-        self.remove_item(self.confirm)
-        self.remove_item(self.cancel)
-        self._on_choice = on_choice
-        for index, (value, label) in enumerate(choices):
-            button: discord.ui.Button = discord.ui.Button(
-                label=clip(label, 80),
-                style=discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary,
-                custom_id=f"choice:{value}:{id(self)}"[:100],
-            )
-            button.callback = self._pressed(value)  # type: ignore[method-assign,assignment]
-            self.add_item(button)
-        self.add_item(self.cancel)
-
-    @staticmethod
-    async def _unused(interaction: discord.Interaction) -> None:  # the Confirm button is removed
-        raise AssertionError("no Confirm button on a ChoiceView")
-
-    def _pressed(self, value: str) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
-        async def pressed(interaction: discord.Interaction) -> None:
-            if self.done:
-                await send(interaction, EXPIRED)
-                return
-            self.done = True
-            try:
-                await self._on_choice(interaction, value)
-            except BaseException:
-                self.done = False  # a refused or failed press leaves the question open
-                raise
-            self.stop()
-
-        return pressed
+    else:  # the first answer after a deferral fills the "thinking…" message
+        await follow_up(
+            interaction, content=content, embeds=all_embeds, view=view, files=[file] if file is not None else []
+        )
 
 
 def incomplete_embed(parts: Sequence[str]) -> discord.Embed:
@@ -482,34 +375,48 @@ def incomplete_embed(parts: Sequence[str]) -> discord.Embed:
     )
 
 
+#: The longest text a form field holds (Discord's text input limit).
+FORM_TEXT_MAX = 4000
+
+
 class StatementModal(discord.ui.Modal):
-    """Edit a candidate's statement and links in a form (long text does not fit a slash option)."""
+    """Edit a candidate's statement and links in a form (long text does not fit a slash option).
+
+    Uses the current modal layout (each text input inside a Label component) and pre-fills the stored
+    text whole: a form that cut it would save the cut text back.
+    """
 
     def __init__(self, *, candidate_name: str, bio: str, links: dict[str, str], on_submit: Callback) -> None:
         super().__init__(title=clip(f"Statement: {candidate_name}", 45), timeout=CONFIRM_TIMEOUT * 3)
         self._on_submit = on_submit
+        links_text = "\n".join(f"{k} {v}" for k, v in links.items())
+        if len(bio) > FORM_TEXT_MAX or len(links_text) > FORM_TEXT_MAX:
+            raise UserError(
+                "This statement or its links are longer than a form can hold, so editing them here would cut "
+                "them: change them with `/admin data import` instead."
+            )
         self.statement: discord.ui.TextInput = discord.ui.TextInput(
-            label="Statement",
             custom_id="statement",
             style=discord.TextStyle.paragraph,
-            default=bio[:1500] or None,
+            default=bio or None,
             required=False,
-            max_length=1500,
+            max_length=max(1500, len(bio)),
             placeholder="What the candidate stands for (up to 1,500 characters)",
         )
         self.links: discord.ui.TextInput = discord.ui.TextInput(
-            label="Links (one per line: label https://…)",
             custom_id="links",
             style=discord.TextStyle.paragraph,
             required=False,
-            default="\n".join(f"{k} {v}" for k, v in links.items())[:1000] or None,
-            max_length=1000,
+            default=links_text or None,
+            max_length=FORM_TEXT_MAX,
         )
-        self.add_item(self.statement)
-        self.add_item(self.links)
+        self.add_item(discord.ui.Label(text="Statement", component=self.statement))
+        self.add_item(discord.ui.Label(text="Links", description="One per line: label https://…", component=self.links))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Hand the form to the cog's callback (which goes through the service and its checks)."""
+        """Acknowledge within Discord's 3 seconds, then hand the form to the cog's callback (which goes
+        through the service and its checks and fills the loading reply)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self._on_submit(interaction)
 
     async def on_error(

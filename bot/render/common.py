@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import discord
 
@@ -426,3 +427,53 @@ def paged_embeds(
         footer(embed, prov)
         pages.append([embed])
     return stamp_pages(pages) if stamp else pages
+
+
+# ------------------------------------------------------------------------------ replies after an ack
+
+
+def fills_loading(interaction: discord.Interaction) -> bool:
+    """Whether the interaction was deferred with a "thinking…" message that no reply has filled yet."""
+    deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+    return deferred and not interaction.extras.get("filled")
+
+
+def mark_filled(interaction: discord.Interaction) -> None:
+    """Record that the deferred "thinking…" message now holds a reply (later replies follow up)."""
+    interaction.extras["filled"] = True
+
+
+async def follow_up(
+    interaction: discord.Interaction,
+    *,
+    content: str | None = None,
+    embeds: Sequence[discord.Embed] = (),
+    view: discord.ui.View | None = None,
+    files: Sequence[discord.File] = (),
+    ephemeral: bool = True,
+) -> None:
+    """Answer an acknowledged interaction, never pinging anyone.
+
+    The first answer after a deferral fills the "thinking…" message through Edit Original Interaction
+    Response; letting a follow-up replace it is deprecated (discord-api-docs
+    developers/interactions/receiving-and-responding.mdx, Create Followup Message). Later answers are
+    follow-ups.
+    """
+    none = discord.AllowedMentions.none()
+    if fills_loading(interaction):
+        mark_filled(interaction)
+        edit: dict[str, Any] = {"content": content, "embeds": list(embeds), "allowed_mentions": none}
+        if view is not None:
+            edit["view"] = view
+        if files:
+            edit["attachments"] = list(files)
+        await interaction.edit_original_response(**edit)
+        return
+    send: dict[str, Any] = {"ephemeral": ephemeral, "allowed_mentions": none, "embeds": list(embeds)}
+    if content:
+        send["content"] = content
+    if view is not None:
+        send["view"] = view
+    if files:
+        send["files"] = list(files)
+    await interaction.followup.send(**send)

@@ -9,6 +9,7 @@ from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
 from bot.services.admin_data import AdminData
 from bot.services.admin_elections import AdminElections
 from bot.services.admin_lookup import AdminLookup
+from bot.services.admin_pending import AdminPending
 from bot.services.admin_results import AdminResults, PublishPending
 from bot.store.database import Database
 
@@ -25,3 +26,4 @@ class AdminService:
         self.config = AdminConfig(self.core)
         self.lookup = AdminLookup(self.core)
         self.data = AdminData(self.core)
+        self.pending = AdminPending(self.core)

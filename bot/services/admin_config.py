@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import timedelta
+from typing import Any
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import RICH_POST, TEXT_POST, Actor, ChannelRights, Level, access_level, bot_cannot_post
 from bot.domain.validation import validate_timezone
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, Outcome, checked
+from bot.services.admin_pending import AdminPending
 from bot.store import announcements, audit, meta
 from bot.store.audit import AuditEntry
 from bot.store.meta import GuildSettings
@@ -27,13 +29,16 @@ class AdminConfig:
 
     def __init__(self, core: AdminCore) -> None:
         self.core = core
+        self.pending = AdminPending(core)
 
     async def show(self, actor: Actor) -> GuildSettings:
         """The guild's settings (moderators only)."""
         await self.core.require(actor, "config.show")
         return await meta.get_settings(self.core.db.reader, actor.guild_id)
 
-    async def _update(self, actor: Actor, action: str, keys: tuple[str, ...], edit) -> Outcome:
+    async def _update(
+        self, actor: Actor, action: str, keys: tuple[str, ...], edit, note: dict[str, Any] | None = None
+    ) -> Outcome:
         async with self.core.change(actor, action, "settings") as ch:
             current = await meta.get_settings(ch.tx, actor.guild_id)
             updated = edit(
@@ -46,6 +51,8 @@ class AdminConfig:
             ch.before, ch.after = _settings_view(current, keys), _settings_view(updated, keys)
             if ch.before == ch.after:
                 raise UserError("Nothing to change: give at least one option with a new value.")
+            if note:
+                ch.after = {**ch.after, **note}  # who asked and who confirmed a two-person change
             await meta.save_settings(ch.tx, updated)
         return Outcome(action, "settings", ch.before, ch.after, ch.audit_id, extra={"settings": updated})
 
@@ -68,6 +75,20 @@ class AdminConfig:
                 "Make a role for your moderators and choose that."
             )
 
+        current = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        note: dict[str, Any] = {}
+        if two_person_publish is False and current.two_person_publish:
+            # Switching the rule off is itself a two-person change, or one moderator could switch it
+            # off and publish alone.
+            gate = await self.pending.second_moderator(actor, "config.two_person_off", {})
+            if gate.confirmed is None:
+                two_person_publish = None
+                note = {"two_person_off_requested_by": actor.name}
+                if moderator_role is None and organiser_role is None:
+                    return await self._record_request(actor)
+            else:
+                note = {"requested_by": gate.confirmed.requested_name, "confirmed_by": actor.name}
+
         def edit(s: GuildSettings) -> GuildSettings:
             mods = [moderator_role] if moderator_role is not None else []
             orgs = [organiser_role] if organiser_role is not None else []
@@ -83,9 +104,17 @@ class AdminConfig:
                 raise UserError("That would take away your own moderator access: ask someone with Manage Server.")
             return s
 
-        return await self._update(
-            actor, "config.roles", ("moderator_role_ids", "organiser_role_ids", "two_person_publish"), edit
+        outcome = await self._update(
+            actor, "config.roles", ("moderator_role_ids", "organiser_role_ids", "two_person_publish"), edit, note
         )
+        return outcome
+
+    async def _record_request(self, actor: Actor) -> Outcome:
+        """Audit a first moderator's request to switch two-person publish off (nothing changes yet)."""
+        async with self.core.change(actor, "config.roles", "settings") as ch:
+            ch.before = {"two_person_publish": True}
+            ch.after = {"two_person_publish": True, "awaiting_second_moderator": True}
+        return Outcome("config.roles", "settings", ch.before, ch.after, ch.audit_id, extra={"awaiting": True})
 
     async def set_channels(
         self,

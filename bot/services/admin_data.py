@@ -9,11 +9,14 @@ changed the data since (else it asks for a fresh preview).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
@@ -21,6 +24,8 @@ from bot.errors import UserError
 from bot.packs import ImportPlan, PackError
 from bot.services import imports
 from bot.services.admin_core import AdminCore, checked
+from bot.services.admin_pending import AdminPending
+from bot.store import meta
 
 #: How long a previewed import may still be applied.
 IMPORT_TTL = timedelta(minutes=10)
@@ -73,11 +78,30 @@ def problems_text(error: PackError, filename: str) -> str:
     )
 
 
+def stored_import(prepared: PreparedImport, data: bytes, *, replace: bool) -> dict[str, Any]:
+    """What an import's Apply button needs stored to plan the same file again: the file itself
+    (never cut), its name, the mode and the data version the preview was made against."""
+    return {
+        "filename": prepared.filename,
+        "data": base64.b64encode(data).decode("ascii"),
+        "replace": replace,
+        "version": prepared.plan.base_version,
+    }
+
+
+def _bytes(data: bytes) -> Callable[[], Awaitable[bytes]]:
+    async def read() -> bytes:
+        return data
+
+    return read
+
+
 class AdminData:
     """Import and export election data files."""
 
     def __init__(self, core: AdminCore) -> None:
         self.core = core
+        self.pending = AdminPending(core)
 
     async def prepare_import(
         self,
@@ -158,6 +182,39 @@ class AdminData:
         if not prepared.plan.is_empty:
             await self.core.notify_latest(actor, "data.import")
         return applied
+
+    async def replan(self, actor: Actor, stored: dict[str, Any]) -> PreparedImport:
+        """Plan a previewed file again from the copy stored with its Apply button (works after a restart).
+
+        Refuses when the guild's data changed since the preview, as applying a stale plan would.
+        """
+        data = base64.b64decode(stored["data"])
+        prepared = await self.prepare_import(
+            actor, filename=stored["filename"], size=len(data), read=_bytes(data), replace=bool(stored["replace"])
+        )
+        if prepared.plan.base_version != stored["version"]:
+            raise UserError(
+                "The data changed since this preview, so nothing was imported: upload the file again to see "
+                "the new differences."
+            )
+        return prepared
+
+    async def publish_gate(self, actor: Actor, prepared: PreparedImport, stored: dict[str, Any]) -> str | None:
+        """The two-person rule for an import that changes results members see (publishing, unpublishing or
+        new figures). Returns who asked first when this moderator confirms their request ("" when the
+        rule does not apply), or None when the import now waits for a different moderator (audited)."""
+        touched = prepared.plan.published_changes()
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        if not touched or not settings.two_person_publish:
+            return ""
+        digest = hashlib.sha256(stored["data"].encode("ascii")).hexdigest()
+        request = {"file": digest, "replace": bool(stored["replace"])}
+        gate = await self.pending.second_moderator(actor, "data.import.published", request)
+        if gate.confirmed is not None:
+            return gate.confirmed.requested_name
+        async with self.core.change(actor, "data.import", prepared.filename) as ch:
+            ch.after = {"awaiting_second_moderator": True, "published_results": touched}
+        return None
 
     async def export(self, actor: Actor, election_slug: str | None = None) -> ExportFile:
         """The guild's data (or one election's) as a JSON pack file (moderators only: it holds unpublished

@@ -13,6 +13,7 @@ from bot.domain.standing import expected_on_ballot
 from bot.domain.validation import ValidationError
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.admin_pending import AdminPending
 from bot.services.read_views import ResultsMode, ResultsView
 from bot.services.readmodel import GuildSnapshot, ReadModel, load_snapshot
 from bot.store import elections, meta, results
@@ -46,6 +47,7 @@ class AdminResults:
 
     def __init__(self, core: AdminCore) -> None:
         self.core = core
+        self.pending = AdminPending(core)
 
     async def set_votes(
         self,
@@ -81,6 +83,18 @@ class AdminResults:
                     "the winners from the votes?",
                     ((KEEP_DECLARED, "Keep the declaration"), (RECOMPUTE, "Recompute the winners")),
                 )
+        requested_by = ""
+        target = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+        shown = await elections.get_result_meta(self.core.db.reader, target.id or 0)
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        if shown.published and settings.two_person_publish:
+            # Members see published figures: with the two-person rule a second moderator confirms the edit
+            # (by entering the same votes), and until then members keep seeing the old figures.
+            request = {"candidate": candidate_name, "votes": votes, "round": round_no, "election": target.slug}
+            gate = await self.pending.second_moderator(actor, "results.set", {**request, "declared": declared})
+            if gate.confirmed is None:
+                return await self._record_request(actor, target, candidate_name, round_no, votes)
+            requested_by = gate.confirmed.requested_name
         async with self.core.change(actor, "results.set", candidate_name) as ch:
             election, candidate = await self.core.candidate(ch.tx, actor.guild_id, candidate_name, election_slug)
             assert election.id is not None and candidate.id is not None
@@ -103,9 +117,20 @@ class AdminResults:
             ch.after = {"round": round_no, "votes": _num(votes)}
             if winners is not None:
                 ch.after["winners"] = winners.value
+            if requested_by:
+                ch.after["requested_by"], ch.after["confirmed_by"] = requested_by, actor.name
         return Outcome(
             "results.set", ch.entity, ch.before, ch.after, ch.audit_id, election, {"published": existing.published}
         )
+
+    async def _record_request(
+        self, actor: Actor, election: Election, candidate_name: str, round_no: int, votes: float
+    ) -> Outcome:
+        """Audit a first moderator's edit of published votes, held for a second moderator (nothing changes)."""
+        async with self.core.change(actor, "results.set", f"{election.slug}/{candidate_name}") as ch:
+            ch.after = {"round": round_no, "votes": _num(votes), "awaiting_second_moderator": True}
+        extra = {"published": True, "awaiting": True}
+        return Outcome("results.set", ch.entity, None, ch.after, ch.audit_id, election, extra)
 
     async def incomplete(self, actor: Actor, election_slug: str | None) -> list[str]:
         """What looks unfinished in an election's result before it goes public (moderators only)."""
@@ -234,6 +259,19 @@ class AdminResults:
                 f"Unpublish the results of **{rules.echo(election.name)}**? Members will no longer see them.",
                 "Unpublish",
             )
+        requested_by = ""
+        settings = await meta.get_settings(self.core.db.reader, actor.guild_id)
+        if settings.two_person_publish:
+            # Hiding results changes what members see: with the two-person rule, a second moderator confirms.
+            target = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
+            gate = await self.pending.second_moderator(actor, "results.unpublish", {"election": target.slug})
+            if gate.confirmed is None:
+                async with self.core.change(actor, "results.unpublish", target.slug) as ch:
+                    ch.before = {"published": True}
+                    ch.after = {"published": True, "awaiting_second_moderator": True}
+                extra = {"awaiting": True}
+                return Outcome("results.unpublish", target.slug, ch.before, ch.after, ch.audit_id, target, extra)
+            requested_by = gate.confirmed.requested_name
         async with self.core.change(actor, "results.unpublish", election_slug or "") as ch:
             election = await self.core.election(ch.tx, actor.guild_id, election_slug)
             assert election.id is not None
@@ -245,6 +283,8 @@ class AdminResults:
                 ch.tx, election.id, published=False, valid=current.valid_ballots, invalid=current.invalid_ballots
             )
             ch.before, ch.after = {"published": True}, {"published": False}
+            if requested_by:
+                ch.after.update(requested_by=requested_by, confirmed_by=actor.name)
         return Outcome("results.unpublish", election.slug, ch.before, ch.after, ch.audit_id, election)
 
 

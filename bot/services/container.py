@@ -10,7 +10,7 @@ from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery import DeliveryEngine, DiscordOutbox
-from bot.services.read_share import ShareLimiter
+from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
@@ -31,6 +31,7 @@ class Services:
         self.admin = AdminService(db, clock, self.access, settings.timezone)
         self.reads = ReadModel(db, clock)
         self.share_limiter = ShareLimiter(clock)
+        self.replies = ReplyKeys(db, clock)
         self.sources = SourceService(db, clock, settings, self.access)
         self.reads.freshness = self._source_freshness
         self.delivery = DeliveryEngine(db, clock)

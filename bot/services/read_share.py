@@ -1,11 +1,15 @@
-"""Rate limit for the Share button: each member may post a few views publicly per window."""
+"""The Share button's rate limit (a few public posts per member per window) and paged replies' keys."""
 
 from __future__ import annotations
 
 from collections import deque
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
+from bot.store import replies
+from bot.store.database import Database
+from bot.store.replies import ReplyKey
 
 
 class ShareLimiter:
@@ -41,3 +45,20 @@ class ShareLimiter:
         minutes = int(self.window.total_seconds() // 60)
         span = f"{minutes} minutes" if minutes != 1 else "minute"
         return f"{self.limit} view{'s' if self.limit != 1 else ''} every {span}"
+
+
+class ReplyKeys:
+    """Remembers what each paged reply shows, so its buttons can re-render it from the store."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def remember(self, guild_id: int, owner_id: int, kind: str, args: dict[str, Any]) -> int:
+        """Store a reply's command and options; returns the key its buttons carry."""
+        async with self.db.transaction() as tx:
+            return await replies.create(tx, guild_id, owner_id, kind, args, self.clock.now())
+
+    async def recall(self, guild_id: int, key_id: int) -> ReplyKey | None:
+        """The reply behind a button, or None when it is unknown in this guild."""
+        return await replies.get(self.db.reader, guild_id, key_id)

@@ -320,7 +320,25 @@ class SourceService:
     async def confirm_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> SyncReport:
         """Apply a held run as a moderator confirmed it (the exact content they were shown)."""
         await self._require(actor, "source.confirm", f"#{source_id}")
-        await self.get(actor.guild_id, source_id)
+        source = await self.get(actor.guild_id, source_id)
+        settings = await meta.get_settings(self.db.reader, actor.guild_id)
+        if settings.two_person_publish and source.created_by is not None and source.created_by == actor.user_id:
+            # Two-person rule: whoever set the source up is its requester; a different moderator approves.
+            async with self.db.transaction() as tx:
+                await audit.append(
+                    tx,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    actor_name=actor.name,
+                    action="source.confirm",
+                    entity=f"#{source_id} (own source, two-person rule)",
+                    denied=True,
+                    at=self.clock.now(),
+                )
+            raise UserError(
+                "Two-person publish is on and you set up this source, so a **different** moderator must apply "
+                "its held update."
+            )
         return await self.run(source_id, manual=True, confirm=(actor, held_hash))
 
     async def reject_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> Source:
@@ -554,20 +572,22 @@ class SourceService:
                 "data, so nothing was changed",
                 lines,
             )
-        settings = await meta.get_settings(self.db.reader, source.guild_id)
-        if settings.two_person_publish and self._publishes(plan):
-            return "it would publish results, and this server asks a moderator to confirm publishing", lines
+        cascades = plan.cascades()
+        if cascades:
+            # A source never changes kinds it does not declare: removing or renaming a row would take
+            # the rows that refer to it (e.g. a candidate's nominations and votes) with it.
+            return (
+                f"it would also change {' and '.join(cascades)}, which this source does not provide "
+                "(a row it removes or renames takes them with it)",
+                lines,
+            )
+        published = plan.published_changes()
+        if published:
+            return (
+                f"it would change the published results of {', '.join(published)}, which members can see",
+                lines,
+            )
         return "", lines
-
-    @staticmethod
-    def _publishes(plan: ImportPlan) -> bool:
-        diff = plan.diffs.get("results")
-        if not diff:
-            return False
-        return any(
-            (c.after or {}).get("published") and not (c.before or {}).get("published")
-            for c in [*diff.added, *diff.changed]
-        )
 
     async def _apply(self, source: Source, plan: ImportPlan, confirmer: Actor | None) -> ImportPlan:
         """Apply through the import service: one transaction, one audit row (actor = the source), one bump."""

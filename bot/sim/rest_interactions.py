@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.sim import errors as E
 from bot.sim import payloads
 from bot.sim.core import SimCore, Upload
-from bot.sim.errors import DiscordHTTPError, ErrorTree, form_error, not_found
+from bot.sim.errors import DiscordHTTPError, ErrorTree, Violation, form_error, not_found
 from bot.sim.interactions import (
     ALLOWED_CALLBACKS,
     APPLICATION_COMMAND,
@@ -188,7 +188,20 @@ class InteractionRoutes:
             and not interaction.followups
         ):
             # Discord turns the first follow-up after a deferral into the deferred message itself,
-            # keeping the deferral's ephemeral-ness.
+            # keeping the deferral's ephemeral-ness. The docs call this deprecated ("use Edit Original
+            # Interaction Response instead": discord-api-docs developers/interactions/
+            # receiving-and-responding.mdx, Create Followup Message), so it is done but recorded.
+            self.core.record(
+                Violation(
+                    status=0,
+                    code=0,
+                    message="deprecated: a follow-up filled the deferred message; use Edit Original Interaction "
+                    "Response (PATCH .../messages/@original)",
+                    method="POST",
+                    path="/webhooks/{application_id}/{token}",
+                    interaction_id=interaction.id,
+                )
+            )
             body = {**payload, "flags": int(payload.get("flags") or 0) & ~FLAG_EPHEMERAL}
             self.core.edit_message(original, {k: v for k, v in body.items() if k != "flags"}, uploads)
             original.edits -= 1  # filling the placeholder is not a user-visible "edit"

@@ -139,6 +139,7 @@ async def test_stv_stage_table(
     text = page2.embeds[0]["description"]
     assert "**Stage 2 of 3**" in text and "Excluded: Dev Patel" in text
     assert "Ana Lima — 334 (−66)" in text and "Bo Chen — 290 (+40)" in text
+    nxt = page2.button("Next ▶")["custom_id"]  # each button names the page it turns from
     page3 = await (await sim.click(member, reply, nxt)).response()
     text = page3.embeds[0]["description"]
     assert "Bo Chen — 380 (+90) ✅ **elected**" in text and "Dev Patel — 0 (−156)" in text

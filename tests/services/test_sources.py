@@ -415,9 +415,12 @@ async def test_results_published_by_a_pack_need_confirming_under_two_person_rule
         await meta.save_settings(tx, settings)
     sid = await env.add("p.json", kind="pack")
     report = await env.service.sync(GUILD, sid)
-    assert report.outcome is Outcome.HELD and "publish results" in report.reason
+    assert report.outcome is Outcome.HELD and "published results" in report.reason
     assert SLUG not in (await snapshot.load_state(env.db.reader, GUILD)).results
-    await env.service.confirm_hold(MOD, sid)
+    with pytest.raises(UserError, match="different"):  # who set the source up can't approve it alone
+        await env.service.confirm_hold(MOD, sid)
+    assert SLUG not in (await snapshot.load_state(env.db.reader, GUILD)).results
+    await env.service.confirm_hold(Actor(GUILD, 2, "second-mod", manage_guild=True), sid)
     assert (await snapshot.load_state(env.db.reader, GUILD)).results[SLUG]["published"] is True
 
 
