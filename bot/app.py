@@ -8,7 +8,9 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -19,8 +21,9 @@ from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, point_discordpy_at
 from bot.domain.access import Level, command_level
 from bot.errors import UserError
+from bot.services.health import HeartbeatWriter
 from bot.store import meta
-from bot.store.database import WRITE_WAIT, Database
+from bot.store.database import WRITE_DEADLINE, WRITE_WAIT, Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,14 @@ MAX_CONTENT = 2000
 BUSY = 32
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
+#: How long a deferred interaction's write may wait for another program's lock: Discord keeps an
+#: interaction token valid for 15 minutes (docs/interactions/receiving-and-responding.md), less a margin.
+WRITE_PATIENCE = 14 * 60.0
+#: What a member sees when storage refuses writes (disk full, read-only, file deleted): nothing was saved.
+CANNOT_SAVE = (
+    "I can't save anything right now, so nothing was changed. Please try again later; "
+    "if it keeps happening, tell a moderator (the bot's host needs attention)."
+)
 
 
 _heap_frozen = False
@@ -90,6 +101,7 @@ class HustingsTree(InFlightCountingTree):
             return False
         if interaction.type is discord.InteractionType.application_command:
             WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
+            WRITE_DEADLINE.set(time.monotonic() + WRITE_PATIENCE)
             binding = getattr(interaction.command, "binding", None)
             if self.in_flight > BUSY and getattr(binding, "defer_when_busy", False):
                 # A burst: answering everyone in turn would take longer than Discord's 3 seconds, so
@@ -123,6 +135,8 @@ class HustingsTree(InFlightCountingTree):
             return
         if isinstance(original, UserError):
             text = str(original)
+        elif storage_refuses_writes(original):  # logged once per streak by the database, not per member
+            text = CANNOT_SAVE
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You don't have permission to use this command."
         elif isinstance(error, app_commands.TransformerError):
@@ -180,6 +194,7 @@ class HustingsBot(commands.Bot):
         clock: Clock,
         extensions: Sequence[str] = EXTENSIONS,
         sync_commands: bool = True,
+        heartbeat: Path | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -198,18 +213,30 @@ class HustingsBot(commands.Bot):
         self.services = Services(settings=settings, db=db, clock=clock)
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
+        self.heartbeat: HeartbeatWriter | None = None
+        if heartbeat is not None:  # `hustings run`: what `hustings health` reads
+            self.heartbeat = HeartbeatWriter(
+                heartbeat.with_name(heartbeat.name.removesuffix(".health.json")),
+                db,
+                connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
+                last_tick=lambda: self.services.delivery.last_tick,
+            )
 
     async def setup_hook(self) -> None:
         """Load the cogs, then sync the command tree only if it changed since the last sync."""
         for name in self._extensions:
             await self.load_extension(name)
         await self.services.start(self)
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         freeze_startup_heap()
         if self._sync_commands:
             await self.sync_tree_if_changed()
 
     async def close(self) -> None:
         """Stop services before the connection closes."""
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
         await self.services.stop()
         await super().close()
 
@@ -234,6 +261,11 @@ class HustingsBot(commands.Bot):
             await meta.set_state(tx, scope, fingerprint)
         log.info("synced %d commands (%s)", len(self.tree.get_commands(guild=guild)), scope)
         return True
+
+    def gateway_down(self) -> bool:
+        """True while the gateway connection is down (between a drop and the resume)."""
+        ws = self.ws
+        return ws is None or not ws.open
 
     async def on_ready(self) -> None:
         """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""
