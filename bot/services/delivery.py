@@ -357,6 +357,7 @@ class DeliveryEngine:
         self.last_tick: float | None = None
         #: Since when (engine clock) planning failed because the database refused writes, and the back-off.
         self._unsaved_since: datetime | None = None
+        self._planned_at: datetime | None = None
         self._backoff = 0.0
 
     # ---------------------------------------------------------------- wiring
@@ -482,8 +483,8 @@ class DeliveryEngine:
                 raise
             except Exception as exc:
                 if storage_refuses_writes(exc):  # the database logs this once per streak: back off quietly
-                    if self._unsaved_since is None:
-                        self._unsaved_since = self.clock.now()
+                    if self._unsaved_since is None:  # what fell due since the last good pass was never planned
+                        self._unsaved_since = self._planned_at or self.clock.now()
                     self._backoff = min(60.0, self._backoff * 2 or 1.0)
                 else:
                     log.exception("delivery planning failed; will try again")
@@ -510,7 +511,7 @@ class DeliveryEngine:
                     row.status = DeliveryStatus.MISSED
                     row.reason = (
                         "the bot couldn't save to its database when it was due (disk full or read-only)"
-                        if unsaved_since is not None and row.due_at >= unsaved_since
+                        if unsaved_since is not None and row.due_at > unsaved_since
                         else "the bot was offline when it was due"
                     )
                     self.stats.missed += 1
@@ -519,7 +520,7 @@ class DeliveryEngine:
             return added
 
         added = await write(self.db, work)
-        self._unsaved_since, self._backoff = None, 0.0
+        self._unsaved_since, self._backoff, self._planned_at = None, 0.0, now
         for lane, event in self._lane_wake.items():
             if await deliveries.ready(self.db.reader, lane, now, 1):
                 event.set()

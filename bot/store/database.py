@@ -244,7 +244,10 @@ class Database:
             try:
                 yield self._writer
             except BaseException as exc:
-                await _finish(self._writer.execute("ROLLBACK"))
+                # SQLite rolls the transaction back itself on some errors (SQLITE_FULL among them): a second
+                # ROLLBACK would fail and hide the real error from the caller.
+                if self._writer.in_transaction:
+                    await _finish(self._writer.execute("ROLLBACK"))
                 self._cannot_save(exc)
                 raise
             else:
