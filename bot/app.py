@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, point_discordpy_at
 from bot.domain.access import Level, command_level
+from bot.domain.cooldown import UseKind, command_kind
 from bot.errors import UserError
 from bot.services.health import HeartbeatWriter
 from bot.store import meta
@@ -100,6 +101,9 @@ class HustingsTree(InFlightCountingTree):
                 await interaction.response.autocomplete([])
             return False
         if interaction.type is discord.InteractionType.application_command:
+            name = interaction.command.qualified_name if interaction.command else ""
+            if await cooldown_refusal(interaction, command_kind(name)):
+                return False
             WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
             WRITE_DEADLINE.set(time.monotonic() + WRITE_PATIENCE)
             binding = getattr(interaction.command, "binding", None)
@@ -147,6 +151,30 @@ class HustingsTree(InFlightCountingTree):
             log.error("command /%s failed (ref %s)", command, ref, exc_info=original)
             text = f"Sorry, something went wrong on my side. If it keeps happening, tell a moderator: ref `{ref}`."
         await send_ephemeral(interaction, text)
+
+
+async def cooldown_refusal(interaction: discord.Interaction, kind: UseKind) -> bool:
+    """True (and the member is told when to try again) when the member is over their cooldown for `kind`.
+
+    Commands and buttons both pass through here; a refusal writes nothing (no audit row to flood).
+    Organisers and moderators are only counted, never held back.
+    """
+    services = getattr(interaction.client, "services", None)
+    cooldowns = getattr(services, "cooldowns", None)
+    if services is None or cooldowns is None:
+        return False
+    retry_at = cooldowns.try_use(interaction.guild_id or 0, interaction.user.id, kind, services.clock.now())
+    if retry_at is None:
+        return False
+    if interaction.guild_id is not None:  # organisers and moderators at work (a set-up session) are trusted
+        from cogs._access import actor_from  # the one Interaction → Actor mapping; cogs import this module
+
+        if await services.access.level(actor_from(interaction)) >= Level.ORGANISER:
+            return False
+    await send_ephemeral(
+        interaction, f"You're going a bit fast: try again <t:{int(retry_at.timestamp()) + 1}:R>. Nothing was done."
+    )
+    return True
 
 
 def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:

@@ -72,6 +72,15 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
         outcome = await admin_service(interaction).config.set_timezone(actor_from(interaction), zone)
         await reply_outcome(interaction, outcome)
 
+    @app_commands.command(name="audit", description="How long to keep the audit log")
+    @app_commands.describe(days="7–3650; older rows are deleted")
+    async def audit_retention(
+        self, interaction: discord.Interaction[HustingsBot], days: app_commands.Range[int, 7, 3650]
+    ) -> None:
+        """Set the audit log's retention period."""
+        outcome = await admin_service(interaction).config.set_audit_retention(actor_from(interaction), days)
+        await reply_outcome(interaction, outcome)
+
     @app_commands.command(name="show", description="Show settings")
     async def show(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Show the settings."""

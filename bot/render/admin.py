@@ -156,6 +156,7 @@ def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     add_field(embed, "Alerts (audit mirror)", show_value("alert_channel_id", settings.alert_channel_id), inline=True)
     add_field(embed, "Time zone", md(settings.timezone or f"{default_zone} (default)"), inline=True)
     add_field(embed, "Two-person publish", "on" if settings.two_person_publish else "off", inline=True)
+    add_field(embed, "Audit log kept", f"{settings.audit_retention_days} days", inline=True)
     return embed
 
 
@@ -164,7 +165,10 @@ def audit_line(entry: AuditEntry) -> str:
     who = md(clip(entry.actor_name, 60))
     what = f"`{entry.action}`" + (f" {md(clip(entry.entity, 80))}" if entry.entity else "")
     if entry.denied:
-        return f"{ts(entry.at, 'R')} ⛔ **{who}** was refused {what}"
+        times = (
+            f" ({entry.repeats} times, last {ts(entry.last_at, 'R')})" if entry.repeats > 1 and entry.last_at else ""
+        )
+        return f"{ts(entry.at, 'R')} ⛔ **{who}** was refused {what}{times}"
     changes = change_lines(entry.before, entry.after, limit=4)
     detail = ("\n  " + "\n  ".join(changes)) if changes else ""
     return f"{ts(entry.at, 'R')} **{who}** {what}{detail}"

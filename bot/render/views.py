@@ -83,7 +83,10 @@ class PagedView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the invoking member may press; others are told so, ephemerally."""
         if interaction.user.id == self.owner_id:
-            return True
+            from bot.app import cooldown_refusal  # the one cooldown path for commands and buttons
+            from bot.domain.cooldown import UseKind
+
+            return not await cooldown_refusal(interaction, UseKind.READ)
         await interaction.response.send_message(
             NOT_YOURS, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
