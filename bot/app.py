@@ -50,7 +50,8 @@ BUSY = 32
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
 #: How long a deferred interaction's write may wait for another program's lock: Discord keeps an
-#: interaction token valid for 15 minutes (docs/interactions/receiving-and-responding.md), less a margin.
+#: interaction token valid for 15 minutes (discord-api-docs, interactions/receiving-and-responding,
+#: "Followup Messages"), less a margin.
 WRITE_PATIENCE = 14 * 60.0
 #: What a member sees when storage refuses writes (disk full, read-only, file deleted): nothing was saved.
 CANNOT_SAVE = (
@@ -222,7 +223,7 @@ class HustingsBot(commands.Bot):
         clock: Clock,
         extensions: Sequence[str] = EXTENSIONS,
         sync_commands: bool = True,
-        heartbeat: Path | None = None,
+        heartbeat: Path | None = None,  # the database to write a health heartbeat beside (`hustings run`)
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -244,7 +245,7 @@ class HustingsBot(commands.Bot):
         self.heartbeat: HeartbeatWriter | None = None
         if heartbeat is not None:  # `hustings run`: what `hustings health` reads
             self.heartbeat = HeartbeatWriter(
-                heartbeat.with_name(heartbeat.name.removesuffix(".health.json")),
+                heartbeat,
                 db,
                 connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
                 last_tick=lambda: self.services.delivery.last_tick,

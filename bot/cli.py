@@ -74,7 +74,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.discord_token.get_secret_value()
     logs.setup(settings.log_level, secrets=[token])
     point_discord_at(settings.discord_api, settings.discord_gateway)
-    from bot.store.sidecar import Busy, RunLock, heartbeat_path
+    from bot.store.sidecar import Busy, RunLock
 
     try:
         lock = RunLock(settings.database).acquire()
@@ -103,7 +103,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 )
                 return 1
             async with HustingsBot(
-                settings=settings, db=db, clock=clock_from_env(), heartbeat=heartbeat_path(settings.database)
+                settings=settings, db=db, clock=clock_from_env(), heartbeat=settings.database
             ) as bot:  # HUSTINGS_FAKE_NOW
                 try:
                     await bot.start(token)
