@@ -104,9 +104,13 @@ async def refuse(
 
 async def prune(conn: aiosqlite.Connection, guild_id: int, older_than: datetime) -> int:
     """Delete the guild's audit rows last touched before `older_than` (retention); returns how many."""
+    cutoff = dt_to_db(older_than)
+    # The delete trigger lets rows go only below the cut-off recorded here, for this transaction only.
+    await conn.execute("INSERT OR REPLACE INTO audit_prune (guild_id, before) VALUES (?, ?)", (guild_id, cutoff))
     cur = await conn.execute(
-        "DELETE FROM audit_log WHERE guild_id = ? AND coalesce(last_at, at) < ?", (guild_id, dt_to_db(older_than))
+        "DELETE FROM audit_log WHERE guild_id = ? AND coalesce(last_at, at) < ?", (guild_id, cutoff)
     )
+    await conn.execute("DELETE FROM audit_prune WHERE guild_id = ?", (guild_id,))
     return cur.rowcount
 
 
