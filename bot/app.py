@@ -269,6 +269,10 @@ class HustingsBot(commands.Bot):
         await self.services.stop()
         await super().close()
 
+    async def cooldown_refusal(self, interaction: discord.Interaction, kind: UseKind) -> bool:
+        """Whether the member is over their cooldown (and was told so); buttons reach it through the client."""
+        return await cooldown_refusal(interaction, kind)
+
     def tree_fingerprint(self, guild: discord.abc.Snowflake | None = None) -> str:
         """A stable hash of the command definitions that would be synced to `guild` (None: global)."""
         payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]

@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import discord
 
+from bot.domain.cooldown import UseKind
 from bot.render.common import Rendered, ts
 from bot.services.read_share import ShareLimiter
 
@@ -83,10 +84,9 @@ class PagedView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the invoking member may press; others are told so, ephemerally."""
         if interaction.user.id == self.owner_id:
-            from bot.app import cooldown_refusal  # the one cooldown path for commands and buttons
-            from bot.domain.cooldown import UseKind
-
-            return not await cooldown_refusal(interaction, UseKind.READ)
+            # The bot's one cooldown path for commands and buttons (HustingsBot.cooldown_refusal).
+            refused = getattr(interaction.client, "cooldown_refusal", None)
+            return refused is None or not await refused(interaction, UseKind.READ)
         await interaction.response.send_message(
             NOT_YOURS, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
