@@ -26,5 +26,7 @@ RUN pip install --no-deps /tmp/dist/hustings-*.whl \
 USER hustings
 WORKDIR /data
 VOLUME ["/data"]
+# Connected to Discord, delivery loop ticking, database answering and writable (see README "Health").
+HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 CMD ["hustings", "health"]
 ENTRYPOINT ["hustings"]
 CMD ["run"]

@@ -8,7 +8,9 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -18,10 +20,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, drop_members_intent, point_discordpy_at
 from bot.domain.access import Level, command_level
+from bot.domain.cooldown import UseKind, command_kind
 from bot.errors import UserError
 from bot.render.common import follow_up
+from bot.services.health import HeartbeatWriter
 from bot.store import meta
-from bot.store.database import WRITE_WAIT, Database
+from bot.store.database import WRITE_DEADLINE, WRITE_WAIT, Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,15 @@ MAX_CONTENT = 2000
 BUSY = 32
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
+#: How long a deferred interaction's write may wait for another program's lock: Discord keeps an
+#: interaction token valid for 15 minutes (discord-api-docs, interactions/receiving-and-responding,
+#: "Followup Messages"), less a margin.
+WRITE_PATIENCE = 14 * 60.0
+#: What a member sees when storage refuses writes (disk full, read-only, file deleted): nothing was saved.
+CANNOT_SAVE = (
+    "I can't save anything right now, so nothing was changed. Please try again later; "
+    "if it keeps happening, tell a moderator (the bot's host needs attention)."
+)
 
 
 _heap_frozen = False
@@ -99,7 +112,11 @@ class HustingsTree(InFlightCountingTree):
                 await interaction.response.autocomplete([])
             return False
         if interaction.type is discord.InteractionType.application_command:
+            name = interaction.command.qualified_name if interaction.command else ""
+            if await cooldown_refusal(interaction, command_kind(name)):
+                return False
             WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
+            WRITE_DEADLINE.set(time.monotonic() + WRITE_PATIENCE)
             binding = getattr(interaction.command, "binding", None)
             if self.in_flight > BUSY and getattr(binding, "defer_when_busy", False):
                 # A burst: answering everyone in turn would take longer than Discord's 3 seconds, so
@@ -133,6 +150,8 @@ class HustingsTree(InFlightCountingTree):
             return
         if isinstance(original, UserError):
             text = str(original)
+        elif storage_refuses_writes(original):  # logged once per streak by the database, not per member
+            text = CANNOT_SAVE
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You don't have permission to use this command."
         elif isinstance(error, app_commands.TransformerError):
@@ -143,6 +162,30 @@ class HustingsTree(InFlightCountingTree):
             log.error("command /%s failed (ref %s)", command, ref, exc_info=original)
             text = f"Sorry, something went wrong on my side. If it keeps happening, tell a moderator: ref `{ref}`."
         await send_ephemeral(interaction, text)
+
+
+async def cooldown_refusal(interaction: discord.Interaction, kind: UseKind) -> bool:
+    """True (and the member is told when to try again) when the member is over their cooldown for `kind`.
+
+    Commands and buttons both pass through here; a refusal writes nothing (no audit row to flood).
+    Organisers and moderators are only counted, never held back.
+    """
+    services = getattr(interaction.client, "services", None)
+    cooldowns = getattr(services, "cooldowns", None)
+    if services is None or cooldowns is None:
+        return False
+    retry_at = cooldowns.try_use(interaction.guild_id or 0, interaction.user.id, kind, services.clock.now())
+    if retry_at is None:
+        return False
+    if interaction.guild_id is not None:  # organisers and moderators at work (a set-up session) are trusted
+        from cogs._access import actor_from  # the one Interaction → Actor mapping; cogs import this module
+
+        if await services.access.level(actor_from(interaction)) >= Level.ORGANISER:
+            return False
+    await send_ephemeral(
+        interaction, f"You're going a bit fast: try again <t:{int(retry_at.timestamp()) + 1}:R>. Nothing was done."
+    )
+    return True
 
 
 def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
@@ -190,6 +233,7 @@ class HustingsBot(commands.Bot):
         clock: Clock,
         extensions: Sequence[str] = EXTENSIONS,
         sync_commands: bool = True,
+        heartbeat: Path | None = None,  # the database to write a health heartbeat beside (`hustings run`)
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -210,12 +254,22 @@ class HustingsBot(commands.Bot):
         self.services = Services(settings=settings, db=db, clock=clock)
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
+        self.heartbeat: HeartbeatWriter | None = None
+        if heartbeat is not None:  # `hustings run`: what `hustings health` reads
+            self.heartbeat = HeartbeatWriter(
+                heartbeat,
+                db,
+                connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
+                last_tick=lambda: self.services.delivery.last_tick,
+            )
 
     async def setup_hook(self) -> None:
         """Load the cogs, then sync the command tree only if it changed since the last sync."""
         for name in self._extensions:
             await self.load_extension(name)
         await self.services.start(self)
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         freeze_startup_heap()
         if self._sync_commands:
             await self.sync_tree_if_changed()
@@ -237,8 +291,14 @@ class HustingsBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop services before the connection closes."""
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
         await self.services.stop()
         await super().close()
+
+    async def cooldown_refusal(self, interaction: discord.Interaction, kind: UseKind) -> bool:
+        """Whether the member is over their cooldown (and was told so); buttons reach it through the client."""
+        return await cooldown_refusal(interaction, kind)
 
     def tree_fingerprint(self, guild: discord.abc.Snowflake | None = None) -> str:
         """A stable hash of the command definitions that would be synced to `guild` (None: global)."""
@@ -262,6 +322,11 @@ class HustingsBot(commands.Bot):
             await meta.set_state(tx, scope, fingerprint)
         log.info("synced %d commands (%s)", len(self.tree.get_commands(guild=guild)), scope)
         return True
+
+    def gateway_down(self) -> bool:
+        """True while the gateway connection is down (between a drop and the resume)."""
+        ws = self.ws
+        return ws is None or not ws.open
 
     async def on_ready(self) -> None:
         """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""

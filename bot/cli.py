@@ -1,4 +1,4 @@
-"""The `hustings` command line: run, migrate, import, export, demo, backup, sandbox, sync."""
+"""The `hustings` command line: run, migrate, import, export, demo, backup, restore, health, sandbox, sync."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+RESTORE_HINT = 'restore the latest good backup with `hustings restore BACKUP` (see "Running it in production")'
+#: A heartbeat older than this means the bot is stuck or gone (it writes one every HEARTBEAT_EVERY seconds).
+HEARTBEAT_STALE = 90.0
+#: The delivery loop wakes at least every 5 minutes (its safety timer); allow two missed wakes.
+TICK_STALE = 11 * 60.0
+
+
 async def _open(settings: Settings):
     from bot.store.database import Database
     from bot.store.migrations import migrate
@@ -35,6 +42,20 @@ async def _open(settings: Settings):
     try:
         await migrate(db)
     except Exception:
+        await db.close()
+        raise
+    return db
+
+
+async def _open_current(settings: Settings, *, read_only: bool):
+    """Open the database without migrating it; refuse one whose schema is not this code's."""
+    from bot.store.database import Database
+    from bot.store.migrations import require_current
+
+    db = await Database.open(settings.database, read_only=read_only)
+    try:
+        await require_current(db)
+    except BaseException:
         await db.close()
         raise
     return db
@@ -53,16 +74,48 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.discord_token.get_secret_value()
     logs.setup(settings.log_level, secrets=[token])
     point_discord_at(settings.discord_api, settings.discord_gateway)
-    db = await _open(settings)
+    from bot.store.sidecar import Busy, RunLock
+
     try:
-        async with HustingsBot(settings=settings, db=db, clock=clock_from_env()) as bot:  # HUSTINGS_FAKE_NOW
-            try:
-                await bot.start(token)
-            except discord.LoginFailure:
-                print("Discord refused the token in DISCORD_TOKEN: reset it in the developer portal.", file=sys.stderr)
+        lock = RunLock(settings.database).acquire()
+    except Busy:
+        print(f"Another Hustings is already running on {settings.database}: stop it first.", file=sys.stderr)
+        return 1
+    try:
+        from bot.store.database import Database, DatabaseUnavailable
+        from bot.store.migrations import migrate
+
+        try:
+            db = await Database.open(settings.database)
+        except DatabaseUnavailable as exc:
+            hint = f": {RESTORE_HINT}" if "damaged" in str(exc) else ""
+            print(f"{str(exc).rstrip('.')}{hint}.", file=sys.stderr)
+            return 1
+        try:
+            problems = await db.check()  # before migrating: never build on a damaged file
+            if not problems:
+                await migrate(db)
+            if problems:
+                print(
+                    f"The database {settings.database} is damaged ({problems[0]}), so the bot won't start on it: "
+                    f"{RESTORE_HINT}.",
+                    file=sys.stderr,
+                )
                 return 1
+            async with HustingsBot(
+                settings=settings, db=db, clock=clock_from_env(), heartbeat=settings.database
+            ) as bot:  # HUSTINGS_FAKE_NOW
+                try:
+                    await bot.start(token)
+                except discord.LoginFailure:
+                    print(
+                        "Discord refused the token in DISCORD_TOKEN: reset it in the developer portal.", file=sys.stderr
+                    )
+                    return 1
+        finally:
+            await db.close()
     finally:
-        await db.close()
+        lock.release()
     return 0
 
 
@@ -185,7 +238,7 @@ async def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.imports import export_pack
 
-    db = await _open(settings)
+    db = await _open_current(settings, read_only=True)
     try:
         pack = await export_pack(db, args.guild, args.election)
     except LookupError as exc:
@@ -198,13 +251,158 @@ async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    db = await _open(settings)
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        await db.backup(args.dest)
+        return a.resolve() == b.resolve() or (b.exists() and a.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _is_database_file(live: Path, other: Path) -> bool:
+    """`other` is the live database or one of SQLite's files beside it (-wal, -shm, -journal)."""
+    return any(_same_file(live.with_name(live.name + suffix), other) for suffix in ("", "-wal", "-shm", "-journal"))
+
+
+async def _checked_copy(source: Path, dest: Path) -> list[str]:
+    """Copy `source` (opened read-only, not migrated) to `dest` through a temporary file, then run
+    `integrity_check` on the copy; only a sound copy replaces `dest`. Returns the problems found."""
+    import os
+
+    from bot.store.database import Database
+
+    tmp = dest.with_name(f".{dest.name}.partial")
+    tmp.unlink(missing_ok=True)
+    db = await Database.open(source, read_only=True)
+    try:
+        await db.backup(tmp)
     finally:
         await db.close()
-    print(f"backed up {settings.database} to {args.dest}")
+    try:
+        copy = await Database.open(tmp, read_only=True)
+        try:
+            problems = await copy.check(full=True)
+        finally:
+            await copy.close()
+    except Exception as exc:
+        problems = [str(exc)]
+    if problems:
+        tmp.unlink(missing_ok=True)
+        return problems
+    os.replace(tmp, dest)
+    return []
+
+
+async def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    dest, live = Path(args.dest), Path(settings.database)
+    if _is_database_file(live, dest):
+        print(f"{dest} is the live database itself: give the backup another file name.", file=sys.stderr)
+        return 2
+    from bot.store.database import Database
+    from bot.store.migrations import require_current
+
+    db = await Database.open(live, read_only=True)  # never migrated: the running bot owns its schema
+    try:
+        await require_current(db)
+    finally:
+        await db.close()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    problems = await _checked_copy(live, dest)
+    if problems:
+        print(
+            f"Backup failed: the copy of {live} did not pass SQLite's integrity check ({problems[0]}), so the "
+            f"database itself is damaged; {dest} was not written. Keep your previous backups and {RESTORE_HINT}.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"backed up {live} to {dest} (integrity check passed)")
+    return 0
+
+
+async def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import time
+
+    from bot.store.database import Database
+    from bot.store.migrations import applied_version, discover
+    from bot.store.sidecar import Busy, RunLock
+
+    backup, live = Path(args.backup), Path(settings.database)
+    if _is_database_file(live, backup):
+        print(f"{backup} is the live database itself: name a backup file.", file=sys.stderr)
+        return 2
+    db = await Database.open(backup, read_only=True)
+    try:
+        problems = await db.check(full=True)
+        version = await applied_version(db)
+    finally:
+        await db.close()
+    if problems:
+        print(f"{backup} is damaged ({problems[0]}): choose an older backup. Nothing was changed.", file=sys.stderr)
+        return 1
+    latest = discover()[-1].version
+    if version == 0 or version > latest:
+        what = "is not a Hustings database" if version == 0 else f"is from a newer Hustings (schema {version})"
+        print(f"{backup} {what}. Nothing was changed.", file=sys.stderr)
+        return 1
+    try:
+        lock = RunLock(live).acquire()
+    except Busy:
+        print(f"The bot is running on {live}: stop it, then restore. Nothing was changed.", file=sys.stderr)
+        return 1
+    try:
+        live.parent.mkdir(parents=True, exist_ok=True)
+        staged = live.with_name(f".{live.name}.restoring")
+        problems = await _checked_copy(backup, staged)
+        if problems:
+            print(f"Copying {backup} failed its integrity check ({problems[0]}). Nothing was changed.", file=sys.stderr)
+            return 1
+        aside = None
+        if live.exists():  # noqa: ASYNC240 - one-shot CLI, nothing else on the loop. Keep the replaced file (and its WAL, which may hold its latest writes) aside
+            aside = live.with_name(f"{live.name}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
+            for suffix in ("-wal", "-shm"):
+                if live.with_name(live.name + suffix).exists():
+                    os.replace(live.with_name(live.name + suffix), aside.with_name(aside.name + suffix))
+            os.replace(live, aside)
+        os.replace(staged, live)
+    finally:
+        lock.release()
+    kept = f"; the replaced database is kept as {aside}" if aside else ""
+    print(f"restored {live} from {backup}{kept}")
+    if version < latest:
+        print("the backup is from an older Hustings: `hustings run` will migrate it when the bot starts")
+    return 0
+
+
+async def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from bot.store.database import Database
+    from bot.store.sidecar import read_heartbeat
+
+    live = Path(settings.database)
+    beat = read_heartbeat(live)
+    problems: list[str] = []
+    if beat is None:
+        problems.append("the bot has written no heartbeat (it is not running, or is still starting)")
+    else:
+        age = time.time() - beat.at
+        if age > HEARTBEAT_STALE:
+            problems.append(f"the bot's last heartbeat is {age:.0f}s old (it is stuck or stopped)")
+        if not beat.gateway_connected:
+            problems.append("the bot is not connected to Discord")
+        if beat.last_tick is None or time.time() - beat.last_tick > TICK_STALE:
+            problems.append("the delivery loop has not run recently")
+        if not beat.database_ok:
+            problems.append(f"the bot can't save to its database ({beat.problem or 'see its log'})")
+    db = await Database.open(live, read_only=True)
+    try:
+        await db.fetchone("SELECT count(*) FROM sqlite_master")
+    finally:
+        await db.close()
+    if problems:
+        print("unhealthy: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    print("healthy")
     return 0
 
 
@@ -220,7 +418,7 @@ async def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.sources import report_text
     from bot.services.sources import SourceService
 
-    db = await _open(settings)
+    db = await _open_current(settings, read_only=False)  # writes, but never migrates under the bot
     service = SourceService(db, SystemClock(), settings)
     try:
         chosen = [s for s in await service.for_guild(args.guild) if args.source in (None, s.id)]
@@ -283,9 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("backup", help="write a consistent copy of the live database")
+    p = sub.add_parser("backup", help="write a checked copy of the live database (safe while the bot runs)")
     p.add_argument("dest", help="file to write the copy to")
     p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the database with a backup (stop the bot first)")
+    p.add_argument("backup", help="a file written by `hustings backup`")
+    p.set_defaults(func=_cmd_restore)
+
+    p = sub.add_parser("health", help="exit 0 if the running bot is connected, saving and delivering, else 1")
+    p.set_defaults(func=_cmd_health)
 
     p = sub.add_parser("sandbox", help="try the bot in the terminal against a local simulated Discord")
     p.add_argument(
@@ -320,13 +525,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clean one-line message for operators; tracebacks are for logs
+        import sqlite3
+
         from bot.resources import MissingResourceError
+        from bot.store.database import DatabaseUnavailable, describe_failure
         from bot.store.migrations import MigrationError
 
         if isinstance(exc, MissingResourceError):  # a damaged install: nothing the operator's data can fix
             print(f"hustings: {exc}", file=sys.stderr)
             return 2
-        if isinstance(exc, MigrationError | OSError):
+        if isinstance(exc, MigrationError | OSError | DatabaseUnavailable):
             print(f"hustings: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, sqlite3.Error):  # e.g. a file damaged past its first pages: found when read
+            print(f"hustings: {describe_failure(settings.database, exc)}", file=sys.stderr)
             return 1
         raise

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote
 import discord
 
 from bot.app import HustingsBot
+from bot.domain.cooldown import UseKind
 from bot.errors import UserError
 from bot.render.common import Rendered, follow_up, ts
 from bot.render.views import GONE, NOT_YOURS, PAGE_TEMPLATE, clamp_page, fits, page_view, respond
@@ -155,6 +156,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_TEMPLA
             raise UserError(GONE)
         if press.user.id != reply.owner_id:
             raise UserError(NOT_YOURS)
+        if await press.client.cooldown_refusal(press, UseKind.READ):  # the member is told when to try again
+            return
         if self.act == "s" and reply.share:
             await self._share(press, reply)
             return

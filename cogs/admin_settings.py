@@ -86,6 +86,15 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
         interaction.client.services.delivery.kick()  # moved announcements may now be due sooner
         await reply_outcome(interaction, outcome, render.timezone_note(outcome))
 
+    @app_commands.command(name="audit", description="How long to keep the audit log")
+    @app_commands.describe(days="7–3650; older rows are deleted")
+    async def audit_retention(
+        self, interaction: discord.Interaction[HustingsBot], days: app_commands.Range[int, 7, 3650]
+    ) -> None:
+        """Set the audit log's retention period."""
+        outcome = await admin_service(interaction).config.set_audit_retention(actor_from(interaction), days)
+        await reply_outcome(interaction, outcome)
+
     @app_commands.command(name="show", description="Show settings")
     async def show(self, interaction: discord.Interaction[HustingsBot]) -> None:
         """Show the settings."""

@@ -211,6 +211,7 @@ def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     add_field(embed, "Alerts (audit mirror)", show_value("alert_channel_id", settings.alert_channel_id), inline=True)
     add_field(embed, "Time zone", md(settings.timezone or f"{default_zone} (default)"), inline=True)
     add_field(embed, "Two-person publish", "on" if settings.two_person_publish else "off", inline=True)
+    add_field(embed, "Audit log kept", f"{settings.audit_retention_days} days", inline=True)
     return embed
 
 
@@ -219,7 +220,10 @@ def audit_line(entry: AuditEntry) -> str:
     who = md(clip(entry.actor_name, 60))
     if entry.denied:
         tried = _audit_words(entry.action, clip(entry.entity or "", 80), _AUDIT_TRIES)
-        return f"{ts(entry.at, 'f')} ⛔ **{who}** was refused (tried to {tried})"
+        times = (
+            f" ({entry.repeats} times, last {ts(entry.last_at, 'R')})" if entry.repeats > 1 and entry.last_at else ""
+        )
+        return f"{ts(entry.at, 'f')} ⛔ **{who}** was refused (tried to {tried}){times}"
     what = _audit_words(entry.action, clip(entry.entity or "", 80))
     if isinstance(entry.after, dict) and entry.after.get("awaiting_second_moderator"):
         what = f"asked to publish the results of **{md(clip(entry.entity or '', 80))}** (a second moderator must agree)"

@@ -1,12 +1,19 @@
-"""Permission checks inside the bot: every refusal is audited."""
+"""Permission checks inside the bot: every refusal is audited (repeats collapse into one row)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.domain.access import Actor, Level, access_level
 from bot.errors import PermissionDenied
 from bot.store import audit, meta
 from bot.store.database import Database
+
+#: How often a guild's old audit rows are pruned (on its next audited refusal or change).
+PRUNE_EVERY = timedelta(days=1)
 
 
 class AccessService:
@@ -15,6 +22,7 @@ class AccessService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._pruned: dict[int, datetime] = {}  # guild → when its audit rows were last pruned
 
     async def level(self, actor: Actor) -> Level:
         """The actor's access level in their guild."""
@@ -26,18 +34,28 @@ class AccessService:
         level = await self.level(actor)
         if level >= needed:
             return level
+        now = self.clock.now()
         async with self.db.transaction() as tx:
-            await audit.append(
+            await audit.refuse(
                 tx,
                 guild_id=actor.guild_id,
                 actor_id=actor.user_id,
                 actor_name=actor.name,
                 action=action,
                 entity=entity,
-                denied=True,
-                at=self.clock.now(),
+                at=now,
             )
+            await self.prune_if_due(tx, actor.guild_id, now)
         article = "an" if needed.label[0] in "aeiou" else "a"
         raise PermissionDenied(
             f"Only {article} {needed.label} can do that here. Ask a moderator if you think you should."
         )
+
+    async def prune_if_due(self, tx: aiosqlite.Connection, guild_id: int, now: datetime, *, force: bool = False) -> int:
+        """Delete the guild's audit rows older than its retention period, at most once a day (or now, `force`)."""
+        last = self._pruned.get(guild_id)
+        if not force and last is not None and now - last < PRUNE_EVERY:
+            return 0
+        self._pruned[guild_id] = now
+        settings = await meta.get_settings(tx, guild_id)
+        return await audit.prune(tx, guild_id, now - timedelta(days=settings.audit_retention_days))

@@ -17,6 +17,8 @@ from bot.store.audit import AuditEntry
 from bot.store.meta import GuildSettings
 
 AUDIT_LIMIT_MAX = 50
+#: Bounds of the audit log's retention period (days): a week at least, ten years at most.
+AUDIT_RETENTION_MIN, AUDIT_RETENTION_MAX = 7, 3650
 
 
 def _settings_view(s: GuildSettings, keys: tuple[str, ...]) -> dict[str, object]:
@@ -192,6 +194,21 @@ class AdminConfig:
             await meta.save_settings(ch.tx, updated)
         extra = {"settings": updated, "other_zone": 0 if move_announcements else len(elsewhere), "moved": moved}
         return Outcome("config.timezone", "settings", ch.before, ch.after, ch.audit_id, extra=extra)
+
+    async def set_audit_retention(self, actor: Actor, days: int) -> Outcome:
+        """Keep audit rows for `days` days; older ones are deleted now and daily from then on."""
+        await self.core.require(actor, "config.audit", str(days))
+        if not AUDIT_RETENTION_MIN <= days <= AUDIT_RETENTION_MAX:
+            raise UserError(f"Keep the audit log between {AUDIT_RETENTION_MIN} and {AUDIT_RETENTION_MAX} days.")
+
+        def edit(s: GuildSettings) -> GuildSettings:
+            s.audit_retention_days = days
+            return s
+
+        outcome = await self._update(actor, "config.audit", ("audit_retention_days",), edit)
+        async with self.core.db.transaction() as tx:
+            await self.core.access.prune_if_due(tx, actor.guild_id, self.core.clock.now(), force=True)
+        return outcome
 
     async def audit_log(
         self, actor: Actor, *, limit: int = 10, member_id: int | None = None, kind: str | None = None

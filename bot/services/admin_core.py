@@ -84,7 +84,7 @@ class AdminCore:
             return await self.access.require(actor, needed, action, entity)
         except PermissionDenied:
             rows = await audit.recent(self.db.reader, actor.guild_id, limit=1, actor_id=actor.user_id)
-            if rows and rows[0].denied and rows[0].action == action:
+            if rows and rows[0].denied and rows[0].action == action and rows[0].repeats == 1:  # mirror once
                 self._notify(rows[0])
             raise
 
@@ -92,16 +92,17 @@ class AdminCore:
         """Audit a refused attempt that is not about levels (e.g. pressing another moderator's button)."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            audit_id = await audit.append(
+            audit_id, repeats = await audit.refuse(
                 tx,
                 guild_id=actor.guild_id,
                 actor_id=actor.user_id,
                 actor_name=actor.name,
                 action=action,
                 entity=entity,
-                denied=True,
                 at=now,
             )
+        if repeats > 1:  # already mirrored; the row's count grows
+            return
         self._notify(
             AuditEntry(audit_id, actor.guild_id, actor.user_id, actor.name, action, entity, None, None, True, now)
         )
@@ -167,6 +168,7 @@ class AdminCore:
                 at=now,
             )
             await meta.bump_version(tx, actor.guild_id, now, source=f"admin ({actor.name})")
+            await self.access.prune_if_due(tx, actor.guild_id, now)
         ch.audit_id = audit_id
         self._notify(
             AuditEntry(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.cooldown import Cooldowns
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
@@ -32,6 +33,7 @@ class Services:
         self.reads = ReadModel(db, clock)
         self.share_limiter = ShareLimiter(clock)
         self.replies = ReplyKeys(db, clock)
+        self.cooldowns = Cooldowns()
         self.sources = SourceService(db, clock, settings, self.access)
         self.reads.freshness = self._source_freshness
         self.delivery = DeliveryEngine(db, clock)

@@ -54,7 +54,7 @@ from bot.domain.schedule import (
     retry_delay,
 )
 from bot.store import deliveries, meta
-from bot.store.database import Database
+from bot.store.database import Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
 
@@ -379,6 +379,12 @@ class DeliveryEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
         self._running = False
+        #: Wall-clock time (Unix seconds) the planner last finished a pass: `hustings health` checks it.
+        self.last_tick: float | None = None
+        #: Since when (engine clock) planning failed because the database refused writes, and the back-off.
+        self._unsaved_since: datetime | None = None
+        self._planned_at: datetime | None = None
+        self._backoff = 0.0
 
     # ---------------------------------------------------------------- wiring
 
@@ -498,11 +504,18 @@ class DeliveryEngine:
             try:
                 await self.plan_once()
                 await self._arm_timer()
+                self.last_tick = time.time()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("delivery planning failed; will try again")
-                await asyncio.sleep(1)
+            except Exception as exc:
+                if storage_refuses_writes(exc):  # the database logs this once per streak: back off quietly
+                    if self._unsaved_since is None:  # what fell due since the last good pass was never planned
+                        self._unsaved_since = self._planned_at or self.clock.now()
+                    self._backoff = min(60.0, self._backoff * 2 or 1.0)
+                else:
+                    log.exception("delivery planning failed; will try again")
+                    self._backoff = 1.0
+                await asyncio.sleep(self._backoff)
                 self._plan_needed.set()
             finally:
                 self._busy -= 1
@@ -511,6 +524,7 @@ class DeliveryEngine:
     async def plan_once(self) -> int:
         """Put everything due up to now into the ledger; summarise new misses; wake the lanes."""
         now = self.clock.now()
+        unsaved_since = self._unsaved_since
 
         async def work(tx: aiosqlite.Connection) -> int:
             graces: dict[int, timedelta] = {}
@@ -521,13 +535,18 @@ class DeliveryEngine:
                 grace = await self._grace(tx, row.guild_id, graces)
                 if row.status is DeliveryStatus.PENDING and lateness(row.due_at, now, grace) is Lateness.MISSED:
                     row.status = DeliveryStatus.MISSED
-                    row.reason = "the bot was offline when it was due"
+                    row.reason = (
+                        "the bot couldn't save to its database when it was due (disk full or read-only)"
+                        if unsaved_since is not None and row.due_at > unsaved_since
+                        else "the bot was offline when it was due"
+                    )
                     self.stats.missed += 1
             added = await deliveries.add_many(tx, rows)
             await self._summarise_missed(tx, now)
             return added
 
         added = await write(self.db, work)
+        self._unsaved_since, self._backoff, self._planned_at = None, 0.0, now
         for lane, event in self._lane_wake.items():
             if await deliveries.ready(self.db.reader, lane, now, 1):
                 event.set()
@@ -547,8 +566,10 @@ class DeliveryEngine:
             by_guild.setdefault(row.guild_id, []).append(row)
         for guild_id, rows in by_guild.items():
             first, last = rows[0], rows[-1]
+            unsaved = all((r.reason or "").startswith("the bot couldn't save") for r in rows)
+            cause = "I couldn't save to my database (disk full or read-only)" if unsaved else "I was offline"
             text = (
-                f"⚠️ I was offline, so {len(rows)} scheduled post{'s' if len(rows) != 1 else ''} due between "
+                f"⚠️ {cause}, so {len(rows)} scheduled post{'s' if len(rows) != 1 else ''} due between "
                 f"<t:{int(first.due_at.timestamp())}:f> and <t:{int(last.due_at.timestamp())}:f> "
                 f"{'were' if len(rows) != 1 else 'was'} not sent (more than the grace window late). "
                 "See `/announce history` for the list."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -25,6 +25,13 @@ class AuditEntry:
     after: Any
     denied: bool
     at: datetime
+    #: How many times this refusal happened (repeated refusals share one row); 1 for changes.
+    repeats: int = 1
+    last_at: datetime | None = None
+
+
+#: Refusals of the same member, action and entity within this window share one row (its count grows).
+REFUSAL_WINDOW = timedelta(hours=1)
 
 
 async def append(
@@ -57,6 +64,54 @@ async def append(
         ),
     )
     return int(cur.lastrowid or 0)
+
+
+async def refuse(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    entity: str = "",
+    at: datetime,
+) -> tuple[int, int]:
+    """Record a refused attempt: a repeat within REFUSAL_WINDOW of the same member's last refusal of the
+    same action and entity bumps that row's count instead of adding a row. Returns (row id, repeats)."""
+    async with conn.execute(
+        "SELECT id, repeats FROM audit_log WHERE guild_id = ? AND actor_id IS ? AND action = ? AND entity = ?"
+        " AND denied = 1 AND coalesce(last_at, at) >= ? ORDER BY id DESC LIMIT 1",
+        (guild_id, actor_id, action, entity, dt_to_db(at - REFUSAL_WINDOW)),
+    ) as c:
+        row = await c.fetchone()
+    if row is not None:
+        await conn.execute(
+            "UPDATE audit_log SET repeats = repeats + 1, last_at = ? WHERE id = ?", (dt_to_db(at), row[0])
+        )
+        return int(row[0]), int(row[1]) + 1
+    audit_id = await append(
+        conn,
+        guild_id=guild_id,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        entity=entity,
+        denied=True,
+        at=at,
+    )
+    return audit_id, 1
+
+
+async def prune(conn: aiosqlite.Connection, guild_id: int, older_than: datetime) -> int:
+    """Delete the guild's audit rows last touched before `older_than` (retention); returns how many."""
+    cutoff = dt_to_db(older_than)
+    # The delete trigger lets rows go only below the cut-off recorded here, for this transaction only.
+    await conn.execute("INSERT OR REPLACE INTO audit_prune (guild_id, before) VALUES (?, ?)", (guild_id, cutoff))
+    cur = await conn.execute(
+        "DELETE FROM audit_log WHERE guild_id = ? AND coalesce(last_at, at) < ?", (guild_id, cutoff)
+    )
+    await conn.execute("DELETE FROM audit_prune WHERE guild_id = ?", (guild_id,))
+    return cur.rowcount
 
 
 async def recent(
@@ -92,6 +147,8 @@ async def recent(
             from_json(r["after"]),
             bool(r["denied"]),
             dt_from_db(r["at"]),
+            r["repeats"],
+            dt_from_db(r["last_at"]) if r["last_at"] else None,
         )
         for r in rows
     ]

@@ -70,6 +70,7 @@ class GuildSettings:
     alert_channel_id: int | None = None
     two_person_publish: bool = False
     grace_minutes: int = 60
+    audit_retention_days: int = 365
 
 
 async def get_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
@@ -87,6 +88,7 @@ async def get_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSettin
         alert_channel_id=row["alert_channel_id"],
         two_person_publish=bool(row["two_person_publish"]),
         grace_minutes=row["grace_minutes"],
+        audit_retention_days=row["audit_retention_days"],
     )
 
 
@@ -94,7 +96,8 @@ async def save_settings(conn: aiosqlite.Connection, s: GuildSettings) -> None:
     """Insert or replace a guild's settings."""
     await conn.execute(
         "INSERT OR REPLACE INTO guild_settings (guild_id, timezone, moderator_role_ids, organiser_role_ids,"
-        " announce_channel_id, alert_channel_id, two_person_publish, grace_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " announce_channel_id, alert_channel_id, two_person_publish, grace_minutes, audit_retention_days)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.guild_id,
             s.timezone,
@@ -104,5 +107,6 @@ async def save_settings(conn: aiosqlite.Connection, s: GuildSettings) -> None:
             s.alert_channel_id,
             int(s.two_person_publish),
             s.grace_minutes,
+            s.audit_retention_days,
         ),
     )

@@ -111,3 +111,30 @@ async def migrate(db: Database, directory: Traversable | None = None) -> list[Mi
             )
             await tx.execute(f"PRAGMA user_version = {migration.version}")
     return state.pending
+
+
+async def applied_version(db: Database) -> int:
+    """The schema version the database is at, read without writing anything (0 for an empty file)."""
+    exists = await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    if exists is None:
+        return 0
+    row = await db.fetchone("SELECT max(version) AS v FROM schema_migrations")
+    return int(row["v"] or 0) if row is not None else 0
+
+
+async def require_current(db: Database, directory: Traversable | None = None) -> None:
+    """Refuse (MigrationError) a database whose schema is not exactly this code's: never migrate it here.
+
+    Tools that run beside the bot (backup, export, sync) must not upgrade the running bot's schema under it.
+    """
+    current, latest = await applied_version(db), discover(directory)[-1].version
+    if current < latest:
+        raise MigrationError(
+            f"the database {db.path} is at schema version {current} and this Hustings needs {latest}: "
+            "stop the bot, then run `hustings migrate` (or start the new version with `hustings run`)"
+        )
+    if current > latest:
+        raise MigrationError(
+            f"the database {db.path} is at schema version {current}, newer than this Hustings "
+            f"(knows up to {latest}): use the Hustings version the bot runs"
+        )

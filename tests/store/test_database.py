@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,6 +55,13 @@ async def test_audit_log_is_append_only(db: Database) -> None:
             await tx.execute("DELETE FROM audit_log")
     [entry] = await audit.recent(db.reader, 1)
     assert entry.after == {"slug": "x"} and entry.actor_name == "mod"
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # only a refusal's count may change
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE audit_log SET repeats = 2, action = 'x'")
+    # only retention pruning deletes, and only rows older than its cut-off
+    async with db.transaction() as tx:
+        assert await audit.prune(tx, 1, now) == 0
+        assert await audit.prune(tx, 1, now + timedelta(seconds=1)) == 1
 
 
 async def test_backup_is_a_consistent_copy(db: Database, tmp_path) -> None:
