@@ -7,6 +7,8 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import elections as render
+from bot.render import hustings as render_hustings
+from bot.render.admin import send as send_file
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads, send
 
 
@@ -28,6 +30,16 @@ class Elections(ReadCog):
         """One election's facts with its timeline as local times and countdowns."""
         vm = await reads(interaction).election_info(guild_id(interaction), election)
         await send(interaction, render.election_info(vm))
+
+    @election.command(name="calendar", description="A calendar file (.ics) of the election's dates and hustings")
+    @app_commands.describe(election="Which election (default: the current one)")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def calendar(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
+        """Milestones and hustings as an `.ics` file: UTC times, stable UIDs so a re-import updates."""
+        services = interaction.client.services
+        name, _slug, entries = await services.hustings.calendar(guild_id(interaction), election)
+        file = render_hustings.ics_file(entries, name, name, services.clock.now())
+        await send_file(interaction, render_hustings.calendar_reply(name, len(entries)), file=file)
 
 
 async def setup(bot: HustingsBot) -> None:
