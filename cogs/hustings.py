@@ -78,7 +78,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
         channel="A voice or stage channel of this server",
         location="Or a link or an address (up to 100 characters)",
         election="Which election (default: the current one)",
-        candidates="Who takes part, comma-separated (default: everyone on the ballot)",
+        candidates="Who takes part, comma-separated (default: all the candidates)",
         chair="Who chairs it",
     )
     @app_commands.autocomplete(election=election_autocomplete)
@@ -121,7 +121,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
         minutes="New length",
         channel="Move it to this voice or stage channel",
         location="Or move it to this link or address",
-        candidates="Who takes part, comma-separated ('all' for everyone on the ballot)",
+        candidates="Who takes part, comma-separated ('all' for all the candidates)",
         chair="Who chairs it",
     )
     @app_commands.autocomplete(hustings=hustings_autocomplete)

@@ -33,9 +33,9 @@ def _place(h: Hustings) -> str:
 
 def _speakers(v: HustingsView) -> str:
     if not v.speakers:
-        return "Everyone on the ballot (no candidate is on it yet)."
+        return "All the candidates (none is standing yet)."
     names = ", ".join(md(s) for s in v.speakers)
-    text = names if v.hustings.candidates else f"Everyone on the ballot: {names}"
+    text = names if v.hustings.candidates else f"All the candidates: {names}"
     return text if len(text) <= FIELD_MAX else text[: FIELD_MAX - 1] + "…"
 
 

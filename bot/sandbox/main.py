@@ -22,11 +22,13 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.timeparse import TimeParseError, parse_duration
+from bot.sandbox.events import Seen, event_changes
 from bot.sandbox.terminal import NAMES, render_message
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
 from bot.sim.errors import SimError
+from bot.sim.rest_events import CREATE_EVENTS
 from bot.store import elections, meta
 from bot.store.database import Database
 from bot.store.migrations import migrate
@@ -59,6 +61,7 @@ class Sandbox:
     last_buttons: list[tuple[SimMessage, dict[str, Any]]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     delivery: Any = None  # the bot's delivery engine (moves the clock step by step)
+    events_seen: Seen = field(default_factory=dict)
 
     @property
     def actor(self) -> SimMember:
@@ -96,7 +99,11 @@ class Sandbox:
         self.last_buttons = [(message, c) for c in comps]
 
     def show_new_posts(self) -> None:
-        """Print channel posts and DMs that arrived since last shown (scheduled posts, reminders)."""
+        """Print channel posts and DMs that arrived since last shown (scheduled posts, reminders), and events."""
+        names = {c.id: c.name for c in self.guild.channels.values()}
+        found = [e for e in self.sim.world.scheduled_events.values() if e.guild_id == self.guild.id]
+        for line in event_changes(self.events_seen, found, names):
+            self.console.print(Text(line, style="magenta"))
         for message in list(self.sim.world.messages.values()):
             if message.id in self.seen or message.deleted or message.interaction_id is not None:
                 continue
@@ -123,7 +130,9 @@ async def _prepare_database(db: Database, guild_id: int, now) -> None:
 def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]:
     # Created in the same order at the same simulated instant every run, so ids are stable and a
     # kept database (--database) still matches its guild, channels and users.
-    guild = sim.add_guild("Sandbox", channels=("general", "announcements", "alerts"))
+    # The bot may put hustings and deadlines in the server's Events list (Create Events; Connect for voice).
+    bot_permissions = perms.DEFAULT_BOT | CREATE_EVENTS | perms.CONNECT
+    guild = sim.add_guild("Sandbox", channels=("general", "announcements", "alerts"), bot_permissions=bot_permissions)
     organiser_role = guild.add_role("Organiser")
     moderator_role = guild.add_role("Moderator", perms.MANAGE_GUILD)
     users = {
@@ -131,6 +140,7 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
         "organiser": guild.add_member("olu", [organiser_role], global_name="Olu (organiser)"),
         "moderator": guild.add_member("mo", [moderator_role], global_name="Mo (moderator)"),
     }
+    guild.add_channel("hustings-hall", "voice")  # made last: earlier ids stay as before
     NAMES.update({m.id: m.display_name for m in users.values()})
     NAMES.update({c.id: c.name for c in guild.channels.values()})
     NAMES[organiser_role.id], NAMES[moderator_role.id] = "Organiser", "Moderator"

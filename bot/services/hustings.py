@@ -33,6 +33,7 @@ from bot.domain.hustings import (
     plan_events,
     taking_part,
 )
+from bot.domain.models import CandidateStatus
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
@@ -113,7 +114,9 @@ class HustingsService:
         return self.reads.resolve_election(snap, election, self.clock.now())
 
     def _on_ballot(self, data: ElectionData) -> list[str]:
-        return [c.name for c in data.candidates if self.reads.row(data, c).status in ON_BALLOT_STANDINGS]
+        """Who takes part by default: those on the ballot, or before it is known everyone still standing."""
+        on_ballot = [c.name for c in data.candidates if self.reads.row(data, c).status in ON_BALLOT_STANDINGS]
+        return on_ballot or [c.name for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
 
     async def _get(self, guild_id: int, hustings_id: int) -> Hustings:
         found = await repo.get(self.db.reader, guild_id, hustings_id)
@@ -374,7 +377,7 @@ class HustingsService:
             assert data.election.id is not None
             if not await repo.events_on(self.db.reader, data.election.id):
                 continue
-            specs.extend(milestone_events(data.election, f"{data.election.name} (see /election info)"))
+            specs.extend(milestone_events(data.election, "Details: /election info"))
             speakers = self._on_ballot(data)
             for h in hustings:
                 if h.election_id == data.election.id:
