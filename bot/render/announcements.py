@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.domain.hustings import day_words, days_between
 from bot.domain.phase import MILESTONE_LABELS
 from bot.domain.schedule import (
+    COUNTED,
     Announcement,
     Delivery,
     DeliveryStatus,
@@ -43,6 +46,7 @@ from bot.render.common import (
     clip,
     join_limited,
     md,
+    plural,
     ts,
     ts_full,
 )
@@ -71,13 +75,35 @@ def placeholder_text(values: PlaceholderValues) -> dict[str, str]:
     def number(n: int | None) -> str:
         return "?" if n is None else f"{n:,}"
 
+    def days(moment: datetime | None) -> str:
+        # Calendar days in the server's zone: "today" on closing day, "tomorrow", "in 4 days".
+        if moment is None or values.now is None or values.zone is None:
+            return "?"
+        return day_words(values.now, moment, ZoneInfo(values.zone))
+
+    def counted(moment: datetime | None, fallback: int | None) -> str:
+        # The same count with its unit, for messages that type one: "16 days", "1 day", "less than a day".
+        if moment is None or values.now is None or values.zone is None:
+            return "?" if fallback is None else plural(fallback, "day")
+        left = days_between(values.now, moment, ZoneInfo(values.zone))
+        return plural(left, "day") if left > 0 else "less than a day" if moment > values.now else "no days"
+
+    results = values.results_link or ("`/results`" if values.results_published else "(results not published yet)")
     return {
         "election": md(values.election) if values.election else "(no election)",
         "nominations_close": ts(values.nominations_close, "F"),
         "ballot_open": ts(values.ballot_open, "F"),
         "ballot_close": ts(values.ballot_close, "F"),
-        "days_to_nominations_close": number(values.days_to_nominations_close),
+        "days_to_nominations_close": days(values.nominations_close),
+        COUNTED.format("days_to_nominations_close"): counted(
+            values.nominations_close, values.days_to_nominations_close
+        ),
+        "days_to_ballot_close": days(values.ballot_close),
+        COUNTED.format("days_to_ballot_close"): counted(values.ballot_close, None),
         "qualified": number(values.qualified),
+        "threshold": md(values.threshold) if values.threshold else "(no threshold set)",
+        "on_ballot": number(values.on_ballot),
+        "results_link": results,
     }
 
 
