@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import nominations as render
+from bot.render.hustings import with_meeting_calendar
 from cogs._common import (
     ReadCog,
     body_autocomplete,
@@ -44,7 +45,11 @@ class Nominations(ReadCog):
     ) -> None:
         """One body's nominations in the election."""
         vm = await reads(interaction).body_nominations(guild_id(interaction), name, election)
-        await send(interaction, render.body_nominations(vm))
+        now = interaction.client.services.clock.now()
+        rendered = with_meeting_calendar(
+            render.body_nominations(vm), vm.body, vm.next_meeting, guild_id(interaction), now
+        )
+        await send(interaction, rendered)
 
     @nominations.command(name="for", description="Which branches nominated a candidate, by region")
     @app_commands.describe(candidate="Start typing any part of the name", election="Which election (default: current)")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
 import icalendar
 
-from bot.domain.hustings import CalendarEntry, Hustings, PlaceKind
-from bot.render.common import md
+from bot.domain.hustings import CalendarEntry, Hustings, PlaceKind, meeting_calendar
+from bot.domain.models import Body
+from bot.render.common import ChartImage, Rendered, md
 from bot.services.hustings import HustingsView, SyncReport
 
 COLOUR = discord.Colour(0x5865F2)
@@ -142,3 +144,15 @@ def calendar_reply(name: str, count: int) -> str:
         f"{count} date{'s' if count != 1 else ''} for **{md(name)}**. Open the file to add them to your calendar; "
         "importing it again later updates them rather than adding copies."
     )
+
+
+def with_meeting_calendar(
+    rendered: Rendered, body: Body, meeting: datetime | None, guild_id: int, now: datetime
+) -> Rendered:
+    """`/nominations branch` with the branch's next nomination meeting attached as an `.ics` file."""
+    if meeting is None or rendered.chart is not None:
+        return rendered
+    entries = meeting_calendar(replace(body, meeting=meeting), guild_id)
+    data = ics_bytes(entries, f"{body.name}: nomination meeting", now)
+    stem = _safe_name(f"{body.name}-meeting")
+    return replace(rendered, chart=ChartImage(f"{stem}.ics", data, f"Calendar: {body.name}'s nomination meeting"))

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
-from bot.domain.models import Candidate, CandidateStatus, Election, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, CandidateStatus, Election, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.sim import permissions as perms
 from bot.sim.rest_events import CANCELED, CREATE_EVENTS, EXTERNAL, SCHEDULED, VOICE, SimScheduledEvent
@@ -284,3 +284,24 @@ async def test_election_calendar_parses_back_with_stable_uids(
         (await ask(sim, member, "/election calendar", {"election": "nec"})).attachments[0].data
     )
     assert sorted(str(e["uid"]) for e in again.walk("VEVENT")) == sorted(str(e["uid"]) for e in found.values())
+
+
+async def test_branch_meeting_calendar(
+    sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
+) -> None:
+    meeting = datetime(2026, 11, 26, 19, 30, tzinfo=UTC)
+    await seed_election(
+        db,
+        guild.id,
+        clock,
+        Election(guild_id=0, slug="nec", name="NEC 2026", seats=3, voting_system=VotingSystem.BLOC),
+        bodies=[Body("Islington North", meeting=meeting), Body("Hackney South")],
+    )
+    reply = await ask(sim, member, "/nominations branch", {"name": "Islington North"})
+    assert reply.filenames == ["Islington-North-meeting.ics"]
+    [event] = icalendar.Calendar.from_ical(reply.attachments[0].data).walk("VEVENT")
+    assert event.decoded("dtstart") == meeting and "Islington North" in str(event["summary"])
+    uid = str(event["uid"])
+    again = await ask(sim, member, "/nominations branch", {"name": "Islington North"})
+    assert str(icalendar.Calendar.from_ical(again.attachments[0].data).walk("VEVENT")[0]["uid"]) == uid
+    assert (await ask(sim, member, "/nominations branch", {"name": "Hackney South"})).filenames == []  # no meeting
