@@ -11,6 +11,7 @@ import pytest
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Threshold, Timeline, VotingSystem
+from bot.errors import NotFound
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.sim import permissions as perms
 from bot.sim.rest_events import CANCELED, CREATE_EVENTS, EXTERNAL, SCHEDULED, VOICE, SimScheduledEvent
@@ -305,3 +306,17 @@ async def test_branch_meeting_calendar(
     again = await ask(sim, member, "/nominations branch", {"name": "Islington North"})
     assert str(icalendar.Calendar.from_ical(again.attachments[0].data).walk("VEVENT")[0]["uid"]) == uid
     assert (await ask(sim, member, "/nominations branch", {"name": "Hackney South"})).filenames == []  # no meeting
+
+
+async def test_other_servers_never_see_a_hustings(
+    sim: DiscordSimulator, guild: SimGuild, org: Org, db: Database, hustings: HustingsBot
+) -> None:
+    await ask(sim, org.organiser, "/hustings events", {"state": "off"})
+    await ask(sim, org.organiser, "/hustings schedule", {"title": "Private", "when": "in 2 days", "location": "Hall"})
+    [h] = await hustings_repo.list_for_guild(db.reader, guild.id)
+    assert h.id is not None
+    service = hustings.services.hustings
+    other = sim.add_guild("Elsewhere")  # commands are synced to the test guild only: ask the service
+    with pytest.raises(NotFound):
+        await service.info(other.id, h.id)
+    assert await service.upcoming(other.id) == [] and await service.complete(other.id, "") == []
