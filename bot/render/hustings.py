@@ -88,10 +88,12 @@ def cancelled(h: Hustings) -> str:
 def events_switched(election_name: str, on: bool, report: SyncReport) -> str:
     """The organiser's confirmation of `/hustings events`."""
     if not on:
-        return (
-            f"Events are off for **{md(election_name)}**: I won't add or change its events in the server's "
-            "Events list (the ones already there stay until they pass)."
+        taken = (
+            f" I cancelled its {report.cancelled} upcoming event{'s' if report.cancelled != 1 else ''} there."
+            if report.cancelled
+            else ""
         )
+        return f"Events are off for **{md(election_name)}**: it has no events in the server's Events list.{taken}"
     made = f" I added {report.created} event{'s' if report.created != 1 else ''}." if report.created else ""
     failed = f" {report.failed} could not be added; I'll try again later." if report.failed else ""
     listed = "its milestones and hustings are in the server's Events list"

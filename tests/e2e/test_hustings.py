@@ -251,8 +251,11 @@ async def test_missing_permission_is_named_and_nothing_changes(
     grant_events(guild)
     await sim.wait_for_idle()
     on = await ask(sim, org.organiser, "/hustings events", {"state": "on"})
-    assert "Events are on" in on.text
+    assert "Events are on" in on.text and "4 events" in on.text
     assert len(events(sim, guild)) == 4
+    off = await ask(sim, org.organiser, "/hustings events", {"state": "off"})
+    assert "cancelled its 4 upcoming events" in off.text
+    assert {e.status for e in events(sim, guild)} == {CANCELED}
 
 
 async def test_election_calendar_parses_back_with_stable_uids(
