@@ -33,3 +33,9 @@ CREATE TABLE scheduled_events (
     starts_at   TEXT NOT NULL,
     PRIMARY KEY (guild_id, key)
 );
+
+-- An election's "how to vote" text, posted when the ballot opens (set with /announce reminders).
+CREATE TABLE election_vote_info (
+    election_id INTEGER PRIMARY KEY REFERENCES elections (id) ON DELETE CASCADE,
+    how_to_vote TEXT NOT NULL
+);

@@ -274,7 +274,8 @@ def short_duration(delta: timedelta) -> str:
 
 #: Timeline events an organiser's automatic reminders follow, with their default offsets.
 DEFAULT_ELECTION_OFFSETS: dict[str, tuple[timedelta, ...]] = {
-    "nominations_close": (timedelta(days=7), timedelta(days=1), timedelta(hours=1)),
+    # 0: the post when nominations close, naming who is on the ballot (with the chart).
+    "nominations_close": (timedelta(days=7), timedelta(days=1), timedelta(hours=1), timedelta(0)),
     "ballot_open": (timedelta(0),),
     "ballot_close": (timedelta(hours=24),),
 }

@@ -144,6 +144,29 @@ def event_phrase(event: str, offset_seconds: float) -> str:
     return f"{label} in {format_duration(timedelta(seconds=offset_seconds), max_units=2)}"
 
 
+def moment_post(spec: ReminderPost) -> str | None:
+    """The words of the posts at the moments themselves (None for a reminder before one)."""
+    if spec.offset.total_seconds() > 0:
+        return None
+    election = md(spec.election)
+    if spec.event == "nominations_close":
+        if not spec.on_ballot:
+            return f"🗳️ **Nominations have closed** in {election}. No candidate has reached the ballot."
+        names = join_limited([f"**{md(n)}**" for n in spec.on_ballot], 1500)
+        count = len(spec.on_ballot)
+        return (
+            f"🗳️ **Nominations have closed** in {election}: "
+            f"{'this candidate is' if count == 1 else f'these {count} candidates are'} on the ballot: {names}."
+        )
+    if spec.event == "ballot_open":
+        text = f"🗳️ **The ballot is open** in {election}"
+        text += "." if spec.how_to_vote == "" else f".\n**How to vote:** {inert_mass_mentions(spec.how_to_vote)}"
+        if spec.slates:
+            text += "\nSlates standing: " + ", ".join(md(s) for s in spec.slates) + " (`/slate compare`)."
+        return text
+    return None
+
+
 def alert(text: str) -> Outgoing:
     """A note to organisers in the alert channel."""
     return Outgoing(content=clip(text, CONTENT_MAX))
@@ -252,7 +275,8 @@ def reminders_reply(election: str, item: ElectionReminders, upcoming: Sequence[d
     nxt = ", ".join(ts_full(at) for at in upcoming[:3]) or "none scheduled (check the election's dates)"
     return (
         f"Automatic reminders for **{md(election)}** are **on** ({describe_offsets(item.offsets)}), plus a post "
-        f"when a candidate reaches the threshold and when results are published.\nNext: {nxt}"
+        "when a candidate reaches the threshold, when nominations close (who is on the ballot), when the ballot "
+        f"opens (how to vote) and when results are published.\nNext: {nxt}"
     )
 
 
@@ -337,6 +361,11 @@ class PostComposer:
         if isinstance(spec, ViewPost):
             return _outgoing(await self.view(spec.view, spec.model), inert_mass_mentions(spec.intro))
         if isinstance(spec, ReminderPost):
+            moment = moment_post(spec)
+            if moment is not None:
+                if spec.progress is not None:
+                    return _outgoing(await self.view(LiveView.NOMINATIONS, spec.progress), moment)
+                return Outgoing(content=clip(moment, CONTENT_MAX))
             text = f"⏰ **{event_phrase(spec.event, spec.offset.total_seconds())}** — {md(spec.election)}: "
             text += ts_full(spec.event_at)
             if spec.progress is not None:

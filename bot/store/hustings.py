@@ -125,3 +125,22 @@ async def guilds_with_events(conn: aiosqlite.Connection) -> list[int]:
     """Guilds that hold elections (each may need events reconciled at start)."""
     async with conn.execute("SELECT DISTINCT guild_id FROM elections ORDER BY guild_id") as c:
         return [int(r[0]) for r in await c.fetchall()]
+
+
+async def how_to_vote(conn: aiosqlite.Connection, election_id: int) -> str:
+    """The election's "how to vote" text ('' when none is set)."""
+    async with conn.execute("SELECT how_to_vote FROM election_vote_info WHERE election_id = ?", (election_id,)) as c:
+        row = await c.fetchone()
+    return str(row[0]) if row else ""
+
+
+async def set_how_to_vote(conn: aiosqlite.Connection, election_id: int, text: str) -> None:
+    """Set (or with '' clear) the election's "how to vote" text."""
+    if text:
+        await conn.execute(
+            "INSERT INTO election_vote_info (election_id, how_to_vote) VALUES (?, ?)"
+            " ON CONFLICT (election_id) DO UPDATE SET how_to_vote = excluded.how_to_vote",
+            (election_id, text),
+        )
+    else:
+        await conn.execute("DELETE FROM election_vote_info WHERE election_id = ?", (election_id,))
