@@ -37,7 +37,9 @@ class Elections(ReadCog):
     async def calendar(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """Milestones and hustings as an `.ics` file: UTC times, stable UIDs so a re-import updates."""
         services = interaction.client.services
-        name, _slug, entries = await services.hustings.calendar(guild_id(interaction), election)
+        guild = interaction.guild
+        where = {c.id: f"#{c.name} on Discord ({guild.name})" for c in guild.channels} if guild else {}
+        name, _slug, entries = await services.hustings.calendar(guild_id(interaction), election, where)
         file = render_hustings.ics_file(entries, name, name, services.clock.now())
         await send_file(interaction, render_hustings.calendar_reply(name, len(entries)), file=file)
 

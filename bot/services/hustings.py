@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -360,11 +360,14 @@ class HustingsService:
                 pairs.append((label, str(v.hustings.id)))
         return pairs[:25]
 
-    async def calendar(self, guild_id: int, election: str | None) -> tuple[str, str, list[CalendarEntry]]:
-        """(election name, slug, entries): milestones and hustings for an `.ics` file."""
+    async def calendar(
+        self, guild_id: int, election: str | None, where: Mapping[int, str] | None = None
+    ) -> tuple[str, str, list[CalendarEntry]]:
+        """(election name, slug, entries): milestones and hustings for an `.ics` file (`where`: channel names)."""
         data = await self._election(guild_id, election)
         hustings = [h for h in await repo.list_for_guild(self.db.reader, guild_id) if h.election_id == data.election.id]
-        return data.election.name, data.election.slug, election_calendar(data.election, hustings, guild_id, {})
+        entries = election_calendar(data.election, hustings, guild_id, where or {})
+        return data.election.name, data.election.slug, entries
 
     # ------------------------------------------------------------------ scheduled events
 

@@ -289,6 +289,13 @@ async def test_election_calendar_parses_back_with_stable_uids(
     )
     assert sorted(str(e["uid"]) for e in again.walk("VEVENT")) == sorted(str(e["uid"]) for e in found.values())
 
+    await ask(
+        sim, org.organiser, "/hustings schedule", {"title": "Voice hustings", "when": "in 2 days", "channel": org.hall}
+    )
+    voice = icalendar.Calendar.from_ical((await ask(sim, member, "/election calendar", {})).attachments[0].data)
+    [entry] = [e for e in voice.walk("VEVENT") if str(e["summary"]) == "Voice hustings"]
+    assert str(entry["location"]) == "#hustings-hall on Discord (Labour North)"
+
 
 async def test_branch_meeting_calendar(
     sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
