@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -16,11 +18,12 @@ from bot.app import HustingsBot
 from bot.domain.access import Level
 from bot.domain.hustings import PlaceKind
 from bot.errors import UserError
+from bot.render import announcements as render_reminders
 from bot.render import hustings as render
-from bot.render.admin import send
+from bot.render.admin import NO_MENTIONS, send
 from bot.services.hustings import HustingsService
 from cogs._access import require
-from cogs._common import election_autocomplete
+from cogs._common import election_autocomplete, on_hustings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,86 @@ async def hustings_autocomplete(
         log.exception("hustings autocomplete failed")
         return []
     return [app_commands.Choice(name=label[:100], value=value) for label, value in pairs[:25]]
+
+
+# ------------------------------------------------------------------------------ stateless buttons
+
+
+class RemindMeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmd:(?P<slug>[^:]{1,80})"):
+    """One press subscribes the member to the election's deadline DMs; the custom id carries the election."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remind me of the deadlines",
+                emoji="⏰",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"hustings:rmd:{slug}",
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RemindMeButton:
+        """Rebuild the button from its custom id (after a restart too)."""
+        return cls(match["slug"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Subscribe the presser; the ephemeral confirmation carries a Stop button."""
+        press = on_hustings(interaction)
+        try:
+            sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
+        except UserError as exc:
+            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        view = discord.ui.View(timeout=None)
+        if sub.subscription.id is not None:
+            view.add_item(StopReminderButton(sub.subscription.id))
+        await press.response.send_message(
+            render_reminders.subscribed_reply(sub), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmdstop:(?P<id>\d+)"):
+    """Stop the reminder the member just started (only the member's own: another id finds nothing)."""
+
+    def __init__(self, subscription_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Stop", style=discord.ButtonStyle.secondary, custom_id=f"hustings:rmdstop:{subscription_id}"
+            )
+        )
+        self.subscription_id = subscription_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StopReminderButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Stop it and say so."""
+        press = on_hustings(interaction)
+        try:
+            stopped = await press.client.services.reminders.stop(
+                _guild(press), press.user.id, str(self.subscription_id)
+            )
+        except UserError as exc:
+            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await press.response.send_message(
+            render_reminders.stopped_reply(stopped), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def remind_view(slug: str) -> discord.ui.View:
+    """The Remind me button under a hustings or the hustings list."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RemindMeButton(slug))
+    return view
 
 
 class HustingsCommands(app_commands.Group, name="hustings", description="Hustings meetings"):
@@ -198,7 +281,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
     async def info(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
         """One hustings in full."""
         view = await _service(interaction).info(_guild(interaction), _hustings_id(hustings))
-        await send(interaction, embed=render.hustings_info(view))
+        await send(interaction, embed=render.hustings_info(view), view=remind_view(view.election_slug))
 
 
 class HustingsCog(commands.Cog, name="Hustings"):
@@ -217,7 +300,8 @@ class HustingsCog(commands.Cog, name="Hustings"):
         return group
 
     async def cog_load(self) -> None:
-        """Add schedule, edit, cancel, events, list and info under `/hustings`."""
+        """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
+        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton)
         parent = self._parent()
         for command in HustingsCommands().commands:
             parent.add_command(command)
@@ -236,6 +320,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
         """Detach the subcommands; stop a reconcile still running."""
         if self._task is not None:
             self._task.cancel()
+        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):
             for name in self._attached:

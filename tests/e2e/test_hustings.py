@@ -330,3 +330,23 @@ async def test_other_servers_never_see_a_hustings(
     with pytest.raises(NotFound):
         await service.info(other.id, h.id)
     assert await service.upcoming(other.id) == [] and await service.complete(other.id, "") == []
+
+
+async def test_remind_me_button_subscribes_and_stop_undoes_it(
+    sim: DiscordSimulator, guild: SimGuild, org: Org, member: SimMember, db: Database, hustings: HustingsBot
+) -> None:
+    await ask(sim, org.organiser, "/hustings events", {"state": "off"})
+    await ask(
+        sim, org.organiser, "/hustings schedule", {"title": "NEC hustings", "when": "in 2 days", "location": "Hall"}
+    )
+    [h] = await hustings_repo.list_for_guild(db.reader, guild.id)
+    info = await ask(sim, member, "/hustings info", {"hustings": str(h.id)})
+    remind = info.button("Remind me of the deadlines")["custom_id"]
+    assert remind == "hustings:rmd:nec"  # stateless: the custom id carries the election
+    done = await (await sim.click(member, info, remind)).response()
+    assert done.ephemeral and "remind you" in done.text
+    assert "NEC 2026" in (await ask(sim, member, "/remind list")).text
+    stop_id = done.button("Stop")["custom_id"]
+    stopped = await (await sim.click(member, done, stop_id)).response()
+    assert "Stopped 1 reminder" in stopped.text
+    assert "no reminders" in (await ask(sim, member, "/remind list")).text
