@@ -41,6 +41,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.sources",  # after cogs.admin: attaches /admin source to its group
     "cogs.announce",
     "cogs.remind",
+    "cogs.hustings",
 )
 
 

@@ -236,6 +236,7 @@ class Announce(commands.Cog):
         election="Which election",
         state="Switch them on or off (default: on)",
         offsets="Before nominations close, e.g. `7d 1d 1h`; or `close=7d,1d open=0 ballot_close=24h`",
+        how_to_vote="Said when the ballot opens: how members vote (`clear` removes it)",
     )
     @app_commands.choices(state=STATES)
     @app_commands.autocomplete(election=election_autocomplete)
@@ -245,10 +246,13 @@ class Announce(commands.Cog):
         election: str,
         state: str | None = None,
         offsets: str | None = None,
+        how_to_vote: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
         """Switch automatic reminders and milestone posts on or off, or change their offsets."""
         actor = await require(interaction, Level.ORGANISER, "announce.reminders", election)
         service = _reminders(interaction)
+        if how_to_vote is not None:
+            await service.set_how_to_vote(actor, election, how_to_vote)
         item, name = await service.configure(actor, election, None if state is None else state == "on", offsets)
         upcoming = [p.at for p in await service.upcoming_points(actor.guild_id, item.election_id)]
         await send(interaction, render.reminders_reply(name, item, upcoming))

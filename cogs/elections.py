@@ -7,6 +7,8 @@ from discord import app_commands
 
 from bot.app import HustingsBot
 from bot.render import elections as render
+from bot.render import hustings as render_hustings
+from bot.render.admin import send as send_file
 from bot.render.common import Rendered
 from cogs._common import ReadCog, election_autocomplete, guild_id, reads
 from cogs._pages import Args, renders, show
@@ -28,6 +30,18 @@ class Elections(ReadCog):
     async def info(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
         """One election's facts with its timeline as local times and countdowns."""
         await show(interaction, "election.info", {"election": election})
+
+    @election.command(name="calendar", description="A calendar file (.ics) of the election's dates and hustings")
+    @app_commands.describe(election="Which election (default: the current one)")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def calendar(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
+        """Milestones and hustings as an `.ics` file: UTC times, stable UIDs so a re-import updates."""
+        services = interaction.client.services
+        guild = interaction.guild
+        where = {c.id: f"#{c.name} on Discord ({guild.name})" for c in guild.channels} if guild else {}
+        name, _slug, entries = await services.hustings.calendar(guild_id(interaction), election, where)
+        file = render_hustings.ics_file(entries, name, name, services.clock.now())
+        await send_file(interaction, render_hustings.calendar_reply(name, len(entries)), file=file)
 
 
 @renders("election.list")

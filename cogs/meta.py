@@ -16,7 +16,7 @@ class Meta(commands.Cog):
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
 
-    hustings = app_commands.Group(name="hustings", description="About this bot")
+    hustings = app_commands.Group(name="hustings", description="Hustings meetings, and about this bot")
 
     @hustings.command(name="about", description="What Hustings is and how to use it")
     async def about(self, interaction: discord.Interaction[HustingsBot]) -> None:

@@ -8,6 +8,7 @@ from discord import app_commands
 from bot.app import HustingsBot
 from bot.render import nominations as render
 from bot.render.common import Rendered
+from bot.render.hustings import with_meeting_calendar
 from cogs._common import (
     ReadCog,
     body_autocomplete,
@@ -64,7 +65,9 @@ async def _progress(interaction: discord.Interaction[HustingsBot], args: Args) -
 @renders("nominations.branch", "name", "election")
 async def _branch(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
     vm = await reads(interaction).body_nominations(guild_id(interaction), need(args, "name"), args["election"])
-    return render.body_nominations(vm)
+    now = interaction.client.services.clock.now()
+    # the branch's next nomination meeting rides along as an .ics file
+    return with_meeting_calendar(render.body_nominations(vm), vm.body, vm.next_meeting, guild_id(interaction), now)
 
 
 @renders("nominations.for", "candidate", "election")

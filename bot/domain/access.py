@@ -44,14 +44,26 @@ def access_level(actor: Actor, moderator_roles: Iterable[int], organiser_roles: 
     return Level.MEMBER
 
 
-#: The level each top-level command needs (every subcommand inherits it); any other command is for members.
-COMMAND_LEVELS: dict[str, Level] = {"admin": Level.MODERATOR, "announce": Level.ORGANISER}
+#: The level each command needs, by its leading words (a group's subcommands inherit it unless named
+#: themselves); any other command is for members.
+COMMAND_LEVELS: dict[str, Level] = {
+    "admin": Level.MODERATOR,
+    "announce": Level.ORGANISER,
+    "hustings schedule": Level.ORGANISER,
+    "hustings edit": Level.ORGANISER,
+    "hustings cancel": Level.ORGANISER,
+    "hustings events": Level.ORGANISER,
+}
 
 
 def command_level(qualified_name: str) -> Level:
     """The level a command needs, by its name as typed ("/admin source sync" or "admin source sync")."""
     words = qualified_name.lstrip("/").split()
-    return COMMAND_LEVELS.get(words[0] if words else "", Level.MEMBER)
+    for length in range(len(words), 0, -1):  # the longest named prefix decides
+        level = COMMAND_LEVELS.get(" ".join(words[:length]))
+        if level is not None:
+            return level
+    return Level.MEMBER
 
 
 @dataclass(frozen=True, slots=True)

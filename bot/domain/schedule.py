@@ -216,9 +216,21 @@ PLACEHOLDERS: dict[str, str] = {
     "nominations_close": "when nominations close (a Discord timestamp)",
     "ballot_open": "when the ballot opens (a Discord timestamp)",
     "ballot_close": "when the ballot closes (a Discord timestamp)",
-    "days_to_nominations_close": "whole days left until nominations close",
+    "days_to_nominations_close": "when nominations close, in calendar days: today, tomorrow, in 4 days",
+    "days_to_ballot_close": "when the ballot closes, in calendar days: today, tomorrow, in 4 days",
     "qualified": "how many candidates have reached the nomination threshold",
+    "threshold": "the nominations a candidate needs for the ballot",
+    "on_ballot": "how many candidates are on the ballot",
+    "results_link": "a link to the results post (or where to find the results)",
 }
+
+#: Placeholders that count calendar days in the server's zone. Alone they read as words ("today",
+#: "tomorrow", "in 4 days"); followed by a typed unit ("{days_to_nominations_close} days left") the pair
+#: reads as a count with the right unit ("16 days", "1 day", "less than a day"), never "1 days" or "0 days".
+DAY_PLACEHOLDERS = frozenset({"days_to_nominations_close", "days_to_ballot_close"})
+#: The values key of a day placeholder's counted form.
+COUNTED = "{}__count"
+_DAY_UNIT = re.compile(r"\{(days_to_[a-z_]+)\} days?\b")
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -251,6 +263,12 @@ def needs_election(text: str) -> bool:
 
 def fill(text: str, values: Mapping[str, str]) -> str:
     """Replace each known placeholder with its value; anything else is left as typed."""
+
+    def counted(m: re.Match[str]) -> str:
+        value = values.get(COUNTED.format(m.group(1))) if m.group(1) in DAY_PLACEHOLDERS else None
+        return value if value is not None else m.group(0)
+
+    text = _DAY_UNIT.sub(counted, text)
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
@@ -283,7 +301,8 @@ def short_duration(delta: timedelta) -> str:
 
 #: Timeline events an organiser's automatic reminders follow, with their default offsets.
 DEFAULT_ELECTION_OFFSETS: dict[str, tuple[timedelta, ...]] = {
-    "nominations_close": (timedelta(days=7), timedelta(days=1), timedelta(hours=1)),
+    # 0: the post when nominations close, naming who is on the ballot (with the chart).
+    "nominations_close": (timedelta(days=7), timedelta(days=1), timedelta(hours=1), timedelta(0)),
     "ballot_open": (timedelta(0),),
     "ballot_close": (timedelta(hours=24),),
 }

@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.domain.hustings import day_words, days_between
 from bot.domain.phase import MILESTONE_LABELS
 from bot.domain.schedule import (
+    COUNTED,
     PLACEHOLDERS,
     Announcement,
     Delivery,
@@ -45,6 +48,7 @@ from bot.render.common import (
     clip,
     join_limited,
     md,
+    plural,
     ts,
     ts_full,
 )
@@ -73,13 +77,35 @@ def placeholder_text(values: PlaceholderValues) -> dict[str, str]:
     def number(n: int | None) -> str:
         return "?" if n is None else f"{n:,}"
 
+    def days(moment: datetime | None) -> str:
+        # Calendar days in the server's zone: "today" on closing day, "tomorrow", "in 4 days".
+        if moment is None or values.now is None or values.zone is None:
+            return "?"
+        return day_words(values.now, moment, ZoneInfo(values.zone))
+
+    def counted(moment: datetime | None, fallback: int | None) -> str:
+        # The same count with its unit, for messages that type one: "16 days", "1 day", "less than a day".
+        if moment is None or values.now is None or values.zone is None:
+            return "?" if fallback is None else plural(fallback, "day")
+        left = days_between(values.now, moment, ZoneInfo(values.zone))
+        return plural(left, "day") if left > 0 else "less than a day" if moment > values.now else "no days"
+
+    results = values.results_link or ("`/results`" if values.results_published else "(results not published yet)")
     return {
         "election": md(values.election) if values.election else "(no election)",
         "nominations_close": ts(values.nominations_close, "F"),
         "ballot_open": ts(values.ballot_open, "F"),
         "ballot_close": ts(values.ballot_close, "F"),
-        "days_to_nominations_close": number(values.days_to_nominations_close),
+        "days_to_nominations_close": days(values.nominations_close),
+        COUNTED.format("days_to_nominations_close"): counted(
+            values.nominations_close, values.days_to_nominations_close
+        ),
+        "days_to_ballot_close": days(values.ballot_close),
+        COUNTED.format("days_to_ballot_close"): counted(values.ballot_close, None),
         "qualified": number(values.qualified),
+        "threshold": md(values.threshold) if values.threshold else "(no threshold set)",
+        "on_ballot": number(values.on_ballot),
+        "results_link": results,
     }
 
 
@@ -118,6 +144,29 @@ def event_phrase(event: str, offset_seconds: float) -> str:
     if offset_seconds <= 0:
         return f"{label} now"
     return f"{label} in {format_duration(timedelta(seconds=offset_seconds), max_units=2)}"
+
+
+def moment_post(spec: ReminderPost) -> str | None:
+    """The words of the posts at the moments themselves (None for a reminder before one)."""
+    if spec.offset.total_seconds() > 0:
+        return None
+    election = md(spec.election)
+    if spec.event == "nominations_close":
+        if not spec.on_ballot:
+            return f"🗳️ **Nominations have closed** in {election}. No candidate has reached the ballot."
+        names = join_limited([f"**{md(n)}**" for n in spec.on_ballot], 1500)
+        count = len(spec.on_ballot)
+        return (
+            f"🗳️ **Nominations have closed** in {election}: "
+            f"{'this candidate is' if count == 1 else f'these {count} candidates are'} on the ballot: {names}."
+        )
+    if spec.event == "ballot_open":
+        text = f"🗳️ **The ballot is open** in {election}"
+        text += "." if spec.how_to_vote == "" else f".\n**How to vote:** {inert_mass_mentions(spec.how_to_vote)}"
+        if spec.slates:
+            text += "\nSlates standing: " + ", ".join(md(s) for s in spec.slates) + " (`/slate compare`)."
+        return text
+    return None
 
 
 def alert(text: str) -> Outgoing:
@@ -234,7 +283,8 @@ def reminders_reply(election: str, item: ElectionReminders, upcoming: Sequence[d
     nxt = ", ".join(ts_full(at) for at in upcoming[:3]) or "none scheduled (check the election's dates)"
     return (
         f"Automatic reminders for **{md(election)}** are **on** ({describe_offsets(item.offsets)}), plus a post "
-        f"when a candidate reaches the threshold and when results are published.\nNext: {nxt}"
+        "when a candidate reaches the threshold, when nominations close (who is on the ballot), when the ballot "
+        f"opens (how to vote) and when results are published.\nNext: {nxt}"
     )
 
 
@@ -332,6 +382,11 @@ class PostComposer:
         if isinstance(spec, ViewPost):
             return _outgoing(await self.view(spec.view, spec.model), inert_mass_mentions(spec.intro))
         if isinstance(spec, ReminderPost):
+            moment = moment_post(spec)
+            if moment is not None:
+                if spec.progress is not None:
+                    return _outgoing(await self.view(LiveView.NOMINATIONS, spec.progress), moment)
+                return Outgoing(content=clip(moment, CONTENT_MAX))
             text = f"⏰ **{event_phrase(spec.event, spec.offset.total_seconds())}** — {md(spec.election)}: "
             text += ts_full(spec.event_at)
             if spec.progress is not None:

@@ -27,11 +27,13 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.timeparse import TimeParseError, parse_duration
+from bot.sandbox.events import Seen, event_changes
 from bot.sandbox.terminal import NAMES, ZONE, render_message
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
 from bot.sim.errors import SimError
+from bot.sim.rest_events import CREATE_EVENTS
 from bot.sim.textparse import parse_options
 from bot.store import elections, meta
 from bot.store.database import Database
@@ -102,6 +104,8 @@ class Sandbox:
         settings = await meta.get_settings(self.db.reader, self.guild.id)
         ZONE[0] = ZoneInfo(settings.timezone or self.default_zone)
 
+    events_seen: Seen = field(default_factory=dict)
+
     @property
     def actor(self) -> SimMember:
         """The user commands are run as."""
@@ -138,7 +142,11 @@ class Sandbox:
         self.last_buttons = [(message, c) for c in comps]
 
     def show_new_posts(self) -> None:
-        """Print channel posts and DMs that arrived since last shown (scheduled posts, reminders)."""
+        """Print channel posts and DMs that arrived since last shown (scheduled posts, reminders), and events."""
+        names = {c.id: c.name for c in self.guild.channels.values()}
+        found = [e for e in self.sim.world.scheduled_events.values() if e.guild_id == self.guild.id]
+        for line in event_changes(self.events_seen, found, names):
+            self.console.print(Text(line, style="magenta"))
         for message in list(self.sim.world.messages.values()):
             if message.id in self.seen or message.deleted or message.interaction_id is not None:
                 continue
@@ -188,7 +196,9 @@ async def _prepare_database(db: Database, guild_id: int, now) -> None:
 def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]:
     # Created in the same order at the same simulated instant every run, so ids are stable and a
     # kept database (--database) still matches its guild, channels and users.
-    guild = sim.add_guild("Sandbox", channels=("general", "announcements", "alerts"))
+    # The bot may put hustings and deadlines in the server's Events list (Create Events; Connect for voice).
+    bot_permissions = perms.DEFAULT_BOT | CREATE_EVENTS | perms.CONNECT
+    guild = sim.add_guild("Sandbox", channels=("general", "announcements", "alerts"), bot_permissions=bot_permissions)
     organiser_role = guild.add_role("Organiser")
     moderator_role = guild.add_role("Moderator", perms.MANAGE_GUILD)
     users = {
@@ -198,6 +208,7 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
         # a second moderator, so two-person publish can be completed
         "moderator2": guild.add_member("mia", [moderator_role], global_name="Mia (second moderator)"),
     }
+    guild.add_channel("hustings-hall", "voice")  # made last: earlier ids stay as before
     NAMES.update({m.id: m.display_name for m in users.values()})
     NAMES.update({c.id: c.name for c in guild.channels.values()})
     NAMES[organiser_role.id], NAMES[moderator_role.id] = "Organiser", "Moderator"

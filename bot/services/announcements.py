@@ -59,6 +59,12 @@ class PlaceholderValues:
     ballot_close: datetime | None = None
     days_to_nominations_close: int | None = None
     qualified: int | None = None
+    threshold: str | None = None  # e.g. "35 nominations" or "5% of branches (12)"
+    on_ballot: int | None = None
+    results_link: str | None = None  # the results post's link, or None when results are not out
+    results_published: bool = False
+    now: datetime | None = None  # the send instant and the server's zone, for calendar-day words
+    zone: str | None = None
 
 
 #: (guild id, channel id, organiser id, role id or None for @everyone) → whether the organiser may make that
@@ -387,16 +393,41 @@ class AnnouncementService:
         progress = await self.read.nominations_progress(guild_id, slug)
         snap = await self.read.snapshot(guild_id)
         timeline = snap.by_slug[slug].election.timeline
+        header = progress.header
+        threshold = None
+        if header.required is not None:
+            needed = f"{header.required:,} nomination{'s' if header.required != 1 else ''}"
+            threshold = (
+                f"{needed} ({header.threshold} of {header.body_kind}s)"
+                if header.threshold and header.threshold.percent
+                else needed
+            )
         return PlaceholderValues(
-            election=progress.header.name,
+            election=header.name,
             nominations_close=timeline.nominations_close,
             ballot_open=timeline.ballot_open,
             ballot_close=timeline.ballot_close,
             days_to_nominations_close=progress.days_left
             if progress.days_left is not None
             else (0 if timeline.nominations_close else None),
-            qualified=len(progress.qualified) if progress.header.required is not None else None,
+            qualified=len(progress.qualified) if header.required is not None else None,
+            threshold=threshold,
+            on_ballot=(await self.read.election_info(guild_id, slug)).on_ballot,
+            results_link=await self._results_link(guild_id, snap.by_slug[slug].election.id),
+            results_published=header.results_published,
+            now=self.clock.now(),
+            zone=await self.zone(guild_id),
         )
+
+    async def _results_link(self, guild_id: int, election_id: int | None) -> str | None:
+        """The link to the bot's results post in the announcement channel, once it was sent."""
+        if election_id is None:
+            return None
+        rows = await deliveries.for_items(self.db.reader, Source.ELECTION, [election_id])
+        for row in reversed(rows):
+            if row.occurrence == "results" and row.channel_id and row.message_id:
+                return f"https://discord.com/channels/{guild_id}/{row.channel_id}/{row.message_id}"
+        return None
 
     async def view_model(self, guild_id: int, election_id: int | None, view: LiveView) -> Any:
         """The members' view model for a live view, built now."""

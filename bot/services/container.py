@@ -11,10 +11,13 @@ from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery import DeliveryEngine, DiscordOutbox
+from bot.services.events_discord import DiscordEvents
+from bot.services.hustings import HustingsService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
+from bot.store.audit import AuditEntry
 from bot.store.database import Database
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ class Services:
         self.delivery = DeliveryEngine(db, clock)
         self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
+        self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
 
     async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
         """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
@@ -51,7 +55,16 @@ class Services:
             self.sources.after_apply.append(reminders.check_milestones)  # source changes feed milestone posts
         await self.sources.start()
         self.admin.core.add_listener(self.reminders.after_audit)  # admin changes feed milestone posts
+        self.hustings.gateway = DiscordEvents(bot)
+        self.admin.core.add_listener(self._events_after_audit)  # timeline changes move the events
+        if self.hustings.after_change not in self.sources.after_apply:
+            self.sources.after_apply.append(self.hustings.after_change)
         await self.delivery.start(DiscordOutbox(bot, self.db))
+
+    async def _events_after_audit(self, entry: AuditEntry) -> None:
+        """An admin change was made: the guild's scheduled events follow the data."""
+        if not entry.denied:
+            await self.hustings.after_change(entry.guild_id)
 
     async def stop(self) -> None:
         """Stop background services."""

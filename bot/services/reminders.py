@@ -22,7 +22,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain.access import Actor
 from bot.domain.matching import name_key, search_names
-from bot.domain.models import Body
+from bot.domain.models import Body, CandidateStatus
 from bot.domain.schedule import (
     DEFAULT_MEMBER_BEFORE,
     MEMBER_DEADLINES,
@@ -47,12 +47,14 @@ from bot.domain.schedule import (
     quiet_reason,
     reminder_points,
 )
+from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
 from bot.services.delivery import DeliveryEngine, Skip
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
 from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
+from bot.store import hustings as hustings_store
 from bot.store.audit import AuditEntry
 from bot.store.database import Database
 from bot.store.meta import GuildSettings
@@ -69,6 +71,9 @@ class ReminderPost:
     offset: timedelta
     event_at: datetime
     progress: ProgressView | None = None
+    on_ballot: tuple[str, ...] = ()  # when nominations close: who is on the ballot
+    how_to_vote: str = ""  # when the ballot opens: the organiser's text
+    slates: tuple[str, ...] = ()  # when the ballot opens: the slates standing
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +214,31 @@ class ReminderService:
             )
         self.engine.kick()
         return item, data.election.name
+
+    async def set_how_to_vote(self, actor: Actor, election: str | None, text: str) -> str:
+        """Set the text the ballot-opens post carries ("clear" removes it); returns the election's name."""
+        text = text.strip()
+        if text.lower() == "clear":
+            text = ""
+        if len(text) > 1000:
+            raise UserError(f"The how-to-vote text is {len(text)} characters; keep it to 1000.")
+        data = self.read.resolve_election(await self.read.snapshot(actor.guild_id), election, self.clock.now())
+        assert data.election.id is not None
+        before = await hustings_store.how_to_vote(self.db.reader, data.election.id)
+        async with self.db.transaction() as tx:
+            await hustings_store.set_how_to_vote(tx, data.election.id, text)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="announce.how_to_vote",
+                entity=f"election {data.election.slug}",
+                before=before or None,
+                after=text or None,
+                at=self.clock.now(),
+            )
+        return data.election.name
 
     async def posts_results(self, election_id: int) -> bool:
         """Whether the automatic reminders will post this election's results when they are published."""
@@ -517,7 +547,29 @@ class ReminderService:
         standing: ProgressView | None = None  # shown only before nominations close
         if point.event == "nominations_close":
             standing = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
-        return ReminderPost(name, point.event, point.offset, point.event_at, standing)
+        if point.offset:
+            return ReminderPost(name, point.event, point.offset, point.event_at, standing)
+        # The moments themselves: who is on the ballot when nominations close; how to vote when the ballot opens.
+        on_ballot: tuple[str, ...] = ()
+        if standing is not None:
+            withdrawn = CandidateStatus.WITHDRAWN.value
+            on_ballot = tuple(
+                r.name
+                for r in standing.rows
+                if r.status in ON_BALLOT_STANDINGS or (r.qualified and r.status != withdrawn)
+            )
+        how = await hustings_store.how_to_vote(self.db.reader, data.election.id or 0)
+        slates = tuple(s.label for s in data.slates) if point.event == "ballot_open" else ()
+        return ReminderPost(
+            name,
+            point.event,
+            point.offset,
+            point.event_at,
+            standing,
+            on_ballot=on_ballot,
+            how_to_vote=how if point.event == "ballot_open" else "",
+            slates=slates,
+        )
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim import permissions as perms
 from bot.sim.errors import SimError
 from bot.sim.snowflake import SnowflakeGenerator
+
+if TYPE_CHECKING:
+    from bot.sim.rest_events import SimScheduledEvent
 
 # Gateway intent bits the simulator filters dispatches by.
 INTENT_GUILDS = 1 << 0
@@ -27,8 +30,8 @@ FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_COMPONENTS_V2 = 1 << 15
 
-ChannelKind = Literal["text", "voice", "category", "announcement"]
-CHANNEL_TYPES: dict[str, int] = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5}
+ChannelKind = Literal["text", "voice", "category", "announcement", "stage"]
+CHANNEL_TYPES: dict[str, int] = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13}
 
 # (event name, payload or a function of the session intents that builds it, required intent bit);
 # whatever the gateway returns is ignored
@@ -290,6 +293,7 @@ class World:
         self.channel_log: dict[int, list[SimMessage]] = {}
         self.attachments: dict[int, SimAttachment] = {}
         self.dm_channels: dict[int, SimChannel] = {}
+        self.scheduled_events: dict[int, SimScheduledEvent] = {}  # see bot.sim.rest_events
         self.application_id = self.ids.next()
         #: Installation contexts switched on for the app in the developer portal: 0 guild, 1 user.
         self.install_types: tuple[int, ...] = (0,)

@@ -107,7 +107,7 @@ def channel(c: SimChannel, *, permissions: int | None = None) -> dict[str, Any]:
                 rate_limit_per_user=0,
                 default_auto_archive_duration=1440,
             )
-        elif c.type == 2:
+        elif c.type in (2, 13):  # voice and stage channels
             data.update(
                 bitrate=64000,
                 user_limit=0,

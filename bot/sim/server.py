@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.sim.core import SimCore
 from bot.sim.rest import BasicRoutes, make_middleware
+from bot.sim.rest_events import EventRoutes
 from bot.sim.rest_interactions import InteractionRoutes
 from bot.sim.rest_messages import MessageRoutes
 
@@ -34,6 +35,7 @@ class SimServer:
         BasicRoutes(self.core, lambda: f"ws://{self.host}:{self.port}/gateway").register(app)
         MessageRoutes(self.core).register(app)
         InteractionRoutes(self.core).register(app)
+        EventRoutes(self.core).register(app)
         app.router.add_get("/gateway", self.core.gateway.handle)
         app.router.add_get("/gateway/resume", self.core.gateway.handle)
         return app

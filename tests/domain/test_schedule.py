@@ -149,9 +149,10 @@ def test_reminder_points():
         ("nominations_close", close - timedelta(days=7)),
         ("nominations_close", close - timedelta(days=1)),
         ("nominations_close", close - timedelta(hours=1)),
+        ("nominations_close", close),  # the post when nominations close (#17)
         ("ballot_open", close + timedelta(days=3)),
     ]
-    assert len({p.key for p in points}) == 4
+    assert len({p.key for p in points}) == 5
     member = member_deadline_points(timeline, timedelta(hours=24))
     assert [p.event for p in member] == ["nominations_close", "ballot_open"]
     assert meeting_point(None, timedelta(hours=1)) is None

@@ -170,7 +170,9 @@ async def test_one_off_with_placeholders_posts_once_at_its_time(
     await engine.run_for(timedelta(hours=2))
     [post] = sim.channel_messages(org.announcements)
     close = int(local("2026-12-10T17:00").timestamp())
-    assert post.content == f"NEC 2026: nominations close <t:{close}:F>, 15 days left, 0 qualified so far."
+    assert (
+        post.content == f"NEC 2026: nominations close <t:{close}:F>, 16 days left, 0 qualified so far."
+    )  # calendar days (15 whole 24 h periods)
     assert post.created_at == local("2026-11-24T18:00") and post.nonce
     assert sim.violations == []
 

@@ -53,6 +53,11 @@ async def test_every_autocomplete_checks_its_commands_level(
         {"election": "nec-2018", "kind": "results", "url": "https://sheets.example.org/nec.csv"},
     )
     assert added.embeds, added.content
+    await ask(sim, mod, "/hustings events", {"state": "off"})  # the simulated bot has no Create Events
+    planned = await ask(
+        sim, mod, "/hustings schedule", {"title": "Members' hustings", "when": "in 2 days", "location": "Hall"}
+    )
+    assert planned.embeds, planned.content
     open_admin_to_everyone(sim, guild)
 
     walked = every_autocomplete(demo, guild)

@@ -1,0 +1,35 @@
+"""The sandbox's view of the server's Events list: what the bot created, changed or cancelled."""
+
+from __future__ import annotations
+
+from bot.sandbox.terminal import local_text
+from bot.sim.rest_events import CANCELED, EXTERNAL, SimScheduledEvent
+
+Seen = dict[int, tuple[object, ...]]
+
+STATUS = {1: "scheduled", 2: "happening now", 3: "over", 4: "cancelled"}
+
+
+def _state(event: SimScheduledEvent) -> tuple[object, ...]:
+    return (event.name, event.start, event.end, event.entity_type, event.channel_id, event.location, event.status)
+
+
+def event_changes(seen: Seen, events: list[SimScheduledEvent], channel_names: dict[int, str]) -> list[str]:
+    """One line per event created, changed or cancelled since the last call (updates `seen`)."""
+    lines = []
+    for event in sorted(events, key=lambda e: (e.start, e.id)):
+        state = _state(event)
+        before = seen.get(event.id)
+        if before == state:
+            continue
+        seen[event.id] = state
+        where = event.location if event.entity_type == EXTERNAL else "#" + channel_names.get(event.channel_id or 0, "?")
+        when = local_text(event.start)  # in the server's zone, as members see it
+        if before is None:
+            verb = "created"
+        elif event.status == CANCELED:
+            verb = "cancelled"
+        else:
+            verb = "updated"
+        lines.append(f"Event {verb}: {event.name} — {when} — {where} ({STATUS.get(event.status, '?')})")
+    return lines

@@ -1,0 +1,333 @@
+"""`/hustings …`: organisers schedule hustings meetings; members see when, where and who takes part.
+
+Each hustings and each election milestone is mirrored as a Discord scheduled event by the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import HustingsBot
+from bot.domain.access import Level
+from bot.domain.hustings import PlaceKind
+from bot.errors import UserError
+from bot.render import announcements as render_reminders
+from bot.render import hustings as render
+from bot.render.admin import NO_MENTIONS, send
+from bot.services.hustings import HustingsService
+from cogs._access import require
+from cogs._common import election_autocomplete, on_hustings
+
+log = logging.getLogger(__name__)
+
+STATES = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+MeetingChannel = discord.VoiceChannel | discord.StageChannel
+
+
+def _service(interaction: discord.Interaction[HustingsBot]) -> HustingsService:
+    return interaction.client.services.hustings
+
+
+def _channel_args(channel: MeetingChannel | None) -> tuple[int | None, PlaceKind | None]:
+    if channel is None:
+        return None, None
+    return channel.id, PlaceKind.STAGE if isinstance(channel, discord.StageChannel) else PlaceKind.VOICE
+
+
+def _guild(interaction: discord.Interaction[HustingsBot]) -> int:
+    if interaction.guild_id is None:
+        raise UserError("Hustings meetings belong to a server: use this command there.")
+    return interaction.guild_id
+
+
+def _hustings_id(text: str) -> int:
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise UserError("Pick a hustings from the list as you type (or give its number, e.g. 3).")
+    return int(value)
+
+
+async def hustings_autocomplete(
+    interaction: discord.Interaction[HustingsBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """Upcoming hustings of this server matching what was typed."""
+    if interaction.guild_id is None:
+        return []
+    try:
+        pairs = await _service(interaction).complete(interaction.guild_id, current)
+    except Exception:  # autocomplete must never raise at the member
+        log.exception("hustings autocomplete failed")
+        return []
+    return [app_commands.Choice(name=label[:100], value=value) for label, value in pairs[:25]]
+
+
+# ------------------------------------------------------------------------------ stateless buttons
+
+
+class RemindMeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmd:(?P<slug>[^:]{1,80})"):
+    """One press subscribes the member to the election's deadline DMs; the custom id carries the election."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remind me of the deadlines",
+                emoji="⏰",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"hustings:rmd:{slug}",
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RemindMeButton:
+        """Rebuild the button from its custom id (after a restart too)."""
+        return cls(match["slug"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Subscribe the presser; the ephemeral confirmation carries a Stop button."""
+        press = on_hustings(interaction)
+        try:
+            sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
+        except UserError as exc:
+            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        view = discord.ui.View(timeout=None)
+        if sub.subscription.id is not None:
+            view.add_item(StopReminderButton(sub.subscription.id))
+        await press.response.send_message(
+            render_reminders.subscribed_reply(sub), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmdstop:(?P<id>\d+)"):
+    """Stop the reminder the member just started (only the member's own: another id finds nothing)."""
+
+    def __init__(self, subscription_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Stop", style=discord.ButtonStyle.secondary, custom_id=f"hustings:rmdstop:{subscription_id}"
+            )
+        )
+        self.subscription_id = subscription_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StopReminderButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Stop it and say so."""
+        press = on_hustings(interaction)
+        try:
+            stopped = await press.client.services.reminders.stop(
+                _guild(press), press.user.id, str(self.subscription_id)
+            )
+        except UserError as exc:
+            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await press.response.send_message(
+            render_reminders.stopped_reply(stopped), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def remind_view(slug: str) -> discord.ui.View:
+    """The Remind me button under a hustings or the hustings list."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RemindMeButton(slug))
+    return view
+
+
+class HustingsCommands(app_commands.Group, name="hustings", description="Hustings meetings"):
+    """The meeting subcommands; `HustingsCog` attaches them to the `/hustings` group of `cogs.meta`."""
+
+    @app_commands.command(
+        name="schedule", description="Plan a hustings; it joins the server's Events list (organisers)"
+    )
+    @app_commands.describe(
+        title="What members see, e.g. 'NEC hustings: members' seats'",
+        when="Start, in the server's time zone: 2026-12-01 18:00, tomorrow 19:00, in 3 days",
+        minutes="How long it runs (default 60)",
+        channel="A voice or stage channel of this server",
+        location="Or a link or an address (up to 100 characters)",
+        election="Which election (default: the current one)",
+        candidates="Who takes part, comma-separated (default: all the candidates)",
+        chair="Who chairs it",
+    )
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def schedule(
+        self,
+        interaction: discord.Interaction[HustingsBot],
+        title: app_commands.Range[str, 1, 100],
+        when: str,
+        minutes: app_commands.Range[int, 15, 480] = 60,
+        channel: MeetingChannel | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+        election: str | None = None,
+        candidates: str | None = None,
+        chair: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """Store the hustings and mirror it as an event."""
+        _guild(interaction)
+        actor = await require(interaction, Level.ORGANISER, "hustings.schedule")
+        channel_id, kind = _channel_args(channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = await _service(interaction).schedule(
+            actor,
+            election=election,
+            title=title,
+            when=when,
+            minutes=minutes,
+            channel_id=channel_id,
+            channel_kind=kind,
+            location=location,
+            candidates=candidates,
+            chair=chair,
+        )
+        await send(interaction, embed=render.hustings_info(view, heading="Hustings scheduled"))
+
+    @app_commands.command(name="edit", description="Change a hustings; its event follows (organisers)")
+    @app_commands.describe(
+        hustings="Which hustings",
+        title="New title",
+        when="New start (server's time zone)",
+        minutes="New length",
+        channel="Move it to this voice or stage channel",
+        location="Or move it to this link or address",
+        candidates="Who takes part, comma-separated ('all' for all the candidates)",
+        chair="Who chairs it",
+    )
+    @app_commands.autocomplete(hustings=hustings_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction[HustingsBot],
+        hustings: str,
+        title: app_commands.Range[str, 1, 100] | None = None,
+        when: str | None = None,
+        minutes: app_commands.Range[int, 15, 480] | None = None,
+        channel: MeetingChannel | None = None,
+        location: app_commands.Range[str, 1, 100] | None = None,
+        candidates: str | None = None,
+        chair: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """Apply the changes given."""
+        _guild(interaction)
+        actor = await require(interaction, Level.ORGANISER, "hustings.edit")
+        channel_id, kind = _channel_args(channel)
+        everyone = candidates is not None and candidates.strip().casefold() == "all"
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = await _service(interaction).edit(
+            actor,
+            _hustings_id(hustings),
+            title=title,
+            when=when,
+            minutes=minutes,
+            channel_id=channel_id,
+            channel_kind=kind,
+            location=location,
+            candidates="" if everyone else candidates,
+            chair=chair,
+        )
+        await send(interaction, embed=render.hustings_info(view, heading="Hustings updated"))
+
+    @app_commands.command(name="cancel", description="Cancel a hustings; its event is cancelled too (organisers)")
+    @app_commands.describe(hustings="Which hustings")
+    @app_commands.autocomplete(hustings=hustings_autocomplete)
+    async def cancel(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
+        """Cancel it."""
+        _guild(interaction)
+        actor = await require(interaction, Level.ORGANISER, "hustings.cancel")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        done = await _service(interaction).cancel(actor, _hustings_id(hustings))
+        await send(interaction, render.cancelled(done))
+
+    @app_commands.command(
+        name="events", description="Keep an election's dates in the server's Events list (organisers)"
+    )
+    @app_commands.describe(state="on (the default) or off", election="Which election (default: the current one)")
+    @app_commands.choices(state=STATES)
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def events(
+        self, interaction: discord.Interaction[HustingsBot], state: str, election: str | None = None
+    ) -> None:
+        """Switch the election's scheduled events on (permission checked) or off."""
+        _guild(interaction)
+        actor = await require(interaction, Level.ORGANISER, "hustings.events")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        name, report = await _service(interaction).switch_events(actor, election, state == "on")
+        await send(interaction, render.events_switched(name, state == "on", report))
+
+    @app_commands.command(name="list", description="Upcoming hustings: when and where")
+    @app_commands.describe(election="Only this election")
+    @app_commands.autocomplete(election=election_autocomplete)
+    async def list_(self, interaction: discord.Interaction[HustingsBot], election: str | None = None) -> None:
+        """Upcoming hustings, soonest first."""
+        views = await _service(interaction).upcoming(_guild(interaction), election)
+        await send(interaction, embed=render.hustings_list(views))
+
+    @app_commands.command(name="info", description="One hustings: countdown, who takes part, how to join")
+    @app_commands.describe(hustings="Which hustings")
+    @app_commands.autocomplete(hustings=hustings_autocomplete)
+    async def info(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
+        """One hustings in full."""
+        view = await _service(interaction).info(_guild(interaction), _hustings_id(hustings))
+        await send(interaction, embed=render.hustings_info(view), view=remind_view(view.election_slug))
+
+
+class HustingsCog(commands.Cog, name="Hustings"):
+    """Hustings meetings: attaches its subcommands to `/hustings` and reconciles events at start."""
+
+    def __init__(self, bot: HustingsBot) -> None:
+        self.bot = bot
+        self._reconciled = False
+        self._task: asyncio.Task[None] | None = None
+        self._attached: list[str] = []
+
+    def _parent(self) -> app_commands.Group:
+        group = getattr(self.bot.get_cog("Meta"), "hustings", None)
+        if not isinstance(group, app_commands.Group):
+            raise RuntimeError("cogs.meta must load before cogs.hustings (it owns /hustings)")
+        return group
+
+    async def cog_load(self) -> None:
+        """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
+        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton)
+        parent = self._parent()
+        for command in HustingsCommands().commands:
+            parent.add_command(command)
+            self._attached.append(command.name)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once per process: bring the guilds' scheduled events in line with the data (ids kept)."""
+        if self._reconciled:
+            return
+        self._reconciled = True
+        guild_ids = [g.id for g in self.bot.guilds]
+        self._task = asyncio.get_running_loop().create_task(self.bot.services.hustings.reconcile_all(guild_ids))
+
+    async def cog_unload(self) -> None:
+        """Detach the subcommands; stop a reconcile still running."""
+        if self._task is not None:
+            self._task.cancel()
+        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton)
+        parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
+        if isinstance(parent, app_commands.Group):
+            for name in self._attached:
+                parent.remove_command(name)
+        self._attached.clear()
+
+
+async def setup(bot: HustingsBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(HustingsCog(bot))
