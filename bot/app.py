@@ -42,6 +42,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.announce",
     "cogs.remind",
     "cogs.hustings",
+    "cogs.questions",  # after cogs.hustings: attaches to /hustings, uses its autocomplete
 )
 
 

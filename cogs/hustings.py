@@ -16,10 +16,12 @@ from discord.ext import commands
 
 from bot.app import HustingsBot
 from bot.domain.access import Level
+from bot.domain.cooldown import UseKind
 from bot.domain.hustings import PlaceKind
 from bot.errors import UserError
 from bot.render import announcements as render_reminders
 from bot.render import hustings as render
+from bot.render import questions as render_questions
 from bot.render.admin import NO_MENTIONS, send
 from bot.services.hustings import HustingsService
 from cogs._access import require
@@ -141,10 +143,51 @@ class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"h
         )
 
 
-def remind_view(slug: str) -> discord.ui.View:
-    """The Remind me button under a hustings or the hustings list."""
+class InterestedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:int:(?P<id>\d+)"):
+    """Interested (counted): one press marks the member interested, a second takes it back."""
+
+    def __init__(self, hustings_id: int, count: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=render_questions.interested_label(count),
+                emoji="⭐",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"hustings:int:{hustings_id}",
+            )
+        )
+        self.hustings_id = hustings_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> InterestedButton:
+        """Rebuild the button from its custom id (after a restart too)."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Acknowledge, toggle the mark, show the new count on the button, tell the member."""
+        press = on_hustings(interaction)
+        if await press.client.cooldown_refusal(press, UseKind.WRITE):
+            return
+        await press.response.defer()
+        try:
+            on, count = await press.client.services.questions.interested(_guild(press), press.user.id, self.hustings_id)
+            view = await _service(press).info(_guild(press), self.hustings_id)
+        except UserError as exc:
+            await press.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await press.edit_original_response(view=remind_view(view.election_slug, self.hustings_id, count))
+        await press.followup.send(
+            render_questions.interested_reply(on, count), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def remind_view(slug: str, hustings_id: int | None = None, interested: int = 0) -> discord.ui.View:
+    """The Remind me button (and, under one hustings, Interested with its count)."""
     view = discord.ui.View(timeout=None)
     view.add_item(RemindMeButton(slug))
+    if hustings_id is not None:
+        view.add_item(InterestedButton(hustings_id, interested))
     return view
 
 
@@ -281,7 +324,10 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
     async def info(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
         """One hustings in full."""
         view = await _service(interaction).info(_guild(interaction), _hustings_id(hustings))
-        await send(interaction, embed=render.hustings_info(view), view=remind_view(view.election_slug))
+        assert view.hustings.id is not None
+        count = await interaction.client.services.questions.interest_count(view.hustings.id)
+        buttons = remind_view(view.election_slug, view.hustings.id, count)
+        await send(interaction, embed=render.hustings_info(view), view=buttons)
 
 
 class HustingsCog(commands.Cog, name="Hustings"):
@@ -301,7 +347,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
 
     async def cog_load(self) -> None:
         """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
-        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton)
+        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
         parent = self._parent()
         for command in HustingsCommands().commands:
             parent.add_command(command)
@@ -320,7 +366,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
         """Detach the subcommands; stop a reconcile still running."""
         if self._task is not None:
             self._task.cancel()
-        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton)
+        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):
             for name in self._attached:

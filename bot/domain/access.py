@@ -53,6 +53,9 @@ COMMAND_LEVELS: dict[str, Level] = {
     "hustings edit": Level.ORGANISER,
     "hustings cancel": Level.ORGANISER,
     "hustings events": Level.ORGANISER,
+    "hustings hide": Level.MODERATOR,
+    "hustings answered": Level.ORGANISER,
+    "hustings speaker": Level.MODERATOR,
 }
 
 

@@ -37,7 +37,7 @@ LIMITS: dict[UseKind, Limit] = {
 }
 
 #: Member commands that write (everything else a member can run only reads).
-MEMBER_WRITES = ("remind branch", "remind deadlines", "remind stop")
+MEMBER_WRITES = ("remind branch", "remind deadlines", "remind stop", "ask")
 
 
 def command_kind(qualified_name: str) -> UseKind:

@@ -13,6 +13,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.delivery import DeliveryEngine, DiscordOutbox
 from bot.services.events_discord import DiscordEvents
 from bot.services.hustings import HustingsService
+from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
@@ -43,6 +44,7 @@ class Services:
         self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
         self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
+        self.questions = QuestionService(db, clock, self.access, self.hustings)
 
     async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
         """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""

@@ -97,6 +97,8 @@ class SimChannel:
     overwrites: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     recipient: SimUser | None = None
     last_message_id: int | None = None
+    owner_id: int | None = None  # threads: who started it (bot.sim.rest_threads)
+    auto_archive_duration: int = 4320  # threads: minutes of inactivity before it archives
 
     @property
     def is_dm(self) -> bool:

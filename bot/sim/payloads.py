@@ -107,6 +107,20 @@ def channel(c: SimChannel, *, permissions: int | None = None) -> dict[str, Any]:
                 rate_limit_per_user=0,
                 default_auto_archive_duration=1440,
             )
+        elif c.type in (10, 11, 12):  # threads (docs: developers/topics/threads.mdx)
+            data.update(
+                owner_id=str(c.owner_id) if c.owner_id else None,
+                last_message_id=str(c.last_message_id) if c.last_message_id else None,
+                rate_limit_per_user=0,
+                message_count=0,
+                member_count=1,
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": c.auto_archive_duration,
+                    "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                    "locked": False,
+                },
+            )
         elif c.type in (2, 13):  # voice and stage channels
             data.update(
                 bitrate=64000,

@@ -29,6 +29,8 @@ SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 
 ALL = (1 << 53) - 1
@@ -89,10 +91,16 @@ def base_permissions(member: SimMember) -> int:
 
 
 def channel_permissions(member: SimMember, channel: SimChannel | None) -> int:
-    """Apply the channel's overwrites (everyone, then roles, then the member) to the base set."""
+    """Apply the channel's overwrites (everyone, then roles, then the member) to the base set.
+
+    A thread has no overwrites of its own: it inherits its parent's (docs: developers/topics/threads.mdx,
+    "Permissions").
+    """
     value = base_permissions(member)
     if value == ALL or channel is None:
         return value
+    if channel.type in (10, 11, 12) and channel.parent_id is not None:
+        channel = member.guild.channels.get(channel.parent_id, channel)
     overwrites = channel.overwrites
     everyone = overwrites.get(member.guild.id)
     if everyone is not None:

@@ -13,6 +13,7 @@ from bot.sim.core import SimCore
 from bot.sim.errors import DiscordHTTPError, not_found
 from bot.sim.models import SimChannel, SimMessage
 from bot.sim.rest import API_PREFIX, no_content, ok, read_body, snowflake_param
+from bot.sim.rest_threads import THREAD_TYPES
 
 MESSAGEABLE_TYPES = {0, 1, 2, 5}
 
@@ -73,9 +74,11 @@ class MessageRoutes:
     async def create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         payload, uploads = await read_body(request)
-        if channel.type not in MESSAGEABLE_TYPES:
+        if channel.type not in MESSAGEABLE_TYPES | THREAD_TYPES:
             raise DiscordHTTPError(400, 50008, "Cannot send messages in a non-text channel")
-        needed = perms.SEND_MESSAGES | (perms.ATTACH_FILES if uploads else 0)
+        # docs: developers/topics/threads.mdx "Permissions": in a thread only Send Messages in Threads counts.
+        talk = perms.SEND_MESSAGES_IN_THREADS if channel.type in THREAD_TYPES else perms.SEND_MESSAGES
+        needed = talk | (perms.ATTACH_FILES if uploads else 0)
         self._require(channel, needed)
         if channel.is_dm and channel.recipient is not None and channel.recipient.dms_closed:
             raise DiscordHTTPError(403, E.CANNOT_MESSAGE_USER, "Cannot send messages to this user", violation=False)

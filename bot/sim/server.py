@@ -11,6 +11,7 @@ from bot.sim.rest import BasicRoutes, make_middleware
 from bot.sim.rest_events import EventRoutes
 from bot.sim.rest_interactions import InteractionRoutes
 from bot.sim.rest_messages import MessageRoutes
+from bot.sim.rest_threads import ThreadRoutes
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -36,6 +37,7 @@ class SimServer:
         MessageRoutes(self.core).register(app)
         InteractionRoutes(self.core).register(app)
         EventRoutes(self.core).register(app)
+        ThreadRoutes(self.core).register(app)
         app.router.add_get("/gateway", self.core.gateway.handle)
         app.router.add_get("/gateway/resume", self.core.gateway.handle)
         return app

@@ -1,0 +1,283 @@
+"""Questions to candidates: members ask before a hustings, vote questions up; moderators hide them;
+organisers, or the member a moderator linked to a candidate, answer them.
+
+Questions are posted in one thread per hustings. Discord is reached through a `QuestionBoard` (the cog's
+adapter, or a test's), so the rules and the data stay here and the order is always: check everything,
+open the thread if needed, store, post; a post that fails takes its stored question back with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.domain.access import Actor, Level
+from bot.domain.questions import (
+    Question,
+    QuestionRefused,
+    check_can_ask,
+    clean_answer,
+    clean_question,
+    may_answer_as,
+    top_questions,
+)
+from bot.errors import NotFound, UserError
+from bot.services.access import AccessService
+from bot.services.hustings import HustingsService, HustingsView
+from bot.store import audit
+from bot.store import questions as repo
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+NO_QUESTION = "There's no such question here: use the number shown on its post (e.g. 12)."
+
+
+class QuestionBoard(Protocol):
+    """The hustings threads in Discord, as the service needs them."""
+
+    def missing(self, channel_id: int) -> list[str]:
+        """Permissions the bot lacks to open a thread in `channel_id` and post in it (names as Discord shows)."""
+        ...
+
+    async def open_thread(self, channel_id: int, name: str) -> int:
+        """Start a public thread in the channel; returns its id."""
+        ...
+
+    async def post(self, thread_id: int, question: Question, hustings: HustingsView) -> int:
+        """Post a question (with its buttons) in the thread; returns the message id."""
+        ...
+
+    async def refresh(self, thread_id: int, question: Question, hustings: HustingsView) -> None:
+        """Bring a question's post in line with the question (votes, hidden, answer)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question as posted."""
+
+    question: Question
+    hustings: HustingsView
+    thread_id: int
+    new_thread: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Voted:
+    """A vote after a press: whether it now stands and the question's count."""
+
+    question: Question
+    counted: bool
+
+
+def _refused(exc: QuestionRefused) -> UserError:
+    return UserError(str(exc))
+
+
+class QuestionService:
+    """Questions use-cases over the store, the hustings service and a question board."""
+
+    def __init__(self, db: Database, clock: Clock, access: AccessService, hustings: HustingsService) -> None:
+        self.db = db
+        self.clock = clock
+        self.access = access
+        self.hustings = hustings
+
+    async def get(self, guild_id: int, question_id: int) -> Question:
+        """One question of this guild (NotFound with a sentence otherwise)."""
+        return await self._question(guild_id, question_id)
+
+    async def _question(self, guild_id: int, question_id: int) -> Question:
+        found = await repo.get(self.db.reader, guild_id, question_id)
+        if found is None:
+            raise NotFound(NO_QUESTION)
+        return found
+
+    async def ask(
+        self, actor: Actor, board: QuestionBoard, *, hustings_id: int, text: str, candidate: str | None, channel_id: int
+    ) -> Asked:
+        """Post a member's question in the hustings' thread (opened in `channel_id` the first time)."""
+        assert actor.user_id is not None
+        guild_id = actor.guild_id
+        view = await self.hustings.info(guild_id, hustings_id)
+        now = self.clock.now()
+        try:
+            cleaned = clean_question(text)
+            asked = await repo.count_by(self.db.reader, hustings_id, actor.user_id)
+            check_can_ask(view.hustings.starts_at, now, asked)
+        except QuestionRefused as exc:
+            raise _refused(exc) from None
+        to = ""
+        if candidate and candidate.strip().casefold() not in ("", "all", "everyone"):
+            wanted = candidate.strip().casefold()
+            to = next((s for s in view.speakers if s.casefold() == wanted), "")
+            if not to:
+                raise UserError(
+                    f"{candidate.strip()} isn't taking part in {view.hustings.title}: pick a name from the list, "
+                    "or leave `candidate` empty to ask everyone."
+                )
+        thread_id = await repo.thread_for(self.db.reader, hustings_id)
+        new_thread = thread_id is None
+        if thread_id is None:
+            missing = board.missing(channel_id)
+            if missing:
+                names = " and ".join(f"**{m}**" for m in missing)
+                raise UserError(
+                    f"I can't open the questions thread here: give me {names} in this channel "
+                    "(channel settings → Permissions), then ask again. Your question was not posted."
+                )
+            thread_id = await board.open_thread(channel_id, f"Questions: {view.hustings.title}"[:100])
+            async with self.db.transaction() as tx:
+                await repo.remember_thread(tx, guild_id, hustings_id, channel_id, thread_id)
+        q = Question(hustings_id=hustings_id, author_id=actor.user_id, text=cleaned, candidate=to, guild_id=guild_id)
+        async with self.db.transaction() as tx:
+            q.id = await repo.insert(tx, guild_id, q, now)
+        try:
+            message_id = await board.post(thread_id, q, view)
+        except Exception:
+            async with self.db.transaction() as tx:
+                await repo.delete(tx, q.id)
+            raise
+        async with self.db.transaction() as tx:
+            await repo.set_message(tx, q.id, message_id)
+        q.message_id = message_id
+        return Asked(q, view, thread_id, new_thread)
+
+    async def vote(self, guild_id: int, user_id: int, question_id: int) -> Voted:
+        """Toggle the member's upvote (one per member; a second press takes it back)."""
+        q = await self._question(guild_id, question_id)
+        if q.hidden:
+            raise UserError("A moderator hid that question, so it no longer takes votes.")
+        async with self.db.transaction() as tx:
+            counted = await repo.toggle_vote(tx, question_id, user_id)
+        return Voted(await self._question(guild_id, question_id), counted)
+
+    async def top(self, guild_id: int, hustings_id: int) -> tuple[HustingsView, list[Question]]:
+        """The hustings and its most-voted visible questions."""
+        view = await self.hustings.info(guild_id, hustings_id)
+        return view, top_questions(await repo.for_hustings(self.db.reader, guild_id, hustings_id))
+
+    async def _refresh(self, board: QuestionBoard, q: Question) -> None:
+        """Edit the question's post; the data change stands even when Discord refuses the edit."""
+        thread_id = await repo.thread_for(self.db.reader, q.hustings_id)
+        if thread_id is None or q.message_id is None or q.guild_id is None:
+            return
+        try:
+            await board.refresh(thread_id, q, await self.hustings.info(q.guild_id, q.hustings_id))
+        except Exception:
+            log.warning("could not update the post of question %s", q.id, exc_info=True)
+
+    async def hide(self, actor: Actor, board: QuestionBoard, question_id: int) -> Question:
+        """A moderator hides a question (audited); its post says so."""
+        await self.access.require(actor, Level.MODERATOR, "questions.hide", f"question #{question_id}")
+        q = await self._question(actor.guild_id, question_id)
+        if q.hidden:
+            raise UserError(f"Question #{question_id} is already hidden.")
+        async with self.db.transaction() as tx:
+            await repo.set_hidden(tx, question_id, True)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="questions.hide",
+                entity=f"question #{question_id}",
+                before={"text": q.text, "hidden": False},
+                after={"hidden": True},
+                at=self.clock.now(),
+            )
+        q = await self._question(actor.guild_id, question_id)
+        await self._refresh(board, q)
+        return q
+
+    async def mark_answered(self, actor: Actor, board: QuestionBoard, question_id: int, answer: str | None) -> Question:
+        """An organiser marks a question answered, with an optional summary or recording link (audited)."""
+        await self.access.require(actor, Level.ORGANISER, "questions.answer", f"question #{question_id}")
+        return await self._answer(actor, board, question_id, answer or "", "", "questions.answer")
+
+    async def answer_as_candidate(self, actor: Actor, board: QuestionBoard, question_id: int, answer: str) -> Question:
+        """The member linked to a candidate answers a question put to them (marked as the candidate's)."""
+        q = await self._question(actor.guild_id, question_id)
+        name = await self.answerable_as(actor, q)
+        if name is None:
+            raise UserError("Only the member a moderator linked to this question's candidate can answer it here.")
+        if not answer.strip():
+            raise UserError("Write the answer in the form.")
+        return await self._answer(actor, board, question_id, answer, name, "questions.candidate_answer")
+
+    async def answerable_as(self, actor: Actor, q: Question) -> str | None:
+        """The candidate `actor` may answer `q` as, or None."""
+        if actor.user_id is None or q.hidden:
+            return None
+        view = await self.hustings.info(actor.guild_id, q.hustings_id)
+        linked = await repo.candidates_of(self.db.reader, view.hustings.election_id, actor.user_id)
+        return may_answer_as(q, linked, list(view.speakers))
+
+    async def _answer(
+        self, actor: Actor, board: QuestionBoard, question_id: int, answer: str, by: str, action: str
+    ) -> Question:
+        q = await self._question(actor.guild_id, question_id)
+        if q.hidden:
+            raise UserError(f"Question #{question_id} is hidden; show it again before answering it.")
+        try:
+            cleaned = clean_answer(answer)
+        except QuestionRefused as exc:
+            raise _refused(exc) from None
+        async with self.db.transaction() as tx:
+            await repo.set_answer(tx, question_id, cleaned, by)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=action,
+                entity=f"question #{question_id}",
+                before={"answered": q.answered, "answer": q.answer, "by": q.answered_by},
+                after={"answered": True, "answer": cleaned, "by": by},
+                at=self.clock.now(),
+            )
+        q = await self._question(actor.guild_id, question_id)
+        await self._refresh(board, q)
+        return q
+
+    async def link(self, actor: Actor, candidate: str, election: str | None, member_id: int | None) -> tuple[str, str]:
+        """A moderator links a candidate to the member who answers for them (None unlinks); audited.
+
+        Returns (candidate name, election name).
+        """
+        await self.access.require(actor, Level.MODERATOR, "questions.link", candidate)
+        data = await self.hustings._election(actor.guild_id, election)
+        assert data.election.id is not None
+        wanted = candidate.strip().casefold()
+        found = next((c.name for c in data.candidates if c.name.casefold() == wanted), None)
+        if found is None:
+            raise UserError(f"No candidate called {candidate.strip()} stands in {data.election.name}.")
+        before = await repo.linked_member(self.db.reader, data.election.id, found)
+        async with self.db.transaction() as tx:
+            await repo.link_candidate(tx, data.election.id, found, member_id)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="questions.link",
+                entity=f"{data.election.slug}: {found}",
+                before={"member": before},
+                after={"member": member_id},
+                at=self.clock.now(),
+            )
+        return found, data.election.name
+
+    async def interested(self, guild_id: int, user_id: int, hustings_id: int) -> tuple[bool, int]:
+        """Toggle the member's Interested mark; (now interested, how many are)."""
+        await self.hustings.info(guild_id, hustings_id)  # a cancelled or unknown hustings finds nothing
+        async with self.db.transaction() as tx:
+            now_on = await repo.toggle_interest(tx, hustings_id, user_id)
+        return now_on, await repo.interest_count(self.db.reader, hustings_id)
+
+    async def interest_count(self, hustings_id: int) -> int:
+        """How many members marked a hustings Interested."""
+        return await repo.interest_count(self.db.reader, hustings_id)
