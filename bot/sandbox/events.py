@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.sandbox.terminal import local_text
+from bot.sim.models import SimChannel
 from bot.sim.rest_events import CANCELED, EXTERNAL, SimScheduledEvent
+from bot.sim.rest_threads import THREAD_TYPES
 
 Seen = dict[int, tuple[object, ...]]
 
@@ -32,4 +34,15 @@ def event_changes(seen: Seen, events: list[SimScheduledEvent], channel_names: di
         else:
             verb = "updated"
         lines.append(f"Event {verb}: {event.name} — {when} — {where} ({STATUS.get(event.status, '?')})")
+    return lines
+
+
+def thread_changes(seen: set[int], channels: list[SimChannel], channel_names: dict[int, str]) -> list[str]:
+    """One line per thread the bot started since the last call (updates `seen`)."""
+    lines = []
+    for thread in sorted((c for c in channels if c.type in THREAD_TYPES), key=lambda c: c.id):
+        if thread.id in seen:
+            continue
+        seen.add(thread.id)
+        lines.append(f"Thread created: {thread.name} — in #{channel_names.get(thread.parent_id or 0, '?')}")
     return lines

@@ -27,13 +27,14 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.timeparse import TimeParseError, parse_duration
-from bot.sandbox.events import Seen, event_changes
+from bot.sandbox.events import Seen, event_changes, thread_changes
 from bot.sandbox.terminal import NAMES, ZONE, render_message
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
 from bot.sim.errors import SimError
 from bot.sim.rest_events import CREATE_EVENTS
+from bot.sim.rest_threads import THREAD_TYPES
 from bot.sim.textparse import parse_options
 from bot.store import elections, meta
 from bot.store.database import Database
@@ -105,6 +106,7 @@ class Sandbox:
         ZONE[0] = ZoneInfo(settings.timezone or self.default_zone)
 
     events_seen: Seen = field(default_factory=dict)
+    threads_seen: set[int] = field(default_factory=set)
 
     @property
     def actor(self) -> SimMember:
@@ -147,6 +149,9 @@ class Sandbox:
         found = [e for e in self.sim.world.scheduled_events.values() if e.guild_id == self.guild.id]
         for line in event_changes(self.events_seen, found, names):
             self.console.print(Text(line, style="magenta"))
+        mine = [c for c in self.sim.world.channels.values() if c.guild_id == self.guild.id]
+        for line in thread_changes(self.threads_seen, mine, names):
+            self.console.print(Text(line, style="magenta"))
         for message in list(self.sim.world.messages.values()):
             if message.id in self.seen or message.deleted or message.interaction_id is not None:
                 continue
@@ -159,6 +164,9 @@ class Sandbox:
                 who = next((n for n, m in self.users.items() if channel.id == self.sim.dm_channel(m).id), "someone")
                 self.show(message, f"DM to {who}")
                 where = f"dm:{who}"
+            elif message.guild_id == self.guild.id and channel.type in THREAD_TYPES:
+                self.show(message, f"Hustings in the thread “{channel.name}”")
+                where = f"#{channel.name}"
             elif message.guild_id == self.guild.id:
                 self.show(message, f"Hustings in #{channel.name}")
                 where = f"#{channel.name}"
@@ -197,7 +205,7 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
     # Created in the same order at the same simulated instant every run, so ids are stable and a
     # kept database (--database) still matches its guild, channels and users.
     # The bot may put hustings and deadlines in the server's Events list (Create Events; Connect for voice).
-    bot_permissions = perms.DEFAULT_BOT | CREATE_EVENTS | perms.CONNECT
+    bot_permissions = perms.DEFAULT_BOT | CREATE_EVENTS | perms.CONNECT | perms.CREATE_PUBLIC_THREADS
     guild = sim.add_guild("Sandbox", channels=("general", "announcements", "alerts"), bot_permissions=bot_permissions)
     organiser_role = guild.add_role("Organiser")
     moderator_role = guild.add_role("Moderator", perms.MANAGE_GUILD)
