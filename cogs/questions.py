@@ -24,7 +24,7 @@ from bot.errors import UserError
 from bot.render import questions as render
 from bot.render.admin import NO_MENTIONS, send
 from bot.services.hustings import HustingsView
-from bot.services.questions import QuestionService
+from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
 from cogs._common import election_autocomplete, on_hustings
 from cogs.hustings import _guild, _hustings_id, hustings_autocomplete
@@ -76,6 +76,8 @@ class DiscordBoard:
             message = await thread.send(
                 embed=render.question_post(question), view=question_view(question), allowed_mentions=NO_MENTIONS
             )
+        except discord.NotFound:
+            raise ThreadGone from None
         except discord.Forbidden:
             raise UserError(
                 "I can't post in the questions thread: give me **Send Messages in Threads** in its channel, "

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 NO_QUESTION = "There's no such question here: use the number shown on its post (e.g. 12)."
 
 
+class ThreadGone(Exception):
+    """The hustings' thread no longer exists in Discord (deleted by someone): a new one is opened."""
+
+
 class QuestionBoard(Protocol):
     """The hustings threads in Discord, as the service needs them."""
 
@@ -47,7 +51,7 @@ class QuestionBoard(Protocol):
         ...
 
     async def post(self, thread_id: int, question: Question, hustings: HustingsView) -> int:
-        """Post a question (with its buttons) in the thread; returns the message id."""
+        """Post a question (with its buttons) in the thread; returns the message id (ThreadGone: no thread)."""
         ...
 
     async def refresh(self, thread_id: int, question: Question, hustings: HustingsView) -> None:
@@ -122,21 +126,16 @@ class QuestionService:
         thread_id = await repo.thread_for(self.db.reader, hustings_id)
         new_thread = thread_id is None
         if thread_id is None:
-            missing = board.missing(channel_id)
-            if missing:
-                names = " and ".join(f"**{m}**" for m in missing)
-                raise UserError(
-                    f"I can't open the questions thread here: give me {names} in this channel "
-                    "(channel settings → Permissions), then ask again. Your question was not posted."
-                )
-            thread_id = await board.open_thread(channel_id, f"Questions: {view.hustings.title}"[:100])
-            async with self.db.transaction() as tx:
-                await repo.remember_thread(tx, guild_id, hustings_id, channel_id, thread_id)
+            thread_id = await self._open(board, guild_id, view, channel_id)
         q = Question(hustings_id=hustings_id, author_id=actor.user_id, text=cleaned, candidate=to, guild_id=guild_id)
         async with self.db.transaction() as tx:
             q.id = await repo.insert(tx, guild_id, q, now)
         try:
-            message_id = await board.post(thread_id, q, view)
+            try:
+                message_id = await board.post(thread_id, q, view)
+            except ThreadGone:  # deleted in Discord: open a new one where the member asks, post there
+                thread_id, new_thread = await self._open(board, guild_id, view, channel_id), True
+                message_id = await board.post(thread_id, q, view)
         except Exception:
             async with self.db.transaction() as tx:
                 await repo.delete(tx, q.id)
@@ -145,6 +144,21 @@ class QuestionService:
             await repo.set_message(tx, q.id, message_id)
         q.message_id = message_id
         return Asked(q, view, thread_id, new_thread)
+
+    async def _open(self, board: QuestionBoard, guild_id: int, view: HustingsView, channel_id: int) -> int:
+        """Open the hustings' questions thread in `channel_id` (the bot's permissions checked first)."""
+        missing = board.missing(channel_id)
+        if missing:
+            names = " and ".join(f"**{m}**" for m in missing)
+            raise UserError(
+                f"I can't open the questions thread here: give me {names} in this channel "
+                "(channel settings → Permissions), then ask again. Your question was not posted."
+            )
+        assert view.hustings.id is not None
+        thread_id = await board.open_thread(channel_id, f"Questions: {view.hustings.title}"[:100])
+        async with self.db.transaction() as tx:
+            await repo.remember_thread(tx, guild_id, view.hustings.id, channel_id, thread_id)
+        return thread_id
 
     async def vote(self, guild_id: int, user_id: int, question_id: int) -> Voted:
         """Toggle the member's upvote (one per member; a second press takes it back)."""

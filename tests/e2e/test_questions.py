@@ -186,6 +186,25 @@ async def test_missing_send_in_threads_is_named(
     assert [q.text for q in await questions_repo.for_hustings(db.reader, guild.id, hid)] == ["Anyone there?"]
 
 
+async def test_a_deleted_thread_is_opened_again(
+    sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
+) -> None:
+    _, hid = await setup(sim, guild, db, clock)
+    grant_threads(guild)
+    await sim.wait_for_idle()
+    await ask(sim, member, "/ask", {"hustings": str(hid), "question": "First?"})
+    [gone] = threads(sim, guild)
+    del sim.world.channels[gone.id]  # someone deleted the thread in Discord
+    handle = await sim.invoke(guild.add_member("erin"), "/ask", {"hustings": str(hid), "question": "Second?"})
+    reply = await handle.response(timeout=10)
+    # The one refused post (the simulator counts it) is how the bot learns the thread is gone.
+    assert [(v.status, v.code) for v in sim.violations] == [(404, 10003)]
+    sim.violations.clear()
+    [thread] = threads(sim, guild)
+    assert thread.id != gone.id and f"<#{thread.id}>" in reply.text
+    assert [p.embeds[0]["description"] for p in question_posts(sim, thread)] == ["Second?"]
+
+
 @asynccontextmanager
 async def running(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
