@@ -302,7 +302,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
         candidate: str | None = None,
     ) -> None:
         """Post the question in the hustings' thread (opened here the first time)."""
-        guild_id = _guild(interaction)
+        _guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         asked = await _service(interaction.client).ask(
             actor_from(interaction),
@@ -310,7 +310,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
             hustings_id=_hustings_id(hustings),
             text=question,
             candidate=candidate,
-            channel_id=interaction.channel_id or guild_id,
+            channel_id=interaction.channel_id or 0,  # none: refused as "ask in a text channel"
         )
         await send(interaction, render.asked_reply(asked))
 

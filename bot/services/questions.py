@@ -263,7 +263,8 @@ class QuestionService:
         Returns (candidate name, election name).
         """
         await self.access.require(actor, Level.MODERATOR, "questions.link", candidate)
-        data = await self.hustings._election(actor.guild_id, election)
+        reads = self.hustings.reads
+        data = reads.resolve_election(await reads.snapshot(actor.guild_id), election, self.clock.now())
         assert data.election.id is not None
         wanted = candidate.strip().casefold()
         found = next((c.name for c in data.candidates if c.name.casefold() == wanted), None)
