@@ -23,7 +23,6 @@ from bot.domain.questions import ANSWER_MAX, Question
 from bot.errors import UserError
 from bot.render import questions as render
 from bot.render.admin import NO_MENTIONS, send
-from bot.services.hustings import HustingsView
 from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
 from cogs._common import election_autocomplete, on_hustings
@@ -69,7 +68,7 @@ class DiscordBoard:
         )
         return thread.id
 
-    async def post(self, thread_id: int, question: Question, hustings: HustingsView) -> int:
+    async def post(self, thread_id: int, question: Question) -> int:
         """Post the question with its buttons; a refusal becomes a sentence for the member."""
         thread = self.client.get_partial_messageable(thread_id)
         try:
@@ -85,7 +84,7 @@ class DiscordBoard:
             ) from None
         return message.id
 
-    async def refresh(self, thread_id: int, question: Question, hustings: HustingsView) -> None:
+    async def refresh(self, thread_id: int, question: Question) -> None:
         """Edit the question's post (a hidden question loses its buttons)."""
         assert question.message_id is not None
         message = self.client.get_partial_messageable(thread_id).get_partial_message(question.message_id)
@@ -212,16 +211,18 @@ def question_view(q: Question) -> discord.ui.View:
 async def speaker_autocomplete(
     interaction: discord.Interaction[HustingsBot], current: str
 ) -> list[app_commands.Choice[str]]:
-    """The candidates taking part in the hustings picked (or typed) in `hustings`."""
+    """The candidates taking part in the hustings picked in `hustings` (none picked: in the election)."""
     if interaction.guild_id is None:
         return []
     try:
-        hid = _hustings_id(str(getattr(interaction.namespace, "hustings", "") or ""))
-        view = await interaction.client.services.hustings.info(interaction.guild_id, hid)
-    except Exception:  # nothing picked yet, or gone: no names to offer
+        picked = str(getattr(interaction.namespace, "hustings", "") or "")
+        election = getattr(interaction.namespace, "election", None)
+        hid = _hustings_id(picked) if picked else None
+        topic = await interaction.client.services.questions.topic(interaction.guild_id, hid, election)
+    except Exception:  # gone, or not yet typed in full: no names to offer
         return []
     typed = current.casefold().strip()
-    names = ["all", *view.speakers]
+    names = ["all", *topic.speakers]
     return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if typed in n.casefold()][:25]
 
 
@@ -289,38 +290,49 @@ class QuestionsCog(commands.Cog, name="Questions"):
 
     @app_commands.command(name="ask", description="Ask the candidates a question before a hustings")
     @app_commands.describe(
-        hustings="Which hustings",
         question="Your question (up to 300 characters)",
+        hustings="Which hustings (leave empty to ask about the election as a whole)",
         candidate="Ask one candidate (default: all of them)",
+        election="Without a hustings: which election (default: the current one)",
     )
-    @app_commands.autocomplete(hustings=hustings_autocomplete, candidate=speaker_autocomplete)
+    @app_commands.autocomplete(
+        hustings=hustings_autocomplete, candidate=speaker_autocomplete, election=election_autocomplete
+    )
     async def ask(
         self,
         interaction: discord.Interaction[HustingsBot],
-        hustings: str,
         question: app_commands.Range[str, 1, 1000],
+        hustings: str | None = None,
         candidate: str | None = None,
+        election: str | None = None,
     ) -> None:
-        """Post the question in the hustings' thread (opened here the first time)."""
+        """Post the question in the hustings' (or election's) thread, opened here the first time."""
         _guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         asked = await _service(interaction.client).ask(
             actor_from(interaction),
             DiscordBoard(interaction.client),
-            hustings_id=_hustings_id(hustings),
+            hustings_id=_hustings_id(hustings) if hustings else None,
             text=question,
             candidate=candidate,
             channel_id=interaction.channel_id or 0,  # none: refused as "ask in a text channel"
+            election=election,
         )
         await send(interaction, render.asked_reply(asked))
 
-    @app_commands.command(name="questions", description="The most-voted questions for a hustings")
-    @app_commands.describe(hustings="Which hustings")
-    @app_commands.autocomplete(hustings=hustings_autocomplete)
-    async def questions(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
+    @app_commands.command(name="questions", description="The most-voted questions for a hustings or an election")
+    @app_commands.describe(
+        hustings="Which hustings (leave empty for the election's own questions)",
+        election="Without a hustings: which election (default: the current one)",
+    )
+    @app_commands.autocomplete(hustings=hustings_autocomplete, election=election_autocomplete)
+    async def questions(
+        self, interaction: discord.Interaction[HustingsBot], hustings: str | None = None, election: str | None = None
+    ) -> None:
         """Top questions, most votes first."""
-        view, top = await _service(interaction.client).top(_guild(interaction), _hustings_id(hustings))
-        await send(interaction, embed=render.top_embed(view, top))
+        hid = _hustings_id(hustings) if hustings else None
+        topic, top = await _service(interaction.client).top(_guild(interaction), hid, election)
+        await send(interaction, embed=render.top_embed(topic, top))
 
     async def cog_load(self) -> None:
         """Attach the moderation commands to `/hustings`; register the stateless buttons."""

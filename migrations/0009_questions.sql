@@ -1,9 +1,11 @@
--- Questions to candidates (issue #17 part 2): members ask before a hustings, vote questions up, moderators
--- hide them, organisers or a candidate's linked member answer them; members mark a hustings Interested.
+-- Questions to candidates (issue #17 part 2): members ask before a hustings (or about the election as a
+-- whole), vote questions up, moderators hide them, organisers or a candidate's linked member answer them;
+-- members mark a hustings Interested.
 CREATE TABLE questions (
     id          INTEGER PRIMARY KEY,
     guild_id    INTEGER NOT NULL,
-    hustings_id INTEGER NOT NULL REFERENCES hustings (id) ON DELETE CASCADE,
+    election_id INTEGER NOT NULL REFERENCES elections (id) ON DELETE CASCADE,
+    hustings_id INTEGER REFERENCES hustings (id) ON DELETE CASCADE, -- NULL: a question for the election
     author_id   INTEGER NOT NULL,
     candidate   TEXT NOT NULL DEFAULT '',   -- '' means all the candidates
     text        TEXT NOT NULL,
@@ -15,7 +17,7 @@ CREATE TABLE questions (
     created_at  TEXT NOT NULL
 );
 
-CREATE INDEX questions_hustings ON questions (hustings_id, author_id);
+CREATE INDEX questions_topic ON questions (election_id, hustings_id, author_id);
 
 CREATE TABLE question_votes (
     question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
@@ -23,12 +25,13 @@ CREATE TABLE question_votes (
     PRIMARY KEY (question_id, user_id)
 );
 
--- The thread each hustings' questions are posted in.
+-- The thread each topic's questions are posted in: key 'hustings:<id>' or 'election:<id>'.
 CREATE TABLE question_threads (
-    hustings_id INTEGER PRIMARY KEY REFERENCES hustings (id) ON DELETE CASCADE,
     guild_id    INTEGER NOT NULL,
+    key         TEXT NOT NULL,
     parent_id   INTEGER NOT NULL,
-    thread_id   INTEGER NOT NULL
+    thread_id   INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, key)
 );
 
 CREATE TABLE hustings_interest (

@@ -27,14 +27,31 @@ class QuestionRefused(ValueError):
     """A question or answer cannot be accepted; the message is one sentence for the member."""
 
 
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """What questions are put about: one hustings, or the election as a whole (`hustings_id` None)."""
+
+    election_id: int
+    hustings_id: int | None
+    title: str
+    speakers: tuple[str, ...]
+    closes_at: datetime | None  # the hustings' start, or the ballot's close; None: open
+
+    @property
+    def key(self) -> str:
+        """The key its thread is kept under."""
+        return f"hustings:{self.hustings_id}" if self.hustings_id is not None else f"election:{self.election_id}"
+
+
 @dataclass(slots=True)
 class Question:
-    """One member's question to one candidate ('' for all) at one hustings."""
+    """One member's question to one candidate ('' for all) at one hustings (None: about the election)."""
 
-    hustings_id: int
+    hustings_id: int | None
     author_id: int
     text: str
     candidate: str = ""
+    election_id: int = 0
     id: int | None = None
     guild_id: int | None = None
     message_id: int | None = None
@@ -76,13 +93,15 @@ def clean_answer(text: str) -> str:
     return cleaned
 
 
-def check_can_ask(starts_at: datetime, now: datetime, asked_already: int, limit: int = PER_MEMBER) -> None:
-    """Refuse a question to a hustings that has begun, or past the member's allowance."""
-    if starts_at <= now:
+def check_can_ask(topic: Topic, now: datetime, asked_already: int, limit: int = PER_MEMBER) -> None:
+    """Refuse a question to a hustings that has begun (an election whose ballot closed), or past the allowance."""
+    if topic.closes_at is not None and topic.closes_at <= now:
+        if topic.hustings_id is None:
+            raise QuestionRefused("That election's ballot has closed, so it no longer takes questions.")
         raise QuestionRefused("That hustings has already started, so it no longer takes questions.")
     if asked_already >= limit:
         raise QuestionRefused(
-            "You've already asked your question for this hustings: vote up other members' questions instead."
+            f"You've already asked your question for {topic.title}: vote up other members' questions instead."
         )
 
 

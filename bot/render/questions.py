@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.domain.questions import Question
+from bot.domain.questions import Question, Topic
 from bot.render.common import md
-from bot.services.hustings import HustingsView
 from bot.services.questions import Asked, Voted
 
 COLOUR = discord.Colour(0x5865F2)
@@ -45,7 +44,7 @@ def asked_reply(asked: Asked) -> str:
     q = asked.question
     return (
         f"Your question #{q.id} to {md(q.addressed_to)} is posted in <#{asked.thread_id}> for "
-        f"**{md(asked.hustings.hustings.title)}**. Members can vote it up there."
+        f"**{md(asked.topic.title)}**. Members can vote it up there."
     )
 
 
@@ -56,9 +55,9 @@ def voted_reply(voted: Voted) -> str:
     return f"Vote taken back from question #{voted.question.id} ({_votes(voted.question.votes)} now)."
 
 
-def top_embed(view: HustingsView, questions: Sequence[Question]) -> discord.Embed:
-    """`/questions`: the most-voted questions for a hustings."""
-    embed = discord.Embed(title=f"Top questions: {md(view.hustings.title)}"[:256], colour=COLOUR)
+def top_embed(topic: Topic, questions: Sequence[Question]) -> discord.Embed:
+    """`/questions`: the most-voted questions for a hustings (or the election)."""
+    embed = discord.Embed(title=f"Top questions: {md(topic.title)}"[:256], colour=COLOUR)
     if not questions:
         embed.description = "No questions yet. Ask one with `/ask`."
         return embed

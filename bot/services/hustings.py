@@ -118,6 +118,10 @@ class HustingsService:
         on_ballot = [c.name for c in data.candidates if self.reads.row(data, c).status in ON_BALLOT_STANDINGS]
         return on_ballot or [c.name for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
 
+    def speakers(self, data: ElectionData) -> list[str]:
+        """The candidates who speak for an election: those on the ballot (or, before it is known, standing)."""
+        return self._on_ballot(data)
+
     async def _get(self, guild_id: int, hustings_id: int) -> Hustings:
         found = await repo.get(self.db.reader, guild_id, hustings_id)
         if found is None or found.cancelled:

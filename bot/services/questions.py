@@ -17,6 +17,7 @@ from bot.domain.access import Actor, Level
 from bot.domain.questions import (
     Question,
     QuestionRefused,
+    Topic,
     check_can_ask,
     clean_answer,
     clean_question,
@@ -25,7 +26,7 @@ from bot.domain.questions import (
 )
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
-from bot.services.hustings import HustingsService, HustingsView
+from bot.services.hustings import HustingsService
 from bot.store import audit
 from bot.store import questions as repo
 from bot.store.database import Database
@@ -50,11 +51,11 @@ class QuestionBoard(Protocol):
         """Start a public thread in the channel; returns its id."""
         ...
 
-    async def post(self, thread_id: int, question: Question, hustings: HustingsView) -> int:
+    async def post(self, thread_id: int, question: Question) -> int:
         """Post a question (with its buttons) in the thread; returns the message id (ThreadGone: no thread)."""
         ...
 
-    async def refresh(self, thread_id: int, question: Question, hustings: HustingsView) -> None:
+    async def refresh(self, thread_id: int, question: Question) -> None:
         """Bring a question's post in line with the question (votes, hidden, answer)."""
         ...
 
@@ -64,7 +65,7 @@ class Asked:
     """A question as posted."""
 
     question: Question
-    hustings: HustingsView
+    topic: Topic
     thread_id: int
     new_thread: bool
 
@@ -100,42 +101,79 @@ class QuestionService:
             raise NotFound(NO_QUESTION)
         return found
 
+    async def topic(self, guild_id: int, hustings_id: int | None, election: str | None = None) -> Topic:
+        """A hustings of this guild, or (no hustings) the election named or the current one, as a topic."""
+        if hustings_id is not None:
+            view = await self.hustings.info(guild_id, hustings_id)
+            h = view.hustings
+            return Topic(h.election_id, hustings_id, h.title, view.speakers, h.starts_at)
+        reads = self.hustings.reads
+        data = reads.resolve_election(await reads.snapshot(guild_id), election, self.clock.now())
+        assert data.election.id is not None
+        speakers = tuple(self.hustings.speakers(data))
+        return Topic(data.election.id, None, data.election.name, speakers, data.election.timeline.ballot_close)
+
+    async def _topic_of(self, q: Question) -> Topic:
+        assert q.guild_id is not None
+        if q.hustings_id is not None:
+            return await self.topic(q.guild_id, q.hustings_id)
+        snap = await self.hustings.reads.snapshot(q.guild_id)
+        data = next((d for d in snap.elections if d.election.id == q.election_id), None)
+        if data is None:
+            raise NotFound(NO_QUESTION)
+        return await self.topic(q.guild_id, None, data.election.slug)
+
     async def ask(
-        self, actor: Actor, board: QuestionBoard, *, hustings_id: int, text: str, candidate: str | None, channel_id: int
+        self,
+        actor: Actor,
+        board: QuestionBoard,
+        *,
+        hustings_id: int | None,
+        text: str,
+        candidate: str | None,
+        channel_id: int,
+        election: str | None = None,
     ) -> Asked:
-        """Post a member's question in the hustings' thread (opened in `channel_id` the first time)."""
+        """Post a member's question in the hustings' (or election's) thread, opened in `channel_id` the first time."""
         assert actor.user_id is not None
         guild_id = actor.guild_id
-        view = await self.hustings.info(guild_id, hustings_id)
+        topic = await self.topic(guild_id, hustings_id, election)
         now = self.clock.now()
         try:
             cleaned = clean_question(text)
-            asked = await repo.count_by(self.db.reader, hustings_id, actor.user_id)
-            check_can_ask(view.hustings.starts_at, now, asked)
+            asked = await repo.count_by(self.db.reader, topic, actor.user_id)
+            check_can_ask(topic, now, asked)
         except QuestionRefused as exc:
             raise _refused(exc) from None
         to = ""
         if candidate and candidate.strip().casefold() not in ("", "all", "everyone"):
             wanted = candidate.strip().casefold()
-            to = next((s for s in view.speakers if s.casefold() == wanted), "")
+            to = next((s for s in topic.speakers if s.casefold() == wanted), "")
             if not to:
                 raise UserError(
-                    f"{candidate.strip()} isn't taking part in {view.hustings.title}: pick a name from the list, "
+                    f"{candidate.strip()} isn't taking part in {topic.title}: pick a name from the list, "
                     "or leave `candidate` empty to ask everyone."
                 )
-        thread_id = await repo.thread_for(self.db.reader, hustings_id)
+        thread_id = await repo.thread_for(self.db.reader, guild_id, topic.key)
         new_thread = thread_id is None
         if thread_id is None:
-            thread_id = await self._open(board, guild_id, view, channel_id)
-        q = Question(hustings_id=hustings_id, author_id=actor.user_id, text=cleaned, candidate=to, guild_id=guild_id)
+            thread_id = await self._open(board, guild_id, topic, channel_id)
+        q = Question(
+            hustings_id=hustings_id,
+            author_id=actor.user_id,
+            text=cleaned,
+            candidate=to,
+            election_id=topic.election_id,
+            guild_id=guild_id,
+        )
         async with self.db.transaction() as tx:
             q.id = await repo.insert(tx, guild_id, q, now)
         try:
             try:
-                message_id = await board.post(thread_id, q, view)
+                message_id = await board.post(thread_id, q)
             except ThreadGone:  # deleted in Discord: open a new one where the member asks, post there
-                thread_id, new_thread = await self._open(board, guild_id, view, channel_id), True
-                message_id = await board.post(thread_id, q, view)
+                thread_id, new_thread = await self._open(board, guild_id, topic, channel_id), True
+                message_id = await board.post(thread_id, q)
         except Exception:
             async with self.db.transaction() as tx:
                 await repo.delete(tx, q.id)
@@ -143,10 +181,10 @@ class QuestionService:
         async with self.db.transaction() as tx:
             await repo.set_message(tx, q.id, message_id)
         q.message_id = message_id
-        return Asked(q, view, thread_id, new_thread)
+        return Asked(q, topic, thread_id, new_thread)
 
-    async def _open(self, board: QuestionBoard, guild_id: int, view: HustingsView, channel_id: int) -> int:
-        """Open the hustings' questions thread in `channel_id` (the bot's permissions checked first)."""
+    async def _open(self, board: QuestionBoard, guild_id: int, topic: Topic, channel_id: int) -> int:
+        """Open the topic's questions thread in `channel_id` (the bot's permissions checked first)."""
         missing = board.missing(channel_id)
         if missing:
             names = " and ".join(f"**{m}**" for m in missing)
@@ -154,10 +192,9 @@ class QuestionService:
                 f"I can't open the questions thread here: give me {names} in this channel "
                 "(channel settings → Permissions), then ask again. Your question was not posted."
             )
-        assert view.hustings.id is not None
-        thread_id = await board.open_thread(channel_id, f"Questions: {view.hustings.title}"[:100])
+        thread_id = await board.open_thread(channel_id, f"Questions: {topic.title}"[:100])
         async with self.db.transaction() as tx:
-            await repo.remember_thread(tx, guild_id, view.hustings.id, channel_id, thread_id)
+            await repo.remember_thread(tx, guild_id, topic.key, channel_id, thread_id)
         return thread_id
 
     async def vote(self, guild_id: int, user_id: int, question_id: int) -> Voted:
@@ -169,18 +206,21 @@ class QuestionService:
             counted = await repo.toggle_vote(tx, question_id, user_id)
         return Voted(await self._question(guild_id, question_id), counted)
 
-    async def top(self, guild_id: int, hustings_id: int) -> tuple[HustingsView, list[Question]]:
-        """The hustings and its most-voted visible questions."""
-        view = await self.hustings.info(guild_id, hustings_id)
-        return view, top_questions(await repo.for_hustings(self.db.reader, guild_id, hustings_id))
+    async def top(
+        self, guild_id: int, hustings_id: int | None, election: str | None = None
+    ) -> tuple[Topic, list[Question]]:
+        """The hustings (or election) and its most-voted visible questions."""
+        topic = await self.topic(guild_id, hustings_id, election)
+        return topic, top_questions(await repo.for_topic(self.db.reader, guild_id, topic))
 
     async def _refresh(self, board: QuestionBoard, q: Question) -> None:
         """Edit the question's post; the data change stands even when Discord refuses the edit."""
-        thread_id = await repo.thread_for(self.db.reader, q.hustings_id)
-        if thread_id is None or q.message_id is None or q.guild_id is None:
+        if q.message_id is None or q.guild_id is None:
             return
         try:
-            await board.refresh(thread_id, q, await self.hustings.info(q.guild_id, q.hustings_id))
+            thread_id = await repo.thread_for(self.db.reader, q.guild_id, (await self._topic_of(q)).key)
+            if thread_id is not None:
+                await board.refresh(thread_id, q)
         except Exception:
             log.warning("could not update the post of question %s", q.id, exc_info=True)
 
@@ -226,9 +266,9 @@ class QuestionService:
         """The candidate `actor` may answer `q` as, or None."""
         if actor.user_id is None or q.hidden:
             return None
-        view = await self.hustings.info(actor.guild_id, q.hustings_id)
-        linked = await repo.candidates_of(self.db.reader, view.hustings.election_id, actor.user_id)
-        return may_answer_as(q, linked, list(view.speakers))
+        topic = await self._topic_of(q)
+        linked = await repo.candidates_of(self.db.reader, topic.election_id, actor.user_id)
+        return may_answer_as(q, linked, list(topic.speakers))
 
     async def _answer(
         self, actor: Actor, board: QuestionBoard, question_id: int, answer: str, by: str, action: str

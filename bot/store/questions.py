@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.questions import Question
+from bot.domain.questions import Question, Topic
 from bot.store.codec import dt_from_db, dt_to_db
 
 _SELECT = "SELECT q.*, (SELECT COUNT(*) FROM question_votes v WHERE v.question_id = q.id) AS votes FROM questions q"
@@ -17,6 +17,7 @@ def _question(row: sqlite3.Row) -> Question:
     return Question(
         id=row["id"],
         guild_id=row["guild_id"],
+        election_id=row["election_id"],
         hustings_id=row["hustings_id"],
         author_id=row["author_id"],
         candidate=row["candidate"],
@@ -34,9 +35,9 @@ def _question(row: sqlite3.Row) -> Question:
 async def insert(conn: aiosqlite.Connection, guild_id: int, q: Question, now: datetime) -> int:
     """Store a new question; returns its id."""
     async with conn.execute(
-        "INSERT INTO questions (guild_id, hustings_id, author_id, candidate, text, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        (guild_id, q.hustings_id, q.author_id, q.candidate, q.text, dt_to_db(now)),
+        "INSERT INTO questions (guild_id, election_id, hustings_id, author_id, candidate, text, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (guild_id, q.election_id, q.hustings_id, q.author_id, q.candidate, q.text, dt_to_db(now)),
     ) as c:
         row = await c.fetchone()
     assert row is not None
@@ -60,18 +61,25 @@ async def get(conn: aiosqlite.Connection, guild_id: int, question_id: int) -> Qu
     return _question(row) if row else None
 
 
-async def for_hustings(conn: aiosqlite.Connection, guild_id: int, hustings_id: int) -> list[Question]:
-    """A hustings' questions, oldest first."""
-    async with conn.execute(
-        _SELECT + " WHERE q.guild_id = ? AND q.hustings_id = ? ORDER BY q.id", (guild_id, hustings_id)
-    ) as c:
+def _topic(topic: Topic) -> tuple[str, tuple[int, ...]]:
+    """The WHERE clause (and its values) picking a topic's questions."""
+    if topic.hustings_id is not None:
+        return "q.hustings_id = ?", (topic.hustings_id,)
+    return "q.election_id = ? AND q.hustings_id IS NULL", (topic.election_id,)
+
+
+async def for_topic(conn: aiosqlite.Connection, guild_id: int, topic: Topic) -> list[Question]:
+    """A hustings' (or the election's own) questions, oldest first."""
+    where, values = _topic(topic)
+    async with conn.execute(_SELECT + f" WHERE q.guild_id = ? AND {where} ORDER BY q.id", (guild_id, *values)) as c:
         return [_question(r) for r in await c.fetchall()]
 
 
-async def count_by(conn: aiosqlite.Connection, hustings_id: int, author_id: int) -> int:
-    """How many questions a member asked for a hustings."""
+async def count_by(conn: aiosqlite.Connection, topic: Topic, author_id: int) -> int:
+    """How many questions a member asked about a topic."""
+    where, values = _topic(topic)
     async with conn.execute(
-        "SELECT COUNT(*) FROM questions WHERE hustings_id = ? AND author_id = ?", (hustings_id, author_id)
+        f"SELECT COUNT(*) FROM questions q WHERE {where} AND q.author_id = ?", (*values, author_id)
     ) as c:
         row = await c.fetchone()
     return int(row[0]) if row else 0
@@ -99,20 +107,20 @@ async def set_answer(conn: aiosqlite.Connection, question_id: int, answer: str, 
     )
 
 
-async def thread_for(conn: aiosqlite.Connection, hustings_id: int) -> int | None:
-    """The thread a hustings' questions go to, when made."""
-    async with conn.execute("SELECT thread_id FROM question_threads WHERE hustings_id = ?", (hustings_id,)) as c:
+async def thread_for(conn: aiosqlite.Connection, guild_id: int, key: str) -> int | None:
+    """The thread a topic's questions go to, when made (key: `Topic.key`)."""
+    async with conn.execute(
+        "SELECT thread_id FROM question_threads WHERE guild_id = ? AND key = ?", (guild_id, key)
+    ) as c:
         row = await c.fetchone()
     return int(row[0]) if row else None
 
 
-async def remember_thread(
-    conn: aiosqlite.Connection, guild_id: int, hustings_id: int, parent_id: int, thread_id: int
-) -> None:
-    """Keep the thread made for a hustings."""
+async def remember_thread(conn: aiosqlite.Connection, guild_id: int, key: str, parent_id: int, thread_id: int) -> None:
+    """Keep the thread made for a topic."""
     await conn.execute(
-        "INSERT OR REPLACE INTO question_threads (hustings_id, guild_id, parent_id, thread_id) VALUES (?, ?, ?, ?)",
-        (hustings_id, guild_id, parent_id, thread_id),
+        "INSERT OR REPLACE INTO question_threads (guild_id, key, parent_id, thread_id) VALUES (?, ?, ?, ?)",
+        (guild_id, key, parent_id, thread_id),
     )
 
 

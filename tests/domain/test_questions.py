@@ -10,6 +10,7 @@ from bot.domain.questions import (
     QUESTION_MAX,
     Question,
     QuestionRefused,
+    Topic,
     check_can_ask,
     clean_answer,
     clean_question,
@@ -40,12 +41,21 @@ def test_a_question_full_of_mentions_is_refused() -> None:
 
 
 def test_one_question_per_member_before_the_start() -> None:
-    check_can_ask(NOW + timedelta(hours=1), NOW, 0)
-    with pytest.raises(QuestionRefused, match="already asked"):
-        check_can_ask(NOW + timedelta(hours=1), NOW, 1)
+    soon = Topic(1, 5, "NEC hustings", (), NOW + timedelta(hours=1))
+    check_can_ask(soon, NOW, 0)
+    with pytest.raises(QuestionRefused, match="already asked your question for NEC hustings"):
+        check_can_ask(soon, NOW, 1)
     with pytest.raises(QuestionRefused, match="already started"):
-        check_can_ask(NOW, NOW, 0)
-    check_can_ask(NOW + timedelta(hours=1), NOW, 1, limit=2)
+        check_can_ask(Topic(1, 5, "NEC hustings", (), NOW), NOW, 0)
+    check_can_ask(soon, NOW, 1, limit=2)
+
+
+def test_questions_about_the_election_close_with_the_ballot() -> None:
+    check_can_ask(Topic(1, None, "NEC 2026", (), None), NOW, 0)  # no ballot date yet: open
+    with pytest.raises(QuestionRefused, match="ballot has closed"):
+        check_can_ask(Topic(1, None, "NEC 2026", (), NOW - timedelta(days=1)), NOW, 0)
+    assert Topic(1, None, "NEC 2026", (), None).key == "election:1"
+    assert Topic(1, 5, "NEC hustings", (), None).key == "hustings:5"
 
 
 def test_a_linked_member_answers_their_candidates_questions_and_those_to_everyone() -> None:

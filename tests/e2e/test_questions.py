@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.questions import Question, Topic
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
 from bot.sim.interactions import DEFERRED_UPDATE
@@ -32,6 +33,11 @@ def grant_threads(guild: SimGuild) -> None:
 def threads(sim: DiscordSimulator, guild: SimGuild) -> list[SimChannel]:
     """The guild's threads in the simulator."""
     return [c for c in sim.world.channels.values() if c.guild_id == guild.id and c.type == 11]
+
+
+async def stored(db: Database, guild: SimGuild, hustings_id: int) -> list[Question]:
+    """The questions stored for a hustings."""
+    return await questions_repo.for_topic(db.reader, guild.id, Topic(0, hustings_id, "", (), None))
 
 
 def question_posts(sim: DiscordSimulator, thread: SimChannel) -> list[SimMessage]:
@@ -83,7 +89,7 @@ async def test_ask_vote_hide_answer(
     # Without Create Public Threads the bot says which permission to give, and nothing is stored.
     refused = await ask(sim, member, "/ask", asked)
     assert "Create Public Threads" in refused.text and "not posted" in refused.text
-    assert threads(sim, guild) == [] and await questions_repo.for_hustings(db.reader, guild.id, hid) == []
+    assert threads(sim, guild) == [] and await stored(db, guild, hid) == []
 
     grant_threads(guild)
     await sim.wait_for_idle()
@@ -173,7 +179,7 @@ async def test_missing_send_in_threads_is_named(
     await sim.wait_for_idle()
     refused = await ask(sim, member, "/ask", {"hustings": str(hid), "question": "Anyone there?"})
     assert "Send Messages in Threads" in refused.text
-    assert threads(sim, guild) == [] and await questions_repo.for_hustings(db.reader, guild.id, hid) == []
+    assert threads(sim, guild) == [] and await stored(db, guild, hid) == []
 
     # The thread exists, then the permission is taken away: the post is refused and no question is kept.
     guild.set_overwrite(channel, guild.bot_member, 0, 0)
@@ -183,7 +189,7 @@ async def test_missing_send_in_threads_is_named(
     await sim.wait_for_idle()
     later = await ask(sim, guild.add_member("dan"), "/ask", {"hustings": str(hid), "question": "Still there?"})
     assert "Send Messages in Threads" in later.text and "not posted" in later.text
-    assert [q.text for q in await questions_repo.for_hustings(db.reader, guild.id, hid)] == ["Anyone there?"]
+    assert [q.text for q in await stored(db, guild, hid)] == ["Anyone there?"]
 
 
 async def test_a_deleted_thread_is_opened_again(

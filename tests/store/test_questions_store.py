@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.domain.hustings import Hustings, Place, PlaceKind
 from bot.domain.models import Election, VotingSystem
-from bot.domain.questions import Question
+from bot.domain.questions import Question, Topic
 from bot.store import elections
 from bot.store import hustings as hustings_repo
 from bot.store import questions as repo
@@ -22,9 +22,9 @@ async def test_questions_stay_in_their_guild_and_votes_toggle(db: Database) -> N
         )
         h = Hustings(eid, "NEC hustings", NOW, 60, Place(PlaceKind.EXTERNAL, location="Hall"), guild_id=1)
         hid = await hustings_repo.insert(tx, 1, h, NOW)
-        qid = await repo.insert(tx, 1, Question(hid, 7, "Why?"), NOW)
+        qid = await repo.insert(tx, 1, Question(hid, 7, "Why?", election_id=eid), NOW)
     assert await repo.get(db.reader, 2, qid) is None  # another guild's id finds nothing
-    assert await repo.for_hustings(db.reader, 2, hid) == []
+    assert await repo.for_topic(db.reader, 2, Topic(eid, hid, "NEC hustings", (), None)) == []
     async with db.transaction() as tx:
         assert await repo.toggle_vote(tx, qid, 8) is True
         assert await repo.toggle_vote(tx, qid, 9) is True
@@ -33,4 +33,4 @@ async def test_questions_stay_in_their_guild_and_votes_toggle(db: Database) -> N
     found = await repo.get(db.reader, 1, qid)
     assert found is not None and found.votes == 1
     assert await repo.interest_count(db.reader, hid) == 1
-    assert await repo.count_by(db.reader, hid, 7) == 1
+    assert await repo.count_by(db.reader, Topic(eid, hid, "NEC hustings", (), None), 7) == 1
