@@ -211,6 +211,40 @@ async def test_a_deleted_thread_is_opened_again(
     assert [p.embeds[0]["description"] for p in question_posts(sim, thread)] == ["Second?"]
 
 
+async def test_questions_about_the_election_as_a_whole(
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    member: SimMember,
+    mod: SimMember,
+    db: Database,
+    clock: ManualClock,
+    hustings: HustingsBot,
+) -> None:
+    await setup(sim, guild, db, clock)
+    grant_threads(guild)
+    await sim.wait_for_idle()
+    assert "Jon Lansman" in await choices(sim, member, "/ask", "candidate", "Jon")  # on the ballot
+    reply = await ask(sim, member, "/ask", {"question": "Will you report back to members?", "candidate": "jon lansman"})
+    [thread] = threads(sim, guild)
+    assert thread.name == "Questions: NEC 2026" and "NEC 2026" in reply.text
+    [post] = question_posts(sim, thread)
+    assert "Question #1 to Jon Lansman" in post.text
+    again = await ask(sim, member, "/ask", {"question": "And one more?"})
+    assert "already asked your question for NEC 2026" in again.text
+    top = await ask(sim, member, "/questions")
+    assert "Top questions: NEC 2026" in top.text and "report back" in top.text
+    # The hustings' own list is separate.
+    assert "No questions yet" in (await ask(sim, member, "/questions", {"hustings": "1"})).text
+    jon = guild.add_member("jon")
+    await ask(sim, mod, "/hustings speaker", {"candidate": "Jon Lansman", "member": jon})
+    opened = await sim.click(jon, post, "q:ans:1")
+    submitted = await sim.submit_modal(jon, opened, {"answer": "Every month, in writing."})
+    assert "Jon Lansman's answer" in (await submitted.response()).text
+    await sim.wait_for_idle()
+    assert "Answer from Jon Lansman (candidate)" in str(sim.world.messages[post.id].embeds)
+    assert sim.violations == []
+
+
 @asynccontextmanager
 async def running(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
