@@ -246,7 +246,7 @@ def line_chart(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ax.set_facecolor(CARD)
-    xs = list(days)  # real dates: a quiet week looks like one
+    xs = matplotlib.dates.date2num(list(days))  # real dates: a quiet week looks like one
     for i, s in enumerate(series):
         ax.step(
             xs,
@@ -262,7 +262,17 @@ def line_chart(
         )
     if line is not None:
         ax.axhline(line, color=ACCENT, linestyle="--", linewidth=1.8)
-        ax.text(0, line, f"{line_label} ", color=ACCENT, fontsize=10, va="bottom", ha="left", fontweight="bold")
+        ax.text(
+            0.01,
+            line,
+            line_label,
+            transform=ax.get_yaxis_transform(),  # x in axes fractions, y in data
+            color=ACCENT,
+            fontsize=10,
+            va="bottom",
+            ha="left",
+            fontweight="bold",
+        )
     ax.xaxis.set_major_locator(matplotlib.dates.AutoDateLocator(minticks=2, maxticks=7))
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%-d %b"))
     top = max([max(s.values) for s in series if s.values] + [line or 0, 1])
@@ -342,7 +352,9 @@ def draw_chart(spec: AnySpec) -> ChartImage:
     return ChartImage(spec.filename, data, spec.description)
 
 
-def slate_legend(pairs: Sequence[tuple[str | None, str | None]], independents: str = "No slate") -> tuple[tuple[str, str], ...]:
+def slate_legend(
+    pairs: Sequence[tuple[str | None, str | None]], independents: str = "No slate"
+) -> tuple[tuple[str, str], ...]:
     """The legend for bars coloured by slate: each (slate name, colour) once, in order; uncoloured as `independents`."""
     seen: dict[str, str] = {}
     plain = False
