@@ -159,7 +159,7 @@ def _stage_note(r: RankedCandidate) -> str:
         return f"elected at stage {r.stage}"
     if r.excluded:
         return f"excluded at stage {r.stage}"
-    return f"stage {r.stage} (final)"
+    return f"final, stage {r.stage}"
 
 
 def results_chart_spec(vm: ResultsView) -> ChartSpec | None:

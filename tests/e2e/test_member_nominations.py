@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime
+
+from PIL import Image
 
 from bot.clock import ManualClock
 from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
@@ -25,11 +28,18 @@ async def test_progress_with_bars_deadline_and_chart(sim: DiscordSimulator, memb
     assert "**Qualified (6):** Aileen Marsh, Tomasz Wróbel, Gareth Pryce, Morag Lindsay, Priya Nandakumar, " in text
     assert "✅ **Aileen Marsh** · 🟥 BLA\n▰▰▰▰▰▰▰▰▰▰ 14/4" in text
     assert "▫️ **Samuel Okafor** · 🟦 MF\n▰▰▰▰▰▰▰▰▱▱ 3/4" in text
-    assert reply.filenames == ["nominations.png"] and reply.attachments[0].data.startswith(b"\x89PNG")
-    chart = reply.embeds[1]
+    # #17 part 5: the bar chart and, as the demo's nominations carry dates, the chart over time
+    assert reply.filenames == ["nominations.png", "nominations-over-time.png"]
+    for attachment in reply.attachments:
+        assert Image.open(io.BytesIO(attachment.data)).format == "PNG"
+    chart, over_time = reply.embeds[1], reply.embeds[2]
     assert chart["image"]["url"] == "attachment://nominations.png"
     assert "threshold of 4 is the dashed line" in chart["description"]
     assert "Aileen Marsh with 14" in chart["description"]
+    assert "coloured by slate" in chart["description"]
+    assert over_time["image"]["url"] == "attachment://nominations-over-time.png"
+    assert "Line chart of nominations over time" in over_time["description"]
+    assert "Reached the threshold: Aileen Marsh on" in over_time["description"]
 
 
 async def test_progress_chart_is_cached_per_data_version(
@@ -44,7 +54,7 @@ async def test_progress_chart_is_cached_per_data_version(
         db, guild.id, clock, Election(guild_id=0, slug="other", name="Other", seats=1, voting_system=VotingSystem.FPTP)
     )
     await ask(sim, member, "/nominations progress", {"election": "ncwu-nec"})
-    assert cache.renders == drawn + 1
+    assert cache.renders == drawn + 2  # the bars and the chart over time
 
 
 async def test_empty_elections(

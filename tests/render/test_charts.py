@@ -1,0 +1,69 @@
+"""#17 part 5: charts readable in both Discord themes, nothing cut off, the PNGs decode."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from bot.render import charts
+from bot.render.charts import Bar, Series, bar_chart, contrast_ratio, line_chart, slate_legend, wrap
+
+
+@pytest.mark.parametrize("colour", [charts.TEXT, charts.MUTED, charts.ACCENT])
+def test_text_colours_reach_wcag_aa_on_the_card(colour: str) -> None:
+    assert contrast_ratio(colour, charts.CARD) >= 4.5
+
+
+@pytest.mark.parametrize("background", [charts.DISCORD_DARK, charts.DISCORD_LIGHT])
+def test_the_card_edge_shows_on_both_discord_themes(background: str) -> None:
+    assert contrast_ratio(charts.BORDER, background) >= 3.0
+    # bars without a slate colour stand out from the card as well (WCAG non-text contrast)
+    assert contrast_ratio(charts.DEFAULT_BAR, charts.CARD) >= 3.0
+
+
+def test_contrast_ratio_matches_wcag_reference_values() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def _png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    return image.convert("RGB")
+
+
+def test_bar_chart_decodes_with_the_card_and_its_border() -> None:
+    image = _png(
+        bar_chart(
+            [Bar("Yasmine Dar", 68388, "#C8102E", True), Bar("Ann Zero", 0), Bar("Cat Cole", 5, tied=True)],
+            title="Results",
+            xlabel="Votes",
+            legend=slate_legend([("CLGA", "#C8102E"), (None, None)]),
+        )
+    )
+    border = "#{:02x}{:02x}{:02x}".format(*image.getpixel((0, 0)))
+    inside = "#{:02x}{:02x}{:02x}".format(*image.getpixel((10, 10)))
+    assert border == charts.BORDER and inside == charts.CARD
+
+
+def test_long_labels_wrap_and_the_chart_grows_instead_of_cutting() -> None:
+    name = "Tomasz Wróbel-Kowalczykiewicz of the Very Long Branch Name"
+    assert wrap(name, 24).replace("\n", " ").replace("- ", "-") == name  # every character kept
+    short = _png(bar_chart([Bar("Ann", 3)], title="t", xlabel="x"))
+    long = _png(bar_chart([Bar(name, 3)], title="t " * 60, xlabel="x"))
+    assert long.height > short.height
+
+
+def test_slate_legend_lists_each_slate_once_then_no_slate() -> None:
+    pairs = [("A", "#ff0000"), (None, None), ("A", "#ff0000"), ("B", None)]
+    assert slate_legend(pairs) == (("A", "#ff0000"), ("B", charts.DEFAULT_BAR), ("No slate", charts.DEFAULT_BAR))
+    assert slate_legend([(None, None)]) == ()
+
+
+def test_line_chart_decodes() -> None:
+    days = [date(2026, 10, 1), date(2026, 10, 9)]
+    image = _png(line_chart(days, [Series("Ann", "#C8102E", (1, 4))], title="t", ylabel="y", line=4, line_label="4"))
+    assert image.width > 400
