@@ -67,3 +67,40 @@ def test_line_chart_decodes() -> None:
     days = [date(2026, 10, 1), date(2026, 10, 9)]
     image = _png(line_chart(days, [Series("Ann", "#C8102E", (1, 4))], title="t", ylabel="y", line=4, line_label="4"))
     assert image.width > 400
+
+
+def test_progress_chart_shows_candidates_with_no_nominations_and_a_slate_legend() -> None:
+    from bot.render.nominations import progress_chart_spec
+    from bot.services.read_views import CandidateRow, ProgressView, SlateRef
+    from tests.render.test_render_limits import PROV, _header
+
+    red = SlateRef("Broad Left", "BL", "#C8102E")
+    rows = (
+        CandidateRow("Ann Able", red, "", 5, True),
+        CandidateRow("Ben Baker", None, "", 0, False),
+    )
+    spec = progress_chart_spec(ProgressView(_header(required=4), rows, 5, 3, PROV))
+    assert spec is not None
+    assert [(b.label, b.value) for b in spec.bars] == [("Ann Able", 5), ("Ben Baker", 0)]
+    assert spec.legend == (("Broad Left", "#C8102E"), ("No slate", charts.DEFAULT_BAR))
+    assert "1 candidate with no nominations yet shown at 0" in spec.description
+    assert "1 of 2 candidates have reached the threshold" in spec.description
+
+
+def test_results_chart_marks_a_tie_for_the_last_seat() -> None:
+    from bot.domain.models import ElectionResult, ResultRound, VotingSystem
+    from bot.domain.results import summarise_result
+    from bot.render.results import results_chart_spec
+    from bot.services.read_views import ResultsMode, ResultsView
+    from tests.render.test_render_limits import _header
+
+    result = ElectionResult([ResultRound({"Ann Able": 10, "Ben Baker": 7, "Cy Clark": 7})], published=True)
+    summary = summarise_result(result, 2, system=VotingSystem.BLOC)
+    spec = results_chart_spec(ResultsView(_header(seats=2), ResultsMode.SUMMARY, summary))
+    assert spec is not None
+    assert [(b.label, b.marked, b.tied) for b in spec.bars] == [
+        ("Ann Able", True, False),
+        ("Ben Baker", False, True),
+        ("Cy Clark", False, True),
+    ]
+    assert "Tied for the last seat (hatched, marked tied): Ben Baker, Cy Clark." in spec.description
