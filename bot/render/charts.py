@@ -359,7 +359,7 @@ def draw_chart(spec: AnySpec) -> ChartImage:
 
 
 def slate_legend(
-    pairs: Sequence[tuple[str | None, str | None]], independents: str = "No slate"
+    pairs: Sequence[tuple[str | None, str | None]], independents: str = "Independent"
 ) -> tuple[tuple[str, str], ...]:
     """The legend for bars coloured by slate: each (slate name, colour) once, in order; uncoloured as `independents`."""
     seen: dict[str, str] = {}

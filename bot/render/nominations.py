@@ -86,19 +86,20 @@ def over_time_chart_spec(vm: ProgressView) -> TimeSpec | None:
         return None
     series = tuple(Series(r.name, r.slate.colour if r.slate else None, data.totals[r.name]) for r in rows)
     first, last = fmt_date(data.days[0]), fmt_date(data.days[-1])
-    reached = []
+    reached: list[tuple[date, str]] = []
     if h.required is not None:
         for r in rows:
             day = next((d for d, n in zip(data.days, data.totals[r.name], strict=True) if n >= h.required), None)
             if day is not None:
-                reached.append(f"{r.name} on {fmt_date(day)}")
+                reached.append((day, r.name))
+    reached.sort(key=lambda pair: pair[0])  # in the order they got there
     who = f"the {len(rows)} most nominated candidates" if len(rows) > 1 else rows[0].name
     description = f"Line chart of nominations over time for {who}, {first} to {last}"
     if h.required is not None:
         description += f"; the threshold of {h.required:,} is the dashed line"
     description += ". " + "; ".join(f"{r.name} {data.totals[r.name][-1]:,}" for r in rows) + "."
     if reached:
-        description += " Reached the threshold: " + "; ".join(reached) + "."
+        description += " Reached the threshold: " + "; ".join(f"{n} on {fmt_date(d)}" for d, n in reached) + "."
     if data.undated:
         description += f" {plural(data.undated, 'nomination')} without a date are not shown."
     return TimeSpec(

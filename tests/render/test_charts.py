@@ -59,7 +59,7 @@ def test_long_labels_wrap_and_the_chart_grows_instead_of_cutting() -> None:
 
 def test_slate_legend_lists_each_slate_once_then_no_slate() -> None:
     pairs = [("A", "#ff0000"), (None, None), ("A", "#ff0000"), ("B", None)]
-    assert slate_legend(pairs) == (("A", "#ff0000"), ("B", charts.DEFAULT_BAR), ("No slate", charts.DEFAULT_BAR))
+    assert slate_legend(pairs) == (("A", "#ff0000"), ("B", charts.DEFAULT_BAR), ("Independent", charts.DEFAULT_BAR))
     assert slate_legend([(None, None)]) == ()
 
 
@@ -82,7 +82,7 @@ def test_progress_chart_shows_candidates_with_no_nominations_and_a_slate_legend(
     spec = progress_chart_spec(ProgressView(_header(required=4), rows, 5, 3, PROV))
     assert spec is not None
     assert [(b.label, b.value) for b in spec.bars] == [("Ann Able", 5), ("Ben Baker", 0)]
-    assert spec.legend == (("Broad Left", "#C8102E"), ("No slate", charts.DEFAULT_BAR))
+    assert spec.legend == (("Broad Left", "#C8102E"), ("Independent", charts.DEFAULT_BAR))
     assert "1 candidate with no nominations yet shown at 0" in spec.description
     assert "1 of 2 candidates have reached the threshold" in spec.description
 
