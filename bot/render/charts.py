@@ -22,6 +22,9 @@ import matplotlib.dates
 import matplotlib.ticker
 
 matplotlib.use("Agg")
+# Names, titles and slates are stored text: "$…$" in them is dollars, never a formula (mathtext
+# would draw it as maths, or fail on it and take the whole reply down).
+matplotlib.rcParams["text.parse_math"] = False
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -206,7 +209,9 @@ def bar_chart(
     ax.set_ylim(-0.6, len(shown) - 0.4 + (0.6 if line is not None else 0))
     ax.tick_params(axis="x", colors=MUTED, labelsize=9)
     ax.tick_params(axis="y", length=0)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{int(v):,}"))
+    if all(float(v).is_integer() for v in values):  # counts: whole-number ticks only (no "0 0 1 1 2")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: _fmt(v)))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right", "left"):

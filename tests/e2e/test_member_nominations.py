@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from PIL import Image
 
 from bot.clock import ManualClock
-from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, Election, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
 from cogs._common import chart_cache
@@ -124,3 +124,32 @@ async def test_nominations_for_a_candidate_by_region(sim: DiscordSimulator, memb
     assert await choices(sim, member, "/nominations for", "candidate", "tom") == ["Tomasz Wróbel — BLA"]
     wrong = await ask(sim, member, "/nominations for", {"candidate": "Tomas Wrobell"})
     assert "did you mean **Tomasz Wróbel**?" in wrong.content
+
+
+async def test_charts_draw_names_with_dollar_signs_as_written(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
+) -> None:
+    """#17 part 5: "$…$" in a name is text, not a formula — it once broke the chart and the whole reply."""
+    await seed_election(
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="cash",
+            name="The $^$ fund",
+            seats=1,
+            voting_system=VotingSystem.FPTP,
+            threshold=Threshold(2),
+        ),
+        slates=[Slate("Save $\\x$", "S", "#C8102E")],
+        candidates=[Candidate("Ann $^$ Able", slate="Save $\\x$"), Candidate("Ben Baker")],
+        bodies=[Body("North $\\frac{a}{$", "branch"), Body("South", "branch")],
+        nominations=[
+            ("North $\\frac{a}{$", "Ann $^$ Able", date(2026, 11, 2)),
+            ("South", "Ann $^$ Able", date(2026, 11, 5)),
+        ],
+    )
+    reply = await ask(sim, member, "/nominations progress", {"election": "cash"})
+    assert reply.filenames == ["nominations.png", "nominations-over-time.png"], reply.text
+    assert "Ann $^$ Able with 2" in reply.embeds[1]["description"]

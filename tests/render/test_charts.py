@@ -104,3 +104,23 @@ def test_results_chart_marks_a_tie_for_the_last_seat() -> None:
         ("Cy Clark", False, True),
     ]
     assert "Tied for the last seat (hatched, marked tied): Ben Baker, Cy Clark." in spec.description
+
+
+def test_small_counts_get_whole_number_ticks() -> None:
+    """Three nominations once showed the axis as 0 0 1 1 2 2 3 (half steps printed as whole numbers)."""
+    from matplotlib.figure import Figure
+
+    seen: list[list[str]] = []
+    original = Figure.savefig
+
+    def spy(self, *args, **kwargs):  # the tick labels as drawn
+        self.canvas.draw()
+        seen.append([t.get_text() for t in self.axes[0].get_xticklabels() if t.get_text()])
+        return original(self, *args, **kwargs)
+
+    Figure.savefig = spy  # type: ignore[method-assign]
+    try:
+        bar_chart([Bar("Ann", 3), Bar("Ben", 2)], title="t", xlabel="x")
+    finally:
+        Figure.savefig = original  # type: ignore[method-assign]
+    assert seen and len(seen[0]) == len(set(seen[0])), seen
