@@ -22,15 +22,15 @@ import matplotlib.dates
 import matplotlib.ticker
 
 matplotlib.use("Agg")
-# Names, titles and slates are stored text: "$…$" in them is dollars, never a formula (mathtext
-# would draw it as maths, or fail on it and take the whole reply down).
-matplotlib.rcParams["text.parse_math"] = False
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from bot.render.common import ChartImage
+
+# Names, titles and slates are stored text: "$…$" in them is dollars, never a formula (mathtext
+# would draw it as maths, or fail on it and take the whole reply down).
+matplotlib.rcParams["text.parse_math"] = False
 
 DISCORD_DARK = "#313338"  # the message background of Discord's dark theme
 DISCORD_LIGHT = "#ffffff"  # ... and of its light theme
