@@ -40,6 +40,13 @@ async def test_progress_with_bars_deadline_and_chart(sim: DiscordSimulator, memb
     assert over_time["image"]["url"] == "attachment://nominations-over-time.png"
     assert "Line chart of nominations over time" in over_time["description"]
     assert "Reached the threshold: Aileen Marsh on" in over_time["description"]
+    # Share posts both charts in the channel, with their text
+    shared = await (await sim.click(member, reply, reply.button("Share")["custom_id"])).response()
+    assert not shared.ephemeral and shared.filenames == ["nominations.png", "nominations-over-time.png"]
+    assert [e["image"]["url"] for e in shared.embeds[1:]] == [
+        "attachment://nominations.png",
+        "attachment://nominations-over-time.png",
+    ]
 
 
 async def test_progress_chart_is_cached_per_data_version(
