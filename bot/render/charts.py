@@ -122,7 +122,7 @@ def _finish(fig: Figure) -> bytes:
     return out.getvalue()
 
 
-def _legend(fig: Figure, legend: Sequence[tuple[str, str]], rows: int) -> None:
+def _legend(fig: Figure, legend: Sequence[tuple[str, str]]) -> None:
     handles = [Patch(facecolor=colour, edgecolor=TEXT, linewidth=0.8, label=wrap(name, 28)) for name, colour in legend]
     fig.legend(
         handles=handles,
@@ -221,7 +221,7 @@ def bar_chart(
     top_room = _title(fig, title_text, height)
     bottom = 0.0
     if legend:
-        _legend(fig, legend, legend_rows)
+        _legend(fig, legend)
         bottom = (0.3 + 0.2 * legend_rows * legend_lines) / height
     fig.tight_layout(rect=(0, bottom, 1, top_room))
     _card(fig)
