@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
-from bot.render.charts import ChartCache, ChartSpec
+from bot.render.charts import AnySpec, ChartCache
 from bot.render.common import ChartImage
 from bot.services.readmodel import ReadModel
 
@@ -52,7 +52,7 @@ def chart_cache(client: discord.Client) -> ChartCache:
 
 
 async def chart_for(
-    interaction: discord.Interaction[HustingsBot], kind: str, slug: str, version: int, spec: ChartSpec | None
+    interaction: discord.Interaction[HustingsBot], kind: str, slug: str, version: int, spec: AnySpec | None
 ) -> ChartImage | None:
     """The chart for a view, drawn once per (guild, election, data version, kind) in a worker thread."""
     key: Hashable = (guild_id(interaction), slug, version, kind)

@@ -166,7 +166,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_TEMPLA
         rendered = await RENDERERS[reply.kind].renderer(press, reply.args)
         page = clamp_page(rendered, self.page + (1 if self.act == "n" else -1))
         view = page_view(self.ref, page, rendered.page_count, share=reply.share)
-        files = [rendered.chart.to_file()] if rendered.chart else []  # the chart goes with every page
+        files = rendered.files()  # the charts go with every page
         await press.edit_original_response(
             embeds=rendered.pages[page], attachments=files, view=view, allowed_mentions=discord.AllowedMentions.none()
         )
@@ -188,7 +188,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_TEMPLA
         await press.followup.send(
             content=f"Shared by {press.user.mention}",
             embeds=rendered.pages[page],
-            files=[rendered.chart.to_file()] if rendered.chart else [],
+            files=rendered.files(),
             allowed_mentions=discord.AllowedMentions.none(),
             ephemeral=False,
             **send,

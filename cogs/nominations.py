@@ -59,7 +59,9 @@ async def _progress(interaction: discord.Interaction[HustingsBot], args: Args) -
     vm = await reads(interaction).nominations_progress(guild_id(interaction), args["election"])
     spec = render.progress_chart_spec(vm)
     chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
-    return render.nominations_progress(vm, chart)
+    timed = render.over_time_chart_spec(vm)
+    over_time = await chart_for(interaction, "nominations-time", vm.header.slug, vm.provenance.version, timed)
+    return render.nominations_progress(vm, chart, over_time)
 
 
 @renders("nominations.branch", "name", "election")

@@ -15,7 +15,7 @@ from cogs._pages import Args, renders, show
 VIEW_CHOICES = [
     app_commands.Choice(name="summary — ranking, margins, turnout, chart", value=ResultsMode.SUMMARY.value),
     app_commands.Choice(name="rounds — the count stage by stage", value=ResultsMode.ROUNDS.value),
-    app_commands.Choice(name="slates — totals by slate", value=ResultsMode.SLATES.value),
+    app_commands.Choice(name="slates — totals by slate, chart", value=ResultsMode.SLATES.value),
 ]
 
 
@@ -35,7 +35,7 @@ class Results(ReadCog):
     ) -> None:
         """Results once published; a clear notice before."""
         mode = ResultsMode(view.value) if view else ResultsMode.SUMMARY
-        if mode is ResultsMode.SUMMARY and not interaction.response.is_done():  # the tree may have, when busy
+        if mode is not ResultsMode.ROUNDS and not interaction.response.is_done():  # the tree may have, when busy
             await interaction.response.defer(ephemeral=True, thinking=True)
         await show(interaction, "results", {"election": election, "mode": mode.value})
 
@@ -45,10 +45,11 @@ async def _results(interaction: discord.Interaction[HustingsBot], args: Args) ->
     mode = ResultsMode(args["mode"] or ResultsMode.SUMMARY.value)
     vm = await reads(interaction).results(guild_id(interaction), args["election"], mode)
     chart = None
+    version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
     if mode is ResultsMode.SUMMARY:
-        spec = render.results_chart_spec(vm)
-        version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
-        chart = await chart_for(interaction, "results", vm.header.slug, version, spec)
+        chart = await chart_for(interaction, "results", vm.header.slug, version, render.results_chart_spec(vm))
+    elif mode is ResultsMode.SLATES:
+        chart = await chart_for(interaction, "results-slates", vm.header.slug, version, render.slates_chart_spec(vm))
     return render.results(vm, chart)
 
 

@@ -27,6 +27,7 @@ def test_sandbox_runs_commands_and_renders_replies(tmp_path) -> None:
         "/results election: nec-2018",
         ":click 1",
         "/nominations progress",
+        "/results election: nec-2018 view: slates",
         "/candidate name: Nobody Atall",
     )
     out = result.stdout
@@ -34,7 +35,9 @@ def test_sandbox_runs_commands_and_renders_replies(tmp_path) -> None:
     assert "Yasmine Dar" in out and "68,388" in out
     assert "Shared by @Sam (member)" in out
     assert "No candidate called" in out
-    assert list((tmp_path / "out").glob("*.png")), "the progress chart was not saved"
+    saved = sorted({p.name.split("-", 1)[1] for p in (tmp_path / "out").glob("*.png")})
+    # #17 part 5: every chart is saved, the slate totals and the nominations over time too
+    assert saved == ["nominations-over-time.png", "nominations.png", "results.png", "slates.png"], saved
     assert "Traceback" not in result.stderr
 
 

@@ -38,7 +38,7 @@ from bot.render import elections as election_render
 from bot.render import nominations as nomination_render
 from bot.render import results as result_render
 from bot.render import slates as slate_render
-from bot.render.charts import ChartCache, ChartSpec
+from bot.render.charts import AnySpec, ChartCache
 from bot.render.common import (
     BRAND_COLOUR,
     CONTENT_MAX,
@@ -130,11 +130,10 @@ def message_post(post: MessagePost) -> Outgoing:
 
 def _outgoing(rendered: Rendered, content: str = "") -> Outgoing:
     """The first page of a member view as a channel post (the chart as an attachment)."""
-    chart = rendered.chart
     return Outgoing(
         content=clip(content, CONTENT_MAX),
         embeds=list(rendered.pages[0]) if rendered.pages else [],
-        files=(lambda: [chart.to_file()]) if chart else None,
+        files=rendered.files if rendered.chart else None,
     )
 
 
@@ -353,7 +352,7 @@ class PostComposer:
         self.charts = charts or ChartCache()
         self.guild_name = guild_name or (lambda _guild_id: None)
 
-    async def _chart(self, key: tuple, spec: ChartSpec | None) -> ChartImage | None:
+    async def _chart(self, key: tuple, spec: AnySpec | None) -> ChartImage | None:
         return await self.charts.chart(key, spec)
 
     async def view(self, view: LiveView, model: Any) -> Rendered:
@@ -361,7 +360,9 @@ class PostComposer:
         if view is LiveView.NOMINATIONS:
             spec = nomination_render.progress_chart_spec(model)
             chart = await self._chart(("nominations", model.header.slug, model.provenance.version), spec)
-            return nomination_render.nominations_progress(model, chart)
+            timed = nomination_render.over_time_chart_spec(model)
+            over_time = await self._chart(("nominations-time", model.header.slug, model.provenance.version), timed)
+            return nomination_render.nominations_progress(model, chart, over_time)
         if view is LiveView.RESULTS:
             chart = None
             if model.summary is not None:

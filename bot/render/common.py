@@ -54,6 +54,11 @@ class Rendered:
     pages: list[list[discord.Embed]]
     chart: ChartImage | None = None
     share_title: str = ""  # a short name for the view (announcement logs, alt text of a shared post)
+    more_charts: tuple[ChartImage, ...] = ()  # further attachments after `chart` (e.g. nominations over time)
+
+    def files(self) -> list[discord.File]:
+        """Fresh attachments for every chart (files are single-use: call once per send)."""
+        return [c.to_file() for c in (self.chart, *self.more_charts) if c is not None]
 
     @property
     def page_count(self) -> int:
@@ -258,19 +263,24 @@ def stamp_pages(pages: list[list[discord.Embed]]) -> list[list[discord.Embed]]:
     return pages
 
 
-def chart_embed(chart: ChartImage, colour: discord.Colour = NEUTRAL_COLOUR) -> discord.Embed:
+def chart_embed(chart: ChartImage, colour: discord.Colour = NEUTRAL_COLOUR, limit: int = 1000) -> discord.Embed:
     """An embed showing a chart attachment with its text description underneath (alt text for everyone)."""
-    embed = discord.Embed(colour=colour, description=clip(f"📊 {chart.description}", 1000))
+    embed = discord.Embed(colour=colour, description=clip(f"📊 {chart.description}", limit))
     embed.set_image(url=f"attachment://{chart.filename}")
     return embed
 
 
-def with_chart(pages: list[list[discord.Embed]], chart: ChartImage | None) -> list[list[discord.Embed]]:
-    """Append the chart embed to every page so turning pages keeps the chart visible."""
-    if chart is None:
+def with_chart(pages: list[list[discord.Embed]], *charts: ChartImage | None) -> list[list[discord.Embed]]:
+    """Append the charts' embeds to every page so turning pages keeps the charts visible.
+
+    Their text descriptions share 1000 characters, so a page stays within Discord's 6000 per message.
+    """
+    shown = [c for c in charts if c is not None]
+    if not shown:
         return pages
     colour = pages[0][0].colour if pages and pages[0] and pages[0][0].colour else NEUTRAL_COLOUR
-    return [[*page, chart_embed(chart, colour)] for page in pages]
+    budget = 1000 // len(shown)
+    return [[*page, *(chart_embed(c, colour, budget) for c in shown)] for page in pages]
 
 
 def notice(title: str, text: str, prov: Provenance | None = None, colour: discord.Colour = NEUTRAL_COLOUR) -> Rendered:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from bot.render.candidates import qualified_text, slate_label
-from bot.render.charts import MAX_BARS, Bar, ChartSpec
+from bot.render.charts import MAX_BARS, Bar, ChartSpec, Series, TimeSpec, slate_legend
 from bot.render.common import (
     BRAND_COLOUR,
     ChartImage,
     Rendered,
+    clip,
     join_limited,
     kind_plural,
     md,
@@ -32,35 +33,90 @@ def fmt_date(day: date | None) -> str:
 
 
 def progress_chart_spec(vm: ProgressView) -> ChartSpec | None:
-    """The most-nominated candidates as bars (slate colours), the threshold as a dashed line; None if empty."""
-    rows = [r for r in vm.rows if r.nominations > 0]
-    if not rows:
+    """Every candidate's nominations as bars (slate colours, with a legend), zeros included, the threshold dashed.
+
+    None when nobody has a nomination yet: a chart of empty bars says nothing the text doesn't.
+    """
+    if not any(r.nominations > 0 for r in vm.rows):
         return None
+    rows = list(vm.rows)
     shown = rows[:MAX_BARS]
     h = vm.header
     bars = tuple(Bar(r.name, r.nominations, r.slate.colour if r.slate else None, bool(r.qualified)) for r in shown)
-    more = f" (top {len(shown)} of {len(rows)} with nominations)" if len(rows) > len(shown) else ""
+    more = f" (top {len(shown)} of {len(rows)} candidates)" if len(rows) > len(shown) else ""
+    zeros = sum(1 for r in shown if r.nominations == 0)
+    none_yet = f" {plural(zeros, 'candidate')} with no nominations yet shown at 0." if zeros else ""
     threshold = f"; the threshold of {h.required:,} is the dashed line" if h.required is not None else ""
     lead = shown[0]
+    legend = slate_legend([(r.slate.name if r.slate else None, r.slate.colour if r.slate else None) for r in shown])
+    key = f" Bars are coloured by slate: {', '.join(name for name, _ in legend)}." if legend else ""
     description = (
         f"Bar chart of nominations per candidate{more}{threshold}. Most nominated: {lead.name} with "
-        f"{lead.nominations:,}. {len(vm.qualified)} of {len(vm.rows)} candidates have reached the threshold."
+        f"{lead.nominations:,}. {len(vm.qualified)} of {len(vm.rows)} candidates have reached the threshold "
+        f"(marked ✓).{none_yet}{key}"
         if h.required is not None
-        else f"Bar chart of nominations per candidate{more}. Most nominated: {lead.name} with {lead.nominations:,}."
+        else f"Bar chart of nominations per candidate{more}. Most nominated: {lead.name} with "
+        f"{lead.nominations:,}.{none_yet}{key}"
     )
     return ChartSpec(
         bars=bars,
         title=f"Nominations — {h.name}",
         xlabel=f"Nominating {kind_plural(h.body_kind)}",
         filename="nominations.png",
-        description=description,
+        description=clip(description, 1000),
         line=float(h.required) if h.required is not None else None,
         line_label=f"threshold {h.required:,}" if h.required is not None else "",
         mark_label="✓",
+        legend=legend,
     )
 
 
-def nominations_progress(vm: ProgressView, chart: ChartImage | None = None) -> Rendered:
+#: Lines on the over-time chart: more than this and they can't be told apart.
+MAX_LINES = 6
+
+
+def over_time_chart_spec(vm: ProgressView) -> TimeSpec | None:
+    """The most-nominated candidates' running totals by nomination date; None unless dates span two days."""
+    data = vm.over_time
+    if data is None:
+        return None
+    h = vm.header
+    rows = [r for r in vm.rows if data.totals.get(r.name) and data.totals[r.name][-1] > 0][:MAX_LINES]
+    if not rows:
+        return None
+    series = tuple(Series(r.name, r.slate.colour if r.slate else None, data.totals[r.name]) for r in rows)
+    first, last = fmt_date(data.days[0]), fmt_date(data.days[-1])
+    reached: list[tuple[date, str]] = []
+    if h.required is not None:
+        for r in rows:
+            day = next((d for d, n in zip(data.days, data.totals[r.name], strict=True) if n >= h.required), None)
+            if day is not None:
+                reached.append((day, r.name))
+    reached.sort(key=lambda pair: pair[0])  # in the order they got there
+    who = f"the {len(rows)} most nominated candidates" if len(rows) > 1 else rows[0].name
+    description = f"Line chart of nominations over time for {who}, {first} to {last}"
+    if h.required is not None:
+        description += f"; the threshold of {h.required:,} is the dashed line"
+    description += ". " + "; ".join(f"{r.name} {data.totals[r.name][-1]:,}" for r in rows) + "."
+    if reached:
+        description += " Reached the threshold: " + "; ".join(f"{n} on {fmt_date(d)}" for d, n in reached) + "."
+    if data.undated:
+        description += f" {plural(data.undated, 'nomination')} without a date are not shown."
+    return TimeSpec(
+        days=data.days,
+        series=series,
+        title=f"Nominations over time — {h.name}",
+        ylabel=f"Nominating {kind_plural(h.body_kind)} (running total)",
+        filename="nominations-over-time.png",
+        description=clip(description, 1000),
+        line=float(h.required) if h.required is not None else None,
+        line_label=f"threshold {h.required:,}" if h.required is not None else "",
+    )
+
+
+def nominations_progress(
+    vm: ProgressView, chart: ChartImage | None = None, over_time: ChartImage | None = None
+) -> Rendered:
     """Every candidate against the threshold with bars, bodies reported, days left, who qualified; the chart."""
     h = vm.header
     if not vm.rows:
@@ -96,7 +152,13 @@ def nominations_progress(vm: ProgressView, chart: ChartImage | None = None) -> R
         intro="\n".join(intro),
         per_page=15,
     )
-    return Rendered(pages=with_chart(pages, chart), chart=chart, share_title=f"Nominations — {h.name}")
+    charts = tuple(c for c in (chart, over_time) if c is not None)
+    return Rendered(
+        pages=with_chart(pages, *charts),
+        chart=charts[0] if charts else None,
+        more_charts=charts[1:],
+        share_title=f"Nominations — {h.name}",
+    )
 
 
 def body_nominations(vm: BodyNominationsView) -> Rendered:

@@ -8,11 +8,12 @@ from bot.domain.models import VotingSystem
 from bot.domain.results import Margin, RankedCandidate, ResultSummary, Winners
 from bot.domain.stv import Stage
 from bot.render.candidates import slate_label
-from bot.render.charts import MAX_BARS, Bar, ChartSpec
+from bot.render.charts import MAX_BARS, Bar, ChartSpec, slate_legend
 from bot.render.common import (
     BRAND_COLOUR,
     ChartImage,
     Rendered,
+    clip,
     colour_square,
     fmt_pct,
     fmt_votes,
@@ -151,40 +152,95 @@ def _intro(vm: ResultsView) -> list[str]:
     return lines
 
 
-def results_chart_spec(vm: ResultsView) -> ChartSpec | None:
-    """Votes per candidate in slate colours with the elected marked (top 25); None when unpublished.
+def _stage_note(r: RankedCandidate) -> str:
+    if r.stage is None:
+        return ""
+    if r.elected:
+        return f"elected at stage {r.stage}"
+    if r.excluded:
+        return f"excluded at stage {r.stage}"
+    return f"final, stage {r.stage}"
 
-    Bloc/FPTP chart the single round. STV charts first preferences — the one stage where every
-    candidate has a figure — and says so, rather than mixing stages or showing excluded candidates'
-    old totals as if they were final.
+
+def results_chart_spec(vm: ResultsView) -> ChartSpec | None:
+    """Votes per candidate in slate colours (with a legend), the elected marked, ties hatched; None when unpublished.
+
+    Bloc/FPTP chart the single round in ranking order. STV charts the figure each summary line
+    shows — the votes at the stage the candidate was elected or excluded (else the final stage) —
+    sorted by that stage and labelled with it, so the chart reads as the count went.
     """
     s = vm.summary
     if s is None or not s.ranking:
         return None
-    stv = vm.header.system is VotingSystem.STV and bool(s.first_preferences)
+    stv = any(r.stage is not None for r in s.ranking)
+    rows = list(s.ranking)
     if stv:
-        first = s.first_preferences
-        rows = sorted(s.ranking, key=lambda r: (-first.get(r.name, 0.0), r.position))
-        figures = [(r, float(first.get(r.name, 0.0))) for r in rows]
-    else:
-        figures = [(r, r.votes) for r in s.ranking]
-    shown = figures[:MAX_BARS]
-    bars = tuple(Bar(r.name, v, (ref.colour if (ref := vm.slate_of(r.slate)) else None), r.elected) for r, v in shown)
+        rows.sort(key=lambda r: (r.stage or 0, not r.elected, r.excluded, -r.votes, r.position))
+    shown = rows[:MAX_BARS]
+    bars = tuple(
+        Bar(r.name, r.votes, (ref.colour if (ref := vm.slate_of(r.slate)) else None), r.elected, r.tied, _stage_note(r))
+        for r in shown
+    )
     more = f" (top {len(shown)} of {len(s.ranking)})" if len(s.ranking) > len(shown) else ""
-    leaders = "; ".join(
-        f"{r.name} {fmt_votes(v)}{' (elected)' if r.elected else ''}" for r, v in shown[: max(3, len(s.elected) + 1)]
+    if stv:
+        what = "Bar chart of each candidate's votes at the stage they were elected or excluded (else the final stage)"
+        figures = "; ".join(f"{r.name} {fmt_votes(r.votes)} ({_stage_note(r)})" for r in shown[:6])
+    else:
+        what = "Bar chart of votes per candidate"
+        figures = "; ".join(
+            f"{r.name} {fmt_votes(r.votes)}{' (elected)' if r.elected else ''}"
+            for r in shown[: max(3, len(s.elected) + 1)]
+        )
+    legend = slate_legend(
+        [((ref.name if (ref := vm.slate_of(r.slate)) else None), ref.colour if ref else None) for r in shown]
     )
-    description = (
-        f"Bar chart of {'first-preference ' if stv else ''}votes per candidate{more}, coloured by slate, elected "
-        f"candidates marked ✓. {leaders}."
-    )
+    parts = [f"{what}{more}, in stage order" if stv else f"{what}{more}"]
+    parts.append("coloured by slate (" + ", ".join(name for name, _ in legend) + ")" if legend else "")
+    parts.append("elected candidates marked ✓")
+    description = ", ".join(p for p in parts if p) + f". {figures}."
+    if s.tie_at_last_seat:
+        description += f" Tied for the last seat (hatched, marked tied): {', '.join(s.tie_at_last_seat)}."
     return ChartSpec(
         bars=bars,
         title=f"Results — {vm.header.name}",
-        xlabel="First-preference votes (stage 1)" if stv else "Votes",
+        xlabel="Votes at the stage shown beside each bar" if stv else "Votes",
         filename="results.png",
-        description=description[:1000],
-        mark_label="✓ elected",
+        description=clip(description, 1000),
+        mark_label="✓ elected" if not stv else "✓",
+        legend=legend,
+    )
+
+
+def slates_chart_spec(vm: ResultsView) -> ChartSpec | None:
+    """Each slate's total votes in its colour, with its share and seats beside the bar; None when unpublished."""
+    s = vm.summary
+    if s is None or not s.ranking or not s.slates:
+        return None
+    stv = vm.header.system is VotingSystem.STV
+    bars = []
+    for t in s.slates[:MAX_BARS]:
+        ref = vm.slate_of(t.slate)
+        share = f"{fmt_pct(t.share)} · " if t.share is not None else ""
+        bars.append(
+            Bar(
+                ref.name if ref else "Independents",
+                t.votes,
+                ref.colour if ref else None,
+                t.seats > 0,
+                note=f"{share}{plural(t.seats, 'seat')}",
+            )
+        )
+    figures = "; ".join(f"{b.label} {fmt_votes(b.value)} ({b.note})" for b in bars)
+    basis = "first-preference votes" if stv else "votes"
+    return ChartSpec(
+        bars=tuple(bars),
+        title=f"Results by slate — {vm.header.name}",
+        xlabel="First-preference votes (stage 1)" if stv else "Votes",
+        filename="slates.png",
+        description=clip(
+            f"Bar chart of {basis} per slate, each in its colour, with its share and seats: {figures}.", 1000
+        ),
+        mark_label="✓",
     )
 
 
@@ -301,7 +357,7 @@ def _single_round(vm: ResultsView) -> Rendered:
     return Rendered(pages=pages, share_title=f"Round — {h.name}")
 
 
-def _slates(vm: ResultsView) -> Rendered:
+def _slates(vm: ResultsView, chart: ChartImage | None) -> Rendered:
     h = vm.header
     pages = paged_embeds(
         title=f"Results by slate — {h.name}",
@@ -312,7 +368,7 @@ def _slates(vm: ResultsView) -> Rendered:
         + (" (first preferences)" if h.system is VotingSystem.STV else ""),
         per_page=8,
     )
-    return Rendered(pages=pages, share_title=f"Results by slate — {h.name}")
+    return Rendered(pages=with_chart(pages, chart), chart=chart, share_title=f"Results by slate — {h.name}")
 
 
 def results(vm: ResultsView, chart: ChartImage | None = None) -> Rendered:
@@ -326,7 +382,7 @@ def results(vm: ResultsView, chart: ChartImage | None = None) -> Rendered:
             else (_single_round(vm))
         )
     if vm.mode is ResultsMode.SLATES:
-        return _slates(vm)
+        return _slates(vm, chart)
     return _summary(vm, chart)
 
 

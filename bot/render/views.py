@@ -74,7 +74,7 @@ def clamp_page(rendered: Rendered, page: int) -> int:
 
 async def respond(interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None) -> None:
     """Send `rendered`'s first page as the command's ephemeral reply (filling a deferred reply)."""
-    files = [rendered.chart.to_file()] if rendered.chart else []
+    files = rendered.files()
     shown = view if view is not None else discord.utils.MISSING  # MISSING: no buttons, as if left out
     if interaction.response.is_done():
         await interaction.edit_original_response(

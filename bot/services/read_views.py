@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.domain.coverage import SlateCoverage
 from bot.domain.models import Body, Phase, Slate, Threshold, VotingSystem
 from bot.domain.phase import Milestone
+from bot.domain.progress import NominationsOverTime
 from bot.domain.results import RankedCandidate, ResultSummary, SlateTotal
 from bot.domain.stv import Stage
 
@@ -189,6 +190,7 @@ class ProgressView:
     bodies_reported: int
     days_left: int | None  # whole days until nominations close (0: under a day); None when unknown or past
     provenance: Provenance
+    over_time: NominationsOverTime | None = None  # running totals by nomination date, when dates are known
 
     @property
     def qualified(self) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.coverage import SlateCoverage, slate_coverage, slate_members
@@ -38,6 +38,7 @@ from bot.domain.models import (
     VotingSystem,
 )
 from bot.domain.phase import MILESTONE_LABELS, Milestone, current_election, election_phase, next_milestone
+from bot.domain.progress import nominations_over_time
 from bot.domain.results import ResultSummary, summarise_result
 from bot.domain.standing import (
     DID_NOT_QUALIFY,
@@ -733,7 +734,9 @@ class ReadModel:
         close = data.election.timeline.nominations_close
         days_left = (close - now) // timedelta(days=1) if close and close > now else None
         prov = await self._provenance(snap, data)
-        return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, prov)
+        dates = {r.name: _first_dates(data.by_candidate.get(r.name, [])) for r in rows}
+        over_time = nominations_over_time(dates)
+        return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, prov, over_time)
 
     async def body_nominations(self, guild_id: int, name: str, election: str | None) -> BodyNominationsView:
         """`/nominations branch`: whom a body nominated, when, and its next meeting."""
@@ -787,6 +790,16 @@ class ReadModel:
                 quota = droop_quota(base, data.election.seats)
         prov = await self._provenance(snap, data)
         return ResultsView(header, mode, summary, stages, quota, data.election.electorate, slates, prov)
+
+
+def _first_dates(nominations: Iterable[Nomination]) -> list[date | None]:
+    """Each nominating body once (as the counts do), on its earliest recorded date."""
+    first: dict[str, date | None] = {}
+    for n in nominations:
+        known = first.get(n.body)
+        if n.body not in first or (n.date is not None and (known is None or n.date < known)):
+            first[n.body] = n.date
+    return list(first.values())
 
 
 def _clip(text: str, limit: int) -> str:

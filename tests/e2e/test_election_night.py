@@ -155,11 +155,16 @@ async def test_stv_summary_keeps_each_line_to_one_stage(
     profile = await ask(sim, member, "/candidate", {"name": "Di Dunn", "election": "exec"})
     assert "156 votes excluded at stage 2" in profile.text, profile.text
 
-    # the chart shows what its title says: first preferences, for everyone
+    # #17 part 5: the chart shows each line's figure, sorted by the stage it is from and labelled with it
     spec = results_chart_spec(await hustings.services.reads.results(guild.id, "exec"))
-    assert spec is not None and "first" in spec.xlabel.lower()
-    first = {"Amy Adams": 400, "Ben Baker": 294, "Cy Clark": 156, "Di Dunn": 150}
-    assert {b.label: b.value for b in spec.bars} == first
+    assert spec is not None and "stage" in spec.xlabel.lower()
+    assert [(b.label, b.value, b.note) for b in spec.bars] == [
+        ("Amy Adams", 400, "elected at stage 1"),
+        ("Di Dunn", 156, "excluded at stage 2"),
+        ("Ben Baker", 340, "elected at stage 3"),
+        ("Cy Clark", 306, "final, stage 3"),
+    ]
+    assert "in stage order" in spec.description and "Di Dunn 156 (excluded at stage 2)" in spec.description
 
 
 # ------------------------------------------------------------------------------------------ item 3

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from PIL import Image
 
 from bot.clock import ManualClock
-from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, Election, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
 from cogs._common import chart_cache
@@ -25,11 +28,25 @@ async def test_progress_with_bars_deadline_and_chart(sim: DiscordSimulator, memb
     assert "**Qualified (6):** Aileen Marsh, Tomasz Wróbel, Gareth Pryce, Morag Lindsay, Priya Nandakumar, " in text
     assert "✅ **Aileen Marsh** · 🟥 BLA\n▰▰▰▰▰▰▰▰▰▰ 14/4" in text
     assert "▫️ **Samuel Okafor** · 🟦 MF\n▰▰▰▰▰▰▰▰▱▱ 3/4" in text
-    assert reply.filenames == ["nominations.png"] and reply.attachments[0].data.startswith(b"\x89PNG")
-    chart = reply.embeds[1]
+    # #17 part 5: the bar chart and, as the demo's nominations carry dates, the chart over time
+    assert reply.filenames == ["nominations.png", "nominations-over-time.png"]
+    for attachment in reply.attachments:
+        assert Image.open(io.BytesIO(attachment.data)).format == "PNG"
+    chart, over_time = reply.embeds[1], reply.embeds[2]
     assert chart["image"]["url"] == "attachment://nominations.png"
     assert "threshold of 4 is the dashed line" in chart["description"]
     assert "Aileen Marsh with 14" in chart["description"]
+    assert "coloured by slate" in chart["description"]
+    assert over_time["image"]["url"] == "attachment://nominations-over-time.png"
+    assert "Line chart of nominations over time" in over_time["description"]
+    assert "Reached the threshold: Aileen Marsh on" in over_time["description"]
+    # Share posts both charts in the channel, with their text
+    shared = await (await sim.click(member, reply, reply.button("Share")["custom_id"])).response()
+    assert not shared.ephemeral and shared.filenames == ["nominations.png", "nominations-over-time.png"]
+    assert [e["image"]["url"] for e in shared.embeds[1:]] == [
+        "attachment://nominations.png",
+        "attachment://nominations-over-time.png",
+    ]
 
 
 async def test_progress_chart_is_cached_per_data_version(
@@ -44,7 +61,7 @@ async def test_progress_chart_is_cached_per_data_version(
         db, guild.id, clock, Election(guild_id=0, slug="other", name="Other", seats=1, voting_system=VotingSystem.FPTP)
     )
     await ask(sim, member, "/nominations progress", {"election": "ncwu-nec"})
-    assert cache.renders == drawn + 1
+    assert cache.renders == drawn + 2  # the bars and the chart over time
 
 
 async def test_empty_elections(
@@ -114,3 +131,32 @@ async def test_nominations_for_a_candidate_by_region(sim: DiscordSimulator, memb
     assert await choices(sim, member, "/nominations for", "candidate", "tom") == ["Tomasz Wróbel — BLA"]
     wrong = await ask(sim, member, "/nominations for", {"candidate": "Tomas Wrobell"})
     assert "did you mean **Tomasz Wróbel**?" in wrong.content
+
+
+async def test_charts_draw_names_with_dollar_signs_as_written(
+    sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
+) -> None:
+    """#17 part 5: "$…$" in a name is text, not a formula — it once broke the chart and the whole reply."""
+    await seed_election(
+        db,
+        guild.id,
+        clock,
+        Election(
+            guild_id=0,
+            slug="cash",
+            name="The $^$ fund",
+            seats=1,
+            voting_system=VotingSystem.FPTP,
+            threshold=Threshold(2),
+        ),
+        slates=[Slate("Save $\\x$", "S", "#C8102E")],
+        candidates=[Candidate("Ann $^$ Able", slate="Save $\\x$"), Candidate("Ben Baker")],
+        bodies=[Body("North $\\frac{a}{$", "branch"), Body("South", "branch")],
+        nominations=[
+            ("North $\\frac{a}{$", "Ann $^$ Able", date(2026, 11, 2)),
+            ("South", "Ann $^$ Able", date(2026, 11, 5)),
+        ],
+    )
+    reply = await ask(sim, member, "/nominations progress", {"election": "cash"})
+    assert reply.filenames == ["nominations.png", "nominations-over-time.png"], reply.text
+    assert "Ann $^$ Able with 2" in reply.embeds[1]["description"]

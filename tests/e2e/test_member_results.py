@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
+
+from PIL import Image
 
 from bot.clock import ManualClock
 from bot.domain.models import Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
@@ -52,7 +55,12 @@ async def test_results_other_views(sim: DiscordSimulator, member: SimMember, dem
     slates = await ask(sim, member, "/results", {"election": "nec-2018", "view": "slates"})
     text = slates.text
     assert "Results by slate" in text and "Independents** — 26,506 votes (8.4%) · 0 seats" in text
-    assert "Nick Donovan" in text and not slates.filenames
+    assert "Nick Donovan" in text
+    # #17 part 5: a slate-totals chart, each slate in its colour with its share and seats
+    assert slates.filenames == ["slates.png"] and Image.open(io.BytesIO(slates.attachments[0].data)).format == "PNG"
+    alt = slates.embeds[-1]["description"]
+    assert slates.embeds[-1]["image"]["url"] == "attachment://slates.png"
+    assert "Centre Left Grassroots Alliance 196,533 (62.4% · 3 seats)" in alt and "Independents 26,506" in alt
     # #18 item 13: the slates view marks who was elected
     assert "✅ Yasmine Dar" in text and "✅ Nick Donovan" not in text
     rounds = await ask(sim, member, "/results", {"election": "nec-2018", "view": "rounds"})

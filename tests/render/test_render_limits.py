@@ -174,6 +174,7 @@ def test_every_renderer_fits_discord_limits() -> None:
         slates.slate_info(SlateInfoView(header, summaries[0], PROV)),
         slates.slate_compare(SlateCompareView(header, summaries, 700, SUMMARY.total_votes, PROV)),
         nominations.nominations_progress(ProgressView(header, ROWS, 700, 3, PROV), CHART),
+        nominations.nominations_progress(ProgressView(header, ROWS, 700, 3, PROV), CHART, CHART),  # two charts
         nominations.body_nominations(
             BodyNominationsView(
                 header,
