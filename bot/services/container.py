@@ -51,6 +51,6 @@ class Services:
         await self.delivery.start(DiscordOutbox(bot, self.db))
 
     async def stop(self) -> None:
-        """Stop background services."""
+        """Stop background services: sends in flight get `stop_grace` seconds to finish."""
         await self.sources.stop()
-        await self.delivery.stop()
+        await self.delivery.drain(self.settings.stop_grace)

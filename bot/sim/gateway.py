@@ -356,7 +356,7 @@ class GatewayServer:
         ready: dict[str, Any] = {
             "v": 10,
             "user": payloads.client_user(world.bot_user),
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [{"id": str(i), "unavailable": True} for i, g in world.guilds.items() if not g.bot_removed],
             "session_id": session.id,
             "resume_gateway_url": self.resume_url,
             "session_type": "normal",
@@ -375,7 +375,8 @@ class GatewayServer:
         session.dispatch("READY", ready)
         if intents & INTENT_GUILDS:
             for guild in world.guilds.values():
-                session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
+                if not guild.bot_removed:
+                    session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
         self.ready_event.set()
 
     def _resume(self, conn: _Connection, d: dict[str, Any]) -> None:

@@ -31,6 +31,8 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         message_id=row["message_id"],
         reason=row["reason"],
         alerted=bool(row["alerted"]),
+        first_attempt_at=dt_from_db(row["first_attempt_at"]),
+        marks=from_json(row["marks"], []),
     )
 
 
@@ -62,9 +64,10 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
 
 
 async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: int = 100) -> list[Delivery]:
-    """Pending rows of a lane whose (next) attempt is due, oldest due first."""
+    """Pending rows of a lane whose (next) attempt is due, oldest due first (not of guilds that removed us)."""
     async with conn.execute(
         "SELECT * FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)"
         " ORDER BY next_attempt_at, id LIMIT ?",
         (lane.value, dt_to_db(now), limit),
     ) as c:
@@ -72,8 +75,11 @@ async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: in
 
 
 async def next_attempt(conn: aiosqlite.Connection) -> datetime | None:
-    """When the earliest pending row may be tried."""
-    async with conn.execute("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'") as c:
+    """When the earliest pending row may be tried (rows of guilds that removed us wait for a re-invite)."""
+    async with conn.execute(
+        "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)"
+    ) as c:
         row = await c.fetchone()
     return dt_from_db(row[0]) if row else None
 
@@ -84,13 +90,60 @@ async def recover_interrupted(conn: aiosqlite.Connection) -> int:
     return cur.rowcount
 
 
-async def claim(conn: aiosqlite.Connection, delivery_id: int) -> bool:
-    """Mark a pending row as being sent (one more attempt); False if it is no longer pending."""
+async def claim(conn: aiosqlite.Connection, delivery_id: int, at: datetime, marks: list[str]) -> bool:
+    """Mark a pending row as being sent (one more attempt, begun `at`, sending what `marks` fingerprint).
+
+    False if it is no longer pending. The first attempt's start is kept: a later retry reads the
+    channel from then on to find a post whose answer never arrived.
+    """
     cur = await conn.execute(
-        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
-        (delivery_id,),
+        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
+        " first_attempt_at = coalesce(first_attempt_at, ?), marks = ? WHERE id = ? AND status = 'pending'",
+        (dt_to_db(at), to_json(marks), delivery_id),
     )
     return cur.rowcount > 0
+
+
+async def release(conn: aiosqlite.Connection, delivery_id: int, reason: str) -> None:
+    """A send cut off by a stop goes back to pending at once (its outcome unknown until reconciled)."""
+    await conn.execute(
+        "UPDATE deliveries SET status = 'pending', reason = ? WHERE id = ? AND status = 'sending'",
+        (reason, delivery_id),
+    )
+
+
+async def message_recorded(conn: aiosqlite.Connection, message_id: int) -> bool:
+    """True when a ledger row already holds this message (so it is not another row's post)."""
+    async with conn.execute("SELECT 1 FROM deliveries WHERE message_id = ? LIMIT 1", (message_id,)) as c:
+        return await c.fetchone() is not None
+
+
+async def defer(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reason: str) -> None:
+    """Put off a pending row that was never tried this time (the lane is backing off)."""
+    await conn.execute(
+        "UPDATE deliveries SET next_attempt_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
+        (dt_to_db(at), reason, delivery_id),
+    )
+
+
+async def mark_guild_removed(conn: aiosqlite.Connection, guild_id: int, at: datetime) -> bool:
+    """Note that the bot was removed from a guild; False if it was already noted."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO removed_guilds (guild_id, removed_at) VALUES (?, ?)", (guild_id, dt_to_db(at))
+    )
+    return cur.rowcount > 0
+
+
+async def mark_guild_back(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    """The bot is in the guild again; True if it had been removed."""
+    cur = await conn.execute("DELETE FROM removed_guilds WHERE guild_id = ?", (guild_id,))
+    return cur.rowcount > 0
+
+
+async def guild_removed(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    """True while the bot is removed from the guild."""
+    async with conn.execute("SELECT 1 FROM removed_guilds WHERE guild_id = ?", (guild_id,)) as c:
+        return await c.fetchone() is not None
 
 
 async def record_sent(
