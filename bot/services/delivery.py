@@ -469,6 +469,8 @@ class DeliveryEngine:
             if await self.outbox.dm_requests(user_id) == 1 or self._opening_held():
                 return  # open already, or backing off: the first reminder opens it, paced
             await self._open_pacer.take()
+            if self._opening_held():
+                return
             await self.outbox.open_dm(user_id)
             self._throttle_strikes = 0
         except SendError as exc:
@@ -485,14 +487,16 @@ class DeliveryEngine:
 
     def _throttle(self) -> datetime:
         """Discord said we open DMs too fast: stop opening any for a while (longer each time in a row)."""
-        self._throttle_strikes += 1
         self.stats.throttled += 1
-        hold = self.clock.now() + throttle_delay(self._throttle_strikes)
-        if self._open_hold is None or hold > self._open_hold:
-            self._open_hold = hold
-            log.warning(
-                "Discord says I'm opening direct messages too fast: opening no new ones until %s", hold.isoformat()
-            )
+        if self._opening_held():  # an answer to an opening already under way: one strike per hold
+            assert self._open_hold is not None
+            return self._open_hold
+        self._throttle_strikes += 1
+        self._open_hold = self.clock.now() + throttle_delay(self._throttle_strikes)
+        log.warning(
+            "Discord says I'm opening direct messages too fast: opening no new ones until %s",
+            self._open_hold.isoformat(),
+        )
         return self._open_hold
 
     async def guild_removed(self, guild_id: int) -> None:
@@ -810,10 +814,11 @@ class DeliveryEngine:
                 if self.outbox is not None and row.target_id is not None:
                     requests = await self.outbox.dm_requests(row.target_id)
                 if requests > 1:
-                    if self._opening_held():
+                    if not self._opening_held():
+                        await self._open_pacer.take()
+                    if self._opening_held():  # (again: a 40003 may have come back while this one waited)
                         await self._defer(row, "waiting: Discord asked me to open direct messages more slowly")
                         return
-                    await self._open_pacer.take()
                 await self._pacer.take(requests)
             try:
                 await self.deliver(row, await self._grace(self.db.reader, row.guild_id, graces))
