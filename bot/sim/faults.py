@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.sim.gateway import GatewayServer
     from bot.sim.models import SimMember, SimUser
 
-FaultKind = Literal["429", "5xx", "slow", "lost"]
+FaultKind = Literal["429", "5xx", "slow", "lost", "held"]
 
 
 @dataclass
@@ -67,6 +67,15 @@ class FaultInjector:
         5xx. (discord.py retries 500/502/504/524 itself; 503 reaches the bot at once.)
         """
         rule = FaultRule("lost", route, remaining=count, status=status)
+        self.rules.append(rule)
+        return rule
+
+    def held_answers(self, route: str, delay: float, count: int | None = None) -> FaultRule:
+        """Carry out matching requests at once, then hold the answer for `delay` seconds.
+
+        A bot killed meanwhile never learns that its message was created.
+        """
+        rule = FaultRule("held", route, remaining=count, delay=delay)
         self.rules.append(rule)
         return rule
 
