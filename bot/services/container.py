@@ -34,7 +34,9 @@ class Services:
         self.sources = SourceService(db, clock, settings, self.access)
         self.reads.freshness = self._source_freshness
         self.delivery = DeliveryEngine(db, clock)
-        self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
+        self.announcements = AnnouncementService(
+            db, clock, self.reads, self.delivery, settings.timezone, max_active=settings.max_announcements
+        )
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
 
     async def _source_freshness(self, guild_id: int, election_slug: str) -> str:

@@ -470,3 +470,12 @@ def test_clock_from_env():
     fake = clock_from_env({FAKE_NOW_ENV: "2026-12-01T18:00:00Z"})
     assert isinstance(fake, OffsetClock)
     assert timedelta(0) <= fake.now() - datetime(2026, 12, 1, 18, tzinfo=UTC) < timedelta(seconds=5)
+
+
+async def test_a_server_has_at_most_the_hosts_number_of_announcements(world) -> None:
+    """#15.6: a per-server cap (HUSTINGS_MAX_ANNOUNCEMENTS) keeps one server from flooding the shared lane."""
+    world.announcements.max_active = 2
+    for i in range(2):
+        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message=f"post {i}")
+    with pytest.raises(UserError, match="already has 2 scheduled announcements"):
+        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="one too many")
