@@ -250,3 +250,5 @@ class HustingsBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        # Removed from a server while down: no GUILD_DELETE comes, it is just absent (unavailable ones are listed).
+        await self.services.delivery.guilds_present({g.id for g in self.guilds})

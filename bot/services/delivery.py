@@ -508,6 +508,11 @@ class DeliveryEngine:
                 guild_id,
             )
 
+    async def guilds_present(self, present: set[int]) -> None:
+        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down."""
+        for guild_id in await deliveries.guilds_with_open_rows(self.db.reader) - present:
+            await self.guild_removed(guild_id)
+
     async def guild_back(self, guild_id: int) -> None:
         """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
         if await write(self.db, lambda tx: deliveries.mark_guild_back(tx, guild_id)):

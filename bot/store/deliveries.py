@@ -140,6 +140,12 @@ async def mark_guild_back(conn: aiosqlite.Connection, guild_id: int) -> bool:
     return cur.rowcount > 0
 
 
+async def guilds_with_open_rows(conn: aiosqlite.Connection) -> set[int]:
+    """Guilds that have something pending (or being sent) in the ledger."""
+    async with conn.execute("SELECT DISTINCT guild_id FROM deliveries WHERE status IN ('pending', 'sending')") as c:
+        return {int(r[0]) for r in await c.fetchall()}
+
+
 async def guild_removed(conn: aiosqlite.Connection, guild_id: int) -> bool:
     """True while the bot is removed from the guild."""
     async with conn.execute("SELECT 1 FROM removed_guilds WHERE guild_id = ?", (guild_id,)) as c:

@@ -14,6 +14,7 @@ Each runs `trials(n)` times (HUSTINGS_RELIABILITY_TRIALS for heavy runs); figure
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -298,3 +299,23 @@ async def test_one_guilds_queue_does_not_delay_anothers_post(
         assert len(order) == 41
     report("one guild's queue vs another's post", trials=rounds, busy_posts=40, worst_position_of_quiet_post=worst)
     assert worst < 5, worst  # not behind the other guild's 40
+
+
+async def test_removed_while_the_bot_was_down_is_noticed_at_connect(
+    sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot
+) -> None:
+    """No GUILD_DELETE reaches a bot that is down: a server missing from READY has removed it."""
+    engine = hustings.services.delivery
+    channel = guild.add_channel("later")
+    await _announce(db, clock, guild, channel, "Next week", schedule=Schedule(clock.now() + timedelta(days=7)))
+    engine.kick()
+    await engine.settled()
+    identifies = sim.stats.identifies
+    guild.bot_removed = True  # while disconnected: nothing is dispatched
+    sim.faults.invalidate_sessions()  # the bot connects afresh (IDENTIFY, READY without the server)
+    sim.faults.drop_gateway()
+    for _ in range(500):
+        if sim.stats.identifies > identifies and await deliveries.guild_removed(db.reader, guild.id):
+            break
+        await asyncio.sleep(0.01)
+    assert await deliveries.guild_removed(db.reader, guild.id)
