@@ -510,7 +510,7 @@ class DeliveryEngine:
 
     async def guilds_present(self, present: set[int]) -> None:
         """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down."""
-        for guild_id in await deliveries.guilds_with_open_rows(self.db.reader) - present:
+        for guild_id in await deliveries.guilds_with_deliveries(self.db.reader) - present:
             await self.guild_removed(guild_id)
 
     async def guild_back(self, guild_id: int) -> None:

@@ -140,9 +140,14 @@ async def mark_guild_back(conn: aiosqlite.Connection, guild_id: int) -> bool:
     return cur.rowcount > 0
 
 
-async def guilds_with_open_rows(conn: aiosqlite.Connection) -> set[int]:
-    """Guilds that have something pending (or being sent) in the ledger."""
-    async with conn.execute("SELECT DISTINCT guild_id FROM deliveries WHERE status IN ('pending', 'sending')") as c:
+async def guilds_with_deliveries(conn: aiosqlite.Connection) -> set[int]:
+    """Guilds with something to deliver: ledger rows waiting, active announcements or member reminders."""
+    async with conn.execute(
+        "SELECT guild_id FROM deliveries WHERE status IN ('pending', 'sending')"
+        " UNION SELECT guild_id FROM announcements WHERE status = 'active'"
+        " UNION SELECT guild_id FROM subscriptions WHERE status = 'active'"
+        " UNION SELECT guild_id FROM election_reminders WHERE enabled = 1"
+    ) as c:
         return {int(r[0]) for r in await c.fetchall()}
 
 

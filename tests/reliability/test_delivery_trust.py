@@ -318,4 +318,5 @@ async def test_removed_while_the_bot_was_down_is_noticed_at_connect(
         if sim.stats.identifies > identifies and await deliveries.guild_removed(db.reader, guild.id):
             break
         await asyncio.sleep(0.01)
+    assert sim.stats.identifies > identifies, (sim.stats.identifies, identifies, sim.stats.resumes)
     assert await deliveries.guild_removed(db.reader, guild.id)
