@@ -825,6 +825,8 @@ class DeliveryEngine:
                         await self._defer(row, "waiting: Discord asked me to open direct messages more slowly")
                         return
                 await self._pacer.take(requests)
+                if not self._accepting:
+                    return  # a stop came while this one waited its turn
             try:
                 await self.deliver(row, await self._grace(self.db.reader, row.guild_id, graces))
             except asyncio.CancelledError:
