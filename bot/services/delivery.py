@@ -764,10 +764,13 @@ class DeliveryEngine:
             try:
                 processed = 0
                 while self.composer is not None and self._accepting:
-                    rows = await deliveries.ready(self.db.reader, lane, self.clock.now(), limit * 10)
+                    per_target = 1 if lane is Lane.DM else 5  # a channel's posts go in order, one at a time
+                    rows = await deliveries.ready(
+                        self.db.reader, lane, self.clock.now(), limit * 10, per_target=per_target, per_guild=limit
+                    )
                     if not rows:
                         break
-                    rows = self._batch(rows, lane, limit)
+                    rows = self._batch(rows, limit)
                     graces: dict[int, timedelta] = {}
                     channels: dict[int | None, asyncio.Lock] = {}
                     await asyncio.gather(*(self._guarded(row, lane, semaphore, graces, channels) for row in rows))
@@ -785,18 +788,9 @@ class DeliveryEngine:
                 self._changed.set()
 
     @staticmethod
-    def _batch(rows: list[Delivery], lane: Lane, limit: int) -> list[Delivery]:
-        """The next rows to send: guild by guild in turn, and a few per channel at most (they go in order)."""
-        per_target = 1 if lane is Lane.DM else 5
-        taken: dict[int | None, int] = {}
-        batch: list[Delivery] = []
-        for row in round_robin(rows, key=lambda r: r.guild_id):
-            if taken.get(row.target_id, 0) < per_target:
-                taken[row.target_id] = taken.get(row.target_id, 0) + 1
-                batch.append(row)
-                if len(batch) >= limit:
-                    break
-        return batch
+    def _batch(rows: list[Delivery], limit: int) -> list[Delivery]:
+        """The next rows to send: guild by guild in turn (each guild's own oldest first)."""
+        return round_robin(rows, key=lambda r: r.guild_id)[:limit]
 
     async def _guarded(
         self,

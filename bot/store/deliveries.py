@@ -63,13 +63,28 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
     return conn.total_changes - before
 
 
-async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: int = 100) -> list[Delivery]:
-    """Pending rows of a lane whose (next) attempt is due, oldest due first (not of guilds that removed us)."""
+async def ready(
+    conn: aiosqlite.Connection,
+    lane: Lane,
+    now: datetime,
+    limit: int = 100,
+    *,
+    per_target: int | None = None,
+    per_guild: int | None = None,
+) -> list[Delivery]:
+    """Pending rows of a lane whose (next) attempt is due, oldest due first (not of guilds that removed us).
+
+    `per_target` / `per_guild` take at most that many of each channel's / guild's oldest rows, so a
+    guild with thousands due can't fill the page and hide another guild's post.
+    """
     async with conn.execute(
-        "SELECT * FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
-        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)"
-        " ORDER BY next_attempt_at, id LIMIT ?",
-        (lane.value, dt_to_db(now), limit),
+        "SELECT * FROM (SELECT *,"
+        " row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at, id) AS in_target,"
+        " row_number() OVER (PARTITION BY guild_id ORDER BY next_attempt_at, id) AS in_guild"
+        " FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds))"
+        " WHERE in_target <= ? AND in_guild <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        (lane.value, dt_to_db(now), per_target or limit, per_guild or limit, limit),
     ) as c:
         return [_delivery(r) for r in await c.fetchall()]
 

@@ -320,3 +320,21 @@ async def test_removed_while_the_bot_was_down_is_noticed_at_connect(
         await asyncio.sleep(0.01)
     assert sim.stats.identifies > identifies, (sim.stats.identifies, identifies, sim.stats.resumes)
     assert await deliveries.guild_removed(db.reader, guild.id)
+
+
+async def test_a_backlog_of_hundreds_does_not_hide_another_guilds_post(
+    sim: DiscordSimulator, db: Database, clock: ManualClock, hustings: HustingsBot, guild: SimGuild
+) -> None:
+    """400 posts of one server due before another's: the other's is still among the first out (not ~80th)."""
+    engine = hustings.services.delivery
+    quiet = sim.add_guild("Quiet Branch", channels=("general", "news"))
+    flood = guild.add_channel("flood")
+    sim.set_rate_limits(True, global_limit=50, global_window=0.1, routes={POSTS: (5, 0.5)})
+    for i in range(400):
+        await _announce(db, clock, guild, flood, f"flood {i:03d}")
+    await _announce(db, clock, quiet, quiet.channel("news"), "quiet")
+    engine.kick()
+    quiet_post = await sim.wait_for_message(channel=quiet.channel("news"), timeout=60)
+    before = [m for m in sim.channel_messages(flood) if m.id < quiet_post.id]
+    report("a backlog of 400 vs another server's post", flood_posts_before_it=len(before))
+    assert len(before) < 10, len(before)
