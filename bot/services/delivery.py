@@ -426,6 +426,7 @@ class DeliveryEngine:
         self._accepting = True
         self._running = False
         #: When the planner last finished a pass (the health check reads it); None before the first.
+        #: With a real clock it passes at least every `safety_interval`, and whenever anything is due.
         self.last_tick: datetime | None = None
 
     # ---------------------------------------------------------------- wiring
