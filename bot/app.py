@@ -330,6 +330,20 @@ class HustingsBot(commands.Bot):
         ws = self.ws
         return ws is None or not ws.open
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server (GUILD_DELETE without `unavailable`): pause its posts and DMs, keep its data."""
+        await self.services.delivery.guild_removed(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Invited (back) to a server: resume what was paused when it removed the bot."""
+        await self.services.delivery.guild_back(guild.id)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server is there at start-up (perhaps re-invited while the bot was down): resume if paused."""
+        await self.services.delivery.guild_back(guild.id)
+
     async def on_ready(self) -> None:
         """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        # Removed from a server while down: no GUILD_DELETE comes, it is just absent (unavailable ones are listed).
+        await self.services.delivery.guilds_present({g.id for g in self.guilds})

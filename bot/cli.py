@@ -105,6 +105,7 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             async with HustingsBot(
                 settings=settings, db=db, clock=clock_from_env(), heartbeat=settings.database
             ) as bot:  # HUSTINGS_FAKE_NOW
+                _stop_on_signals(bot, settings.stop_grace)
                 try:
                     await bot.start(token)
                 except discord.LoginFailure:
@@ -117,6 +118,29 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         lock.release()
     return 0
+
+
+def _stop_on_signals(bot, grace: float) -> None:
+    """SIGTERM (docker stop, systemd) and SIGINT stop the bot cleanly: no new sends, those in flight
+    get `grace` seconds, then the gateway and the database close and `run` exits 0."""
+    import logging
+    import signal
+
+    log = logging.getLogger("bot.cli")
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task] = []
+
+    def stop(name: str) -> None:
+        if stopping:
+            return  # already stopping; the wait is bounded
+        log.warning("%s received: stopping (messages being sent get up to %.0fs to finish)", name, grace)
+        stopping.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+        except (NotImplementedError, RuntimeError):  # platforms without asyncio signal support
+            pass
 
 
 async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     source_folder: Path | None = Field(default=None, validation_alias=AliasChoices("HUSTINGS_SOURCE_FOLDER"))
     # Off: sources reach public addresses only. On: also loopback and private networks (self-hosted sheets).
     source_allow_private: bool = Field(default=False, validation_alias=AliasChoices("HUSTINGS_SOURCE_ALLOW_PRIVATE"))
+    # Per-server caps, so one server can't crowd out the others' posts and source reads.
+    max_announcements: int = Field(
+        default=50, ge=1, le=10_000, validation_alias=AliasChoices("HUSTINGS_MAX_ANNOUNCEMENTS")
+    )
+    max_sources: int = Field(default=10, ge=1, le=1_000, validation_alias=AliasChoices("HUSTINGS_MAX_SOURCES"))
+    # Seconds a stop (SIGTERM/SIGINT) gives sends in flight to finish: inside Docker's 10 s stop grace.
+    stop_grace: float = Field(default=8.0, ge=0, le=600, validation_alias=AliasChoices("HUSTINGS_STOP_GRACE"))
 
     @field_validator("timezone")
     @classmethod

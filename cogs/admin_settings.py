@@ -100,7 +100,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
         """Show the settings."""
         service = admin_service(interaction)
         settings = await service.config.show(actor_from(interaction))
-        await render.send(interaction, embed=render.settings_embed(settings, service.core.default_zone))
+        host = interaction.client.settings
+        limits = (host.max_announcements, host.max_sources)
+        await render.send(interaction, embed=render.settings_embed(settings, service.core.default_zone, limits))
 
 
 async def admin_visible_to(interaction: discord.Interaction[HustingsBot], role: discord.Role) -> bool:

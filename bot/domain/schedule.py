@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -523,6 +523,7 @@ class FailureKind(StrEnum):
     TRANSIENT = "transient"  # 5xx, timeouts, connection errors: retry with backoff
     PERMANENT = "permanent"  # unknown channel, missing access/permissions: stop, alert once
     DM_CLOSED = "dm_closed"  # the member doesn't accept DMs from us: pause their reminders
+    THROTTLED = "throttled"  # opening DMs too fast: the whole DM lane backs off; never the member's fault
 
 
 #: Discord JSON error codes that will not go away by retrying.
@@ -539,10 +540,20 @@ DM_CLOSED_CODES: dict[int, str] = {
 }
 
 
-def classify_failure(status: int | None, code: int | None) -> FailureKind:
-    """Decide from an HTTP status and Discord error code (None for timeouts / connection errors)."""
+#: "You are opening direct messages too fast" (Discord's JSON error codes): a lane-wide back-off.
+DM_THROTTLED_CODE = 40003
+
+
+def classify_failure(status: int | None, code: int | None, *, opening_dm: bool = False) -> FailureKind:
+    """Decide from an HTTP status and Discord error code (None for timeouts / connection errors).
+
+    Only 50007/50278 are about the member; 40003, or a 429 while opening a DM channel, is about our
+    pace of opening DMs, so it throttles the lane and never pauses anyone.
+    """
     if code in DM_CLOSED_CODES:
         return FailureKind.DM_CLOSED
+    if code == DM_THROTTLED_CODE or (opening_dm and status == 429):
+        return FailureKind.THROTTLED
     if status is None or status >= 500 or status == 429 or status == 408:
         return FailureKind.TRANSIENT
     return FailureKind.PERMANENT
@@ -558,6 +569,8 @@ def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
         return "I'm missing Embed Links there, so Discord dropped the post's embeds (I removed the broken post)"
     if code in DM_CLOSED_CODES:
         return DM_CLOSED_CODES[code]
+    if code == DM_THROTTLED_CODE:
+        return "Discord asked me to open direct messages more slowly; I'll try again shortly"
     if code in PERMANENT_CODES:
         return f"{PERMANENT_CODES[code]} (Discord error {code})"
     if status is None:
@@ -574,6 +587,58 @@ RETRY_CAP = timedelta(minutes=10)
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after `attempts` failed tries: 30 s, 1 min, 2 min, … capped at 10 min."""
     return backoff_delay(RETRY_BASE, max(1, attempts), RETRY_CAP)
+
+
+THROTTLE_BASE = timedelta(minutes=1)
+THROTTLE_CAP = timedelta(minutes=15)
+
+
+def throttle_delay(strikes: int) -> timedelta:
+    """How long the DM lane stops opening channels after its `strikes`-th 40003 in a row: 1, 2, 4 … 15 min."""
+    return backoff_delay(THROTTLE_BASE, max(1, strikes), THROTTLE_CAP)
+
+
+#: Discord de-duplicates an enforced nonce only "in the past few minutes" (Create Message,
+#: `enforce_nonce`). Within this margin of an attempt a retry may rely on the nonce; later, an
+#: attempt whose outcome is unknown must be reconciled against the channel's messages first.
+NONCE_TRUST = timedelta(minutes=2)
+#: Read the channel from this long before the first attempt: our clock and Discord's may disagree.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def needs_reconcile(first_attempt_at: datetime | None, now: datetime) -> bool:
+    """True when an earlier attempt may have posted and the nonce can no longer be trusted to say so."""
+    return first_attempt_at is not None and now - first_attempt_at > NONCE_TRUST
+
+
+def message_marker(content: str, embeds: Iterable[tuple[str | None, str | None]]) -> str:
+    """A fingerprint of what a message says (its text and its embeds' titles and descriptions).
+
+    Discord does not return a message's nonce when the channel is read, so a post is recognised by
+    what it says; each attempt's fingerprint is kept, since a live view may render differently.
+    """
+    parts = [content.strip()] + [f"{(title or '').strip()}\x1e{(text or '').strip()}" for title, text in embeds]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
+
+
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+def round_robin(items: Iterable[R], key: Callable[[R], K]) -> list[R]:
+    """Interleave items by key (one of each key in turn), keeping each key's own order.
+
+    The channel lane takes rows guild by guild, so one guild's long queue never delays another's post.
+    """
+    queues: dict[K, list[R]] = {}
+    for item in items:
+        queues.setdefault(key(item), []).append(item)
+    out: list[R] = []
+    depth = 0
+    while len(out) < sum(len(q) for q in queues.values()):
+        out.extend(q[depth] for q in queues.values() if depth < len(q))
+        depth += 1
+    return out
 
 
 def nonce_for(key: str) -> str:
@@ -705,6 +770,8 @@ class Delivery:
     message_id: int | None = None
     reason: str | None = None
     alerted: bool = False
+    first_attempt_at: datetime | None = None  # when the first attempt began (its outcome may be unknown)
+    marks: list[str] = field(default_factory=list)  # fingerprints of what each attempt sent
     id: int | None = None
 
     @property

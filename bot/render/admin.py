@@ -198,8 +198,8 @@ SECOND_MODERATOR_IMPORT = (
 )
 
 
-def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
-    """The guild's configuration."""
+def settings_embed(settings: GuildSettings, default_zone: str, limits: tuple[int, int] | None = None) -> discord.Embed:
+    """The guild's configuration; `limits` are the host's per-server caps (announcements, sources)."""
     embed = discord.Embed(title="Hustings settings", colour=BRAND_COLOUR)
     add_field(
         embed,
@@ -212,6 +212,12 @@ def settings_embed(settings: GuildSettings, default_zone: str) -> discord.Embed:
     add_field(embed, "Time zone", md(settings.timezone or f"{default_zone} (default)"), inline=True)
     add_field(embed, "Two-person publish", "on" if settings.two_person_publish else "off", inline=True)
     add_field(embed, "Audit log kept", f"{settings.audit_retention_days} days", inline=True)
+    if limits is not None:
+        add_field(
+            embed,
+            "Limits (set by the bot's host)",
+            f"up to {limits[0]} scheduled announcements and {limits[1]} sources per server",
+        )
     return embed
 
 

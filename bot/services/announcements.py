@@ -112,7 +112,14 @@ class AnnouncementService:
     sources = (Source.ANNOUNCEMENT,)
 
     def __init__(
-        self, db: Database, clock: Clock, read: ReadModel, engine: DeliveryEngine, default_zone: str = "Europe/London"
+        self,
+        db: Database,
+        clock: Clock,
+        read: ReadModel,
+        engine: DeliveryEngine,
+        default_zone: str = "Europe/London",
+        *,
+        max_active: int = 50,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -120,6 +127,7 @@ class AnnouncementService:
         self.engine = engine
         self.default_zone = default_zone
         self.may_ping: PingCheck | None = None
+        self.max_active = max_active  # per server: one server's schedule can't crowd out the others'
         engine.register(self)
 
     def use_ping_check(self, check: PingCheck) -> None:
@@ -209,6 +217,11 @@ class AnnouncementService:
         upcoming = sched.upcoming(first - timedelta(seconds=1), 3)
         if not upcoming:
             raise UserError("That schedule never posts (check `when`, `repeat` and `until`).")
+        if await announcements.count_active(self.db.reader, actor.guild_id) >= self.max_active:
+            raise UserError(
+                f"This server already has {self.max_active} scheduled announcements, the most this bot allows "
+                "per server. Cancel one you no longer need (`/announce list`, then `/announce cancel`) first."
+            )
         item = Announcement(
             guild_id=actor.guild_id,
             channel_id=channel_id,

@@ -41,7 +41,9 @@ class Services:
         self.sources = SourceService(db, clock, settings, self.access)
         self.reads.freshness = self._source_freshness
         self.delivery = DeliveryEngine(db, clock)
-        self.announcements = AnnouncementService(db, clock, self.reads, self.delivery, settings.timezone)
+        self.announcements = AnnouncementService(
+            db, clock, self.reads, self.delivery, settings.timezone, max_active=settings.max_announcements
+        )
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
         self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
         self.questions = QuestionService(db, clock, self.access, self.hustings)
@@ -69,6 +71,6 @@ class Services:
             await self.hustings.after_change(entry.guild_id)
 
     async def stop(self) -> None:
-        """Stop background services."""
+        """Stop background services: sends in flight get `stop_grace` seconds to finish."""
         await self.sources.stop()
-        await self.delivery.stop()
+        await self.delivery.drain(self.settings.stop_grace)

@@ -8,6 +8,11 @@ only in memory, so a restart rebuilds everything from the tables.
 - **Exactly once**: a row is marked `sending` before the request and carries a nonce derived from
   its (item, occurrence) key with `enforce_nonce`, so a crash between Discord accepting the message
   and the ledger recording it re-sends with the same nonce and Discord returns the first message.
+  Discord only remembers nonces for a few minutes, so a retry later than `NONCE_TRUST` after the
+  first attempt first *reconciles*: it reads the channel's messages since that attempt and, finding
+  our post (by what it says: the nonce is not returned there), records it instead of sending again.
+- **Stopping**: `drain` stops taking rows, lets sends in flight finish for a bounded wait, and puts
+  any it must cut off back to pending, so SIGTERM never leaves a row `sending`.
 - **Missed while down**: an occurrence up to the guild's grace window late is sent and marked late;
   older ones are marked missed and summarised in one alert per guild.
 - **Failures**: transient ones (5xx, timeouts) back off and retry until the grace window runs out;
@@ -15,7 +20,12 @@ only in memory, so a restart rebuilds everything from the tables.
   failing streak; a member's closed DMs pause their reminders. A guard keeps refused requests far
   below Discord's invalid-request limit.
 - **Lanes**: channel posts and DMs are sent by separate tasks; the DM lane is paced and bounded so
-  a fan-out to thousands never starves interactive commands or channel posts.
+  a fan-out to thousands never starves interactive commands or channel posts. Channel posts go to
+  different channels concurrently (one at a time per channel, Discord's per-route limit), taken
+  guild by guild in turn so one guild's queue never delays another's. Opening a DM channel is paced
+  far below Discord's limit and a 40003 ("opening direct messages too fast") backs the whole lane
+  off; members' DM channels are opened when they subscribe and kept.
+- **Removed from a guild**: its rows wait (data kept) until the bot is invited back.
 - **Clock**: with a real clock an APScheduler timer wakes the engine at the next due instant; with a
   `ManualClock` it wakes whenever the clock is advanced.
 """
@@ -41,6 +51,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
+    CLOCK_SKEW,
     EMBEDS_DROPPED,
     Delivery,
     DeliveryStatus,
@@ -51,7 +62,11 @@ from bot.domain.schedule import (
     classify_failure,
     failure_reason,
     lateness,
+    message_marker,
+    needs_reconcile,
     retry_delay,
+    round_robin,
+    throttle_delay,
 )
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
@@ -114,13 +129,14 @@ class Sent:
 class SendError(Exception):
     """A send that Discord refused or that never got an answer (status None)."""
 
-    def __init__(self, status: int | None, code: int | None, text: str = "") -> None:
+    def __init__(self, status: int | None, code: int | None, text: str = "", *, opening_dm: bool = False) -> None:
         super().__init__(f"{status} {code} {text}".strip())
         self.status = status
         self.code = code
         self.text = text
         #: The bot's permissions missing in that channel, by their names in Discord's settings, when known.
         self.missing: list[str] = []
+        self.opening_dm = opening_dm  # the request that failed was opening a DM channel
 
 
 class Outbox(Protocol):
@@ -137,6 +153,23 @@ class Outbox(Protocol):
     async def dm_requests(self, user_id: int) -> int:
         """How many requests a DM to this member takes (2 while their DM channel is not open yet)."""
         ...
+
+    async def open_dm(self, user_id: int) -> None:
+        """Open (and remember) the member's DM channel, if not open yet."""
+        ...
+
+    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
+        """Our messages in the target's channel since `after` whose fingerprint is one of `marks`."""
+        ...
+
+
+def outgoing_marker(message: Outgoing) -> str:
+    """The fingerprint of a message about to be sent (see `message_marker`)."""
+    return message_marker(message.content, [(e.title, e.description) for e in message.embeds])
+
+
+#: How many messages a reconcile reads at most (Discord pages by 100): a busier channel is read no further.
+RECONCILE_SCAN = 1000
 
 
 class Skip(Exception):
@@ -245,26 +278,54 @@ class DiscordOutbox:
 
     async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
         """Open (once, remembered in the database) and post into the member's DM channel."""
+        return await self.post(await self._open(user_id), message, nonce)
+
+    async def open_dm(self, user_id: int) -> None:
+        """Open the member's DM channel now (when they subscribe), so a fan-out needn't."""
+        await self._open(user_id)
+
+    async def _open(self, user_id: int) -> int:
         channel_id = self._dm_channels.get(user_id) or await deliveries.dm_channel(self.db.reader, user_id)
         if channel_id is None:
-            with _send_errors():
+            with _send_errors(opening_dm=True):
                 data = await self.client.http.start_private_message(user_id)
             channel_id = int(data["id"])
             opened = channel_id
             await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
         self._dm_channels[user_id] = channel_id
-        return await self.post(channel_id, message, nonce)
+        return channel_id
+
+    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
+        """Read the channel's messages after `after` (Discord's `after` paging) for our post.
+
+        A DM channel never opened holds nothing of ours.
+        """
+        if lane is Lane.DM:
+            channel_id = self._dm_channels.get(target_id) or await deliveries.dm_channel(self.db.reader, target_id)
+            if channel_id is None:
+                return []
+        else:
+            channel_id = target_id
+        me = self.client.user.id if self.client.user else None
+        channel = self.client.get_partial_messageable(channel_id)
+        found: list[Sent] = []
+        with _send_errors():
+            async for msg in channel.history(limit=RECONCILE_SCAN, after=after, oldest_first=True):
+                marker = message_marker(msg.content, [(e.title, e.description) for e in msg.embeds])
+                if msg.author.id == me and marker in marks:
+                    found.append(Sent(channel_id, msg.id))
+        return found
 
 
 @contextlib.contextmanager
-def _send_errors() -> Iterator[None]:
+def _send_errors(*, opening_dm: bool = False) -> Iterator[None]:
     """Turn discord.py and network errors into `SendError`."""
     try:
         yield
     except discord.HTTPException as exc:
-        raise SendError(exc.status, exc.code or None, exc.text) from exc
+        raise SendError(exc.status, exc.code or None, exc.text, opening_dm=opening_dm) from exc
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise SendError(None, None, type(exc).__name__) from exc
+        raise SendError(None, None, type(exc).__name__, opening_dm=opening_dm) from exc
 
 
 # --------------------------------------------------------------------------- pacing & guards
@@ -343,6 +404,8 @@ class EngineStats:
     retried: int = 0
     skipped: int = 0
     alerts: int = 0
+    reconciled: int = 0  # posts found already sent when a retry looked before sending
+    throttled: int = 0  # 40003s (DM lane backed off)
 
 
 class DeliveryEngine:
@@ -355,6 +418,8 @@ class DeliveryEngine:
         *,
         dm_rate: float = 40.0,  # requests a second: under Discord's global 50/s, leaving room for replies
         dm_concurrency: int = 8,
+        dm_open_rate: float = 1.0,  # new DM channels a second: Discord answers bursts of openings with 40003
+        channel_concurrency: int = 8,  # channels posted to at once (one post at a time per channel)
         send_timeout: float = 30.0,
         safety_interval: timedelta = timedelta(minutes=5),
     ) -> None:
@@ -362,6 +427,7 @@ class DeliveryEngine:
         self.clock = clock
         self.dm_rate = dm_rate
         self.dm_concurrency = dm_concurrency
+        self.channel_concurrency = channel_concurrency
         self.send_timeout = send_timeout
         self.safety_interval = safety_interval
         self.stats = EngineStats()
@@ -378,6 +444,12 @@ class DeliveryEngine:
         self._scheduler: AsyncIOScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
+        self._open_pacer = Pacer(dm_open_rate, burst=1)
+        self._open_hold: datetime | None = None  # no new DM channels before this instant (after a 40003)
+        self._throttle_strikes = 0
+        self._openers: set[asyncio.Task[None]] = set()
+        self._inflight = 0  # sends claimed and not yet recorded
+        self._accepting = True
         self._running = False
         #: Wall-clock time (Unix seconds) the planner last finished a pass: `hustings health` checks it.
         self.last_tick: float | None = None
@@ -404,6 +476,81 @@ class DeliveryEngine:
         """Change how many DMs a second the DM lane sends (each first DM to a member costs two requests)."""
         self.dm_rate = rate
         self._pacer = Pacer(rate, burst=self.dm_concurrency)
+
+    def set_dm_open_rate(self, rate: float) -> None:
+        """Change how many new DM channels a second the bot opens."""
+        self._open_pacer = Pacer(rate, burst=1)
+
+    def open_dm_soon(self, user_id: int) -> None:
+        """Open a member's DM channel in the background (they just subscribed), paced; best effort."""
+        if self.outbox is None or not self._accepting:
+            return
+        task = asyncio.create_task(self._open_dm(user_id), name="delivery-open-dm")
+        self._openers.add(task)
+        task.add_done_callback(self._opened)
+
+    def _opened(self, task: asyncio.Task[None]) -> None:
+        self._openers.discard(task)
+        self._changed.set()
+
+    async def _open_dm(self, user_id: int) -> None:
+        assert self.outbox is not None
+        try:
+            if await self.outbox.dm_requests(user_id) == 1 or self._opening_held():
+                return  # open already, or backing off: the first reminder opens it, paced
+            await self._open_pacer.take()
+            if self._opening_held():
+                return
+            await self.outbox.open_dm(user_id)
+            self._throttle_strikes = 0
+        except SendError as exc:
+            self.guard.record(exc.status)
+            if classify_failure(exc.status, exc.code, opening_dm=True) is FailureKind.THROTTLED:
+                self._throttle()
+            else:  # closed DMs and the like show up, and are handled, when a reminder is sent
+                log.info("could not open a DM channel with member %s yet: %s", user_id, exc)
+        except Exception as exc:
+            if storage_refuses_writes(exc):  # the database logs that once per streak; the first reminder retries
+                log.info("could not record the DM channel of member %s: the database refuses writes", user_id)
+                return
+            log.exception("opening a DM channel with member %s failed", user_id)
+
+    def _opening_held(self) -> bool:
+        return self._open_hold is not None and self.clock.now() < self._open_hold
+
+    def _throttle(self) -> datetime:
+        """Discord said we open DMs too fast: stop opening any for a while (longer each time in a row)."""
+        self.stats.throttled += 1
+        if self._opening_held():  # an answer to an opening already under way: one strike per hold
+            assert self._open_hold is not None
+            return self._open_hold
+        self._throttle_strikes += 1
+        self._open_hold = self.clock.now() + throttle_delay(self._throttle_strikes)
+        log.warning(
+            "Discord says I'm opening direct messages too fast: opening no new ones until %s",
+            self._open_hold.isoformat(),
+        )
+        return self._open_hold
+
+    async def guild_removed(self, guild_id: int) -> None:
+        """The bot was removed from a guild: its posts and DMs wait (data kept) until a re-invite."""
+        if await write(self.db, lambda tx: deliveries.mark_guild_removed(tx, guild_id, self.clock.now())):
+            log.warning(
+                "removed from server %s: pausing its announcements and reminder DMs (its data is kept; "
+                "inviting me back resumes them)",
+                guild_id,
+            )
+
+    async def guilds_present(self, present: set[int]) -> None:
+        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down."""
+        for guild_id in await deliveries.guilds_with_deliveries(self.db.reader) - present:
+            await self.guild_removed(guild_id)
+
+    async def guild_back(self, guild_id: int) -> None:
+        """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
+        if await write(self.db, lambda tx: deliveries.mark_guild_back(tx, guild_id)):
+            log.warning("back in server %s: resuming its announcements and reminder DMs", guild_id)
+            self.kick()
 
     @property
     def manual(self) -> bool:
@@ -436,9 +583,32 @@ class DeliveryEngine:
         ]
         self.kick()
 
+    async def drain(self, within: float) -> None:
+        """Stop taking new rows and give sends in flight up to `within` seconds to finish, then stop.
+
+        A send still in flight then is cut off and its row put back to pending (never left
+        `sending`); the next start retries it with its nonce, reconciling first if it is old.
+        """
+        self._accepting = False
+        for task in list(self._openers):
+            task.cancel()
+        try:
+            async with asyncio.timeout(within):
+                while self._inflight:
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            log.warning(
+                "%d send(s) still in flight after %.0fs; stopping them (retried on restart)", self._inflight, within
+            )
+        await self.stop()
+
     async def stop(self) -> None:
-        """Stop the tasks and the timer (a send in flight is abandoned; its row stays `sending`)."""
+        """Stop the tasks and the timer (a send in flight is cut off and its row put back to pending)."""
         self._running = False
+        self._accepting = False
+        for task in list(self._openers):
+            task.cancel()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -466,7 +636,12 @@ class DeliveryEngine:
             loop.call_soon_threadsafe(self._plan_needed.set)
 
     def _quiet(self) -> bool:
-        return not (self._plan_needed.is_set() or self._busy or any(e.is_set() for e in self._lane_wake.values()))
+        return not (
+            self._plan_needed.is_set()
+            or self._busy
+            or self._openers
+            or any(e.is_set() for e in self._lane_wake.values())
+        )
 
     async def settled(self, within: float = 30.0) -> None:
         """Wait until nothing is planned, in flight or waiting to be sent (tests and the sandbox)."""
@@ -633,20 +808,25 @@ class DeliveryEngine:
 
     async def _lane(self, lane: Lane) -> None:
         wake = self._lane_wake[lane]
-        limit = self.dm_concurrency * 4 if lane is Lane.DM else 20
-        semaphore = asyncio.Semaphore(self.dm_concurrency if lane is Lane.DM else 1)
+        limit = self.dm_concurrency * 4 if lane is Lane.DM else self.channel_concurrency * 4
+        semaphore = asyncio.Semaphore(self.dm_concurrency if lane is Lane.DM else self.channel_concurrency)
         while True:
             await wake.wait()
             self._busy += 1
             wake.clear()
             try:
                 processed = 0
-                while self.composer is not None:
-                    rows = await deliveries.ready(self.db.reader, lane, self.clock.now(), limit)
+                while self.composer is not None and self._accepting:
+                    per_target = 1 if lane is Lane.DM else 5  # a channel's posts go in order, one at a time
+                    rows = await deliveries.ready(
+                        self.db.reader, lane, self.clock.now(), limit * 10, per_target=per_target, per_guild=limit
+                    )
                     if not rows:
                         break
+                    rows = self._batch(rows, limit)
                     graces: dict[int, timedelta] = {}
-                    await asyncio.gather(*(self._guarded(row, lane, semaphore, graces) for row in rows))
+                    channels: dict[int | None, asyncio.Lock] = {}
+                    await asyncio.gather(*(self._guarded(row, lane, semaphore, graces, channels) for row in rows))
                     processed += len(rows)
                 if processed:
                     self.kick()  # retries or misses may need planning / a new timer
@@ -660,10 +840,23 @@ class DeliveryEngine:
                 self._busy -= 1
                 self._changed.set()
 
+    @staticmethod
+    def _batch(rows: list[Delivery], limit: int) -> list[Delivery]:
+        """The next rows to send: guild by guild in turn (each guild's own oldest first)."""
+        return round_robin(rows, key=lambda r: r.guild_id)[:limit]
+
     async def _guarded(
-        self, row: Delivery, lane: Lane, semaphore: asyncio.Semaphore, graces: dict[int, timedelta]
+        self,
+        row: Delivery,
+        lane: Lane,
+        semaphore: asyncio.Semaphore,
+        graces: dict[int, timedelta],
+        channels: dict[int | None, asyncio.Lock],
     ) -> None:
-        async with semaphore:
+        # One post at a time per channel (Discord limits each channel's route), many channels at once.
+        async with channels.setdefault(row.target_id, asyncio.Lock()), semaphore:
+            if not self._accepting:
+                return  # stopping: the row stays pending for the next start
             if (hold := self.guard.wait_time()) > 0:
                 log.warning("holding sends for %.0fs: too many refused requests recently", hold)
                 await asyncio.sleep(hold)
@@ -672,7 +865,15 @@ class DeliveryEngine:
                 requests = 1
                 if self.outbox is not None and row.target_id is not None:
                     requests = await self.outbox.dm_requests(row.target_id)
+                if requests > 1:
+                    if not self._opening_held():
+                        await self._open_pacer.take()
+                    if self._opening_held():  # (again: a 40003 may have come back while this one waited)
+                        await self._defer(row, "waiting: Discord asked me to open direct messages more slowly")
+                        return
                 await self._pacer.take(requests)
+                if not self._accepting:
+                    return  # a stop came while this one waited its turn
             try:
                 await self.deliver(row, await self._grace(self.db.reader, row.guild_id, graces))
             except asyncio.CancelledError:
@@ -689,6 +890,18 @@ class DeliveryEngine:
         row_id, target = row.id, row.target_id
         assert row_id is not None and target is not None
         now = self.clock.now()
+        if needs_reconcile(row.first_attempt_at, now):
+            # An earlier attempt may have posted, and Discord has forgotten its nonce by now: look first.
+            try:
+                found = await self._reconcile(row, target)
+            except SendError as exc:
+                await self._failed(row, exc, grace)
+                return
+            if found is not None:
+                log.info("%s was already posted (message %s); recorded it instead of sending again", row.key, found)
+                self.stats.reconciled += 1
+                await self._record(row, found, grace)
+                return
         if lateness(row.due_at, now, grace) is Lateness.MISSED:
             status = DeliveryStatus.FAILED if row.attempts else DeliveryStatus.MISSED
             reason = row.reason if row.attempts and row.reason else "it was more than the grace window late"
@@ -707,9 +920,14 @@ class DeliveryEngine:
             await self._finish(row, skip.status, skip.reason)
             self.stats.skipped += 1
             return
-        if not await write(self.db, lambda tx: deliveries.claim(tx, row_id)):
+        mark = outgoing_marker(message)
+        marks = row.marks if mark in row.marks else [*row.marks, mark]
+        if not await write(self.db, lambda tx: deliveries.claim(tx, row_id, now, marks)):
             return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
+        row.first_attempt_at = row.first_attempt_at or now
+        row.marks = marks
+        self._inflight += 1
         try:
             async with asyncio.timeout(self.send_timeout):
                 if row.lane is Lane.DM:
@@ -722,6 +940,35 @@ class DeliveryEngine:
         except SendError as exc:
             await self._failed(row, exc, grace)
             return
+        except asyncio.CancelledError:
+            # A stop cut the send off: its outcome is unknown, so back to pending (reconciled if late).
+            await write(self.db, lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
+            raise
+        finally:
+            self._inflight -= 1
+            self._changed.set()
+        if row.lane is Lane.DM:
+            self._throttle_strikes = 0
+        await self._record(row, sent, grace)
+
+    async def _reconcile(self, row: Delivery, target: int) -> Sent | None:
+        """Our post of this row if an earlier attempt made it (one no other ledger row holds)."""
+        assert self.outbox is not None and row.first_attempt_at is not None
+        after = row.first_attempt_at - CLOCK_SKEW
+        for sent in await self.outbox.find_sent(row.lane, target, after, set(row.marks)):
+            if not await deliveries.message_recorded(self.db.reader, sent.message_id):
+                return sent
+        return None
+
+    async def _defer(self, row: Delivery, reason: str) -> None:
+        row_id = row.id
+        assert row_id is not None and self._open_hold is not None
+        hold = self._open_hold
+        await write(self.db, lambda tx: deliveries.defer(tx, row_id, hold, reason))
+
+    async def _record(self, row: Delivery, sent: Sent, grace: timedelta) -> None:
+        row_id = row.id
+        assert row_id is not None
         sent_at = self.clock.now()
         late = lateness(row.due_at, sent_at, grace) is not Lateness.ON_TIME
 
@@ -740,16 +987,18 @@ class DeliveryEngine:
         row_id = row.id
         assert row_id is not None
         self.guard.record(error.status)
-        kind = classify_failure(error.status, error.code)
+        kind = classify_failure(error.status, error.code, opening_dm=error.opening_dm)
         reason = failure_reason(error.status, error.code, error.text)
         if error.missing:
             reason += f"; I need {' and '.join(error.missing)} there"
         now = self.clock.now()
+        hold = self._throttle() if kind is FailureKind.THROTTLED else None
 
         async def work(tx: aiosqlite.Connection) -> None:
             nonlocal reason
-            if kind is FailureKind.TRANSIENT:
-                retry_at = now + retry_delay(row.attempts)
+            if kind in (FailureKind.TRANSIENT, FailureKind.THROTTLED):
+                # Throttling is the lane's pace, never the member's doing: wait out the lane's hold.
+                retry_at = hold or now + retry_delay(row.attempts)
                 if retry_at - row.due_at <= grace:
                     await deliveries.retry_later(tx, row_id, retry_at, reason)
                     self.stats.retried += 1
@@ -760,8 +1009,8 @@ class DeliveryEngine:
             await deliveries.finish(tx, row_id, DeliveryStatus.FAILED, reason)
             self.stats.failed += 1
             log.warning("send of %s failed for good: %s", row.key, reason)
-            if row.source is Source.ALERT:
-                return
+            if row.source is Source.ALERT or kind is FailureKind.THROTTLED:
+                return  # running out of time while throttled pauses nobody
             alert = await self._producers[row.source].on_failed(tx, row, kind, reason)
             if alert and not streak:
                 await self._alert(tx, row.guild_id, f"failed:{row_id}", alert, now)

@@ -377,6 +377,8 @@ class ReminderService:
         async with self.db.transaction() as tx:
             sub.id = await subscriptions.upsert(tx, sub)
         self.engine.kick()
+        # Open their DM channel now, while they are here, so a fan-out later never opens hundreds at once.
+        self.engine.open_dm_soon(sub.user_id)
         return sub
 
     async def member_subscriptions(self, guild_id: int, user_id: int) -> list[MemberSubscription]:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.access import Actor, Level
+from bot.domain.schedule import round_robin
 from bot.domain.sources import (
     DEFAULT_MAX_DROP_SHARE,
     Freshness,
@@ -211,6 +212,11 @@ class SourceService:
                 f"There is no election `{slug}` here: create it first, or use a `pack` source that defines it."
             )
         existing = await store.list_for_guild(self.db.reader, guild_id)
+        if len(existing) >= self.settings.max_sources:
+            raise UserError(
+                f"This server already has {self.settings.max_sources} sources, the most this bot allows per server. "
+                "Remove one you no longer need (`/admin source list`, then `/admin source remove`) first."
+            )
         if any(s.election == slug and s.kind is source_kind and s.url == url for s in existing):
             raise UserError("That source is already set up for this election: see `/admin source list`.")
         rival = rival_for(slug, source_kind, existing)
@@ -710,11 +716,16 @@ class SourceService:
     # ------------------------------------------------------------------------------- scheduler
 
     async def run_due(self) -> list[SyncReport]:
-        """Run every source that is due now (a few at a time); a failure in one never stops the others."""
-        due = await store.due(self.db.reader, self.clock.now())
+        """Run every source that is due now (a few at a time); a failure in one never stops the others.
+
+        Servers take turns and each uses one fetch slot at a time, so one server's slow sources
+        (each bounded by the fetch's total timeout) never hold every slot.
+        """
+        due = round_robin(await store.due(self.db.reader, self.clock.now()), key=lambda s: s.guild_id)
+        per_guild: dict[int, asyncio.Lock] = {}
 
         async def one(source: Source) -> SyncReport | None:
-            async with self._limit:
+            async with per_guild.setdefault(source.guild_id, asyncio.Lock()), self._limit:
                 try:
                     return await self.run(source.id)
                 except Exception:

@@ -151,6 +151,20 @@ class DiscordSimulator:
         self._core.response_deadline = seconds
 
     @property
+    def nonce_window(self) -> timedelta:
+        """How long an enforced nonce de-duplicates on the sim clock ("the past few minutes" on Discord)."""
+        return self._core.nonce_window
+
+    @nonce_window.setter
+    def nonce_window(self, window: timedelta) -> None:
+        self._core.nonce_window = window
+
+    def set_dm_open_limit(self, count: int | None, window: float = 10.0) -> None:
+        """Answer 40003 past `count` DM-channel openings per `window` real seconds (None: no limit)."""
+        self._core.dm_open_limit = None if count is None else (count, window)
+        self._core._dm_opens.clear()
+
+    @property
     def connected(self) -> bool:
         """True while a bot session has a live gateway socket."""
         return self._core.gateway.connected

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,7 +75,14 @@ class SimCore:
         self.violations: list[Violation] = []
         self.response_deadline = 3.0
         self.token_lifetime = timedelta(minutes=15)
+        # Create Message, `enforce_nonce` (docs: resources/message.mdx): "checked for uniqueness in
+        # the past few minutes"; tests shorten or lengthen it to model "a few".
         self.nonce_window = timedelta(minutes=5)
+        # Error 40003 "You are opening direct messages too fast" (docs: topics/opcodes-and-status-codes.mdx).
+        # Discord publishes no figure; (openings, real seconds), None for no limit. Real time, like
+        # the rate limiter: a manual clock that stands still must not make every opening "too fast".
+        self.dm_open_limit: tuple[int, float] | None = (10, 10.0)
+        self._dm_opens: deque[float] = deque()
         self.upload_limit = 10 * 1024 * 1024  # bytes per request, Discord's default attachment_size_limit
         self._nonces: dict[tuple[int, int, str], tuple[SimMessage, datetime]] = {}
         self.inflight = 0
@@ -212,6 +221,19 @@ class SimCore:
         if self.clock.now() - at > self.nonce_window:
             return None
         return msg
+
+    def take_dm_opening(self) -> bool:
+        """Count one DM-channel opening; False when it is over the limit (answer 40003)."""
+        if self.dm_open_limit is None:
+            return True
+        count, window = self.dm_open_limit
+        now = time.monotonic()
+        while self._dm_opens and self._dm_opens[0] <= now - window:
+            self._dm_opens.popleft()
+        if len(self._dm_opens) >= count:
+            return False
+        self._dm_opens.append(now)
+        return True
 
     def remember_nonce(self, msg: SimMessage) -> None:
         """Remember an enforced nonce for de-duplication."""

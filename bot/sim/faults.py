@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.sim.gateway import GatewayServer
     from bot.sim.models import SimMember, SimUser
 
-FaultKind = Literal["429", "5xx", "slow"]
+FaultKind = Literal["429", "5xx", "slow", "lost", "held"]
 
 
 @dataclass
@@ -57,6 +57,25 @@ class FaultInjector:
         if count is None and probability is None:
             count = 1
         rule = FaultRule("5xx", route, remaining=count, probability=probability, status=status)
+        self.rules.append(rule)
+        return rule
+
+    def lost_answers(self, route: str, count: int | None = None, *, status: int = 503) -> FaultRule:
+        """Carry out matching requests, then answer `status` anyway (next `count`, or until removed).
+
+        What a proxy error in front of Discord looks like: the message was created, the bot hears a
+        5xx. (discord.py retries 500/502/504/524 itself; 503 reaches the bot at once.)
+        """
+        rule = FaultRule("lost", route, remaining=count, status=status)
+        self.rules.append(rule)
+        return rule
+
+    def held_answers(self, route: str, delay: float, count: int | None = None) -> FaultRule:
+        """Carry out matching requests at once, then hold the answer for `delay` seconds.
+
+        A bot killed meanwhile never learns that its message was created.
+        """
+        rule = FaultRule("held", route, remaining=count, delay=delay)
         self.rules.append(rule)
         return rule
 

@@ -356,7 +356,7 @@ class GatewayServer:
         ready: dict[str, Any] = {
             "v": 10,
             "user": payloads.client_user(world.bot_user),
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [{"id": str(i), "unavailable": True} for i, g in world.guilds.items() if not g.bot_removed],
             "session_id": session.id,
             "resume_gateway_url": self.resume_url,
             "session_type": "normal",
@@ -377,7 +377,8 @@ class GatewayServer:
             for guild in world.guilds.values():
                 # docs: developers/events/gateway-events.mdx, "Guild Create": guilds unavailable because
                 # of an outage get no GUILD_CREATE (READY lists them as unavailable).
-                if not guild.unavailable:
+                # A guild that removed the bot sends nothing either.
+                if not guild.unavailable and not guild.bot_removed:
                     session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
         self.ready_event.set()
 

@@ -395,6 +395,7 @@ class SimGuild:
     command_overrides: dict[str, dict[int, bool]] = field(default_factory=dict)
     #: In an outage: READY lists it as unavailable and no GUILD_CREATE follows.
     unavailable: bool = False
+    bot_removed: bool = False  # the bot was kicked (or left); see `remove_bot`
 
     @property
     def everyone_role(self) -> SimRole:
@@ -499,6 +500,19 @@ class SimGuild:
             {"guild_id": str(self.id), "user": payloads.user(member.user)},
             INTENT_GUILD_MEMBERS,
         )
+
+    def remove_bot(self) -> None:
+        """Kick the bot from this guild: GUILD_DELETE without `unavailable` (docs: events/gateway-events.mdx
+        "Guild Delete": "If the `unavailable` field is not set, the user was removed from the guild");
+        its channels answer 403 Missing Access and its members, sharing no other guild, can't be DMed.
+        """
+        self.bot_removed = True
+        self.world.emit("GUILD_DELETE", {"id": str(self.id)}, INTENT_GUILDS)
+
+    def invite_bot(self) -> None:
+        """Add the bot back (a re-invite): GUILD_CREATE with the whole guild."""
+        self.bot_removed = False
+        self.world.emit("GUILD_CREATE", lambda intents: payloads.guild_create(self, intents), INTENT_GUILDS)
 
     def set_roles(self, member: SimMember, roles: Iterable[SimRole]) -> None:
         """Replace a member's roles."""

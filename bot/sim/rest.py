@@ -13,6 +13,7 @@ from bot.sim import errors as E
 from bot.sim import payloads
 from bot.sim.core import SimCore, Upload
 from bot.sim.errors import DiscordHTTPError, Violation, not_found
+from bot.sim.faults import FaultRule
 from bot.sim.validation import check_commands
 
 API_PREFIX = "/api/v10"
@@ -131,9 +132,15 @@ def make_middleware(core: SimCore) -> Any:
         response: web.StreamResponse | None = None
         try:
             stats.requests[f"{method} {template}"] += 1
+            lost: FaultRule | None = None
+            held = 0.0
             for rule in core.faults.pick(method, path, template):
                 stats.injected_faults += 1
-                if rule.kind == "slow":
+                if rule.kind == "lost":
+                    lost = rule
+                elif rule.kind == "held":
+                    held += rule.delay
+                elif rule.kind == "slow":
                     await asyncio.sleep(rule.delay)
                 elif rule.kind == "429":
                     stats.rate_limited += 1
@@ -162,6 +169,11 @@ def make_middleware(core: SimCore) -> Any:
                 if exc.status in (404, 405):
                     raise DiscordHTTPError(404, 0, "404: Not Found") from None
                 raise
+            if held:
+                await asyncio.sleep(held)  # done; the answer is on its way
+            if lost is not None and response.status < 300:  # done, but the answer never reaches the bot
+                response = json_response({"message": f"{lost.status}: Server Error", "code": 0}, status=lost.status)
+                return response
             response.headers.update(decision.headers)
             return response
         except DiscordHTTPError as exc:

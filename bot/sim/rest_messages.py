@@ -56,6 +56,8 @@ class MessageRoutes:
         if channel.guild_id is None:
             return
         guild = self.world.guilds[channel.guild_id]
+        if guild.bot_removed:  # no longer a member: the guild's channels are out of reach
+            raise DiscordHTTPError(403, E.MISSING_ACCESS, "Missing Access", violation=False)
         have = guild.bot_member.permissions_in(channel)
         if not have & perms.VIEW_CHANNEL:
             raise DiscordHTTPError(403, E.MISSING_ACCESS, "Missing Access", violation=False)
@@ -82,6 +84,15 @@ class MessageRoutes:
         self._require(channel, needed)
         if channel.is_dm and channel.recipient is not None and channel.recipient.dms_closed:
             raise DiscordHTTPError(403, E.CANNOT_MESSAGE_USER, "Cannot send messages to this user", violation=False)
+        if channel.is_dm and channel.recipient is not None and not self._shares_a_guild(channel.recipient.id):
+            # 50278 "Cannot send messages to this user due to having no mutual guilds"
+            # (docs: topics/opcodes-and-status-codes.mdx): e.g. after the bot was removed from theirs.
+            raise DiscordHTTPError(
+                403,
+                E.NO_MUTUAL_GUILDS,
+                "Cannot send messages to this user due to having no mutual guilds",
+                violation=False,
+            )
         self.core.validate_body(payload, uploads, creating=True)
         payload = self._without_forbidden_embeds(channel, payload, uploads)
         bot = self.world.bot_user
@@ -127,9 +138,24 @@ class MessageRoutes:
             raise DiscordHTTPError(403, E.MISSING_PERMISSIONS, "Missing Permissions", violation=False)
         return {**payload, "embeds": []}
 
+    def _shares_a_guild(self, user_id: int) -> bool:
+        """True when the user is in a guild the bot is in (a user in none, e.g. made by a test, counts as shared)."""
+        theirs = [g for g in self.world.guilds.values() if user_id in g.members]
+        return not theirs or any(not g.bot_removed for g in theirs)
+
     async def list_messages(self, request: web.Request) -> web.Response:
+        """Get Channel Messages (docs: resources/message.mdx#get-channel-messages).
+
+        Newest to oldest; `before`, `after` and `around` page by message id, `limit` 1-100
+        (default 50). Without READ_MESSAGE_HISTORY "no messages will be returned" (not an error).
+        The message `nonce` is not in these objects: it "will appear in the Message Create event".
+        """
         channel = self._channel(request)
-        self._require(channel, perms.READ_MESSAGE_HISTORY)
+        self._require(channel, perms.VIEW_CHANNEL)
+        if channel.guild_id is not None:
+            have = self.world.guilds[channel.guild_id].bot_member.permissions_in(channel)
+            if not have & perms.READ_MESSAGE_HISTORY:
+                return ok([])
         q = request.query
         limit = max(1, min(int(q.get("limit", "50")), 100))
         msgs = [m for m in self.world.channel_log.get(channel.id, []) if not m.deleted and not m.ephemeral]
@@ -143,12 +169,12 @@ class MessageRoutes:
             newer = [m for m in msgs if m.id > pivot][: limit - len(older)]
             msgs = older + newer
         msgs = sorted(msgs, key=lambda m: m.id, reverse=True)[:limit]
-        return ok([payloads.message(m, self.world) for m in msgs])
+        return ok([_without_nonce(payloads.message(m, self.world)) for m in msgs])
 
     async def get_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         self._require(channel, perms.READ_MESSAGE_HISTORY)
-        return ok(payloads.message(self._message(request, channel), self.world))
+        return ok(_without_nonce(payloads.message(self._message(request, channel), self.world)))
 
     async def edit_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -178,6 +204,9 @@ class MessageRoutes:
             tree = E.ErrorTree()
             tree.add(("recipient_id",), "NUMBER_TYPE_COERCE", f'Value "{raw}" is not snowflake.')
             raise E.form_error(tree)
+        if not self.core.take_dm_opening():
+            # 40003 "You are opening direct messages too fast" (docs: topics/opcodes-and-status-codes.mdx)
+            raise DiscordHTTPError(403, E.OPENING_DMS_TOO_FAST, "You are opening direct messages too fast")
         return ok(payloads.channel(self.world.dm_channel(user)))
 
     async def attachment_file(self, request: web.Request) -> web.Response:
@@ -186,3 +215,9 @@ class MessageRoutes:
         if att is None or att.filename != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         return web.Response(body=att.data, content_type=att.content_type.split(";")[0])
+
+
+def _without_nonce(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as reading returns it: the nonce only comes back on creation (and MESSAGE_CREATE)."""
+    message.pop("nonce", None)
+    return message

@@ -101,6 +101,15 @@ async def list_for_guild(conn: aiosqlite.Connection, guild_id: int, *, active_on
         return [_announcement(r) for r in await c.fetchall()]
 
 
+async def count_active(conn: aiosqlite.Connection, guild_id: int) -> int:
+    """How many of a guild's announcements are still to post."""
+    async with conn.execute(
+        "SELECT count(*) FROM announcements WHERE guild_id = ? AND status = 'active'", (guild_id,)
+    ) as c:
+        row = await c.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def due(conn: aiosqlite.Connection, now: datetime) -> list[Announcement]:
     """Active announcements with an occurrence due at or before `now`."""
     async with conn.execute(

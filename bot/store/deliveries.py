@@ -31,6 +31,8 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         message_id=row["message_id"],
         reason=row["reason"],
         alerted=bool(row["alerted"]),
+        first_attempt_at=dt_from_db(row["first_attempt_at"]),
+        marks=from_json(row["marks"], []),
     )
 
 
@@ -61,19 +63,38 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
     return conn.total_changes - before
 
 
-async def ready(conn: aiosqlite.Connection, lane: Lane, now: datetime, limit: int = 100) -> list[Delivery]:
-    """Pending rows of a lane whose (next) attempt is due, oldest due first."""
+async def ready(
+    conn: aiosqlite.Connection,
+    lane: Lane,
+    now: datetime,
+    limit: int = 100,
+    *,
+    per_target: int | None = None,
+    per_guild: int | None = None,
+) -> list[Delivery]:
+    """Pending rows of a lane whose (next) attempt is due, oldest due first (not of guilds that removed us).
+
+    `per_target` / `per_guild` take at most that many of each channel's / guild's oldest rows, so a
+    guild with thousands due can't fill the page and hide another guild's post.
+    """
     async with conn.execute(
-        "SELECT * FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
-        " ORDER BY next_attempt_at, id LIMIT ?",
-        (lane.value, dt_to_db(now), limit),
+        "SELECT * FROM (SELECT *,"
+        " row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at, id) AS in_target,"
+        " row_number() OVER (PARTITION BY guild_id ORDER BY next_attempt_at, id) AS in_guild"
+        " FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds))"
+        " WHERE in_target <= ? AND in_guild <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        (lane.value, dt_to_db(now), per_target or limit, per_guild or limit, limit),
     ) as c:
         return [_delivery(r) for r in await c.fetchall()]
 
 
 async def next_attempt(conn: aiosqlite.Connection) -> datetime | None:
-    """When the earliest pending row may be tried."""
-    async with conn.execute("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'") as c:
+    """When the earliest pending row may be tried (rows of guilds that removed us wait for a re-invite)."""
+    async with conn.execute(
+        "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)"
+    ) as c:
         row = await c.fetchone()
     return dt_from_db(row[0]) if row else None
 
@@ -84,13 +105,71 @@ async def recover_interrupted(conn: aiosqlite.Connection) -> int:
     return cur.rowcount
 
 
-async def claim(conn: aiosqlite.Connection, delivery_id: int) -> bool:
-    """Mark a pending row as being sent (one more attempt); False if it is no longer pending."""
+async def claim(conn: aiosqlite.Connection, delivery_id: int, at: datetime, marks: list[str]) -> bool:
+    """Mark a pending row as being sent (one more attempt, begun `at`, sending what `marks` fingerprint).
+
+    False if it is no longer pending. The first attempt's start is kept: a later retry reads the
+    channel from then on to find a post whose answer never arrived.
+    """
     cur = await conn.execute(
-        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
-        (delivery_id,),
+        "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
+        " first_attempt_at = coalesce(first_attempt_at, ?), marks = ? WHERE id = ? AND status = 'pending'",
+        (dt_to_db(at), to_json(marks), delivery_id),
     )
     return cur.rowcount > 0
+
+
+async def release(conn: aiosqlite.Connection, delivery_id: int, reason: str) -> None:
+    """A send cut off by a stop goes back to pending at once (its outcome unknown until reconciled)."""
+    await conn.execute(
+        "UPDATE deliveries SET status = 'pending', reason = ? WHERE id = ? AND status = 'sending'",
+        (reason, delivery_id),
+    )
+
+
+async def message_recorded(conn: aiosqlite.Connection, message_id: int) -> bool:
+    """True when a ledger row already holds this message (so it is not another row's post)."""
+    async with conn.execute("SELECT 1 FROM deliveries WHERE message_id = ? LIMIT 1", (message_id,)) as c:
+        return await c.fetchone() is not None
+
+
+async def defer(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reason: str) -> None:
+    """Put off a pending row that was never tried this time (the lane is backing off)."""
+    await conn.execute(
+        "UPDATE deliveries SET next_attempt_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
+        (dt_to_db(at), reason, delivery_id),
+    )
+
+
+async def mark_guild_removed(conn: aiosqlite.Connection, guild_id: int, at: datetime) -> bool:
+    """Note that the bot was removed from a guild; False if it was already noted."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO removed_guilds (guild_id, removed_at) VALUES (?, ?)", (guild_id, dt_to_db(at))
+    )
+    return cur.rowcount > 0
+
+
+async def mark_guild_back(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    """The bot is in the guild again; True if it had been removed."""
+    cur = await conn.execute("DELETE FROM removed_guilds WHERE guild_id = ?", (guild_id,))
+    return cur.rowcount > 0
+
+
+async def guilds_with_deliveries(conn: aiosqlite.Connection) -> set[int]:
+    """Guilds with something to deliver: ledger rows waiting, active announcements or member reminders."""
+    async with conn.execute(
+        "SELECT guild_id FROM deliveries WHERE status IN ('pending', 'sending')"
+        " UNION SELECT guild_id FROM announcements WHERE status = 'active'"
+        " UNION SELECT guild_id FROM subscriptions WHERE status = 'active'"
+        " UNION SELECT guild_id FROM election_reminders WHERE enabled = 1"
+    ) as c:
+        return {int(r[0]) for r in await c.fetchall()}
+
+
+async def guild_removed(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    """True while the bot is removed from the guild."""
+    async with conn.execute("SELECT 1 FROM removed_guilds WHERE guild_id = ?", (guild_id,)) as c:
+        return await c.fetchone() is not None
 
 
 async def record_sent(

@@ -41,6 +41,7 @@ async def test_roles_channels_timezone_and_show(
     assert shown.ephemeral
     for expected in (f"<@&{stewards.id}>", f"<@&{organisers.id}>", f"<#{announcements.id}>", "Europe/Paris", "on"):
         assert expected in shown.text, expected
+    assert "up to 50 scheduled announcements and 10 sources per server" in shown.text  # the host's caps
 
     await ask(sim, mod, "/admin config roles", {"organiser_role": organisers, "remove": True})
     await ask(sim, mod, "/admin config channels", {"clear": "alerts"})

@@ -84,8 +84,14 @@ async def test_thousand_subscribers_with_rate_limits_on(
     spy = PayloadSpy(hustings)
     people = [guild.add_member(f"m{i}") for i in range(1000)]
     reminders = hustings.services.reminders
+    # They subscribed over weeks, each DM channel opened as they did (not in one burst): fast-forward that.
+    sim.set_dm_open_limit(None)
+    hustings.services.delivery.set_dm_open_rate(10_000)
     for person in people:
         await reminders.subscribe_deadlines(guild.id, person.id, "nec", "1h")
+    await hustings.services.delivery.settled()
+    sim.set_dm_open_limit(10, 10.0)  # the fan-out opens no channel, so Discord's DM-opening limit never bites
+    hustings.services.delivery.set_dm_open_rate(1.0)
     for person in people[::10]:
         sim.faults.close_dms(person)
     scale = 10

@@ -1,5 +1,6 @@
 """SIGKILL the bot around its sends: every due post still goes out exactly once, and downtime follows
-the grace policy.
+the grace policy. SIGTERM/SIGINT stop it cleanly (#15.2), and a restart after Discord has forgotten
+the nonce (#15.1) still posts once: the retry reconciles against the channel's messages first.
 
 The simulator runs in the test process; the real bot runs in a subprocess (`hustings run`) pointed
 at it, with HUSTINGS_FAKE_NOW putting its clock in the test's chosen instant (then flowing at real
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -91,8 +93,9 @@ async def schedule(w: World, now: datetime, when: datetime, text: str, repeat: s
 class Bot:
     """One `hustings run` process."""
 
-    def __init__(self, w: World, fake_now: datetime, name: str) -> None:
+    def __init__(self, w: World, fake_now: datetime, name: str, **env: str) -> None:
         self.w = w
+        self.env = env
         self.fake_now = fake_now
         self.log = w.workdir / f"{name}.log"
         self.proc: asyncio.subprocess.Process | None = None
@@ -109,6 +112,7 @@ class Bot:
             "HUSTINGS_DEV_GUILD": str(self.w.guild.id),
             "HUSTINGS_FAKE_NOW": self.fake_now.isoformat(),
             "HUSTINGS_LOG_LEVEL": "INFO",
+            **self.env,
         }
         identifies = sim.stats.identifies
         with self.log.open("ab") as log:
@@ -122,6 +126,14 @@ class Bot:
     def now(self) -> datetime:
         """The bot's clock, approximately (its offset clock started just before it connected)."""
         return self.fake_now + timedelta(seconds=time.monotonic() - self.started)
+
+    async def stop(self, sig: signal.Signals, within: float = 15) -> tuple[int, float]:
+        """Send `sig` (as docker stop / systemd / Ctrl-C do); the exit code and seconds it took to exit."""
+        assert self.proc is not None
+        sent = time.monotonic()
+        self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), within)
+        return code, time.monotonic() - sent
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""
@@ -228,3 +240,75 @@ async def test_down_for_3_hours_skips_stale_posts_and_alerts_once(world: World, 
     [alert] = w.sim.channel_messages(w.alerts)
     assert "8 scheduled posts" in alert.content
     assert len(texts(w)) == 4
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+async def test_killed_during_a_held_send_restarted_after_the_nonce_window_posts_once(world: World, trial: int) -> None:
+    """#15.1: Discord de-duplicates a nonce for a few minutes only; a restart 7 minutes later must not re-post."""
+    w = world
+    lead = 4.0
+    names = ["post held", "post after"]
+    for i, name in enumerate(names):
+        await schedule(w, T0, T0 + timedelta(seconds=lead + i), name)
+    w.sim.faults.held_answers("POST /channels/*/messages", delay=30.0, count=1)  # posted; the answer hangs
+    async with Bot(w, T0, "first") as first:
+        await until(lambda: texts(w) == ["post held"], lead + 20, "no send started")
+        first.kill()  # Discord created the message; the bot never hears back
+        stopped_at = first.now()
+    w.sim.advance(timedelta(minutes=7))  # past the simulator's 5-minute nonce window
+    started = time.monotonic()
+    async with Bot(w, stopped_at + timedelta(minutes=7), "second"):
+        rows = await settled_ledger(w, len(names))
+        recovered = time.monotonic() - started
+        await asyncio.sleep(0.5)  # anything extra would show up now
+    assert sorted(texts(w)) == sorted(names), texts(w)  # each exactly once
+    assert all(r.status in (DeliveryStatus.SENT, DeliveryStatus.LATE) for r in rows)
+    assert {r.message_id for r in rows} == {m.id for m in w.sim.channel_messages(w.announcements)}
+    assert "already posted" in (w.workdir / "second.log").read_text()
+    print(f"\n[reliability] kill + restart after the nonce window: duplicates=0, lost=0, recover_s={recovered:.1f}")
+    assert w.sim.violations == []
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+@pytest.mark.parametrize(
+    ("sig", "answers"),
+    [(signal.SIGTERM, "slow"), (signal.SIGINT, "slow"), (signal.SIGTERM, "hung")],
+)
+async def test_stopped_during_a_fan_out_exits_cleanly_and_loses_nothing(
+    world: World, sig: signal.Signals, answers: str, trial: int
+) -> None:
+    """#15.2: docker stop / systemd / Ctrl-C mid-send: exit 0 within the stop grace, no row left `sending`,
+    and after a restart every post is out exactly once. "slow": sends in flight finish within the
+    grace; "hung": answers never come, so the stop cuts them off after HUSTINGS_STOP_GRACE."""
+    w = world
+    lead = 4.0
+    channels = [w.announcements, w.guild.add_channel("branch-news"), w.guild.add_channel("results")]
+    names = [f"fan-out {i}" for i in range(9)]
+    for i, name in enumerate(names):
+        clock = T0
+        service_channel = channels[i % len(channels)]
+        aid = await schedule(w, clock, T0 + timedelta(seconds=lead), name)
+        async with w.db.transaction() as tx:  # spread over the three channels
+            await tx.execute("UPDATE announcements SET channel_id = ? WHERE id = ?", (service_channel.id, aid))
+    if answers == "slow":
+        slow = w.sim.faults.slow("POST /channels/*/messages", delay=1.0)  # every send takes a second
+    else:
+        slow = w.sim.faults.held_answers("POST /channels/*/messages", delay=60.0)  # posted, no answer
+    async with Bot(w, T0, "first", HUSTINGS_STOP_GRACE="2") as first:
+        await until(lambda: w.sim.stats.requests[POSTS] >= 1, lead + 20, "no send started")
+        code, took = await first.stop(sig)
+        stopped_at = first.now()
+    w.sim.faults.remove(slow)
+    rows = await ledger(w)
+    assert code == 0, f"exit code {code}; see {first.log}"
+    assert took < 10, took  # inside Docker's 10 s stop grace
+    assert not [r for r in rows if r.status is DeliveryStatus.SENDING], [r.status for r in rows]
+    await asyncio.sleep(1.5)  # nothing the stop cut off can still land
+    async with Bot(w, stopped_at + timedelta(seconds=30), "second"):
+        rows = await settled_ledger(w, len(names))
+        await asyncio.sleep(0.5)
+    posted = [m.content for c in channels for m in w.sim.channel_messages(c)]
+    assert sorted(posted) == sorted(names), posted  # nothing lost, nothing doubled
+    assert all(r.status in (DeliveryStatus.SENT, DeliveryStatus.LATE) for r in rows)
+    print(f"\n[reliability] {sig.name}, {answers} answers: exit={code}, exit_s={took:.1f}, duplicates=0, lost=0")
+    assert w.sim.violations == []

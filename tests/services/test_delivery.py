@@ -16,7 +16,7 @@ import pytest
 
 from bot.clock import FAKE_NOW_ENV, OffsetClock, SystemClock, clock_from_env
 from bot.domain.access import Actor
-from bot.domain.schedule import DeliveryStatus, Source
+from bot.domain.schedule import DeliveryStatus, Lane, Source
 from bot.errors import UserError
 from bot.render.announcements import PostComposer
 from bot.services.access import AccessService
@@ -29,6 +29,7 @@ from bot.services.delivery import (
     Pacer,
     SendError,
     Sent,
+    outgoing_marker,
 )
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
@@ -85,6 +86,16 @@ class FakeOutbox:
             self.calls += 1
             raise SendError(403, 50007, "Cannot send messages to this user")
         return await self.post(10_000_000 + user_id, message, nonce)
+
+    async def open_dm(self, user_id: int) -> None:
+        return None
+
+    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
+        """Our posts in the channel that say what one of `marks` fingerprints (Discord's history read)."""
+        channel_id = target_id + 10_000_000 if lane is Lane.DM else target_id
+        return [
+            Sent(channel_id, p.message_id) for p in self.in_channel(channel_id) if outgoing_marker(p.outgoing) in marks
+        ]
 
     def in_channel(self, channel_id: int) -> list[Posted]:
         return [p for p in self.posts if p.channel_id == channel_id]
@@ -459,3 +470,12 @@ def test_clock_from_env():
     fake = clock_from_env({FAKE_NOW_ENV: "2026-12-01T18:00:00Z"})
     assert isinstance(fake, OffsetClock)
     assert timedelta(0) <= fake.now() - datetime(2026, 12, 1, 18, tzinfo=UTC) < timedelta(seconds=5)
+
+
+async def test_a_server_has_at_most_the_hosts_number_of_announcements(world) -> None:
+    """#15.6: a per-server cap (HUSTINGS_MAX_ANNOUNCEMENTS) keeps one server from flooding the shared lane."""
+    world.announcements.max_active = 2
+    for i in range(2):
+        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message=f"post {i}")
+    with pytest.raises(UserError, match="already has 2 scheduled announcements"):
+        await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="one too many")
