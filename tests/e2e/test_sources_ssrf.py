@@ -13,6 +13,7 @@ import pytest
 from bot.app import HustingsBot, point_discord_at
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.settings import GuildSettings
 from bot.domain.sources import PRIVATE_ADDRESS
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
@@ -44,7 +45,7 @@ async def bot(
     await import_pack(db, guild.id, PACK, clock, "seed.json")
     alerts = guild.add_channel("mod-alerts")
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild.id, alert_channel_id=alerts.id))
+        await meta.save_settings(tx, GuildSettings(guild.id, alert_channel_id=alerts.id))
     point_discord_at(settings.discord_api, settings.discord_gateway)
     hustings = HustingsBot(settings=settings, db=db, clock=clock, extensions=_extensions())
     async with run_bot_against(sim, hustings):
