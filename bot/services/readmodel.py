@@ -343,13 +343,6 @@ class ReadModel:
             self._snapshots[guild_id] = snap
             return snap
 
-    def invalidate(self, guild_id: int | None = None) -> None:
-        """Drop cached snapshots (all guilds when None); normally unnecessary, versions do this."""
-        if guild_id is None:
-            self._snapshots.clear()
-        else:
-            self._snapshots.pop(guild_id, None)
-
     # --------------------------------------------------------------------------------- resolution
 
     def _current(self, snap: GuildSnapshot, now: datetime) -> ElectionData:

@@ -627,12 +627,6 @@ class SourceService:
         await self._notify(source, SourceAlert("held", source, reason=reason, lines=lines))
         return report
 
-    async def _clear_hold_if_any(self, source: Source) -> None:
-        if source.held_hash is not None:
-            async with self.db.transaction() as tx:
-                await store.clear_hold(tx, source.id)
-            source.held_hash = source.held_at = source.held_summary = None
-
     async def _succeeded(self, source: Source, report: SyncReport, *, clear_hold: bool = False) -> SyncReport:
         """Record a healthy run: the streak ends (with a recovery alert if a failure was alerted)."""
         now = self.clock.now()
