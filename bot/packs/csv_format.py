@@ -67,7 +67,11 @@ def _decode(data: bytes | str, filename: str) -> str:
         ) from None
 
 
-def _dialect_delimiter(text: str) -> str:
+def detect_delimiter(text: str) -> str:
+    """The sheet's delimiter: whichever of comma, semicolon or tab its header line uses most.
+
+    Spreadsheets in locales with a decimal comma save CSV with semicolons; some export tabs.
+    """
     first = text.split("\n", 1)[0]
     return max((",", ";", "\t"), key=first.count)
 
@@ -76,7 +80,7 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
     """Decode, check the header against `kind`'s columns and return (place, {column: cell}) rows."""
     text = _decode(data, filename)
     required, optional = COLUMNS[kind]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -154,7 +158,7 @@ def guess_kind(filename: str, data: bytes | str) -> str | None:
         text = _decode(data, filename)
     except PackError:
         return None
-    first = next(csv.reader([text.split("\n", 1)[0]], delimiter=_dialect_delimiter(text)), [])
+    first = next(csv.reader([text.split("\n", 1)[0]], delimiter=detect_delimiter(text)), [])
     header = {normalise_header(h) for h in first}
     for kind in ("results", "nominations", "candidates", "bodies", "eligible"):
         if set(COLUMNS[kind][0]) <= header:

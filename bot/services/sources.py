@@ -117,14 +117,13 @@ def _ensure_election_column(data: bytes, slug: str) -> bytes:
     A sheet per election is the common case, so moderators need not repeat the slug on every row.
     Anything unreadable is returned as it is, for the CSV reader to report properly.
     """
-    from bot.packs.csv_format import normalise_header
+    from bot.packs.csv_format import detect_delimiter, normalise_header
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    delimiter = detect_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
