@@ -27,7 +27,7 @@ from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimRole
 from bot.sim import permissions as perms
 from bot.store import audit, deliveries, elections, meta
 from bot.store.database import Database
-from tests.e2e.conftest import ask, seed_election
+from tests.helpers import ask, seed_election
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -23,8 +23,8 @@ from bot.sim import permissions as perms
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import mod_fixture
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, schedule, setup_org
+from tests.helpers import ask
 
 __all__ = ["mod_fixture"]  # fixture used by name
 

@@ -13,8 +13,8 @@ from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import deliveries, subscriptions
 from bot.store.database import Database
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, PayloadSpy, local, pings, setup_org
+from tests.helpers import ask
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ async def test_replies_say_why_nothing_is_coming(
 ) -> None:
     """#18 item 8: a meeting too close for the lead, a meeting past, and an election whose deadlines are all past."""
     from bot.domain.models import Election, Timeline, VotingSystem
-    from tests.e2e.conftest import seed_election
+    from tests.helpers import seed_election
 
     reply = await ask(sim, member, "/remind branch", {"name": "Islington North", "before": "10d"})
     assert "sooner than 10 days" in reply.content and "No meeting date" not in reply.content

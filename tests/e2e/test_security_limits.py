@@ -21,7 +21,7 @@ from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import mod_fixture, open_admin_to_everyone
-from tests.e2e.conftest import ask
+from tests.helpers import ask
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

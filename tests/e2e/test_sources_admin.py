@@ -18,7 +18,7 @@ from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
 from bot.store import candidates, elections, meta
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, import_pack
+from tests.helpers import ask, choices, import_pack
 from tests.services.test_sources_support import FeedServer
 
 SLUG = "ncwu-nec"

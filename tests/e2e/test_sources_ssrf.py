@@ -20,8 +20,8 @@ from bot.sim import permissions as perms
 from bot.store import meta
 from bot.store import sources as source_store
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, import_pack
 from tests.e2e.test_sources_admin import PACK, SLUG, _extensions
+from tests.helpers import ask, choices, import_pack
 from tests.services.test_sources_support import FakeDNS, FeedServer
 
 INTERNAL = "Name,Bio\nInternal Secret,db-password=hunter2\n"
