@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -166,16 +165,16 @@ async def test_eligible_bodies_follow_the_kinds_that_nominate(
     assert (party.eligible_bodies, party.body_kind, party.required) == (40, "CLP", 2)
 
 
-async def test_autocomplete_is_fast_on_a_big_election(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+async def test_autocomplete_on_a_big_election_reads_one_snapshot(
+    reads: ReadModel, db: Database, clock: ManualClock
+) -> None:
+    """Typing into a 500-candidate election never reloads the snapshot (its speed is measured in bench/autocomplete)."""
     names = [f"Candidate{i:03d} Surname{i % 37}" for i in range(500)]
     await _seed(db, clock, _election("big"), candidates=[Candidate(n) for n in names])
     await reads.complete_candidates(GUILD, None, "")  # build the snapshot once
-    started = time.perf_counter()
     for typed in ("c", "cand", "surname1", "candidate49", "zz", "sur 3") * 20:
         found = await reads.complete_candidates(GUILD, None, typed)
         assert len(found) <= 25
-    per_call = (time.perf_counter() - started) / 120
-    assert per_call < 0.02, f"{per_call * 1000:.1f} ms per autocomplete"
     assert reads.loads == 1
 
 
