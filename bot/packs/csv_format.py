@@ -212,17 +212,15 @@ def _bodies(
 ) -> Pack:
     bodies: list[Row[str]] = []
     pack = Pack(source=filename, bodies=bodies)
-    seen: dict[str, tuple[str, str]] = {}
+    seen = checks.FirstListings()
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True, zone=zone)
         name = f.body()
         if name is None:
             continue
-        if fold(name) in seen:
-            where, other = seen[fold(name)]
-            f.bad("name", checks.listed_twice(name, other, f"on {where}"))
+        if (twice := seen.repeat(fold(name), name, f"on {loc.where}")) is not None:
+            f.bad("name", twice)
             continue
-        seen[fold(name)] = loc.where, name
         if len(seen) > checks.MAX_BODIES:
             f.bad("name", f"more than {checks.MAX_BODIES:,} bodies")
             break
@@ -233,7 +231,7 @@ def _bodies(
 def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
     pack = Pack(source=filename)
     entry = _entries(pack)
-    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    seen = checks.FirstListings()
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True)
         slug = f.slug("election")
@@ -245,11 +243,9 @@ def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: l
         f.choice("status", checks.STATUSES)
         if slug is None or name is None:
             continue
-        if (slug, fold(name)) in seen:
-            where, other = seen[(slug, fold(name))]
-            f.bad("name", checks.listed_twice(name, other, f"for {slug} on {where}"))
+        if (twice := seen.repeat((slug, fold(name)), name, f"for {slug} on {loc.where}")) is not None:
+            f.bad("name", twice)
             continue
-        seen[(slug, fold(name))] = loc.where, name
         e = entry(slug, loc)
         e.candidates = e.candidates or []
         if len(e.candidates) >= checks.MAX_CANDIDATES:
