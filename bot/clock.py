@@ -10,23 +10,28 @@ from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
-    """Anything that tells the current time as an aware UTC datetime."""
+    """Anything that tells the current time as an aware UTC datetime.
+
+    Every clock also takes `on_advance` listeners, so a scheduler registers one whatever the clock:
+    a clock moved by hand calls them after each move; a clock that follows real time never does (a
+    timer sees real time pass). Production code never asks which kind of clock it holds.
+    """
 
     def now(self) -> datetime:
         """Return the current time (timezone-aware, UTC)."""
         ...
 
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Register `callback()` to run after every move by hand (never, for real-time clocks)."""
+        ...
+
 
 @runtime_checkable
 class MovableClock(Clock, Protocol):
-    """A clock moved by hand (`ManualClock`): whoever schedules on it must wake when it moves."""
+    """What a test clock adds (`ManualClock`): it is moved by hand, and its listeners run after each move."""
 
     def advance(self, delta: timedelta) -> datetime:
         """Move forward by `delta` and return the new instant."""
-        ...
-
-    def on_advance(self, callback: Callable[[], None]) -> None:
-        """Register `callback()` to run after every move."""
         ...
 
 
@@ -36,6 +41,9 @@ class SystemClock:
     def now(self) -> datetime:
         """Return the current UTC time."""
         return datetime.now(UTC)
+
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Real time is never moved by hand: nothing to call."""
 
 
 class ManualClock:
@@ -93,6 +101,9 @@ class OffsetClock:
     def now(self) -> datetime:
         """The start instant plus the real time elapsed since construction."""
         return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Real time is never moved by hand: nothing to call."""
 
 
 def clock_from_env(environ: dict[str, str] | None = None) -> Clock:

@@ -21,6 +21,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -58,6 +59,7 @@ from bot.services.imports import (
     parse_pack_json,
     plan_import,
 )
+from bot.services.waker import Waker
 from bot.store import audit, elections, meta
 from bot.store import sources as store
 from bot.store.database import Database
@@ -164,11 +166,11 @@ class SourceService:
         self._locks: dict[int, asyncio.Lock] = {}
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._waker = Waker(clock, self.wake, name="sources")
         self._task: asyncio.Task[None] | None = None
         self._requested = 0
         self._handled = 0
         self._progress = asyncio.Condition()
-        self._listening = False
 
     # --------------------------------------------------------------------------------- commands
 
@@ -726,16 +728,14 @@ class SourceService:
         """Start the scheduler; sources overdue after downtime run once, at once."""
         if self._task is not None:
             return
-        on_advance = getattr(self.clock, "on_advance", None)
-        if callable(on_advance) and not self._listening:
-            on_advance(self.wake)
-            self._listening = True
+        self._waker.start()
         self._task = asyncio.create_task(self._loop(), name="hustings-sources")
         self.wake()
 
     async def stop(self) -> None:
         """Stop the scheduler and close the HTTP session."""
         task, self._task = self._task, None
+        self._waker.stop()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -759,16 +759,11 @@ class SourceService:
             async with self._progress:
                 self._handled = seen
                 self._progress.notify_all()
+            latest = self.clock.now() + timedelta(seconds=MAX_IDLE_WAIT)
             try:
-                delay = await self._delay()
+                due = await store.next_due_at(self.db.reader)
             except Exception:
                 log.exception("source scheduler could not read the schedule")
-                delay = MAX_IDLE_WAIT
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-
-    async def _delay(self) -> float:
-        due = await store.next_due_at(self.db.reader)
-        if due is None:
-            return MAX_IDLE_WAIT
-        return max(0.0, min(MAX_IDLE_WAIT, (due - self.clock.now()).total_seconds()))
+                due = None
+            self._waker.wake_at(latest if due is None else min(due, latest))
+            await self._wake.wait()
