@@ -25,6 +25,10 @@ class Clock(Protocol):
         """Register `callback()` to run after every move by hand (never, for real-time clocks)."""
         ...
 
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until this clock reads `when` (0 when past); None when only a move by hand gets there."""
+        ...
+
 
 @runtime_checkable
 class MovableClock(Clock, Protocol):
@@ -44,6 +48,10 @@ class SystemClock:
 
     def on_advance(self, callback: Callable[[], None]) -> None:
         """Real time is never moved by hand: nothing to call."""
+
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until `when`."""
+        return max(0.0, (when - self.now()).total_seconds())
 
 
 class ManualClock:
@@ -81,6 +89,10 @@ class ManualClock:
         """Register `callback()` to run after every move."""
         self._listeners.append(callback)
 
+    def seconds_until(self, when: datetime) -> float | None:
+        """None: real time never brings this clock anywhere; `advance` does (and calls the listeners)."""
+        return None
+
     def _notify(self) -> None:
         for callback in list(self._listeners):
             callback()
@@ -104,6 +116,10 @@ class OffsetClock:
 
     def on_advance(self, callback: Callable[[], None]) -> None:
         """Real time is never moved by hand: nothing to call."""
+
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until `when` (this clock runs at real speed)."""
+        return max(0.0, (when - self.now()).total_seconds())
 
 
 def clock_from_env(environ: dict[str, str] | None = None) -> Clock:

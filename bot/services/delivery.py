@@ -16,8 +16,8 @@ only in memory, so a restart rebuilds everything from the tables.
   below Discord's invalid-request limit.
 - **Lanes**: channel posts and DMs are sent by separate tasks; the DM lane is paced and bounded so
   a fan-out to thousands never starves interactive commands or channel posts.
-- **Clock**: with a real clock an APScheduler timer wakes the engine at the next due instant; with a
-  `ManualClock` it wakes whenever the clock is advanced.
+- **Clock**: a `Waker` (APScheduler one-shot) wakes the engine at the next due instant, at the
+  latest after `safety_interval`; a `ManualClock` wakes it whenever the clock is advanced.
 """
 
 from __future__ import annotations
@@ -29,15 +29,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import aiosqlite
 import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
@@ -53,13 +50,11 @@ from bot.domain.schedule import (
     lateness,
     retry_delay,
 )
+from bot.services.waker import Waker
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
-
-# The clocks moved to bot.clock; kept importable from here for the tests that use them.
-from bot.clock import FAKE_NOW_ENV, OffsetClock, clock_from_env  # noqa: E402, F401
 
 # --------------------------------------------------------------------------- writes
 
@@ -375,7 +370,7 @@ class DeliveryEngine:
         self._busy = 0
         self._changed = asyncio.Event()  # set whenever a task finishes a round of work
         self._tasks: list[asyncio.Task] = []
-        self._scheduler: AsyncIOScheduler | None = None
+        self._waker = Waker(clock, self._plan_needed.set, name="delivery")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
         self._running = False
@@ -405,11 +400,6 @@ class DeliveryEngine:
         self.dm_rate = rate
         self._pacer = Pacer(rate, burst=self.dm_concurrency)
 
-    @property
-    def manual(self) -> bool:
-        """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
-        return isinstance(self.clock, MovableClock)
-
     async def start(self, outbox: Outbox) -> None:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
         if self._running:
@@ -420,15 +410,7 @@ class DeliveryEngine:
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
-        if isinstance(self.clock, MovableClock):  # self.manual, spelled so the type narrows
-            self.clock.on_advance(self.kick)
-        else:
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
-            self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
-            self._scheduler.add_job(
-                self.kick, IntervalTrigger(seconds=self.safety_interval.total_seconds()), id="delivery-safety"
-            )
-            self._scheduler.start()
+        self._waker.start()
         self._tasks = [
             asyncio.create_task(self._planner(), name="delivery-planner"),
             asyncio.create_task(self._lane(Lane.CHANNEL), name="delivery-channel-lane"),
@@ -439,9 +421,7 @@ class DeliveryEngine:
     async def stop(self) -> None:
         """Stop the tasks and the timer (a send in flight is abandoned; its row stays `sending`)."""
         self._running = False
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        self._waker.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -611,23 +591,12 @@ class DeliveryEngine:
         return min((c for c in candidates if c is not None), default=None)
 
     async def _arm_timer(self) -> None:
-        """Wake at the next instant anything becomes due (real clocks only)."""
-        if self._scheduler is None:
+        """Wake at the next instant anything becomes due, and at the latest after the safety interval."""
+        if not self._waker.timed:  # a clock moved by hand kicks the engine itself: no reads to arm nothing
             return
+        latest = self.clock.now() + self.safety_interval
         upcoming = await self.next_wake()
-        if upcoming is None:
-            with contextlib.suppress(Exception):
-                self._scheduler.remove_job("delivery-wake")
-            return
-        delay = max(timedelta(0), upcoming - self.clock.now())
-        run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
-        self._scheduler.add_job(
-            self.kick,
-            DateTrigger(run_date=run_at),
-            id="delivery-wake",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        self._waker.wake_at(latest if upcoming is None else min(upcoming, latest))
 
     # ---------------------------------------------------------------- sending
 

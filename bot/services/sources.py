@@ -765,5 +765,7 @@ class SourceService:
             except Exception:
                 log.exception("source scheduler could not read the schedule")
                 due = None
+            if due is not None and due <= self.clock.now():
+                continue  # more fell due than one pass runs: go round again at once
             self._waker.wake_at(latest if due is None else min(due, latest))
             await self._wake.wait()

@@ -1,9 +1,9 @@
 """Wake at T, or when kicked: the one timer mechanism behind the background services.
 
-An APScheduler one-shot job calls back at the next instant something is due (on the service's
-clock, mapped to real time, so an offset clock works too); `kick()` calls back soon from any thread;
-and moving a hand-moved clock kicks, through the `on_advance` every clock offers. The callback
-only signals the service's own task (sets an event), so it must be cheap and never block.
+An APScheduler one-shot job calls back when the service's clock reads the armed instant (the clock
+says how far that is in real time: `Clock.seconds_until`; a hand-moved clock says never, and its
+moves kick instead, through the `on_advance` every clock offers); `kick()` calls back soon from any
+thread. The callback only signals the service's own task (sets an event): cheap, never blocking.
 """
 
 from __future__ import annotations
@@ -16,21 +16,17 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 
 
 class Waker:
-    """Calls `callback` at the armed instant, on `kick()`, when the clock is moved, and every `every`."""
+    """Calls `callback` at the armed instant, on `kick()`, and when the clock is moved by hand."""
 
-    def __init__(
-        self, clock: Clock, callback: Callable[[], None], *, name: str, every: timedelta | None = None
-    ) -> None:
+    def __init__(self, clock: Clock, callback: Callable[[], None], *, name: str) -> None:
         self.clock = clock
         self.callback = callback
         self.name = name
-        self.every = every
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._listening = False
@@ -45,10 +41,6 @@ class Waker:
             self._listening = True
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
         self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
-        if self.every is not None:
-            self._scheduler.add_job(
-                self.kick, IntervalTrigger(seconds=self.every.total_seconds()), id=f"{self.name}-safety"
-            )
         self._scheduler.start()
 
     def stop(self) -> None:
@@ -72,17 +64,23 @@ class Waker:
         elif not loop.is_closed():
             loop.call_soon_threadsafe(self.callback)
 
+    @property
+    def timed(self) -> bool:
+        """Whether real time moves the clock, so an instant is worth computing and arming (False for a
+        clock moved by hand: its moves kick)."""
+        return self.clock.seconds_until(self.clock.now()) is not None
+
     def wake_at(self, when: datetime | None) -> None:
         """Arm the one-shot timer for clock instant `when`, replacing the last one (None: disarm)."""
         if self._scheduler is None:
             return
         job = f"{self.name}-wake"
-        if when is None:
+        delay = None if when is None else self.clock.seconds_until(when)
+        if delay is None:  # nothing to wake for, or only a move by hand gets there (and kicks)
             with contextlib.suppress(Exception):
                 self._scheduler.remove_job(job)
             return
-        delay = max(timedelta(0), when - self.clock.now())
-        run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
+        run_at = datetime.now(UTC) + timedelta(seconds=delay)  # the scheduler counts real time
         self._scheduler.add_job(
             self.kick, DateTrigger(run_date=run_at), id=job, replace_existing=True, misfire_grace_time=None
         )
