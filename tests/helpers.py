@@ -7,19 +7,14 @@ call live here, so no test imports from a conftest. See tests/README.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
+from bench.data import seed_election as seed_election  # the one seeding factory
 from bot.clock import ManualClock
-from bot.domain.models import Body, Candidate, Election, ResultRound, Slate
 from bot.packs.json_format import pack_from_dict
 from bot.services.imports import apply_import, plan_import
 from bot.sim import DiscordSimulator, SimMember, SimMessage
-from bot.store import bodies as bodies_repo
-from bot.store import candidates as candidates_repo
 from bot.store import elections, meta
-from bot.store import nominations as nominations_repo
-from bot.store import results as results_repo
 from bot.store.database import Database
 
 
@@ -48,37 +43,6 @@ async def choices(
     found = await sim.autocomplete(who, command, focused, value, options or None)
     assert sim.violations == [], sim.violations
     return [c["name"] for c in found]
-
-
-async def seed_election(
-    db: Database,
-    guild_id: int,
-    clock: ManualClock,
-    election: Election,
-    *,
-    slates: list[Slate] = (),  # type: ignore[assignment]
-    candidates: list[Candidate] = (),  # type: ignore[assignment]
-    bodies: list[Body] = (),  # type: ignore[assignment]
-    nominations: list[tuple[str, str, date | None]] = (),  # type: ignore[assignment]
-    rounds: list[ResultRound] = (),  # type: ignore[assignment]
-    published: bool = False,
-    valid: int | None = None,
-    invalid: int | None = None,
-) -> None:
-    """Write an election straight through the store (for sizes beyond a pack's limits) and bump the version."""
-    election.guild_id = guild_id
-    async with db.transaction() as tx:
-        eid = await elections.upsert(tx, election)
-        for slate in slates:
-            await elections.upsert_slate(tx, eid, slate)
-        body_ids = {b.name: await bodies_repo.upsert(tx, guild_id, b) for b in bodies}
-        cand_ids = {c.name: await candidates_repo.upsert(tx, eid, c) for c in candidates}
-        for body, cand, on in nominations:
-            await nominations_repo.add(tx, eid, body_ids[body], cand_ids[cand], on)
-        if rounds:
-            await results_repo.replace_rounds(tx, eid, list(rounds), cand_ids)
-        await elections.set_result_meta(tx, eid, published=published, valid=valid, invalid=invalid)
-        await meta.bump_version(tx, guild_id, clock.now(), "test seed")
 
 
 async def set_published(db: Database, guild_id: int, slug: str, clock: ManualClock, published: bool) -> None:

@@ -371,7 +371,6 @@ class DeliveryEngine:
         self._changed = asyncio.Event()  # set whenever a task finishes a round of work
         self._tasks: list[asyncio.Task] = []
         self._waker = Waker(clock, self._plan_needed.set, name="delivery")
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
         self._running = False
         #: Wall-clock time (Unix seconds) the planner last finished a pass: `hustings health` checks it.
@@ -405,12 +404,11 @@ class DeliveryEngine:
         if self._running:
             return
         self.outbox = outbox
-        self._loop = asyncio.get_running_loop()
+        self._waker.start()
         recovered = await write(self.db, deliveries.recover_interrupted)
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
-        self._waker.start()
         self._tasks = [
             asyncio.create_task(self._planner(), name="delivery-planner"),
             asyncio.create_task(self._lane(Lane.CHANNEL), name="delivery-channel-lane"),
@@ -432,18 +430,7 @@ class DeliveryEngine:
 
     def kick(self) -> None:
         """Something changed (time moved, an item was added): plan again soon. Safe from any thread."""
-        loop = self._loop
-        if loop is None:
-            self._plan_needed.set()
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._plan_needed.set()
-        else:
-            loop.call_soon_threadsafe(self._plan_needed.set)
+        self._waker.kick()
 
     def _quiet(self) -> bool:
         return not (self._plan_needed.is_set() or self._busy or any(e.is_set() for e in self._lane_wake.values()))
