@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 
 import pytest
@@ -80,7 +79,10 @@ async def test_member_leaving_is_unsubscribed(
 async def test_thousand_subscribers_with_rate_limits_on(
     sim: DiscordSimulator, org: Org, guild: SimGuild, member: SimMember, hustings: HustingsBot, db: Database
 ) -> None:
-    """1,000 DMs, 10% to closed DMs, under Discord's limits run 10x faster (the engine's pace scaled alike)."""
+    """1,000 DMs, 10% to closed DMs, under Discord's limits run 10x faster (the engine's pace scaled alike).
+
+    How fast they go, and how quickly commands are answered meanwhile, is measured in `bench/delivery.py`.
+    """
     spy = PayloadSpy(hustings)
     people = [guild.add_member(f"m{i}") for i in range(1000)]
     reminders = hustings.services.reminders
@@ -99,14 +101,10 @@ async def test_thousand_subscribers_with_rate_limits_on(
     )
     hustings.services.delivery.set_dm_rate(40 * scale)  # requests a second, scaled like the limits
     sim.stats.reset()
-    started = time.monotonic()
     hustings.clock.advance(local("2026-12-10T16:00") - hustings.clock.now())
-    await asyncio.sleep(0.5)  # the fan-out is under way …
-    asked = time.monotonic()
-    reply = await ask(sim, member, "/remind list")  # … and a member's command is answered at once
-    assert time.monotonic() - asked < 1.0 and "NEC 2026" not in reply.content
+    reply = await ask(sim, member, "/remind list")  # the fan-out is under way, and a member's command is answered
+    assert "NEC 2026" not in reply.content
     await hustings.services.delivery.settled(within=60)
-    elapsed = time.monotonic() - started
     received = [len(sim.dms(p)) for p in people]
     assert received.count(1) == 900 and received.count(0) == 100
     counts = await deliveries.counts(db.reader, guild.id)
@@ -116,7 +114,6 @@ async def test_thousand_subscribers_with_rate_limits_on(
     assert sim.stats.invalid_requests - sim.stats.rate_limited == 100  # one refusal per closed DM, no retries
     assert sim.stats.rate_limited <= 20, sim.stats.rate_limited  # paced under the limits, not bouncing off them
     assert all(pings(p) == set() for p in spy.payloads)
-    assert elapsed < 30
     assert sim.violations == []
 
 
