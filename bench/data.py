@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from bot.clock import Clock, ManualClock
 from bot.domain.models import Body, Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
 from bot.store import bodies as bodies_repo
 from bot.store import candidates as candidates_repo
@@ -16,6 +17,42 @@ from bot.store.database import Database
 
 #: The instant every benchmark treats as "now" (the bot's and the simulator's clocks start here).
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+async def seed_election(
+    db: Database,
+    guild_id: int,
+    clock: Clock,
+    election: Election,
+    *,
+    slates: list[Slate] = (),  # type: ignore[assignment]
+    candidates: list[Candidate] = (),  # type: ignore[assignment]
+    bodies: list[Body] = (),  # type: ignore[assignment]
+    nominations: list[tuple[str, str, date | None]] = (),  # type: ignore[assignment]
+    rounds: list[ResultRound] = (),  # type: ignore[assignment]
+    published: bool = False,
+    valid: int | None = None,
+    invalid: int | None = None,
+    reason: str = "test seed",
+) -> None:
+    """Write an election straight through the store (for sizes beyond a pack's limits) and bump the version.
+
+    The one seeding factory: benchmarks and tests (`tests/helpers.py`) both use it.
+    """
+    election.guild_id = guild_id
+    async with db.transaction() as tx:
+        eid = await elections.upsert(tx, election)
+        for slate in slates:
+            await elections.upsert_slate(tx, eid, slate)
+        body_ids = {b.name: await bodies_repo.upsert(tx, guild_id, b) for b in bodies}
+        cand_ids = {c.name: await candidates_repo.upsert(tx, eid, c) for c in candidates}
+        for body, cand, on in nominations:
+            await nominations_repo.add(tx, eid, body_ids[body], cand_ids[cand], on)
+        if rounds:
+            await results_repo.replace_rounds(tx, eid, list(rounds), cand_ids)
+        await elections.set_result_meta(tx, eid, published=published, valid=valid, invalid=invalid)
+        await meta.bump_version(tx, guild_id, clock.now(), reason)
+
 
 FIRST = [
     "Aisha",
@@ -262,17 +299,21 @@ async def seed_big_election(
             datetime(2026, 11, 12, tzinfo=UTC),
         ),
     )
-    async with db.transaction() as tx:
-        eid = await elections.upsert(tx, election)
-        for slate in SLATES:
-            await elections.upsert_slate(tx, eid, slate)
-        body_ids = {b.name: await bodies_repo.upsert(tx, guild_id, b) for b in body_list}
-        cand_ids = {c.name: await candidates_repo.upsert(tx, eid, c) for c in cands}
-        for body_name, cand, on in nominations:
-            await nominations_repo.add(tx, eid, body_ids[body_name], cand_ids[cand], on)
-        await results_repo.replace_rounds(tx, eid, [ResultRound(votes, elected=names[:10])], cand_ids)
-        await elections.set_result_meta(tx, eid, published=published, valid=200_000, invalid=1_500)
-        await meta.bump_version(tx, guild_id, NOW, "bench seed")
+    await seed_election(
+        db,
+        guild_id,
+        ManualClock(NOW),
+        election,
+        slates=list(SLATES),
+        candidates=cands,
+        bodies=body_list,
+        nominations=nominations,
+        rounds=[ResultRound(votes, elected=names[:10])],
+        published=published,
+        valid=200_000,
+        invalid=1_500,
+        reason="bench seed",
+    )
     return BigElection(slug, names, [b.name for b in body_list], len(nominations))
 
 

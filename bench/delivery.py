@@ -19,10 +19,10 @@ from bench.harness import Burst, Timed, World, bot_process, serving_blocks, worl
 from bench.report import Table, verdict
 from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
 from bot.domain.schedule import Announcement, Schedule, Subscription, SubscriptionKind
+from bot.domain.settings import GuildSettings
 from bot.sim import SimMessage
 from bot.store import announcements, deliveries, elections, meta, subscriptions
 from bot.store import candidates as candidates_repo
-from bot.store.meta import GuildSettings
 
 #: Discord's published global limit and the usual per-channel message limit.
 LIMITS = {

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, drop_members_intent, point_discordpy_at
 from bot.domain.access import Level, command_level
 from bot.domain.cooldown import UseKind, command_kind
+from bot.domain.limits import CONTENT_MAX
 from bot.errors import UserError
 from bot.render.common import follow_up
 from bot.services.health import HeartbeatWriter
@@ -46,8 +47,6 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
-#: Discord's limit on a message's text.
-MAX_CONTENT = 2000
 #: Interactions in hand beyond which read commands acknowledge before doing their work.
 BUSY = 32
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
@@ -211,8 +210,8 @@ def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitab
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Reply, or follow up when already acknowledged, with an ephemeral sentence and no pings."""
-    if len(text) > MAX_CONTENT:  # errors echo what was typed, which may be up to 6,000 characters
-        text = text[: MAX_CONTENT - 1] + "…"
+    if len(text) > CONTENT_MAX:  # errors echo what was typed, which may be up to 6,000 characters
+        text = text[: CONTENT_MAX - 1] + "…"
     try:
         if interaction.response.is_done():
             await follow_up(interaction, content=text)  # fills a "thinking…" message if one is waiting

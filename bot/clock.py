@@ -10,23 +10,32 @@ from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
-    """Anything that tells the current time as an aware UTC datetime."""
+    """Anything that tells the current time as an aware UTC datetime.
+
+    Every clock also takes `on_advance` listeners, so a scheduler registers one whatever the clock:
+    a clock moved by hand calls them after each move; a clock that follows real time never does (a
+    timer sees real time pass). Production code never asks which kind of clock it holds.
+    """
 
     def now(self) -> datetime:
         """Return the current time (timezone-aware, UTC)."""
         ...
 
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Register `callback()` to run after every move by hand (never, for real-time clocks)."""
+        ...
+
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until this clock reads `when` (0 when past); None when only a move by hand gets there."""
+        ...
+
 
 @runtime_checkable
 class MovableClock(Clock, Protocol):
-    """A clock moved by hand (`ManualClock`): whoever schedules on it must wake when it moves."""
+    """What a test clock adds (`ManualClock`): it is moved by hand, and its listeners run after each move."""
 
     def advance(self, delta: timedelta) -> datetime:
         """Move forward by `delta` and return the new instant."""
-        ...
-
-    def on_advance(self, callback: Callable[[], None]) -> None:
-        """Register `callback()` to run after every move."""
         ...
 
 
@@ -36,6 +45,13 @@ class SystemClock:
     def now(self) -> datetime:
         """Return the current UTC time."""
         return datetime.now(UTC)
+
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Real time is never moved by hand: nothing to call."""
+
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until `when`."""
+        return max(0.0, (when - self.now()).total_seconds())
 
 
 class ManualClock:
@@ -73,6 +89,10 @@ class ManualClock:
         """Register `callback()` to run after every move."""
         self._listeners.append(callback)
 
+    def seconds_until(self, when: datetime) -> float | None:
+        """None: real time never brings this clock anywhere; `advance` does (and calls the listeners)."""
+        return None
+
     def _notify(self) -> None:
         for callback in list(self._listeners):
             callback()
@@ -93,6 +113,13 @@ class OffsetClock:
     def now(self) -> datetime:
         """The start instant plus the real time elapsed since construction."""
         return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+    def on_advance(self, callback: Callable[[], None]) -> None:
+        """Real time is never moved by hand: nothing to call."""
+
+    def seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until `when` (this clock runs at real speed)."""
+        return max(0.0, (when - self.now()).total_seconds())
 
 
 def clock_from_env(environ: dict[str, str] | None = None) -> Clock:

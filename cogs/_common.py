@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
+from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.render.charts import AnySpec, ChartCache
 from bot.render.common import ChartImage
 from bot.services.readmodel import ReadModel
@@ -60,7 +62,9 @@ async def chart_for(
 
 
 def _choices(pairs: list[tuple[str, str]]) -> Choices:
-    return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs[:25]]
+    return [
+        app_commands.Choice(name=label[:100], value=value[:100]) for label, value in pairs[:AUTOCOMPLETE_CHOICES_MAX]
+    ]
 
 
 def _option(interaction: discord.Interaction[HustingsBot], name: str) -> str | None:
@@ -68,63 +72,54 @@ def _option(interaction: discord.Interaction[HustingsBot], name: str) -> str | N
     return value if isinstance(value, str) and value.strip() else None
 
 
-async def election_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
-    """Elections of this guild matching what was typed (value: the slug)."""
-    if interaction.guild_id is None:
-        return []
-    try:
-        return _choices(await reads(interaction).complete_elections(interaction.guild_id, current))
-    except Exception:  # autocomplete must never raise at the member
-        log.exception("election autocomplete failed")
-        return []
+#: Looks up choices: (read model, guild id, the election option or None, what was typed) → (label, value) pairs.
+Lookup = Callable[[ReadModel, int, str | None, str], Awaitable[list[tuple[str, str]]]]
+Autocomplete = Callable[[discord.Interaction[HustingsBot], str], Coroutine[Any, Any, Choices]]
 
 
-async def candidate_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
-    """Candidates of the chosen (or current) election matching what was typed."""
-    if interaction.guild_id is None:
-        return []
-    try:
-        election = _option(interaction, "election")
-        return _choices(await reads(interaction).complete_candidates(interaction.guild_id, election, current))
-    except Exception:
-        log.exception("candidate autocomplete failed")
-        return []
+def read_autocomplete(what: str, lookup: Lookup, doc: str) -> Autocomplete:
+    """An autocomplete callback over the read model: outside a guild, or on any failure, no choices."""
+
+    async def complete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
+        if interaction.guild_id is None:
+            return []
+        try:
+            election = _option(interaction, "election")
+            return _choices(await lookup(reads(interaction), interaction.guild_id, election, current))
+        except Exception:  # autocomplete must never raise at the member
+            log.exception("%s autocomplete failed", what)
+            return []
+
+    complete.__doc__ = doc
+    complete.__name__ = complete.__qualname__ = f"{what}_autocomplete"  # a plain function to discord.py, not a method
+    return complete
 
 
-async def slate_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
-    """Slates of the chosen (or current) election matching what was typed."""
-    if interaction.guild_id is None:
-        return []
-    try:
-        election = _option(interaction, "election")
-        return _choices(await reads(interaction).complete_slates(interaction.guild_id, election, current))
-    except Exception:
-        log.exception("slate autocomplete failed")
-        return []
-
-
-async def slate_or_independent_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
-    """Slates of the chosen (or current) election, plus "Independents" when some candidates have no slate."""
-    if interaction.guild_id is None:
-        return []
-    try:
-        election = _option(interaction, "election")
-        found = await reads(interaction).complete_slates(interaction.guild_id, election, current, independents=True)
-        return _choices(found)
-    except Exception:
-        log.exception("slate autocomplete failed")
-        return []
-
-
-async def body_autocomplete(interaction: discord.Interaction[HustingsBot], current: str) -> Choices:
-    """Nominating bodies (branches, CLPs) of this guild matching what was typed."""
-    if interaction.guild_id is None:
-        return []
-    try:
-        return _choices(await reads(interaction).complete_bodies(interaction.guild_id, current))
-    except Exception:
-        log.exception("body autocomplete failed")
-        return []
+election_autocomplete = read_autocomplete(
+    "election",
+    lambda model, guild, _election, typed: model.complete_elections(guild, typed),
+    "Elections of this guild matching what was typed (value: the slug).",
+)
+candidate_autocomplete = read_autocomplete(
+    "candidate",
+    lambda model, guild, election, typed: model.complete_candidates(guild, election, typed),
+    "Candidates of the chosen (or current) election matching what was typed.",
+)
+slate_autocomplete = read_autocomplete(
+    "slate",
+    lambda model, guild, election, typed: model.complete_slates(guild, election, typed),
+    "Slates of the chosen (or current) election matching what was typed.",
+)
+slate_or_independent_autocomplete = read_autocomplete(
+    "slate",
+    lambda model, guild, election, typed: model.complete_slates(guild, election, typed, independents=True),
+    'Slates of the chosen (or current) election, plus "Independents" when some candidates have no slate.',
+)
+body_autocomplete = read_autocomplete(
+    "body",
+    lambda model, guild, _election, typed: model.complete_bodies(guild, typed),
+    "Nominating bodies (branches, CLPs) of this guild matching what was typed.",
+)
 
 
 class ReadCog(commands.Cog):

@@ -14,8 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
+from bot.domain.audit import AuditEntry
 from bot.render import admin as render
-from bot.store.audit import AuditEntry
 from cogs._common import PostableChannel
 from cogs._confirm import PendingButton
 from cogs.admin_data import DataGroup

@@ -15,12 +15,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.limits import EVENT_DESCRIPTION_MAX, EVENT_LOCATION_MAX, EVENT_NAME_MAX
 from bot.domain.models import Body, Election
 
-#: Discord's limits on a scheduled event (docs: developers/resources/guild-scheduled-event.mdx).
-EVENT_NAME_MAX = 100
-EVENT_DESCRIPTION_MAX = 1000
-EVENT_LOCATION_MAX = 100
 #: How long a hustings may run, in minutes (a sanity range, not Discord's).
 MIN_MINUTES = 15
 MAX_MINUTES = 8 * 60

@@ -11,9 +11,11 @@ import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
+from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
+
 T = TypeVar("T")
 
-DEFAULT_LIMIT = 25  # Discord shows at most 25 autocomplete choices
+DEFAULT_LIMIT = AUTOCOMPLETE_CHOICES_MAX
 
 # Tiers, best first.
 EXACT, PREFIX, WORD_START, ALL_WORDS, SUBSTRING = range(5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -63,6 +63,28 @@ def listed_twice(name: str, first: str, where: str) -> str:
     if name == first:
         return f'"{name}" is already listed {where}'
     return f'"{name}" is the same name as “{first}”, already listed {where}'
+
+
+class FirstListings:
+    """Where each name was first listed in a file, so a repeat is refused naming that place.
+
+    Keys are whatever makes two rows the same (`fold(name)`, or (election, `fold(name)`)).
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[Hashable, tuple[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def repeat(self, key: Hashable, name: str, where: str) -> str | None:
+        """None, remembering `where` ("as bodies[0]", "on row 2"), the first time `key` is listed;
+        after that, why `name` is refused (`listed_twice` against the first listing)."""
+        if key in self._first:
+            first_where, first_name = self._first[key]
+            return listed_twice(name, first_name, first_where)
+        self._first[key] = where, name
+        return None
 
 
 def suggest(word: str, options: Iterable[str], cutoff: float = 0.8) -> str:

@@ -67,7 +67,11 @@ def _decode(data: bytes | str, filename: str) -> str:
         ) from None
 
 
-def _dialect_delimiter(text: str) -> str:
+def detect_delimiter(text: str) -> str:
+    """The sheet's delimiter: whichever of comma, semicolon or tab its header line uses most.
+
+    Spreadsheets in locales with a decimal comma save CSV with semicolons; some export tabs.
+    """
     first = text.split("\n", 1)[0]
     return max((",", ";", "\t"), key=first.count)
 
@@ -76,7 +80,7 @@ def read_rows(data: bytes | str, filename: str, kind: str) -> list[tuple[Loc, di
     """Decode, check the header against `kind`'s columns and return (place, {column: cell}) rows."""
     text = _decode(data, filename)
     required, optional = COLUMNS[kind]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -154,7 +158,7 @@ def guess_kind(filename: str, data: bytes | str) -> str | None:
         text = _decode(data, filename)
     except PackError:
         return None
-    first = next(csv.reader([text.split("\n", 1)[0]], delimiter=_dialect_delimiter(text)), [])
+    first = next(csv.reader([text.split("\n", 1)[0]], delimiter=detect_delimiter(text)), [])
     header = {normalise_header(h) for h in first}
     for kind in ("results", "nominations", "candidates", "bodies", "eligible"):
         if set(COLUMNS[kind][0]) <= header:
@@ -208,17 +212,15 @@ def _bodies(
 ) -> Pack:
     bodies: list[Row[str]] = []
     pack = Pack(source=filename, bodies=bodies)
-    seen: dict[str, tuple[str, str]] = {}
+    seen = checks.FirstListings()
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True, zone=zone)
         name = f.body()
         if name is None:
             continue
-        if fold(name) in seen:
-            where, other = seen[fold(name)]
-            f.bad("name", checks.listed_twice(name, other, f"on {where}"))
+        if (twice := seen.repeat(fold(name), name, f"on {loc.where}")) is not None:
+            f.bad("name", twice)
             continue
-        seen[fold(name)] = loc.where, name
         if len(seen) > checks.MAX_BODIES:
             f.bad("name", f"more than {checks.MAX_BODIES:,} bodies")
             break
@@ -229,7 +231,7 @@ def _bodies(
 def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: list[PackIssue]) -> Pack:
     pack = Pack(source=filename)
     entry = _entries(pack)
-    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    seen = checks.FirstListings()
     for loc, raw in rows:
         f = Fields(raw, loc, issues, csv=True)
         slug = f.slug("election")
@@ -241,11 +243,9 @@ def _candidates(rows: list[tuple[Loc, dict[str, str]]], filename: str, issues: l
         f.choice("status", checks.STATUSES)
         if slug is None or name is None:
             continue
-        if (slug, fold(name)) in seen:
-            where, other = seen[(slug, fold(name))]
-            f.bad("name", checks.listed_twice(name, other, f"for {slug} on {where}"))
+        if (twice := seen.repeat((slug, fold(name)), name, f"for {slug} on {loc.where}")) is not None:
+            f.bad("name", twice)
             continue
-        seen[(slug, fold(name))] = loc.where, name
         e = entry(slug, loc)
         e.candidates = e.candidates or []
         if len(e.candidates) >= checks.MAX_CANDIDATES:

@@ -186,7 +186,7 @@ def _bodies(value: Any, root: Loc, issues: list[PackIssue], zone: ZoneInfo | str
     if items is None:
         return None
     rows: list[Row[str]] = []
-    seen: dict[str, tuple[int, str]] = {}
+    seen = checks.FirstListings()
     for i, raw in enumerate(items):
         loc = Loc(root.file, f"bodies[{i}]")
         if not _object(raw, loc, issues, "body"):
@@ -195,11 +195,9 @@ def _bodies(value: Any, root: Loc, issues: list[PackIssue], zone: ZoneInfo | str
         name = f.body()
         if name is None:
             continue
-        if fold(name) in seen:
-            first, other = seen[fold(name)]
-            f.bad("name", checks.listed_twice(name, other, f"as bodies[{first}]"))
+        if (twice := seen.repeat(fold(name), name, f"as bodies[{i}]")) is not None:
+            f.bad("name", twice)
             continue
-        seen[fold(name)] = i, name
         rows.append(Row(name, f.data, loc))
     return rows
 
@@ -307,7 +305,7 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
     if items is None:
         return None
     rows: list[Row[str]] = []
-    seen: dict[str, tuple[int, str]] = {}
+    seen = checks.FirstListings()
     for i, raw in enumerate(items):
         loc = f.loc.child(f".candidates[{i}]")
         if not _object(raw, loc, issues, "candidate"):
@@ -321,11 +319,9 @@ def _candidates(f: Fields, issues: list[PackIssue]) -> list[Row[str]] | None:
         c.choice("status", checks.STATUSES)
         if name is None:
             continue
-        if fold(name) in seen:
-            first, other = seen[fold(name)]
-            c.bad("name", checks.listed_twice(name, other, f"as candidates[{first}]"))
+        if (twice := seen.repeat(fold(name), name, f"as candidates[{i}]")) is not None:
+            c.bad("name", twice)
             continue
-        seen[fold(name)] = i, name
         rows.append(Row(name, c.data, loc))
     return rows
 

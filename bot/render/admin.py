@@ -16,7 +16,9 @@ from typing import Any
 import discord
 
 from bot.domain.admin_rules import TIMELINE_LABELS, audit_kind, diff
+from bot.domain.audit import AuditEntry
 from bot.domain.models import Election, Timeline
+from bot.domain.settings import GuildSettings
 from bot.errors import UserError
 from bot.render.common import (
     BRAND_COLOUR,
@@ -30,8 +32,6 @@ from bot.render.common import (
     md,
     ts,
 )
-from bot.store.audit import AuditEntry
-from bot.store.meta import GuildSettings
 
 log = logging.getLogger(__name__)
 

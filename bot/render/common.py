@@ -10,20 +10,18 @@ from typing import Any
 
 import discord
 
+from bot.domain.limits import AUTHOR_MAX as AUTHOR_MAX
+from bot.domain.limits import CONTENT_MAX as CONTENT_MAX
+from bot.domain.limits import DESCRIPTION_MAX as DESCRIPTION_MAX
+from bot.domain.limits import EMBED_TOTAL_MAX as EMBED_TOTAL_MAX
+from bot.domain.limits import EMBEDS_PER_MESSAGE as EMBEDS_PER_MESSAGE
+from bot.domain.limits import FIELD_NAME_MAX as FIELD_NAME_MAX
+from bot.domain.limits import FIELD_VALUE_MAX as FIELD_VALUE_MAX
+from bot.domain.limits import FIELDS_MAX as FIELDS_MAX
+from bot.domain.limits import FOOTER_MAX as FOOTER_MAX
+from bot.domain.limits import TITLE_MAX as TITLE_MAX
 from bot.domain.validation import escape_markdown
 from bot.services.read_views import Provenance
-
-# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-TITLE_MAX = 256
-DESCRIPTION_MAX = 4096
-FIELDS_MAX = 25
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FOOTER_MAX = 2048
-AUTHOR_MAX = 256
-EMBED_TOTAL_MAX = 6000
-EMBEDS_PER_MESSAGE = 10
-CONTENT_MAX = 2000
 
 #: What a page's main embed may use of its description, leaving room for the footer and a chart embed.
 PAGE_DESCRIPTION_BUDGET = 3500

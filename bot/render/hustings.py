@@ -12,13 +12,12 @@ import discord
 import icalendar
 
 from bot.domain.hustings import CalendarEntry, Hustings, PlaceKind, meeting_calendar
+from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
 from bot.render.common import ChartImage, Rendered, md
 from bot.services.hustings import HustingsView, SyncReport
 
 COLOUR = discord.Colour(0x5865F2)
-#: Embed field value limit.
-FIELD_MAX = 1024
 
 
 def _when(h: Hustings) -> str:
@@ -38,7 +37,7 @@ def _speakers(v: HustingsView) -> str:
         return "All the candidates (none is standing yet)."
     names = ", ".join(md(s) for s in v.speakers)
     text = names if v.hustings.candidates else f"All the candidates: {names}"
-    return text if len(text) <= FIELD_MAX else text[: FIELD_MAX - 1] + "…"
+    return text if len(text) <= FIELD_VALUE_MAX else text[: FIELD_VALUE_MAX - 1] + "…"
 
 
 def hustings_info(v: HustingsView, heading: str | None = None) -> discord.Embed:

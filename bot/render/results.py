@@ -27,7 +27,7 @@ from bot.render.common import (
     ts_full,
     with_chart,
 )
-from bot.services.read_views import ElectionHeader, ResultsMode, ResultsView
+from bot.services.read_views import ResultsMode, ResultsView
 
 
 def _surname(name: str) -> str:
@@ -384,8 +384,3 @@ def results(vm: ResultsView, chart: ChartImage | None = None) -> Rendered:
     if vm.mode is ResultsMode.SLATES:
         return _slates(vm, chart)
     return _summary(vm, chart)
-
-
-def header_line(h: ElectionHeader) -> str:
-    """A one-line election description for announcements: `NEC 2018 · 3 seats · Bloc vote`."""
-    return f"{md(h.name)} · {plural(h.seats, 'seat')} · {system_text(h.system, h.seats)}"

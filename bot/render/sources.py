@@ -13,7 +13,7 @@ from datetime import datetime
 
 import discord
 
-from bot.domain.sources import Freshness, Outcome, Source, display_url, humanize
+from bot.domain.sources import Outcome, Source, display_url, humanize
 from bot.render.common import (
     BRAND_COLOUR,
     DESCRIPTION_MAX,
@@ -216,11 +216,6 @@ def alert_embed(alert: SourceAlert) -> discord.Embed:
             colour=WARN_COLOUR,
         )
     return embed
-
-
-def freshness_footer(fresh: Freshness) -> str:
-    """Footer text for member views fed by sources ("" when no source feeds the election)."""
-    return fresh.describe()
 
 
 def removed_text(source: Source) -> str:

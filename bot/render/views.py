@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.domain.limits import CUSTOM_ID_MAX
 from bot.render.common import Rendered, mark_filled
 
 NOT_YOURS = (
@@ -21,8 +22,6 @@ GONE = "These buttons no longer work; run the command again."
 
 #: Matches the custom ids `page_view` writes.
 PAGE_TEMPLATE = r"hustings:pg:(?P<page>\d{1,6}):(?P<act>[plns]):(?P<ref>.{1,80})"
-#: Discord's limit on a custom id.
-CUSTOM_ID_MAX = 100
 
 
 def page_custom_id(key: str, page: int, act: str) -> str:

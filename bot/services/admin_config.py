@@ -8,13 +8,13 @@ from typing import Any
 
 from bot.domain import admin_rules as rules
 from bot.domain.access import RICH_POST, TEXT_POST, Actor, ChannelRights, Level, access_level, bot_cannot_post
+from bot.domain.audit import AuditEntry
+from bot.domain.settings import GuildSettings
 from bot.domain.validation import validate_timezone
 from bot.errors import UserError
 from bot.services.admin_core import AdminCore, Outcome, checked
 from bot.services.admin_pending import AdminPending
 from bot.store import announcements, audit, meta
-from bot.store.audit import AuditEntry
-from bot.store.meta import GuildSettings
 
 AUDIT_LIMIT_MAX = 50
 #: Bounds of the audit log's retention period (days): a week at least, ten years at most.

@@ -19,13 +19,13 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain.access import Actor, Level
 from bot.domain.admin_rules import echo
+from bot.domain.audit import AuditEntry
 from bot.domain.matching import NameIndex, resolve_name, suggest_names
 from bot.domain.models import Body, Candidate, Election, Slate
 from bot.domain.validation import ValidationError
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
 from bot.store import audit, bodies, candidates, elections, meta
-from bot.store.audit import AuditEntry
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)

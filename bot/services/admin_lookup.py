@@ -14,12 +14,11 @@ import aiosqlite
 
 from bot.domain.access import Actor
 from bot.domain.admin_rules import AUDIT_KINDS
+from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.domain.matching import NameIndex
 from bot.domain.models import Candidate, CandidateStatus, Election, Slate
 from bot.services.admin_core import AdminCore
 from bot.store import bodies, candidates, elections
-
-MAX_CHOICES = 25
 
 
 class AdminLookup:
@@ -42,7 +41,7 @@ class AdminLookup:
             return []
         every = await elections.list_for_guild(self.core.db.reader, actor.guild_id)
         labels = {f"{e.name} ({e.slug})": e.slug for e in every}
-        return [(label, labels[label]) for label in NameIndex(labels).search(typed, MAX_CHOICES)]
+        return [(label, labels[label]) for label in NameIndex(labels).search(typed, AUTOCOMPLETE_CHOICES_MAX)]
 
     async def candidates(self, actor: Actor, typed: str, election_slug: str | None = None) -> list[tuple[str, str]]:
         """Candidates of the chosen election (or all the guild's), labelled with their election."""
@@ -68,14 +67,14 @@ class AdminLookup:
             assert election.id is not None
             for item in await listing(self.core.db.reader, election.id):
                 labels[item.name if len(pool) == 1 else f"{item.name} ({election.slug})"] = item.name
-        return [(label, labels[label]) for label in NameIndex(labels).search(typed, MAX_CHOICES)]
+        return [(label, labels[label]) for label in NameIndex(labels).search(typed, AUTOCOMPLETE_CHOICES_MAX)]
 
     async def branches(self, actor: Actor, typed: str) -> list[tuple[str, str]]:
         """The guild's nominating bodies."""
         if not await self.core.allowed(actor):
             return []
         names = [b.name for b in await bodies.list_for_guild(self.core.db.reader, actor.guild_id)]
-        return [(n, n) for n in NameIndex(names).search(typed, MAX_CHOICES)]
+        return [(n, n) for n in NameIndex(names).search(typed, AUTOCOMPLETE_CHOICES_MAX)]
 
     async def statuses(self, actor: Actor, typed: str) -> list[tuple[str, str]]:
         """Candidate standings."""
@@ -97,7 +96,7 @@ class AdminLookup:
         every = _zones()
         starts = [z for z in every if z.casefold().startswith(needle)]
         inside = [z for z in every if needle in z.casefold() and not z.casefold().startswith(needle)]
-        return [(z, z) for z in (starts + inside)[:MAX_CHOICES]]
+        return [(z, z) for z in (starts + inside)[:AUTOCOMPLETE_CHOICES_MAX]]
 
 
 @cache

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.audit import AuditEntry
 from bot.domain.cooldown import Cooldowns
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
@@ -18,7 +19,6 @@ from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
-from bot.store.audit import AuditEntry
 from bot.store.database import Database
 
 if TYPE_CHECKING:

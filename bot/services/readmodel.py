@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from bot.clock import Clock
 from bot.domain.coverage import SlateCoverage, slate_coverage, slate_members
 from bot.domain.eligibility import eligible_names
+from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.domain.matching import NameIndex, normalise, resolve_name, suggest_names
 from bot.domain.models import (
     Body,
@@ -344,13 +345,6 @@ class ReadModel:
             self._snapshots[guild_id] = snap
             return snap
 
-    def invalidate(self, guild_id: int | None = None) -> None:
-        """Drop cached snapshots (all guilds when None); normally unnecessary, versions do this."""
-        if guild_id is None:
-            self._snapshots.clear()
-        else:
-            self._snapshots.pop(guild_id, None)
-
     # --------------------------------------------------------------------------------- resolution
 
     def _current(self, snap: GuildSnapshot, now: datetime) -> ElectionData:
@@ -463,7 +457,7 @@ class ReadModel:
             if slug not in out:
                 data = snap.by_slug[slug]
                 out[slug] = f"{data.election.name} ({data.phase(now).value})"
-            if len(out) >= 25:
+            if len(out) >= AUTOCOMPLETE_CHOICES_MAX:
                 break
         return [(label, slug) for slug, label in out.items()]
 
@@ -483,17 +477,17 @@ class ReadModel:
         data = self._election_for_completion(snap, election, now)
         if data is None:
             return []
-        names = data.candidate_index.search(query, limit=25)
+        names = data.candidate_index.search(query, limit=AUTOCOMPLETE_CHOICES_MAX)
         out = [(self._candidate_label(data, n), n) for n in names]
         if not out and query.strip() and not (election and election.strip()):
             for other in sorted(snap.elections, key=lambda e: -(e.election.id or 0)):
                 if other is data:
                     continue
-                for n in other.candidate_index.search(query, limit=25 - len(out)):
+                for n in other.candidate_index.search(query, limit=AUTOCOMPLETE_CHOICES_MAX - len(out)):
                     out.append((_clip(f"{n} ({other.election.name})", 100), n))
-                if len(out) >= 25:
+                if len(out) >= AUTOCOMPLETE_CHOICES_MAX:
                     break
-        return out[:25]
+        return out[:AUTOCOMPLETE_CHOICES_MAX]
 
     @staticmethod
     def _candidate_label(data: ElectionData, name: str) -> str:

@@ -21,6 +21,7 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.domain.access import Actor
+from bot.domain.audit import AuditEntry
 from bot.domain.matching import name_key, search_names
 from bot.domain.models import Body, CandidateStatus
 from bot.domain.schedule import (
@@ -47,6 +48,7 @@ from bot.domain.schedule import (
     quiet_reason,
     reminder_points,
 )
+from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
@@ -55,9 +57,7 @@ from bot.services.read_views import ProgressView, ResultsMode, ResultsView
 from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
-from bot.store.audit import AuditEntry
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
 

@@ -21,6 +21,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -59,6 +60,7 @@ from bot.services.imports import (
     parse_pack_json,
     plan_import,
 )
+from bot.services.waker import Waker
 from bot.store import audit, elections, meta
 from bot.store import sources as store
 from bot.store.database import Database
@@ -118,14 +120,13 @@ def _ensure_election_column(data: bytes, slug: str) -> bytes:
     A sheet per election is the common case, so moderators need not repeat the slug on every row.
     Anything unreadable is returned as it is, for the CSV reader to report properly.
     """
-    from bot.packs.csv_format import normalise_header
+    from bot.packs.csv_format import detect_delimiter, normalise_header
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
+    delimiter = detect_delimiter(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
@@ -166,11 +167,11 @@ class SourceService:
         self._locks: dict[int, asyncio.Lock] = {}
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._waker = Waker(clock, self.wake, name="sources")
         self._task: asyncio.Task[None] | None = None
         self._requested = 0
         self._handled = 0
         self._progress = asyncio.Condition()
-        self._listening = False
 
     # --------------------------------------------------------------------------------- commands
 
@@ -633,12 +634,6 @@ class SourceService:
         await self._notify(source, SourceAlert("held", source, reason=reason, lines=lines))
         return report
 
-    async def _clear_hold_if_any(self, source: Source) -> None:
-        if source.held_hash is not None:
-            async with self.db.transaction() as tx:
-                await store.clear_hold(tx, source.id)
-            source.held_hash = source.held_at = source.held_summary = None
-
     async def _succeeded(self, source: Source, report: SyncReport, *, clear_hold: bool = False) -> SyncReport:
         """Record a healthy run: the streak ends (with a recovery alert if a failure was alerted)."""
         now = self.clock.now()
@@ -744,16 +739,14 @@ class SourceService:
         """Start the scheduler; sources overdue after downtime run once, at once."""
         if self._task is not None:
             return
-        on_advance = getattr(self.clock, "on_advance", None)
-        if callable(on_advance) and not self._listening:
-            on_advance(self.wake)
-            self._listening = True
+        self._waker.start()
         self._task = asyncio.create_task(self._loop(), name="hustings-sources")
         self.wake()
 
     async def stop(self) -> None:
         """Stop the scheduler and close the HTTP session."""
         task, self._task = self._task, None
+        self._waker.stop()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -777,16 +770,13 @@ class SourceService:
             async with self._progress:
                 self._handled = seen
                 self._progress.notify_all()
+            latest = self.clock.now() + timedelta(seconds=MAX_IDLE_WAIT)
             try:
-                delay = await self._delay()
+                due = await store.next_due_at(self.db.reader)
             except Exception:
                 log.exception("source scheduler could not read the schedule")
-                delay = MAX_IDLE_WAIT
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-
-    async def _delay(self) -> float:
-        due = await store.next_due_at(self.db.reader)
-        if due is None:
-            return MAX_IDLE_WAIT
-        return max(0.0, min(MAX_IDLE_WAIT, (due - self.clock.now()).total_seconds()))
+                due = None
+            if due is not None and due <= self.clock.now():
+                continue  # more fell due than one pass runs: go round again at once
+            self._waker.wake_at(latest if due is None else min(due, latest))
+            await self._wake.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
@@ -55,8 +56,11 @@ def bucket_hash(route_key: str) -> str:
 class RateLimiter:
     """Counts requests in fixed windows of real monotonic time (discord.py sleeps real time)."""
 
-    def __init__(self, config: RateLimitConfig | None = None) -> None:
+    def __init__(
+        self, config: RateLimitConfig | None = None, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config or RateLimitConfig()
+        self._monotonic = monotonic  # real time; unit tests hand in a counter they move
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._global = _Bucket(0, 0.0)
 
@@ -77,7 +81,7 @@ class RateLimiter:
         """Take one request from the global and the route bucket, or say how long to wait."""
         if not self.config.enabled:
             return RateLimitDecision(headers={})
-        now = time.monotonic()
+        now = self._monotonic()
         if not exempt_global:
             g = self._global
             g.limit, g.window = self.config.global_limit, self.config.global_window

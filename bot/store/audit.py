@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.domain.audit import AuditEntry
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One audit row."""
-
-    id: int
-    guild_id: int
-    actor_id: int | None
-    actor_name: str
-    action: str
-    entity: str
-    before: Any
-    after: Any
-    denied: bool
-    at: datetime
-    #: How many times this refusal happened (repeated refusals share one row); 1 for changes.
-    repeats: int = 1
-    last_at: datetime | None = None
-
 
 #: Refusals of the same member, action and entity within this window share one row (its count grows).
 REFUSAL_WINDOW = timedelta(hours=1)

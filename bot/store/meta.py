@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.settings import GuildSettings
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
 
 
@@ -56,21 +57,6 @@ async def set_state(conn: aiosqlite.Connection, key: str, value: str) -> None:
         "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
-
-
-@dataclass(slots=True)
-class GuildSettings:
-    """Per-guild configuration set by moderators."""
-
-    guild_id: int
-    timezone: str | None = None
-    moderator_role_ids: list[int] = field(default_factory=list)
-    organiser_role_ids: list[int] = field(default_factory=list)
-    announce_channel_id: int | None = None
-    alert_channel_id: int | None = None
-    two_person_publish: bool = False
-    grace_minutes: int = 60
-    audit_retention_days: int = 365
 
 
 async def get_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:

@@ -42,12 +42,3 @@ async def remove(conn: aiosqlite.Connection, election_id: int, body_id: int, can
         (election_id, body_id, candidate_id),
     )
     return cur.rowcount > 0
-
-
-async def count_for_body(conn: aiosqlite.Connection, election_id: int, body_id: int) -> int:
-    """How many candidates a body has nominated in an election."""
-    async with conn.execute(
-        "SELECT count(*) FROM nominations WHERE election_id = ? AND body_id = ?", (election_id, body_id)
-    ) as c:
-        row = await c.fetchone()
-    return int(row[0]) if row else 0

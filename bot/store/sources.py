@@ -109,18 +109,6 @@ async def list_for_election(conn: aiosqlite.Connection, guild_id: int, election_
         return [_source(r) for r in await c.fetchall()]
 
 
-async def find_duplicate(
-    conn: aiosqlite.Connection, guild_id: int, election_slug: str, kind: str, url: str
-) -> int | None:
-    """The id of a source with the same election, kind and URL, if any."""
-    async with conn.execute(
-        "SELECT id FROM sources WHERE guild_id = ? AND election_slug = ? AND kind = ? AND url = ?",
-        (guild_id, election_slug, kind, url),
-    ) as c:
-        row = await c.fetchone()
-    return int(row[0]) if row else None
-
-
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[Source]:
     """Unpaused sources whose next run is at or before `now`, most overdue first."""
     async with conn.execute(

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from bot.domain.audit import AuditEntry
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.sim import permissions as perms
 from bot.store import audit, meta
-from bot.store.audit import AuditEntry
 from bot.store.database import Database
 
 

@@ -17,7 +17,7 @@ from bot.sim import permissions as perms
 from bot.store import audit
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, open_admin_to_everyone
-from tests.e2e.conftest import ask
+from tests.helpers import ask
 
 FAST = "going a bit fast"
 

@@ -15,7 +15,7 @@ from bot.sim import DiscordSimulator, SimError, SimFile, SimGuild, SimMember
 from bot.sim import permissions as perms
 from bot.store import candidates, elections
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture, open_admin_to_everyone, version
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 
@@ -75,7 +75,7 @@ def every_subcommand(guild: SimGuild) -> list[tuple[str, dict]]:
 
 @pytest.fixture
 async def seeded(hustings, db, guild, clock):
-    from tests.e2e.conftest import import_pack
+    from tests.helpers import import_pack
 
     await import_pack(db, guild.id, PACK, clock, "seed.json")
     return hustings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import meta
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture, open_admin_to_everyone
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 

@@ -10,7 +10,7 @@ import pytest
 from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import candidates, elections
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture, version
-from tests.e2e.conftest import ask, import_pack
+from tests.helpers import ask, import_pack
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

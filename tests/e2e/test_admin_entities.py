@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import bodies, candidates, elections, nominations
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture, version
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

@@ -7,7 +7,7 @@ import pytest
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import elections, results
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
-from tests.e2e.conftest import ask, import_pack
+from tests.helpers import ask, import_pack
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 

@@ -22,12 +22,12 @@ from bot.clock import ManualClock
 from bot.domain.access import Actor
 from bot.domain.models import Body, Candidate, Election, Threshold, Timeline, VotingSystem
 from bot.domain.schedule import DeliveryStatus
+from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimRole
 from bot.sim import permissions as perms
 from bot.store import audit, deliveries, elections, meta
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
-from tests.e2e.conftest import ask, seed_election
+from tests.helpers import ask, seed_election
 
 LONDON = ZoneInfo("Europe/London")
 

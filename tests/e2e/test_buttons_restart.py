@@ -16,8 +16,8 @@ from bot.sim.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE
 from bot.store import candidates, elections, meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
-from tests.e2e.conftest import ask, import_pack, seed_election
 from tests.e2e.test_admin_results import PACK, enter_votes, published
+from tests.helpers import ask, import_pack, seed_election
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
 

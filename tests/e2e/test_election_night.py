@@ -13,7 +13,7 @@ from bot.render.results import results_chart_spec
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import elections, results
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture
-from tests.e2e.conftest import ask, import_pack
+from tests.helpers import ask, import_pack
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

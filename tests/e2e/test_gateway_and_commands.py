@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.store import subscriptions
 from bot.store.database import Database
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import local, setup_org
+from tests.helpers import ask
 
 
 async def test_the_bot_runs_without_the_members_intent_and_still_drops_leavers(

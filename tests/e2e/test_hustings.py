@@ -11,6 +11,7 @@ import pytest
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Threshold, Timeline, VotingSystem
+from bot.domain.settings import GuildSettings
 from bot.errors import NotFound
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.sim import permissions as perms
@@ -18,8 +19,7 @@ from bot.sim.rest_events import CANCELED, CREATE_EVENTS, EXTERNAL, SCHEDULED, VO
 from bot.store import audit, meta
 from bot.store import hustings as hustings_repo
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
-from tests.e2e.conftest import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election
 
 NOMINATIONS_CLOSE = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
 BALLOT_OPEN = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)

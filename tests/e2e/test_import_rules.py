@@ -9,7 +9,7 @@ import json
 from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import snapshot
 from tests.e2e.admin_fixtures import mod_fixture, version
-from tests.e2e.conftest import ask, import_pack
+from tests.helpers import ask, import_pack
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

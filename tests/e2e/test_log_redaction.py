@@ -18,7 +18,7 @@ from bot import logs
 from bot.app import HustingsBot
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.sim import permissions as perms
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.clock import ManualClock
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election
 
 
 def _fields(message) -> dict[str, str]:

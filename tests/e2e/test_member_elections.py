@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.sim import DiscordSimulator, SimMember
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 
 async def test_list_shows_phases_dates_and_the_current_election(sim: DiscordSimulator, member: SimMember, demo) -> None:

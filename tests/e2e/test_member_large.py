@@ -11,7 +11,7 @@ from bot.clock import ManualClock
 from bot.domain.models import Body, Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election
 
 FIRST = [
     "Aisha",

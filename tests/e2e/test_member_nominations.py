@@ -13,7 +13,7 @@ from bot.domain.models import Body, Candidate, Election, Slate, Threshold, Timel
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
 from cogs._common import chart_cache
-from tests.e2e.conftest import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election
 
 
 async def test_progress_with_bars_deadline_and_chart(sim: DiscordSimulator, member: SimMember, demo) -> None:

@@ -11,7 +11,7 @@ from bot.clock import ManualClock
 from bot.domain.models import Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
-from tests.e2e.conftest import ask, seed_election, set_published
+from tests.helpers import ask, seed_election, set_published
 
 
 def _lines(message) -> list[str]:

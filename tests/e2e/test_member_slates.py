@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sim import DiscordSimulator, SimMember
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 
 
 def _fields(message) -> dict[str, str]:

@@ -15,7 +15,7 @@ from bot.app import HustingsBot
 from bot.domain.access import Level, command_level
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from tests.e2e.admin_fixtures import mod_fixture, open_admin_to_everyone
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 from tests.services.test_sources_support import FakeDNS
 
 __all__ = ["mod_fixture"]  # fixtures used by name

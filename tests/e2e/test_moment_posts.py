@@ -11,8 +11,8 @@ from bot.store import candidates as candidates_repo
 from bot.store import hustings as hustings_repo
 from bot.store import nominations as nominations_repo
 from bot.store.database import Database
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, local, org  # the fixture
+from tests.helpers import ask
 
 __all__ = ["org"]
 

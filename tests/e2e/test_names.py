@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import bodies, candidates, elections, nominations
 from tests.e2e.admin_fixtures import mod_fixture, version
-from tests.e2e.conftest import ask, choices
+from tests.helpers import ask, choices
 from tests.services.test_sources_support import FeedServer
 
 __all__ = ["mod_fixture"]  # fixtures used by name

@@ -16,15 +16,15 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.schedule import DeliveryStatus
+from bot.domain.settings import GuildSettings
 from bot.services.delivery import Outgoing, SendError
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 from tests.e2e.admin_fixtures import mod_fixture
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, schedule, setup_org
+from tests.helpers import ask
 
 __all__ = ["mod_fixture"]  # fixture used by name
 

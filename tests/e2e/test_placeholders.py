@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.sim import DiscordSimulator
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, local, org  # the fixture
+from tests.helpers import ask
 
 __all__ = ["org"]
 

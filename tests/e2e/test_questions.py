@@ -18,8 +18,8 @@ from bot.store import hustings as hustings_repo
 from bot.store import questions as questions_repo
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture
-from tests.e2e.conftest import ask, choices
 from tests.e2e.test_hustings import Org, grant_events, setup_org
+from tests.helpers import ask, choices
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,8 +12,8 @@ from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import deliveries, subscriptions
 from bot.store.database import Database
-from tests.e2e.conftest import ask
 from tests.e2e.test_announce import Org, PayloadSpy, local, pings, setup_org
+from tests.helpers import ask
 
 
 @pytest.fixture
@@ -80,7 +79,10 @@ async def test_member_leaving_is_unsubscribed(
 async def test_thousand_subscribers_with_rate_limits_on(
     sim: DiscordSimulator, org: Org, guild: SimGuild, member: SimMember, hustings: HustingsBot, db: Database
 ) -> None:
-    """1,000 DMs, 10% to closed DMs, under Discord's limits run 10x faster (the engine's pace scaled alike)."""
+    """1,000 DMs, 10% to closed DMs, under Discord's limits run 10x faster (the engine's pace scaled alike).
+
+    How fast they go, and how quickly commands are answered meanwhile, is measured in `bench/delivery.py`.
+    """
     spy = PayloadSpy(hustings)
     people = [guild.add_member(f"m{i}") for i in range(1000)]
     reminders = hustings.services.reminders
@@ -105,14 +107,10 @@ async def test_thousand_subscribers_with_rate_limits_on(
     )
     hustings.services.delivery.set_dm_rate(40 * scale)  # requests a second, scaled like the limits
     sim.stats.reset()
-    started = time.monotonic()
     hustings.clock.advance(local("2026-12-10T16:00") - hustings.clock.now())
-    await asyncio.sleep(0.5)  # the fan-out is under way …
-    asked = time.monotonic()
-    reply = await ask(sim, member, "/remind list")  # … and a member's command is answered at once
-    assert time.monotonic() - asked < 1.0 and "NEC 2026" not in reply.content
+    reply = await ask(sim, member, "/remind list")  # the fan-out is under way, and a member's command is answered
+    assert "NEC 2026" not in reply.content
     await hustings.services.delivery.settled(within=60)
-    elapsed = time.monotonic() - started
     received = [len(sim.dms(p)) for p in people]
     assert received.count(1) == 900 and received.count(0) == 100
     counts = await deliveries.counts(db.reader, guild.id)
@@ -122,7 +120,6 @@ async def test_thousand_subscribers_with_rate_limits_on(
     assert sim.stats.invalid_requests - sim.stats.rate_limited == 100  # one refusal per closed DM, no retries
     assert sim.stats.rate_limited <= 20, sim.stats.rate_limited  # paced under the limits, not bouncing off them
     assert all(pings(p) == set() for p in spy.payloads)
-    assert elapsed < 30
     assert sim.violations == []
 
 
@@ -154,7 +151,7 @@ async def test_replies_say_why_nothing_is_coming(
 ) -> None:
     """#18 item 8: a meeting too close for the lead, a meeting past, and an election whose deadlines are all past."""
     from bot.domain.models import Election, Timeline, VotingSystem
-    from tests.e2e.conftest import seed_election
+    from tests.helpers import seed_election
 
     reply = await ask(sim, member, "/remind branch", {"name": "Islington North", "before": "10d"})
     assert "sooner than 10 days" in reply.content and "No meeting date" not in reply.content

@@ -16,11 +16,12 @@ import pytest
 
 import bot.services.imports as imports
 from bot.app import HustingsBot
+from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, SimFile, SimGuild, SimMember
 from bot.store import meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import mod_fixture, open_admin_to_everyone
-from tests.e2e.conftest import ask
+from tests.helpers import ask
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 
@@ -100,7 +101,7 @@ async def test_everyone_cannot_be_the_moderator_role(
     assert (await meta.get_settings(db.reader, guild.id)).moderator_role_ids == []
     # A setting stored before the rule existed gives nobody the moderator tools either.
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild.id, moderator_role_ids=[guild.id]))
+        await meta.save_settings(tx, GuildSettings(guild.id, moderator_role_ids=[guild.id]))
     open_admin_to_everyone(sim, guild)
     refused = await ask(sim, member, "/admin config show")
     assert "Only a moderator can do that" in refused.content
@@ -112,7 +113,7 @@ async def test_an_impossible_cron_is_refused_without_a_long_search(
     role = guild.add_role("Organisers")
     organiser = guild.add_member("olive", roles=[role])
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild.id, organiser_role_ids=[role.id]))
+        await meta.save_settings(tx, GuildSettings(guild.id, organiser_role_ids=[role.id]))
     channel = guild.channel("announcements")
     spent = 0.0
     for cron in ("0 0 31 2 *", "0 0 30 2 *", "0 12 31 4 *", "0 9 31 6,9,11 *"):

@@ -13,11 +13,12 @@ import pytest
 from bot.app import EXTENSIONS, HustingsBot, point_discord_at
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
 from bot.store import candidates, elections, meta
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, import_pack
+from tests.helpers import ask, choices, import_pack
 from tests.services.test_sources_support import FeedServer
 
 SLUG = "ncwu-nec"
@@ -68,7 +69,7 @@ async def bot(
     await import_pack(db, guild.id, PACK, clock, "seed.json")
     alerts = guild.add_channel("mod-alerts")
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild.id, alert_channel_id=alerts.id))
+        await meta.save_settings(tx, GuildSettings(guild.id, alert_channel_id=alerts.id))
     point_discord_at(settings.discord_api, settings.discord_gateway)
     hustings = HustingsBot(settings=settings, db=db, clock=clock, extensions=_extensions())
     async with run_bot_against(sim, hustings):

@@ -7,8 +7,8 @@ from datetime import timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimMember
-from tests.e2e.conftest import ask
 from tests.e2e.test_sources_admin import SLUG, bot, feed, mod, settings, sheet  # noqa: F401 - fixtures
+from tests.helpers import ask
 from tests.services.test_sources_support import FeedServer
 
 

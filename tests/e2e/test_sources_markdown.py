@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.app import HustingsBot
 from bot.sim import DiscordSimulator, SimGuild, SimMember
-from tests.e2e.conftest import ask
 from tests.e2e.test_sources_admin import SLUG, bot, feed, mod, settings  # noqa: F401 - fixtures
+from tests.helpers import ask
 from tests.services.test_sources_support import FeedServer
 
 PHISH = "[Verify your vote](https://phish.example/login)"

@@ -13,14 +13,15 @@ import pytest
 from bot.app import HustingsBot, point_discord_at
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.domain.settings import GuildSettings
 from bot.domain.sources import PRIVATE_ADDRESS
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
 from bot.store import meta
 from bot.store import sources as source_store
 from bot.store.database import Database
-from tests.e2e.conftest import ask, choices, import_pack
 from tests.e2e.test_sources_admin import PACK, SLUG, _extensions
+from tests.helpers import ask, choices, import_pack
 from tests.services.test_sources_support import FakeDNS, FeedServer
 
 INTERNAL = "Name,Bio\nInternal Secret,db-password=hunter2\n"
@@ -44,7 +45,7 @@ async def bot(
     await import_pack(db, guild.id, PACK, clock, "seed.json")
     alerts = guild.add_channel("mod-alerts")
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild.id, alert_channel_id=alerts.id))
+        await meta.save_settings(tx, GuildSettings(guild.id, alert_channel_id=alerts.id))
     point_discord_at(settings.discord_api, settings.discord_gateway)
     hustings = HustingsBot(settings=settings, db=db, clock=clock, extensions=_extensions())
     async with run_bot_against(sim, hustings):

@@ -8,9 +8,9 @@ from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
-from tests.e2e.conftest import ask
 from tests.e2e.test_admin_data import json_file, preview
 from tests.e2e.test_admin_results import enter_votes, published, seeded
+from tests.helpers import ask
 
 __all__ = ["mod2_fixture", "mod_fixture", "seeded"]  # fixtures used by name
 

@@ -25,13 +25,13 @@ import pytest
 from bot.clock import ManualClock
 from bot.domain.access import Actor
 from bot.domain.schedule import DeliveryStatus, Source
+from bot.domain.settings import GuildSettings
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery import DeliveryEngine
 from bot.services.readmodel import ReadModel
 from bot.sim import DiscordSimulator, SimChannel, SimGuild
 from bot.store import deliveries, meta
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 from bot.store.migrations import migrate
 
 TRIALS = max(1, int(os.environ.get("HUSTINGS_RELIABILITY_TRIALS", "1")))

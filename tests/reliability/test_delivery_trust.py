@@ -216,7 +216,7 @@ async def test_subscribing_opens_the_dm_channel_once(
     sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
     """The channel is opened while the member is subscribing, kept, and the reminder then needs one request."""
-    from tests.e2e.conftest import ask
+    from tests.helpers import ask
 
     member = guild.add_member("keen")
     await _election_with_subscribers(db, clock, guild, [], "keen", timedelta(hours=1))

@@ -17,12 +17,12 @@ from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.cooldown import LIMITS, Cooldowns, Limit
+from bot.domain.settings import GuildSettings
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember, SimMessage
 from bot.sim import permissions as perms
 from bot.store import meta
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 from tests.reliability.support import Leaf, dump, leaf_commands, plausible, report, serve_feed
 
 #: Roots whose every command needs a moderator or an organiser.

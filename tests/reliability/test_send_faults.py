@@ -18,10 +18,10 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
 from bot.domain.schedule import Announcement, Schedule, Subscription, SubscriptionKind
+from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, FaultRule, SimGuild
 from bot.store import announcements, deliveries, elections, meta, subscriptions
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 from tests.reliability.support import report, trials
 
 POSTS = "POST /channels/*/messages"

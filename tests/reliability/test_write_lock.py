@@ -19,12 +19,12 @@ from bench.harness import Timed, _watch
 from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
+from bot.domain.settings import GuildSettings
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild
 from bot.sim import permissions as perms
 from bot.store import meta
 from bot.store.database import Database
-from bot.store.meta import GuildSettings
 from tests.reliability.support import report, trials
 
 HOLD_SECONDS = 4.0

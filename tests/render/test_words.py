@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.audit import AuditEntry
 from bot.domain.schedule import describe_offsets
 from bot.render.admin import audit_line, change_lines
-from bot.store.audit import AuditEntry
 
 
 def test_change_lines_show_mentions_timestamps_words_and_no_ids() -> None:

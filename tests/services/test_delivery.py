@@ -62,6 +62,14 @@ class FakeOutbox:
     closed_dms: set[int] = field(default_factory=set)
     hang: asyncio.Event | None = None  # set: posts are recorded, then the call never returns
     calls: int = 0
+    grew: asyncio.Event = field(default_factory=asyncio.Event)  # set on every new post
+
+    async def posted(self, count: int, within: float = 10.0) -> None:
+        """Wait until at least `count` posts were recorded (no polling)."""
+        async with asyncio.timeout(within):
+            while len(self.posts) < count:
+                self.grew.clear()
+                await self.grew.wait()
 
     async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
         self.calls += 1
@@ -74,6 +82,7 @@ class FakeOutbox:
                 return Sent(channel_id, p.message_id)
         posted = Posted(channel_id, 9000 + len(self.posts), message.content, nonce, message)
         self.posts.append(posted)
+        self.grew.set()
         if self.hang is not None:
             await self.hang.wait()
         return Sent(channel_id, posted.message_id)
@@ -285,10 +294,7 @@ async def test_crash_mid_send_resends_with_the_same_nonce_and_posts_once(world: 
     world.outbox.hang = asyncio.Event()
     await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="once")
     world.clock.advance(timedelta(hours=1))
-    for _ in range(200):
-        if world.outbox.posts:
-            break
-        await asyncio.sleep(0.01)
+    await world.outbox.posted(1)
     assert len(world.outbox.posts) == 1
     [row] = await deliveries.history(world.db.reader, GUILD)
     assert row.status is DeliveryStatus.SENDING  # Discord has it; the ledger doesn't know yet
@@ -434,10 +440,7 @@ async def test_dm_fan_out_resumes_after_a_restart(world: World):
     world.outbox.closed_dms.update(users[::10])
     world.clock.set(local("2026-12-10T16:00"))
     # stop part-way through the fan-out
-    for _ in range(500):
-        if len(world.outbox.posts) >= 100:
-            break
-        await asyncio.sleep(0.005)
+    await world.outbox.posted(100)
     await world.restart()
     counts = await deliveries.counts(world.db.reader, GUILD)
     assert counts.get("sent", 0) + counts.get("late", 0) == 270 and counts.get("failed") == 30

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -22,12 +21,8 @@ from bot.domain.models import (
 from bot.errors import NotFound
 from bot.services.read_share import ShareLimiter
 from bot.services.readmodel import ReadModel, surname_key
-from bot.store import bodies as bodies_repo
-from bot.store import candidates as candidates_repo
-from bot.store import elections, meta
-from bot.store import nominations as nominations_repo
-from bot.store import results as results_repo
 from bot.store.database import Database
+from tests.helpers import seed_election
 
 GUILD = 42
 
@@ -44,19 +39,21 @@ async def _seed(
     rounds: list[ResultRound] = (),  # type: ignore[assignment]
     published: bool = False,
 ) -> None:
-    election.guild_id = GUILD
-    async with db.transaction() as tx:
-        eid = await elections.upsert(tx, election)
-        for s in slates:
-            await elections.upsert_slate(tx, eid, s)
-        body_ids = {b.name: await bodies_repo.upsert(tx, GUILD, b) for b in bodies}
-        cand_ids = {c.name: await candidates_repo.upsert(tx, eid, c) for c in candidates}
-        for body, cand in nominations:
-            await nominations_repo.add(tx, eid, body_ids[body], cand_ids[cand], date(2026, 11, 1))
-        if rounds:
-            await results_repo.replace_rounds(tx, eid, rounds, cand_ids)
-        await elections.set_result_meta(tx, eid, published=published, valid=None, invalid=None)
-        await meta.bump_version(tx, GUILD, clock.now(), "test")
+    """Seed this file's guild; every nomination is dated 1 November."""
+    dated = [(body, cand, date(2026, 11, 1)) for body, cand in nominations]
+    await seed_election(
+        db,
+        GUILD,
+        clock,
+        election,
+        slates=slates,
+        candidates=candidates,
+        bodies=bodies,
+        nominations=dated,
+        rounds=rounds,
+        published=published,
+        reason="test",
+    )
 
 
 def _election(
@@ -166,16 +163,16 @@ async def test_eligible_bodies_follow_the_kinds_that_nominate(
     assert (party.eligible_bodies, party.body_kind, party.required) == (40, "CLP", 2)
 
 
-async def test_autocomplete_is_fast_on_a_big_election(reads: ReadModel, db: Database, clock: ManualClock) -> None:
+async def test_autocomplete_on_a_big_election_reads_one_snapshot(
+    reads: ReadModel, db: Database, clock: ManualClock
+) -> None:
+    """Typing into a 500-candidate election never reloads the snapshot (its speed is measured in bench/autocomplete)."""
     names = [f"Candidate{i:03d} Surname{i % 37}" for i in range(500)]
     await _seed(db, clock, _election("big"), candidates=[Candidate(n) for n in names])
     await reads.complete_candidates(GUILD, None, "")  # build the snapshot once
-    started = time.perf_counter()
     for typed in ("c", "cand", "surname1", "candidate49", "zz", "sur 3") * 20:
         found = await reads.complete_candidates(GUILD, None, typed)
         assert len(found) <= 25
-    per_call = (time.perf_counter() - started) / 120
-    assert per_call < 0.02, f"{per_call * 1000:.1f} ms per autocomplete"
     assert reads.loads == 1
 
 

@@ -16,6 +16,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.access import Actor
+from bot.domain.audit import AuditEntry
+from bot.domain.settings import GuildSettings
 from bot.domain.sources import Outcome
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
@@ -93,7 +95,7 @@ class Env:
     async def version(self, guild: int = GUILD) -> int:
         return (await meta.get_version(self.db.reader, guild)).version
 
-    async def audits(self, guild: int = GUILD) -> list[audit.AuditEntry]:
+    async def audits(self, guild: int = GUILD) -> list[AuditEntry]:
         return await audit.recent(self.db.reader, guild, limit=200)
 
     async def names(self, slug: str = SLUG, guild: int = GUILD) -> list[str]:
@@ -112,7 +114,7 @@ async def seed(db: Database, clock: ManualClock, guild: int = GUILD, slug: str =
     plan = await plan_import(db, guild, parse_pack_json(seed_pack(slug), "seed.json"))
     await apply_import(db, guild, plan, actor_id=None, actor_name="test", now=clock.now())
     async with db.transaction() as tx:
-        await meta.save_settings(tx, meta.GuildSettings(guild, alert_channel_id=ALERT_CHANNEL, announce_channel_id=888))
+        await meta.save_settings(tx, GuildSettings(guild, alert_channel_id=ALERT_CHANNEL, announce_channel_id=888))
 
 
 @pytest.fixture

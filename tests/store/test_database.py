@@ -85,7 +85,7 @@ async def test_cancelled_writer_never_leaves_a_transaction_open(db: Database) ->
         async with db.transaction() as tx:
             await elections.upsert(tx, _election("cancelled"))
             started.set()
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # hold the transaction open until cancelled
 
     task = asyncio.create_task(slow_write())
     await started.wait()

@@ -1,0 +1,57 @@
+"""Helpers shared by test files: drive the simulator as a member would, and seed a guild's data.
+
+Fixtures live in `conftest.py` files (pytest finds them); plain functions that several test files
+call live here, so no test imports from a conftest. See tests/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bench.data import seed_election as seed_election  # the one seeding factory
+from bot.clock import ManualClock
+from bot.packs.json_format import pack_from_dict
+from bot.services.imports import apply_import, plan_import
+from bot.sim import DiscordSimulator, SimMember, SimMessage
+from bot.store import elections, meta
+from bot.store.database import Database
+
+
+async def import_pack(db: Database, guild_id: int, data: Mapping[str, Any], clock: ManualClock, name: str) -> None:
+    """Load a pack (as JSON-ready data) through the import service."""
+    pack = pack_from_dict(dict(data), name)
+    plan = await plan_import(db, guild_id, pack)
+    await apply_import(db, guild_id, plan, actor_id=None, actor_name="test", now=clock.now())
+
+
+async def ask(
+    sim: DiscordSimulator, who: SimMember, command: str, options: Mapping[str, Any] | None = None
+) -> SimMessage:
+    """Run a slash command and return the visible reply, failing on any Discord-rule violation."""
+    handle = await sim.invoke(who, command, dict(options or {}))
+    reply = await handle.response(timeout=10)
+    assert not reply.loading, "the reply is still the 'thinking…' placeholder"
+    assert sim.violations == [], sim.violations
+    return reply
+
+
+async def choices(
+    sim: DiscordSimulator, who: SimMember, command: str, focused: str, value: str, **options: Any
+) -> list[str]:
+    """Autocomplete `value` into option `focused`; the choice names shown to the member."""
+    found = await sim.autocomplete(who, command, focused, value, options or None)
+    assert sim.violations == [], sim.violations
+    return [c["name"] for c in found]
+
+
+async def set_published(db: Database, guild_id: int, slug: str, clock: ManualClock, published: bool) -> None:
+    """Publish or unpublish an election's results (bumping the data version like every write)."""
+    async with db.transaction() as tx:
+        e = await elections.get_by_slug(tx, guild_id, slug)
+        assert e is not None and e.id is not None
+        current = await elections.get_result_meta(tx, e.id)
+        await elections.set_result_meta(
+            tx, e.id, published=published, valid=current.valid_ballots, invalid=current.invalid_ballots
+        )
+        await meta.bump_version(tx, guild_id, clock.now(), "test publish")
