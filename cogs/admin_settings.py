@@ -44,6 +44,9 @@ class ConfigGroup(app_commands.Group, name="config", description="Settings"):
             await render.send(interaction, render.TWO_PERSON_OFF_PENDING)
             return
         note = ""
+        if moderator_role is not None and not remove and not interaction.response.is_done():
+            # reading the command's permission overrides takes two requests: acknowledge within 3 s first
+            await interaction.response.defer(ephemeral=True, thinking=True)
         if moderator_role is not None and not remove and not await admin_visible_to(interaction, moderator_role):
             note = admin_visibility_note(moderator_role.mention, moderator_role.name)
         await reply_outcome(interaction, outcome, note)

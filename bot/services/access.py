@@ -9,11 +9,15 @@ import aiosqlite
 from bot.clock import Clock
 from bot.domain.access import Actor, Level, access_level
 from bot.errors import PermissionDenied
-from bot.store import audit, meta
+from bot.store import audit, meta, pending, replies
 from bot.store.database import Database
 
 #: How often a guild's old audit rows are pruned (on its next audited refusal or change).
 PRUNE_EVERY = timedelta(days=1)
+#: Expired questions (an import's holds its whole file) are kept a day past expiry, then deleted.
+PENDING_KEPT = timedelta(days=1)
+#: Stored paged replies (long options only) live a month: ephemeral replies are long gone by then.
+REPLIES_KEPT = timedelta(days=30)
 
 
 class AccessService:
@@ -52,10 +56,13 @@ class AccessService:
         )
 
     async def prune_if_due(self, tx: aiosqlite.Connection, guild_id: int, now: datetime, *, force: bool = False) -> int:
-        """Delete the guild's audit rows older than its retention period, at most once a day (or now, `force`)."""
+        """Delete the guild's audit rows older than its retention period, at most once a day (or now, `force`);
+        returns how many audit rows went. Expired questions and old stored replies go at the same time."""
         last = self._pruned.get(guild_id)
         if not force and last is not None and now - last < PRUNE_EVERY:
             return 0
         self._pruned[guild_id] = now
+        await pending.prune(tx, guild_id, now - PENDING_KEPT)
+        await replies.prune(tx, guild_id, now - REPLIES_KEPT)
         settings = await meta.get_settings(tx, guild_id)
         return await audit.prune(tx, guild_id, now - timedelta(days=settings.audit_retention_days))

@@ -100,3 +100,15 @@ async def reopen(conn: aiosqlite.Connection, guild_id: int, change_id: int) -> N
         " WHERE guild_id = ? AND id = ?",
         (guild_id, change_id),
     )
+
+
+async def prune(conn: aiosqlite.Connection, guild_id: int, expired_before: datetime) -> int:
+    """Delete the guild's changes that expired before `expired_before` (answered or not); returns how many.
+
+    An import's question holds its whole file, so expired rows are not kept: their buttons already
+    answer "this question has expired", and the audit log keeps who did what.
+    """
+    cursor = await conn.execute(
+        "DELETE FROM pending_changes WHERE guild_id = ? AND expires_at < ?", (guild_id, dt_to_db(expired_before))
+    )
+    return cursor.rowcount

@@ -43,3 +43,12 @@ async def get(conn: aiosqlite.Connection, guild_id: int, key_id: int) -> ReplyKe
     if row is None:
         return None
     return ReplyKey(row[0], row[1], row[2], row[3], from_json(row[4], {}))
+
+
+async def prune(conn: aiosqlite.Connection, guild_id: int, created_before: datetime) -> int:
+    """Delete the guild's stored replies made before `created_before`; their buttons then say to run the
+    command again. Returns how many."""
+    cursor = await conn.execute(
+        "DELETE FROM reply_keys WHERE guild_id = ? AND created_at < ?", (guild_id, dt_to_db(created_before))
+    )
+    return cursor.rowcount

@@ -213,3 +213,24 @@ async def test_export_attaches_a_pack_that_reimports_to_no_change(
     assert [c["name"] for c in pack["elections"][0]["candidates"]] == ["Eddie Izzard", "Yasmine Dar"]
     again = await preview(sim, mod, SimFile("roundtrip.json", attachment.data, "application/json"))
     assert "No changes" in again.text
+
+
+async def test_expired_questions_are_deleted_with_their_file(
+    sim: DiscordSimulator, guild: SimGuild, mod: SimMember, seeded, db
+) -> None:
+    """An import's question holds the whole uploaded file: once expired (and a day on) it is deleted, with
+    the guild's next audited change, and its old button still answers in words."""
+    reply = await preview(sim, mod, json_file(UPDATE))
+
+    async def stored() -> int:
+        row = await db.fetchone("SELECT count(*) FROM pending_changes WHERE guild_id = ?", (guild.id,))
+        return int(row[0])
+
+    assert await stored() == 1
+    sim.advance(timedelta(days=2))
+    await ask(sim, mod, "/admin config timezone", {"zone": "Europe/Dublin"})
+    assert await stored() == 0
+    late = await sim.click(mod, reply, reply.button("Apply")["custom_id"])
+    answer = (await late.response()).content
+    assert "nothing was changed" in answer or "expired" in answer, answer
+    assert sim.violations == []
