@@ -139,8 +139,10 @@ def _stop_on_signals(bot, grace: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(sig, stop, sig.name)
-        except (NotImplementedError, RuntimeError):  # platforms without asyncio signal support
-            pass
+        except (NotImplementedError, RuntimeError):
+            # No asyncio signal handlers here (Windows, or not the main thread): Ctrl+C still ends the run
+            # through KeyboardInterrupt, and sends it cuts off are recovered at the next start.
+            log.warning("%s can't be caught here: stopping won't wait for messages being sent", sig.name)
 
 
 async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,17 +174,6 @@ def _read_pack(path: Path, kind: str | None, zone: str | None = None):
     return parse_pack_json(data, path.name, zone=zone)
 
 
-async def _guild_zone(settings: Settings, guild: int) -> str:
-    """The server's configured time zone (else the bot's), in which a file's offset-less times are read."""
-    from bot.services.imports import guild_zone
-
-    db = await _open(settings)
-    try:
-        return await guild_zone(db, guild, settings.timezone)
-    finally:
-        await db.close()
-
-
 def _problems(name: str, exc) -> int:
     """Every problem of a file on stderr, one a line, and exit code 2 (bad input: nothing was written)."""
     noun = "problem" if len(exc.issues) == 1 else "problems"
@@ -195,14 +186,16 @@ def _problems(name: str, exc) -> int:
 async def _import(
     settings: Settings, guild: int, parse, dry_run: bool, source: str, *, replace: bool = False, yes: bool = False
 ) -> int:
+    """Plan and apply a file; `parse(zone)` reads it, offset-less times in the guild's zone (from its settings)."""
     from bot.domain.import_rules import ImportMode
     from bot.packs.errors import PackError
-    from bot.services.imports import apply_import, plan_file
+    from bot.services.imports import apply_import, guild_zone, plan_file
 
     db = await _open(settings)
     try:
+        zone = await guild_zone(db, guild, settings.timezone)
         try:
-            plan = await plan_file(db, guild, parse, mode=ImportMode.of(replace))
+            plan = await plan_file(db, guild, lambda: parse(zone), mode=ImportMode.of(replace))
         except PackError as exc:
             return _problems(source.removeprefix("file "), exc)
         for line in plan.summary_lines():
@@ -239,11 +232,10 @@ async def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if not path.is_file():  # noqa: ASYNC240 - one-shot CLI, nothing else on the loop
         print(f"{path}: no such file", file=sys.stderr)
         return 1
-    zone = await _guild_zone(settings, args.guild)
     return await _import(
         settings,
         args.guild,
-        lambda: _read_pack(path, args.kind, zone),
+        lambda zone: _read_pack(path, args.kind, zone),
         args.dry_run,
         f"file {path.name}",
         replace=args.replace,
@@ -256,7 +248,7 @@ async def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.imports import load_demo_pack
 
     pack = load_demo_pack(SystemClock().now())
-    return await _import(settings, args.guild, lambda: pack, False, "demo pack")
+    return await _import(settings, args.guild, lambda _zone: pack, False, "demo pack")
 
 
 async def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:

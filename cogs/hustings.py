@@ -23,6 +23,7 @@ from bot.render import announcements as render_reminders
 from bot.render import hustings as render
 from bot.render import questions as render_questions
 from bot.render.admin import NO_MENTIONS, send
+from bot.render.common import follow_up
 from bot.services.hustings import HustingsService
 from cogs._access import require
 from cogs._common import election_autocomplete, on_hustings
@@ -97,17 +98,16 @@ class RemindMeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"husti
     async def callback(self, interaction: discord.Interaction) -> None:
         """Subscribe the presser; the ephemeral confirmation carries a Stop button."""
         press = on_hustings(interaction)
+        await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the write may wait
         try:
             sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
         except UserError as exc:
-            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await follow_up(press, content=str(exc))
             return
         view = discord.ui.View(timeout=None)
         if sub.subscription.id is not None:
             view.add_item(StopReminderButton(sub.subscription.id))
-        await press.response.send_message(
-            render_reminders.subscribed_reply(sub), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await follow_up(press, content=render_reminders.subscribed_reply(sub), view=view)
 
 
 class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmdstop:(?P<id>\d+)"):
@@ -131,16 +131,15 @@ class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"h
     async def callback(self, interaction: discord.Interaction) -> None:
         """Stop it and say so."""
         press = on_hustings(interaction)
+        await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the write may wait
         try:
             stopped = await press.client.services.reminders.stop(
                 _guild(press), press.user.id, str(self.subscription_id)
             )
         except UserError as exc:
-            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await follow_up(press, content=str(exc))
             return
-        await press.response.send_message(
-            render_reminders.stopped_reply(stopped), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await follow_up(press, content=render_reminders.stopped_reply(stopped))
 
 
 class InterestedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:int:(?P<id>\d+)"):
