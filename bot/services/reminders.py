@@ -74,6 +74,7 @@ class ReminderPost:
     on_ballot: tuple[str, ...] = ()  # when nominations close: who is on the ballot
     how_to_vote: str = ""  # when the ballot opens: the organiser's text
     slates: tuple[str, ...] = ()  # when the ballot opens: the slates standing
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class MilestonePost:
     nominations: int
     required: int
     qualified_count: int
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class ResultsPost:
 
     election: str
     results: ResultsView
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,12 +539,14 @@ class ReminderService:
             row = next((r for r in progress.rows if r.name == detail["candidate"]), None)
             if row is None or not row.qualified or progress.header.required is None:
                 raise Skip("the candidate is no longer over the threshold")
-            return MilestonePost(name, row.name, row.nominations, progress.header.required, len(progress.qualified))
+            return MilestonePost(
+                name, row.name, row.nominations, progress.header.required, len(progress.qualified), data.election.slug
+            )
         if detail.get("kind") == "results":
             results = await self.read.results(delivery.guild_id, data.election.slug, ResultsMode.SUMMARY)
             if results.summary is None:
                 raise Skip("the results are no longer published")
-            return ResultsPost(name, results)
+            return ResultsPost(name, results, data.election.slug)
         item = await announcements.get_reminders(self.db.reader, delivery.source_id)
         if item is None or not item.enabled:
             raise Skip("automatic reminders were switched off", DeliveryStatus.CANCELLED)
@@ -550,7 +555,7 @@ class ReminderService:
         if point.event == "nominations_close":
             standing = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
         if point.offset:
-            return ReminderPost(name, point.event, point.offset, point.event_at, standing)
+            return ReminderPost(name, point.event, point.offset, point.event_at, standing, slug=data.election.slug)
         # The moments themselves: who is on the ballot when nominations close; how to vote when the ballot opens.
         on_ballot: tuple[str, ...] = ()
         if standing is not None:
@@ -571,6 +576,7 @@ class ReminderService:
             on_ballot=on_ballot,
             how_to_vote=how if point.event == "ballot_open" else "",
             slates=slates,
+            slug=data.election.slug,
         )
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
