@@ -181,12 +181,48 @@ class InterestedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hus
         )
 
 
+class RemindHourButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmh:(?P<id>\d+)"):
+    """Remind me 1 h before: one DM an hour before this hustings (a second press takes it back)."""
+
+    def __init__(self, hustings_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remind me 1 h before",
+                emoji="🔔",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"hustings:rmh:{hustings_id}",
+            )
+        )
+        self.hustings_id = hustings_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RemindHourButton:
+        """Rebuild the button from its custom id (after a restart too)."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Set or take back the member's reminder and say when the DM comes."""
+        press = on_hustings(interaction)
+        if await press.client.cooldown_refusal(press, UseKind.WRITE):
+            return
+        await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the write may wait
+        try:
+            done = await press.client.services.hustings_dms.toggle(_guild(press), press.user.id, self.hustings_id)
+        except UserError as exc:
+            await follow_up(press, content=str(exc))
+            return
+        await follow_up(press, content=render.hour_reminder_reply(done))
+
+
 def remind_view(slug: str, hustings_id: int | None = None, interested: int = 0) -> discord.ui.View:
-    """The Remind me button (and, under one hustings, Interested with its count)."""
+    """The Remind me button (and, under one hustings, Interested with its count and Remind me 1 h before)."""
     view = discord.ui.View(timeout=None)
     view.add_item(RemindMeButton(slug))
     if hustings_id is not None:
         view.add_item(InterestedButton(hustings_id, interested))
+        view.add_item(RemindHourButton(hustings_id))
     return view
 
 
@@ -346,7 +382,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
 
     async def cog_load(self) -> None:
         """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
-        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
+        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
         parent = self._parent()
         for command in HustingsCommands().commands:
             parent.add_command(command)
@@ -365,7 +401,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
         """Detach the subcommands; stop a reconcile still running."""
         if self._task is not None:
             self._task.cancel()
-        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
+        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):
             for name in self._attached:

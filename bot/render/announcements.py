@@ -35,6 +35,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.timeparse import format_duration
 from bot.render import elections as election_render
+from bot.render import hustings as hustings_render
 from bot.render import nominations as nomination_render
 from bot.render import results as result_render
 from bot.render import slates as slate_render
@@ -54,6 +55,7 @@ from bot.render.common import (
 )
 from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
 from bot.services.delivery import AlertPost, Outgoing
+from bot.services.hustings_reminders import HustingsReminderPost
 from bot.services.reminders import (
     MemberReminderPost,
     MemberSubscription,
@@ -438,4 +440,6 @@ class PostComposer:
             return _outgoing(rendered, f"📣 The results of **{md(spec.election)}** are published.")
         if isinstance(spec, MemberReminderPost):
             return member_dm(spec, self.guild_name(spec.guild_id))
+        if isinstance(spec, HustingsReminderPost):
+            return hustings_render.hour_reminder_dm(spec, self.guild_name(spec.guild_id))
         raise TypeError(f"no renderer for {type(spec).__name__}")
