@@ -19,7 +19,7 @@ async def set_question_channel(conn: aiosqlite.Connection, guild_id: int, channe
         await conn.execute("INSERT INTO question_channels (guild_id, channel_id) VALUES (?, ?)", (guild_id, channel_id))
 
 
-async def forget_thread(conn: aiosqlite.Connection, thread_id: int) -> int:
+async def forget_thread(conn: aiosqlite.Connection, guild_id: int, thread_id: int) -> int:
     """A questions thread deleted in Discord: forget it, so the next question opens a new one."""
-    cur = await conn.execute("DELETE FROM question_threads WHERE thread_id = ?", (thread_id,))
+    cur = await conn.execute("DELETE FROM question_threads WHERE guild_id = ? AND thread_id = ?", (guild_id, thread_id))
     return cur.rowcount
