@@ -9,8 +9,6 @@ in bot/services/questions.py; this cog only talks to Discord.
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -25,6 +23,7 @@ from bot.render import questions as render
 from bot.render.admin import NO_MENTIONS, send
 from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
+from cogs._buttons import IdButton
 from cogs._common import election_autocomplete, on_hustings
 from cogs.hustings import _guild, _hustings_id, hustings_autocomplete
 
@@ -112,75 +111,42 @@ class DiscordBoard:
 # ------------------------------------------------------------------------------ stateless buttons
 
 
-class UpvoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"q:up:(?P<id>\d+)"):
+class UpvoteButton(IdButton, prefix="q:up:"):
     """▲: vote a question up, or take the vote back; the custom id carries the question."""
 
+    acknowledge = "update"
+    cooldown = UseKind.WRITE
+
     def __init__(self, question_id: int, votes: int = 0) -> None:
-        super().__init__(
-            discord.ui.Button(label=f"▲ {votes}", style=discord.ButtonStyle.primary, custom_id=f"q:up:{question_id}")
-        )
+        super().__init__(question_id, f"▲ {votes}", style=discord.ButtonStyle.primary)
         self.question_id = question_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> UpvoteButton:
-        """Rebuild the button from its custom id (after a restart too)."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Acknowledge, toggle the vote, show the new count on the post, tell the member."""
-        press = on_hustings(interaction)
-        if await press.client.cooldown_refusal(press, UseKind.WRITE):
-            return
-        await press.response.defer()
-        try:
-            voted = await _service(press.client).vote(_guild(press), press.user.id, self.question_id)
-        except UserError as exc:
-            await press.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Toggle the vote, show the new count on the post, tell the member."""
+        voted = await _service(press.client).vote(_guild(press), press.user.id, self.question_id)
         q = voted.question
         await press.edit_original_response(embed=render.question_post(q), view=question_view(q))
         await press.followup.send(render.voted_reply(voted), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"q:ans:(?P<id>\d+)"):
+class AnswerButton(IdButton, prefix="q:ans:"):
     """Answer: the member linked to the question's candidate answers it in a form."""
 
+    acknowledge = None  # a form must be the first answer
+
     def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Answer (candidates)", style=discord.ButtonStyle.secondary, custom_id=f"q:ans:{question_id}"
-            )
-        )
+        super().__init__(question_id, "Answer (candidates)")
         self.question_id = question_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """Open the form for a linked member; anyone else is told who may answer (a form must come first,
         so the one quick check is done before answering)."""
-        press = on_hustings(interaction)
         service = _service(press.client)
         actor = actor_from(press)
-        try:
-            q = await service.get(_guild(press), self.question_id)
-            name = await service.answerable_as(actor, q)
-        except UserError as exc:
-            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
+        q = await service.get(_guild(press), self.question_id)
+        name = await service.answerable_as(actor, q)
         if name is None:
-            await press.response.send_message(
-                "Only the member a moderator linked to this question's candidate can answer it here.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
+            raise UserError("Only the member a moderator linked to this question's candidate can answer it here.")
         await press.response.send_modal(AnswerForm(self.question_id, name, q.answer if q.answered_by else ""))
 
 
