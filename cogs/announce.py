@@ -212,7 +212,9 @@ class Announce(commands.Cog):
         assert composer is not None, "the composer is set when the services start, before any command"
         message = await composer(spec)
         files = message.files() if message.files else []
-        await follow_up(interaction, content=message.content or None, embeds=message.embeds, files=files)
+        await follow_up(
+            interaction, content=message.content or None, embeds=message.embeds, view=message.view, files=files
+        )
 
     @announce.command(name="cancel", description="Stop an announcement")
     @app_commands.describe(id="The announcement's number")

@@ -35,6 +35,8 @@ async def test_an_announcement_carries_remind_me_that_works_after_a_restart(
         await bot.services.delivery.settled()
         options = {"channel": org.announcements, "when": "in 1h", "message": "{election}: vote!"}
         await ask(sim, org.organiser, "/announce schedule", options)
+        preview = await ask(sim, org.organiser, "/announce preview", {"id": 2})
+        assert preview.ephemeral and preview.custom_ids == [REMIND]  # as it will post
         await bot.services.delivery.run_for(timedelta(hours=2))
         await sim.wait_for_idle()
     live, named = sim.channel_messages(org.announcements)
