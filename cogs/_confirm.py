@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import discord
 
@@ -23,7 +22,7 @@ from bot.domain.pending import ALREADY, EXPIRED, PendingChange
 from bot.errors import UserError
 from bot.render import admin as render
 from cogs._access import actor_from
-from cogs._common import on_hustings
+from cogs._buttons import StatelessButton
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +55,10 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-class PendingButton(discord.ui.DynamicItem[discord.ui.Button], template=CONFIRM_TEMPLATE):
+class PendingButton(StatelessButton, template=CONFIRM_TEMPLATE):
     """A Confirm, Cancel or choice button for one stored pending change."""
+
+    acknowledge = "update"  # within 3 s, before any database work
 
     def __init__(
         self,
@@ -69,22 +70,18 @@ class PendingButton(discord.ui.DynamicItem[discord.ui.Button], template=CONFIRM_
         style: discord.ButtonStyle = discord.ButtonStyle.danger,
     ) -> None:
         custom_id = f"hustings:{act}:{change_id}" + (f":{value}" if value else "")
-        super().__init__(discord.ui.Button(label=render.clip(label, 80), style=style, custom_id=custom_id))
+        super().__init__(custom_id, render.clip(label, 80), style=style)
         self.act = act
         self.change_id = change_id
         self.value = value
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PendingButton:
-        """Rebuild the button from its custom id (after a restart too)."""
+    def parse(cls, match: re.Match[str]) -> PendingButton:
+        """The act, the change's id and the value picked."""
         return cls(match["act"], int(match["id"]), match["v"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Acknowledge, claim the change, run it, and replace the question with the outcome."""
-        press = on_hustings(interaction)
-        await interaction.response.defer()  # within 3 s, before any database work
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Claim the change, run it, and replace the question with the outcome."""
         pending = press.client.services.admin.pending
         cancelling = self.act == "no"
         try:

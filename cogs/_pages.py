@@ -25,7 +25,7 @@ from bot.domain.cooldown import UseKind
 from bot.errors import UserError
 from bot.render.common import Rendered, follow_up, ts
 from bot.render.views import GONE, NOT_YOURS, PAGE_TEMPLATE, clamp_page, fits, page_view, respond
-from cogs._common import on_hustings
+from cogs._buttons import StatelessButton
 
 log = logging.getLogger(__name__)
 
@@ -122,30 +122,28 @@ async def show(interaction: discord.Interaction[HustingsBot], kind: str, args: A
     await respond(interaction, rendered, page_view(key, 0, rendered.page_count, share=share))
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_TEMPLATE):
+class PageButton(StatelessButton, template=PAGE_TEMPLATE):
     """Prev, Next or Share on a paged reply; everything it needs is in its custom id (or the store)."""
 
+    acknowledge = "update"  # within 3 s: re-rendering may take longer
+
     def __init__(self, page: int, act: str, ref: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"hustings:pg:{page}:{act}:{ref}"))
+        super().__init__(f"hustings:pg:{page}:{act}:{ref}")
         self.page = page
         self.act = act
         self.ref = ref
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PageButton:
-        """Rebuild the button from its custom id (after a restart too)."""
+    def parse(cls, match: re.Match[str]) -> PageButton:
+        """The page on show, the act and the reply's reference."""
         return cls(int(match["page"]), match["act"], match["ref"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Acknowledge, check the presser, re-render, then turn the page or share it."""
-        press = on_hustings(interaction)
-        await interaction.response.defer()  # within 3 s: re-rendering may take longer
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Check the presser, re-render, then turn the page or share it (a refusal is told by the base)."""
         try:
             await self._pressed(press)
-        except UserError as exc:
-            await follow_up(press, content=str(exc))
+        except UserError:
+            raise
         except Exception:
             log.exception("page button %s failed", self.custom_id)
             await follow_up(press, content="Sorry, that button didn't work. Run the command again.")

@@ -18,6 +18,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.reminders import ReminderService
 from cogs._access import bot_rights, invoker_rights, require, rights_of
 from cogs._common import chart_cache, election_autocomplete
+from cogs.hustings import remind_view
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ class Announce(commands.Cog):
 
     async def cog_load(self) -> None:
         """Posts are rendered at send time by the same renderers (and chart cache) as member commands."""
-        self.bot.services.delivery.use_composer(render.PostComposer(chart_cache(self.bot), self._guild_name))
+        composer = render.PostComposer(chart_cache(self.bot), self._guild_name, buttons=remind_view)
+        self.bot.services.delivery.use_composer(composer)
         self.bot.services.announcements.use_ping_check(self._may_ping)
 
     async def _may_ping(self, guild_id: int, channel_id: int, user_id: int, role_id: int | None) -> bool | None:
@@ -210,7 +212,9 @@ class Announce(commands.Cog):
         assert composer is not None, "the composer is set when the services start, before any command"
         message = await composer(spec)
         files = message.files() if message.files else []
-        await follow_up(interaction, content=message.content or None, embeds=message.embeds, files=files)
+        await follow_up(
+            interaction, content=message.content or None, embeds=message.embeds, view=message.view, files=files
+        )
 
     @announce.command(name="cancel", description="Stop an announcement")
     @app_commands.describe(id="The announcement's number")

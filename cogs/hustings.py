@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -26,7 +25,8 @@ from bot.render.admin import NO_MENTIONS, send
 from bot.render.common import follow_up
 from bot.services.hustings import HustingsService
 from cogs._access import require
-from cogs._common import election_autocomplete, on_hustings
+from cogs._buttons import IdButton, StatelessButton
+from cogs._common import election_autocomplete
 
 log = logging.getLogger(__name__)
 
@@ -74,119 +74,84 @@ async def hustings_autocomplete(
 # ------------------------------------------------------------------------------ stateless buttons
 
 
-class RemindMeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmd:(?P<slug>[^:]{1,80})"):
+class RemindMeButton(StatelessButton, template=r"hustings:rmd:(?P<slug>[^:]{1,80})"):
     """One press subscribes the member to the election's deadline DMs; the custom id carries the election."""
 
     def __init__(self, slug: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Remind me of the deadlines",
-                emoji="⏰",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"hustings:rmd:{slug}",
-            )
+            f"hustings:rmd:{slug}", "Remind me of the deadlines", emoji="⏰", style=discord.ButtonStyle.primary
         )
         self.slug = slug
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RemindMeButton:
-        """Rebuild the button from its custom id (after a restart too)."""
+    def parse(cls, match: re.Match[str]) -> RemindMeButton:
+        """The election's slug."""
         return cls(match["slug"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """Subscribe the presser; the ephemeral confirmation carries a Stop button."""
-        press = on_hustings(interaction)
-        await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the write may wait
-        try:
-            sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
-        except UserError as exc:
-            await follow_up(press, content=str(exc))
-            return
+        sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
         view = discord.ui.View(timeout=None)
         if sub.subscription.id is not None:
             view.add_item(StopReminderButton(sub.subscription.id))
         await follow_up(press, content=render_reminders.subscribed_reply(sub), view=view)
 
 
-class StopReminderButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:rmdstop:(?P<id>\d+)"):
+class StopReminderButton(IdButton, prefix="hustings:rmdstop:"):
     """Stop the reminder the member just started (only the member's own: another id finds nothing)."""
 
     def __init__(self, subscription_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Stop", style=discord.ButtonStyle.secondary, custom_id=f"hustings:rmdstop:{subscription_id}"
-            )
-        )
+        super().__init__(subscription_id, "Stop")
         self.subscription_id = subscription_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StopReminderButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """Stop it and say so."""
-        press = on_hustings(interaction)
-        await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the write may wait
-        try:
-            stopped = await press.client.services.reminders.stop(
-                _guild(press), press.user.id, str(self.subscription_id)
-            )
-        except UserError as exc:
-            await follow_up(press, content=str(exc))
-            return
+        stopped = await press.client.services.reminders.stop(_guild(press), press.user.id, str(self.subscription_id))
         await follow_up(press, content=render_reminders.stopped_reply(stopped))
 
 
-class InterestedButton(discord.ui.DynamicItem[discord.ui.Button], template=r"hustings:int:(?P<id>\d+)"):
+class InterestedButton(IdButton, prefix="hustings:int:"):
     """Interested (counted): one press marks the member interested, a second takes it back."""
 
+    acknowledge = "update"
+    cooldown = UseKind.WRITE
+
     def __init__(self, hustings_id: int, count: int = 0) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=render_questions.interested_label(count),
-                emoji="⭐",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"hustings:int:{hustings_id}",
-            )
-        )
+        super().__init__(hustings_id, render_questions.interested_label(count), emoji="⭐")
         self.hustings_id = hustings_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> InterestedButton:
-        """Rebuild the button from its custom id (after a restart too)."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Acknowledge, toggle the mark, show the new count on the button, tell the member."""
-        press = on_hustings(interaction)
-        if await press.client.cooldown_refusal(press, UseKind.WRITE):
-            return
-        await press.response.defer()
-        try:
-            on, count = await press.client.services.questions.interested(_guild(press), press.user.id, self.hustings_id)
-            view = await _service(press).info(_guild(press), self.hustings_id)
-        except UserError as exc:
-            await press.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Toggle the mark, show the new count on the button, tell the member."""
+        on, count = await press.client.services.questions.interested(_guild(press), press.user.id, self.hustings_id)
+        view = await _service(press).info(_guild(press), self.hustings_id)
         await press.edit_original_response(view=remind_view(view.election_slug, self.hustings_id, count))
         await press.followup.send(
             render_questions.interested_reply(on, count), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
+class RemindHourButton(IdButton, prefix="hustings:rmh:"):
+    """Remind me 1 h before: one DM an hour before this hustings (a second press takes it back)."""
+
+    cooldown = UseKind.WRITE
+
+    def __init__(self, hustings_id: int) -> None:
+        super().__init__(hustings_id, "Remind me 1 h before", emoji="🔔")
+        self.hustings_id = hustings_id
+
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Set or take back the member's reminder and say when the DM comes."""
+        done = await press.client.services.hustings_dms.toggle(_guild(press), press.user.id, self.hustings_id)
+        await follow_up(press, content=render.hour_reminder_reply(done))
+
+
 def remind_view(slug: str, hustings_id: int | None = None, interested: int = 0) -> discord.ui.View:
-    """The Remind me button (and, under one hustings, Interested with its count)."""
+    """The Remind me button (and, under one hustings, Interested with its count and Remind me 1 h before)."""
     view = discord.ui.View(timeout=None)
     view.add_item(RemindMeButton(slug))
     if hustings_id is not None:
         view.add_item(InterestedButton(hustings_id, interested))
+        view.add_item(RemindHourButton(hustings_id))
     return view
 
 
@@ -346,7 +311,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
 
     async def cog_load(self) -> None:
         """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
-        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
+        self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
         parent = self._parent()
         for command in HustingsCommands().commands:
             parent.add_command(command)
@@ -365,7 +330,7 @@ class HustingsCog(commands.Cog, name="Hustings"):
         """Detach the subcommands; stop a reconcile still running."""
         if self._task is not None:
             self._task.cancel()
-        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
+        self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):
             for name in self._attached:

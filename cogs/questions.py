@@ -9,8 +9,6 @@ in bot/services/questions.py; this cog only talks to Discord.
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -25,6 +23,7 @@ from bot.render import questions as render
 from bot.render.admin import NO_MENTIONS, send
 from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
+from cogs._buttons import IdButton
 from cogs._common import election_autocomplete, on_hustings
 from cogs.hustings import _guild, _hustings_id, hustings_autocomplete
 
@@ -36,32 +35,46 @@ def _service(client: HustingsBot) -> QuestionService:
 
 
 class DiscordBoard:
-    """The hustings threads through discord.py: open a public thread, post and edit question posts."""
+    """The hustings threads through discord.py: open a public thread (or a forum post), post and edit question posts."""
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    def _text_channel(self, channel_id: int) -> discord.TextChannel:
+    def _parent(self, channel_id: int) -> discord.TextChannel | discord.ForumChannel:
         channel = self.client.get_channel(channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise UserError("Ask in a text channel of the server: the questions thread opens there.")
         return channel
 
     def missing(self, channel_id: int) -> list[str]:
-        """What the bot lacks to open a public thread here and post in it (as Discord's settings name it)."""
-        channel = self._text_channel(channel_id)
+        """What the bot lacks to open a thread (or forum post) here and post in it, as Discord's settings name it."""
+        channel = self._parent(channel_id)
         have = channel.permissions_for(channel.guild.me)
+        start = (
+            ("Create Posts", have.send_messages)  # a forum's "Create Posts" is the Send Messages bit
+            if isinstance(channel, discord.ForumChannel)
+            else ("Create Public Threads", have.create_public_threads)
+        )
         needs = (
             ("View Channel", have.view_channel),
-            ("Create Public Threads", have.create_public_threads),
+            start,
             ("Send Messages in Threads", have.send_messages_in_threads),
             ("Embed Links", have.embed_links),
         )
         return [name for name, ok in needs if not ok]
 
     async def open_thread(self, channel_id: int, name: str) -> int:
-        """Start a public thread without a starter message."""
-        thread = await self._text_channel(channel_id).create_thread(
+        """Start a public thread without a starter message, or in a forum a post whose first message says what it is."""
+        parent = self._parent(channel_id)
+        if isinstance(parent, discord.ForumChannel):
+            made = await parent.create_thread(
+                name=name,
+                auto_archive_duration=10080,
+                content=render.forum_starter(name),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return made.thread.id
+        thread = await parent.create_thread(
             name=name,
             type=discord.ChannelType.public_thread,
             auto_archive_duration=10080,  # a week idle before it archives
@@ -98,75 +111,42 @@ class DiscordBoard:
 # ------------------------------------------------------------------------------ stateless buttons
 
 
-class UpvoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"q:up:(?P<id>\d+)"):
+class UpvoteButton(IdButton, prefix="q:up:"):
     """▲: vote a question up, or take the vote back; the custom id carries the question."""
 
+    acknowledge = "update"
+    cooldown = UseKind.WRITE
+
     def __init__(self, question_id: int, votes: int = 0) -> None:
-        super().__init__(
-            discord.ui.Button(label=f"▲ {votes}", style=discord.ButtonStyle.primary, custom_id=f"q:up:{question_id}")
-        )
+        super().__init__(question_id, f"▲ {votes}", style=discord.ButtonStyle.primary)
         self.question_id = question_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> UpvoteButton:
-        """Rebuild the button from its custom id (after a restart too)."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Acknowledge, toggle the vote, show the new count on the post, tell the member."""
-        press = on_hustings(interaction)
-        if await press.client.cooldown_refusal(press, UseKind.WRITE):
-            return
-        await press.response.defer()
-        try:
-            voted = await _service(press.client).vote(_guild(press), press.user.id, self.question_id)
-        except UserError as exc:
-            await press.followup.send(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
+        """Toggle the vote, show the new count on the post, tell the member."""
+        voted = await _service(press.client).vote(_guild(press), press.user.id, self.question_id)
         q = voted.question
         await press.edit_original_response(embed=render.question_post(q), view=question_view(q))
         await press.followup.send(render.voted_reply(voted), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"q:ans:(?P<id>\d+)"):
+class AnswerButton(IdButton, prefix="q:ans:"):
     """Answer: the member linked to the question's candidate answers it in a form."""
 
+    acknowledge = None  # a form must be the first answer
+
     def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Answer (candidates)", style=discord.ButtonStyle.secondary, custom_id=f"q:ans:{question_id}"
-            )
-        )
+        super().__init__(question_id, "Answer (candidates)")
         self.question_id = question_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AnswerButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """Open the form for a linked member; anyone else is told who may answer (a form must come first,
         so the one quick check is done before answering)."""
-        press = on_hustings(interaction)
         service = _service(press.client)
         actor = actor_from(press)
-        try:
-            q = await service.get(_guild(press), self.question_id)
-            name = await service.answerable_as(actor, q)
-        except UserError as exc:
-            await press.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
+        q = await service.get(_guild(press), self.question_id)
+        name = await service.answerable_as(actor, q)
         if name is None:
-            await press.response.send_message(
-                "Only the member a moderator linked to this question's candidate can answer it here.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
+            raise UserError("Only the member a moderator linked to this question's candidate can answer it here.")
         await press.response.send_modal(AnswerForm(self.question_id, name, q.answer if q.answered_by else ""))
 
 
@@ -280,6 +260,40 @@ class ModerationCommands(app_commands.Group, name="hustings", description="Husti
         name, election_name = await _service(interaction.client).link(actor, candidate, election, member_id)
         await send(interaction, render.linked_reply(name, election_name, member_id))
 
+    @app_commands.command(
+        name="questions_channel", description="Where questions threads open: a text or forum channel (organisers)"
+    )
+    @app_commands.describe(
+        channel="A text channel (a thread per hustings) or a forum (a post per hustings)",
+        clear="Go back to opening each thread where its first question is asked",
+    )
+    async def questions_channel(
+        self,
+        interaction: discord.Interaction[HustingsBot],
+        channel: discord.TextChannel | discord.ForumChannel | None = None,
+        clear: bool = False,
+    ) -> None:
+        """Choose (or clear) the channel; without options, say where threads open now."""
+        guild_id = _guild(interaction)
+        actor = await require(interaction, Level.ORGANISER, "questions.channel")
+        service = _service(interaction.client)
+        if channel is None and not clear:
+            current = await service.question_channel(guild_id)
+            await send(interaction, render.channel_reply(current, _kind(interaction, current)))
+            return
+        if channel is not None and clear:
+            raise UserError("Choose a channel or clear it, not both.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chosen = await service.set_question_channel(
+            actor, DiscordBoard(interaction.client), channel.id if channel is not None else None
+        )
+        await send(interaction, render.channel_reply(chosen, _kind(interaction, chosen)))
+
+
+def _kind(interaction: discord.Interaction[HustingsBot], channel_id: int | None) -> str:
+    found = interaction.client.get_channel(channel_id) if channel_id is not None else None
+    return "forum" if isinstance(found, discord.ForumChannel) else "text"
+
 
 class QuestionsCog(commands.Cog, name="Questions"):
     """`/ask`, `/questions`, and `/hustings hide|answered|speaker`; registers the stateless buttons."""
@@ -343,6 +357,17 @@ class QuestionsCog(commands.Cog, name="Questions"):
         for command in ModerationCommands().commands:
             parent.add_command(command)
             self._attached.append(command.name)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """A questions thread deleted in Discord is forgotten: the next question opens a new one."""
+        try:
+            if await _service(self.bot).thread_deleted(payload.guild_id, payload.thread_id):
+                log.info(
+                    "questions thread %s was deleted in Discord; the next question opens a new one", payload.thread_id
+                )
+        except Exception:  # a listener must never take the gateway down; the failed post still finds out
+            log.exception("could not forget deleted thread %s", payload.thread_id)
 
     async def cog_unload(self) -> None:
         """Detach the commands and the buttons."""

@@ -24,6 +24,7 @@ from bot.render import sources as render
 from bot.render.common import Rendered, follow_up
 from bot.services.sources import SourceAlert, SourceService, SyncReport
 from cogs._access import actor_from, require
+from cogs._buttons import StatelessButton
 from cogs._common import PostableChannel
 from cogs._pages import Args, PageButton, renders, show
 
@@ -46,58 +47,41 @@ def _guild(interaction: discord.Interaction[HustingsBot]) -> int:
 HOLD_TEMPLATE = r"hustings:src:(?P<act>apply|keep):(?P<id>\d+):(?P<h>[0-9a-f]{1,16})"
 
 
-class HoldButton(discord.ui.DynamicItem[discord.ui.Button], template=HOLD_TEMPLATE):
+class HoldButton(StatelessButton, template=HOLD_TEMPLATE):
     """Apply or keep-current for a held update; the custom id carries the source and the held content's hash."""
+
+    acknowledge = "update"  # within 3 s: the checks and the apply may wait for the database
 
     def __init__(self, act: str, source_id: int, held_hash: str) -> None:
         apply = act == "apply"
         super().__init__(
-            discord.ui.Button(
-                label="Apply this update" if apply else "Keep current data",
-                style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
-                custom_id=f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
-            )
+            f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
+            "Apply this update" if apply else "Keep current data",
+            style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
         )
         self.act = act
         self.source_id = source_id
         self.held_hash = held_hash[:16]
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> HoldButton:
-        """Rebuild the button from its custom id (after a restart too)."""
+    def parse(cls, match: re.Match[str]) -> HoldButton:
+        """The act, the source's id and the held content's hash."""
         return cls(match["act"], int(match["id"]), match["h"])
 
-    # The library types this for any client; the item is only ever added to HustingsBot's views.
-    async def callback(self, interaction: discord.Interaction[HustingsBot]) -> None:  # type: ignore[override]
-        """Acknowledge first, check the presser is a moderator (audited), then apply or keep, and retire
-        the buttons."""
-        await interaction.response.defer()  # within 3 s: the checks and the apply may wait for the database
-        try:
-            await require(
-                interaction,
-                Level.MODERATOR,
-                f"source.{'confirm' if self.act == 'apply' else 'reject'}",
-                f"#{self.source_id}",
-            )
-        except UserError as exc:
-            await follow_up(interaction, content=str(exc))
-            return
+    async def pressed(self, interaction: discord.Interaction[HustingsBot]) -> None:
+        """Check the presser is a moderator (audited), then apply or keep, and retire the buttons."""
+        action = f"source.{'confirm' if self.act == 'apply' else 'reject'}"
+        await require(interaction, Level.MODERATOR, action, f"#{self.source_id}")
         actor = actor_from(interaction)
         service = sources(interaction)
-        try:
-            if self.act == "apply":
-                report = await service.confirm_hold(actor, self.source_id, self.held_hash)
-                extra = [render.report_embed(report)]
-                text = render.resolved_text(actor.name, True, service.clock.now())
-            else:
-                await service.reject_hold(actor, self.source_id, self.held_hash)
-                extra = []
-                text = render.resolved_text(actor.name, False, service.clock.now())
-        except UserError as exc:
-            await follow_up(interaction, content=str(exc))
-            return
+        if self.act == "apply":
+            report = await service.confirm_hold(actor, self.source_id, self.held_hash)
+            extra = [render.report_embed(report)]
+            text = render.resolved_text(actor.name, True, service.clock.now())
+        else:
+            await service.reject_hold(actor, self.source_id, self.held_hash)
+            extra = []
+            text = render.resolved_text(actor.name, False, service.clock.now())
         embeds = [*(interaction.message.embeds[:1] if interaction.message else []), *extra]
         await interaction.edit_original_response(
             content=text, embeds=embeds, view=None, allowed_mentions=render.NO_MENTIONS

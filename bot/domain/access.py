@@ -56,6 +56,7 @@ COMMAND_LEVELS: dict[str, Level] = {
     "hustings hide": Level.MODERATOR,
     "hustings answered": Level.ORGANISER,
     "hustings speaker": Level.MODERATOR,
+    "hustings questions_channel": Level.ORGANISER,
 }
 
 

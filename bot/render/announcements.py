@@ -35,6 +35,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.timeparse import format_duration
 from bot.render import elections as election_render
+from bot.render import hustings as hustings_render
 from bot.render import nominations as nomination_render
 from bot.render import results as result_render
 from bot.render import slates as slate_render
@@ -54,6 +55,7 @@ from bot.render.common import (
 )
 from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
 from bot.services.delivery import AlertPost, Outgoing
+from bot.services.hustings_reminders import HustingsReminderPost
 from bot.services.reminders import (
     MemberReminderPost,
     MemberSubscription,
@@ -345,12 +347,35 @@ def subscription_list(subs: Sequence[MemberSubscription]) -> str:
     return clip("Your reminders:\n" + "\n".join(f"• {subscription_line(s)}" for s in subs), CONTENT_MAX)
 
 
-class PostComposer:
-    """Turns the services' post specs into messages at send time (the delivery engine's composer)."""
+#: The stateless buttons under a post about an election (its slug → a view of DynamicItems).
+Buttons = Callable[[str], discord.ui.View]
 
-    def __init__(self, charts: ChartCache | None = None, guild_name: Callable[[int], str | None] | None = None) -> None:
+
+def post_election(spec: object) -> str | None:
+    """The slug of the election a channel post is about (its Remind me button's), or None (alerts, DMs)."""
+    if isinstance(spec, MessagePost | ViewPost):
+        return spec.slug
+    if isinstance(spec, ReminderPost | MilestonePost | ResultsPost):
+        return spec.slug or None
+    return None
+
+
+class PostComposer:
+    """Turns the services' post specs into messages at send time (the delivery engine's composer).
+
+    Posts about an election carry `buttons(slug)` (the cog's stateless Remind me button): a press works
+    on any post, after a restart too, since the custom id carries the election.
+    """
+
+    def __init__(
+        self,
+        charts: ChartCache | None = None,
+        guild_name: Callable[[int], str | None] | None = None,
+        buttons: Buttons | None = None,
+    ) -> None:
         self.charts = charts or ChartCache()
         self.guild_name = guild_name or (lambda _guild_id: None)
+        self.buttons = buttons
 
     async def _chart(self, key: tuple, spec: AnySpec | None) -> ChartImage | None:
         return await self.charts.chart(key, spec)
@@ -375,7 +400,14 @@ class PostComposer:
         return slate_render.slate_compare(model)
 
     async def __call__(self, spec: object) -> Outgoing:
-        """The message for one post spec."""
+        """The message for one post spec, with its buttons."""
+        message = await self._compose(spec)
+        slug = post_election(spec)
+        if slug and self.buttons is not None:
+            message.view = self.buttons(slug)
+        return message
+
+    async def _compose(self, spec: object) -> Outgoing:
         if isinstance(spec, AlertPost):
             return alert(spec.text)
         if isinstance(spec, MessagePost):
@@ -408,4 +440,6 @@ class PostComposer:
             return _outgoing(rendered, f"📣 The results of **{md(spec.election)}** are published.")
         if isinstance(spec, MemberReminderPost):
             return member_dm(spec, self.guild_name(spec.guild_id))
+        if isinstance(spec, HustingsReminderPost):
+            return hustings_render.hour_reminder_dm(spec, self.guild_name(spec.guild_id))
         raise TypeError(f"no renderer for {type(spec).__name__}")

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 import discord
 import icalendar
 
-from bot.domain.hustings import CalendarEntry, Hustings, PlaceKind, meeting_calendar
+from bot.domain.hustings import CalendarEntry, Hustings, Place, PlaceKind, meeting_calendar
 from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
-from bot.render.common import ChartImage, Rendered, md
+from bot.render.common import CONTENT_MAX, ChartImage, Rendered, clip, md
+from bot.services.delivery import Outgoing
 from bot.services.hustings import HustingsView, SyncReport
+from bot.services.hustings_reminders import HourReminder, HustingsReminderPost
 
 COLOUR = discord.Colour(0x5865F2)
 
@@ -26,10 +28,14 @@ def _when(h: Hustings) -> str:
 
 
 def _place(h: Hustings) -> str:
-    if h.place.kind is PlaceKind.EXTERNAL:
-        return md(h.place.location)
-    kind = "stage" if h.place.kind is PlaceKind.STAGE else "voice channel"
-    return f"<#{h.place.channel_id}> ({kind})"
+    return _where(h.place)
+
+
+def _where(place: Place) -> str:
+    if place.kind is PlaceKind.EXTERNAL:
+        return md(place.location)
+    kind = "stage" if place.kind is PlaceKind.STAGE else "voice channel"
+    return f"<#{place.channel_id}> ({kind})"
 
 
 def _speakers(v: HustingsView) -> str:
@@ -157,3 +163,26 @@ def with_meeting_calendar(
     data = ics_bytes(entries, f"{body.name}: nomination meeting", now)
     stem = _safe_name(f"{body.name}-meeting")
     return replace(rendered, chart=ChartImage(f"{stem}.ics", data, f"Calendar: {body.name}'s nomination meeting"))
+
+
+def hour_reminder_reply(r: HourReminder) -> str:
+    """The member's confirmation of a Remind me 1 h before press."""
+    if not r.on:
+        return f"OK — no reminder before **{md(r.title)}** then. Press the button again to set it back."
+    return (
+        f"OK — I'll DM you <t:{int(r.dm_at.timestamp())}:R>, an hour before **{md(r.title)}** starts "
+        f"(<t:{int(r.starts_at.timestamp())}:F>). Press the button again to take it back.\n"
+        "I'll DM you, so keep DMs from this server's members switched on (Privacy Settings)."
+    )
+
+
+def hour_reminder_dm(post: HustingsReminderPost, guild_name: str | None) -> Outgoing:
+    """The DM an hour before a hustings: what, when, and where to join."""
+    where = f" in **{md(guild_name)}**" if guild_name else ""
+    start = int(post.starts_at.timestamp())
+    text = (
+        f"⏰ **{md(post.title)}** ({md(post.election)}){where} starts <t:{start}:R>, at <t:{start}:t> "
+        f"({post.minutes} minutes). Join: {_where(post.place)}.\n"
+        "-# You asked for this with the hustings' **Remind me 1 h before** button."
+    )
+    return Outgoing(content=clip(text, CONTENT_MAX))

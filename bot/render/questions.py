@@ -101,3 +101,16 @@ def interested_reply(on: bool, count: int) -> str:
     if on:
         return f"Marked as interested: {others} interested now. Press again to take it back."
     return f"No longer marked as interested ({others} interested)."
+
+
+def forum_starter(name: str) -> str:
+    """The first message of a questions post in a forum channel."""
+    return f"**{md(name)}** — members' questions to the candidates, posted with `/ask`. Vote with ▲."
+
+
+def channel_reply(channel_id: int | None, where: str = "") -> str:
+    """`/hustings questions_channel`: where questions threads open now."""
+    if channel_id is None:
+        return "Questions threads open in the channel where the first question for a hustings (or election) is asked."
+    kind = "posts in the forum" if where == "forum" else "threads in"
+    return f"New questions threads open as {kind} <#{channel_id}>. Threads already open stay where they are."

@@ -80,6 +80,7 @@ class MessagePost:
     values: PlaceholderValues
     ping_role_id: int | None = None
     ping_everyone: bool = False
+    slug: str | None = None  # the election it names, for its Remind me button (None: no election named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class ViewPost:
     view: LiveView
     model: Any
     intro: str = ""
+    slug: str | None = None  # the election shown, for its Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,17 +364,28 @@ class AnnouncementService:
             f"⚠️ Announcement #{item.id} was posted in <#{item.channel_id}> without the ping: {who} may no "
             "longer mention that role there. Schedule it again from someone who can, or make the role mentionable.",
         )
-        return MessagePost(post.text, post.values)
+        return MessagePost(post.text, post.values, slug=post.slug)
 
     async def _post_for(self, item: Announcement) -> MessagePost | ViewPost:
+        slug = await self._slug(item.guild_id, item.election_id)
         if item.view is not None:
-            return ViewPost(item.view, await self.view_model(item.guild_id, item.election_id, item.view))
+            model = await self.view_model(item.guild_id, item.election_id, item.view)
+            return ViewPost(item.view, model, slug=slug or await self._current_slug(item.guild_id))
         return MessagePost(
             item.content,
             await self.placeholder_values(item.guild_id, item.election_id),
             item.ping_role_id,
             item.ping_everyone,
+            slug=slug,
         )
+
+    async def _current_slug(self, guild_id: int) -> str | None:
+        """The election a live view without a named election shows now (None when there is none)."""
+        try:
+            data = self.read.resolve_election(await self.read.snapshot(guild_id), None, self.clock.now())
+        except NotFound:
+            return None
+        return data.election.slug
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""

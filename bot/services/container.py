@@ -14,6 +14,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.delivery import DeliveryEngine, DiscordOutbox
 from bot.services.events_discord import DiscordEvents
 from bot.services.hustings import HustingsService
+from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
@@ -47,6 +48,8 @@ class Services:
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
         self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
         self.questions = QuestionService(db, clock, self.access, self.hustings)
+        self.hustings_dms = HustingsReminders(db, clock, self.hustings, self.delivery)
+        self.reminders.hustings_dms = self.hustings_dms  # their DMs go out with the member reminders
 
     async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
         """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""

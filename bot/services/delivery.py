@@ -116,6 +116,7 @@ class Outgoing:
     embeds: list[discord.Embed] = field(default_factory=list)
     files: Callable[[], list[discord.File]] | None = None  # fresh files per attempt
     allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+    view: discord.ui.View | None = None  # stateless buttons (DynamicItems), composed by the render layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,7 @@ class DiscordOutbox:
                     embeds=message.embeds,
                     files=message.files() if message.files else discord.utils.MISSING,
                     allowed_mentions=message.allowed_mentions,
+                    view=message.view or discord.utils.MISSING,
                     nonce=nonce,
                 )
         except SendError as exc:

@@ -28,6 +28,7 @@ from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
 from bot.services.hustings import HustingsService
 from bot.store import audit
+from bot.store import question_places as places
 from bot.store import questions as repo
 from bot.store.database import Database
 
@@ -44,11 +45,12 @@ class QuestionBoard(Protocol):
     """The hustings threads in Discord, as the service needs them."""
 
     def missing(self, channel_id: int) -> list[str]:
-        """Permissions the bot lacks to open a thread in `channel_id` and post in it (names as Discord shows)."""
+        """Permissions the bot lacks to open a thread (or forum post) in `channel_id` and post in it (names as
+        Discord shows); UserError when it is no text or forum channel of the server."""
         ...
 
     async def open_thread(self, channel_id: int, name: str) -> int:
-        """Start a public thread in the channel; returns its id."""
+        """Start a public thread in the channel (in a forum: a post); returns its id."""
         ...
 
     async def post(self, thread_id: int, question: Question) -> int:
@@ -156,8 +158,10 @@ class QuestionService:
                 )
         thread_id = await repo.thread_for(self.db.reader, guild_id, topic.key)
         new_thread = thread_id is None
+        chosen = await places.question_channel(self.db.reader, guild_id)  # organisers' choice, else right here
+        channel_id = chosen or channel_id
         if thread_id is None:
-            thread_id = await self._open(board, guild_id, topic, channel_id)
+            thread_id = await self._open(board, guild_id, topic, channel_id, chosen is not None)
         q = Question(
             hustings_id=hustings_id,
             author_id=actor.user_id,
@@ -171,8 +175,8 @@ class QuestionService:
         try:
             try:
                 message_id = await board.post(thread_id, q)
-            except ThreadGone:  # deleted in Discord: open a new one where the member asks, post there
-                thread_id, new_thread = await self._open(board, guild_id, topic, channel_id), True
+            except ThreadGone:  # deleted in Discord while we weren't listening: open a new one, post there
+                thread_id, new_thread = await self._open(board, guild_id, topic, channel_id, chosen is not None), True
                 message_id = await board.post(thread_id, q)
         except Exception:
             async with self.db.transaction() as tx:
@@ -183,11 +187,26 @@ class QuestionService:
         q.message_id = message_id
         return Asked(q, topic, thread_id, new_thread)
 
-    async def _open(self, board: QuestionBoard, guild_id: int, topic: Topic, channel_id: int) -> int:
-        """Open the topic's questions thread in `channel_id` (the bot's permissions checked first)."""
-        missing = board.missing(channel_id)
+    async def _open(self, board: QuestionBoard, guild_id: int, topic: Topic, channel_id: int, chosen: bool) -> int:
+        """Open the topic's questions thread in `channel_id` (the bot's permissions checked first); `chosen`:
+        the channel is the organisers' choice rather than where the member asked."""
+        try:
+            missing = board.missing(channel_id)
+        except UserError:
+            if not chosen:
+                raise
+            raise UserError(
+                "The channel organisers chose for questions is gone: an organiser can choose another with "
+                "`/hustings questions_channel`. Your question was not posted."
+            ) from None
         if missing:
             names = " and ".join(f"**{m}**" for m in missing)
+            if chosen:
+                raise UserError(
+                    f"I can't open the questions thread in <#{channel_id}>, the channel organisers chose: an "
+                    f"organiser can give me {names} there (channel settings → Permissions). "
+                    "Your question was not posted."
+                )
             raise UserError(
                 f"I can't open the questions thread here: give me {names} in this channel "
                 "(channel settings → Permissions), then ask again. Your question was not posted."
@@ -196,6 +215,44 @@ class QuestionService:
         async with self.db.transaction() as tx:
             await repo.remember_thread(tx, guild_id, topic.key, channel_id, thread_id)
         return thread_id
+
+    async def question_channel(self, guild_id: int) -> int | None:
+        """The channel organisers chose for questions threads (None: where the first question is asked)."""
+        return await places.question_channel(self.db.reader, guild_id)
+
+    async def set_question_channel(self, actor: Actor, board: QuestionBoard, channel_id: int | None) -> int | None:
+        """An organiser chooses where new questions threads open (None: back to where asked); the bot's
+        permissions there are checked first and a missing one named, changing nothing. Audited."""
+        await self.access.require(actor, Level.ORGANISER, "questions.channel")
+        if channel_id is not None:
+            missing = board.missing(channel_id)
+            if missing:
+                names = " and ".join(f"**{m}**" for m in missing)
+                raise UserError(
+                    f"I can't open questions threads in <#{channel_id}>: give me {names} there "
+                    "(channel settings → Permissions), then choose it again. Nothing was changed."
+                )
+        before = await places.question_channel(self.db.reader, actor.guild_id)
+        async with self.db.transaction() as tx:
+            await places.set_question_channel(tx, actor.guild_id, channel_id)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="questions.channel",
+                entity="questions channel",
+                before={"channel": before},
+                after={"channel": channel_id},
+                at=self.clock.now(),
+            )
+        return channel_id
+
+    async def thread_deleted(self, guild_id: int, thread_id: int) -> bool:
+        """A thread was deleted in Discord (Thread Delete): forget it if it held questions, so the next
+        question opens a new one. True when it was a questions thread."""
+        async with self.db.transaction() as tx:
+            return await places.forget_thread(tx, guild_id, thread_id) > 0
 
     async def vote(self, guild_id: int, user_id: int, question_id: int) -> Voted:
         """Toggle the member's upvote (one per member; a second press takes it back)."""

@@ -53,6 +53,8 @@ from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
 from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.hustings_reminders import KIND as HUSTINGS_KIND
+from bot.services.hustings_reminders import HustingsReminders
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
 from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
@@ -74,6 +76,7 @@ class ReminderPost:
     on_ballot: tuple[str, ...] = ()  # when nominations close: who is on the ballot
     how_to_vote: str = ""  # when the ballot opens: the organiser's text
     slates: tuple[str, ...] = ()  # when the ballot opens: the slates standing
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class MilestonePost:
     nominations: int
     required: int
     qualified_count: int
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ class ResultsPost:
 
     election: str
     results: ResultsView
+    slug: str = ""  # the election's, for the post's Remind me button
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,8 @@ class ReminderService:
         self._checked_versions: dict[int, int] = {}
         #: (guild id, user id) → still in the server? None when unknown or not needed; wired in by a cog.
         self.still_member: Callable[[int, int], Awaitable[bool | None]] | None = None
+        #: Members' "Remind me 1 h before" on hustings: their DMs are planned and prepared with these.
+        self.hustings_dms: HustingsReminders | None = None
         engine.register(self)
 
     # ---------------------------------------------------------------- look-ups
@@ -447,7 +454,8 @@ class ReminderService:
 
     async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for automatic election reminders and member DMs due up to `now`."""
-        return [*await self._plan_elections(tx, now), *await self._plan_subscriptions(tx, now)]
+        rows = [*await self._plan_elections(tx, now), *await self._plan_subscriptions(tx, now)]
+        return rows + (await self.hustings_dms.plan(tx, now) if self.hustings_dms else [])
 
     async def _plan_elections(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
@@ -511,12 +519,16 @@ class ReminderService:
             nxt = next_point_after(self._points(group, elections, bodies)[1], now)
             if nxt:
                 instants.append(nxt)
+        if self.hustings_dms and (nxt := await self.hustings_dms.next_due(conn, now)):
+            instants.append(nxt)
         return min(instants, default=None)
 
     async def prepare(self, delivery: Delivery) -> Any:
         """What to post or DM for a due row, checked against today's data."""
         _, elections, bodies = await self._by_id(delivery.guild_id)
         detail = delivery.detail
+        if detail.get("kind") == HUSTINGS_KIND and self.hustings_dms is not None:
+            return await self.hustings_dms.prepare(delivery)
         if delivery.source is Source.SUBSCRIPTION:
             sub = await subscriptions.get(self.db.reader, delivery.source_id)
             if sub is None or sub.status != "active":
@@ -536,12 +548,14 @@ class ReminderService:
             row = next((r for r in progress.rows if r.name == detail["candidate"]), None)
             if row is None or not row.qualified or progress.header.required is None:
                 raise Skip("the candidate is no longer over the threshold")
-            return MilestonePost(name, row.name, row.nominations, progress.header.required, len(progress.qualified))
+            return MilestonePost(
+                name, row.name, row.nominations, progress.header.required, len(progress.qualified), data.election.slug
+            )
         if detail.get("kind") == "results":
             results = await self.read.results(delivery.guild_id, data.election.slug, ResultsMode.SUMMARY)
             if results.summary is None:
                 raise Skip("the results are no longer published")
-            return ResultsPost(name, results)
+            return ResultsPost(name, results, data.election.slug)
         item = await announcements.get_reminders(self.db.reader, delivery.source_id)
         if item is None or not item.enabled:
             raise Skip("automatic reminders were switched off", DeliveryStatus.CANCELLED)
@@ -550,7 +564,7 @@ class ReminderService:
         if point.event == "nominations_close":
             standing = await self.read.nominations_progress(delivery.guild_id, data.election.slug)
         if point.offset:
-            return ReminderPost(name, point.event, point.offset, point.event_at, standing)
+            return ReminderPost(name, point.event, point.offset, point.event_at, standing, slug=data.election.slug)
         # The moments themselves: who is on the ballot when nominations close; how to vote when the ballot opens.
         on_ballot: tuple[str, ...] = ()
         if standing is not None:
@@ -571,6 +585,7 @@ class ReminderService:
             on_ballot=on_ballot,
             how_to_vote=how if point.event == "ballot_open" else "",
             slates=slates,
+            slug=data.election.slug,
         )
 
     async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
@@ -580,6 +595,8 @@ class ReminderService:
         self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
     ) -> str | None:
         """DMs refused: pause the member's reminders (no retry). Channel posts: alert organisers once."""
+        if delivery.detail.get("kind") == HUSTINGS_KIND:
+            return None  # one DM refused: the member's other reminders are left as they are
         if delivery.source is Source.SUBSCRIPTION:
             if kind is not FailureKind.TRANSIENT:
                 sub = await subscriptions.get(tx, delivery.source_id)

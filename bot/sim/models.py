@@ -30,8 +30,16 @@ FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_COMPONENTS_V2 = 1 << 15
 
-ChannelKind = Literal["text", "voice", "category", "announcement", "stage"]
-CHANNEL_TYPES: dict[str, int] = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13}
+ChannelKind = Literal["text", "voice", "category", "announcement", "stage", "forum"]
+CHANNEL_TYPES: dict[str, int] = {
+    "text": 0,
+    "dm": 1,
+    "voice": 2,
+    "category": 4,
+    "announcement": 5,
+    "stage": 13,
+    "forum": 15,
+}
 
 # (event name, payload or a function of the session intents that builds it, required intent bit);
 # whatever the gateway returns is ignored
@@ -513,6 +521,16 @@ class SimGuild:
         """Add the bot back (a re-invite): GUILD_CREATE with the whole guild."""
         self.bot_removed = False
         self.world.emit("GUILD_CREATE", lambda intents: payloads.guild_create(self, intents), INTENT_GUILDS)
+
+    def delete_thread(self, thread: SimChannel) -> None:
+        """Someone with Manage Threads deletes a thread (or forum post) in their client: it and its messages
+        are gone, and the bot hears THREAD_DELETE with just the fields the docs list (docs:
+        developers/events/gateway-events.mdx "Thread Delete": `id`, `guild_id`, `parent_id` and `type`)."""
+        if thread.type not in (10, 11, 12) or thread.guild_id != self.id:
+            raise SimError(f"{thread.name!r} is not a thread of {self.name}")
+        self.world.channels.pop(thread.id, None)
+        data = {"id": str(thread.id), "guild_id": str(self.id), "parent_id": str(thread.parent_id), "type": thread.type}
+        self.world.emit("THREAD_DELETE", data, INTENT_GUILDS)
 
     def set_roles(self, member: SimMember, roles: Iterable[SimRole]) -> None:
         """Replace a member's roles."""

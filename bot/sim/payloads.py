@@ -107,6 +107,17 @@ def channel(c: SimChannel, *, permissions: int | None = None) -> dict[str, Any]:
                 rate_limit_per_user=0,
                 default_auto_archive_duration=1440,
             )
+        elif c.type == 15:  # forum channels (docs: developers/resources/channel.mdx, Channel Object)
+            data.update(
+                topic=c.topic,
+                last_message_id=str(c.last_message_id) if c.last_message_id else None,
+                rate_limit_per_user=0,
+                default_auto_archive_duration=1440,
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+            )
         elif c.type in (10, 11, 12):  # threads (docs: developers/topics/threads.mdx)
             data.update(
                 owner_id=str(c.owner_id) if c.owner_id else None,

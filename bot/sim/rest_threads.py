@@ -10,6 +10,12 @@ Discord's rules modelled here (docs: developers/resources/channel.mdx "Start Thr
 - threads inherit the parent's permissions, and only Send Messages in Threads lets anyone post in one
   (Send Messages has no effect there) — enforced in bot.sim.rest_messages through `thread_send_needs`.
 Both routes fire Thread Create on the gateway.
+
+Forum channels (type 15; docs: developers/resources/channel.mdx "Start Thread in Forum or Media Channel"):
+a post is a public thread started with its first message (`message`, at least one of content/embeds/
+components, checked like any message), needs Send Messages in the forum ("Create Posts"; Create Public
+Threads is ignored), and fires Thread Create then Message Create; the thread has the starter message's id.
+Deleting a thread (a person, in their client: `SimGuild.delete_thread`) fires Thread Delete.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from bot.sim.core import SimCore
 from bot.sim.errors import DiscordHTTPError, ErrorTree, form_error, not_found
 from bot.sim.models import INTENT_GUILDS, SimChannel
 from bot.sim.rest import API_PREFIX, ok, read_body, snowflake_param
+from bot.sim.validation import is_empty_message
 
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 ANNOUNCEMENT_THREAD = 10
 THREAD_TYPES = {ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD}
 ARCHIVE_DURATIONS = {60, 1440, 4320, 10080}
+FORUM = 15
 #: Error 160004: "A thread has already been created for this message".
 THREAD_ALREADY_CREATED = 160004
 
@@ -99,8 +107,10 @@ class ThreadRoutes:
 
     async def start_without_message(self, request: web.Request) -> web.Response:
         parent = self._parent(request)
-        body, _ = await read_body(request)
+        body, uploads = await read_body(request)
         self._validate(body)
+        if parent.type == FORUM:
+            return await self._forum_post(parent, body, uploads)
         if parent.type not in (0, 5):
             raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
         kind = int(body.get("type") or PRIVATE_THREAD)  # docs: `type` defaults to PRIVATE_THREAD
@@ -126,3 +136,23 @@ class ThreadRoutes:
             raise DiscordHTTPError(400, THREAD_ALREADY_CREATED, "A thread has already been created for this message")
         kind = ANNOUNCEMENT_THREAD if parent.type == 5 else PUBLIC_THREAD
         return ok(payloads.channel(self._make(parent, body, kind, thread_id=mid)))
+
+    async def _forum_post(self, forum: SimChannel, body: dict[str, Any], uploads: list[Any]) -> web.Response:
+        """A forum post: a public thread and its starter message (same id), Send Messages ("Create Posts")."""
+        message = body.get("message")
+        if not isinstance(message, dict) or is_empty_message(message, bool(uploads)):
+            tree = ErrorTree()
+            tree.add(("message",), "BASE_TYPE_REQUIRED", "This field is required")
+            raise form_error(tree)
+        self._require(forum, perms.SEND_MESSAGES)  # docs: CREATE_PUBLIC_THREADS is ignored
+        self.core.validate_body(message, uploads, creating=True)
+        thread_id = self.world.new_id()
+        thread = self._make(forum, body, PUBLIC_THREAD, thread_id=thread_id)
+        author = self.world.bot_user
+        msg = self.core.new_message(thread.id, forum.guild_id, author, message, uploads)
+        # The starter message has the thread's id (docs: topics/threads.mdx, threads in thread-only channels).
+        self.world.messages.pop(msg.id, None)
+        msg.id = thread.last_message_id = thread_id
+        self.world.messages[msg.id] = msg
+        self.core.announce_create(msg)
+        return ok({**payloads.channel(thread), "message": payloads.message(msg, self.world)})

@@ -248,6 +248,7 @@ COMMANDS: tuple[str, ...] = (
     "/hustings hide",
     "/hustings answered",
     "/hustings speaker",
+    "/hustings questions_channel",
     "/ask",
     "/questions",
     "/election list",

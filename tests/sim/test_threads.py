@@ -87,3 +87,40 @@ async def test_posting_in_a_thread_needs_send_messages_in_threads(
     again = discord.http.handle_message_parameters(content="Hello again")
     assert await refused(bot.http.send_message(thread_id, params=again)) == (403, 50013)
     assert sim.violations == []
+
+
+async def test_a_forum_post_needs_send_messages_and_a_first_message(
+    sim: DiscordSimulator, guild: SimGuild, bot: DemoBot
+) -> None:
+    forum = guild.add_channel("questions", "forum")
+    grant(guild, perms.CREATE_PUBLIC_THREADS | perms.SEND_MESSAGES_IN_THREADS)
+    guild.set_overwrite(forum, guild.bot_member, 0, perms.SEND_MESSAGES)  # no "Create Posts" here
+    await sim.wait_for_idle()
+    channel = bot.get_channel(forum.id)
+    assert isinstance(channel, discord.ForumChannel)
+    assert await refused(channel.create_thread(name="Hustings", content="Ask here")) == (403, 50013)
+    raw = Route("POST", "/channels/{channel_id}/threads", channel_id=forum.id)
+    assert (await refused(bot.http.request(raw, json={"name": "No message"})))[0] == 400
+    sim.violations.clear()  # those were deliberate
+    guild.set_overwrite(forum, guild.bot_member, perms.SEND_MESSAGES, 0)  # "Create Posts" in a forum
+    await sim.wait_for_idle()
+    made = await channel.create_thread(name="Hustings", content="Ask here")
+    assert made.thread.id == made.message.id and made.thread.parent_id == forum.id
+    assert [m.content for m in sim.channel_messages(sim.world.channels[made.thread.id])] == ["Ask here"]
+    assert sim.violations == []
+
+
+async def test_deleting_a_thread_fires_thread_delete_with_the_documented_fields(
+    sim: DiscordSimulator, guild: SimGuild, bot: DemoBot
+) -> None:
+    grant(guild, perms.CREATE_PUBLIC_THREADS)
+    await sim.wait_for_idle()
+    general = guild.channel("general")
+    made = await bot.http.start_thread_without_message(general.id, name="Q", auto_archive_duration=1440, type=11)
+    thread = sim.world.channels[int(made["id"])]
+    waiting = bot.wait_for("raw_thread_delete")
+    guild.delete_thread(thread)
+    event: discord.RawThreadDeleteEvent = await waiting
+    assert (event.thread_id, event.guild_id, event.parent_id) == (thread.id, guild.id, general.id)
+    assert event.thread_type is discord.ChannelType.public_thread
+    assert thread.id not in sim.world.channels
