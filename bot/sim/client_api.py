@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock, ManualClock
 from bot.sim import payloads
 from bot.sim import permissions as perms
 from bot.sim.appcommands import OptionBuilder, resolve_path
+from bot.sim.clock import MovableSimClock, SimClock, StillClock
 from bot.sim.core import SimCore
 from bot.sim.errors import SimError, Violation
 from bot.sim.faults import FaultInjector
@@ -50,7 +50,7 @@ class DiscordSimulator:
 
     def __init__(
         self,
-        clock: Clock | None = None,
+        clock: SimClock | None = None,
         *,
         token: str | None = None,
         bot_name: str = "Hustings",
@@ -59,7 +59,7 @@ class DiscordSimulator:
         heartbeat_interval_ms: int = 41250,
         host: str = "127.0.0.1",
     ) -> None:
-        self.clock: Clock = clock or ManualClock()
+        self.clock: SimClock = clock or StillClock()
         self.token = token or f"sim.{secrets.token_urlsafe(24)}"
         self._core = SimCore(
             self.clock,
@@ -170,11 +170,10 @@ class DiscordSimulator:
         return self._core.gateway.connected
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move the shared clock (needs a clock with `advance`, like ManualClock)."""
-        advance = getattr(self.clock, "advance", None)
-        if advance is None:
+        """Move the shared clock (needs a clock with `advance`, like the bot's ManualClock)."""
+        if not isinstance(self.clock, MovableSimClock):
             raise SimError("the simulator's clock cannot be advanced; pass a ManualClock")
-        return advance(delta)
+        return self.clock.advance(delta)
 
     def set_rate_limits(self, enabled: bool = True, **config: Any) -> RateLimitConfig:
         """Switch Discord-style rate limits on/off and adjust limits (fields of RateLimitConfig)."""

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim.appcommands import CommandRegistry
+from bot.sim.clock import SimClock
 from bot.sim.errors import EMPTY_MESSAGE, REQUEST_TOO_LARGE, DiscordHTTPError, ErrorTree, Violation, form_error
 from bot.sim.faults import FaultInjector
 from bot.sim.gateway import GatewayServer
@@ -53,7 +53,7 @@ class SimCore:
 
     def __init__(
         self,
-        clock: Clock,
+        clock: SimClock,
         token: str,
         *,
         bot_name: str,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim import permissions as perms
+from bot.sim.clock import SimClock
 from bot.sim.errors import SimError
 from bot.sim.snowflake import SnowflakeGenerator
 
@@ -285,7 +285,7 @@ def _walk_components(components: Iterable[dict[str, Any]]) -> Iterator[dict[str,
 class World:
     """Every piece of simulated state, plus the hook that turns changes into gateway events."""
 
-    def __init__(self, clock: Clock, bot_name: str = "Hustings") -> None:
+    def __init__(self, clock: SimClock, bot_name: str = "Hustings") -> None:
         self.clock = clock
         self.ids = SnowflakeGenerator(clock)
         self.users: dict[int, SimUser] = {}
