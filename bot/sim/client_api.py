@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.sim import payloads
 from bot.sim import permissions as perms
@@ -30,6 +30,9 @@ from bot.sim.ratelimit import RateLimitConfig
 from bot.sim.server import SimServer
 from bot.sim.stats import SimStats
 from bot.sim.textparse import parse_invocation
+
+if TYPE_CHECKING:
+    from discord.types import guild as dguild
 
 Actor = SimMember | SimUser
 
@@ -209,7 +212,8 @@ class DiscordSimulator:
         """
         guild.unavailable = unavailable
         if unavailable:
-            self._core.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+            outage: dguild.UnavailableGuild = {"id": str(guild.id), "unavailable": True}
+            self._core.gateway.dispatch("GUILD_DELETE", outage)
 
     @property
     def allowed_privileged_intents(self) -> int:
@@ -608,7 +612,7 @@ class DiscordSimulator:
 
     def message_payload(self, message: SimMessage) -> dict[str, Any]:
         """The JSON Discord would return for a message (handy in assertions/debugging)."""
-        return payloads.message(message, self._core.world)
+        return dict(payloads.message(message, self._core.world))
 
 
 def _modal_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:

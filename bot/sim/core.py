@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.sim import payloads
 from bot.sim.appcommands import CommandRegistry
@@ -33,6 +33,9 @@ from bot.sim.models import (
 from bot.sim.ratelimit import RateLimitConfig, RateLimiter
 from bot.sim.stats import SimStats
 from bot.sim.validation import check_message, is_empty_message
+
+if TYPE_CHECKING:
+    from discord.types import gateway as dgw
 
 #: Flags a bot may set when sending; the rest are Discord's to set.
 SENDABLE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2 | FLAG_EPHEMERAL
@@ -270,7 +273,7 @@ class SimCore:
         """MESSAGE_DELETE."""
         if msg.ephemeral:
             return
-        body: dict[str, Any] = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
+        body: dgw.MessageDeleteEvent = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
         if msg.guild_id is not None:
             body["guild_id"] = str(msg.guild_id)
         self.gateway.dispatch("MESSAGE_DELETE", body, self._message_intent(msg))

@@ -10,15 +10,18 @@ import logging
 import secrets
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
 from bot.sim import payloads
 from bot.sim.models import INTENT_GUILDS, World
 from bot.sim.stats import SimStats
+
+if TYPE_CHECKING:
+    from discord.types import gateway as dgw
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +30,18 @@ OP_RESUME, OP_RECONNECT, OP_REQUEST_MEMBERS, OP_INVALID_SESSION, OP_HELLO, OP_HE
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 
-EventData = dict[str, Any] | Callable[[int], dict[str, Any]]
+#: An event body (a `discord.types` TypedDict), or a function of the session's intents that builds one.
+EventData = Mapping[str, Any] | Callable[[int], Mapping[str, Any]]
 
 
 @dataclass
 class _Event:
     seq: int
     name: str
-    data: dict[str, Any]
+    data: Mapping[str, Any]
     on_sent: Callable[[], None] | None = None
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> Mapping[str, Any]:
         return {"op": OP_DISPATCH, "t": self.name, "s": self.seq, "d": self.data}
 
 
@@ -53,7 +57,7 @@ class GatewaySession:
     connection: _Connection | None = None
     log: deque[_Event] = field(default_factory=deque)
 
-    def dispatch(self, name: str, data: dict[str, Any], on_sent: Callable[[], None] | None = None) -> _Event:
+    def dispatch(self, name: str, data: Mapping[str, Any], on_sent: Callable[[], None] | None = None) -> _Event:
         """Number the event, keep it for replay, and queue it on the live connection if any."""
         self.seq += 1
         event = _Event(self.seq, name, data, on_sent)
@@ -82,6 +86,7 @@ class _ZstdStream:
     """
 
     def __init__(self) -> None:
+        self._encode: Callable[[bytes], bytes]
         try:
             import zstandard  # optional, as in discord.py (untyped: see [tool.mypy] overrides)
 
@@ -126,13 +131,13 @@ class _Connection:
         self.ws = ws
         self.transport = request.transport
         self.compressor = compressor
-        self.queue: asyncio.Queue[_Event | dict[str, Any] | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[_Event | Mapping[str, Any] | None] = asyncio.Queue()
         self.session: GatewaySession | None = None
         self.last_sent_seq = 0
         self.closed = False
         self.writer = asyncio.create_task(self._write_loop(), name="sim-gateway-writer")
 
-    def enqueue(self, item: _Event | dict[str, Any]) -> None:
+    def enqueue(self, item: _Event | Mapping[str, Any]) -> None:
         if not self.closed:
             self.queue.put_nowait(item)
 
@@ -147,7 +152,7 @@ class _Connection:
         with contextlib.suppress(Exception):
             await self.ws.close(code=code)
 
-    async def _send(self, payload: dict[str, Any]) -> None:
+    async def _send(self, payload: Mapping[str, Any]) -> None:
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         if self.compressor is not None:
             await self.ws.send_bytes(self.compressor.encode(raw.encode()))
@@ -431,9 +436,9 @@ class GatewayServer:
                 members = members[:limit]
             chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
             for index, chunk in enumerate(chunks):
-                body: dict[str, Any] = {
+                body: dgw.GuildMembersChunkEvent = {
                     "guild_id": str(guild.id),
-                    "members": [payloads.member(m) for m in chunk],
+                    "members": [payloads.member_with_user(m) for m in chunk],
                     "chunk_index": index,
                     "chunk_count": len(chunks),
                     "not_found": [],

@@ -323,7 +323,8 @@ class BasicRoutes:
         guild = self._guild(request)
         body = payloads.guild(guild)
         if request.query.get("with_counts") in ("true", "1", "True"):
-            body.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+            counts = {"approximate_member_count": len(guild.members), "approximate_presence_count": 0}
+            body = payloads.beyond_discordpy(body, **counts)
         return ok(body)
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:

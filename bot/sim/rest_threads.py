@@ -23,7 +23,7 @@ from bot.sim import payloads
 from bot.sim import permissions as perms
 from bot.sim.core import SimCore
 from bot.sim.errors import DiscordHTTPError, ErrorTree, form_error, not_found
-from bot.sim.models import INTENT_GUILDS, SimChannel
+from bot.sim.models import INTENT_GUILDS, SimChannel, World
 from bot.sim.rest import API_PREFIX, ok, read_body, snowflake_param
 
 PUBLIC_THREAD = 11
@@ -35,7 +35,7 @@ ARCHIVE_DURATIONS = {60, 1440, 4320, 10080}
 THREAD_ALREADY_CREATED = 160004
 
 
-def permission_parent(world: Any, channel: SimChannel) -> SimChannel:
+def permission_parent(world: World, channel: SimChannel) -> SimChannel:
     """The channel whose overwrites decide permissions: a thread's parent, else the channel itself."""
     if channel.type in THREAD_TYPES and channel.parent_id is not None:
         return world.channels.get(channel.parent_id, channel)
