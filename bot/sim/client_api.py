@@ -15,6 +15,7 @@ from bot.sim.clock import MovableSimClock, SimClock, StillClock
 from bot.sim.core import SimCore
 from bot.sim.errors import SimError, Violation
 from bot.sim.faults import FaultInjector
+from bot.sim.gateway import ShardingConfig, shard_for
 from bot.sim.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -224,6 +225,15 @@ class DiscordSimulator:
     def allowed_privileged_intents(self, value: int) -> None:
         self._core.gateway.allowed_privileged_intents = value
 
+    @property
+    def sharding(self) -> ShardingConfig:
+        """Discord's session limits, live: guilds per shard (4011), identify buckets, session starts, exclusivity."""
+        return self._core.gateway.sharding
+
+    def shard_of(self, guild: SimGuild, shard_count: int) -> int:
+        """The shard that receives `guild`'s events when a bot runs `shard_count` shards."""
+        return shard_for(guild.id, shard_count)
+
     def commands(self, guild: SimGuild | None = None) -> list[dict[str, Any]]:
         """Command definitions the bot registered for a guild, or globally."""
         return self._core.commands.list(guild.id if guild else None)
@@ -362,8 +372,8 @@ class DiscordSimulator:
         focused_type: int | None = None,
     ) -> InteractionHandle:
         core = self._core
-        if core.gateway.current is None or not core.gateway.current.valid:
-            raise SimError("no bot is connected to the simulator's gateway")
+        if not core.gateway.sessions_for(guild.id if guild is not None else None):
+            raise SimError("no bot is connected to the simulator's gateway (for this guild's shard)")
         iid = core.world.new_id()
         interaction = SimInteraction(
             id=iid,

@@ -70,6 +70,7 @@ class SimCore:
         self.stats = SimStats()
         self.gateway = GatewayServer(self.world, self.stats, token, heartbeat_interval_ms=heartbeat_interval_ms)
         self.world.emit = self.gateway.dispatch
+        self.gateway.on_token_reset = self._token_reset
         self.faults = FaultInjector(self.gateway, seed=seed)
         self.ratelimiter = RateLimiter(rate_limits)
         self.commands = CommandRegistry(self.world)
@@ -91,6 +92,10 @@ class SimCore:
         self.inflight = 0
         self._violation_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self.on_message: list[Callable[[SimMessage], None]] = []
+
+    def _token_reset(self, token: str) -> None:
+        """Discord reset the bot's token (the daily session start limit ran out): REST answers 401 from now on."""
+        self.token = token
 
     # --- violations --------------------------------------------------------------------------------
 

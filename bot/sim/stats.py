@@ -18,6 +18,8 @@ class SimStats:
     gateway_connections: int = 0
     reconnects: int = 0  # connections after the first
     identifies: int = 0
+    identifies_rate_limited: int = 0  # answered op 9: the max_concurrency bucket was used in the last 5 s
+    identifies_refused: int = 0  # closed 4010: the shard's session was still connected (exclusive_shards)
     resumes: int = 0
     invalid_sessions: int = 0
     gateway_dispatches: int = 0
