@@ -119,6 +119,7 @@ class ShardingConfig:
     #: Refuse (close 4010) an IDENTIFY for a [shard_id, num_shards] whose session is still connected.
     #: Stricter than Discord, which allows several sessions per shard ("Sharding": "You can establish
     #: multiple sessions with the same [shard_id, num_shards]"): a deployment guard for the tests.
+    #: Off, the newest session takes the shard over (the one before stops receiving events).
     exclusive_shards: bool = True
 
 

@@ -163,6 +163,16 @@ async def test_a_second_session_for_a_connected_shard_is_refused(sim: DiscordSim
     assert intruder.answered == []
 
 
+async def test_without_exclusive_shards_the_newest_session_takes_the_shard_over(sim: DiscordSimulator) -> None:
+    sim.sharding.exclusive_shards = False
+    first, _ = sorted(_guilds_on_both_shards(sim), key=lambda g: sim.shard_of(g, 2))
+    alice = first.add_member("alice")
+    old, new = ShardedBot("old", shard_ids=[0], shard_count=2), ShardedBot("new", shard_ids=[0], shard_count=2)
+    async with run_bot_against(sim, old, sync_global=True), run_bot_against(sim, new):
+        assert (await (await sim.invoke(alice, "/where")).response()).content == "new"
+    assert (old.answered, sim.stats.identifies_refused) == ([], 0)
+
+
 async def test_an_unsharded_bot_in_too_many_guilds_must_shard(sim: DiscordSimulator) -> None:
     sim.sharding.max_guilds_per_shard = 2
     guilds = _guilds_on_both_shards(sim, 4)  # two on each shard of two
@@ -223,6 +233,17 @@ async def test_the_daily_session_start_limit_resets_the_token(sim: DiscordSimula
         assert (await _gateway_bot(sim, token))[0] == 401
         await first.close()
         await second.close()
+
+
+async def test_a_second_identify_on_one_connection_is_closed_4005(sim: DiscordSimulator) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws = await _identify(http, sim, [0, 1])
+        assert json.loads((await ws.receive(timeout=5)).data)["t"] == "READY"
+        await ws.send_str(json.dumps({"op": 2, "d": {"token": sim.token, "intents": 1, "properties": {}}}))
+        while (await ws.receive(timeout=5)).type is not aiohttp.WSMsgType.CLOSE:
+            pass
+        assert ws.close_code == 4005  # Already authenticated
+        await ws.close()
 
 
 @pytest.mark.parametrize("shard", [[2, 2], [-1, 2], [0, 0], [0], "0,1"])
