@@ -144,7 +144,8 @@ async def _main(args: argparse.Namespace) -> int:
 
     loop.add_signal_handler(signal.SIGUSR2, toggle_profile)
 
-    from bot.discordpy_private import point_discordpy_at, set_guild_ready_timeout
+    from bot.discordpy_private import point_discordpy_at
+    from bot.sim.discordpy_private import set_guild_ready_timeout
 
     point_discordpy_at(args.api, args.gateway)
 

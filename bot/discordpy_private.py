@@ -22,24 +22,10 @@ def point_discordpy_at(api_base: str, gateway_url: str) -> None:
 
     DEP-WARN `discord.http.Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`: class attributes, the only
     place discord.py keeps its endpoints, so this affects every client in the process. Needed for a
-    proxy and for the simulator.
+    proxy (the simulator has its own copy in bot/sim/discordpy_private.py).
     """
     discord.http.Route.BASE = api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
-def current_discordpy_endpoints() -> tuple[str, str]:
-    """The (api_base, gateway_url) discord.py uses now, so a caller can restore them."""
-    return discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-
-
-def set_guild_ready_timeout(client: discord.Client, seconds: float) -> None:
-    """Shorten discord.py's wait for further GUILD_CREATEs after the last one (2 s by default).
-
-    DEP-WARN `Client._connection.guild_ready_timeout`: settable only through the private state; tests,
-    the sandbox and benchmarks use it to reach READY without a fixed two-second pause.
-    """
-    client._connection.guild_ready_timeout = seconds
 
 
 class InFlightCountingTree(app_commands.CommandTree):

@@ -37,3 +37,14 @@ def test_domain_imports_no_discord_and_nothing_above_it(path: Path) -> None:
     """The rules are plain Python: no discord, no SQL, no services."""
     above = ("discord", "aiosqlite", "bot.store", "bot.services", "bot.render", "cogs", "bot.app")
     assert not {n for n in _imports(path) if n.startswith(above)}
+
+
+@pytest.mark.parametrize("path", _files("bot/sim"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_simulator_imports_nothing_of_the_bot(path: Path) -> None:
+    """The simulator could be published alone: it takes any clock with `now()` and imports only itself."""
+    outside = {n for n in _imports(path) if n.split(".")[0] == "bot" and n.split(".")[:2] != ["bot", "sim"]}
+    assert not outside, f"{path.relative_to(ROOT)} imports {sorted(outside)}: the simulator imports nothing of bot"
+    depth = len(path.parent.relative_to(ROOT / "bot" / "sim").parts)  # `from .. import` levels inside bot/sim
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    relative = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > depth + 1]
+    assert not relative, f"{path.relative_to(ROOT)} reaches out of bot/sim by a relative import"

@@ -7,6 +7,7 @@ from bot.sim.client_api import DiscordSimulator
 from bot.sim.endpoints import point_discordpy_at
 from bot.sim.errors import DiscordHTTPError, SimError, Violation
 from bot.sim.faults import FaultInjector, FaultRule
+from bot.sim.gateway import ShardingConfig
 from bot.sim.harness import run_bot_against
 from bot.sim.interactions import InteractionHandle, SimInteraction, SimModal
 from bot.sim.models import SimAttachment, SimChannel, SimFile, SimGuild, SimMember, SimMessage, SimRole, SimUser
@@ -20,6 +21,7 @@ __all__ = [
     "FaultRule",
     "InteractionHandle",
     "RateLimitConfig",
+    "ShardingConfig",
     "SimAttachment",
     "SimChannel",
     "SimError",

@@ -6,15 +6,16 @@ import asyncio
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock, ManualClock
 from bot.sim import payloads
 from bot.sim import permissions as perms
 from bot.sim.appcommands import OptionBuilder, resolve_path
+from bot.sim.clock import MovableSimClock, SimClock, StillClock
 from bot.sim.core import SimCore
 from bot.sim.errors import SimError, Violation
 from bot.sim.faults import FaultInjector
+from bot.sim.gateway import ShardingConfig, shard_for
 from bot.sim.interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -30,6 +31,9 @@ from bot.sim.ratelimit import RateLimitConfig
 from bot.sim.server import SimServer
 from bot.sim.stats import SimStats
 from bot.sim.textparse import parse_invocation
+
+if TYPE_CHECKING:
+    from discord.types import guild as dguild
 
 Actor = SimMember | SimUser
 
@@ -50,7 +54,7 @@ class DiscordSimulator:
 
     def __init__(
         self,
-        clock: Clock | None = None,
+        clock: SimClock | None = None,
         *,
         token: str | None = None,
         bot_name: str = "Hustings",
@@ -59,7 +63,7 @@ class DiscordSimulator:
         heartbeat_interval_ms: int = 41250,
         host: str = "127.0.0.1",
     ) -> None:
-        self.clock: Clock = clock or ManualClock()
+        self.clock: SimClock = clock or StillClock()
         self.token = token or f"sim.{secrets.token_urlsafe(24)}"
         self._core = SimCore(
             self.clock,
@@ -170,11 +174,10 @@ class DiscordSimulator:
         return self._core.gateway.connected
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move the shared clock (needs a clock with `advance`, like ManualClock)."""
-        advance = getattr(self.clock, "advance", None)
-        if advance is None:
+        """Move the shared clock (needs a clock with `advance`, like the bot's ManualClock)."""
+        if not isinstance(self.clock, MovableSimClock):
             raise SimError("the simulator's clock cannot be advanced; pass a ManualClock")
-        return advance(delta)
+        return self.clock.advance(delta)
 
     def set_rate_limits(self, enabled: bool = True, **config: Any) -> RateLimitConfig:
         """Switch Discord-style rate limits on/off and adjust limits (fields of RateLimitConfig)."""
@@ -210,7 +213,8 @@ class DiscordSimulator:
         """
         guild.unavailable = unavailable
         if unavailable:
-            self._core.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+            outage: dguild.UnavailableGuild = {"id": str(guild.id), "unavailable": True}
+            self._core.gateway.dispatch("GUILD_DELETE", outage)
 
     @property
     def allowed_privileged_intents(self) -> int:
@@ -220,6 +224,15 @@ class DiscordSimulator:
     @allowed_privileged_intents.setter
     def allowed_privileged_intents(self, value: int) -> None:
         self._core.gateway.allowed_privileged_intents = value
+
+    @property
+    def sharding(self) -> ShardingConfig:
+        """Discord's session limits, live: guilds per shard (4011), identify buckets, session starts, exclusivity."""
+        return self._core.gateway.sharding
+
+    def shard_of(self, guild: SimGuild, shard_count: int) -> int:
+        """The shard that receives `guild`'s events when a bot runs `shard_count` shards."""
+        return shard_for(guild.id, shard_count)
 
     def commands(self, guild: SimGuild | None = None) -> list[dict[str, Any]]:
         """Command definitions the bot registered for a guild, or globally."""
@@ -359,8 +372,8 @@ class DiscordSimulator:
         focused_type: int | None = None,
     ) -> InteractionHandle:
         core = self._core
-        if core.gateway.current is None or not core.gateway.current.valid:
-            raise SimError("no bot is connected to the simulator's gateway")
+        if not core.gateway.sessions_for(guild.id if guild is not None else None):
+            raise SimError("no bot is connected to the simulator's gateway (for this guild's shard)")
         iid = core.world.new_id()
         interaction = SimInteraction(
             id=iid,
@@ -609,7 +622,7 @@ class DiscordSimulator:
 
     def message_payload(self, message: SimMessage) -> dict[str, Any]:
         """The JSON Discord would return for a message (handy in assertions/debugging)."""
-        return payloads.message(message, self._core.world)
+        return dict(payloads.message(message, self._core.world))
 
 
 def _modal_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,11 +8,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim.appcommands import CommandRegistry
+from bot.sim.clock import SimClock
 from bot.sim.errors import EMPTY_MESSAGE, REQUEST_TOO_LARGE, DiscordHTTPError, ErrorTree, Violation, form_error
 from bot.sim.faults import FaultInjector
 from bot.sim.gateway import GatewayServer
@@ -34,6 +34,9 @@ from bot.sim.ratelimit import RateLimitConfig, RateLimiter
 from bot.sim.stats import SimStats
 from bot.sim.validation import check_message, is_empty_message
 
+if TYPE_CHECKING:
+    from discord.types import gateway as dgw
+
 #: Flags a bot may set when sending; the rest are Discord's to set.
 SENDABLE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2 | FLAG_EPHEMERAL
 
@@ -53,7 +56,7 @@ class SimCore:
 
     def __init__(
         self,
-        clock: Clock,
+        clock: SimClock,
         token: str,
         *,
         bot_name: str,
@@ -67,6 +70,7 @@ class SimCore:
         self.stats = SimStats()
         self.gateway = GatewayServer(self.world, self.stats, token, heartbeat_interval_ms=heartbeat_interval_ms)
         self.world.emit = self.gateway.dispatch
+        self.gateway.on_token_reset = self._token_reset
         self.faults = FaultInjector(self.gateway, seed=seed)
         self.ratelimiter = RateLimiter(rate_limits)
         self.commands = CommandRegistry(self.world)
@@ -88,6 +92,10 @@ class SimCore:
         self.inflight = 0
         self._violation_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self.on_message: list[Callable[[SimMessage], None]] = []
+
+    def _token_reset(self, token: str) -> None:
+        """Discord reset the bot's token (the daily session start limit ran out): REST answers 401 from now on."""
+        self.token = token
 
     # --- violations --------------------------------------------------------------------------------
 
@@ -270,7 +278,7 @@ class SimCore:
         """MESSAGE_DELETE."""
         if msg.ephemeral:
             return
-        body: dict[str, Any] = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
+        body: dgw.MessageDeleteEvent = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
         if msg.guild_id is not None:
             body["guild_id"] = str(msg.guild_id)
         self.gateway.dispatch("MESSAGE_DELETE", body, self._message_intent(msg))

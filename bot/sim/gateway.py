@@ -7,18 +7,24 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import secrets
+import time
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
 from bot.sim import payloads
 from bot.sim.models import INTENT_GUILDS, World
 from bot.sim.stats import SimStats
+
+if TYPE_CHECKING:
+    from discord.types import gateway as dgw
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +33,18 @@ OP_RESUME, OP_RECONNECT, OP_REQUEST_MEMBERS, OP_INVALID_SESSION, OP_HELLO, OP_HE
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 
-EventData = dict[str, Any] | Callable[[int], dict[str, Any]]
+#: An event body (a `discord.types` TypedDict), or a function of the session's intents that builds one.
+EventData = Mapping[str, Any] | Callable[[int], Mapping[str, Any]]
 
 
 @dataclass
 class _Event:
     seq: int
     name: str
-    data: dict[str, Any]
+    data: Mapping[str, Any]
     on_sent: Callable[[], None] | None = None
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> Mapping[str, Any]:
         return {"op": OP_DISPATCH, "t": self.name, "s": self.seq, "d": self.data}
 
 
@@ -48,12 +55,27 @@ class GatewaySession:
     id: str
     intents: int
     replay_limit: int
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     valid: bool = True
     connection: _Connection | None = None
     log: deque[_Event] = field(default_factory=deque)
 
-    def dispatch(self, name: str, data: dict[str, Any], on_sent: Callable[[], None] | None = None) -> _Event:
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether events for this guild come to this session (docs: developers/events/gateway.mdx, "Sharding":
+        `shard_id = (guild_id >> 22) % num_shards`; events without a guild go to shard 0 only)."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return shard_for(guild_id, self.shard_count) == self.shard_id
+
+    @property
+    def live(self) -> bool:
+        """A valid session with an open socket."""
+        conn = self.connection
+        return self.valid and conn is not None and not conn.closed and not conn.ws.closed
+
+    def dispatch(self, name: str, data: Mapping[str, Any], on_sent: Callable[[], None] | None = None) -> _Event:
         """Number the event, keep it for replay, and queue it on the live connection if any."""
         self.seq += 1
         event = _Event(self.seq, name, data, on_sent)
@@ -63,6 +85,42 @@ class GatewaySession:
         if self.connection is not None:
             self.connection.enqueue(event)
         return event
+
+
+def shard_for(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events (docs: developers/events/gateway.mdx, "Sharding Formula")."""
+    return (guild_id >> 22) % shard_count
+
+
+def _event_guild_id(name: str, body: Mapping[str, Any]) -> int | None:
+    """The guild an event belongs to: `guild_id`, or `id` for the GUILD_CREATE/UPDATE/DELETE guild object."""
+    raw = body.get("id") if name in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else body.get("guild_id")
+    return int(raw) if raw is not None else None
+
+
+@dataclass
+class ShardingConfig:
+    """The limits Discord puts on sessions (docs: developers/events/gateway.mdx, "Sharding", "Identifying",
+    "Session Start Limit Object"); tests change them on `sim.sharding`."""
+
+    #: "Each shard can only support a maximum of 2500 guilds": more on one session closes it with 4011.
+    max_guilds_per_shard: int = 2500
+    #: IDENTIFYs allowed per 5 s per bucket; a shard's bucket is `shard_id % max_concurrency`.
+    max_concurrency: int = 1
+    #: Enforce the buckets (answer op 9 to a second IDENTIFY in one bucket within `identify_interval`).
+    #: Off by default, like the REST rate limits (RateLimitConfig.enabled): test bots skip discord.py's
+    #: 5 s wait before re-identifying so that tests run at full speed.
+    identify_limit: bool = False
+    #: The bucket's window in real seconds (5 on Discord), like the REST rate limits.
+    identify_interval: float = 5.0
+    #: Session starts allowed per `session_reset` of the sim clock (1000 per 24 hours on Discord).
+    session_start_total: int = 1000
+    session_reset: timedelta = timedelta(hours=24)
+    #: Refuse (close 4010) an IDENTIFY for a [shard_id, num_shards] whose session is still connected.
+    #: Stricter than Discord, which allows several sessions per shard ("Sharding": "You can establish
+    #: multiple sessions with the same [shard_id, num_shards]"): a deployment guard for the tests.
+    #: Off, the newest session takes the shard over (the one before stops receiving events).
+    exclusive_shards: bool = True
 
 
 class _ZlibStream:
@@ -82,6 +140,7 @@ class _ZstdStream:
     """
 
     def __init__(self) -> None:
+        self._encode: Callable[[bytes], bytes]
         try:
             import zstandard  # optional, as in discord.py (untyped: see [tool.mypy] overrides)
 
@@ -126,13 +185,13 @@ class _Connection:
         self.ws = ws
         self.transport = request.transport
         self.compressor = compressor
-        self.queue: asyncio.Queue[_Event | dict[str, Any] | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[_Event | Mapping[str, Any] | None] = asyncio.Queue()
         self.session: GatewaySession | None = None
         self.last_sent_seq = 0
         self.closed = False
         self.writer = asyncio.create_task(self._write_loop(), name="sim-gateway-writer")
 
-    def enqueue(self, item: _Event | dict[str, Any]) -> None:
+    def enqueue(self, item: _Event | Mapping[str, Any]) -> None:
         if not self.closed:
             self.queue.put_nowait(item)
 
@@ -147,7 +206,7 @@ class _Connection:
         with contextlib.suppress(Exception):
             await self.ws.close(code=code)
 
-    async def _send(self, payload: dict[str, Any]) -> None:
+    async def _send(self, payload: Mapping[str, Any]) -> None:
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         if self.compressor is not None:
             await self.ws.send_bytes(self.compressor.encode(raw.encode()))
@@ -205,7 +264,13 @@ class GatewayServer:
         self.allowed_privileged_intents = allowed_privileged_intents
         self.resume_url = ""
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
+        #: The session each [shard_id, num_shards] identified last (one entry for an unsharded bot).
+        self.shards: dict[tuple[int, int], GatewaySession] = {}
+        self.sharding = ShardingConfig()
+        self.on_token_reset: Callable[[str], None] = lambda token: None
+        self._identified_at: dict[int, float] = {}  # bucket -> time.monotonic() of its last IDENTIFY
+        self._session_starts = 0
+        self._session_window: datetime | None = None
         self.connections: set[_Connection] = set()
         self.drop_after: int | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -214,31 +279,71 @@ class GatewayServer:
     # --- dispatching -----------------------------------------------------------------------------
 
     @property
+    def current(self) -> GatewaySession | None:
+        """The session that receives events without a guild (shard 0's); the only one for an unsharded bot."""
+        return next((sess for (shard_id, _), sess in self.shards.items() if shard_id == 0), None)
+
+    @property
     def connected(self) -> bool:
         """True while the current session has a live socket."""
         return self.current is not None and self.current.connection is not None
 
-    def dispatch(self, name: str, data: EventData, intent: int = 0, on_sent: Callable[[], None] | None = None) -> bool:
-        """Send an event to the current session (kept for replay while disconnected).
+    def sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The valid sessions that receive events for this guild (None: events without a guild)."""
+        return [sess for sess in self.shards.values() if sess.valid and sess.owns(guild_id)]
 
-        Returns False when no session exists or its intents exclude the event.
+    def dispatch(self, name: str, data: EventData, intent: int = 0, on_sent: Callable[[], None] | None = None) -> bool:
+        """Send an event to the session of the shard that owns its guild (kept for replay while disconnected).
+
+        Returns False when no session receives it (none for that shard, or its intents exclude the event).
         """
-        session = self.current
-        if session is None or not session.valid:
-            return False
-        if intent and not session.intents & intent:
-            return False
-        body = data(session.intents) if callable(data) else data
-        session.dispatch(name, body, on_sent)
-        return True
+        sent = False
+        for session in [sess for sess in self.shards.values() if sess.valid]:
+            if intent and not session.intents & intent:
+                continue
+            body = data(session.intents) if callable(data) else data
+            if not session.owns(_event_guild_id(name, body)):
+                continue
+            session.dispatch(name, body, on_sent)
+            sent = True
+        return sent
 
     def idle(self) -> bool:
         """True when nothing is queued or waiting to be replayed."""
-        session = self.current
-        if session is None:
-            return True
-        conn = session.connection
-        return conn is not None and conn.idle() and conn.last_sent_seq >= session.seq
+        for session in self.shards.values():
+            conn = session.connection
+            if conn is None or not conn.idle() or conn.last_sent_seq < session.seq:
+                return False
+        return True
+
+    def session_start_limit(self) -> dgw.SessionStartLimit:
+        """GET /gateway/bot's `session_start_limit` (docs: developers/events/gateway.mdx, "Session Start Limit")."""
+        self._roll_session_window()
+        cfg = self.sharding
+        reset_after = 0
+        if self._session_window is not None:
+            left = self._session_window + cfg.session_reset - self.world.clock.now()
+            reset_after = max(0, int(left.total_seconds() * 1000))
+        return {
+            "total": cfg.session_start_total,
+            "remaining": max(0, cfg.session_start_total - self._session_starts),
+            "reset_after": reset_after,
+            "max_concurrency": cfg.max_concurrency,
+        }
+
+    def recommended_shards(self) -> int:
+        """GET /gateway/bot's `shards`: the fewest that keep every shard within `max_guilds_per_shard`.
+
+        Discord documents the field only as "Recommended number of shards"; this is the simulator's choice.
+        """
+        guilds = sum(1 for g in self.world.guilds.values() if not g.bot_removed)
+        return max(1, math.ceil(guilds / self.sharding.max_guilds_per_shard))
+
+    def _roll_session_window(self) -> None:
+        now = self.world.clock.now()
+        window = self._session_window
+        if window is not None and now - window >= self.sharding.session_reset:
+            self._session_window, self._session_starts = None, 0
 
     # --- faults ----------------------------------------------------------------------------------
 
@@ -344,43 +449,101 @@ class GatewayServer:
         if intents & PRIVILEGED_INTENTS & ~self.allowed_privileged_intents:
             await conn.close(4014)  # Disallowed intents
             return
+        shard = d.get("shard", [0, 1])
+        if not _valid_shard(shard):
+            await conn.close(4010)  # Invalid shard (docs: topics/opcodes-and-status-codes.mdx)
+            return
+        shard_id, shard_count = int(shard[0]), int(shard[1])
+        cfg = self.sharding
+        key = (shard_id, shard_count)
+        previous = self.shards.get(key)
+        if cfg.exclusive_shards and previous is not None and previous.live and previous.connection is not conn:
+            log.info("refused IDENTIFY for shard %s: its session is still connected", list(key))
+            self.stats.identifies_refused += 1
+            await conn.close(4010)  # stricter than Discord: see ShardingConfig.exclusive_shards
+            return
+        owned = [g for i, g in self.world.guilds.items() if not g.bot_removed and shard_for(i, shard_count) == shard_id]
+        if len(owned) > cfg.max_guilds_per_shard:
+            # docs: developers/events/gateway.mdx, "Sharding": "apps that are in 2500+ guilds *must* enable
+            # sharding"; topics/opcodes-and-status-codes.mdx 4011: "The session would have handled too many guilds"
+            await conn.close(4011)  # Sharding required
+            return
+        # docs: developers/events/gateway.mdx, "Identifying": over max_concurrency, Discord answers
+        # Invalid Session (op 9); "Max Concurrency": rate_limit_key = shard_id % max_concurrency, and
+        # the session start limit object: max_concurrency is "identify requests allowed per 5 seconds".
+        bucket = shard_id % max(1, cfg.max_concurrency)
+        now = time.monotonic()
+        last = self._identified_at.get(bucket)
+        if cfg.identify_limit and last is not None and now - last < cfg.identify_interval:
+            self.stats.identifies_rate_limited += 1
+            conn.enqueue({"op": OP_INVALID_SESSION, "d": False})
+            return
+        self._roll_session_window()
+        if self._session_starts >= cfg.session_start_total:
+            # docs: developers/events/gateway.mdx, "Identifying": past the daily limit "all active sessions
+            # for the app will be terminated, the bot token will be reset"
+            self._token_reset()
+            await conn.close(4004)  # Authentication failed: the token is no longer valid
+            return
+        self._identified_at[bucket] = now
+        if self._session_window is None:
+            self._session_window = self.world.clock.now()
+        self._session_starts += 1
         self.stats.identifies += 1
-        session = GatewaySession(id=secrets.token_hex(16), intents=intents, replay_limit=self.replay_limit)
+        session = GatewaySession(
+            id=secrets.token_hex(16),
+            intents=intents,
+            replay_limit=self.replay_limit,
+            shard_id=shard_id,
+            shard_count=shard_count,
+        )
         self.sessions[session.id] = session
-        if self.current is not None:
-            self.current.valid = False
-        self.current = session
+        if previous is not None:
+            previous.valid = False
+        self.shards[key] = session
         conn.session = session
         session.connection = conn
         world = self.world
-        ready: dict[str, Any] = {
+        # discord.py's ReadyEvent requires `shard`; Discord sends it only to a session that asked for one
+        ready: dgw.ReadyEvent = {  # type: ignore[typeddict-item]
             "v": 10,
             "user": payloads.client_user(world.bot_user),
-            "guilds": [{"id": str(i), "unavailable": True} for i, g in world.guilds.items() if not g.bot_removed],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in owned],
             "session_id": session.id,
             "resume_gateway_url": self.resume_url,
-            "session_type": "normal",
             "application": {"id": str(world.application_id), "flags": (1 << 14) | (1 << 18)},
-            "private_channels": [],
-            "relationships": [],
-            "presences": [],
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-            "user_settings": {},
-            "auth": {},
-            "_trace": ["sim"],
         }
         if "shard" in d:
-            ready["shard"] = d["shard"]
+            ready["shard"] = [shard_id, shard_count]
+        payloads.beyond_discordpy(
+            ready,
+            session_type="normal",
+            private_channels=[],
+            relationships=[],
+            presences=[],
+            guild_join_requests=[],
+            geo_ordered_rtc_regions=[],
+            user_settings={},
+            auth={},
+            _trace=["sim"],
+        )
         session.dispatch("READY", ready)
         if intents & INTENT_GUILDS:
-            for guild in world.guilds.values():
+            for guild in owned:
                 # docs: developers/events/gateway-events.mdx, "Guild Create": guilds unavailable because
                 # of an outage get no GUILD_CREATE (READY lists them as unavailable).
                 # A guild that removed the bot sends nothing either.
-                if not guild.unavailable and not guild.bot_removed:
+                if not guild.unavailable:
                     session.dispatch("GUILD_CREATE", payloads.guild_create(guild, intents))
         self.ready_event.set()
+
+    def _token_reset(self) -> None:
+        """The daily session start limit ran out: Discord resets the token and ends every session."""
+        self.token = f"sim.{secrets.token_urlsafe(24)}"
+        self.on_token_reset(self.token)
+        self.invalidate_sessions()
+        for other in list(self.connections):
+            self._spawn(other.close(4004))
 
     def _resume(self, conn: _Connection, d: dict[str, Any]) -> None:
         session = self.sessions.get(str(d.get("session_id")))
@@ -431,9 +594,9 @@ class GatewayServer:
                 members = members[:limit]
             chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
             for index, chunk in enumerate(chunks):
-                body: dict[str, Any] = {
+                body: dgw.GuildMembersChunkEvent = {
                     "guild_id": str(guild.id),
-                    "members": [payloads.member(m) for m in chunk],
+                    "members": [payloads.member_with_user(m) for m in chunk],
                     "chunk_index": index,
                     "chunk_count": len(chunks),
                     "not_found": [],
@@ -441,3 +604,11 @@ class GatewayServer:
                 if d.get("nonce") is not None:
                     body["nonce"] = d["nonce"]
                 session.dispatch("GUILD_MEMBERS_CHUNK", body)
+
+
+def _valid_shard(shard: Any) -> bool:
+    """IDENTIFY's `shard`: [shard_id, num_shards] with 0 <= shard_id < num_shards."""
+    if not isinstance(shard, list) or len(shard) != 2 or not all(type(x) is int for x in shard):
+        return False
+    shard_id, shard_count = int(shard[0]), int(shard[1])
+    return shard_count >= 1 and 0 <= shard_id < shard_count

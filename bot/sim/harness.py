@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import discord
 
-from bot.discordpy_private import set_guild_ready_timeout
-from bot.sim.endpoints import current_discordpy_endpoints, point_discordpy_at
+from bot.sim.discordpy_private import current_discordpy_endpoints, point_discordpy_at, set_guild_ready_timeout
 
 if TYPE_CHECKING:
     from bot.sim.client_api import DiscordSimulator

@@ -9,13 +9,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from bot.sim import payloads
 from bot.sim.errors import SimError, Violation
 from bot.sim.models import SimChannel, SimGuild, SimMember, SimMessage, SimUser
+from bot.sim.payloads import beyond_discordpy
 
 if TYPE_CHECKING:
+    from discord.types import channel as dch
+    from discord.types import interactions as dint
+
     from bot.sim.models import World
 
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -113,14 +117,16 @@ class SimInteraction:
         finally:
             self._waiters.remove(entry)
 
-    def payload(self, world: World) -> dict[str, Any]:
+    def payload(self, world: World) -> dint.Interaction:
         """The INTERACTION_CREATE body."""
         channel = self.channel
-        body: dict[str, Any] = {
+        # typed as a command interaction: the fields every kind shares are checked; `type` and `data`
+        # are whatever `sim.invoke`/`click`/`select`/`submit_modal` built for this kind
+        body: dint.ApplicationCommandInteraction = {
             "id": str(self.id),
             "application_id": str(world.application_id),
-            "type": self.type,
-            "data": self.data,
+            "type": cast("Literal[2, 4]", self.type),
+            "data": cast("dint.ApplicationCommandInteractionData", self.data),
             "token": self.token,
             "version": 1,
             "locale": "en-GB",
@@ -128,31 +134,38 @@ class SimInteraction:
             "entitlement_sku_ids": [],
             "attachment_size_limit": 10 * 1024 * 1024,
             "channel_id": str(channel.id),
+            "channel": _interaction_channel(channel, 0),
+            "authorizing_integration_owners": {},
         }
         if self.guild is not None and self.member is not None:
             bot_member = self.guild.bot_member
             app_perms = bot_member.permissions_in(channel)
-            body.update(
-                guild_id=str(self.guild.id),
-                guild_locale=self.guild.locale,
-                guild={"id": str(self.guild.id), "locale": self.guild.locale, "features": []},
-                member=payloads.member(self.member, permissions=self.member.permissions_in(channel)),
-                channel=payloads.channel(channel, permissions=self.member.permissions_in(channel)),
-                app_permissions=str(app_perms),
-                authorizing_integration_owners={"0": str(self.guild.id)},
-                context=0,
+            body["guild_id"] = str(self.guild.id)
+            body["guild_locale"] = self.guild.locale
+            body["guild"] = {"id": str(self.guild.id), "locale": self.guild.locale, "features": []}
+            body["channel"] = _interaction_channel(channel, self.member.permissions_in(channel))
+            body["app_permissions"] = str(app_perms)
+            body["authorizing_integration_owners"] = {"0": str(self.guild.id)}
+            body["context"] = 0
+            data = beyond_discordpy(
+                body, member=payloads.member(self.member, permissions=self.member.permissions_in(channel))
             )
         else:
-            body.update(
-                user=payloads.user(self.user),
-                channel=payloads.channel(channel, permissions=0),
-                app_permissions=str(0),
-                authorizing_integration_owners={"0": str(self.user.id)},
-                context=1,
-            )
+            body["app_permissions"] = str(0)
+            body["authorizing_integration_owners"] = {"0": str(self.user.id)}
+            body["context"] = 1
+            data = beyond_discordpy(body, user=payloads.user(self.user))
         if self.source_message is not None:
-            body["message"] = payloads.message(self.source_message, world)
-        return body
+            data = beyond_discordpy(data, message=payloads.message(self.source_message, world))
+        return cast("dint.Interaction", data)
+
+
+def _interaction_channel(
+    channel: SimChannel, permissions: int
+) -> dch.GuildChannel | dch.InteractionDMChannel | dch.GroupDMChannel:
+    """The interaction's channel, with the invoker's computed permissions there."""
+    data = payloads.channel(channel, permissions=permissions)
+    return cast("dch.GuildChannel | dch.InteractionDMChannel | dch.GroupDMChannel", data)
 
 
 class InteractionHandle:

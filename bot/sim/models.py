@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.clock import Clock
 from bot.sim import payloads
 from bot.sim import permissions as perms
+from bot.sim.clock import SimClock
 from bot.sim.errors import SimError
 from bot.sim.snowflake import SnowflakeGenerator
 
 if TYPE_CHECKING:
+    from discord.types import gateway as dgw
+    from discord.types import guild as dguild
+
     from bot.sim.rest_events import SimScheduledEvent
 
 # Gateway intent bits the simulator filters dispatches by.
@@ -43,7 +46,7 @@ CHANNEL_TYPES: dict[str, int] = {
 
 # (event name, payload or a function of the session intents that builds it, required intent bit);
 # whatever the gateway returns is ignored
-EmitFn = Callable[[str, "dict[str, Any] | Callable[[int], dict[str, Any]]", int], object]
+EmitFn = Callable[[str, "Mapping[str, Any] | Callable[[int], Mapping[str, Any]]", int], object]
 
 
 @dataclass(eq=False)
@@ -293,7 +296,7 @@ def _walk_components(components: Iterable[dict[str, Any]]) -> Iterator[dict[str,
 class World:
     """Every piece of simulated state, plus the hook that turns changes into gateway events."""
 
-    def __init__(self, clock: Clock, bot_name: str = "Hustings") -> None:
+    def __init__(self, clock: SimClock, bot_name: str = "Hustings") -> None:
         self.clock = clock
         self.ids = SnowflakeGenerator(clock)
         self.users: dict[int, SimUser] = {}
@@ -462,7 +465,7 @@ class SimGuild:
         _emit: bool = True,
     ) -> SimChannel:
         """Create a channel; `overwrites` maps a role or member to (allow, deny) bits."""
-        if kind not in CHANNEL_TYPES or kind == "dm":
+        if kind not in CHANNEL_TYPES or CHANNEL_TYPES[kind] == 1:  # a DM is opened, never created here
             raise SimError(f"unsupported channel kind {kind!r}")
         channel = SimChannel(
             id=self.world.new_id(),
@@ -503,11 +506,8 @@ class SimGuild:
     def remove_member(self, member: SimMember) -> None:
         """Remove someone from the guild (a leave or kick)."""
         self.members.pop(member.id, None)
-        self.world.emit(
-            "GUILD_MEMBER_REMOVE",
-            {"guild_id": str(self.id), "user": payloads.user(member.user)},
-            INTENT_GUILD_MEMBERS,
-        )
+        body: dgw.GuildMemberRemoveEvent = {"guild_id": str(self.id), "user": payloads.user(member.user)}
+        self.world.emit("GUILD_MEMBER_REMOVE", body, INTENT_GUILD_MEMBERS)
 
     def remove_bot(self) -> None:
         """Kick the bot from this guild: GUILD_DELETE without `unavailable` (docs: events/gateway-events.mdx
@@ -515,7 +515,8 @@ class SimGuild:
         its channels answer 403 Missing Access and its members, sharing no other guild, can't be DMed.
         """
         self.bot_removed = True
-        self.world.emit("GUILD_DELETE", {"id": str(self.id)}, INTENT_GUILDS)
+        removed: dguild.UnavailableGuild = {"id": str(self.id)}
+        self.world.emit("GUILD_DELETE", removed, INTENT_GUILDS)
 
     def invite_bot(self) -> None:
         """Add the bot back (a re-invite): GUILD_CREATE with the whole guild."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
@@ -15,6 +15,9 @@ from bot.sim.core import SimCore, Upload
 from bot.sim.errors import DiscordHTTPError, Violation, not_found
 from bot.sim.faults import FaultRule
 from bot.sim.validation import check_commands
+
+if TYPE_CHECKING:
+    from discord.types import gateway as dgw
 
 API_PREFIX = "/api/v10"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -249,18 +252,14 @@ class BasicRoutes:
         return ok({"url": self._gateway_url()})
 
     async def gateway_bot(self, request: web.Request) -> web.Response:
-        return ok(
-            {
-                "url": self._gateway_url(),
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14_400_000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
+        # docs: developers/events/gateway.mdx, "Get Gateway Bot" and "Session Start Limit Object"
+        gateway = self.core.gateway
+        body: dgw.GatewayBot = {
+            "url": self._gateway_url(),
+            "shards": gateway.recommended_shards(),
+            "session_start_limit": gateway.session_start_limit(),
+        }
+        return ok(body)
 
     def _scope(self, request: web.Request) -> int | None:
         app_id = request.match_info["application_id"]
@@ -323,7 +322,8 @@ class BasicRoutes:
         guild = self._guild(request)
         body = payloads.guild(guild)
         if request.query.get("with_counts") in ("true", "1", "True"):
-            body.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+            counts = {"approximate_member_count": len(guild.members), "approximate_presence_count": 0}
+            body = payloads.beyond_discordpy(body, **counts)
         return ok(body)
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:

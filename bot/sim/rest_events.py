@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aiohttp import web
 
@@ -18,7 +18,11 @@ from bot.sim import permissions as perms
 from bot.sim.core import SimCore
 from bot.sim.errors import DiscordHTTPError, ErrorTree, form_error, not_found
 from bot.sim.models import SimGuild
+from bot.sim.payloads import beyond_discordpy
 from bot.sim.rest import API_PREFIX, no_content, ok, read_body, snowflake_param
+
+if TYPE_CHECKING:
+    from discord.types import scheduled_event as dse
 
 # Permission bits (docs: developers/topics/permissions.mdx).
 MUTE_MEMBERS = 1 << 22
@@ -58,25 +62,46 @@ class SimScheduledEvent:
     status: int = SCHEDULED
     privacy_level: int = GUILD_ONLY
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self) -> dse.GuildScheduledEvent:
         """The guild scheduled event object."""
-        return {
-            "id": str(self.id),
-            "guild_id": str(self.guild_id),
-            "channel_id": str(self.channel_id) if self.channel_id else None,
-            "creator_id": str(self.creator_id),
-            "name": self.name,
-            "description": self.description,
-            "scheduled_start_time": payloads.iso(self.start),
-            "scheduled_end_time": payloads.iso(self.end),
-            "privacy_level": self.privacy_level,
-            "status": self.status,
-            "entity_type": self.entity_type,
-            "entity_id": None,
-            "entity_metadata": {"location": self.location} if self.entity_type == EXTERNAL else None,
-            "image": None,
-            "recurrence_rule": None,
-        }
+        data: dse.GuildScheduledEvent
+        if self.entity_type == EXTERNAL:
+            external: dse.ExternalScheduledEvent = {
+                "id": str(self.id),
+                "guild_id": str(self.guild_id),
+                "channel_id": None,
+                "creator_id": str(self.creator_id),
+                "name": self.name,
+                "description": self.description,
+                "scheduled_start_time": cast(str, payloads.iso(self.start)),
+                "scheduled_end_time": cast(str, payloads.iso(self.end)),  # required for external events (validated)
+                "privacy_level": cast("Literal[2]", self.privacy_level),
+                "status": cast("dse.EventStatus", self.status),
+                "entity_type": 3,
+                "entity_id": None,
+                "entity_metadata": {"location": cast(str, self.location)},  # required too
+                "image": None,
+            }
+            data = external
+        else:
+            in_channel: dse.VoiceScheduledEvent = {
+                "id": str(self.id),
+                "guild_id": str(self.guild_id),
+                "channel_id": str(self.channel_id),
+                "creator_id": str(self.creator_id),
+                "name": self.name,
+                "description": self.description,
+                "scheduled_start_time": cast(str, payloads.iso(self.start)),
+                "scheduled_end_time": payloads.iso(self.end),
+                "privacy_level": cast("Literal[2]", self.privacy_level),
+                "status": cast("dse.EventStatus", self.status),
+                "entity_type": 2,
+                "entity_id": None,
+                "entity_metadata": None,
+                "image": None,
+            }
+            data = beyond_discordpy(in_channel, entity_type=self.entity_type)  # 1 (stage) has the same fields
+        return beyond_discordpy(data, recurrence_rule=None)  # Discord sends it; discord.py's type leaves it out
 
 
 def _time(value: Any, field: str, tree: ErrorTree) -> datetime | None:
@@ -120,7 +145,9 @@ class EventRoutes:
         return guild
 
     def _event(self, request: web.Request, guild: SimGuild) -> SimScheduledEvent:
-        unknown = lambda: not_found(UNKNOWN_SCHEDULED_EVENT, "Guild Scheduled Event")  # noqa: E731
+        def unknown() -> DiscordHTTPError:
+            return not_found(UNKNOWN_SCHEDULED_EVENT, "Guild Scheduled Event")
+
         eid = snowflake_param(request, "event_id", unknown)
         event = self.world.scheduled_events.get(eid)
         if event is None or event.guild_id != guild.id:

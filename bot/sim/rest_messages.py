@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -14,6 +14,9 @@ from bot.sim.errors import DiscordHTTPError, not_found
 from bot.sim.models import SimChannel, SimMessage
 from bot.sim.rest import API_PREFIX, no_content, ok, read_body, snowflake_param
 from bot.sim.rest_threads import THREAD_TYPES
+
+if TYPE_CHECKING:
+    from discord.types import message as dmsg
 
 MESSAGEABLE_TYPES = {0, 1, 2, 5}
 
@@ -217,7 +220,7 @@ class MessageRoutes:
         return web.Response(body=att.data, content_type=att.content_type.split(";")[0])
 
 
-def _without_nonce(message: dict[str, Any]) -> dict[str, Any]:
+def _without_nonce(message: dmsg.Message) -> dmsg.Message:
     """A message as reading returns it: the nonce only comes back on creation (and MESSAGE_CREATE)."""
     message.pop("nonce", None)
     return message

@@ -29,7 +29,7 @@ from bot.sim import payloads
 from bot.sim import permissions as perms
 from bot.sim.core import SimCore
 from bot.sim.errors import DiscordHTTPError, ErrorTree, form_error, not_found
-from bot.sim.models import INTENT_GUILDS, SimChannel
+from bot.sim.models import INTENT_GUILDS, SimChannel, World
 from bot.sim.rest import API_PREFIX, ok, read_body, snowflake_param
 from bot.sim.validation import is_empty_message
 
@@ -43,7 +43,7 @@ FORUM = 15
 THREAD_ALREADY_CREATED = 160004
 
 
-def permission_parent(world: Any, channel: SimChannel) -> SimChannel:
+def permission_parent(world: World, channel: SimChannel) -> SimChannel:
     """The channel whose overwrites decide permissions: a thread's parent, else the channel itself."""
     if channel.type in THREAD_TYPES and channel.parent_id is not None:
         return world.channels.get(channel.parent_id, channel)

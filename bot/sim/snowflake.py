@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import Clock
+from bot.sim.clock import SimClock
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
@@ -21,7 +21,7 @@ class SnowflakeGenerator:
     millisecond part when it overflows; ids stay unique and ordered either way.
     """
 
-    def __init__(self, clock: Clock, worker: int = 1, process: int = 0) -> None:
+    def __init__(self, clock: SimClock, worker: int = 1, process: int = 0) -> None:
         self._clock = clock
         self._worker = worker & 0x1F
         self._process = process & 0x1F

@@ -16,8 +16,10 @@ class SimStats:
     invalid_requests: int = 0  # 401, 403 and 429 answers: what Cloudflare bans IPs for
     injected_faults: int = 0
     gateway_connections: int = 0
-    reconnects: int = 0  # connections after the first
+    reconnects: int = 0  # connections after the first (a sharded bot's other shards count too)
     identifies: int = 0
+    identifies_rate_limited: int = 0  # answered op 9: the max_concurrency bucket was used in the last 5 s
+    identifies_refused: int = 0  # closed 4010: the shard's session was still connected (exclusive_shards)
     resumes: int = 0
     invalid_sessions: int = 0
     gateway_dispatches: int = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -160,3 +160,17 @@ def test_route_and_global_buckets() -> None:
     blocked = tight.check("GET", "GET /users/@me", "/users/@me", "")
     assert blocked.limited and blocked.is_global
     assert not tight.check("POST", "POST /interactions/x", "/interactions/1/t/callback", "", exempt_global=True).limited
+
+
+def test_the_bots_clocks_fit_the_simulators_clock_protocol() -> None:
+    from bot.clock import ManualClock as BotManualClock
+    from bot.clock import SystemClock
+    from bot.sim.clock import MovableSimClock, SimClock, StillClock
+
+    manual: SimClock = BotManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    real: SimClock = SystemClock()
+    assert isinstance(manual, MovableSimClock) and not isinstance(real, MovableSimClock)
+    still = StillClock(datetime(2026, 1, 1, tzinfo=UTC))
+    assert isinstance(still, MovableSimClock)
+    with pytest.raises(ValueError, match="forward"):
+        still.advance(-timedelta(seconds=1))
