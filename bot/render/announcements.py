@@ -53,7 +53,7 @@ from bot.render.common import (
     ts_full,
 )
 from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
-from bot.services.delivery import AlertPost, Outgoing
+from bot.services.delivery.ports import AlertPost, Outgoing
 from bot.services.reminders import (
     MemberReminderPost,
     MemberSubscription,

@@ -39,7 +39,8 @@ from bot.domain.schedule import (
 )
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
-from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.ports import Skip
 from bot.services.read_views import ResultsMode
 from bot.services.readmodel import ReadModel
 from bot.store import announcements, audit, deliveries, meta

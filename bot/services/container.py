@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.discord_adapters.outbox import DiscordOutbox
+from bot.discord_adapters.scheduled_events import DiscordEvents
 from bot.domain.audit import AuditEntry
 from bot.domain.cooldown import Cooldowns
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
-from bot.services.delivery import DeliveryEngine, DiscordOutbox
-from bot.services.events_discord import DiscordEvents
+from bot.services.delivery.engine import DeliveryEngine
 from bot.services.hustings import HustingsService
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter

@@ -52,7 +52,8 @@ from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
-from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.ports import Skip
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
 from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions

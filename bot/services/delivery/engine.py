@@ -36,15 +36,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
-import aiohttp
 import aiosqlite
-import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -52,7 +49,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
     CLOCK_SKEW,
-    EMBEDS_DROPPED,
     Delivery,
     DeliveryStatus,
     FailureKind,
@@ -62,19 +58,26 @@ from bot.domain.schedule import (
     classify_failure,
     failure_reason,
     lateness,
-    message_marker,
     needs_reconcile,
     retry_delay,
     round_robin,
     throttle_delay,
 )
+from bot.services.delivery.pacing import InvalidRequestGuard, Pacer
+from bot.services.delivery.ports import (
+    AlertPost,
+    Composer,
+    Outbox,
+    Producer,
+    SendError,
+    Sent,
+    Skip,
+    outgoing_marker,
+)
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
-
-# The clocks moved to bot.clock; kept importable from here for the tests that use them.
-from bot.clock import FAKE_NOW_ENV, OffsetClock, clock_from_env  # noqa: E402, F401
 
 # --------------------------------------------------------------------------- writes
 
@@ -103,291 +106,6 @@ async def finish_writes() -> None:
     """Wait for shielded writes still running (after cancelling the tasks that started them)."""
     while _WRITES:
         await asyncio.gather(*list(_WRITES), return_exceptions=True)
-
-
-# --------------------------------------------------------------------------- ports
-
-
-@dataclass(slots=True)
-class Outgoing:
-    """A message ready to send (built by the render layer): text, embeds, files and who may be pinged."""
-
-    content: str = ""
-    embeds: list[discord.Embed] = field(default_factory=list)
-    files: Callable[[], list[discord.File]] | None = None  # fresh files per attempt
-    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """Where a message landed."""
-
-    channel_id: int
-    message_id: int
-
-
-class SendError(Exception):
-    """A send that Discord refused or that never got an answer (status None)."""
-
-    def __init__(self, status: int | None, code: int | None, text: str = "", *, opening_dm: bool = False) -> None:
-        super().__init__(f"{status} {code} {text}".strip())
-        self.status = status
-        self.code = code
-        self.text = text
-        #: The bot's permissions missing in that channel, by their names in Discord's settings, when known.
-        self.missing: list[str] = []
-        self.opening_dm = opening_dm  # the request that failed was opening a DM channel
-
-
-class Outbox(Protocol):
-    """Sends messages; raises `SendError` on failure."""
-
-    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Post into a channel."""
-        ...
-
-    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Send a direct message."""
-        ...
-
-    async def dm_requests(self, user_id: int) -> int:
-        """How many requests a DM to this member takes (2 while their DM channel is not open yet)."""
-        ...
-
-    async def open_dm(self, user_id: int) -> None:
-        """Open (and remember) the member's DM channel, if not open yet."""
-        ...
-
-    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
-        """Our messages in the target's channel since `after` whose fingerprint is one of `marks`."""
-        ...
-
-
-def outgoing_marker(message: Outgoing) -> str:
-    """The fingerprint of a message about to be sent (see `message_marker`)."""
-    return message_marker(message.content, [(e.title, e.description) for e in message.embeds])
-
-
-#: How many messages a reconcile reads at most (Discord pages by 100): a busier channel is read no further.
-RECONCILE_SCAN = 1000
-
-
-class Skip(Exception):
-    """Raised by a producer when an occurrence should not be sent after all."""
-
-    def __init__(self, reason: str, status: DeliveryStatus = DeliveryStatus.SKIPPED) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class Producer(Protocol):
-    """A use-case whose stored items become ledger rows (announcements, reminders)."""
-
-    @property
-    def sources(self) -> tuple[Source, ...]:
-        """The ledger sources whose rows this producer plans and prepares."""
-        ...
-
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
-        """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
-        ...
-
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
-        """The first instant after `now` at which `plan` would yield something."""
-        ...
-
-    async def prepare(self, delivery: Delivery) -> Any:
-        """What to say for a row (a post spec for the composer), computed at send time; may raise Skip."""
-        ...
-
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
-        """Bookkeeping after a successful send."""
-        ...
-
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
-        """Bookkeeping after a final failure; returns an alert for organisers, or None."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class AlertPost:
-    """A note to a guild's organisers in the alert channel."""
-
-    text: str
-
-
-Composer = Callable[[Any], Awaitable[Outgoing]]
-
-
-class DiscordOutbox:
-    """Sends through discord.py: `PartialMessageable.send(nonce=…)` (discord.py sets enforce_nonce)."""
-
-    def __init__(self, client: discord.Client, db: Database) -> None:
-        self.client = client
-        self.db = db
-        self._dm_channels: dict[int, int] = {}
-
-    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Post into a channel by id, without needing it cached."""
-        channel = self.client.get_partial_messageable(channel_id)
-        try:
-            with _send_errors():
-                sent = await channel.send(
-                    content=message.content or None,
-                    embeds=message.embeds,
-                    files=message.files() if message.files else discord.utils.MISSING,
-                    allowed_mentions=message.allowed_mentions,
-                    nonce=nonce,
-                )
-        except SendError as exc:
-            if exc.status == 403:
-                exc.missing = self._missing_rights(channel_id, message)
-            raise
-        if message.embeds and not sent.embeds:
-            # Without Embed Links, Discord accepts text + embeds and silently drops the embeds
-            # (discord/discord-api-docs#2601): that post is not what was scheduled, so it must not count
-            # as delivered. Remove it and fail, naming the permission.
-            with contextlib.suppress(discord.HTTPException):
-                await sent.delete()
-            raise SendError(403, EMBEDS_DROPPED, "embeds dropped")
-        return Sent(sent.channel.id, sent.id)
-
-    def _missing_rights(self, channel_id: int, message: Outgoing) -> list[str]:
-        """Which of its permissions the bot lacks for this message in a cached guild channel (send-time re-check)."""
-        channel = self.client.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
-            return []
-        have = channel.permissions_for(channel.guild.me)
-        needs = [("view_channel", "View Channel"), ("send_messages", "Send Messages")]
-        needs += [("embed_links", "Embed Links")] if message.embeds else []
-        needs += [("attach_files", "Attach Files")] if message.files else []
-        return [label for name, label in needs if not getattr(have, name)]
-
-    async def dm_requests(self, user_id: int) -> int:
-        """1 when the member's DM channel is known (cached or stored), else 2 (open it, then post)."""
-        if user_id in self._dm_channels:
-            return 1
-        stored = await deliveries.dm_channel(self.db.reader, user_id)
-        if stored is not None:
-            self._dm_channels[user_id] = stored
-            return 1
-        return 2
-
-    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Open (once, remembered in the database) and post into the member's DM channel."""
-        return await self.post(await self._open(user_id), message, nonce)
-
-    async def open_dm(self, user_id: int) -> None:
-        """Open the member's DM channel now (when they subscribe), so a fan-out needn't."""
-        await self._open(user_id)
-
-    async def _open(self, user_id: int) -> int:
-        channel_id = self._dm_channels.get(user_id) or await deliveries.dm_channel(self.db.reader, user_id)
-        if channel_id is None:
-            with _send_errors(opening_dm=True):
-                data = await self.client.http.start_private_message(user_id)
-            channel_id = int(data["id"])
-            opened = channel_id
-            await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
-        self._dm_channels[user_id] = channel_id
-        return channel_id
-
-    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
-        """Read the channel's messages after `after` (Discord's `after` paging) for our post.
-
-        A DM channel never opened holds nothing of ours.
-        """
-        if lane is Lane.DM:
-            channel_id = self._dm_channels.get(target_id) or await deliveries.dm_channel(self.db.reader, target_id)
-            if channel_id is None:
-                return []
-        else:
-            channel_id = target_id
-        me = self.client.user.id if self.client.user else None
-        channel = self.client.get_partial_messageable(channel_id)
-        found: list[Sent] = []
-        with _send_errors():
-            async for msg in channel.history(limit=RECONCILE_SCAN, after=after, oldest_first=True):
-                marker = message_marker(msg.content, [(e.title, e.description) for e in msg.embeds])
-                if msg.author.id == me and marker in marks:
-                    found.append(Sent(channel_id, msg.id))
-        return found
-
-
-@contextlib.contextmanager
-def _send_errors(*, opening_dm: bool = False) -> Iterator[None]:
-    """Turn discord.py and network errors into `SendError`."""
-    try:
-        yield
-    except discord.HTTPException as exc:
-        raise SendError(exc.status, exc.code or None, exc.text, opening_dm=opening_dm) from exc
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise SendError(None, None, type(exc).__name__, opening_dm=opening_dm) from exc
-
-
-# --------------------------------------------------------------------------- pacing & guards
-
-
-class Pacer:
-    """A token bucket in real time: at most `rate` requests a second after a burst of `burst`."""
-
-    def __init__(self, rate: float, burst: int = 1) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._stamp = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    async def take(self, count: int = 1) -> None:
-        """Wait for `count` tokens (one per request the send will make)."""
-        count = min(max(1, count), self.burst)
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= count:
-                    self._tokens -= count
-                    return
-                await asyncio.sleep((count - self._tokens) / self.rate)
-
-
-class InvalidRequestGuard:
-    """Counts refused requests (401/403/404/429) in a sliding window and holds sending near a ceiling.
-
-    Discord bans an IP for a while after 10,000 invalid requests in 10 minutes; we stop far below.
-    """
-
-    def __init__(self, ceiling: int = 1000, window: float = 600.0) -> None:
-        self.ceiling = ceiling
-        self.window = window
-        self._times: deque[float] = deque()
-
-    def _trim(self) -> None:
-        cutoff = time.monotonic() - self.window
-        while self._times and self._times[0] < cutoff:
-            self._times.popleft()
-
-    def record(self, status: int | None) -> None:
-        """Note one answer's status."""
-        if status in (401, 403, 404, 429):
-            self._times.append(time.monotonic())
-
-    @property
-    def count(self) -> int:
-        """Refused requests in the current window."""
-        self._trim()
-        return len(self._times)
-
-    def wait_time(self) -> float:
-        """Seconds to hold off before the next send (0 when under the ceiling)."""
-        self._trim()
-        if len(self._times) < self.ceiling:
-            return 0.0
-        return max(0.0, self._times[0] + self.window - time.monotonic())
 
 
 # --------------------------------------------------------------------------- the engine
