@@ -5,7 +5,6 @@ Each hustings and each election milestone is mirrored as a Discord scheduled eve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -334,8 +333,6 @@ class HustingsCog(commands.Cog, name="Hustings"):
 
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
-        self._reconciled = False
-        self._task: asyncio.Task[None] | None = None
         self._attached: list[str] = []
 
     def _parent(self) -> app_commands.Group:
@@ -352,19 +349,8 @@ class HustingsCog(commands.Cog, name="Hustings"):
             parent.add_command(command)
             self._attached.append(command.name)
 
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Once per process: bring the guilds' scheduled events in line with the data (ids kept)."""
-        if self._reconciled:
-            return
-        self._reconciled = True
-        guild_ids = [g.id for g in self.bot.guilds]
-        self._task = asyncio.get_running_loop().create_task(self.bot.services.hustings.reconcile_all(guild_ids))
-
     async def cog_unload(self) -> None:
-        """Detach the subcommands; stop a reconcile still running."""
-        if self._task is not None:
-            self._task.cancel()
+        """Detach the subcommands."""
         self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):

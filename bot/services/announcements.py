@@ -121,19 +121,17 @@ class AnnouncementService:
         default_zone: str = "Europe/London",
         *,
         max_active: int = 50,
+        ping_check: PingCheck | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.read = read
         self.engine = engine
         self.default_zone = default_zone
-        self.may_ping: PingCheck | None = None
+        #: How to learn, at send time, whether an organiser may still make their ping (the Discord adapter).
+        self.may_ping = ping_check
         self.max_active = max_active  # per server: one server's schedule can't crowd out the others'
         engine.register(self)
-
-    def use_ping_check(self, check: PingCheck) -> None:
-        """Set how to learn, at send time, whether an organiser may still make their ping (wired in by a cog)."""
-        self.may_ping = check
 
     async def zone(self, guild_id: int) -> str:
         """The guild's configured time zone (or the bot's default)."""

@@ -150,14 +150,22 @@ class ReminderService:
 
     sources = (Source.ELECTION, Source.SUBSCRIPTION)
 
-    def __init__(self, db: Database, clock: Clock, read: ReadModel, engine: DeliveryEngine) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        read: ReadModel,
+        engine: DeliveryEngine,
+        *,
+        still_member: Callable[[int, int], Awaitable[bool | None]] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.read = read
         self.engine = engine
         self._checked_versions: dict[int, int] = {}
-        #: (guild id, user id) → still in the server? None when unknown or not needed; wired in by a cog.
-        self.still_member: Callable[[int, int], Awaitable[bool | None]] | None = None
+        #: (guild id, user id) → still in the server? None when unknown or not needed (the Discord adapter).
+        self.still_member = still_member
         engine.register(self)
 
     # ---------------------------------------------------------------- look-ups

@@ -154,6 +154,7 @@ class SourceService:
         limits: FetchLimits | None = None,
         max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
         concurrency: int = CONCURRENCY,
+        notifier: SourceNotifier | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -161,7 +162,8 @@ class SourceService:
         self.access = access
         self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
         self.max_drop_share = max_drop_share
-        self.notifier: SourceNotifier | None = None
+        #: Where alerts go (the Discord adapter); None on the command line, which has no channel to tell.
+        self.notifier = notifier
         #: Called with the guild id after a run changed data (the reminders' milestone check).
         self.after_apply: list[Callable[[int], Awaitable[Any]]] = []
         self._locks: dict[int, asyncio.Lock] = {}

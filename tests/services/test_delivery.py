@@ -122,13 +122,14 @@ class World:
     async def restart(self, outbox: FakeOutbox | None = None) -> None:
         """A new engine and services over the same database, as after a process restart."""
         await self.engine.stop()
-        self.engine = DeliveryEngine(self.db, self.clock, dm_rate=5000, dm_concurrency=16)
+        self.outbox = outbox or self.outbox
+        self.engine = DeliveryEngine(
+            self.db, self.clock, dm_rate=5000, dm_concurrency=16, outbox=self.outbox, composer=PostComposer()
+        )
         self.read = ReadModel(self.db, self.clock)
         self.announcements = AnnouncementService(self.db, self.clock, self.read, self.engine, "Europe/London")
         self.reminders = ReminderService(self.db, self.clock, self.read, self.engine)
-        self.engine.use_composer(PostComposer())
-        self.outbox = outbox or self.outbox
-        await self.engine.start(self.outbox)
+        await self.engine.start()
         await self.engine.settled()
 
 
@@ -156,7 +157,8 @@ async def world(db, clock):
     admin = AdminService(db, clock, access, "Europe/London")
     await _seed(admin)
     read = ReadModel(db, clock)
-    engine = DeliveryEngine(db, clock, dm_rate=5000, dm_concurrency=16)
+    outbox = FakeOutbox()
+    engine = DeliveryEngine(db, clock, dm_rate=5000, dm_concurrency=16, outbox=outbox, composer=PostComposer())
     w = World(
         db,
         clock,
@@ -165,10 +167,9 @@ async def world(db, clock):
         engine,
         AnnouncementService(db, clock, read, engine, "Europe/London"),
         ReminderService(db, clock, read, engine),
-        FakeOutbox(),
+        outbox,
     )
-    engine.use_composer(PostComposer())
-    await engine.start(w.outbox)
+    await engine.start()
     yield w
     await w.engine.stop()
 
@@ -213,7 +214,8 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
     admin = AdminService(db, clock, access, "Europe/London")
     await admin.config.set_timezone(MOD, "Europe/London")
     read = ReadModel(db, clock)
-    engine = DeliveryEngine(db, clock)
+    outbox = FakeOutbox()
+    engine = DeliveryEngine(db, clock, outbox=outbox, composer=PostComposer())
     w = World(
         db,
         clock,
@@ -222,10 +224,9 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
         engine,
         AnnouncementService(db, clock, read, engine),
         ReminderService(db, clock, read, engine),
-        FakeOutbox(),
+        outbox,
     )
-    engine.use_composer(PostComposer())
-    await engine.start(w.outbox)
+    await engine.start()
     try:
         done = await w.announcements.schedule(
             MOD,

@@ -140,6 +140,8 @@ class DeliveryEngine:
         channel_concurrency: int = 8,  # channels posted to at once (one post at a time per channel)
         send_timeout: float = 30.0,
         safety_interval: timedelta = timedelta(minutes=5),
+        outbox: Outbox | None = None,
+        composer: Composer | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -150,8 +152,9 @@ class DeliveryEngine:
         self.safety_interval = safety_interval
         self.stats = EngineStats()
         self.guard = InvalidRequestGuard()
-        self.composer: Composer | None = None
-        self.outbox: Outbox | None = None
+        #: How post specs become messages (the render layer's job) and where they are sent (the Discord adapter).
+        self.composer = composer
+        self.outbox = outbox
         self._producers: dict[Source, Producer] = {}
         self._unique_producers: list[Producer] = []
         self._plan_needed = asyncio.Event()
@@ -184,11 +187,6 @@ class DeliveryEngine:
             self._producers[source] = producer
         if producer not in self._unique_producers:
             self._unique_producers.append(producer)
-
-    def use_composer(self, composer: Composer) -> None:
-        """Set how post specs become messages (the render layer's job, wired in by a cog)."""
-        self.composer = composer
-        self.kick()
 
     def set_dm_rate(self, rate: float) -> None:
         """Change how many DMs a second the DM lane sends (each first DM to a member costs two requests)."""
@@ -275,11 +273,10 @@ class DeliveryEngine:
         """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
         return isinstance(self.clock, MovableClock)
 
-    async def start(self, outbox: Outbox) -> None:
+    async def start(self) -> None:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
         if self._running:
             return
-        self.outbox = outbox
         self._loop = asyncio.get_running_loop()
         recovered = await write(self.db, deliveries.recover_interrupted)
         if recovered:
