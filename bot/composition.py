@@ -26,6 +26,7 @@ from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.container import Services
 from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.writes import ShieldedWrites
 from bot.services.hustings import HustingsService
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
@@ -56,8 +57,13 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
 
     # Everything scheduled goes out through one engine: rendered at send time (the same renderers and
     # chart cache as member replies), sent through discord.py with nonces.
+    writes = ShieldedWrites(db)  # the ledger writes a stop cannot cut in half, the engine's and the outbox's
     delivery = DeliveryEngine(
-        db, clock, outbox=DiscordOutbox(client, db), composer=PostComposer(charts, GuildNames(client))
+        db,
+        clock,
+        outbox=DiscordOutbox(client, writes),
+        composer=PostComposer(charts, GuildNames(client)),
+        writes=writes,
     )
     announcements = AnnouncementService(
         db,

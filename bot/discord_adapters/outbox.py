@@ -14,10 +14,9 @@ from bot.domain.schedule import (
     Lane,
     message_marker,
 )
-from bot.services.delivery.engine import write
 from bot.services.delivery.ports import Outgoing, SendError, Sent
+from bot.services.delivery.writes import ShieldedWrites
 from bot.store import deliveries
-from bot.store.database import Database
 
 #: How many messages a reconcile reads at most (Discord pages by 100): a busier channel is read no further.
 RECONCILE_SCAN = 1000
@@ -26,9 +25,10 @@ RECONCILE_SCAN = 1000
 class DiscordOutbox:
     """Sends through discord.py: `PartialMessageable.send(nonce=…)` (discord.py sets enforce_nonce)."""
 
-    def __init__(self, client: discord.Client, db: Database) -> None:
+    def __init__(self, client: discord.Client, writes: ShieldedWrites) -> None:
         self.client = client
-        self.db = db
+        self.db = writes.db
+        self.writes = writes  # the engine's: a stop never cuts the write of a DM channel in half
         self._dm_channels: dict[int, int] = {}
 
     async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
@@ -92,7 +92,7 @@ class DiscordOutbox:
                 data = await self.client.http.start_private_message(user_id)
             channel_id = int(data["id"])
             opened = channel_id
-            await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
+            await self.writes.run(lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
         self._dm_channels[user_id] = channel_id
         return channel_id
 

@@ -26,8 +26,9 @@ only in memory, so a restart rebuilds everything from the tables.
   far below Discord's limit and a 40003 ("opening direct messages too fast") backs the whole lane
   off; members' DM channels are opened when they subscribe and kept.
 - **Removed from a guild**: its rows wait (data kept) until the bot is invited back.
-- **Clock**: with a real clock an APScheduler timer wakes the engine at the next due instant; with a
-  `ManualClock` it wakes whenever the clock is advanced.
+- **Clock**: the engine wakes through its `Waker` (`bot/services/waker.py`, the one timer mechanism):
+  at the next due instant (at the latest after `safety_interval`) when real time moves the clock, on
+  every move of a clock moved by hand, and when a service kicks it.
 """
 
 from __future__ import annotations
@@ -36,15 +37,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta
 
 import aiosqlite
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule import (
@@ -74,39 +70,12 @@ from bot.services.delivery.ports import (
     Skip,
     outgoing_marker,
 )
+from bot.services.delivery.writes import ShieldedWrites
+from bot.services.waker import Waker
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------- writes
-
-T = TypeVar("T")
-_WRITES: set[asyncio.Task] = set()
-
-
-async def write(db: Database, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-    """Run `work` in one write transaction that a cancellation (a stop) cannot cut in half.
-
-    The transaction runs in its own task, shielded from the caller's cancellation, so a stop that
-    lands mid-write never leaves the shared writer connection inside an open transaction.
-    """
-
-    async def run() -> T:
-        async with db.transaction() as tx:
-            return await work(tx)
-
-    task = asyncio.ensure_future(run())
-    _WRITES.add(task)
-    task.add_done_callback(_WRITES.discard)
-    return await asyncio.shield(task)
-
-
-async def finish_writes() -> None:
-    """Wait for shielded writes still running (after cancelling the tasks that started them)."""
-    while _WRITES:
-        await asyncio.gather(*list(_WRITES), return_exceptions=True)
-
 
 # --------------------------------------------------------------------------- the engine
 
@@ -142,6 +111,7 @@ class DeliveryEngine:
         safety_interval: timedelta = timedelta(minutes=5),
         outbox: Outbox | None = None,
         composer: Composer | None = None,
+        writes: ShieldedWrites | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -150,6 +120,7 @@ class DeliveryEngine:
         self.channel_concurrency = channel_concurrency
         self.send_timeout = send_timeout
         self.safety_interval = safety_interval
+        self.writes = writes or ShieldedWrites(db)
         self.stats = EngineStats()
         self.guard = InvalidRequestGuard()
         #: How post specs become messages (the render layer's job) and where they are sent (the Discord adapter).
@@ -162,8 +133,7 @@ class DeliveryEngine:
         self._busy = 0
         self._changed = asyncio.Event()  # set whenever a task finishes a round of work
         self._tasks: list[asyncio.Task] = []
-        self._scheduler: AsyncIOScheduler | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waker = Waker(clock, self._plan_needed.set, name="delivery")
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
         self._open_pacer = Pacer(dm_open_rate, burst=1)
         self._open_hold: datetime | None = None  # no new DM channels before this instant (after a 40003)
@@ -250,7 +220,7 @@ class DeliveryEngine:
 
     async def guild_removed(self, guild_id: int) -> None:
         """The bot was removed from a guild: its posts and DMs wait (data kept) until a re-invite."""
-        if await write(self.db, lambda tx: deliveries.mark_guild_removed(tx, guild_id, self.clock.now())):
+        if await self.writes.run(lambda tx: deliveries.mark_guild_removed(tx, guild_id, self.clock.now())):
             log.warning(
                 "removed from server %s: pausing its announcements and reminder DMs (its data is kept; "
                 "inviting me back resumes them)",
@@ -264,33 +234,19 @@ class DeliveryEngine:
 
     async def guild_back(self, guild_id: int) -> None:
         """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
-        if await write(self.db, lambda tx: deliveries.mark_guild_back(tx, guild_id)):
+        if await self.writes.run(lambda tx: deliveries.mark_guild_back(tx, guild_id)):
             log.warning("back in server %s: resuming its announcements and reminder DMs", guild_id)
             self.kick()
-
-    @property
-    def manual(self) -> bool:
-        """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
-        return isinstance(self.clock, MovableClock)
 
     async def start(self) -> None:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
         if self._running:
             return
-        self._loop = asyncio.get_running_loop()
-        recovered = await write(self.db, deliveries.recover_interrupted)
+        recovered = await self.writes.run(deliveries.recover_interrupted)
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
-        if isinstance(self.clock, MovableClock):  # self.manual, spelled so the type narrows
-            self.clock.on_advance(self.kick)
-        else:
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
-            self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
-            self._scheduler.add_job(
-                self.kick, IntervalTrigger(seconds=self.safety_interval.total_seconds()), id="delivery-safety"
-            )
-            self._scheduler.start()
+        self._waker.start()
         self._tasks = [
             asyncio.create_task(self._planner(), name="delivery-planner"),
             asyncio.create_task(self._lane(Lane.CHANNEL), name="delivery-channel-lane"),
@@ -324,31 +280,18 @@ class DeliveryEngine:
         self._accepting = False
         for task in list(self._openers):
             task.cancel()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        self._waker.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
-        await finish_writes()
+        await self.writes.finish()
 
     def kick(self) -> None:
         """Something changed (time moved, an item was added): plan again soon. Safe from any thread."""
-        loop = self._loop
-        if loop is None:
-            self._plan_needed.set()
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._plan_needed.set()
-        else:
-            loop.call_soon_threadsafe(self._plan_needed.set)
+        self._waker.kick()
 
     def _quiet(self) -> bool:
         return not (
@@ -435,7 +378,7 @@ class DeliveryEngine:
             await self._summarise_missed(tx, now)
             return added
 
-        added = await write(self.db, work)
+        added = await self.writes.run(work)
         self._unsaved_since, self._backoff, self._planned_at = None, 0.0, now
         for lane, event in self._lane_wake.items():
             if await deliveries.ready(self.db.reader, lane, now, 1):
@@ -470,7 +413,7 @@ class DeliveryEngine:
     async def alert(self, guild_id: int, key: str, text: str) -> None:
         """Queue one alert to the guild's organisers now (once per `key`)."""
         now = self.clock.now()
-        await write(self.db, lambda tx: self._alert(tx, guild_id, key, text, now))
+        await self.writes.run(lambda tx: self._alert(tx, guild_id, key, text, now))
         self.kick()
 
     async def _alert(self, tx: aiosqlite.Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
@@ -501,23 +444,15 @@ class DeliveryEngine:
         return min((c for c in candidates if c is not None), default=None)
 
     async def _arm_timer(self) -> None:
-        """Wake at the next instant anything becomes due (real clocks only)."""
-        if self._scheduler is None:
+        """Wake at the next instant anything becomes due, or after `safety_interval` at the latest.
+
+        Only when real time moves the clock: a clock moved by hand wakes the engine on each move.
+        """
+        if not self._waker.timed:
             return
         upcoming = await self.next_wake()
-        if upcoming is None:
-            with contextlib.suppress(Exception):
-                self._scheduler.remove_job("delivery-wake")
-            return
-        delay = max(timedelta(0), upcoming - self.clock.now())
-        run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
-        self._scheduler.add_job(
-            self.kick,
-            DateTrigger(run_date=run_at),
-            id="delivery-wake",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        latest = self.clock.now() + self.safety_interval
+        self._waker.wake_at(latest if upcoming is None else min(upcoming, latest))
 
     # ---------------------------------------------------------------- sending
 
@@ -637,7 +572,7 @@ class DeliveryEngine:
             return
         mark = outgoing_marker(message)
         marks = row.marks if mark in row.marks else [*row.marks, mark]
-        if not await write(self.db, lambda tx: deliveries.claim(tx, row_id, now, marks)):
+        if not await self.writes.run(lambda tx: deliveries.claim(tx, row_id, now, marks)):
             return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
         row.first_attempt_at = row.first_attempt_at or now
@@ -657,7 +592,7 @@ class DeliveryEngine:
             return
         except asyncio.CancelledError:
             # A stop cut the send off: its outcome is unknown, so back to pending (reconciled if late).
-            await write(self.db, lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
+            await self.writes.run(lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
             raise
         finally:
             self._inflight -= 1
@@ -679,7 +614,7 @@ class DeliveryEngine:
         row_id = row.id
         assert row_id is not None and self._open_hold is not None
         hold = self._open_hold
-        await write(self.db, lambda tx: deliveries.defer(tx, row_id, hold, reason))
+        await self.writes.run(lambda tx: deliveries.defer(tx, row_id, hold, reason))
 
     async def _record(self, row: Delivery, sent: Sent, grace: timedelta) -> None:
         row_id = row.id
@@ -694,7 +629,7 @@ class DeliveryEngine:
             if row.source is not Source.ALERT:
                 await self._producers[row.source].on_sent(tx, row)
 
-        await write(self.db, record)
+        await self.writes.run(record)
         self.stats.late += late
         self.stats.sent += not late
 
@@ -730,9 +665,9 @@ class DeliveryEngine:
             if alert and not streak:
                 await self._alert(tx, row.guild_id, f"failed:{row_id}", alert, now)
 
-        await write(self.db, work)
+        await self.writes.run(work)
 
     async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
         row_id = row.id
         assert row_id is not None  # ledger rows are stored, so have an id
-        await write(self.db, lambda tx: deliveries.finish(tx, row_id, status, reason))
+        await self.writes.run(lambda tx: deliveries.finish(tx, row_id, status, reason))
