@@ -10,7 +10,8 @@ from discord.ext import commands
 
 from bot.app import HustingsBot
 from bot.domain.access import Level
-from bot.domain.schedule import LiveView, parse_repeat
+from bot.domain.schedule.ledger import LiveView
+from bot.domain.schedule.recurrence import parse_repeat
 from bot.render import announcements as render
 from bot.render.admin import send
 from bot.render.common import follow_up

@@ -9,11 +9,8 @@ from datetime import datetime
 import aiohttp
 import discord
 
-from bot.domain.schedule import (
-    EMBEDS_DROPPED,
-    Lane,
-    message_marker,
-)
+from bot.domain.schedule.ledger import Lane
+from bot.domain.schedule.sending import EMBEDS_DROPPED, message_marker
 from bot.services.delivery.ports import Outgoing, SendError, Sent
 from bot.services.delivery.writes import ShieldedWrites
 from bot.store import deliveries

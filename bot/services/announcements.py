@@ -24,19 +24,11 @@ from bot.domain.access import (
     bot_ping_warning,
     ping_refusal,
 )
-from bot.domain.schedule import (
-    Announcement,
-    Delivery,
-    FailureKind,
-    Lane,
-    LiveView,
-    Schedule,
-    ScheduleError,
-    Source,
-    check_message,
-    needs_election,
-    parse_repeat,
-)
+from bot.domain.schedule.errors import ScheduleError
+from bot.domain.schedule.ledger import Announcement, Delivery, Lane, LiveView, Source
+from bot.domain.schedule.recurrence import Schedule, parse_repeat
+from bot.domain.schedule.sending import FailureKind
+from bot.domain.schedule.templates import check_message, needs_election
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.delivery.engine import DeliveryEngine

@@ -24,21 +24,22 @@ from bot.domain.access import Actor
 from bot.domain.audit import AuditEntry
 from bot.domain.matching import name_key, search_names
 from bot.domain.models import Body, CandidateStatus
-from bot.domain.schedule import (
-    DEFAULT_MEMBER_BEFORE,
-    MEMBER_DEADLINES,
+from bot.domain.schedule.errors import ScheduleError
+from bot.domain.schedule.ledger import (
     Delivery,
     DeliveryStatus,
     ElectionReminders,
-    FailureKind,
     Lane,
-    Quiet,
-    ReminderPoint,
-    ScheduleError,
     Source,
     Subscription,
     SubscriptionGroup,
     SubscriptionKind,
+)
+from bot.domain.schedule.reminders import (
+    DEFAULT_MEMBER_BEFORE,
+    MEMBER_DEADLINES,
+    Quiet,
+    ReminderPoint,
     due_between,
     meeting_point,
     member_deadline_points,
@@ -48,6 +49,7 @@ from bot.domain.schedule import (
     quiet_reason,
     reminder_points,
 )
+from bot.domain.schedule.sending import FailureKind
 from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.access import Actor, Level
-from bot.domain.schedule import round_robin
+from bot.domain.schedule.sending import round_robin
 from bot.domain.sources import (
     DEFAULT_MAX_DROP_SHARE,
     Freshness,

@@ -24,7 +24,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain.access import Actor
-from bot.domain.schedule import DeliveryStatus, Source
+from bot.domain.schedule.ledger import DeliveryStatus, Source
 from bot.domain.settings import GuildSettings
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery.engine import DeliveryEngine

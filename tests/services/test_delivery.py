@@ -16,7 +16,7 @@ import pytest
 
 from bot.clock import FAKE_NOW_ENV, OffsetClock, SystemClock, clock_from_env
 from bot.domain.access import Actor
-from bot.domain.schedule import DeliveryStatus, Lane, Source
+from bot.domain.schedule.ledger import DeliveryStatus, Lane, Source
 from bot.errors import UserError
 from bot.render.announcements import PostComposer
 from bot.services.access import AccessService

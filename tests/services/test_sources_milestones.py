@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.access import Actor
-from bot.domain.schedule import Source
+from bot.domain.schedule.ledger import Source
 from bot.domain.sources import Outcome
 from bot.services.access import AccessService
 from bot.services.delivery.engine import DeliveryEngine

@@ -43,14 +43,11 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.clock import Clock, MovableClock
-from bot.domain.schedule import (
+from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
+from bot.domain.schedule.sending import (
     CLOCK_SKEW,
-    Delivery,
-    DeliveryStatus,
     FailureKind,
-    Lane,
     Lateness,
-    Source,
     classify_failure,
     failure_reason,
     lateness,

@@ -10,14 +10,8 @@ from typing import Any, Protocol
 import aiosqlite
 import discord
 
-from bot.domain.schedule import (
-    Delivery,
-    DeliveryStatus,
-    FailureKind,
-    Lane,
-    Source,
-    message_marker,
-)
+from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
+from bot.domain.schedule.sending import FailureKind, message_marker
 
 # --------------------------------------------------------------------------- ports
 
