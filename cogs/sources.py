@@ -22,7 +22,8 @@ from bot.domain.sources import Outcome, SourceKind, display_url
 from bot.errors import UserError
 from bot.render import sources as render
 from bot.render.common import Rendered, follow_up
-from bot.services.sources import SourceService, SyncReport
+from bot.services.sources.commands import SourceService
+from bot.services.sources.pipeline import SyncReport
 from cogs._access import actor_from, require
 from cogs._pages import Args, PageButton, renders, show
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.discord_adapters.guilds import postable_channel
 from bot.render import sources as render
-from bot.services.sources import SourceAlert
+from bot.services.sources.pipeline import SourceAlert
 
 
 class DiscordNotifier:

@@ -25,7 +25,7 @@ from bot.render.common import (
     stamp_pages,
     ts,
 )
-from bot.services.sources import SourceAlert, SyncReport
+from bot.services.sources.pipeline import SourceAlert, SyncReport
 
 OK_COLOUR = discord.Colour(0x2E8B57)
 WARN_COLOUR = discord.Colour(0xE0A800)

@@ -21,7 +21,7 @@ from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
-from bot.services.sources import SourceService
+from bot.services.sources.commands import SourceService
 from bot.store.database import Database
 
 
