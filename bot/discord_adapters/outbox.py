@@ -10,10 +10,70 @@ import aiohttp
 import discord
 
 from bot.domain.schedule.ledger import Lane
-from bot.domain.schedule.sending import EMBEDS_DROPPED, message_marker
+from bot.domain.schedule.sending import FailureKind, message_marker
 from bot.services.delivery.ports import Outgoing, SendError, Sent
 from bot.services.delivery.writes import ShieldedWrites
 from bot.store import deliveries
+
+#: Discord JSON error codes that will not go away by retrying.
+PERMANENT_CODES: dict[int, str] = {
+    10003: "the channel no longer exists",
+    10013: "the member no longer exists",
+    50001: "I can't see that channel (missing access)",
+    50013: "I'm missing permissions to post there",
+    50035: "Discord refused the message as invalid",
+}
+DM_CLOSED_CODES: dict[int, str] = {
+    50007: "Discord won't let me DM you (DMs from server members are off, or you blocked the bot)",
+    50278: "Discord won't let me DM you",
+}
+
+
+#: "You are opening direct messages too fast" (Discord's JSON error codes): a lane-wide back-off.
+DM_THROTTLED_CODE = 40003
+
+
+def classify_failure(status: int | None, code: int | None, *, opening_dm: bool = False) -> FailureKind:
+    """Decide from an HTTP status and Discord error code (None for timeouts / connection errors).
+
+    Only 50007/50278 are about the member; 40003, or a 429 while opening a DM channel, is about our
+    pace of opening DMs, so it throttles the lane and never pauses anyone.
+    """
+    if code in DM_CLOSED_CODES:
+        return FailureKind.DM_CLOSED
+    if code == DM_THROTTLED_CODE or (opening_dm and status == 429):
+        return FailureKind.THROTTLED
+    if status is None or status >= 500 or status == 429 or status == 408:
+        return FailureKind.TRANSIENT
+    return FailureKind.PERMANENT
+
+
+#: Not a Discord code: the bot saw Discord accept a post but drop its embeds (no Embed Links there).
+EMBEDS_DROPPED = -50013
+
+
+def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
+    """Organiser-facing reason for a failure."""
+    if code == EMBEDS_DROPPED:
+        return "I'm missing Embed Links there, so Discord dropped the post's embeds (I removed the broken post)"
+    if code in DM_CLOSED_CODES:
+        return DM_CLOSED_CODES[code]
+    if code == DM_THROTTLED_CODE:
+        return "Discord asked me to open direct messages more slowly; I'll try again shortly"
+    if code in PERMANENT_CODES:
+        return f"{PERMANENT_CODES[code]} (Discord error {code})"
+    if status is None:
+        return f"couldn't reach Discord ({text or 'timeout'})"
+    if status >= 500:
+        return f"Discord had a server error ({status})"
+    return f"Discord refused it ({status}{f', error {code}' if code else ''})"
+
+
+def send_error(status: int | None, code: int | None, text: str = "", *, opening_dm: bool = False) -> SendError:
+    """Discord's answer (HTTP status, JSON error code; None for timeouts and connection errors) as the
+    engine's `SendError`: what it means for retrying, and why in the organisers' words."""
+    return SendError(status, classify_failure(status, code, opening_dm=opening_dm), failure_reason(status, code, text))
+
 
 #: How many messages a reconcile reads at most (Discord pages by 100): a busier channel is read no further.
 RECONCILE_SCAN = 1000
@@ -50,7 +110,7 @@ class DiscordOutbox:
             # as delivered. Remove it and fail, naming the permission.
             with contextlib.suppress(discord.HTTPException):
                 await sent.delete()
-            raise SendError(403, EMBEDS_DROPPED, "embeds dropped")
+            raise send_error(403, EMBEDS_DROPPED, "embeds dropped")
         return Sent(sent.channel.id, sent.id)
 
     def _missing_rights(self, channel_id: int, message: Outgoing) -> list[str]:
@@ -121,6 +181,6 @@ def _send_errors(*, opening_dm: bool = False) -> Iterator[None]:
     try:
         yield
     except discord.HTTPException as exc:
-        raise SendError(exc.status, exc.code or None, exc.text, opening_dm=opening_dm) from exc
+        raise send_error(exc.status, exc.code or None, exc.text, opening_dm=opening_dm) from exc
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise SendError(None, None, type(exc).__name__, opening_dm=opening_dm) from exc
+        raise send_error(None, None, type(exc).__name__, opening_dm=opening_dm) from exc

@@ -20,7 +20,7 @@ from bot.domain.schedule.reminders import (
     reminder_points,
     short_duration,
 )
-from bot.domain.schedule.sending import FailureKind, Lateness, classify_failure, lateness, retry_delay
+from bot.domain.schedule.sending import Lateness, lateness, retry_delay
 from bot.domain.schedule.templates import check_message, fill, placeholders_in
 
 LONDON = ZoneInfo("Europe/London")
@@ -151,17 +151,12 @@ def test_reminder_points():
     assert meeting_point(close, timedelta(hours=1)).at == close - timedelta(hours=1)
 
 
-def test_lateness_failures_retries_nonce():
+def test_lateness_retries_nonce():
     due = datetime(2026, 12, 1, 18, tzinfo=UTC)
     grace = timedelta(minutes=60)
     assert lateness(due, due + timedelta(seconds=30), grace) is Lateness.ON_TIME
     assert lateness(due, due + timedelta(minutes=30), grace) is Lateness.LATE
     assert lateness(due, due + timedelta(hours=3), grace) is Lateness.MISSED
-    assert classify_failure(503, None) is FailureKind.TRANSIENT
-    assert classify_failure(None, None) is FailureKind.TRANSIENT
-    assert classify_failure(403, 50013) is FailureKind.PERMANENT
-    assert classify_failure(404, 10003) is FailureKind.PERMANENT
-    assert classify_failure(403, 50007) is FailureKind.DM_CLOSED
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 600]
     assert nonce_for("a:1") == nonce_for("a:1") != nonce_for("a:2")
     assert len(nonce_for("x")) <= 25

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FAKE_NOW_ENV, OffsetClock, SystemClock, clock_from_env
+from bot.discord_adapters.outbox import send_error
 from bot.domain.access import Actor
 from bot.domain.schedule.ledger import DeliveryStatus, Lane, Source
 from bot.errors import UserError
@@ -87,7 +88,7 @@ class FakeOutbox:
     async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
         if user_id in self.closed_dms:
             self.calls += 1
-            raise SendError(403, 50007, "Cannot send messages to this user")
+            raise send_error(403, 50007, "Cannot send messages to this user")
         return await self.post(10_000_000 + user_id, message, nonce)
 
     async def open_dm(self, user_id: int) -> None:
@@ -326,7 +327,7 @@ async def test_restart_after_3_hours_marks_missed_and_alerts_once(world: World):
 
 
 async def test_transient_errors_retry_then_send(world: World):
-    world.outbox.failures[ANNOUNCE] = [SendError(503, None), SendError(None, None, "timeout")]
+    world.outbox.failures[ANNOUNCE] = [send_error(503, None), send_error(None, None, "timeout")]
     await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="retry me")
     await world.advance(timedelta(hours=1), step=timedelta(minutes=1))
     await world.advance(timedelta(minutes=5), step=timedelta(seconds=30))
@@ -337,7 +338,7 @@ async def test_transient_errors_retry_then_send(world: World):
 
 
 async def test_transient_errors_give_up_after_the_grace_window_with_one_alert(world: World):
-    world.outbox.always_fail[ANNOUNCE] = SendError(502, None)
+    world.outbox.always_fail[ANNOUNCE] = send_error(502, None)
     await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="doomed")
     await world.advance(timedelta(hours=3), step=timedelta(minutes=1))
     [row] = await world.announcements.history(GUILD, 1)
@@ -347,7 +348,7 @@ async def test_transient_errors_give_up_after_the_grace_window_with_one_alert(wo
 
 
 async def test_missing_permissions_fail_at_once_with_one_alert_per_streak(world: World):
-    world.outbox.always_fail[OTHER_CHANNEL] = SendError(403, 50013, "Missing Permissions")
+    world.outbox.always_fail[OTHER_CHANNEL] = send_error(403, 50013, "Missing Permissions")
     await world.announcements.schedule(MOD, channel_id=OTHER_CHANNEL, when="in 1h", message="daily", repeat="daily")
     await world.advance(timedelta(days=3), step=timedelta(hours=1))
     rows = await world.announcements.history(GUILD, 1)
@@ -358,7 +359,7 @@ async def test_missing_permissions_fail_at_once_with_one_alert_per_streak(world:
     assert "missing permissions" in alert.content.lower() and "#1" in alert.content
     del world.outbox.always_fail[OTHER_CHANNEL]
     await world.advance(timedelta(days=1), step=timedelta(hours=1))
-    world.outbox.always_fail[OTHER_CHANNEL] = SendError(404, 10003, "Unknown Channel")
+    world.outbox.always_fail[OTHER_CHANNEL] = send_error(404, 10003, "Unknown Channel")
     await world.advance(timedelta(days=1), step=timedelta(hours=1))
     assert len(world.outbox.in_channel(ALERT)) == 2  # a new streak after a success
 

@@ -41,60 +41,6 @@ class FailureKind(StrEnum):
     THROTTLED = "throttled"  # opening DMs too fast: the whole DM lane backs off; never the member's fault
 
 
-#: Discord JSON error codes that will not go away by retrying.
-PERMANENT_CODES: dict[int, str] = {
-    10003: "the channel no longer exists",
-    10013: "the member no longer exists",
-    50001: "I can't see that channel (missing access)",
-    50013: "I'm missing permissions to post there",
-    50035: "Discord refused the message as invalid",
-}
-DM_CLOSED_CODES: dict[int, str] = {
-    50007: "Discord won't let me DM you (DMs from server members are off, or you blocked the bot)",
-    50278: "Discord won't let me DM you",
-}
-
-
-#: "You are opening direct messages too fast" (Discord's JSON error codes): a lane-wide back-off.
-DM_THROTTLED_CODE = 40003
-
-
-def classify_failure(status: int | None, code: int | None, *, opening_dm: bool = False) -> FailureKind:
-    """Decide from an HTTP status and Discord error code (None for timeouts / connection errors).
-
-    Only 50007/50278 are about the member; 40003, or a 429 while opening a DM channel, is about our
-    pace of opening DMs, so it throttles the lane and never pauses anyone.
-    """
-    if code in DM_CLOSED_CODES:
-        return FailureKind.DM_CLOSED
-    if code == DM_THROTTLED_CODE or (opening_dm and status == 429):
-        return FailureKind.THROTTLED
-    if status is None or status >= 500 or status == 429 or status == 408:
-        return FailureKind.TRANSIENT
-    return FailureKind.PERMANENT
-
-
-#: Not a Discord code: the bot saw Discord accept a post but drop its embeds (no Embed Links there).
-EMBEDS_DROPPED = -50013
-
-
-def failure_reason(status: int | None, code: int | None, text: str = "") -> str:
-    """Organiser-facing reason for a failure."""
-    if code == EMBEDS_DROPPED:
-        return "I'm missing Embed Links there, so Discord dropped the post's embeds (I removed the broken post)"
-    if code in DM_CLOSED_CODES:
-        return DM_CLOSED_CODES[code]
-    if code == DM_THROTTLED_CODE:
-        return "Discord asked me to open direct messages more slowly; I'll try again shortly"
-    if code in PERMANENT_CODES:
-        return f"{PERMANENT_CODES[code]} (Discord error {code})"
-    if status is None:
-        return f"couldn't reach Discord ({text or 'timeout'})"
-    if status >= 500:
-        return f"Discord had a server error ({status})"
-    return f"Discord refused it ({status}{f', error {code}' if code else ''})"
-
-
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=10)
 

@@ -48,8 +48,6 @@ from bot.domain.schedule.sending import (
     CLOCK_SKEW,
     FailureKind,
     Lateness,
-    classify_failure,
-    failure_reason,
     lateness,
     needs_reconcile,
     retry_delay,
@@ -188,7 +186,7 @@ class DeliveryEngine:
             self._throttle_strikes = 0
         except SendError as exc:
             self.guard.record(exc.status)
-            if classify_failure(exc.status, exc.code, opening_dm=True) is FailureKind.THROTTLED:
+            if exc.kind is FailureKind.THROTTLED:
                 self._throttle()
             else:  # closed DMs and the like show up, and are handled, when a reminder is sent
                 log.info("could not open a DM channel with member %s yet: %s", user_id, exc)
@@ -582,7 +580,9 @@ class DeliveryEngine:
                 else:
                     sent = await self.outbox.post(target, message, row.nonce)
         except TimeoutError:
-            await self._failed(row, SendError(None, None, "no answer in time"), grace)
+            await self._failed(
+                row, SendError(None, FailureKind.TRANSIENT, "couldn't reach Discord (no answer in time)"), grace
+            )
             return
         except SendError as exc:
             await self._failed(row, exc, grace)
@@ -634,8 +634,7 @@ class DeliveryEngine:
         row_id = row.id
         assert row_id is not None
         self.guard.record(error.status)
-        kind = classify_failure(error.status, error.code, opening_dm=error.opening_dm)
-        reason = failure_reason(error.status, error.code, error.text)
+        kind, reason = error.kind, error.reason
         if error.missing:
             reason += f"; I need {' and '.join(error.missing)} there"
         now = self.clock.now()

@@ -35,16 +35,19 @@ class Sent:
 
 
 class SendError(Exception):
-    """A send that Discord refused or that never got an answer (status None)."""
+    """A send that was refused or never got an answer, as the outbox classified it.
 
-    def __init__(self, status: int | None, code: int | None, text: str = "", *, opening_dm: bool = False) -> None:
-        super().__init__(f"{status} {code} {text}".strip())
+    `kind` says what it means for retrying, `reason` says why in the organisers' words, and `status` is
+    the HTTP status (None: no answer) that the invalid-request guard counts.
+    """
+
+    def __init__(self, status: int | None, kind: FailureKind, reason: str) -> None:
+        super().__init__(reason)
         self.status = status
-        self.code = code
-        self.text = text
+        self.kind = kind
+        self.reason = reason
         #: The bot's permissions missing in that channel, by their names in Discord's settings, when known.
         self.missing: list[str] = []
-        self.opening_dm = opening_dm  # the request that failed was opening a DM channel
 
 
 class Outbox(Protocol):
