@@ -3,8 +3,6 @@ reject a held update, and how current a source-fed election is."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.clock import Clock
@@ -23,17 +21,16 @@ from bot.domain.sources import (
 from bot.domain.validation import ValidationError, validate_slug
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
-from bot.services.fetch import Fetcher, FetchError, FetchLimits, validate_url
+from bot.services.fetch import FetchError, FetchLimits, validate_url
 from bot.services.sources.pipeline import SourceNotifier, SyncReport
 from bot.services.sources.scheduler import CONCURRENCY, SourceScheduler
-from bot.services.waker import Waker
 from bot.store import audit, elections, meta
 from bot.store import sources as store
 from bot.store.database import Database
 
 
 class SourceService(SourceScheduler):
-    """Source commands (add, list, sync, pause, resume, remove, confirm a hold) and the scheduler."""
+    """Source commands (add, list, sync, pause, resume, remove, confirm a hold), on the pipeline and scheduler."""
 
     def __init__(
         self,
@@ -47,24 +44,16 @@ class SourceService(SourceScheduler):
         concurrency: int = CONCURRENCY,
         notifier: SourceNotifier | None = None,
     ) -> None:
-        self.db = db
-        self.clock = clock
-        self.settings = settings
+        super().__init__(
+            db,
+            clock,
+            settings,
+            limits=limits,
+            max_drop_share=max_drop_share,
+            notifier=notifier,
+            concurrency=concurrency,
+        )
         self.access = access
-        self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
-        self.max_drop_share = max_drop_share
-        #: Where alerts go (the Discord adapter); None on the command line, which has no channel to tell.
-        self.notifier = notifier
-        #: Called with the guild id after a run changed data (the reminders' milestone check).
-        self.after_apply: list[Callable[[int], Awaitable[Any]]] = []
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._limit = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
-        self._waker = Waker(clock, self.wake, name="sources")
-        self._task: asyncio.Task[None] | None = None
-        self._requested = 0
-        self._handled = 0
-        self._progress = asyncio.Condition()
 
     # --------------------------------------------------------------------------------- commands
 

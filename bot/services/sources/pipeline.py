@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.access import Actor
 from bot.domain.sources import (
+    DEFAULT_MAX_DROP_SHARE,
     Outcome,
     Source,
     SourceKind,
@@ -36,7 +37,7 @@ from bot.domain.sources import (
 )
 from bot.errors import NotFound, UserError
 from bot.packs import ElectionEntry, Loc
-from bot.services.fetch import Fetched, Fetcher, FetchError
+from bot.services.fetch import Fetched, Fetcher, FetchError, FetchLimits
 from bot.services.imports import (
     ImportMode,
     ImportPlan,
@@ -125,19 +126,28 @@ def _ensure_election_column(data: bytes, slug: str) -> bytes:
 
 
 class SourcePipeline:
-    """One run of a source: fetch → parse → plan → hold or apply → record, and the alerts it raises.
+    """One run of a source: fetch → parse → plan → hold or apply → record, and the alerts it raises."""
 
-    The state is set by `SourceService.__init__`.
-    """
-
-    db: Database
-    clock: Clock
-    settings: Settings
-    fetcher: Fetcher
-    max_drop_share: float
-    notifier: SourceNotifier | None
-    after_apply: list[Callable[[int], Awaitable[Any]]]
-    _locks: dict[int, asyncio.Lock]
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        *,
+        limits: FetchLimits | None = None,
+        max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
+        notifier: SourceNotifier | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
+        self.max_drop_share = max_drop_share
+        #: Where alerts go (the Discord adapter); None on the command line, which has no channel to tell.
+        self.notifier = notifier
+        #: Called with the guild id after a run changed data (the reminders' milestone check).
+        self.after_apply: list[Callable[[int], Awaitable[Any]]] = []
+        self._locks: dict[int, asyncio.Lock] = {}
 
     def _lock(self, source_id: int) -> asyncio.Lock:
         return self._locks.setdefault(source_id, asyncio.Lock())

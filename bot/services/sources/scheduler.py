@@ -11,14 +11,19 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from bot.clock import Clock
+from bot.config import Settings
 from bot.domain.schedule.sending import round_robin
 from bot.domain.sources import (
+    DEFAULT_MAX_DROP_SHARE,
     Outcome,
     Source,
 )
-from bot.services.sources.pipeline import SourcePipeline, SyncReport
+from bot.services.fetch import FetchLimits
+from bot.services.sources.pipeline import SourceNotifier, SourcePipeline, SyncReport
 from bot.services.waker import Waker
 from bot.store import sources as store
+from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +34,27 @@ MAX_IDLE_WAIT = 60.0
 
 
 class SourceScheduler(SourcePipeline):
-    """Runs due sources on a schedule (the state is set by `SourceService.__init__`)."""
+    """Runs due sources on a schedule, woken by the clock (through its `Waker`) or a changed source."""
 
-    _limit: asyncio.Semaphore
-    _wake: asyncio.Event
-    _waker: Waker
-    _task: asyncio.Task[None] | None
-    _requested: int
-    _handled: int
-    _progress: asyncio.Condition
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        *,
+        limits: FetchLimits | None = None,
+        max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
+        notifier: SourceNotifier | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        super().__init__(db, clock, settings, limits=limits, max_drop_share=max_drop_share, notifier=notifier)
+        self._limit = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._waker = Waker(clock, self.wake, name="sources")
+        self._task: asyncio.Task[None] | None = None
+        self._requested = 0
+        self._handled = 0
+        self._progress = asyncio.Condition()
 
     async def run_due(self) -> list[SyncReport]:
         """Run every source that is due now (a few at a time); a failure in one never stops the others.
