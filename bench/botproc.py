@@ -181,7 +181,7 @@ async def _main(args: argparse.Namespace) -> int:
         if args.dm_rate:
             engine = client.services.delivery
             engine.dm_rate = args.dm_rate
-            from bot.services.delivery import Pacer
+            from bot.services.delivery.pacing import Pacer
 
             engine._pacer = Pacer(args.dm_rate, burst=engine.dm_concurrency)
     set_guild_ready_timeout(client, 0.05)

@@ -18,7 +18,8 @@ from bench.data import NOW
 from bench.harness import Burst, Timed, World, bot_process, serving_blocks, world
 from bench.report import Table, verdict
 from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule import Announcement, Schedule, Subscription, SubscriptionKind
+from bot.domain.schedule.ledger import Announcement, Subscription, SubscriptionKind
+from bot.domain.schedule.recurrence import Schedule
 from bot.domain.settings import GuildSettings
 from bot.sim import SimMessage
 from bot.store import announcements, deliveries, elections, meta, subscriptions

@@ -30,7 +30,7 @@ from bot.domain.access import Actor
 from bot.domain.sources import Outcome
 from bot.services.fetch import Fetcher
 from bot.services.imports import apply_import, parse_pack_json, plan_import
-from bot.services.sources import SourceService
+from bot.services.sources.commands import SourceService
 from bot.store import meta
 from bot.store.database import Database
 from bot.store.migrations import migrate

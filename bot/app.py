@@ -247,12 +247,12 @@ class HustingsBot(commands.Bot):
             # Installed to servers only: every command reads and changes one server's data.
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
         )
-        from bot.services.container import Services
+        from bot.composition import build_services  # the composition root builds on this module's bot
 
         self.settings = settings
         self.db = db
         self.clock = clock
-        self.services = Services(settings=settings, db=db, clock=clock)
+        self.services = build_services(settings=settings, db=db, clock=clock, client=self)
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
         self.heartbeat: HeartbeatWriter | None = None
@@ -265,10 +265,11 @@ class HustingsBot(commands.Bot):
             )
 
     async def setup_hook(self) -> None:
-        """Load the cogs, then sync the command tree only if it changed since the last sync."""
+        """Load the cogs, start the background loops, then sync the command tree only if it changed since the
+        last sync."""
         for name in self._extensions:
             await self.load_extension(name)
-        await self.services.start(self)
+        await self.services.start()
         if self.heartbeat is not None:
             self.heartbeat.start()
         freeze_startup_heap()
@@ -291,7 +292,7 @@ class HustingsBot(commands.Bot):
             await super().connect(reconnect=reconnect)
 
     async def close(self) -> None:
-        """Stop services before the connection closes."""
+        """Stop the background loops before the connection closes."""
         if self.heartbeat is not None:
             await self.heartbeat.stop()
         await self.services.stop()
@@ -342,7 +343,8 @@ class HustingsBot(commands.Bot):
         await self.services.delivery.guild_back(guild.id)
 
     async def on_ready(self) -> None:
-        """Log only: on_ready fires again after reconnects, so nothing that must run once goes here."""
+        """Connected: on_ready fires again after reconnects, so what must run once checks that itself."""
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        self.services.connected([g.id for g in self.guilds])  # once per process: scheduled events follow the data
         # Removed from a server while down: no GUILD_DELETE comes, it is just absent (unavailable ones are listed).
         await self.services.delivery.guilds_present({g.id for g in self.guilds})

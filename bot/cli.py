@@ -432,7 +432,7 @@ async def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from bot.clock import SystemClock
     from bot.domain.sources import Outcome
     from bot.render.sources import report_text
-    from bot.services.sources import SourceService
+    from bot.services.sources.commands import SourceService
 
     db = await _open_current(settings, read_only=False)  # writes, but never migrates under the bot
     service = SourceService(db, SystemClock(), settings)

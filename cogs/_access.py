@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.app import HustingsBot
+from bot.discord_adapters.members import rights_of
 from bot.discordpy_private import member_role_ids
 from bot.domain.access import Actor, ChannelRights, Level
 
@@ -36,17 +37,6 @@ async def require(interaction: discord.Interaction[HustingsBot], needed: Level, 
     services = interaction.client.services
     await services.access.require(actor, needed, action, entity)
     return actor
-
-
-def rights_of(permissions: discord.Permissions) -> ChannelRights:
-    """Resolved channel permissions as the plain facts the rules read."""
-    return ChannelRights(
-        view=permissions.view_channel,
-        send=permissions.send_messages,
-        embed_links=permissions.embed_links,
-        attach_files=permissions.attach_files,
-        mention_everyone=permissions.mention_everyone,
-    )
 
 
 def bot_rights(channel: discord.abc.GuildChannel) -> ChannelRights | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any
 
@@ -19,12 +18,7 @@ from bot.services.readmodel import ReadModel
 
 log = logging.getLogger(__name__)
 
-_CHARTS: weakref.WeakKeyDictionary[discord.Client, ChartCache] = weakref.WeakKeyDictionary()
-
 Choices = list[app_commands.Choice[str]]
-
-# The guild channels a message can be posted in: those with both a guild and `send`.
-PostableChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread
 
 
 def on_hustings(interaction: discord.Interaction) -> discord.Interaction[HustingsBot]:
@@ -46,11 +40,11 @@ def guild_id(interaction: discord.Interaction[HustingsBot]) -> int:
 
 
 def chart_cache(client: discord.Client) -> ChartCache:
-    """The bot's chart cache (one per bot; keys carry the guild, election and data version)."""
-    cache = _CHARTS.get(client)
-    if cache is None:
-        cache = _CHARTS[client] = ChartCache()
-    return cache
+    """The bot's chart cache (one per bot, built by the composition root; keys carry the guild, election and
+    data version): the same one draws member replies and scheduled posts."""
+    if not isinstance(client, HustingsBot):
+        raise TypeError("charts belong to a Hustings bot")
+    return client.services.charts
 
 
 async def chart_for(

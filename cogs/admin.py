@@ -1,5 +1,5 @@
-"""`/admin`: the moderator tools. The groups live in `cogs.admin_*`; this cog registers them and mirrors
-every audit row to the guild's alert channel (best effort, no pings).
+"""`/admin`: the moderator tools. The groups live in `cogs.admin_*`; this cog registers them (every audit
+row is mirrored to the guild's alert channel by `bot.discord_adapters.audit_mirror`).
 
 `default_member_permissions` (Manage Server) is only a hint to Discord's client: every command,
 autocomplete, button and form checks the member's level inside the bot.
@@ -14,9 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
-from bot.domain.audit import AuditEntry
-from bot.render import admin as render
-from cogs._common import PostableChannel
 from cogs._confirm import PendingButton
 from cogs.admin_data import DataGroup
 from cogs.admin_entities import BranchGroup, CandidateGroup, ElectionGroup, NominationGroup, SlateGroup
@@ -51,34 +48,20 @@ class AdminGroup(app_commands.Group):
 
 
 class Admin(commands.Cog):
-    """Registers `/admin` and mirrors audit rows to the alert channel."""
+    """Registers `/admin` and its confirmation buttons."""
 
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
         self.group = AdminGroup()
 
     async def cog_load(self) -> None:
-        """Add the command group and start mirroring audit rows."""
+        """Add the command group."""
         self.bot.tree.add_command(self.group)
         self.bot.add_dynamic_items(PendingButton)  # confirmation buttons work after a restart
-        self.bot.services.admin.core.add_listener(self.mirror)
 
     async def cog_unload(self) -> None:
-        """Remove the command group and stop mirroring."""
+        """Remove the command group."""
         self.bot.tree.remove_command(self.group.name)
-        self.bot.services.admin.core.remove_listener(self.mirror)
-
-    async def mirror(self, entry: AuditEntry) -> None:
-        """Post an audit row in the guild's alert channel, when one is set."""
-        channel_id = await self.bot.services.admin.config.alert_channel(entry.guild_id)
-        if channel_id is None:
-            return
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            channel = await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, PostableChannel) or channel.guild.id != entry.guild_id:
-            return  # never post one guild's audit into another guild
-        await channel.send(render.audit_mirror_text(entry), allowed_mentions=render.NO_MENTIONS)
 
 
 async def setup(bot: HustingsBot) -> None:

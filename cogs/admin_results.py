@@ -8,13 +8,13 @@ import discord
 from discord import app_commands
 
 from bot.app import HustingsBot
+from bot.discord_adapters.guilds import PostableChannel
 from bot.domain.pending import PendingChange
 from bot.render import admin as render
 from bot.render import results as results_render
 from bot.render.common import Rendered
 from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
 from cogs._access import actor_from
-from cogs._common import PostableChannel
 from cogs._confirm import Reply, choice_view, confirm_view, handles
 from cogs._pages import Args, renders, show
 from cogs.admin_common import (

@@ -9,16 +9,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
-from bot.domain.access import Level, ping_refusal
-from bot.domain.schedule import LiveView, parse_repeat
+from bot.domain.access import Level
+from bot.domain.schedule.ledger import LiveView
+from bot.domain.schedule.recurrence import parse_repeat
 from bot.render import announcements as render
 from bot.render.admin import send
 from bot.render.common import follow_up
 from bot.services.announcements import AnnouncementService
 from bot.services.reminders import ReminderService
-from cogs._access import bot_rights, invoker_rights, require, rights_of
-from cogs._common import chart_cache, election_autocomplete
-from cogs.hustings import remind_view
+from cogs._access import bot_rights, invoker_rights, require
+from cogs._common import election_autocomplete
 
 log = logging.getLogger(__name__)
 
@@ -79,42 +79,6 @@ class Announce(commands.Cog):
 
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
-
-    async def cog_load(self) -> None:
-        """Posts are rendered at send time by the same renderers (and chart cache) as member commands."""
-        composer = render.PostComposer(chart_cache(self.bot), self._guild_name, buttons=remind_view)
-        self.bot.services.delivery.use_composer(composer)
-        self.bot.services.announcements.use_ping_check(self._may_ping)
-
-    async def _may_ping(self, guild_id: int, channel_id: int, user_id: int, role_id: int | None) -> bool | None:
-        """Whether the organiser may still make this ping in that channel, from Discord's current state.
-
-        Their member record is fetched by REST (no Server Members intent needed); None when the guild
-        or channel isn't known now, False when they have left.
-        """
-        guild = self.bot.get_guild(guild_id)
-        channel = guild.get_channel(channel_id) if guild else None
-        if guild is None or channel is None:
-            return None
-        try:
-            member = guild.get_member(user_id) or await guild.fetch_member(user_id)
-        except discord.NotFound:
-            return False
-        except discord.HTTPException:
-            return None
-        role = guild.get_role(role_id) if role_id is not None else None
-        if role_id is not None and role is None:
-            return False
-        refusal = ping_refusal(
-            rights_of(channel.permissions_for(member)),
-            everyone=role_id is None,
-            role_mentionable=role is not None and role.mentionable,
-        )
-        return refusal is None
-
-    def _guild_name(self, guild_id: int) -> str | None:
-        guild = self.bot.get_guild(guild_id)
-        return guild.name if guild else None
 
     @announce.command(name="schedule", description="Schedule a message, once or repeating")
     @app_commands.describe(
@@ -209,7 +173,7 @@ class Announce(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         spec = await _announcements(interaction).preview(actor.guild_id, id)
         composer = self.bot.services.delivery.composer
-        assert composer is not None, "the composer is set when the services start, before any command"
+        assert composer is not None, "the composition root gives the engine its composer"
         message = await composer(spec)
         files = message.files() if message.files else []
         await follow_up(

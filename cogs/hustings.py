@@ -5,7 +5,6 @@ Each hustings and each election milestone is mirrored as a Discord scheduled eve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -74,12 +73,12 @@ async def hustings_autocomplete(
 # ------------------------------------------------------------------------------ stateless buttons
 
 
-class RemindMeButton(StatelessButton, template=r"hustings:rmd:(?P<slug>[^:]{1,80})"):
+class RemindMeButton(StatelessButton, template=render.REMIND_ME_PREFIX + r"(?P<slug>[^:]{1,80})"):
     """One press subscribes the member to the election's deadline DMs; the custom id carries the election."""
 
     def __init__(self, slug: str) -> None:
         super().__init__(
-            f"hustings:rmd:{slug}", "Remind me of the deadlines", emoji="⏰", style=discord.ButtonStyle.primary
+            f"{render.REMIND_ME_PREFIX}{slug}", render.REMIND_ME_LABEL, emoji="⏰", style=discord.ButtonStyle.primary
         )
         self.slug = slug
 
@@ -299,8 +298,6 @@ class HustingsCog(commands.Cog, name="Hustings"):
 
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
-        self._reconciled = False
-        self._task: asyncio.Task[None] | None = None
         self._attached: list[str] = []
 
     def _parent(self) -> app_commands.Group:
@@ -317,19 +314,8 @@ class HustingsCog(commands.Cog, name="Hustings"):
             parent.add_command(command)
             self._attached.append(command.name)
 
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Once per process: bring the guilds' scheduled events in line with the data (ids kept)."""
-        if self._reconciled:
-            return
-        self._reconciled = True
-        guild_ids = [g.id for g in self.bot.guilds]
-        self._task = asyncio.get_running_loop().create_task(self.bot.services.hustings.reconcile_all(guild_ids))
-
     async def cog_unload(self) -> None:
-        """Detach the subcommands; stop a reconcile still running."""
-        if self._task is not None:
-            self._task.cancel()
+        """Detach the subcommands."""
         self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
         parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
         if isinstance(parent, app_commands.Group):

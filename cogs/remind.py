@@ -49,23 +49,6 @@ class Remind(commands.Cog):
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
 
-    async def cog_load(self) -> None:
-        """Without the Server Members intent no leave event comes, so reminders ask Discord before each DM."""
-        self.bot.services.reminders.still_member = self._still_member
-
-    async def _still_member(self, guild_id: int, user_id: int) -> bool | None:
-        """Whether the member is still in the server (a REST look-up, no intent needed); None when the
-        members intent is on (leaves arrive as events) or Discord can't say now."""
-        if self.bot.intents.members:
-            return None
-        try:
-            await self.bot.http.get_member(guild_id, user_id)
-        except discord.NotFound:
-            return False
-        except discord.HTTPException:
-            return None
-        return True
-
     @remind.command(name="branch", description="A DM before your branch's nomination meeting")
     @app_commands.describe(name="Start typing your branch's name", before="How long before (default 24h), e.g. 2h, 1d")
     @app_commands.autocomplete(name=body_autocomplete)

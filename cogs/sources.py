@@ -1,8 +1,8 @@
 """`/admin source add|list|sync|pause|resume|remove`: thin adapters over `SourceService`.
 
 The `source` subgroup attaches to the moderator tools' `/admin` group (`cogs.admin` must load first).
-This cog also delivers the service's alerts to the guild's alert channel, and handles the
-Apply / Keep buttons of a held update: persistent (they work after a restart), moderator-only,
+This cog also handles the Apply / Keep buttons of a held update (on the alerts that
+`bot.discord_adapters.notifier` posts): persistent (they work after a restart), moderator-only,
 checked inside the bot on every press.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -18,14 +17,14 @@ from discord.ext import commands
 
 from bot.app import HustingsBot
 from bot.domain.access import Level
-from bot.domain.sources import Outcome, Source, SourceKind, display_url
+from bot.domain.sources import Outcome, SourceKind, display_url
 from bot.errors import UserError
 from bot.render import sources as render
 from bot.render.common import Rendered, follow_up
-from bot.services.sources import SourceAlert, SourceService, SyncReport
+from bot.services.sources.commands import SourceService
+from bot.services.sources.pipeline import SyncReport
 from cogs._access import actor_from, require
 from cogs._buttons import StatelessButton
-from cogs._common import PostableChannel
 from cogs._pages import Args, PageButton, renders, show
 
 log = logging.getLogger(__name__)
@@ -44,21 +43,14 @@ def _guild(interaction: discord.Interaction[HustingsBot]) -> int:
     return interaction.guild_id
 
 
-HOLD_TEMPLATE = r"hustings:src:(?P<act>apply|keep):(?P<id>\d+):(?P<h>[0-9a-f]{1,16})"
-
-
-class HoldButton(StatelessButton, template=HOLD_TEMPLATE):
+class HoldButton(StatelessButton, template=render.HOLD_TEMPLATE):
     """Apply or keep-current for a held update; the custom id carries the source and the held content's hash."""
 
     acknowledge = "update"  # within 3 s: the checks and the apply may wait for the database
 
     def __init__(self, act: str, source_id: int, held_hash: str) -> None:
-        apply = act == "apply"
-        super().__init__(
-            f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
-            "Apply this update" if apply else "Keep current data",
-            style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
-        )
+        button = render.hold_button(act, source_id, held_hash)  # the one place the custom id is made
+        super().__init__(button.custom_id or "", button.label, style=button.style)
         self.act = act
         self.source_id = source_id
         self.held_hash = held_hash[:16]
@@ -94,34 +86,6 @@ async def _list(interaction: discord.Interaction[HustingsBot], args: Args) -> Re
     await require(interaction, Level.MODERATOR, "source.list")
     items = await sources(interaction).for_guild(_guild(interaction))
     return Rendered(pages=[[e] for e in render.list_embeds(items)])
-
-
-def hold_view(source: Source) -> discord.ui.View | None:
-    """Apply / Keep buttons for a source's held update (None when nothing is held)."""
-    if not source.held_hash:
-        return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(HoldButton("apply", source.id, source.held_hash))
-    view.add_item(HoldButton("keep", source.id, source.held_hash))
-    return view
-
-
-class DiscordNotifier:
-    """Posts source alerts in the guild's alert channel, with no pings."""
-
-    def __init__(self, bot: commands.Bot) -> None:
-        self.bot = bot
-
-    async def source_alert(self, channel_id: int, alert: SourceAlert) -> None:
-        """Send one alert (held updates carry the Apply / Keep buttons)."""
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        if not isinstance(channel, PostableChannel) or channel.guild.id != alert.source.guild_id:
-            return  # never post one guild's alert in another guild
-        view = hold_view(alert.source) if alert.kind == "held" else None
-        kwargs: dict[str, Any] = {"embed": render.alert_embed(alert), "allowed_mentions": render.NO_MENTIONS}
-        if view is not None:
-            kwargs["view"] = view
-        await channel.send(**kwargs)
 
 
 async def source_autocomplete(
@@ -242,19 +206,19 @@ async def _reply(
 
 async def send_report(interaction: discord.Interaction[HustingsBot], report: SyncReport) -> None:
     """Follow up a deferred command with a run's report (held: with the Apply / Keep buttons)."""
-    view = hold_view(report.source) if report.outcome in (Outcome.HELD, Outcome.STILL_HELD) else None
+    view = render.hold_view(report.source) if report.outcome in (Outcome.HELD, Outcome.STILL_HELD) else None
     await follow_up(interaction, embeds=[render.report_embed(report)], view=view)
 
 
 class Sources(commands.Cog):
-    """Attaches `/admin source`, registers the hold buttons and delivers source alerts."""
+    """Attaches `/admin source` and registers the hold buttons."""
 
     def __init__(self, bot: HustingsBot) -> None:
         self.bot = bot
         self.group: SourceGroup | None = None
 
     async def cog_load(self) -> None:
-        """Attach the subgroup to `/admin`, register the persistent buttons, route alerts here."""
+        """Attach the subgroup to `/admin` and register the persistent buttons."""
         admin = self.bot.get_cog("Admin")
         parent = getattr(admin, "group", None)
         if isinstance(parent, app_commands.Group):
@@ -262,7 +226,6 @@ class Sources(commands.Cog):
         else:
             log.warning("cogs.admin is not loaded before cogs.sources: /admin source is unavailable")
         self.bot.add_dynamic_items(HoldButton, PageButton)
-        self.bot.services.sources.notifier = DiscordNotifier(self.bot)
 
     async def cog_unload(self) -> None:
         """Detach everything this cog added."""
@@ -271,7 +234,6 @@ class Sources(commands.Cog):
         if self.group is not None and isinstance(parent, app_commands.Group):
             parent.remove_command(self.group.name)
         self.bot.remove_dynamic_items(HoldButton)
-        self.bot.services.sources.notifier = None
 
 
 async def setup(bot: HustingsBot) -> None:

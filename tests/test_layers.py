@@ -48,3 +48,28 @@ def test_simulator_imports_nothing_of_the_bot(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     relative = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > depth + 1]
     assert not relative, f"{path.relative_to(ROOT)} reaches out of bot/sim by a relative import"
+
+
+@pytest.mark.parametrize("path", _files("bot/services", "bot/render"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_services_and_render_never_build_discord_adapters(path: Path) -> None:
+    """Adapters are handed in by the composition root (bot/composition.py); services only name their ports."""
+    above = ("bot.discord_adapters", "bot.composition", "bot.app", "cogs")
+    assert not {n for n in _imports(path) if n.startswith(above)}
+
+
+@pytest.mark.parametrize("path", _files("bot/discord_adapters"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_discord_adapters_never_import_cogs(path: Path) -> None:
+    """The adapters sit beside the app, below the cogs: a bot loaded without any cog still has them."""
+    assert not {n for n in _imports(path) if n.startswith(("cogs", "bot.app", "bot.composition"))}
+
+
+def test_cogs_never_wire_services() -> None:
+    """Cogs receive services: none assigns a service's collaborator or registers a listener on one."""
+    wiring = ("add_listener(", ".notifier =", ".gateway =", ".still_member =", "use_composer(", "use_ping_check(")
+    found = [
+        f"{path.relative_to(ROOT)}: {needle}"
+        for path in _files("cogs")
+        for needle in wiring
+        if needle in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

@@ -20,19 +20,16 @@ import discord
 
 from bot.domain.hustings import day_words, days_between
 from bot.domain.phase import MILESTONE_LABELS
-from bot.domain.schedule import (
-    COUNTED,
-    PLACEHOLDERS,
+from bot.domain.schedule.ledger import (
     Announcement,
     Delivery,
     DeliveryStatus,
     ElectionReminders,
     LiveView,
-    Quiet,
     SubscriptionKind,
-    describe_offsets,
-    fill,
 )
+from bot.domain.schedule.reminders import Quiet, describe_offsets
+from bot.domain.schedule.templates import COUNTED, PLACEHOLDERS, fill
 from bot.domain.timeparse import format_duration
 from bot.render import elections as election_render
 from bot.render import hustings as hustings_render
@@ -54,7 +51,7 @@ from bot.render.common import (
     ts_full,
 )
 from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
-from bot.services.delivery import AlertPost, Outgoing
+from bot.services.delivery.ports import AlertPost, Outgoing
 from bot.services.hustings_reminders import HustingsReminderPost
 from bot.services.reminders import (
     MemberReminderPost,

@@ -15,7 +15,7 @@ from bot.domain.hustings import CalendarEntry, Hustings, Place, PlaceKind, meeti
 from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
 from bot.render.common import CONTENT_MAX, ChartImage, Rendered, clip, md
-from bot.services.delivery import Outgoing
+from bot.services.delivery.ports import Outgoing
 from bot.services.hustings import HustingsView, SyncReport
 from bot.services.hustings_reminders import HourReminder, HustingsReminderPost
 
@@ -186,3 +186,19 @@ def hour_reminder_dm(post: HustingsReminderPost, guild_name: str | None) -> Outg
         "-# You asked for this with the hustings' **Remind me 1 h before** button."
     )
     return Outgoing(content=clip(text, CONTENT_MAX))
+
+
+#: The custom id prefix of the Remind me button (the cog's `RemindMeButton` handles presses, after a restart too).
+REMIND_ME_PREFIX = "hustings:rmd:"
+REMIND_ME_LABEL = "Remind me of the deadlines"
+
+
+def post_buttons(slug: str) -> discord.ui.View:
+    """The Remind me button delivered posts about an election carry: a plain custom-id button, nothing kept."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            custom_id=f"{REMIND_ME_PREFIX}{slug}", label=REMIND_ME_LABEL, emoji="⏰", style=discord.ButtonStyle.primary
+        )
+    )
+    return view

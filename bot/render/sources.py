@@ -25,7 +25,7 @@ from bot.render.common import (
     stamp_pages,
     ts,
 )
-from bot.services.sources import SourceAlert, SyncReport
+from bot.services.sources.pipeline import SourceAlert, SyncReport
 
 OK_COLOUR = discord.Colour(0x2E8B57)
 WARN_COLOUR = discord.Colour(0xE0A800)
@@ -253,3 +253,27 @@ def report_text(report: SyncReport) -> list[str]:
     if report.outcome is not Outcome.STILL_HELD:
         lines.extend(f"  {line}" for line in report.lines if line)
     return lines
+
+
+#: Matches the custom ids `hold_button` writes (`cogs.sources.HoldButton` handles the presses).
+HOLD_TEMPLATE = r"hustings:src:(?P<act>apply|keep):(?P<id>\d+):(?P<h>[0-9a-f]{1,16})"
+
+
+def hold_button(act: str, source_id: int, held_hash: str) -> discord.ui.Button:
+    """Apply or keep-current for a held update; the custom id carries the source and the held content's hash."""
+    apply = act == "apply"
+    return discord.ui.Button(
+        label="Apply this update" if apply else "Keep current data",
+        style=discord.ButtonStyle.danger if apply else discord.ButtonStyle.secondary,
+        custom_id=f"hustings:src:{act}:{source_id}:{held_hash[:16]}",
+    )
+
+
+def hold_view(source: Source) -> discord.ui.View | None:
+    """Apply / Keep buttons for a source's held update (None when nothing is held)."""
+    if not source.held_hash:
+        return None
+    view = discord.ui.View(timeout=None)  # only custom-id buttons: nothing is kept once sent
+    view.add_item(hold_button("apply", source.id, source.held_hash))
+    view.add_item(hold_button("keep", source.id, source.held_hash))
+    return view

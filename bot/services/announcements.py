@@ -24,22 +24,15 @@ from bot.domain.access import (
     bot_ping_warning,
     ping_refusal,
 )
-from bot.domain.schedule import (
-    Announcement,
-    Delivery,
-    FailureKind,
-    Lane,
-    LiveView,
-    Schedule,
-    ScheduleError,
-    Source,
-    check_message,
-    needs_election,
-    parse_repeat,
-)
+from bot.domain.schedule.errors import ScheduleError
+from bot.domain.schedule.ledger import Announcement, Delivery, Lane, LiveView, Source
+from bot.domain.schedule.recurrence import Schedule, parse_repeat
+from bot.domain.schedule.sending import FailureKind
+from bot.domain.schedule.templates import check_message, needs_election
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
-from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.ports import Skip
 from bot.services.read_views import ResultsMode
 from bot.services.readmodel import ReadModel
 from bot.store import announcements, audit, deliveries, meta
@@ -122,19 +115,17 @@ class AnnouncementService:
         default_zone: str = "Europe/London",
         *,
         max_active: int = 50,
+        ping_check: PingCheck | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.read = read
         self.engine = engine
         self.default_zone = default_zone
-        self.may_ping: PingCheck | None = None
+        #: How to learn, at send time, whether an organiser may still make their ping (the Discord adapter).
+        self.may_ping = ping_check
         self.max_active = max_active  # per server: one server's schedule can't crowd out the others'
         engine.register(self)
-
-    def use_ping_check(self, check: PingCheck) -> None:
-        """Set how to learn, at send time, whether an organiser may still make their ping (wired in by a cog)."""
-        self.may_ping = check
 
     async def zone(self, guild_id: int) -> str:
         """The guild's configured time zone (or the bot's default)."""

@@ -1,79 +1,71 @@
-"""The services a running bot holds; cogs reach them through `bot.services`."""
+"""The services a running bot holds, and their background loops' lifecycle; cogs reach them through
+`bot.services`. They are built, with their Discord adapters, in one place: `bot.composition.build_services`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.audit import AuditEntry
 from bot.domain.cooldown import Cooldowns
+from bot.render.charts import ChartCache
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
-from bot.services.delivery import DeliveryEngine, DiscordOutbox
-from bot.services.events_discord import DiscordEvents
+from bot.services.delivery.engine import DeliveryEngine
 from bot.services.hustings import HustingsService
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
-from bot.services.sources import SourceService
+from bot.services.sources.commands import SourceService
 from bot.store.database import Database
 
-if TYPE_CHECKING:
-    from discord.ext import commands
 
-
+@dataclass(eq=False)
 class Services:
-    """Holds shared resources and the long-lived services built on them."""
+    """Shared resources and the long-lived services built on them (see `bot.composition`)."""
 
-    def __init__(self, *, settings: Settings, db: Database, clock: Clock) -> None:
-        self.settings = settings
-        self.db = db
-        self.clock = clock
-        self.access = AccessService(db, clock)
-        self.admin = AdminService(db, clock, self.access, settings.timezone)
-        self.reads = ReadModel(db, clock)
-        self.share_limiter = ShareLimiter(clock)
-        self.replies = ReplyKeys(db, clock)
-        self.cooldowns = Cooldowns()
-        self.sources = SourceService(db, clock, settings, self.access)
-        self.reads.freshness = self._source_freshness
-        self.delivery = DeliveryEngine(db, clock)
-        self.announcements = AnnouncementService(
-            db, clock, self.reads, self.delivery, settings.timezone, max_active=settings.max_announcements
-        )
-        self.reminders = ReminderService(db, clock, self.reads, self.delivery)
-        self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
-        self.questions = QuestionService(db, clock, self.access, self.hustings)
-        self.hustings_dms = HustingsReminders(db, clock, self.hustings, self.delivery)
-        self.reminders.hustings_dms = self.hustings_dms  # their DMs go out with the member reminders
+    settings: Settings
+    db: Database
+    clock: Clock
+    access: AccessService
+    admin: AdminService
+    reads: ReadModel
+    charts: ChartCache
+    share_limiter: ShareLimiter
+    replies: ReplyKeys
+    cooldowns: Cooldowns
+    sources: SourceService
+    delivery: DeliveryEngine
+    announcements: AnnouncementService
+    reminders: ReminderService
+    hustings: HustingsService
+    questions: QuestionService
+    hustings_dms: HustingsReminders
+    _reconcile: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
-    async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
-        """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
-        return (await self.sources.source_freshness(guild_id, election_slug)).describe()
-
-    async def start(self, bot: commands.Bot) -> None:
-        """Start background services (schedulers) once the bot's cogs are loaded."""
-        reminders = getattr(self, "reminders", None)
-        if reminders is not None and reminders.check_milestones not in self.sources.after_apply:
-            self.sources.after_apply.append(reminders.check_milestones)  # source changes feed milestone posts
+    async def start(self) -> None:
+        """Start the background loops (the source scheduler, the delivery engine): the bot's `setup_hook`."""
         await self.sources.start()
-        self.admin.core.add_listener(self.reminders.after_audit)  # admin changes feed milestone posts
-        self.hustings.gateway = DiscordEvents(bot)
-        self.admin.core.add_listener(self._events_after_audit)  # timeline changes move the events
-        if self.hustings.after_change not in self.sources.after_apply:
-            self.sources.after_apply.append(self.hustings.after_change)
-        await self.delivery.start(DiscordOutbox(bot, self.db))
+        await self.delivery.start()
 
-    async def _events_after_audit(self, entry: AuditEntry) -> None:
-        """An admin change was made: the guild's scheduled events follow the data."""
-        if not entry.denied:
-            await self.hustings.after_change(entry.guild_id)
+    def connected(self, guild_ids: Sequence[int]) -> None:
+        """Once per process, at the first connect: bring the guilds' scheduled events in line with the data."""
+        if self._reconcile is None:
+            self._reconcile = asyncio.get_running_loop().create_task(
+                self.hustings.reconcile_all(list(guild_ids)), name="hustings-reconcile-events"
+            )
 
     async def stop(self) -> None:
-        """Stop background services: sends in flight get `stop_grace` seconds to finish."""
+        """Stop the background loops: sends in flight get `stop_grace` seconds to finish."""
+        if self._reconcile is not None and not self._reconcile.done():
+            self._reconcile.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconcile
         await self.sources.stop()
         await self.delivery.drain(self.settings.stop_grace)

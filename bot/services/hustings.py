@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.access import Actor, Level
+from bot.domain.audit import AuditEntry
 from bot.domain.hustings import (
     CalendarEntry,
     EventSpec,
@@ -94,13 +95,22 @@ class SyncReport:
 class HustingsService:
     """Hustings use-cases and the scheduled-events reconciler."""
 
-    def __init__(self, db: Database, clock: Clock, reads: ReadModel, access: AccessService, default_zone: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        reads: ReadModel,
+        access: AccessService,
+        default_zone: str,
+        *,
+        gateway: EventGateway | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.reads = reads
         self.access = access
         self.default_zone = default_zone
-        self.gateway: EventGateway | None = None
+        self.gateway = gateway  # Discord's scheduled events (None: nothing to mirror, e.g. the command line)
         self._locks: dict[int, asyncio.Lock] = {}
 
     # ------------------------------------------------------------------ helpers
@@ -480,6 +490,11 @@ class HustingsService:
                 await self.sync(guild_id, reconcile=True)
             except Exception:
                 log.exception("could not reconcile scheduled events in guild %s", guild_id)
+
+    async def after_audit(self, entry: AuditEntry) -> None:
+        """An admin change was made (an audit listener): the guild's scheduled events follow the data."""
+        if not entry.denied:
+            await self.after_change(entry.guild_id)
 
     async def after_change(self, guild_id: int) -> None:
         """Data changed elsewhere (an admin edit, an import, a source): the events follow."""

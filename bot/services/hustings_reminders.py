@@ -24,9 +24,10 @@ from bot.domain.hustings_reminders import (
     occurrence,
     reminder_id,
 )
-from bot.domain.schedule import Delivery, DeliveryStatus, Lane, Source
+from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.errors import NotFound, UserError
-from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.ports import Skip
 from bot.services.hustings import HustingsService
 from bot.store import deliveries
 from bot.store import hustings_reminders as repo

@@ -24,21 +24,22 @@ from bot.domain.access import Actor
 from bot.domain.audit import AuditEntry
 from bot.domain.matching import name_key, search_names
 from bot.domain.models import Body, CandidateStatus
-from bot.domain.schedule import (
-    DEFAULT_MEMBER_BEFORE,
-    MEMBER_DEADLINES,
+from bot.domain.schedule.errors import ScheduleError
+from bot.domain.schedule.ledger import (
     Delivery,
     DeliveryStatus,
     ElectionReminders,
-    FailureKind,
     Lane,
-    Quiet,
-    ReminderPoint,
-    ScheduleError,
     Source,
     Subscription,
     SubscriptionGroup,
     SubscriptionKind,
+)
+from bot.domain.schedule.reminders import (
+    DEFAULT_MEMBER_BEFORE,
+    MEMBER_DEADLINES,
+    Quiet,
+    ReminderPoint,
     due_between,
     meeting_point,
     member_deadline_points,
@@ -48,11 +49,13 @@ from bot.domain.schedule import (
     quiet_reason,
     reminder_points,
 )
+from bot.domain.schedule.sending import FailureKind
 from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
-from bot.services.delivery import DeliveryEngine, Skip
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.ports import Skip
 from bot.services.hustings_reminders import KIND as HUSTINGS_KIND
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
@@ -154,16 +157,25 @@ class ReminderService:
 
     sources = (Source.ELECTION, Source.SUBSCRIPTION)
 
-    def __init__(self, db: Database, clock: Clock, read: ReadModel, engine: DeliveryEngine) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        read: ReadModel,
+        engine: DeliveryEngine,
+        *,
+        still_member: Callable[[int, int], Awaitable[bool | None]] | None = None,
+        hustings_dms: HustingsReminders | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.read = read
         self.engine = engine
         self._checked_versions: dict[int, int] = {}
-        #: (guild id, user id) → still in the server? None when unknown or not needed; wired in by a cog.
-        self.still_member: Callable[[int, int], Awaitable[bool | None]] | None = None
+        #: (guild id, user id) → still in the server? None when unknown or not needed (the Discord adapter).
+        self.still_member = still_member
         #: Members' "Remind me 1 h before" on hustings: their DMs are planned and prepared with these.
-        self.hustings_dms: HustingsReminders | None = None
+        self.hustings_dms = hustings_dms
         engine.register(self)
 
     # ---------------------------------------------------------------- look-ups

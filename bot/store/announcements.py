@@ -7,15 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.schedule import (
-    Announcement,
-    ElectionReminders,
-    LiveView,
-    Schedule,
-    offsets_from_json,
-    offsets_to_json,
-    parse_repeat,
-)
+from bot.domain.schedule.ledger import Announcement, ElectionReminders, LiveView
+from bot.domain.schedule.recurrence import Schedule, parse_repeat
+from bot.domain.schedule.reminders import offsets_from_json, offsets_to_json
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.schedule import Delivery, DeliveryStatus, Lane, Source
+from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
 
 

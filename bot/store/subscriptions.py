@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.domain.schedule import Subscription, SubscriptionGroup, SubscriptionKind
+from bot.domain.schedule.ledger import Subscription, SubscriptionGroup, SubscriptionKind
 from bot.store.codec import dt_from_db, dt_to_db
 
 

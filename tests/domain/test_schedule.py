@@ -8,28 +8,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.models import Timeline
-from bot.domain.schedule import (
+from bot.domain.schedule.errors import ScheduleError
+from bot.domain.schedule.ledger import nonce_for
+from bot.domain.schedule.recurrence import RepeatKind, Schedule, parse_repeat
+from bot.domain.schedule.reminders import (
     DEFAULT_ELECTION_OFFSETS,
-    FailureKind,
-    Lateness,
-    RepeatKind,
-    Schedule,
-    ScheduleError,
-    check_message,
-    classify_failure,
-    fill,
-    lateness,
     meeting_point,
     member_deadline_points,
-    nonce_for,
     parse_offset,
     parse_offsets,
-    parse_repeat,
-    placeholders_in,
     reminder_points,
-    retry_delay,
     short_duration,
 )
+from bot.domain.schedule.sending import Lateness, lateness, retry_delay
+from bot.domain.schedule.templates import check_message, fill, placeholders_in
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -159,17 +151,12 @@ def test_reminder_points():
     assert meeting_point(close, timedelta(hours=1)).at == close - timedelta(hours=1)
 
 
-def test_lateness_failures_retries_nonce():
+def test_lateness_retries_nonce():
     due = datetime(2026, 12, 1, 18, tzinfo=UTC)
     grace = timedelta(minutes=60)
     assert lateness(due, due + timedelta(seconds=30), grace) is Lateness.ON_TIME
     assert lateness(due, due + timedelta(minutes=30), grace) is Lateness.LATE
     assert lateness(due, due + timedelta(hours=3), grace) is Lateness.MISSED
-    assert classify_failure(503, None) is FailureKind.TRANSIENT
-    assert classify_failure(None, None) is FailureKind.TRANSIENT
-    assert classify_failure(403, 50013) is FailureKind.PERMANENT
-    assert classify_failure(404, 10003) is FailureKind.PERMANENT
-    assert classify_failure(403, 50007) is FailureKind.DM_CLOSED
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 600]
     assert nonce_for("a:1") == nonce_for("a:1") != nonce_for("a:2")
     assert len(nonce_for("x")) <= 25
@@ -177,7 +164,7 @@ def test_lateness_failures_retries_nonce():
 
 def test_fortnightly_and_everyday_repeat_words() -> None:
     """#18 item 11: `fortnightly` (and "every 2 weeks") post every other week, across a clock change."""
-    from bot.domain.schedule import RepeatKind, Schedule, parse_repeat
+    from bot.domain.schedule.recurrence import RepeatKind, Schedule, parse_repeat
 
     assert parse_repeat("every 2 weeks").kind is RepeatKind.FORTNIGHTLY
     assert parse_repeat("Fortnightly").describe() == "every two weeks"
@@ -188,7 +175,7 @@ def test_fortnightly_and_everyday_repeat_words() -> None:
 
 def test_offsets_read_spelled_out_units() -> None:
     """#18 item 11: `2 weeks` is one offset, not "2" and "weeks"."""
-    from bot.domain.schedule import parse_offsets
+    from bot.domain.schedule.reminders import parse_offsets
 
     offsets = parse_offsets("2 weeks, 1 day")
     assert offsets["nominations_close"] == (timedelta(days=14), timedelta(days=1))

@@ -21,7 +21,7 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.access import Actor
 from bot.domain.models import Body, Candidate, Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule import DeliveryStatus
+from bot.domain.schedule.ledger import DeliveryStatus
 from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimRole
 from bot.sim import permissions as perms

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.domain.schedule import DeliveryStatus
+from bot.domain.schedule.ledger import DeliveryStatus
 from bot.sim import DiscordSimulator, SimGuild, run_bot_against
 from bot.store import deliveries
 from bot.store.database import Database

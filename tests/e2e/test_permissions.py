@@ -15,9 +15,9 @@ import pytest
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.domain.schedule import DeliveryStatus
+from bot.domain.schedule.ledger import DeliveryStatus
 from bot.domain.settings import GuildSettings
-from bot.services.delivery import Outgoing, SendError
+from bot.services.delivery.ports import Outgoing, SendError
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember, run_bot_against
 from bot.sim import permissions as perms
 from bot.store import announcements, audit, deliveries, meta

@@ -24,10 +24,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.domain.access import Actor
-from bot.domain.schedule import DeliveryStatus, Source
+from bot.domain.schedule.ledger import DeliveryStatus, Source
 from bot.domain.settings import GuildSettings
 from bot.services.announcements import AnnouncementService
-from bot.services.delivery import DeliveryEngine
+from bot.services.delivery.engine import DeliveryEngine
 from bot.services.readmodel import ReadModel
 from bot.sim import DiscordSimulator, SimChannel, SimGuild
 from bot.store import deliveries, meta

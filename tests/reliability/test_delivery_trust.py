@@ -25,15 +25,8 @@ import pytest
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule import (
-    Announcement,
-    DeliveryStatus,
-    Schedule,
-    Source,
-    Subscription,
-    SubscriptionKind,
-    parse_repeat,
-)
+from bot.domain.schedule.ledger import Announcement, DeliveryStatus, Source, Subscription, SubscriptionKind
+from bot.domain.schedule.recurrence import Schedule, parse_repeat
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
 from bot.store import announcements, deliveries, elections, meta, subscriptions
 from bot.store.database import Database

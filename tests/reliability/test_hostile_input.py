@@ -28,7 +28,8 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.access import Actor
 from bot.domain.models import Body, Candidate, Election, Slate, VotingSystem
-from bot.domain.schedule import Announcement, Schedule
+from bot.domain.schedule.ledger import Announcement
+from bot.domain.schedule.recurrence import Schedule
 from bot.domain.sources import Source, SourceKind
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember

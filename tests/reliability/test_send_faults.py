@@ -17,7 +17,8 @@ from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule import Announcement, Schedule, Subscription, SubscriptionKind
+from bot.domain.schedule.ledger import Announcement, Subscription, SubscriptionKind
+from bot.domain.schedule.recurrence import Schedule
 from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, FaultRule, SimGuild
 from bot.store import announcements, deliveries, elections, meta, subscriptions

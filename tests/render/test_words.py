@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.audit import AuditEntry
-from bot.domain.schedule import describe_offsets
+from bot.domain.schedule.reminders import describe_offsets
 from bot.render.admin import audit_line, change_lines
 
 
@@ -50,7 +50,7 @@ def test_offsets_read_as_words_in_timeline_order() -> None:
 
 
 def test_history_names_the_candidate_of_a_milestone() -> None:
-    from bot.domain.schedule import Delivery, DeliveryStatus, Lane, Source
+    from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
     from bot.render.announcements import history_line
 
     row = Delivery(

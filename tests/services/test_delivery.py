@@ -15,22 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FAKE_NOW_ENV, OffsetClock, SystemClock, clock_from_env
+from bot.discord_adapters.outbox import send_error
 from bot.domain.access import Actor
-from bot.domain.schedule import DeliveryStatus, Lane, Source
+from bot.domain.schedule.ledger import DeliveryStatus, Lane, Source
 from bot.errors import UserError
 from bot.render.announcements import PostComposer
 from bot.services.access import AccessService
 from bot.services.admin import AdminService
 from bot.services.announcements import AnnouncementService
-from bot.services.delivery import (
-    DeliveryEngine,
-    InvalidRequestGuard,
-    Outgoing,
-    Pacer,
-    SendError,
-    Sent,
-    outgoing_marker,
-)
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.pacing import InvalidRequestGuard, Pacer
+from bot.services.delivery.ports import Outgoing, SendError, Sent, outgoing_marker
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
 from bot.store import deliveries, subscriptions
@@ -93,7 +88,7 @@ class FakeOutbox:
     async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
         if user_id in self.closed_dms:
             self.calls += 1
-            raise SendError(403, 50007, "Cannot send messages to this user")
+            raise send_error(403, 50007, "Cannot send messages to this user")
         return await self.post(10_000_000 + user_id, message, nonce)
 
     async def open_dm(self, user_id: int) -> None:
@@ -128,13 +123,14 @@ class World:
     async def restart(self, outbox: FakeOutbox | None = None) -> None:
         """A new engine and services over the same database, as after a process restart."""
         await self.engine.stop()
-        self.engine = DeliveryEngine(self.db, self.clock, dm_rate=5000, dm_concurrency=16)
+        self.outbox = outbox or self.outbox
+        self.engine = DeliveryEngine(
+            self.db, self.clock, dm_rate=5000, dm_concurrency=16, outbox=self.outbox, composer=PostComposer()
+        )
         self.read = ReadModel(self.db, self.clock)
         self.announcements = AnnouncementService(self.db, self.clock, self.read, self.engine, "Europe/London")
         self.reminders = ReminderService(self.db, self.clock, self.read, self.engine)
-        self.engine.use_composer(PostComposer())
-        self.outbox = outbox or self.outbox
-        await self.engine.start(self.outbox)
+        await self.engine.start()
         await self.engine.settled()
 
 
@@ -162,7 +158,8 @@ async def world(db, clock):
     admin = AdminService(db, clock, access, "Europe/London")
     await _seed(admin)
     read = ReadModel(db, clock)
-    engine = DeliveryEngine(db, clock, dm_rate=5000, dm_concurrency=16)
+    outbox = FakeOutbox()
+    engine = DeliveryEngine(db, clock, dm_rate=5000, dm_concurrency=16, outbox=outbox, composer=PostComposer())
     w = World(
         db,
         clock,
@@ -171,10 +168,9 @@ async def world(db, clock):
         engine,
         AnnouncementService(db, clock, read, engine, "Europe/London"),
         ReminderService(db, clock, read, engine),
-        FakeOutbox(),
+        outbox,
     )
-    engine.use_composer(PostComposer())
-    await engine.start(w.outbox)
+    await engine.start()
     yield w
     await w.engine.stop()
 
@@ -219,7 +215,8 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
     admin = AdminService(db, clock, access, "Europe/London")
     await admin.config.set_timezone(MOD, "Europe/London")
     read = ReadModel(db, clock)
-    engine = DeliveryEngine(db, clock)
+    outbox = FakeOutbox()
+    engine = DeliveryEngine(db, clock, outbox=outbox, composer=PostComposer())
     w = World(
         db,
         clock,
@@ -228,10 +225,9 @@ async def test_daily_across_dst_posts_once_per_local_day(db):
         engine,
         AnnouncementService(db, clock, read, engine),
         ReminderService(db, clock, read, engine),
-        FakeOutbox(),
+        outbox,
     )
-    engine.use_composer(PostComposer())
-    await engine.start(w.outbox)
+    await engine.start()
     try:
         done = await w.announcements.schedule(
             MOD,
@@ -331,7 +327,7 @@ async def test_restart_after_3_hours_marks_missed_and_alerts_once(world: World):
 
 
 async def test_transient_errors_retry_then_send(world: World):
-    world.outbox.failures[ANNOUNCE] = [SendError(503, None), SendError(None, None, "timeout")]
+    world.outbox.failures[ANNOUNCE] = [send_error(503, None), send_error(None, None, "timeout")]
     await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="retry me")
     await world.advance(timedelta(hours=1), step=timedelta(minutes=1))
     await world.advance(timedelta(minutes=5), step=timedelta(seconds=30))
@@ -342,7 +338,7 @@ async def test_transient_errors_retry_then_send(world: World):
 
 
 async def test_transient_errors_give_up_after_the_grace_window_with_one_alert(world: World):
-    world.outbox.always_fail[ANNOUNCE] = SendError(502, None)
+    world.outbox.always_fail[ANNOUNCE] = send_error(502, None)
     await world.announcements.schedule(MOD, channel_id=ANNOUNCE, when="in 1h", message="doomed")
     await world.advance(timedelta(hours=3), step=timedelta(minutes=1))
     [row] = await world.announcements.history(GUILD, 1)
@@ -352,7 +348,7 @@ async def test_transient_errors_give_up_after_the_grace_window_with_one_alert(wo
 
 
 async def test_missing_permissions_fail_at_once_with_one_alert_per_streak(world: World):
-    world.outbox.always_fail[OTHER_CHANNEL] = SendError(403, 50013, "Missing Permissions")
+    world.outbox.always_fail[OTHER_CHANNEL] = send_error(403, 50013, "Missing Permissions")
     await world.announcements.schedule(MOD, channel_id=OTHER_CHANNEL, when="in 1h", message="daily", repeat="daily")
     await world.advance(timedelta(days=3), step=timedelta(hours=1))
     rows = await world.announcements.history(GUILD, 1)
@@ -363,7 +359,7 @@ async def test_missing_permissions_fail_at_once_with_one_alert_per_streak(world:
     assert "missing permissions" in alert.content.lower() and "#1" in alert.content
     del world.outbox.always_fail[OTHER_CHANNEL]
     await world.advance(timedelta(days=1), step=timedelta(hours=1))
-    world.outbox.always_fail[OTHER_CHANNEL] = SendError(404, 10003, "Unknown Channel")
+    world.outbox.always_fail[OTHER_CHANNEL] = send_error(404, 10003, "Unknown Channel")
     await world.advance(timedelta(days=1), step=timedelta(hours=1))
     assert len(world.outbox.in_channel(ALERT)) == 2  # a new streak after a success
 

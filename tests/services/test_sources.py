@@ -23,7 +23,8 @@ from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
 from bot.services.fetch import FetchLimits
 from bot.services.imports import apply_import, parse_pack_json, plan_import
-from bot.services.sources import SourceAlert, SourceService
+from bot.services.sources.commands import SourceService
+from bot.services.sources.pipeline import SourceAlert
 from bot.store import audit, candidates, elections, meta, snapshot
 from bot.store import sources as source_store
 from bot.store.database import Database

@@ -13,7 +13,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.access import Actor
 from bot.services.imports import apply_import, parse_pack_json, plan_import
-from bot.services.sources import SourceService
+from bot.services.sources.commands import SourceService
 from bot.store.database import Database
 from bot.store.migrations import migrate
 from tests.services.test_sources import candidates_csv, seed_pack

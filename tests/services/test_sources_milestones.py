@@ -8,13 +8,13 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.access import Actor
-from bot.domain.schedule import Source
+from bot.domain.schedule.ledger import Source
 from bot.domain.sources import Outcome
 from bot.services.access import AccessService
-from bot.services.delivery import DeliveryEngine
+from bot.services.delivery.engine import DeliveryEngine
 from bot.services.readmodel import ReadModel
 from bot.services.reminders import ReminderService
-from bot.services.sources import SourceService
+from bot.services.sources.commands import SourceService
 from bot.store import deliveries, elections
 from bot.store.database import Database
 from tests.services.test_sources import GUILD, LIMITS, SLUG, candidates_csv, seed

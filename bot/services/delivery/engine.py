@@ -26,8 +26,9 @@ only in memory, so a restart rebuilds everything from the tables.
   far below Discord's limit and a 40003 ("opening direct messages too fast") backs the whole lane
   off; members' DM channels are opened when they subscribe and kept.
 - **Removed from a guild**: its rows wait (data kept) until the bot is invited back.
-- **Clock**: with a real clock an APScheduler timer wakes the engine at the next due instant; with a
-  `ManualClock` it wakes whenever the clock is advanced.
+- **Clock**: the engine wakes through its `Waker` (`bot/services/waker.py`, the one timer mechanism):
+  at the next due instant (at the latest after `safety_interval`) when real time moves the clock, on
+  every move of a clock moved by hand, and when a service kicks it.
 """
 
 from __future__ import annotations
@@ -36,361 +37,40 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-import aiohttp
 import aiosqlite
-import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, MovableClock
-from bot.domain.schedule import (
+from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
+from bot.domain.schedule.sending import (
     CLOCK_SKEW,
-    EMBEDS_DROPPED,
-    Delivery,
-    DeliveryStatus,
     FailureKind,
-    Lane,
     Lateness,
-    Source,
-    classify_failure,
-    failure_reason,
     lateness,
-    message_marker,
     needs_reconcile,
     retry_delay,
     round_robin,
     throttle_delay,
 )
+from bot.services.delivery.pacing import InvalidRequestGuard, Pacer
+from bot.services.delivery.ports import (
+    AlertPost,
+    Composer,
+    Outbox,
+    Producer,
+    SendError,
+    Sent,
+    Skip,
+    outgoing_marker,
+)
+from bot.services.delivery.writes import ShieldedWrites
+from bot.services.waker import Waker
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
 
 log = logging.getLogger(__name__)
-
-# The clocks moved to bot.clock; kept importable from here for the tests that use them.
-from bot.clock import FAKE_NOW_ENV, OffsetClock, clock_from_env  # noqa: E402, F401
-
-# --------------------------------------------------------------------------- writes
-
-T = TypeVar("T")
-_WRITES: set[asyncio.Task] = set()
-
-
-async def write(db: Database, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-    """Run `work` in one write transaction that a cancellation (a stop) cannot cut in half.
-
-    The transaction runs in its own task, shielded from the caller's cancellation, so a stop that
-    lands mid-write never leaves the shared writer connection inside an open transaction.
-    """
-
-    async def run() -> T:
-        async with db.transaction() as tx:
-            return await work(tx)
-
-    task = asyncio.ensure_future(run())
-    _WRITES.add(task)
-    task.add_done_callback(_WRITES.discard)
-    return await asyncio.shield(task)
-
-
-async def finish_writes() -> None:
-    """Wait for shielded writes still running (after cancelling the tasks that started them)."""
-    while _WRITES:
-        await asyncio.gather(*list(_WRITES), return_exceptions=True)
-
-
-# --------------------------------------------------------------------------- ports
-
-
-@dataclass(slots=True)
-class Outgoing:
-    """A message ready to send (built by the render layer): text, embeds, files and who may be pinged."""
-
-    content: str = ""
-    embeds: list[discord.Embed] = field(default_factory=list)
-    files: Callable[[], list[discord.File]] | None = None  # fresh files per attempt
-    allowed_mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
-    view: discord.ui.View | None = None  # stateless buttons (DynamicItems), composed by the render layer
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """Where a message landed."""
-
-    channel_id: int
-    message_id: int
-
-
-class SendError(Exception):
-    """A send that Discord refused or that never got an answer (status None)."""
-
-    def __init__(self, status: int | None, code: int | None, text: str = "", *, opening_dm: bool = False) -> None:
-        super().__init__(f"{status} {code} {text}".strip())
-        self.status = status
-        self.code = code
-        self.text = text
-        #: The bot's permissions missing in that channel, by their names in Discord's settings, when known.
-        self.missing: list[str] = []
-        self.opening_dm = opening_dm  # the request that failed was opening a DM channel
-
-
-class Outbox(Protocol):
-    """Sends messages; raises `SendError` on failure."""
-
-    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Post into a channel."""
-        ...
-
-    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Send a direct message."""
-        ...
-
-    async def dm_requests(self, user_id: int) -> int:
-        """How many requests a DM to this member takes (2 while their DM channel is not open yet)."""
-        ...
-
-    async def open_dm(self, user_id: int) -> None:
-        """Open (and remember) the member's DM channel, if not open yet."""
-        ...
-
-    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
-        """Our messages in the target's channel since `after` whose fingerprint is one of `marks`."""
-        ...
-
-
-def outgoing_marker(message: Outgoing) -> str:
-    """The fingerprint of a message about to be sent (see `message_marker`)."""
-    return message_marker(message.content, [(e.title, e.description) for e in message.embeds])
-
-
-#: How many messages a reconcile reads at most (Discord pages by 100): a busier channel is read no further.
-RECONCILE_SCAN = 1000
-
-
-class Skip(Exception):
-    """Raised by a producer when an occurrence should not be sent after all."""
-
-    def __init__(self, reason: str, status: DeliveryStatus = DeliveryStatus.SKIPPED) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class Producer(Protocol):
-    """A use-case whose stored items become ledger rows (announcements, reminders)."""
-
-    @property
-    def sources(self) -> tuple[Source, ...]:
-        """The ledger sources whose rows this producer plans and prepares."""
-        ...
-
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
-        """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
-        ...
-
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
-        """The first instant after `now` at which `plan` would yield something."""
-        ...
-
-    async def prepare(self, delivery: Delivery) -> Any:
-        """What to say for a row (a post spec for the composer), computed at send time; may raise Skip."""
-        ...
-
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
-        """Bookkeeping after a successful send."""
-        ...
-
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
-        """Bookkeeping after a final failure; returns an alert for organisers, or None."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class AlertPost:
-    """A note to a guild's organisers in the alert channel."""
-
-    text: str
-
-
-Composer = Callable[[Any], Awaitable[Outgoing]]
-
-
-class DiscordOutbox:
-    """Sends through discord.py: `PartialMessageable.send(nonce=…)` (discord.py sets enforce_nonce)."""
-
-    def __init__(self, client: discord.Client, db: Database) -> None:
-        self.client = client
-        self.db = db
-        self._dm_channels: dict[int, int] = {}
-
-    async def post(self, channel_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Post into a channel by id, without needing it cached."""
-        channel = self.client.get_partial_messageable(channel_id)
-        try:
-            with _send_errors():
-                sent = await channel.send(
-                    content=message.content or None,
-                    embeds=message.embeds,
-                    files=message.files() if message.files else discord.utils.MISSING,
-                    allowed_mentions=message.allowed_mentions,
-                    view=message.view or discord.utils.MISSING,
-                    nonce=nonce,
-                )
-        except SendError as exc:
-            if exc.status == 403:
-                exc.missing = self._missing_rights(channel_id, message)
-            raise
-        if message.embeds and not sent.embeds:
-            # Without Embed Links, Discord accepts text + embeds and silently drops the embeds
-            # (discord/discord-api-docs#2601): that post is not what was scheduled, so it must not count
-            # as delivered. Remove it and fail, naming the permission.
-            with contextlib.suppress(discord.HTTPException):
-                await sent.delete()
-            raise SendError(403, EMBEDS_DROPPED, "embeds dropped")
-        return Sent(sent.channel.id, sent.id)
-
-    def _missing_rights(self, channel_id: int, message: Outgoing) -> list[str]:
-        """Which of its permissions the bot lacks for this message in a cached guild channel (send-time re-check)."""
-        channel = self.client.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
-            return []
-        have = channel.permissions_for(channel.guild.me)
-        needs = [("view_channel", "View Channel"), ("send_messages", "Send Messages")]
-        needs += [("embed_links", "Embed Links")] if message.embeds else []
-        needs += [("attach_files", "Attach Files")] if message.files else []
-        return [label for name, label in needs if not getattr(have, name)]
-
-    async def dm_requests(self, user_id: int) -> int:
-        """1 when the member's DM channel is known (cached or stored), else 2 (open it, then post)."""
-        if user_id in self._dm_channels:
-            return 1
-        stored = await deliveries.dm_channel(self.db.reader, user_id)
-        if stored is not None:
-            self._dm_channels[user_id] = stored
-            return 1
-        return 2
-
-    async def dm(self, user_id: int, message: Outgoing, nonce: str) -> Sent:
-        """Open (once, remembered in the database) and post into the member's DM channel."""
-        return await self.post(await self._open(user_id), message, nonce)
-
-    async def open_dm(self, user_id: int) -> None:
-        """Open the member's DM channel now (when they subscribe), so a fan-out needn't."""
-        await self._open(user_id)
-
-    async def _open(self, user_id: int) -> int:
-        channel_id = self._dm_channels.get(user_id) or await deliveries.dm_channel(self.db.reader, user_id)
-        if channel_id is None:
-            with _send_errors(opening_dm=True):
-                data = await self.client.http.start_private_message(user_id)
-            channel_id = int(data["id"])
-            opened = channel_id
-            await write(self.db, lambda tx: deliveries.save_dm_channel(tx, user_id, opened))
-        self._dm_channels[user_id] = channel_id
-        return channel_id
-
-    async def find_sent(self, lane: Lane, target_id: int, after: datetime, marks: set[str]) -> list[Sent]:
-        """Read the channel's messages after `after` (Discord's `after` paging) for our post.
-
-        A DM channel never opened holds nothing of ours.
-        """
-        if lane is Lane.DM:
-            channel_id = self._dm_channels.get(target_id) or await deliveries.dm_channel(self.db.reader, target_id)
-            if channel_id is None:
-                return []
-        else:
-            channel_id = target_id
-        me = self.client.user.id if self.client.user else None
-        channel = self.client.get_partial_messageable(channel_id)
-        found: list[Sent] = []
-        with _send_errors():
-            async for msg in channel.history(limit=RECONCILE_SCAN, after=after, oldest_first=True):
-                marker = message_marker(msg.content, [(e.title, e.description) for e in msg.embeds])
-                if msg.author.id == me and marker in marks:
-                    found.append(Sent(channel_id, msg.id))
-        return found
-
-
-@contextlib.contextmanager
-def _send_errors(*, opening_dm: bool = False) -> Iterator[None]:
-    """Turn discord.py and network errors into `SendError`."""
-    try:
-        yield
-    except discord.HTTPException as exc:
-        raise SendError(exc.status, exc.code or None, exc.text, opening_dm=opening_dm) from exc
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise SendError(None, None, type(exc).__name__, opening_dm=opening_dm) from exc
-
-
-# --------------------------------------------------------------------------- pacing & guards
-
-
-class Pacer:
-    """A token bucket in real time: at most `rate` requests a second after a burst of `burst`."""
-
-    def __init__(self, rate: float, burst: int = 1) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._stamp = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    async def take(self, count: int = 1) -> None:
-        """Wait for `count` tokens (one per request the send will make)."""
-        count = min(max(1, count), self.burst)
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= count:
-                    self._tokens -= count
-                    return
-                await asyncio.sleep((count - self._tokens) / self.rate)
-
-
-class InvalidRequestGuard:
-    """Counts refused requests (401/403/404/429) in a sliding window and holds sending near a ceiling.
-
-    Discord bans an IP for a while after 10,000 invalid requests in 10 minutes; we stop far below.
-    """
-
-    def __init__(self, ceiling: int = 1000, window: float = 600.0) -> None:
-        self.ceiling = ceiling
-        self.window = window
-        self._times: deque[float] = deque()
-
-    def _trim(self) -> None:
-        cutoff = time.monotonic() - self.window
-        while self._times and self._times[0] < cutoff:
-            self._times.popleft()
-
-    def record(self, status: int | None) -> None:
-        """Note one answer's status."""
-        if status in (401, 403, 404, 429):
-            self._times.append(time.monotonic())
-
-    @property
-    def count(self) -> int:
-        """Refused requests in the current window."""
-        self._trim()
-        return len(self._times)
-
-    def wait_time(self) -> float:
-        """Seconds to hold off before the next send (0 when under the ceiling)."""
-        self._trim()
-        if len(self._times) < self.ceiling:
-            return 0.0
-        return max(0.0, self._times[0] + self.window - time.monotonic())
-
 
 # --------------------------------------------------------------------------- the engine
 
@@ -424,6 +104,9 @@ class DeliveryEngine:
         channel_concurrency: int = 8,  # channels posted to at once (one post at a time per channel)
         send_timeout: float = 30.0,
         safety_interval: timedelta = timedelta(minutes=5),
+        outbox: Outbox | None = None,
+        composer: Composer | None = None,
+        writes: ShieldedWrites | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -432,10 +115,12 @@ class DeliveryEngine:
         self.channel_concurrency = channel_concurrency
         self.send_timeout = send_timeout
         self.safety_interval = safety_interval
+        self.writes = writes or ShieldedWrites(db)
         self.stats = EngineStats()
         self.guard = InvalidRequestGuard()
-        self.composer: Composer | None = None
-        self.outbox: Outbox | None = None
+        #: How post specs become messages (the render layer's job) and where they are sent (the Discord adapter).
+        self.composer = composer
+        self.outbox = outbox
         self._producers: dict[Source, Producer] = {}
         self._unique_producers: list[Producer] = []
         self._plan_needed = asyncio.Event()
@@ -443,8 +128,7 @@ class DeliveryEngine:
         self._busy = 0
         self._changed = asyncio.Event()  # set whenever a task finishes a round of work
         self._tasks: list[asyncio.Task] = []
-        self._scheduler: AsyncIOScheduler | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waker = Waker(clock, self._plan_needed.set, name="delivery")
         self._pacer = Pacer(dm_rate, burst=dm_concurrency)
         self._open_pacer = Pacer(dm_open_rate, burst=1)
         self._open_hold: datetime | None = None  # no new DM channels before this instant (after a 40003)
@@ -468,11 +152,6 @@ class DeliveryEngine:
             self._producers[source] = producer
         if producer not in self._unique_producers:
             self._unique_producers.append(producer)
-
-    def use_composer(self, composer: Composer) -> None:
-        """Set how post specs become messages (the render layer's job, wired in by a cog)."""
-        self.composer = composer
-        self.kick()
 
     def set_dm_rate(self, rate: float) -> None:
         """Change how many DMs a second the DM lane sends (each first DM to a member costs two requests)."""
@@ -507,7 +186,7 @@ class DeliveryEngine:
             self._throttle_strikes = 0
         except SendError as exc:
             self.guard.record(exc.status)
-            if classify_failure(exc.status, exc.code, opening_dm=True) is FailureKind.THROTTLED:
+            if exc.kind is FailureKind.THROTTLED:
                 self._throttle()
             else:  # closed DMs and the like show up, and are handled, when a reminder is sent
                 log.info("could not open a DM channel with member %s yet: %s", user_id, exc)
@@ -536,7 +215,7 @@ class DeliveryEngine:
 
     async def guild_removed(self, guild_id: int) -> None:
         """The bot was removed from a guild: its posts and DMs wait (data kept) until a re-invite."""
-        if await write(self.db, lambda tx: deliveries.mark_guild_removed(tx, guild_id, self.clock.now())):
+        if await self.writes.run(lambda tx: deliveries.mark_guild_removed(tx, guild_id, self.clock.now())):
             log.warning(
                 "removed from server %s: pausing its announcements and reminder DMs (its data is kept; "
                 "inviting me back resumes them)",
@@ -550,34 +229,19 @@ class DeliveryEngine:
 
     async def guild_back(self, guild_id: int) -> None:
         """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
-        if await write(self.db, lambda tx: deliveries.mark_guild_back(tx, guild_id)):
+        if await self.writes.run(lambda tx: deliveries.mark_guild_back(tx, guild_id)):
             log.warning("back in server %s: resuming its announcements and reminder DMs", guild_id)
             self.kick()
 
-    @property
-    def manual(self) -> bool:
-        """True when the clock is moved by hand (tests, sandbox): advancing it wakes the engine."""
-        return isinstance(self.clock, MovableClock)
-
-    async def start(self, outbox: Outbox) -> None:
+    async def start(self) -> None:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
         if self._running:
             return
-        self.outbox = outbox
-        self._loop = asyncio.get_running_loop()
-        recovered = await write(self.db, deliveries.recover_interrupted)
+        recovered = await self.writes.run(deliveries.recover_interrupted)
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
-        if isinstance(self.clock, MovableClock):  # self.manual, spelled so the type narrows
-            self.clock.on_advance(self.kick)
-        else:
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one wake per due instant is not news
-            self._scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self._loop)
-            self._scheduler.add_job(
-                self.kick, IntervalTrigger(seconds=self.safety_interval.total_seconds()), id="delivery-safety"
-            )
-            self._scheduler.start()
+        self._waker.start()
         self._tasks = [
             asyncio.create_task(self._planner(), name="delivery-planner"),
             asyncio.create_task(self._lane(Lane.CHANNEL), name="delivery-channel-lane"),
@@ -611,31 +275,18 @@ class DeliveryEngine:
         self._accepting = False
         for task in list(self._openers):
             task.cancel()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        self._waker.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
-        await finish_writes()
+        await self.writes.finish()
 
     def kick(self) -> None:
         """Something changed (time moved, an item was added): plan again soon. Safe from any thread."""
-        loop = self._loop
-        if loop is None:
-            self._plan_needed.set()
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._plan_needed.set()
-        else:
-            loop.call_soon_threadsafe(self._plan_needed.set)
+        self._waker.kick()
 
     def _quiet(self) -> bool:
         return not (
@@ -722,7 +373,7 @@ class DeliveryEngine:
             await self._summarise_missed(tx, now)
             return added
 
-        added = await write(self.db, work)
+        added = await self.writes.run(work)
         self._unsaved_since, self._backoff, self._planned_at = None, 0.0, now
         for lane, event in self._lane_wake.items():
             if await deliveries.ready(self.db.reader, lane, now, 1):
@@ -757,7 +408,7 @@ class DeliveryEngine:
     async def alert(self, guild_id: int, key: str, text: str) -> None:
         """Queue one alert to the guild's organisers now (once per `key`)."""
         now = self.clock.now()
-        await write(self.db, lambda tx: self._alert(tx, guild_id, key, text, now))
+        await self.writes.run(lambda tx: self._alert(tx, guild_id, key, text, now))
         self.kick()
 
     async def _alert(self, tx: aiosqlite.Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
@@ -788,23 +439,15 @@ class DeliveryEngine:
         return min((c for c in candidates if c is not None), default=None)
 
     async def _arm_timer(self) -> None:
-        """Wake at the next instant anything becomes due (real clocks only)."""
-        if self._scheduler is None:
+        """Wake at the next instant anything becomes due, or after `safety_interval` at the latest.
+
+        Only when real time moves the clock: a clock moved by hand wakes the engine on each move.
+        """
+        if not self._waker.timed:
             return
         upcoming = await self.next_wake()
-        if upcoming is None:
-            with contextlib.suppress(Exception):
-                self._scheduler.remove_job("delivery-wake")
-            return
-        delay = max(timedelta(0), upcoming - self.clock.now())
-        run_at = datetime.now(UTC) + delay  # the scheduler counts real time; our clock may be offset
-        self._scheduler.add_job(
-            self.kick,
-            DateTrigger(run_date=run_at),
-            id="delivery-wake",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        latest = self.clock.now() + self.safety_interval
+        self._waker.wake_at(latest if upcoming is None else min(upcoming, latest))
 
     # ---------------------------------------------------------------- sending
 
@@ -924,7 +567,7 @@ class DeliveryEngine:
             return
         mark = outgoing_marker(message)
         marks = row.marks if mark in row.marks else [*row.marks, mark]
-        if not await write(self.db, lambda tx: deliveries.claim(tx, row_id, now, marks)):
+        if not await self.writes.run(lambda tx: deliveries.claim(tx, row_id, now, marks)):
             return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
         row.first_attempt_at = row.first_attempt_at or now
@@ -937,14 +580,16 @@ class DeliveryEngine:
                 else:
                     sent = await self.outbox.post(target, message, row.nonce)
         except TimeoutError:
-            await self._failed(row, SendError(None, None, "no answer in time"), grace)
+            await self._failed(
+                row, SendError(None, FailureKind.TRANSIENT, "couldn't reach Discord (no answer in time)"), grace
+            )
             return
         except SendError as exc:
             await self._failed(row, exc, grace)
             return
         except asyncio.CancelledError:
             # A stop cut the send off: its outcome is unknown, so back to pending (reconciled if late).
-            await write(self.db, lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
+            await self.writes.run(lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
             raise
         finally:
             self._inflight -= 1
@@ -966,7 +611,7 @@ class DeliveryEngine:
         row_id = row.id
         assert row_id is not None and self._open_hold is not None
         hold = self._open_hold
-        await write(self.db, lambda tx: deliveries.defer(tx, row_id, hold, reason))
+        await self.writes.run(lambda tx: deliveries.defer(tx, row_id, hold, reason))
 
     async def _record(self, row: Delivery, sent: Sent, grace: timedelta) -> None:
         row_id = row.id
@@ -981,7 +626,7 @@ class DeliveryEngine:
             if row.source is not Source.ALERT:
                 await self._producers[row.source].on_sent(tx, row)
 
-        await write(self.db, record)
+        await self.writes.run(record)
         self.stats.late += late
         self.stats.sent += not late
 
@@ -989,8 +634,7 @@ class DeliveryEngine:
         row_id = row.id
         assert row_id is not None
         self.guard.record(error.status)
-        kind = classify_failure(error.status, error.code, opening_dm=error.opening_dm)
-        reason = failure_reason(error.status, error.code, error.text)
+        kind, reason = error.kind, error.reason
         if error.missing:
             reason += f"; I need {' and '.join(error.missing)} there"
         now = self.clock.now()
@@ -1017,9 +661,9 @@ class DeliveryEngine:
             if alert and not streak:
                 await self._alert(tx, row.guild_id, f"failed:{row_id}", alert, now)
 
-        await write(self.db, work)
+        await self.writes.run(work)
 
     async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
         row_id = row.id
         assert row_id is not None  # ledger rows are stored, so have an id
-        await write(self.db, lambda tx: deliveries.finish(tx, row_id, status, reason))
+        await self.writes.run(lambda tx: deliveries.finish(tx, row_id, status, reason))

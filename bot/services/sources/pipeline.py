@@ -14,40 +14,30 @@ channel once per failure streak, and again on recovery. The schedule lives in th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain.access import Actor, Level
-from bot.domain.schedule import round_robin
+from bot.domain.access import Actor
 from bot.domain.sources import (
     DEFAULT_MAX_DROP_SHARE,
-    Freshness,
     Outcome,
     Source,
     SourceKind,
-    SourceRuleError,
     clip_error,
     content_free_problem,
-    freshness,
     may_remove_bodies,
     next_run,
-    parse_every,
-    rival_for,
 )
-from bot.domain.validation import ValidationError, validate_slug
 from bot.errors import NotFound, UserError
 from bot.packs import ElectionEntry, Loc
-from bot.services.access import AccessService
-from bot.services.fetch import Fetched, Fetcher, FetchError, FetchLimits, validate_url
+from bot.services.fetch import Fetched, Fetcher, FetchError, FetchLimits
 from bot.services.imports import (
     ImportMode,
     ImportPlan,
@@ -60,17 +50,11 @@ from bot.services.imports import (
     parse_pack_json,
     plan_import,
 )
-from bot.services.waker import Waker
-from bot.store import audit, elections, meta
+from bot.store import meta
 from bot.store import sources as store
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
-
-#: Sources run at the same time, at most (across guilds).
-CONCURRENCY = 4
-#: The scheduler re-checks at least this often, even with nothing due (seconds).
-MAX_IDLE_WAIT = 60.0
 
 
 class SourceNotifier(Protocol):
@@ -141,252 +125,29 @@ def _ensure_election_column(data: bytes, slug: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-class SourceService:
-    """Source commands (add, list, sync, pause, resume, remove, confirm a hold) and the scheduler."""
+class SourcePipeline:
+    """One run of a source: fetch → parse → plan → hold or apply → record, and the alerts it raises."""
 
     def __init__(
         self,
         db: Database,
         clock: Clock,
         settings: Settings,
-        access: AccessService | None = None,
         *,
         limits: FetchLimits | None = None,
         max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
-        concurrency: int = CONCURRENCY,
+        notifier: SourceNotifier | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.access = access
         self.fetcher = Fetcher(limits, folder=settings.source_folder, allow_private=settings.source_allow_private)
         self.max_drop_share = max_drop_share
-        self.notifier: SourceNotifier | None = None
+        #: Where alerts go (the Discord adapter); None on the command line, which has no channel to tell.
+        self.notifier = notifier
         #: Called with the guild id after a run changed data (the reminders' milestone check).
         self.after_apply: list[Callable[[int], Awaitable[Any]]] = []
         self._locks: dict[int, asyncio.Lock] = {}
-        self._limit = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
-        self._waker = Waker(clock, self.wake, name="sources")
-        self._task: asyncio.Task[None] | None = None
-        self._requested = 0
-        self._handled = 0
-        self._progress = asyncio.Condition()
-
-    # --------------------------------------------------------------------------------- commands
-
-    async def _require(self, actor: Actor, action: str, entity: str = "") -> None:
-        if self.access is not None:
-            await self.access.require(actor, Level.MODERATOR, action, entity)
-
-    async def add(
-        self,
-        actor: Actor,
-        *,
-        election: str,
-        kind: str,
-        url: str,
-        every: str | None = None,
-        authoritative: bool | None = None,
-    ) -> Source:
-        """Add a source feeding `election`; its first run is due at once. Refusals are plain sentences."""
-        await self._require(actor, "source.add", url[:200])
-        try:
-            source_kind = SourceKind(kind.strip().lower())
-        except ValueError:
-            raise UserError(
-                f"{kind!r} isn't a source kind: choose pack, candidates, bodies, nominations or results."
-            ) from None
-        try:
-            interval = parse_every(every)
-            url = validate_url(url, self.settings.source_folder, self.settings.source_allow_private)
-            await self.fetcher.check_link(url)
-        except (SourceRuleError, FetchError) as exc:
-            raise UserError(str(exc)) from None
-        try:  # a pack source may name an election it will create, so check the slug's shape here
-            slug = validate_slug(election.strip().lower(), "election")
-        except ValidationError as exc:
-            raise UserError(exc.message) from None
-        guild_id = actor.guild_id
-        if source_kind is not SourceKind.PACK and await elections.get_by_slug(self.db.reader, guild_id, slug) is None:
-            raise NotFound(
-                f"There is no election `{slug}` here: create it first, or use a `pack` source that defines it."
-            )
-        existing = await store.list_for_guild(self.db.reader, guild_id)
-        if len(existing) >= self.settings.max_sources:
-            raise UserError(
-                f"This server already has {self.settings.max_sources} sources, the most this bot allows per server. "
-                "Remove one you no longer need (`/admin source list`, then `/admin source remove`) first."
-            )
-        if any(s.election == slug and s.kind is source_kind and s.url == url for s in existing):
-            raise UserError("That source is already set up for this election: see `/admin source list`.")
-        rival = rival_for(slug, source_kind, existing)
-        if authoritative is None:
-            authoritative = rival is None
-        elif authoritative and rival is not None:
-            raise UserError(
-                f"Source #{rival.id} ({rival.kind.value}) already decides which rows this election has. Add this "
-                "one with `authoritative: False` (it will add and update rows, never remove them), or remove "
-                f"#{rival.id} first."
-            )
-        now = self.clock.now()
-        source = Source(
-            id=0,
-            guild_id=guild_id,
-            election=slug,
-            kind=source_kind,
-            url=url,
-            every=interval,
-            authoritative=authoritative,
-            created_by=actor.user_id,
-            created_at=now,
-            next_run_at=now,
-        )
-        async with self.db.transaction() as tx:
-            source.id = await store.add(tx, source)
-            await audit.append(
-                tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="source.add",
-                entity=source.label,
-                after=self._describe(source),
-                at=now,
-            )
-        self.wake()
-        return source
-
-    async def for_guild(self, guild_id: int) -> list[Source]:
-        """A guild's sources, oldest first."""
-        return await store.list_for_guild(self.db.reader, guild_id)
-
-    async def get(self, guild_id: int, source_id: int) -> Source:
-        """One of the guild's sources, or a plain NotFound."""
-        source = await store.get(self.db.reader, source_id, guild_id)
-        if source is None:
-            raise NotFound(f"There is no source #{source_id} on this server: see `/admin source list`.")
-        return source
-
-    async def set_paused(self, actor: Actor, source_id: int, paused: bool) -> Source:
-        """Pause a source (no scheduled runs) or resume it (runs at once)."""
-        action = "source.pause" if paused else "source.resume"
-        await self._require(actor, action, f"#{source_id}")
-        async with self._lock(source_id):
-            source = await self.get(actor.guild_id, source_id)
-            if source.paused == paused:
-                return source
-            before = self._describe(source)
-            now = self.clock.now()
-            source.paused = paused
-            if not paused:
-                source.next_run_at = now
-            async with self.db.transaction() as tx:
-                await store.save_state(tx, source)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action=action,
-                    entity=source.label,
-                    before=before,
-                    after=self._describe(source),
-                    at=now,
-                )
-        self.wake()
-        return source
-
-    async def remove(self, actor: Actor, source_id: int) -> Source:
-        """Stop following a source. The data it brought in stays."""
-        await self._require(actor, "source.remove", f"#{source_id}")
-        async with self._lock(source_id):
-            source = await self.get(actor.guild_id, source_id)
-            async with self.db.transaction() as tx:
-                await store.delete(tx, source.id)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.remove",
-                    entity=source.label,
-                    before=self._describe(source),
-                    at=self.clock.now(),
-                )
-        self._locks.pop(source_id, None)
-        return source
-
-    async def sync(self, guild_id: int, source_id: int, actor: Actor | None = None) -> SyncReport:
-        """Run one source now (paused or not) and report what it did."""
-        if actor is not None:
-            await self._require(actor, "source.sync", f"#{source_id}")
-        await self.get(guild_id, source_id)
-        return await self.run(source_id, manual=True)
-
-    async def confirm_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> SyncReport:
-        """Apply a held run as a moderator confirmed it (the exact content they were shown)."""
-        await self._require(actor, "source.confirm", f"#{source_id}")
-        source = await self.get(actor.guild_id, source_id)
-        settings = await meta.get_settings(self.db.reader, actor.guild_id)
-        if settings.two_person_publish and source.created_by is not None and source.created_by == actor.user_id:
-            # Two-person rule: whoever set the source up is its requester; a different moderator approves.
-            async with self.db.transaction() as tx:
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.confirm",
-                    entity=f"#{source_id} (own source, two-person rule)",
-                    denied=True,
-                    at=self.clock.now(),
-                )
-            raise UserError(
-                "Two-person publish is on and you set up this source, so a **different** moderator must apply "
-                "its held update."
-            )
-        return await self.run(source_id, manual=True, confirm=(actor, held_hash))
-
-    async def reject_hold(self, actor: Actor, source_id: int, held_hash: str | None = None) -> Source:
-        """Keep the current data: the held content is marked seen, so it is not offered again."""
-        await self._require(actor, "source.reject", f"#{source_id}")
-        async with self._lock(source_id):
-            source = await self.get(actor.guild_id, source_id)
-            hold = await store.get_hold(self.db.reader, source_id)
-            if hold is None or (held_hash and not hold.content_hash.startswith(held_hash)):
-                raise UserError("That held update is no longer waiting (it was already handled or replaced).")
-            source.content_hash, source.etag, source.last_modified = hold.content_hash, hold.etag, hold.last_modified
-            async with self.db.transaction() as tx:
-                await store.clear_hold(tx, source_id)
-                await store.save_state(tx, source)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.reject",
-                    entity=source.label,
-                    before={"held": hold.summary},
-                    at=self.clock.now(),
-                )
-            source.held_hash = source.held_at = source.held_summary = None
-        return source
-
-    async def source_freshness(self, guild_id: int, election: int | str) -> Freshness:
-        """How current an election's source-fed data is (by election id or slug), for member views.
-
-        `Freshness.sources == 0` means no source feeds it (show nothing); else `describe()` gives the
-        footer text, e.g. "Checked against its source 4 min ago — may be out of date".
-        """
-        slug = election
-        if isinstance(election, int):
-            listed = await elections.list_for_guild(self.db.reader, guild_id)
-            slug = next((e.slug for e in listed if e.id == election), "")
-        items = await store.list_for_election(self.db.reader, guild_id, str(slug))
-        return freshness(items, self.clock.now())
-
-    # ------------------------------------------------------------------------------------ runs
 
     def _lock(self, source_id: int) -> asyncio.Lock:
         return self._locks.setdefault(source_id, asyncio.Lock())
@@ -696,87 +457,3 @@ class SourceService:
                 await hook(guild_id)
             except Exception:
                 log.warning("after-sync hook %r failed for guild %s", hook, guild_id, exc_info=True)
-
-    @staticmethod
-    def _describe(source: Source) -> dict[str, Any]:
-        return {
-            "election": source.election,
-            "kind": source.kind.value,
-            "url": source.url,
-            "every_minutes": int(source.every.total_seconds() // 60),
-            "authoritative": source.authoritative,
-            "paused": source.paused,
-        }
-
-    # ------------------------------------------------------------------------------- scheduler
-
-    async def run_due(self) -> list[SyncReport]:
-        """Run every source that is due now (a few at a time); a failure in one never stops the others.
-
-        Servers take turns and each uses one fetch slot at a time, so one server's slow sources
-        (each bounded by the fetch's total timeout) never hold every slot.
-        """
-        due = round_robin(await store.due(self.db.reader, self.clock.now()), key=lambda s: s.guild_id)
-        per_guild: dict[int, asyncio.Lock] = {}
-
-        async def one(source: Source) -> SyncReport | None:
-            async with per_guild.setdefault(source.guild_id, asyncio.Lock()), self._limit:
-                try:
-                    return await self.run(source.id)
-                except Exception:
-                    log.exception("source #%s could not run", source.id)
-                    return None
-
-        results = await asyncio.gather(*(one(s) for s in due))
-        return [r for r in results if r is not None and r.outcome is not Outcome.SKIPPED]
-
-    def wake(self) -> None:
-        """Ask the scheduler to look for due sources now (the clock moved or a source changed)."""
-        self._requested += 1
-        self._wake.set()
-
-    async def start(self) -> None:
-        """Start the scheduler; sources overdue after downtime run once, at once."""
-        if self._task is not None:
-            return
-        self._waker.start()
-        self._task = asyncio.create_task(self._loop(), name="hustings-sources")
-        self.wake()
-
-    async def stop(self) -> None:
-        """Stop the scheduler and close the HTTP session."""
-        task, self._task = self._task, None
-        self._waker.stop()
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.fetcher.close()
-
-    async def idle(self) -> None:
-        """Wait until the scheduler has handled every wake-up so far (tests: after advancing the clock)."""
-        target = self._requested
-        async with self._progress:
-            await self._progress.wait_for(lambda: self._handled >= target or self._task is None)
-
-    async def _loop(self) -> None:
-        while True:
-            self._wake.clear()
-            seen = self._requested
-            try:
-                await self.run_due()
-            except Exception:
-                log.exception("source scheduler pass failed")
-            async with self._progress:
-                self._handled = seen
-                self._progress.notify_all()
-            latest = self.clock.now() + timedelta(seconds=MAX_IDLE_WAIT)
-            try:
-                due = await store.next_due_at(self.db.reader)
-            except Exception:
-                log.exception("source scheduler could not read the schedule")
-                due = None
-            if due is not None and due <= self.clock.now():
-                continue  # more fell due than one pass runs: go round again at once
-            self._waker.wake_at(latest if due is None else min(due, latest))
-            await self._wake.wait()

@@ -1,0 +1,113 @@
+"""The composition root: every service and every Discord adapter the bot uses is built here, in one
+function to read top to bottom (as discord.py's `examples/advanced_startup.py` builds its resources).
+
+Services never build adapters and cogs never finish the wiring: a bot loaded with any set of cogs
+sends its scheduled posts, reminder DMs and alerts. The background loops start and stop with the bot
+(`HustingsBot.setup_hook`, `on_ready`, `close`) through `Services.start`, `connected` and `stop`.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.discord_adapters.audit_mirror import AuditMirror
+from bot.discord_adapters.guilds import GuildNames
+from bot.discord_adapters.members import PingRights, StillMember
+from bot.discord_adapters.notifier import DiscordNotifier
+from bot.discord_adapters.outbox import DiscordOutbox
+from bot.discord_adapters.scheduled_events import DiscordEvents
+from bot.domain.cooldown import Cooldowns
+from bot.render.announcements import PostComposer
+from bot.render.charts import ChartCache
+from bot.render.hustings import post_buttons
+from bot.services.access import AccessService
+from bot.services.admin import AdminService
+from bot.services.announcements import AnnouncementService
+from bot.services.container import Services
+from bot.services.delivery.engine import DeliveryEngine
+from bot.services.delivery.writes import ShieldedWrites
+from bot.services.hustings import HustingsService
+from bot.services.hustings_reminders import HustingsReminders
+from bot.services.questions import QuestionService
+from bot.services.read_share import ReplyKeys, ShareLimiter
+from bot.services.readmodel import ReadModel
+from bot.services.reminders import ReminderService
+from bot.services.sources.commands import SourceService
+from bot.store.database import Database
+
+
+def build_services(*, settings: Settings, db: Database, clock: Clock, client: discord.Client) -> Services:
+    """Build the services on `db` and `clock`, each given the Discord adapters it talks through."""
+    # Who may do what, and the audited admin changes.
+    access = AccessService(db, clock)
+    admin = AdminService(db, clock, access, settings.timezone)
+
+    # What members read: one snapshot per data version, and the charts drawn from it.
+    reads = ReadModel(db, clock)
+    charts = ChartCache()
+
+    # Sheets and feeds kept in step on a schedule; their alerts go to the guild's alert channel.
+    sources = SourceService(db, clock, settings, access, notifier=DiscordNotifier(client))
+
+    async def source_freshness(guild_id: int, election_slug: str) -> str:
+        """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
+        return (await sources.source_freshness(guild_id, election_slug)).describe()
+
+    reads.freshness = source_freshness
+
+    # Everything scheduled goes out through one engine: rendered at send time (the same renderers and
+    # chart cache as member replies), sent through discord.py with nonces.
+    writes = ShieldedWrites(db)  # the ledger writes a stop cannot cut in half, the engine's and the outbox's
+    delivery = DeliveryEngine(
+        db,
+        clock,
+        outbox=DiscordOutbox(client, writes),
+        composer=PostComposer(charts, GuildNames(client), buttons=post_buttons),  # posts carry Remind me
+        writes=writes,
+    )
+    announcements = AnnouncementService(
+        db,
+        clock,
+        reads,
+        delivery,
+        settings.timezone,
+        max_active=settings.max_announcements,
+        ping_check=PingRights(client),  # an organiser's ping is re-checked against Discord at send time
+    )
+    # Hustings meetings, mirrored as Discord scheduled events, and the questions put to them.
+    hustings = HustingsService(db, clock, reads, access, settings.timezone, gateway=DiscordEvents(client))
+    questions = QuestionService(db, clock, access, hustings)
+    hustings_dms = HustingsReminders(db, clock, hustings, delivery)  # members' "Remind me 1 h before"
+
+    # Members' DM reminders (their hustings reminders go out with them).
+    reminders = ReminderService(db, clock, reads, delivery, still_member=StillMember(client), hustings_dms=hustings_dms)
+
+    # What follows a data change: milestone posts and scheduled events, after a source run or an admin
+    # change; and every audit row is mirrored to the guild's alert channel.
+    sources.after_apply.append(reminders.check_milestones)
+    sources.after_apply.append(hustings.after_change)
+    admin.core.add_listener(AuditMirror(client, admin.config))
+    admin.core.add_listener(reminders.after_audit)
+    admin.core.add_listener(hustings.after_audit)
+
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        access=access,
+        admin=admin,
+        reads=reads,
+        charts=charts,
+        share_limiter=ShareLimiter(clock),
+        replies=ReplyKeys(db, clock),
+        cooldowns=Cooldowns(),
+        sources=sources,
+        delivery=delivery,
+        announcements=announcements,
+        reminders=reminders,
+        hustings=hustings,
+        questions=questions,
+        hustings_dms=hustings_dms,
+    )

@@ -1,0 +1,1 @@
+"""Delivery: every announcement, reminder and alert goes out exactly once (see `engine`)."""
