@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -125,16 +123,6 @@ def test_a_long_title_wraps_to_the_card_and_keeps_every_character() -> None:
     lines = chartdraw.wrap_px(title, chartdraw.TITLE_SIZE, 500, bold=True)
     assert len(lines) > 3 and all(chartdraw.text_width(x, chartdraw.TITLE_SIZE, True) <= 500 for x in lines)
     assert "".join(lines).replace(" ", "") == title.replace(" ", "")
-
-
-def test_charts_load_no_drawing_library_until_one_is_drawn() -> None:
-    """Start-up imports the chart specs only: Pillow and the fonts load with the first chart."""
-    code = (
-        "import sys, bot.render.results, bot.render.nominations, bot.render.charts; "
-        "print(sorted(m for m in ('PIL', 'matplotlib', 'bot.render.chartdraw') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 # ------------------------------------------------------------------------------ CJK names (#17)
