@@ -37,6 +37,7 @@ from bot.render.charts import (
     Bar,
     Series,
     bar_text,
+    contrast_ratio,
     fmt_number,
 )
 
@@ -301,7 +302,7 @@ def _palette(colours: Sequence[str]) -> Image.Image:
     levels = (0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875)
     entries += [_blend(ink, card, a) for ink in inks[:3] for a in levels]  # text on the card
     entries += [_blend(ink, card, a) for ink in inks[3:] + fills for a in levels[1::2]]  # lines, marker edges
-    entries += [_blend(inks[0], fill, a) for fill in fills for a in levels[1::2]]  # white edges and hatches on bars
+    entries += [_blend(ink, fill, a) for ink in (inks[0], card) for fill in fills for a in levels[1::2]]  # hatches
     unique = list(dict.fromkeys(entries))[:256]
     flat = [channel for rgb in unique for channel in rgb]
     palette = Image.new("P", (1, 1))
@@ -433,8 +434,9 @@ def bar_chart(
         end = max(x_of(bar.value), x0 + 2)  # a zero still shows as a sliver with its figure
         box = (x0, round(centre - bar_h / 2), round(end), round(centre + bar_h / 2))
         draw.rectangle(box, fill=bar.colour or DEFAULT_BAR, outline=TEXT, width=1)
-        if bar.tied:
-            _hatch(draw, box, TEXT)
+        if bar.tied:  # white hatching, or the card's grey on a pale bar where white would not show
+            fill = bar.colour or DEFAULT_BAR
+            _hatch(draw, box, TEXT if contrast_ratio(TEXT, fill) >= 2.0 else CARD)
     if line is not None:  # over the bars, under their figures (a figure stays readable where the line crosses)
         x = round(x_of(line))
         _dashed(draw, [(x, top_y), (x, axis_y)], ACCENT, 2, (7, 4))
