@@ -198,3 +198,20 @@ def test_the_hosts_cjk_font_if_any_has_real_glyphs() -> None:
     font = chartdraw.font(16, cjk=True)
     notdef = _mask(font, "\U0010fffd")
     assert all(_mask(font, c) != notdef for c in CJK)
+
+
+async def test_the_chart_cache_draws_off_the_event_loops_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    seen: list[int] = []
+    real = chartdraw.bar_chart
+
+    def spy(*args, **kwargs):
+        seen.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chartdraw, "bar_chart", spy)
+    spec = charts.ChartSpec((Bar("Ann", 3),), "t", "x", "c.png", "alt")
+    image = await charts.ChartCache().chart(("g", "e", 1, "k"), spec)
+    assert image is not None and image.data.startswith(b"\x89PNG")
+    assert seen and seen[0] != threading.get_ident()
