@@ -162,6 +162,8 @@ async def run(
             await w.sim.wait_for_idle(timeout=120, quiet=0.3)
             baseline, _ = await _ask(w, sizes, "/bench deferred", "/bench deferred", share=False)
             await w.sim.wait_for_idle(timeout=120, quiet=0.3)
+            plain, _ = await _ask(w, sizes, "/bench noop", "/bench noop", share=False)
+            await w.sim.wait_for_idle(timeout=120, quiet=0.3)
         violations = list(w.sim.violations)
         slow = serving_blocks(bot.final)
     assert post is not None
@@ -189,6 +191,11 @@ async def run(
         "≥ 0.7",
     )
     table.add(
+        "/bench noop (one plain message) at the same pace: throughput, visible p50 / p99",
+        f"{plain.throughput:.0f}/s, {plain.complete(50) * 1000:.0f} / {plain.complete(99) * 1000:.0f} ms",
+        "",
+    )
+    table.add(
         f"Share time to the visible post p50 / p99 ({shares.count})",
         f"{shares.complete(50) * 1000:.0f} / {shares.complete(99) * 1000:.0f} ms",
         "",
@@ -214,7 +221,9 @@ async def run(
         "version); a member's Share press follows the moment their answer is visible. *First response* = the "
         "member's action → the bot's first callback; *visible answer* = → the chart reply (or the shared post).",
         "Throughput = answered / (first action → last visible answer); the same members then run `/bench deferred` "
-        "(defer, then edit in a 25 KB image: the traffic of a chart reply with no work) at the same pace.",
+        "(defer, then edit in a 25 KB image: the traffic of an uncached chart reply with no work) and `/bench noop` "
+        "at the same pace. A `/results` whose chart is already drawn answers in one request (the image in the "
+        "callback), the deferred no-op in two, so at full pace the deferred no-op can trail `/results`.",
         f"Simulator rate limits on (global {delivery.LIMITS['global_limit']}/s; interaction callbacks exempt, as on "
         "Discord); the DMs are another election's deadline reminders, due at the publish, their DM channels open.",
     ]
