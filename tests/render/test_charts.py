@@ -215,3 +215,27 @@ async def test_the_chart_cache_draws_off_the_event_loops_thread(monkeypatch: pyt
     image = await charts.ChartCache().chart(("g", "e", 1, "k"), spec)
     assert image is not None and image.data.startswith(b"\x89PNG")
     assert seen and seen[0] != threading.get_ident()
+
+
+@pytest.mark.parametrize(
+    "bars, line",
+    [
+        ([Bar("", 0)], None),
+        ([Bar("Ann", 0), Bar("Ben", 0)], 3.0),  # all zero, the threshold beyond every bar
+        ([Bar("W" * 300, 2.5, note="stage 3")], 1e9),  # one unbreakable name; a huge line
+        ([Bar("Émile 🗳️ Zoë\nLine two", 1_000_000, "#000000", True, True, "stage 12")], None),
+        ([Bar(f"Candidate {i}", i) for i in range(40)], 20.0),  # more than MAX_BARS
+    ],
+    ids=["empty-label", "all-zero", "unbreakable", "emoji-newline-black", "over-max"],
+)
+def test_awkward_bars_still_draw(bars: list[Bar], line: float | None) -> None:
+    image = _png(bar_chart(bars, title="$x$ " * 40, xlabel="", line=line, line_label="threshold", legend=()))
+    assert image.width == chartdraw.WIDTH and image.height > 100
+
+
+def test_awkward_lines_still_draw() -> None:
+    one_day = [date(2026, 10, 1)]
+    assert _png(line_chart(one_day, [Series("Ann", None, (0,))], title="t", ylabel="y")).width > 400
+    days = [date(2025, 1, 1), date(2026, 6, 30)]
+    many = [Series(f"S{i}", None, (i, i * 2)) for i in range(20)]  # markers and dashes cycle
+    assert _png(line_chart(days, many, title="t", ylabel="y", line=5, line_label="5")).height > 300
