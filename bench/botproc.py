@@ -6,7 +6,9 @@ start instant pinned (`OffsetClock`) so scheduled items fall due as the benchmar
 
 Protocol with the parent: prints `READY <seconds since interpreter start>` once the gateway is ready
 and the tree is synced; SIGUSR1 writes a stats snapshot (JSON) to `--stats`; SIGTERM closes the bot
-cleanly and writes the final stats.
+cleanly and writes the final stats. With `BENCH_TRACEMALLOC=PREFIX` in the environment, allocations
+are traced and each snapshot also writes `PREFIX.N` (a `tracemalloc.Snapshot`; compare two with
+`Snapshot.load(...).compare_to(...)`, see `bench/memory.py`).
 """
 
 from __future__ import annotations
@@ -119,11 +121,22 @@ async def _main(args: argparse.Namespace) -> int:
             **extra,
         }
 
+    tracing = os.environ.get("BENCH_TRACEMALLOC")  # diagnostics: a tracemalloc snapshot per stats snapshot
+    if tracing:
+        import tracemalloc
+
+        tracemalloc.start(int(os.environ.get("BENCH_TRACEMALLOC_FRAMES", "8")))
+
     def dump() -> None:
         if not args.stats:
             return
         if watch is not None:
             watch.ignore_current()  # our own gc.collect() is not the bot's doing
+        if tracing:  # before the stats, which the parent waits for
+            import tracemalloc
+
+            extra["tracemalloc_snapshots"] = extra.get("tracemalloc_snapshots", 0) + 1
+            tracemalloc.take_snapshot().dump(f"{tracing}.{extra['tracemalloc_snapshots']}")
         Path(args.stats).write_text(json.dumps(stats()))
 
     loop.add_signal_handler(signal.SIGTERM, stop.set)

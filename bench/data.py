@@ -260,10 +260,12 @@ async def seed_big_election(
     bodies: int = 700,
     slug: str = "big",
     published: bool = True,
+    clock: Clock | None = None,
 ) -> BigElection:
     """An election the size of a national ballot: slates, regions, ~4 nominations per body, a result.
 
-    Written straight through the store (packs cap some sizes) with one data-version bump.
+    Written straight through the store (packs cap some sizes) with one data-version bump, stamped by
+    `clock` (the benchmarks' `NOW` unless a test passes its own). Benchmarks and tests share it.
     """
     rng = random.Random(2018)
     names = person_names(candidates)
@@ -302,7 +304,7 @@ async def seed_big_election(
     await seed_election(
         db,
         guild_id,
-        ManualClock(NOW),
+        clock or ManualClock(NOW),
         election,
         slates=list(SLATES),
         candidates=cands,

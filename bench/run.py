@@ -1,6 +1,6 @@
 """`python -m bench TABLE [--quick]`: run benchmark tables and write them into BENCHMARKS.md.
 
-Tables: interactions, autocomplete, sync, delivery, footprint, or `all` (each in its own process
+Tables: interactions, autocomplete, sync, delivery, footprint, results-night, charts, or `all` (each in its own process
 run of the bot against the simulator; the figures of one table come from one run). `--quick` runs
 reduced sizes for a fast sanity check and only prints (add `--write` to record them anyway).
 """
@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import autocomplete, delivery, footprint, interactions, sync
+from bench import autocomplete, charts, delivery, footprint, interactions, results_night, sync
 from bench.report import Table, write
 
 TABLES: dict[str, Any] = {
@@ -23,6 +23,8 @@ TABLES: dict[str, Any] = {
     "sync": sync,
     "delivery": delivery,
     "footprint": footprint,
+    "results-night": results_night,
+    "charts": charts,
 }
 
 

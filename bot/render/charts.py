@@ -1,36 +1,25 @@
-"""Charts as PNG bytes (matplotlib, Agg), drawn in a worker thread and cached per data version.
+"""Charts as PNG bytes, drawn in a worker thread and cached per data version.
+
+This module holds what a chart is (`ChartSpec`, `TimeSpec`, `Bar`, `Series`: cheap to build on the
+event loop), its colours and the cache; the drawing itself is `bot.render.chartdraw` (Pillow), imported
+on the first chart drawn rather than at start-up.
 
 Charts are drawn on a neutral dark-grey card with a mid-grey border, so they read the same in
 Discord's dark (#313338) and light (#FFFFFF) themes and on a phone: every text colour has at least
 WCAG AA contrast (4.5:1) against the card, and the border at least 3:1 against both themes' backgrounds
-(`tests/render/test_charts.py` checks the figures). Drawing uses the object API (`Figure` + Agg
-canvas), never `pyplot`, so charts can be drawn safely from worker threads.
+(`tests/render/test_charts.py` checks the figures).
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import textwrap
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import matplotlib
-import matplotlib.dates
-import matplotlib.ticker
-
-matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
-
 from bot.render.common import ChartImage
-
-# Names, titles and slates are stored text: "$…$" in them is dollars, never a formula (mathtext
-# would draw it as maths, or fail on it and take the whole reply down).
-matplotlib.rcParams["text.parse_math"] = False
 
 DISCORD_DARK = "#313338"  # the message background of Discord's dark theme
 DISCORD_LIGHT = "#ffffff"  # ... and of its light theme
@@ -43,8 +32,6 @@ DEFAULT_BAR = "#c9ced6"  # candidates without a slate
 ACCENT = "#ffd166"  # the threshold line and ties
 MAX_BARS = 25
 LABEL_WIDTH = 24  # characters per line of a bar's label before it wraps
-TITLE_WIDTH = 60
-DPI = 110
 
 
 def relative_luminance(colour: str) -> float:
@@ -82,13 +69,14 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True)) or text
 
 
-def _fmt(value: float) -> str:
+def fmt_number(value: float) -> str:
+    """A figure as drawn on a chart: whole numbers with thousands separators, else one decimal."""
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def bar_text(bar: Bar, mark_label: str = "✓") -> str:
     """What is written after a bar: its figure, the mark, the tie and the note."""
-    parts = [_fmt(bar.value)]
+    parts = [fmt_number(bar.value)]
     if bar.marked:
         parts.append(mark_label)
     if bar.tied:
@@ -96,48 +84,6 @@ def bar_text(bar: Bar, mark_label: str = "✓") -> str:
     if bar.note:
         parts.append(bar.note)
     return "  ".join(parts)
-
-
-def _card(fig: Figure) -> None:
-    """The border that keeps the card's edge visible on both themes."""
-    fig.patches.append(
-        Rectangle((0, 0), 1, 1, transform=fig.transFigure, figure=fig, fill=False, edgecolor=BORDER, linewidth=4)
-    )
-
-
-def _title(fig: Figure, text: str, height: float) -> float:
-    """The title from the card's left edge (not the plot's), so a long one wraps instead of running off.
-
-    Returns the top of the room left for the plot (a figure fraction). A plain figure text with its
-    room reserved here, rather than `suptitle`, spares `tight_layout` a second pass.
-    """
-    lines = text.count("\n") + 1
-    fig.text(0.02, 1 - 0.12 / height, text, ha="left", va="top", color=TEXT, fontsize=13, fontweight="bold")
-    return 1 - (0.2 + 0.24 * lines) / height
-
-
-def _finish(fig: Figure) -> bytes:
-    out = io.BytesIO()
-    fig.savefig(out, format="png", facecolor=CARD)
-    return out.getvalue()
-
-
-def _legend(fig: Figure, legend: Sequence[tuple[str, str]]) -> None:
-    handles = [Patch(facecolor=colour, edgecolor=TEXT, linewidth=0.8, label=wrap(name, 28)) for name, colour in legend]
-    fig.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0.01, 0.005),
-        ncol=min(3, len(handles)),
-        frameon=False,
-        labelcolor=TEXT,
-        fontsize=9.5,
-        handlelength=1.4,
-        columnspacing=1.4,
-        title="Slates",
-        title_fontsize=9.5,
-        alignment="left",
-    ).get_title().set_color(MUTED)
 
 
 def bar_chart(
@@ -153,79 +99,13 @@ def bar_chart(
     """A horizontal bar chart (in the order given, at most 25 bars) as PNG bytes.
 
     Long labels and titles wrap over several lines (never cut); `line` draws a dashed marker;
-    `legend` lists (slate name, colour) pairs under the chart.
+    `legend` lists (slate name, colour) pairs under the chart. Blocking: run it in a worker thread.
     """
-    shown = list(bars)[:MAX_BARS]
-    labels = [wrap(b.label, LABEL_WIDTH) for b in reversed(shown)]
-    lines_per_bar = max([label.count("\n") + 1 for label in labels] or [1])
-    title_text = wrap(title, TITLE_WIDTH)
-    legend_rows = -(-len(legend) // 3) if legend else 0
-    legend_lines = max([wrap(name, 28).count("\n") + 1 for name, _ in legend] or [0])
-    height = (
-        1.3
-        + 0.22 * title_text.count("\n")
-        + (0.22 + 0.17 * lines_per_bar) * max(1, len(shown))
-        + (0.3 + 0.2 * legend_rows * legend_lines if legend else 0)
+    from bot.render import chartdraw  # Pillow and the fonts load with the first chart, not at start-up
+
+    return chartdraw.bar_chart(
+        bars, title=title, xlabel=xlabel, line=line, line_label=line_label, mark_label=mark_label, legend=legend
     )
-    fig = Figure(figsize=(8, height), dpi=DPI, facecolor=CARD)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_facecolor(CARD)
-    values = [b.value for b in reversed(shown)]
-    colours = [b.colour or DEFAULT_BAR for b in reversed(shown)]
-    positions = list(range(len(shown)))
-    drawn = ax.barh(positions, values, color=colours, edgecolor=TEXT, linewidth=0.8, height=0.7)
-    top = max([*values, line or 0, 1])
-    texts = [bar_text(b, mark_label) for b in reversed(shown)]
-    for pos, bar, text, patch in zip(positions, reversed(shown), texts, drawn, strict=True):
-        if bar.tied:
-            patch.set_hatch("///")
-        ax.text(
-            bar.value + top * 0.01,
-            pos,
-            text,
-            va="center",
-            ha="left",
-            color=ACCENT if bar.tied else TEXT,
-            fontsize=10,
-            fontweight="bold" if bar.marked or bar.tied else "normal",
-        )
-    if line is not None:
-        ax.axvline(line, color=ACCENT, linestyle="--", linewidth=1.8)
-        ax.text(
-            line,
-            len(shown) - 0.35,
-            f" {line_label}",
-            color=ACCENT,
-            fontsize=10,
-            va="bottom",
-            ha="left",
-            fontweight="bold",
-        )
-    ax.set_yticks(positions, labels, color=TEXT, fontsize=10.5)
-    # Room to the right for the longest figure-and-note, so nothing runs off the plot.
-    longest = max([len(t) for t in texts] or [1])
-    ax.set_xlim(0, top * (1.05 + min(0.9, 0.016 * longest)))
-    ax.set_ylim(-0.6, len(shown) - 0.4 + (0.6 if line is not None else 0))
-    ax.tick_params(axis="x", colors=MUTED, labelsize=9)
-    ax.tick_params(axis="y", length=0)
-    if all(float(v).is_integer() for v in values):  # counts: whole-number ticks only (no "0 0 1 1 2")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: _fmt(v)))
-    ax.grid(axis="x", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.spines["bottom"].set_color(MUTED)
-    ax.set_xlabel(xlabel, color=MUTED, fontsize=10)
-    top_room = _title(fig, title_text, height)
-    bottom = 0.0
-    if legend:
-        _legend(fig, legend)
-        bottom = (0.3 + 0.2 * legend_rows * legend_lines) / height
-    fig.tight_layout(rect=(0, bottom, 1, top_room))
-    _card(fig)
-    return _finish(fig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,69 +127,9 @@ def line_chart(
     line_label: str = "",
 ) -> bytes:
     """Running totals over time as step lines (one per series, told apart by marker too), as PNG bytes."""
-    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
-    styles = ("-", "--", "-.", ":")
-    title_text = wrap(title, TITLE_WIDTH)
-    legend_lines = max([wrap(s.label, 28).count("\n") + 1 for s in series] or [1])
-    legend_rows = -(-len(series) // 2)
-    height = 4.2 + 0.22 * title_text.count("\n") + 0.24 * legend_rows * legend_lines
-    fig = Figure(figsize=(8, height), dpi=DPI, facecolor=CARD)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_facecolor(CARD)
-    xs = matplotlib.dates.date2num(list(days))  # real dates: a quiet week looks like one
-    for i, s in enumerate(series):
-        ax.step(
-            xs,
-            s.values,
-            where="post",
-            color=s.colour or DEFAULT_BAR,
-            linestyle=styles[(i // len(markers)) % len(styles)],
-            marker=markers[i % len(markers)],
-            markeredgecolor=TEXT,
-            markersize=6,
-            linewidth=2,
-            label=wrap(s.label, 28),
-        )
-    if line is not None:
-        ax.axhline(line, color=ACCENT, linestyle="--", linewidth=1.8)
-        ax.text(
-            0.01,
-            line,
-            line_label,
-            transform=ax.get_yaxis_transform(),  # x in axes fractions, y in data
-            color=ACCENT,
-            fontsize=10,
-            va="bottom",
-            ha="left",
-            fontweight="bold",
-        )
-    ax.xaxis.set_major_locator(matplotlib.dates.AutoDateLocator(minticks=2, maxticks=7))
-    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%-d %b"))
-    top = max([max(s.values) for s in series if s.values] + [line or 0, 1])
-    ax.set_ylim(0, top * 1.12)
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.tick_params(axis="y", colors=MUTED, labelsize=9)
-    ax.tick_params(axis="x", colors=MUTED)
-    ax.grid(axis="y", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.spines["bottom"].set_color(MUTED)
-    ax.spines["left"].set_color(MUTED)
-    ax.set_ylabel(ylabel, color=MUTED, fontsize=10)
-    top_room = _title(fig, title_text, height)
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
-        ncol=2,
-        frameon=False,
-        labelcolor=TEXT,
-        fontsize=9.5,
-    )
-    fig.tight_layout(rect=(0, 0, 1, top_room))
-    _card(fig)
-    return _finish(fig)
+    from bot.render import chartdraw
+
+    return chartdraw.line_chart(days, series, title=title, ylabel=ylabel, line=line, line_label=line_label)
 
 
 @dataclass(frozen=True, slots=True)

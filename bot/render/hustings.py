@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
-import icalendar
 
 from bot.domain.hustings import CalendarEntry, Hustings, Place, PlaceKind, meeting_calendar
 from bot.domain.limits import FIELD_VALUE_MAX
@@ -114,6 +113,8 @@ def _safe_name(text: str) -> str:
 
 def ics_bytes(entries: Sequence[CalendarEntry], calendar_name: str, now: datetime) -> bytes:
     """An RFC 5545 calendar: UTC times, one VEVENT per entry with its stable UID."""
+    import icalendar  # ~60 ms of imports, paid by the first calendar asked for rather than at start-up
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Hustings//Election calendar//EN")
     cal.add("version", "2.0")

@@ -159,7 +159,9 @@ def make_middleware(core: SimCore) -> Any:
                 f"{method} {template}",
                 path,
                 _major(request),
-                exempt_global=template.startswith("/interactions/"),
+                # discord-api-docs interactions/receiving-and-responding.mdx "Endpoints": the callback and the
+                # interaction webhook (original response, follow-ups) are not bound to the global rate limit.
+                exempt_global=template.startswith(("/interactions/", "/webhooks/")),
             )
             if decision.limited:
                 assert decision.retry_after is not None

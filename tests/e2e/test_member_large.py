@@ -2,138 +2,22 @@
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from bench.data import seed_big_election
 from bot.clock import ManualClock
-from bot.domain.models import Body, Candidate, Election, ResultRound, Slate, Threshold, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimError, SimGuild, SimMember
 from bot.store.database import Database
-from tests.helpers import ask, choices, seed_election
-
-FIRST = [
-    "Aisha",
-    "Ben",
-    "Carys",
-    "Dev",
-    "Elif",
-    "Femi",
-    "Grace",
-    "Hamza",
-    "Ines",
-    "Jonah",
-    "Kofi",
-    "Lena",
-    "Malik",
-    "Nadia",
-    "Owen",
-    "Priya",
-    "Quinn",
-    "Rhys",
-    "Sana",
-    "Tariq",
-    "Uma",
-    "Vikram",
-    "Wen",
-    "Xavier",
-    "Yusuf",
-]
-LAST = [
-    "Abbott",
-    "Begum",
-    "Collins",
-    "Doyle",
-    "Evans",
-    "Fraser",
-    "Gill",
-    "Hughes",
-    "Iqbal",
-    "Jones",
-    "Khan",
-    "Lewis",
-    "Murphy",
-    "Nowak",
-    "O'Neill",
-    "Patel",
-    "Quayle",
-    "Rahman",
-    "Singh",
-    "Thomas",
-]
-REGIONS = [
-    "North",
-    "North East",
-    "Yorkshire",
-    "East Midlands",
-    "West Midlands",
-    "East",
-    "London",
-    "South East",
-    "South West",
-    "Wales",
-    "Scotland",
-]
-SLATES = [
-    Slate("Grassroots Left", "GL", "#C8102E"),
-    Slate("Labour Together", "LT", "#1F5FAD"),
-    Slate("Open Labour", "OL", "#E8A317"),
-]
+from tests.helpers import ask, choices
 
 
 @pytest.fixture
 async def big(hustings, db: Database, guild: SimGuild, clock: ManualClock) -> list[str]:
     """500 candidates (3 slates + independents), 700 CLPs in 11 regions, ~2,900 nominations, published result."""
-    rng = random.Random(2018)
-    names = [f"{first} {last}" for last in LAST for first in FIRST]
-    assert len(names) == 500
-    candidates = [
-        Candidate(n, slate=SLATES[i % 4].name if i % 4 < 3 else None, bio="Long statement. " * 80)
-        for i, n in enumerate(names)
-    ]
-    bodies = [
-        Body(f"Constituency {i:03d} CLP", kind="CLP", region=REGIONS[i % len(REGIONS)], members=300 + i)
-        for i in range(700)
-    ]
-    nominations = []
-    for i, body in enumerate(bodies):
-        picks = {names[0], names[1]} if i % 3 else {names[0]}  # two runaway favourites
-        picks |= set(rng.sample(names, 3))
-        nominations += [(body.name, n, date(2026, 11, 1) + timedelta(days=i % 20)) for n in sorted(picks)]
-    votes = {n: 100_000 - i * 150 for i, n in enumerate(names)}
-    election = Election(
-        guild_id=0,
-        slug="big",
-        name="Very big national ballot",
-        committee="National Committee",
-        seats=10,
-        voting_system=VotingSystem.BLOC,
-        threshold=Threshold(5, percent=True),
-        electorate=600_000,
-        timeline=Timeline(
-            datetime(2026, 9, 1, tzinfo=UTC),
-            datetime(2026, 10, 1, tzinfo=UTC),
-            datetime(2026, 10, 10, tzinfo=UTC),
-            datetime(2026, 11, 10, tzinfo=UTC),
-            datetime(2026, 11, 12, tzinfo=UTC),
-        ),
-    )
-    await seed_election(
-        db,
-        guild.id,
-        clock,
-        election,
-        slates=SLATES,
-        candidates=candidates,
-        bodies=bodies,
-        nominations=nominations,
-        rounds=[ResultRound(votes, elected=names[:10])],
-        published=True,
-        valid=200_000,
-        invalid=1_500,
-    )
-    return names
+    seeded = await seed_big_election(db, guild.id, candidates=500, bodies=700, clock=clock)
+    return seeded.candidates
 
 
 async def _pages(sim: DiscordSimulator, who: SimMember, message) -> list[dict]:
@@ -176,7 +60,7 @@ async def test_every_view_respects_discord_limits(sim: DiscordSimulator, member:
     assert "Constituency 093 CLP, and 55 more" in regions
     compare = views_seen[5].embeds[0]
     gl = next(f["value"] for f in compare["fields"] if f["name"] == "GL candidates")
-    assert gl.startswith("✅ Aisha Abbott\n") and gl.endswith("more") and len(gl) <= 420
+    assert gl.startswith(f"✅ {big[0]}\n") and gl.endswith("more") and len(gl) <= 420
     info = views_seen[1].embeds[0]
     assert {f["name"]: f["value"] for f in info["fields"]}["Nomination threshold"] == (
         "5% of 700 CLPs = 35 nominations"
@@ -192,7 +76,7 @@ async def test_paging_through_500_candidates(sim: DiscordSimulator, member: SimM
     pages = await _pages(sim, member, reply)
     assert len(pages) == 25 and "Page 25/25" in pages[-1]["footer"]["text"]
     listed = [line for page in pages for line in page["description"].splitlines() if line.startswith("**")]
-    assert len(listed) == 500 and listed[0].startswith("**1.** ✅ **Aisha Abbott**")  # by votes once published
+    assert len(listed) == 500 and listed[0].startswith(f"**1.** ✅ **{big[0]}**")  # by votes once published
     back = await (await sim.click(member, reply, reply.button("◀ Prev")["custom_id"])).response()
     assert "Page 24/25" in back.embeds[0]["footer"]["text"]
 

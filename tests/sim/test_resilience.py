@@ -80,3 +80,19 @@ async def test_slow_responses_still_arrive(sim: DiscordSimulator, alice: SimMemb
     started = time.monotonic()
     assert (await (await sim.invoke(alice, "/burst", {"i": 9})).response()).content == "ok 9"
     assert time.monotonic() - started >= 0.2
+
+
+async def test_interaction_webhooks_are_not_bound_by_the_global_limit(
+    sim: DiscordSimulator, guild: SimGuild, alice: SimMember, bot: DemoBot
+) -> None:
+    """discord-api-docs interactions/receiving-and-responding "Endpoints": follow-ups and edits of an
+    interaction's messages are not bound to the global limit (a bot busy with DMs still answers)."""
+    sim.set_rate_limits(True, global_limit=1, global_window=60.0)
+    channel = bot.get_channel(guild.channel("general").id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("uses the one global request")
+    limited = sim.stats.rate_limited
+    handle = await sim.invoke(alice, "/report", {})  # defer, then edit the original response with a file
+    assert (await handle.response(timeout=5)).content == "Here it is"
+    assert sim.stats.rate_limited == limited
+    assert sim.violations == []
