@@ -15,7 +15,8 @@ from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
 from bot.services.admin_pending import AdminPending
 from bot.services.read_views import ResultsMode, ResultsView
-from bot.services.readmodel import GuildSnapshot, ReadModel, load_snapshot
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import GuildSnapshot, load_snapshot
 from bot.store import elections, meta, results
 from bot.store.database import Database
 

@@ -41,7 +41,7 @@ from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.delivery import DeliveryEngine, Skip
 from bot.services.read_views import ResultsMode
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
 

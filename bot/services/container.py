@@ -16,7 +16,7 @@ from bot.services.events_discord import DiscordEvents
 from bot.services.hustings import HustingsService
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
 from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
 from bot.store.database import Database

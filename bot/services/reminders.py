@@ -54,7 +54,8 @@ from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
 from bot.services.delivery import DeliveryEngine, Skip
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
-from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database

@@ -31,7 +31,7 @@ from bot.services.delivery import (
     Sent,
     outgoing_marker,
 )
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
 from bot.services.reminders import ReminderService
 from bot.store import deliveries, subscriptions
 
