@@ -61,7 +61,7 @@ def _disable_chart_cache() -> None:
 
     async def get(self: ChartCache, key: Any, draw: Any) -> Any:
         chart = await asyncio.to_thread(draw)
-        self.renders += 1
+        self.images.computed += 1
         return chart
 
     ChartCache.get = get  # type: ignore[method-assign]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any
 
@@ -18,8 +17,6 @@ from bot.render.common import ChartImage
 from bot.services.readmodel.model import ReadModel
 
 log = logging.getLogger(__name__)
-
-_CHARTS: weakref.WeakKeyDictionary[discord.Client, ChartCache] = weakref.WeakKeyDictionary()
 
 Choices = list[app_commands.Choice[str]]
 
@@ -46,11 +43,10 @@ def guild_id(interaction: discord.Interaction[HustingsBot]) -> int:
 
 
 def chart_cache(client: discord.Client) -> ChartCache:
-    """The bot's chart cache (one per bot; keys carry the guild, election and data version)."""
-    cache = _CHARTS.get(client)
-    if cache is None:
-        cache = _CHARTS[client] = ChartCache()
-    return cache
+    """The bot's chart cache, held by its services (keys carry the guild, election and data version)."""
+    if not isinstance(client, HustingsBot):
+        raise TypeError("charts are cached by a Hustings bot's services")
+    return ChartCache(client.services.charts)
 
 
 async def chart_for(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
+from bot.cache import Cache
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.audit import AuditEntry
@@ -17,6 +19,7 @@ from bot.services.hustings import HustingsService
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
 from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources import SourceService
 from bot.store.database import Database
@@ -34,12 +37,15 @@ class Services:
         self.clock = clock
         self.access = AccessService(db, clock)
         self.admin = AdminService(db, clock, self.access, settings.timezone)
-        self.reads = ReadModel(db, clock)
+        # The bot's caches (bot.cache.Cache underneath; keys carry the guild and its data version).
+        self.snapshots = SnapshotCache(db)
+        self.charts: Cache[Hashable, Any] = Cache(64)  # chart images (bot.render.charts.ChartCache)
+        self.reads = ReadModel(db, clock, snapshots=self.snapshots)
         self.share_limiter = ShareLimiter(clock)
         self.replies = ReplyKeys(db, clock)
         self.cooldowns = Cooldowns()
         self.sources = SourceService(db, clock, settings, self.access)
-        self.reads.freshness = self._source_freshness
+        self.reads.freshness = self.reads.source_freshness
         self.delivery = DeliveryEngine(db, clock)
         self.announcements = AnnouncementService(
             db, clock, self.reads, self.delivery, settings.timezone, max_active=settings.max_announcements
@@ -47,10 +53,6 @@ class Services:
         self.reminders = ReminderService(db, clock, self.reads, self.delivery)
         self.hustings = HustingsService(db, clock, self.reads, self.access, settings.timezone)
         self.questions = QuestionService(db, clock, self.access, self.hustings)
-
-    async def _source_freshness(self, guild_id: int, election_slug: str) -> str:
-        """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
-        return (await self.sources.source_freshness(guild_id, election_slug)).describe()
 
     async def start(self, bot: commands.Bot) -> None:
         """Start background services (schedulers) once the bot's cogs are loaded."""

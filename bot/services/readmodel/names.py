@@ -8,7 +8,7 @@ recent); typed names are matched case- and accent-insensitively, and an unknown 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
@@ -64,12 +64,6 @@ def surname_key(name: str) -> tuple[str, str]:
 class NameResolution:
     """Resolution of typed names and autocomplete over a snapshot."""
 
-    clock: Clock
-
-    async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
-        """The guild's snapshot (the read model provides it)."""
-        raise NotImplementedError
-
     # --------------------------------------------------------------------------------- resolution
 
     def _current(self, snap: GuildSnapshot, now: datetime) -> ElectionData:
@@ -97,7 +91,7 @@ class NameResolution:
         )
 
     @staticmethod
-    def _match(text: str, labels: dict[str, str], index: NameIndex) -> str | None:
+    def _match(text: str, labels: Mapping[str, str], index: NameIndex) -> str | None:
         """Exact (folded) match, else a single search hit; returns the label's target."""
         return resolve_name(text, labels, index)
 
@@ -105,7 +99,7 @@ class NameResolution:
     def _suggest(
         text: str,
         index: NameIndex,
-        labels: dict[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
         show: Callable[[str], str] | None = None,
     ) -> list[str]:
         """Up to three names like `text` (closest spelling first, else search hits), mapped through `labels`."""
@@ -163,7 +157,29 @@ class NameResolution:
             + (f"; did you mean {_or_list(suggestions)}?" if suggestions else ".")
         )
 
-    # ------------------------------------------------------------------------------- autocomplete
+    @staticmethod
+    def _status(text: str) -> str:
+        folded = normalise(text)
+        for status in CandidateStatus:
+            if folded in (normalise(status.value), normalise(status.name)):
+                return status.value
+        if folded in ("tied", "tie"):
+            return TIED
+        for derived in (DID_NOT_QUALIFY, NOT_ON_BALLOT):
+            if folded == normalise(derived):
+                return derived
+        choices = ", ".join([*(s.value for s in CandidateStatus), DID_NOT_QUALIFY])
+        raise NotFound(f"{_quote(text)} isn't a candidate status; use one of: {choices}.")
+
+
+class Completion(NameResolution):
+    """Autocomplete over the guild's current snapshot (the read model supplies `snapshot` and `clock`)."""
+
+    clock: Clock
+
+    async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
+        """The guild's snapshot (the read model provides it)."""
+        raise NotImplementedError
 
     async def complete_elections(self, guild_id: int, query: str) -> list[tuple[str, str]]:
         """Autocomplete (label, value=slug) for election options, best first, at most 25."""
@@ -250,20 +266,6 @@ class NameResolution:
             body = snap.body_by_name[name]
             out.append((_clip(f"{name} — {body.region}" if body.region else name, 100), name))
         return out
-
-    @staticmethod
-    def _status(text: str) -> str:
-        folded = normalise(text)
-        for status in CandidateStatus:
-            if folded in (normalise(status.value), normalise(status.name)):
-                return status.value
-        if folded in ("tied", "tie"):
-            return TIED
-        for derived in (DID_NOT_QUALIFY, NOT_ON_BALLOT):
-            if folded == normalise(derived):
-                return derived
-        choices = ", ".join([*(s.value for s in CandidateStatus), DID_NOT_QUALIFY])
-        raise NotFound(f"{_quote(text)} isn't a candidate status; use one of: {choices}.")
 
 
 def _clip(text: str, limit: int) -> str:

@@ -10,11 +10,14 @@ counts, result summary).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
+from bot.cache import Cache
 from bot.domain.eligibility import eligible_names
 from bot.domain.matching import NameIndex
 from bot.domain.models import (
@@ -49,55 +52,85 @@ COMPLETION_MAX_AGE = 1.0
 # ------------------------------------------------------------------------------------------- snapshot
 
 
+@dataclass(frozen=True, slots=True)
 class ElectionData:
-    """One election's stored data at one data version, with indexes and derived figures computed once."""
+    """One election's stored data at one data version, with indexes and derived figures computed once.
 
-    def __init__(
-        self,
+    Frozen and shared by every reader of the snapshot: nothing may change it (a preview that shows
+    unpublished figures asks the view builder, it never edits the data).
+    """
+
+    election: Election
+    slates: tuple[Slate, ...]
+    candidates: tuple[Candidate, ...]
+    nominations: tuple[Nomination, ...]
+    result: ElectionResult
+    slate_by_name: Mapping[str, Slate]
+    candidate_by_name: Mapping[str, Candidate]
+    counts: Mapping[str, int]
+    by_candidate: Mapping[str, tuple[Nomination, ...]]
+    by_body: Mapping[str, tuple[Nomination, ...]]
+    eligible: tuple[Body, ...]
+    reported: int
+    body_kind: str
+    required: int | None
+    candidate_index: NameIndex
+    slate_labels: Mapping[str, str]  # name or short name → slate name
+    slate_index: NameIndex
+    _memo: dict[str, ResultSummary | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def build(
+        cls,
         election: Election,
-        slates: list[Slate],
-        candidates: list[Candidate],
-        nominations: list[Nomination],
+        slates: Sequence[Slate],
+        candidates: Sequence[Candidate],
+        nominations: Sequence[Nomination],
         result: ElectionResult,
         guild_bodies: Sequence[Body],
         kinds_elsewhere: frozenset[str] = frozenset(),
-    ) -> None:
-        self.election = election
-        self.slates = slates
-        self.candidates = candidates
-        self.nominations = nominations
-        self.result = result
-        self.slate_by_name = {s.name: s for s in slates}
-        self.candidate_by_name = {c.name: c for c in candidates}
-        self.counts = nomination_counts(nominations)
-        self.by_candidate: dict[str, list[Nomination]] = {}
-        self.by_body: dict[str, list[Nomination]] = {}
+    ) -> ElectionData:
+        """Index one election's rows and derive its figures."""
+        by_candidate: dict[str, list[Nomination]] = {}
+        by_body: dict[str, list[Nomination]] = {}
         for n in nominations:
-            self.by_candidate.setdefault(n.candidate, []).append(n)
-            self.by_body.setdefault(n.body, []).append(n)
+            by_candidate.setdefault(n.candidate, []).append(n)
+            by_body.setdefault(n.body, []).append(n)
         # Eligible bodies: the election's own rule, or by default those of the kinds that nominate in it
         # (a guild may hold both CLPs and union branches; before the first nomination: the kinds no
         # other election uses). "Reported" and percentage thresholds count only these.
         by_name = {b.name: b for b in guild_bodies}
         names = eligible_names(
-            {b.name: (b.kind, b.region) for b in guild_bodies}, election.eligible, self.by_body, kinds_elsewhere
+            {b.name: (b.kind, b.region) for b in guild_bodies}, election.eligible, by_body, kinds_elsewhere
         )
-        self.eligible = [by_name[n] for n in names]
+        eligible_bodies = tuple(by_name[n] for n in names)
         eligible = set(names)
-        self.reported = sum(1 for body in self.by_body if body in eligible)
-        kinds = Counter(b.kind for b in guild_bodies if b.name in self.by_body and b.name in eligible)
-        kinds = kinds or Counter(b.kind for b in self.eligible)
-        self.body_kind = kinds.most_common(1)[0][0] if kinds else "body"
-        self.required = required_nominations(election.threshold, len(self.eligible) or None)
-        self.candidate_index = NameIndex(c.name for c in candidates)
-        self.slate_labels: dict[str, str] = {}  # name or short name → slate name
+        kinds = Counter(b.kind for b in guild_bodies if b.name in by_body and b.name in eligible)
+        kinds = kinds or Counter(b.kind for b in eligible_bodies)
+        slate_labels: dict[str, str] = {}
         for s in slates:
-            self.slate_labels.setdefault(s.name, s.name)
+            slate_labels.setdefault(s.name, s.name)
             if s.short:
-                self.slate_labels.setdefault(s.short, s.name)
-        self.slate_index = NameIndex(self.slate_labels)
-        self._summary: ResultSummary | None = None
-        self._summarised = False
+                slate_labels.setdefault(s.short, s.name)
+        return cls(
+            election=election,
+            slates=tuple(slates),
+            candidates=tuple(candidates),
+            nominations=tuple(nominations),
+            result=result,
+            slate_by_name=MappingProxyType({s.name: s for s in slates}),
+            candidate_by_name=MappingProxyType({c.name: c for c in candidates}),
+            counts=MappingProxyType(nomination_counts(nominations)),
+            by_candidate=MappingProxyType({k: tuple(v) for k, v in by_candidate.items()}),
+            by_body=MappingProxyType({k: tuple(v) for k, v in by_body.items()}),
+            eligible=eligible_bodies,
+            reported=sum(1 for body in by_body if body in eligible),
+            body_kind=kinds.most_common(1)[0][0] if kinds else "body",
+            required=required_nominations(election.threshold, len(eligible_bodies) or None),
+            candidate_index=NameIndex(c.name for c in candidates),
+            slate_labels=MappingProxyType(slate_labels),
+            slate_index=NameIndex(slate_labels),
+        )
 
     @property
     def published(self) -> bool:
@@ -109,20 +142,20 @@ class ElectionData:
         name = self.slate_labels.get(label)
         return self.slate_by_name.get(name) if name else None
 
-    def summary(self) -> ResultSummary | None:
-        """The result summary when results are published and entered; None otherwise (never leaks)."""
-        if not self.published or self.result.empty:
+    def summary(self, *, show_unpublished: bool = False) -> ResultSummary | None:
+        """The result summary when results are entered and published (or `show_unpublished`, for a
+        moderator's preview); None otherwise, so members never see unpublished figures."""
+        if self.result.empty or not (self.published or show_unpublished):
             return None
-        if not self._summarised:
-            self._summary = summarise_result(
+        if "summary" not in self._memo:  # computed once, on first use (the only state added after build)
+            self._memo["summary"] = summarise_result(
                 self.result,
                 self.election.seats,
                 {c.name: c.slate for c in self.candidates},
                 self.election.electorate,
                 self.election.voting_system,
             )
-            self._summarised = True
-        return self._summary
+        return self._memo["summary"]
 
     def slate_ref(self, slate_name: str | None) -> SlateRef | None:
         """A candidate's slate as a label and colour."""
@@ -133,35 +166,41 @@ class ElectionData:
             return SlateRef(slate_name)
         return SlateRef(slate.name, slate.short, slate.colour)
 
-    def phase(self, now: datetime) -> Phase:
-        """The election's phase at `now`."""
-        return election_phase(self.election.timeline, now, self.published)
+    def phase(self, now: datetime, *, show_unpublished: bool = False) -> Phase:
+        """The election's phase at `now` (as if published, for a preview)."""
+        return election_phase(self.election.timeline, now, self.published or show_unpublished)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class GuildSnapshot:
-    """All of a guild's election data at one data version."""
+    """All of a guild's election data at one data version (frozen: shared by every reader)."""
 
     guild_id: int
     version: DataVersion
-    elections: list[ElectionData]
-    bodies: list[Body]
-    body_by_name: dict[str, Body] = field(init=False)
+    elections: tuple[ElectionData, ...]
+    bodies: tuple[Body, ...]
+    body_by_name: Mapping[str, Body] = field(init=False)
     body_index: NameIndex = field(init=False)
     election_index: NameIndex = field(init=False)
-    election_labels: dict[str, str] = field(init=False)  # name or slug → slug
-    by_slug: dict[str, ElectionData] = field(init=False)
+    election_labels: Mapping[str, str] = field(init=False)  # name or slug → slug
+    by_slug: Mapping[str, ElectionData] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.body_by_name = {b.name: b for b in self.bodies}
-        self.body_index = NameIndex(self.body_by_name)
-        self.by_slug = {e.election.slug: e for e in self.elections}
-        self.election_labels = {}
+        body_by_name = {b.name: b for b in self.bodies}
+        labels: dict[str, str] = {}
         for e in self.elections:
-            self.election_labels.setdefault(e.election.name, e.election.slug)
+            labels.setdefault(e.election.name, e.election.slug)
         for e in self.elections:
-            self.election_labels.setdefault(e.election.slug, e.election.slug)
-        self.election_index = NameIndex(self.election_labels)
+            labels.setdefault(e.election.slug, e.election.slug)
+        derived = {
+            "body_by_name": MappingProxyType(body_by_name),
+            "body_index": NameIndex(body_by_name),
+            "by_slug": MappingProxyType({e.election.slug: e for e in self.elections}),
+            "election_labels": MappingProxyType(labels),
+            "election_index": NameIndex(labels),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: derived fields are set once, here
 
     @property
     def provenance(self) -> Provenance:
@@ -194,8 +233,70 @@ async def load_snapshot(db: Database, guild_id: int, version: DataVersion | None
         data = []
         for index, (election, slates, candidates, noms, result) in enumerate(raw):
             elsewhere = frozenset().union(*(k for i, k in enumerate(kinds) if i != index))
-            data.append(ElectionData(election, slates, candidates, noms, result, bodies, elsewhere))
-        return GuildSnapshot(guild_id, version, data, bodies)
+            data.append(ElectionData.build(election, slates, candidates, noms, result, bodies, elsewhere))
+        return GuildSnapshot(guild_id, version, tuple(data), tuple(bodies))
 
     # Indexing thousands of names takes a while: keep it off the event loop (nothing here is shared yet).
     return await asyncio.to_thread(build)
+
+
+class SnapshotCache:
+    """The guilds' snapshots, each loaded once per data version; versions are re-read only when the file changed.
+
+    A command costs one `PRAGMA data_version` (no table read) while nothing was written anywhere,
+    by this process or another (the CLI): the known version is reused and the snapshot comes from
+    the cache. When the file changed, the guild's version is read again; a new version loads a new
+    snapshot, once however many commands ask at the same moment.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        snapshots: Cache[tuple[int, int], GuildSnapshot] | None = None,
+        versions: Cache[int, tuple[int, DataVersion, int, float]] | None = None,
+    ) -> None:
+        self.db = db
+        self.snapshots: Cache[tuple[int, int], GuildSnapshot] = snapshots if snapshots is not None else Cache(256)
+        #: guild → (file stamp, its data version, db.commits, monotonic) at the last check
+        self.versions: Cache[int, tuple[int, DataVersion, int, float]] = (
+            versions if versions is not None else Cache(4096)
+        )
+
+    @property
+    def loads(self) -> int:
+        """Snapshots loaded so far (tests and benchmarks check caching with it)."""
+        return self.snapshots.computed
+
+    async def stamp(self) -> int:
+        """The file's change counter as the reader connection sees it now."""
+        return await meta.file_version(self.db.reader)
+
+    async def version(self, guild_id: int) -> DataVersion:
+        """The guild's current data version: from memory unless the file changed since it was read."""
+        stamp = await self.stamp()
+        known = self.versions.peek(guild_id)
+        if known is not None and known[0] == stamp:
+            version = known[1]
+        else:
+            version = await meta.get_version(self.db.reader, guild_id)
+        self.versions.put(guild_id, (stamp, version, getattr(self.db, "commits", 0), time.monotonic()))
+        return version
+
+    async def get(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
+        """The guild's snapshot at its current data version.
+
+        With `max_age` (autocomplete, on every keystroke) even the stamp is skipped when this process
+        committed nothing since a check less than `max_age` seconds ago: writes made here are still
+        seen at once, and writes from another process within `max_age`.
+        """
+        if max_age > 0:
+            known = self.versions.peek(guild_id)
+            if (
+                known is not None
+                and known[2] == getattr(self.db, "commits", 0)
+                and time.monotonic() - known[3] <= max_age
+                and (cached := self.snapshots.peek((guild_id, known[1].version))) is not None
+            ):
+                return cached
+        version = await self.version(guild_id)
+        return await self.snapshots.get((guild_id, version.version), lambda: load_snapshot(self.db, guild_id, version))

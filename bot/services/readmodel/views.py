@@ -39,7 +39,6 @@ from bot.services.read_views import (
     ElectionListView,
     ListOrder,
     ProgressView,
-    Provenance,
     RegionGroup,
     ResultsMode,
     ResultsView,
@@ -54,53 +53,28 @@ from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot
 NO_REGION = "Other"
 
 
-class ViewBuilding(NameResolution):
-    """The members' view models over a snapshot."""
+class ViewBuilder(NameResolution):
+    """The members' view models over one snapshot at one instant: pure (no I/O, nothing changed).
 
-    async def _provenance(self, snap: GuildSnapshot, data: ElectionData) -> Provenance:
-        raise NotImplementedError
+    `show_unpublished` builds what members will see once results are published (a moderator's
+    preview); members' views never set it. Provenance is the snapshot's: the read model adds how
+    fresh source-fed data is.
+    """
+
+    def __init__(self, snap: GuildSnapshot, now: datetime, *, show_unpublished: bool = False) -> None:
+        self.snap = snap
+        self.now = now
+        self.show_unpublished = show_unpublished
 
     # ------------------------------------------------------------------------------------ helpers
 
     def header(self, data: ElectionData, now: datetime) -> ElectionHeader:
         """The election facts every view shows, at `now`."""
-        e = data.election
-        milestones = tuple(
-            Milestone(MILESTONE_LABELS[name], at)
-            for name in Timeline.FIELDS
-            if (at := getattr(e.timeline, name)) is not None
-        )
-        return ElectionHeader(
-            slug=e.slug,
-            name=e.name,
-            committee=e.committee,
-            seats=e.seats,
-            system=e.voting_system,
-            phase=data.phase(now),
-            threshold=e.threshold,
-            required=data.required,
-            eligible_bodies=len(data.eligible),
-            body_kind=data.body_kind,
-            eligible_rule=e.eligible.describe() if e.eligible is not None else "",
-            milestones=milestones,
-            next_milestone=next_milestone(e.timeline, now),
-            nominations_close=e.timeline.nominations_close,
-            results_published=data.published,
-            now=now,
-        )
+        return election_header(data, now, show_unpublished=self.show_unpublished)
 
     def row(self, data: ElectionData, candidate: Candidate) -> CandidateRow:
         """A candidate as members may see them (no result before publication)."""
-        count = data.counts.get(candidate.name, 0)
-        summary = data.summary()
-        ranked = summary.candidate(candidate.name) if summary else None
-        qualified = None if data.required is None else count >= data.required
-        phase = data.phase(self.clock.now())
-        text = candidate_standing(
-            candidate.status, phase=phase, qualified=qualified, ranked=ranked, result_shown=summary is not None
-        )
-        closed = phase in NOMINATIONS_OVER
-        return CandidateRow(candidate.name, data.slate_ref(candidate.slate), text, count, qualified, ranked, closed)
+        return candidate_row(data, candidate, self.now, show_unpublished=self.show_unpublished)
 
     def _regions(self, snap: GuildSnapshot, noms: Iterable[Nomination]) -> tuple[RegionGroup, ...]:
         groups: dict[str, list[Nomination]] = {}
@@ -117,7 +91,7 @@ class ViewBuilding(NameResolution):
         members = [c for c in data.candidates if c.slate == slate.name]
         rows = tuple(self.row(data, c) for c in sorted(members, key=lambda c: surname_key(c.name)))
         result = None
-        summary = data.summary()
+        summary = data.summary(show_unpublished=self.show_unpublished)
         if summary is not None:
             result = next((t for t in summary.slates if t.slate == slate.name), None)
             rows = tuple(sorted(rows, key=lambda r: (r.result is None, r.result.position if r.result else 0)))
@@ -132,18 +106,20 @@ class ViewBuilding(NameResolution):
 
     # --------------------------------------------------------------------------------- use-cases
 
-    async def election_list(self, guild_id: int) -> ElectionListView:
+    def election_list(
+        self,
+    ) -> ElectionListView:
         """`/election list`: the guild's elections, newest first, with the current one marked."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         headers = tuple(self.header(e, now) for e in reversed(snap.elections))
         current = self._current(snap, now).election.slug if snap.elections else None
         return ElectionListView(headers, current, snap.provenance)
 
-    async def election_info(self, guild_id: int, election: str | None) -> ElectionInfoView:
+    def election_info(self, election: str | None) -> ElectionInfoView:
         """`/election info`."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         standing = [c for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
         on_ballot = sum(1 for c in data.candidates if self.row(data, c).status in ON_BALLOT_STANDINGS)
@@ -155,13 +131,13 @@ class ViewBuilding(NameResolution):
             slates=tuple(SlateRef(s.name, s.short, s.colour) for s in data.slates),
             bodies_reported=data.reported,
             electorate=data.election.electorate,
-            provenance=await self._provenance(snap, data),
+            provenance=snap.provenance,
         )
 
-    async def candidate_profile(self, guild_id: int, name: str, election: str | None) -> CandidateProfileView:
+    def candidate_profile(self, name: str, election: str | None) -> CandidateProfileView:
         """`/candidate`."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data, candidate = self._candidate(snap, election, name, now)
         return CandidateProfileView(
             header=self.header(data, now),
@@ -170,15 +146,15 @@ class ViewBuilding(NameResolution):
             photo_url=candidate.photo_url,
             links=tuple(candidate.links.items()),
             regions=self._regions(snap, data.by_candidate.get(candidate.name, [])),
-            provenance=await self._provenance(snap, data),
+            provenance=snap.provenance,
         )
 
-    async def candidate_list(
-        self, guild_id: int, election: str | None, slate: str | None = None, status: str | None = None
+    def candidate_list(
+        self, election: str | None, slate: str | None = None, status: str | None = None
     ) -> CandidateListView:
         """`/candidates`: by surname before results are published, by result after."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         candidates = list(data.candidates)
         filters: list[str] = []
@@ -195,30 +171,30 @@ class ViewBuilding(NameResolution):
             wanted = self._status(status)
             rows = [r for r in rows if r.status == wanted]
             filters.append(wanted)
-        summary = data.summary()
+        summary = data.summary(show_unpublished=self.show_unpublished)
         if summary is not None:
             order = ListOrder.RESULT
             rows.sort(key=lambda r: (r.result is None, r.result.position if r.result else 0, surname_key(r.name)))
         else:
             order = ListOrder.SURNAME
             rows.sort(key=lambda r: surname_key(r.name))
-        prov = await self._provenance(snap, data)
+        prov = snap.provenance
         return CandidateListView(self.header(data, now), tuple(rows), order, tuple(filters), len(data.candidates), prov)
 
-    async def slate_info(self, guild_id: int, name: str, election: str | None) -> SlateInfoView:
+    def slate_info(self, name: str, election: str | None) -> SlateInfoView:
         """`/slate info`."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         slate = self._slate(data, name)
         coverage = self._coverage(data, [slate])[0]
-        prov = await self._provenance(snap, data)
+        prov = snap.provenance
         return SlateInfoView(self.header(data, now), self._summary_of_slate(data, slate, coverage), prov)
 
-    async def slate_compare(self, guild_id: int, names: Sequence[str], election: str | None) -> SlateCompareView:
+    def slate_compare(self, names: Sequence[str], election: str | None) -> SlateCompareView:
         """`/slate compare`: two or three slates side by side."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         chosen: list[Slate] = []
         for name in names:
@@ -229,33 +205,33 @@ class ViewBuilding(NameResolution):
             raise NotFound("Pick two different slates to compare.")
         coverages = self._coverage(data, chosen)
         summaries = tuple(self._summary_of_slate(data, s, cov) for s, cov in zip(chosen, coverages, strict=True))
-        summary = data.summary()
+        summary = data.summary(show_unpublished=self.show_unpublished)
         return SlateCompareView(
             self.header(data, now),
             summaries,
             data.reported,
             summary.total_votes if summary else None,
-            await self._provenance(snap, data),
+            snap.provenance,
         )
 
-    async def nominations_progress(self, guild_id: int, election: str | None) -> ProgressView:
+    def nominations_progress(self, election: str | None) -> ProgressView:
         """`/nominations progress`: every standing candidate, most nominated first."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         rows = [self.row(data, c) for c in data.candidates if c.status is not CandidateStatus.WITHDRAWN]
         rows.sort(key=lambda r: (-r.nominations, surname_key(r.name)))
         close = data.election.timeline.nominations_close
         days_left = (close - now) // timedelta(days=1) if close and close > now else None
-        prov = await self._provenance(snap, data)
+        prov = snap.provenance
         dates = {r.name: _first_dates(data.by_candidate.get(r.name, [])) for r in rows}
         over_time = nominations_over_time(dates)
         return ProgressView(self.header(data, now), tuple(rows), data.reported, days_left, prov, over_time)
 
-    async def body_nominations(self, guild_id: int, name: str, election: str | None) -> BodyNominationsView:
+    def body_nominations(self, name: str, election: str | None) -> BodyNominationsView:
         """`/nominations branch`: whom a body nominated, when, and its next meeting."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         body = self._body(snap, name)
         nominated = []
@@ -264,34 +240,32 @@ class ViewBuilding(NameResolution):
             if candidate is not None:
                 nominated.append((self.row(data, candidate), n.date))
         meeting = body.meeting if body.meeting and body.meeting > now else None
-        prov = await self._provenance(snap, data)
+        prov = snap.provenance
         return BodyNominationsView(self.header(data, now), body, tuple(nominated), meeting, prov)
 
-    async def candidate_nominations(self, guild_id: int, name: str, election: str | None) -> CandidateNominationsView:
+    def candidate_nominations(self, name: str, election: str | None) -> CandidateNominationsView:
         """`/nominations for`: the bodies that nominated a candidate, by region."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data, candidate = self._candidate(snap, election, name, now)
         return CandidateNominationsView(
             self.header(data, now),
             self.row(data, candidate),
             self._regions(snap, data.by_candidate.get(candidate.name, [])),
-            await self._provenance(snap, data),
+            snap.provenance,
         )
 
-    async def results(
-        self, guild_id: int, election: str | None, mode: ResultsMode | str = ResultsMode.SUMMARY
-    ) -> ResultsView:
+    def results(self, election: str | None, mode: ResultsMode | str = ResultsMode.SUMMARY) -> ResultsView:
         """`/results`: summary, rounds or slates; nothing but a notice while unpublished."""
-        snap = await self.snapshot(guild_id)
-        now = self.clock.now()
+        snap = self.snap
+        now = self.now
         data = self.resolve_election(snap, election, now)
         mode = ResultsMode(mode)
-        summary = data.summary()
+        summary = data.summary(show_unpublished=self.show_unpublished)
         slates = {s.name: SlateRef(s.name, s.short, s.colour) for s in data.slates}
         header = self.header(data, now)
         if summary is None:
-            return ResultsView(header, mode, None, slates=slates, provenance=await self._provenance(snap, data))
+            return ResultsView(header, mode, None, slates=slates, provenance=snap.provenance)
         stages: tuple = ()
         quota = None
         if mode is ResultsMode.ROUNDS:
@@ -302,8 +276,52 @@ class ViewBuilding(NameResolution):
                 if base is None:
                     base = int(sum(rounds[0].votes.values()))
                 quota = droop_quota(base, data.election.seats)
-        prov = await self._provenance(snap, data)
+        prov = snap.provenance
         return ResultsView(header, mode, summary, stages, quota, data.election.electorate, slates, prov)
+
+
+def election_header(data: ElectionData, now: datetime, *, show_unpublished: bool = False) -> ElectionHeader:
+    """The election facts every view shows, at `now`."""
+    e = data.election
+    milestones = tuple(
+        Milestone(MILESTONE_LABELS[name], at)
+        for name in Timeline.FIELDS
+        if (at := getattr(e.timeline, name)) is not None
+    )
+    return ElectionHeader(
+        slug=e.slug,
+        name=e.name,
+        committee=e.committee,
+        seats=e.seats,
+        system=e.voting_system,
+        phase=data.phase(now, show_unpublished=show_unpublished),
+        threshold=e.threshold,
+        required=data.required,
+        eligible_bodies=len(data.eligible),
+        body_kind=data.body_kind,
+        eligible_rule=e.eligible.describe() if e.eligible is not None else "",
+        milestones=milestones,
+        next_milestone=next_milestone(e.timeline, now),
+        nominations_close=e.timeline.nominations_close,
+        results_published=data.published or show_unpublished,
+        now=now,
+    )
+
+
+def candidate_row(
+    data: ElectionData, candidate: Candidate, now: datetime, *, show_unpublished: bool = False
+) -> CandidateRow:
+    """A candidate as members may see them (no result before publication)."""
+    count = data.counts.get(candidate.name, 0)
+    summary = data.summary(show_unpublished=show_unpublished)
+    ranked = summary.candidate(candidate.name) if summary else None
+    qualified = None if data.required is None else count >= data.required
+    phase = data.phase(now, show_unpublished=show_unpublished)
+    text = candidate_standing(
+        candidate.status, phase=phase, qualified=qualified, ranked=ranked, result_shown=summary is not None
+    )
+    closed = phase in NOMINATIONS_OVER
+    return CandidateRow(candidate.name, data.slate_ref(candidate.slate), text, count, qualified, ranked, closed)
 
 
 def _first_dates(nominations: Iterable[Nomination]) -> list[date | None]:
