@@ -1,0 +1,66 @@
+"""Repeated read commands cost no table reads while nothing changed, yet see every write at once —
+this process's and another process's (a second connection to the same file)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+
+from bot.sim import DiscordSimulator, SimMember
+from bot.store.database import Database
+from tests.helpers import ask
+
+#: Reads no table: SQLite answers it from the connection's own view of the file.
+FREE = ("PRAGMA data_version",)
+
+
+@asynccontextmanager
+async def counting(db: Database) -> Iterator[list[str]]:
+    """The statements run on the reader connection meanwhile (except those reading no table)."""
+    seen: list[str] = []
+
+    def trace(sql: str) -> None:
+        if not sql.strip().startswith(FREE):
+            seen.append(sql)
+
+    await db.reader.set_trace_callback(trace)
+    try:
+        yield seen
+    finally:
+        await db.reader.set_trace_callback(None)
+
+
+COMMANDS = [
+    ("/candidate", {"name": "Aileen Marsh"}),
+    ("/candidates", {}),
+    ("/nominations progress", {}),
+    ("/election info", {}),
+    ("/slate info", {"name": "BLA"}),
+]
+
+
+async def test_a_repeated_command_reads_no_table(sim: DiscordSimulator, member: SimMember, demo, db: Database) -> None:
+    for command, options in COMMANDS:
+        await ask(sim, member, command, options)  # warms the caches
+    for command, options in COMMANDS:
+        async with counting(db) as queries:
+            reply = await ask(sim, member, command, options)
+        assert reply.embeds, command
+        assert queries == [], f"{command} ran {queries}"
+
+
+async def test_another_process_write_is_seen_by_the_next_command(
+    sim: DiscordSimulator, member: SimMember, demo, db: Database
+) -> None:
+    before = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
+    assert "Aileen Marsh" in before.embeds[0]["title"]
+    other = sqlite3.connect(db.path)  # a second process's connection (the CLI, a second tool)
+    try:
+        other.execute("UPDATE candidates SET bio = 'Written elsewhere.' WHERE name = 'Aileen Marsh'")
+        other.execute("UPDATE data_versions SET version = version + 1")
+        other.commit()
+    finally:
+        other.close()
+    after = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
+    assert "Written elsewhere." in after.embeds[0]["description"]
