@@ -183,6 +183,16 @@ async def _main(args: argparse.Namespace) -> int:
             from bot.services.delivery import Pacer
 
             engine._pacer = Pacer(args.dm_rate, burst=engine.dm_concurrency)
+        if args.no_chart_cache:
+            from bot.cache import Cache
+
+            class Uncached(Cache[Any, Any]):
+                """Keeps and shares nothing: every reply is drawn afresh, its chart too."""
+
+                async def get(self, key: Any, compute: Any) -> Any:
+                    return await compute()
+
+            client.services.rendered = Uncached(0)
     set_guild_ready_timeout(client, 0.05)
 
     async def on_ready() -> None:

@@ -21,7 +21,8 @@ V = TypeVar("V")
 
 class Cache(Generic[K, V]):
     """An LRU of at most `maxsize` entries with single-flight fills: however many ask for a missing key
-    at once, `compute` runs once (in its own task, so a caller giving up doesn't cancel the others)."""
+    at once, `compute` runs once (in its own task, so a caller giving up doesn't cancel the others).
+    `maxsize=0` keeps nothing (fills are still shared while they run)."""
 
     def __init__(self, maxsize: int) -> None:
         self._data: LRUCache[K, V] = LRUCache(maxsize)
@@ -48,7 +49,8 @@ class Cache(Generic[K, V]):
 
     def put(self, key: K, value: V) -> None:
         """Store a value computed elsewhere."""
-        self._data[key] = value
+        if self.maxsize > 0:
+            self._data[key] = value
 
     def pending(self, key: K) -> asyncio.Task[V] | None:
         """The fill running for `key`, if any."""
@@ -78,7 +80,8 @@ class Cache(Generic[K, V]):
         try:
             value = await compute()
             self.computed += 1
-            self._data[key] = value
+            if self.maxsize > 0:
+                self._data[key] = value
             return value
         finally:
             self._pending.pop(key, None)

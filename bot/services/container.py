@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from bot.cache import Cache
@@ -40,6 +40,12 @@ class Services:
         # The bot's caches (bot.cache.Cache underneath; keys carry the guild and its data version).
         self.snapshots = SnapshotCache(db)
         self.charts: Cache[Hashable, Any] = Cache(64)  # chart images (bot.render.charts.ChartCache)
+        self.rendered: Cache[Hashable, Any] = Cache(512)  # members' views as embed dicts (cogs/_common.py)
+        #: Called with a guild after its data changed here (admin change, source run): the read cogs
+        #: draw the views members ask for first, so the first member after a publish finds them ready.
+        self.warmers: dict[str, Callable[[int], Awaitable[None]]] = {}
+        self._warming: set[int] = set()
+        self._warm_again: set[int] = set()
         self.reads = ReadModel(db, clock, snapshots=self.snapshots)
         self.share_limiter = ShareLimiter(clock)
         self.replies = ReplyKeys(db, clock)
@@ -65,7 +71,31 @@ class Services:
         self.admin.core.add_listener(self._events_after_audit)  # timeline changes move the events
         if self.hustings.after_change not in self.sources.after_apply:
             self.sources.after_apply.append(self.hustings.after_change)
+        self.admin.core.add_listener(self._warm_after_audit)
+        self.sources.after_apply.append(self._warm)
         await self.delivery.start(DiscordOutbox(bot, self.db))
+
+    async def _warm_after_audit(self, entry: AuditEntry) -> None:
+        """An admin change was made: draw the hot views at the new data version."""
+        if not entry.denied:
+            await self._warm(entry.guild_id)
+
+    async def _warm(self, guild_id: int) -> None:
+        """A guild's data changed here: run the warmers (each logs its own failures). Changes arriving
+        meanwhile make one more round, not one each: only the latest version is worth drawing."""
+        if guild_id in self._warming:
+            self._warm_again.add(guild_id)
+            return
+        self._warming.add(guild_id)
+        try:
+            while True:
+                self._warm_again.discard(guild_id)
+                for warm in list(self.warmers.values()):
+                    await warm(guild_id)
+                if guild_id not in self._warm_again:
+                    break
+        finally:
+            self._warming.discard(guild_id)
 
     async def _events_after_audit(self, entry: AuditEntry) -> None:
         """An admin change was made: the guild's scheduled events follow the data."""

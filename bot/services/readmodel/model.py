@@ -7,14 +7,15 @@ source-fed data is (source rows cached per file change, the age worked out at ea
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.cache import Cache
 from bot.clock import Clock
-from bot.domain.models import Candidate
+from bot.domain.models import Candidate, Timeline
+from bot.domain.phase import next_milestone
 from bot.domain.sources import Source, freshness
 from bot.services.read_views import (
     BodyNominationsView,
@@ -75,9 +76,10 @@ class ReadModel(Completion):
     async def source_freshness(self, guild_id: int, election_slug: str) -> str:
         """Footer words on how current an election's source-fed data is ('' when no source feeds it).
 
-        The source rows are read once per change of the file; the age is worked out now.
+        The source rows are read once per change of the file (as the snapshot just taken saw it);
+        the age is worked out now.
         """
-        stamp = await self.snapshots.stamp()
+        stamp = self.snapshots.seen_stamp
         rows = await self.sources.get(
             (guild_id, stamp, election_slug),
             lambda: sources_repo.list_for_election(self.db.reader, guild_id, election_slug),
@@ -95,6 +97,32 @@ class ReadModel(Completion):
             return view
         noted: Any = view  # every view is a frozen dataclass with a `provenance` field
         return replace(noted, provenance=replace(prov, note=note))
+
+    async def moment(self, guild_id: int) -> tuple[Hashable, ...]:
+        """Everything besides a command's options that decides the guild's election views right now: the
+        data version and, for each election, its phase, next milestone, which milestones are past, whole
+        days until nominations close and the footer's freshness note. Equal moments with equal options
+        build equal views, so a rendered view is reused while its moment holds (`cogs._common`)."""
+        snap = await self.snapshot(guild_id)
+        now = self.clock.now()
+        day = timedelta(days=1)
+        elections = []
+        for data in snap.elections:
+            timeline = data.election.timeline
+            instants = [at for name in Timeline.FIELDS if (at := getattr(timeline, name)) is not None]
+            close = timeline.nominations_close
+            note = await self.freshness(guild_id, data.election.slug) if self.freshness is not None else ""
+            elections.append(
+                (
+                    data.election.slug,
+                    data.phase(now),
+                    next_milestone(timeline, now),
+                    tuple(at <= now for at in instants),
+                    (close - now) // day if close and close > now else None,
+                    note,
+                )
+            )
+        return (snap.version.version, tuple(elections))
 
     # ------------------------------------------------------------------------- helpers for services
 

@@ -261,6 +261,8 @@ class SnapshotCache:
         self.versions: Cache[int, tuple[int, DataVersion, int, float]] = (
             versions if versions is not None else Cache(4096)
         )
+        #: The file's change counter at the last check (what the request being served saw).
+        self.seen_stamp = 0
 
     @property
     def loads(self) -> int:
@@ -269,7 +271,8 @@ class SnapshotCache:
 
     async def stamp(self) -> int:
         """The file's change counter as the reader connection sees it now."""
-        return await meta.file_version(self.db.reader)
+        self.seen_stamp = await meta.file_version(self.db.reader)
+        return self.seen_stamp
 
     async def version(self, guild_id: int) -> DataVersion:
         """The guild's current data version: from memory unless the file changed since it was read."""

@@ -1,5 +1,6 @@
 """Repeated read commands cost no table reads while nothing changed, yet see every write at once —
-this process's and another process's (a second connection to the same file)."""
+this process's and another process's (a second connection to the same file); after a publish the
+views members ask for first are drawn before anyone asks."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 
-from bot.sim import DiscordSimulator, SimMember
+from bot.app import HustingsBot
+from bot.clock import ManualClock
+from bot.sim import DiscordSimulator, SimGuild, SimMember
+from bot.sim import permissions as perms
 from bot.store.database import Database
-from tests.helpers import ask
+from tests.helpers import ask, import_pack
 
 #: Reads no table: SQLite answers it from the connection's own view of the file.
 FREE = ("PRAGMA data_version",)
@@ -64,3 +68,38 @@ async def test_another_process_write_is_seen_by_the_next_command(
         other.close()
     after = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
     assert "Written elsewhere." in after.embeds[0]["description"]
+
+
+PACK = {
+    "version": 1,
+    "elections": [
+        {
+            "slug": "nec",
+            "name": "NEC 2026",
+            "seats": 2,
+            "voting_system": "bloc",
+            "candidates": [{"name": "Yasmine Dar"}, {"name": "Eddie Izzard"}, {"name": "Peter Willsman"}],
+        }
+    ],
+}
+
+
+async def test_after_a_publish_the_hot_views_are_drawn_before_anyone_asks(
+    sim: DiscordSimulator, guild: SimGuild, member: SimMember, hustings: HustingsBot, db: Database, clock: ManualClock
+) -> None:
+    mod = guild.add_member("mod", permissions=perms.MANAGE_GUILD)
+    await import_pack(db, guild.id, PACK, clock, "seed.json")
+    for name, votes in (("Yasmine Dar", 68388), ("Eddie Izzard", 56020), ("Peter Willsman", 40342)):
+        await ask(sim, mod, "/admin results set", {"election": "nec", "candidate": name, "votes": votes})
+    services = hustings.services
+    reply = await ask(sim, mod, "/admin results publish", {"election": "nec"})
+    assert "Published results" in reply.text
+    await services.admin.core.drain()  # the change's listeners, the pre-rendering among them, have run
+
+    drawn, charts = services.rendered.computed, services.charts.computed
+    results = await ask(sim, member, "/results", {})
+    progress = await ask(sim, member, "/nominations progress", {})
+    listed = await ask(sim, member, "/candidates", {})
+    assert "68,388" in results.text and results.filenames == ["results.png"]
+    assert progress.embeds and "Yasmine Dar" in listed.text
+    assert services.rendered.computed == drawn and services.charts.computed == charts  # all found ready
