@@ -40,7 +40,7 @@ class Services:
         # The bot's caches (bot.cache.Cache underneath; keys carry the guild and its data version).
         self.snapshots = SnapshotCache(db)
         self.charts: Cache[Hashable, Any] = Cache(64)  # chart images (bot.render.charts.ChartCache)
-        self.rendered: Cache[Hashable, Any] = Cache(512)  # members' views as embed dicts (cogs/_common.py)
+        self.rendered: Cache[Hashable, Any] = Cache(256)  # members' views as embed dicts (cogs/_common.py)
         #: Called with a guild after its data changed here (admin change, source run): the read cogs
         #: draw the views members ask for first, so the first member after a publish finds them ready.
         self.warmers: dict[str, Callable[[int], Awaitable[None]]] = {}

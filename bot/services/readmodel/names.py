@@ -62,7 +62,7 @@ def surname_key(name: str) -> tuple[str, str]:
 
 
 class NameResolution:
-    """Resolution of typed names and autocomplete over a snapshot."""
+    """Resolution of typed names over a snapshot (pure: no I/O, nothing kept)."""
 
     # --------------------------------------------------------------------------------- resolution
 
