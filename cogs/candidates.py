@@ -64,11 +64,9 @@ class Candidates(ReadCog):
 
 @renders("candidate", "name", "election")
 async def _profile(interaction: ReadContext, args: Args) -> Rendered:
-    async def draw() -> Rendered:
-        vm = await reads(interaction).candidate_profile(guild_id(interaction), need(args, "name"), args["election"])
-        return render.candidate_profile(vm)
-
-    return await rendered_once(interaction, "candidate", args, draw)
+    # One page, drawn in about a millisecond, with as many keys as candidates: not worth keeping.
+    vm = await reads(interaction).candidate_profile(guild_id(interaction), need(args, "name"), args["election"])
+    return render.candidate_profile(vm)
 
 
 @renders("candidates", "election", "slate", "status", warm={"election": None, "slate": None, "status": None})
