@@ -4,7 +4,6 @@ views members ask for first are drawn before anyone asks."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,7 @@ from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.sim import permissions as perms
+from bot.store import meta
 from bot.store.database import Database
 from tests.helpers import ask, import_pack
 
@@ -55,17 +55,14 @@ async def test_a_repeated_command_reads_no_table(sim: DiscordSimulator, member: 
 
 
 async def test_another_process_write_is_seen_by_the_next_command(
-    sim: DiscordSimulator, member: SimMember, demo, db: Database
+    sim: DiscordSimulator, member: SimMember, demo, db: Database, guild: SimGuild, clock: ManualClock
 ) -> None:
     before = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
     assert "Aileen Marsh" in before.embeds[0]["title"]
-    other = sqlite3.connect(db.path)  # a second process's connection (the CLI, a second tool)
-    try:
-        other.execute("UPDATE candidates SET bio = 'Written elsewhere.' WHERE name = 'Aileen Marsh'")
-        other.execute("UPDATE data_versions SET version = version + 1")
-        other.commit()
-    finally:
-        other.close()
+    other = await Database.open(db.path)  # a second process's connections (the CLI, a tool)
+    async with other, other.transaction() as tx:
+        await tx.execute("UPDATE candidates SET bio = 'Written elsewhere.' WHERE name = 'Aileen Marsh'")
+        await meta.bump_version(tx, guild.id, clock.now(), "elsewhere")
     after = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
     assert "Written elsewhere." in after.embeds[0]["description"]
 
