@@ -63,7 +63,7 @@ def _disable_chart_cache() -> None:
 
     async def get(self: ChartCache, key: Any, draw: Any) -> Any:
         chart = await asyncio.to_thread(draw)
-        self.renders += 1
+        self.images.computed += 1
         return chart
 
     ChartCache.get = get  # type: ignore[method-assign]
@@ -197,6 +197,16 @@ async def _main(args: argparse.Namespace) -> int:
             from bot.services.delivery.pacing import Pacer
 
             engine._pacer = Pacer(args.dm_rate, burst=engine.dm_concurrency)
+        if args.no_chart_cache:
+            from bot.cache import Cache
+
+            class Uncached(Cache[Any, Any]):
+                """Keeps and shares nothing: every reply is drawn afresh, its chart too."""
+
+                async def get(self, key: Any, compute: Any) -> Any:
+                    return await compute()
+
+            client.services.rendered = Uncached(0)
     set_guild_ready_timeout(client, 0.05)
 
     async def on_ready() -> None:

@@ -8,8 +8,12 @@ sends its scheduled posts, reminder DMs and alerts. The background loops start a
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import discord
 
+from bot.cache import Cache
 from bot.clock import Clock
 from bot.config import Settings
 from bot.discord_adapters.audit_mirror import AuditMirror
@@ -32,7 +36,8 @@ from bot.services.hustings import HustingsService
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
@@ -45,17 +50,16 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     admin = AdminService(db, clock, access, settings.timezone)
 
     # What members read: one snapshot per data version, and the charts drawn from it.
-    reads = ReadModel(db, clock)
-    charts = ChartCache()
+    # (bot.cache.Cache underneath each: keys carry the guild and its data version, nothing module-global)
+    snapshots = SnapshotCache(db)
+    reads = ReadModel(db, clock, snapshots=snapshots)
+    charts = ChartCache(Cache(64))  # chart images, for member replies and scheduled posts alike
+    rendered: Cache[Hashable, Any] = Cache(256)  # members' views as embed dicts, per moment
 
     # Sheets and feeds kept in step on a schedule; their alerts go to the guild's alert channel.
     sources = SourceService(db, clock, settings, access, notifier=DiscordNotifier(client))
 
-    async def source_freshness(guild_id: int, election_slug: str) -> str:
-        """Footer words on how current an election's source-fed data is ('' when no source feeds it)."""
-        return (await sources.source_freshness(guild_id, election_slug)).describe()
-
-    reads.freshness = source_freshness
+    reads.freshness = reads.source_freshness  # footers say how current source-fed data is
 
     # Everything scheduled goes out through one engine: rendered at send time (the same renderers and
     # chart cache as member replies), sent through discord.py with nonces.
@@ -92,14 +96,16 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     admin.core.add_listener(reminders.after_audit)
     admin.core.add_listener(hustings.after_audit)
 
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock,
         access=access,
         admin=admin,
         reads=reads,
+        snapshots=snapshots,
         charts=charts,
+        rendered=rendered,
         share_limiter=ShareLimiter(clock),
         replies=ReplyKeys(db, clock),
         cooldowns=Cooldowns(),
@@ -111,3 +117,9 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
         questions=questions,
         hustings_dms=hustings_dms,
     )
+
+    # After a data change made here, the views members ask for first are drawn ahead (the read cogs
+    # register what to draw in `services.warmers`).
+    sources.after_apply.append(services.warm)
+    admin.core.add_listener(services.warm_after_audit)
+    return services

@@ -21,16 +21,13 @@ _TOKEN_PATHS = re.compile(r"(/(?:interactions/\d+|webhooks/\d+))/[A-Za-z0-9_.\-]
 _TOKEN_QUERY = re.compile(r"((?<![A-Za-z0-9])\w*token=)[^\s&'\",;)}]+", re.IGNORECASE)
 _TOKEN_KEYS = re.compile(r"""((?<![A-Za-z0-9])['"]?\w*token['"]?\s*[:=]\s*)(['"])(?:(?!\2).)+\2""", re.IGNORECASE)
 
-#: The secrets to blank out besides token-shaped text (the bot token); set by `setup`.
-_secrets: list[str] = []
-
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
     """`text` with token keys, token URL paths and the given secrets replaced by `[token]`."""
     cleaned = _TOKEN_KEYS.sub(r"\1\2[token]\2", text)
     cleaned = _TOKEN_QUERY.sub(r"\1[token]", cleaned)
     cleaned = _TOKEN_PATHS.sub(r"\1/[token]", cleaned)
-    for secret in _secrets if secrets is None else secrets:
+    for secret in secrets or ():
         if secret:
             cleaned = cleaned.replace(secret, "[token]")
     return cleaned
@@ -68,23 +65,29 @@ class RedactTokens(logging.Filter):
 
 
 class _RedactingFactory:
-    """A log record factory that redacts each record as it is made, around the previous factory."""
+    """A log record factory that redacts each record as it is made, around the previous factory.
 
-    def __init__(self, inner: Any) -> None:
+    It holds the secrets to blank out besides token-shaped text (the bot token), set by `setup`.
+    """
+
+    def __init__(self, inner: Any, secrets: list[str]) -> None:
         self.inner = inner
+        self.secrets = secrets
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.inner(*args, **kwargs)
-        _redact_record(record)
+        _redact_record(record, self.secrets)
         return record
 
 
 def install_redaction(secrets: list[str] | None = None) -> None:
     """Redact every log record from now on, whatever logger or handler (idempotent)."""
-    _secrets[:] = [s for s in (secrets or []) if s]
+    kept = [s for s in (secrets or []) if s]
     factory = logging.getLogRecordFactory()
-    if not isinstance(factory, _RedactingFactory):
-        logging.setLogRecordFactory(_RedactingFactory(factory))
+    if isinstance(factory, _RedactingFactory):
+        factory.secrets = kept
+    else:
+        logging.setLogRecordFactory(_RedactingFactory(factory, kept))
 
 
 def setup(level: str, secrets: list[str] | None = None) -> None:

@@ -1,10 +1,11 @@
-"""Shared pieces of the members' read cogs: autocomplete callbacks, the reply path and the chart cache."""
+"""Shared pieces of the members' read cogs: autocomplete callbacks, the reply path, rendered views and charts."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -13,8 +14,8 @@ from discord.ext import commands
 from bot.app import HustingsBot
 from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.render.charts import AnySpec, ChartCache
-from bot.render.common import ChartImage
-from bot.services.readmodel import ReadModel
+from bot.render.common import ChartImage, Rendered, StoredRendering
+from bot.services.readmodel.model import ReadModel
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,27 @@ def on_hustings(interaction: discord.Interaction) -> discord.Interaction[Husting
     return interaction  # type: ignore[return-value]  # narrowed by the isinstance check on .client above
 
 
-def reads(interaction: discord.Interaction[HustingsBot]) -> ReadModel:
+class ReadContext(Protocol):
+    """What a members' view is drawn for: the bot and the guild. An interaction is one; a pre-render
+    after a change (`cogs._pages.prewarm`) is another."""
+
+    @property
+    def client(self) -> HustingsBot:
+        """The bot."""
+        ...
+
+    @property
+    def guild_id(self) -> int | None:
+        """The guild."""
+        ...
+
+
+def reads(interaction: ReadContext) -> ReadModel:
     """The bot's read model."""
     return interaction.client.services.reads
 
 
-def guild_id(interaction: discord.Interaction[HustingsBot]) -> int:
+def guild_id(interaction: ReadContext) -> int:
     """The guild the command ran in (read commands are guild-only)."""
     assert interaction.guild_id is not None, "read commands are registered guild-only"
     return interaction.guild_id
@@ -48,11 +64,28 @@ def chart_cache(client: discord.Client) -> ChartCache:
 
 
 async def chart_for(
-    interaction: discord.Interaction[HustingsBot], kind: str, slug: str, version: int, spec: AnySpec | None
+    interaction: ReadContext, kind: str, slug: str, version: int, spec: AnySpec | None
 ) -> ChartImage | None:
     """The chart for a view, drawn once per (guild, election, data version, kind) in a worker thread."""
     key: Hashable = (guild_id(interaction), slug, version, kind)
     return await chart_cache(interaction.client).chart(key, spec)
+
+
+async def rendered_once(
+    interaction: ReadContext, kind: str, args: dict[str, str | None], draw: Callable[[], Awaitable[Rendered]]
+) -> Rendered:
+    """`draw()`'s rendering of view `kind` with `args`, kept (as embed dicts) per guild, options and
+    moment (data version, and what the clock decides: `ReadModel.moment`): it is built and drawn once
+    however many members ask at once, and each reply builds only the embeds of the page it shows."""
+    gid = guild_id(interaction)
+    moment = await reads(interaction).moment(gid)
+    key: Hashable = (gid, kind, tuple(sorted(args.items())), moment)
+
+    async def store() -> StoredRendering:
+        return StoredRendering.of(await draw())
+
+    stored: StoredRendering = await interaction.client.services.rendered.get(key, store)
+    return stored.rendered()
 
 
 def _choices(pairs: list[tuple[str, str]]) -> Choices:
@@ -126,7 +159,11 @@ class ReadCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Handle the paged replies' buttons (stateless: they work after a restart)."""
-        from cogs._pages import PageButton  # _pages builds on this module
+        """Handle the paged replies' buttons (stateless: they work after a restart); draw the views
+        members ask for first whenever a guild's data changes."""
+        from cogs._pages import PageButton, prewarm  # _pages builds on this module
 
         self.bot.add_dynamic_items(PageButton)
+        bot = self.bot
+        if isinstance(bot, HustingsBot):
+            bot.services.warmers["read views"] = functools.partial(prewarm, bot)

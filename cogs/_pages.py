@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, unquote
 
 import discord
@@ -26,17 +26,21 @@ from bot.errors import UserError
 from bot.render.common import Rendered, follow_up, ts
 from bot.render.views import GONE, NOT_YOURS, PAGE_TEMPLATE, clamp_page, fits, page_view, respond
 from cogs._buttons import StatelessButton
+from cogs._common import ReadContext
 
 log = logging.getLogger(__name__)
 
 Args = dict[str, str | None]
 Renderer = Callable[[discord.Interaction[HustingsBot], Args], Awaitable[Rendered]]
+#: A renderer that needs only the bot and the guild (those registered with `warm`).
+ReadRenderer = Callable[[ReadContext, Args], Awaitable[Rendered]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
     renderer: Renderer
     fields: tuple[str, ...]
+    warm: Args | None = None  # drawn ahead with these options after a change (a view members ask for first)
 
 
 #: kind → how to draw that reply from the store, and its options in order (registered by the cogs).
@@ -53,14 +57,40 @@ def need(args: Args, name: str) -> str:
     return value
 
 
-def renders(kind: str, *fields: str) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of a reply kind taking the named options (strings or None)."""
+def renders(kind: str, *fields: str, warm: Args | None = None) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of a reply kind taking the named options (strings or None).
+
+    With `warm`, the view is drawn with those options after every change to a guild's data here
+    (`prewarm`), so the first members to ask find it ready; its renderer then takes a `ReadContext`.
+    """
 
     def register(renderer: Renderer) -> Renderer:
-        RENDERERS[kind] = _Kind(renderer, fields)
+        RENDERERS[kind] = _Kind(renderer, fields, warm)
         return renderer
 
     return register
+
+
+@dataclass(frozen=True, slots=True)
+class _Prewarm:
+    """The context of a view drawn ahead of any member's command: the bot and the guild."""
+
+    client: HustingsBot
+    guild_id: int | None
+
+
+async def prewarm(bot: HustingsBot, guild_id: int) -> None:
+    """Draw the views registered with `warm` for a guild whose data just changed (best effort): results,
+    nominations progress and the candidate list are then ready in the cache before members ask."""
+    for kind, entry in list(RENDERERS.items()):
+        if entry.warm is None:
+            continue
+        try:
+            await cast(ReadRenderer, entry.renderer)(_Prewarm(bot, guild_id), dict(entry.warm))
+        except UserError:
+            pass  # nothing to show yet (no elections): members will get the same sentence
+        except Exception:
+            log.exception("pre-rendering %s for guild %s failed", kind, guild_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,14 @@ from bot.render.common import Rendered
 from bot.render.hustings import with_meeting_calendar
 from cogs._common import (
     ReadCog,
+    ReadContext,
     body_autocomplete,
     candidate_autocomplete,
     chart_for,
     election_autocomplete,
     guild_id,
     reads,
+    rendered_once,
 )
 from cogs._pages import Args, need, renders, show
 
@@ -54,14 +56,17 @@ class Nominations(ReadCog):
         await show(interaction, "nominations.for", {"candidate": candidate, "election": election})
 
 
-@renders("nominations.progress", "election")
-async def _progress(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
-    vm = await reads(interaction).nominations_progress(guild_id(interaction), args["election"])
-    spec = render.progress_chart_spec(vm)
-    chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
-    timed = render.over_time_chart_spec(vm)
-    over_time = await chart_for(interaction, "nominations-time", vm.header.slug, vm.provenance.version, timed)
-    return render.nominations_progress(vm, chart, over_time)
+@renders("nominations.progress", "election", warm={"election": None})
+async def _progress(interaction: ReadContext, args: Args) -> Rendered:
+    async def draw() -> Rendered:
+        vm = await reads(interaction).nominations_progress(guild_id(interaction), args["election"])
+        spec = render.progress_chart_spec(vm)
+        chart = await chart_for(interaction, "nominations", vm.header.slug, vm.provenance.version, spec)
+        timed = render.over_time_chart_spec(vm)
+        over_time = await chart_for(interaction, "nominations-time", vm.header.slug, vm.provenance.version, timed)
+        return render.nominations_progress(vm, chart, over_time)
+
+    return await rendered_once(interaction, "nominations.progress", args, draw)
 
 
 @renders("nominations.branch", "name", "election")

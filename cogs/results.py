@@ -9,7 +9,7 @@ from bot.app import HustingsBot
 from bot.render import results as render
 from bot.render.common import Rendered
 from bot.services.read_views import ResultsMode
-from cogs._common import ReadCog, chart_for, election_autocomplete, guild_id, reads
+from cogs._common import ReadCog, ReadContext, chart_for, election_autocomplete, guild_id, reads, rendered_once
 from cogs._pages import Args, renders, show
 
 VIEW_CHOICES = [
@@ -40,17 +40,22 @@ class Results(ReadCog):
         await show(interaction, "results", {"election": election, "mode": mode.value})
 
 
-@renders("results", "election", "mode")
-async def _results(interaction: discord.Interaction[HustingsBot], args: Args) -> Rendered:
+@renders("results", "election", "mode", warm={"election": None, "mode": ResultsMode.SUMMARY.value})
+async def _results(interaction: ReadContext, args: Args) -> Rendered:
     mode = ResultsMode(args["mode"] or ResultsMode.SUMMARY.value)
-    vm = await reads(interaction).results(guild_id(interaction), args["election"], mode)
-    chart = None
-    version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
-    if mode is ResultsMode.SUMMARY:
-        chart = await chart_for(interaction, "results", vm.header.slug, version, render.results_chart_spec(vm))
-    elif mode is ResultsMode.SLATES:
-        chart = await chart_for(interaction, "results-slates", vm.header.slug, version, render.slates_chart_spec(vm))
-    return render.results(vm, chart)
+
+    async def draw() -> Rendered:
+        vm = await reads(interaction).results(guild_id(interaction), args["election"], mode)
+        chart = None
+        version = vm.provenance.version if vm.provenance else 0  # the read model always sets it
+        if mode is ResultsMode.SUMMARY:
+            chart = await chart_for(interaction, "results", vm.header.slug, version, render.results_chart_spec(vm))
+        elif mode is ResultsMode.SLATES:
+            spec = render.slates_chart_spec(vm)
+            chart = await chart_for(interaction, "results-slates", vm.header.slug, version, spec)
+        return render.results(vm, chart)
+
+    return await rendered_once(interaction, "results", {**args, "mode": mode.value}, draw)
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -137,7 +137,7 @@ class Nomination:
     date: date | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ResultRound:
     """Votes per candidate in one round (bloc/fptp have one; STV has a stage each)."""
 
@@ -146,7 +146,7 @@ class ResultRound:
     excluded: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ElectionResult:
     """An election's result as stored: rounds, ballots and whether members may see it."""
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from bot.cache import Cache
 from bot.render.common import ChartImage
 
 DISCORD_DARK = "#313338"  # the message background of Discord's dark theme
@@ -200,13 +201,19 @@ def slate_legend(
 
 
 class ChartCache:
-    """Charts keyed by (guild, election, data version, kind): each is drawn once, in a worker thread."""
+    """Charts keyed by (guild, election, data version, kind): each is drawn once, in a worker thread.
 
-    def __init__(self, max_entries: int = 64) -> None:
-        self.max_entries = max_entries
-        self._done: OrderedDict[Hashable, ChartImage] = OrderedDict()
-        self._pending: dict[Hashable, asyncio.Future[ChartImage]] = {}
-        self.renders = 0
+    A view over a `bot.cache.Cache` (the service container holds the bot's, `Services.charts`):
+    concurrent misses share one drawing.
+    """
+
+    def __init__(self, images: Cache[Hashable, Any] | None = None, *, max_entries: int = 64) -> None:
+        self.images: Cache[Hashable, Any] = images if images is not None else Cache(max_entries)
+
+    @property
+    def renders(self) -> int:
+        """Charts drawn so far."""
+        return self.images.computed
 
     async def chart(self, key: Hashable, spec: AnySpec | None) -> ChartImage | None:
         """The chart for `spec` under `key` (None when there is nothing to draw)."""
@@ -216,24 +223,4 @@ class ChartCache:
 
     async def get(self, key: Hashable, draw: Callable[[], ChartImage]) -> ChartImage:
         """The cached chart for `key`, drawing it with `draw()` in a thread on a miss (concurrent misses share)."""
-        if key in self._done:
-            self._done.move_to_end(key)
-            return self._done[key]
-        if key in self._pending:
-            return await asyncio.shield(self._pending[key])
-        future: asyncio.Future[ChartImage] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            chart = await asyncio.to_thread(draw)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved so an unawaited failure is not logged twice
-            raise
-        finally:
-            self._pending.pop(key, None)
-        self.renders += 1
-        future.set_result(chart)
-        self._done[key] = chart
-        while len(self._done) > self.max_entries:
-            self._done.popitem(last=False)
-        return chart
+        return await self.images.get(key, lambda: asyncio.to_thread(draw))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast, overload
 
 import discord
 
@@ -49,7 +50,7 @@ class ChartImage:
 class Rendered:
     """A view ready to send: one or more pages (each a list of embeds) and an optional chart attachment."""
 
-    pages: list[list[discord.Embed]]
+    pages: Sequence[list[discord.Embed]]
     chart: ChartImage | None = None
     share_title: str = ""  # a short name for the view (announcement logs, alt text of a shared post)
     more_charts: tuple[ChartImage, ...] = ()  # further attachments after `chart` (e.g. nominations over time)
@@ -62,6 +63,52 @@ class Rendered:
     def page_count(self) -> int:
         """How many pages the view has."""
         return len(self.pages)
+
+
+class _StoredPages(Sequence[list[discord.Embed]]):
+    """Pages kept as embed dicts; a page's embeds are built only when that page is shown."""
+
+    __slots__ = ("_pages",)
+
+    def __init__(self, pages: tuple[tuple[dict[str, Any], ...], ...]) -> None:
+        self._pages = pages
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    @overload
+    def __getitem__(self, index: int) -> list[discord.Embed]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[list[discord.Embed]]: ...
+    def __getitem__(self, index: int | slice) -> list[discord.Embed] | list[list[discord.Embed]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        # from_dict keeps the nested dicts it is given: a deep copy keeps the stored page untouched.
+        return [discord.Embed.from_dict(copy.deepcopy(e)) for e in self._pages[index]]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRendering:
+    """A rendered view kept as plain data (embed dicts), shared by every reply that shows it.
+
+    `rendered()` hands each reply its own `Rendered` whose pages are built from the dicts one at
+    a time, when shown: a 500-row list costs each member only the page they look at.
+    """
+
+    pages: tuple[tuple[dict[str, Any], ...], ...]
+    chart: ChartImage | None = None
+    share_title: str = ""
+    more_charts: tuple[ChartImage, ...] = ()
+
+    @classmethod
+    def of(cls, rendered: Rendered) -> StoredRendering:
+        """Keep `rendered` as data."""
+        pages = tuple(tuple(cast(dict[str, Any], e.to_dict()) for e in page) for page in rendered.pages)
+        return cls(pages, rendered.chart, rendered.share_title, rendered.more_charts)
+
+    def rendered(self) -> Rendered:
+        """A fresh `Rendered` for one reply (its embeds are its own to change)."""
+        return Rendered(_StoredPages(self.pages), self.chart, self.share_title, self.more_charts)
 
 
 # ---------------------------------------------------------------------------------------------- text

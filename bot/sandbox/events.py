@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.sandbox.terminal import local_text
 from bot.sim.models import SimChannel
 from bot.sim.rest_events import CANCELED, EXTERNAL, SimScheduledEvent
@@ -16,7 +18,9 @@ def _state(event: SimScheduledEvent) -> tuple[object, ...]:
     return (event.name, event.start, event.end, event.entity_type, event.channel_id, event.location, event.status)
 
 
-def event_changes(seen: Seen, events: list[SimScheduledEvent], channel_names: dict[int, str]) -> list[str]:
+def event_changes(
+    seen: Seen, events: list[SimScheduledEvent], channel_names: dict[int, str], zone: tzinfo | None = None
+) -> list[str]:
     """One line per event created, changed or cancelled since the last call (updates `seen`)."""
     lines = []
     for event in sorted(events, key=lambda e: (e.start, e.id)):
@@ -26,7 +30,7 @@ def event_changes(seen: Seen, events: list[SimScheduledEvent], channel_names: di
             continue
         seen[event.id] = state
         where = event.location if event.entity_type == EXTERNAL else "#" + channel_names.get(event.channel_id or 0, "?")
-        when = local_text(event.start)  # in the server's zone, as members see it
+        when = local_text(event.start, zone=zone)  # in the server's zone, as members see it
         if before is None:
             verb = "created"
         elif event.status == CANCELED:

@@ -28,7 +28,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.timeparse import TimeParseError, parse_duration
 from bot.sandbox.events import Seen, event_changes, thread_changes
-from bot.sandbox.terminal import NAMES, ZONE, render_message
+from bot.sandbox.terminal import Display, render_message
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
@@ -95,7 +95,7 @@ class Sandbox:
             channel=self.channel,
             channels=", ".join("#" + c.name for c in self.guild.channels.values()),
             guild_id=self.guild.id,
-            zone=ZONE[0],
+            zone=self.display.zone,
         )
 
     async def refresh_zone(self) -> None:
@@ -103,8 +103,9 @@ class Sandbox:
         if self.db is None:
             return
         settings = await meta.get_settings(self.db.reader, self.guild.id)
-        ZONE[0] = ZoneInfo(settings.timezone or self.default_zone)
+        self.display.zone = ZoneInfo(settings.timezone or self.default_zone)
 
+    display: Display = field(default_factory=Display)  # mention names and the server's zone
     events_seen: Seen = field(default_factory=dict)
     threads_seen: set[int] = field(default_factory=set)
 
@@ -140,6 +141,7 @@ class Sandbox:
             now=self.sim.clock.now(),
             heading=heading,
             files=self.save_files(message),
+            display=self.display,
         )
         self.last_buttons = [(message, c) for c in comps]
 
@@ -147,7 +149,7 @@ class Sandbox:
         """Print channel posts and DMs that arrived since last shown (scheduled posts, reminders), and events."""
         names = {c.id: c.name for c in self.guild.channels.values()}
         found = [e for e in self.sim.world.scheduled_events.values() if e.guild_id == self.guild.id]
-        for line in event_changes(self.events_seen, found, names):
+        for line in event_changes(self.events_seen, found, names, self.display.zone):
             self.console.print(Text(line, style="magenta"))
         mine = [c for c in self.sim.world.channels.values() if c.guild_id == self.guild.id]
         for line in thread_changes(self.threads_seen, mine, names):
@@ -189,7 +191,11 @@ class Sandbox:
             else:
                 when = datetime.fromisoformat(item["at"])
                 render_message(
-                    self.console, item["payload"], now=self.sim.clock.now(), heading=f"{heading} ({when:%d %b})"
+                    self.console,
+                    item["payload"],
+                    now=self.sim.clock.now(),
+                    heading=f"{heading} ({when:%d %b})",
+                    display=self.display,
                 )
 
 
@@ -201,7 +207,7 @@ async def _prepare_database(db: Database, guild_id: int, now) -> None:
     await apply_import(db, guild_id, plan, actor_id=None, actor_name="sandbox", now=now, source="demo pack")
 
 
-def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]:
+def _build_guild(sim: DiscordSimulator, display: Display) -> tuple[SimGuild, dict[str, SimMember]]:
     # Created in the same order at the same simulated instant every run, so ids are stable and a
     # kept database (--database) still matches its guild, channels and users.
     # The bot may put hustings and deadlines in the server's Events list (Create Events; Connect for voice).
@@ -217,9 +223,9 @@ def _build_guild(sim: DiscordSimulator) -> tuple[SimGuild, dict[str, SimMember]]
         "moderator2": guild.add_member("mia", [moderator_role], global_name="Mia (second moderator)"),
     }
     guild.add_channel("hustings-hall", "voice")  # made last: earlier ids stay as before
-    NAMES.update({m.id: m.display_name for m in users.values()})
-    NAMES.update({c.id: c.name for c in guild.channels.values()})
-    NAMES[organiser_role.id], NAMES[moderator_role.id] = "Organiser", "Moderator"
+    display.names.update({m.id: m.display_name for m in users.values()})
+    display.names.update({c.id: c.name for c in guild.channels.values()})
+    display.names[organiser_role.id], display.names[moderator_role.id] = "Organiser", "Moderator"
     return guild, users
 
 
@@ -443,7 +449,9 @@ async def _control(box: Sandbox, text: str) -> bool:
         await box.delivery.run_for(delta)
         await box.sim.wait_for_idle(timeout=10, quiet=0.3)
         box.show_new_posts()
-        box.console.print(f"time is now {box.sim.clock.now().astimezone(ZONE[0]):%a %d %b %Y %H:%M %Z} ({ZONE[0]})")
+        box.console.print(
+            f"time is now {box.sim.clock.now().astimezone(box.display.zone):%a %d %b %Y %H:%M %Z} ({box.display.zone})"
+        )
     elif verb == "click" and args and args[0].isdigit():
         index = int(args[0]) - 1
         if not 0 <= index < len(box.last_buttons):
@@ -476,7 +484,8 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
             epoch, start, fresh = await _sandbox_times(db)
             clock = ManualClock(epoch)
             async with DiscordSimulator(clock=clock) as sim:
-                guild, users = _build_guild(sim)
+                display = Display()
+                guild, users = _build_guild(sim, display)
                 clock.set(start)
                 await _configure(db, guild)
                 await _prepare_database(db, guild.id, clock.now())
@@ -500,11 +509,13 @@ async def run_sandbox(*, database: str | None, commands: Sequence[str], output: 
                         db=db,
                         default_zone=settings.timezone,
                         earlier_posts=json.loads(await meta.get_state(db.reader, SANDBOX_POSTS_KEY) or "[]"),
+                        display=display,
                     )
                     await box.refresh_zone()
                     console.print(
                         Text(
-                            f"Server id {guild.id} · times in {ZONE[0]} · :help lists the sandbox commands", style="dim"
+                            f"Server id {guild.id} · times in {box.display.zone} · :help lists the sandbox commands",
+                            style="dim",
                         )
                     )
                     if fresh:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -15,38 +16,44 @@ from rich.table import Table
 from rich.text import Text
 
 _MENTION = re.compile(r"<@[!&]?(\d+)>|<#(\d+)>")
-#: id → display name, filled by the sandbox so `<@id>` mentions read as names.
-NAMES: dict[int, str] = {}
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _STYLES = {1: "bold blue", 2: "bold white", 3: "bold green", 4: "bold red", 5: "underline"}
-#: The zone timestamps are shown in: the server's, as a member's Discord client in that zone would show them.
-ZONE: list[tzinfo] = [ZoneInfo("Europe/London")]
 
 
-def local_text(when: datetime, style: str | None = None) -> str:
+@dataclass(slots=True)
+class Display:
+    """How the sandbox shows messages; the running sandbox holds one."""
+
+    #: id → display name, so `<@id>` mentions read as names.
+    names: dict[int, str] = field(default_factory=dict)
+    #: The zone timestamps are shown in: the server's, as a member's Discord client in that zone would show them.
+    zone: tzinfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
+
+
+def local_text(when: datetime, style: str | None = None, zone: tzinfo | None = None) -> str:
     """An instant as a member in the server's zone reads it, naming the zone ("Fri 04 Dec 2026 18:00 GMT")."""
-    local = when.astimezone(ZONE[0])
+    local = when.astimezone(zone or Display().zone)
     styles = {"t": "%H:%M %Z", "T": "%H:%M:%S %Z", "d": "%d/%m/%Y", "D": "%a %d %b %Y"}
     return local.strftime(styles.get(style or "", "%a %d %b %Y %H:%M %Z"))
 
 
-def humanise_timestamps(text: str, now: datetime) -> str:
+def humanise_timestamps(text: str, now: datetime, display: Display | None = None) -> str:
     """Replace `<t:…>` markup with readable local text ('in 3 days' for relative) and mentions with names."""
+    shown = display or Display()
 
     def repl(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), UTC)
         if match.group(2) == "R":
             return _relative(when - now)
-        return local_text(when, match.group(2))
+        return local_text(when, match.group(2), shown.zone)
+
+    def mention(match: re.Match[str]) -> str:
+        if match.group(2):
+            return "#" + shown.names.get(int(match.group(2)), match.group(2))
+        return "@" + shown.names.get(int(match.group(1)), match.group(1))
 
     text = _TIMESTAMP.sub(repl, text)
-    return _MENTION.sub(_mention, text)
-
-
-def _mention(match: re.Match[str]) -> str:
-    if match.group(2):
-        return "#" + NAMES.get(int(match.group(2)), match.group(2))
-    return "@" + NAMES.get(int(match.group(1)), match.group(1))
+    return _MENTION.sub(mention, text)
 
 
 def _relative(delta) -> str:
@@ -70,10 +77,10 @@ _LINE_STYLES = (("-# ", "dim"), ("### ", "bold"), ("## ", "bold"), ("# ", "bold 
 _SPAN_STYLES = {"italic2": "italic", "link": "underline blue", "escaped": ""}
 
 
-def markdown_text(text: str, now: datetime, style: str = "") -> Text:
+def markdown_text(text: str, now: datetime, style: str = "", display: Display | None = None) -> Text:
     """Discord markdown (bold, italic, underline, strike, code, links, `-#` subtext, headings, quotes,
     escapes) and timestamps as styled terminal text."""
-    plain = humanise_timestamps(text, now)
+    plain = humanise_timestamps(text, now, display)
     result = Text(style=style)
     for number, line in enumerate(plain.split("\n")):
         if number:
@@ -102,19 +109,21 @@ def _colour(value: int | None) -> str:
     return f"#{value:06x}" if value else "grey50"
 
 
-def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
+def embed_panel(embed: dict[str, Any], now: datetime, display: Display | None = None) -> Panel:
     """One embed as a rich Panel: title, description, fields in a grid, footer, image note."""
     parts: list[RenderableType] = []
     if embed.get("author", {}).get("name"):
         parts.append(Text(embed["author"]["name"], style="dim"))
     if embed.get("description"):
-        parts.append(markdown_text(embed["description"], now))
+        parts.append(markdown_text(embed["description"], now, display=display))
     fields = embed.get("fields") or []
     if fields:
         grid = Table.grid(padding=(0, 2), expand=True)
         row: list[RenderableType] = []
         for field in fields:
-            cell = Group(markdown_text(field["name"], now, "bold"), markdown_text(field["value"], now))
+            cell = Group(
+                markdown_text(field["name"], now, "bold", display), markdown_text(field["value"], now, display=display)
+            )
             if not field.get("inline"):
                 if row:
                     grid.add_row(*row)
@@ -134,11 +143,13 @@ def embed_panel(embed: dict[str, Any], now: datetime) -> Panel:
             parts.append(Text(f"[{key}: {url}]", style="dim"))
     footer = (embed.get("footer") or {}).get("text") or ""
     if embed.get("timestamp"):
-        stamp = local_text(datetime.fromisoformat(embed["timestamp"]))
+        stamp = local_text(datetime.fromisoformat(embed["timestamp"]), zone=display.zone if display else None)
         footer = f"{footer} · {stamp}" if footer else stamp
     if footer:
         parts.append(Text(footer, style="dim italic"))
-    title = markdown_text(embed["title"], now) if embed.get("title") else None  # titles take markdown too
+    title = (
+        markdown_text(embed["title"], now, display=display) if embed.get("title") else None
+    )  # titles take markdown too
     return Panel(Group(*parts), title=title, title_align="left", border_style=_colour(embed.get("color")))
 
 
@@ -159,15 +170,16 @@ def render_message(
     now: datetime,
     heading: str,
     files: list[Path] | None = None,
+    display: Display | None = None,
 ) -> list[dict[str, Any]]:
     """Print one message (content, embeds, files, numbered buttons) and return its clickable components."""
     flags = message.get("flags", 0) or 0
     tag = " (only you can see this)" if flags & 64 else ""
     console.print(Text(f"── {heading}{tag}", style="bold cyan"))
     if message.get("content"):
-        console.print(markdown_text(message["content"], now))
+        console.print(markdown_text(message["content"], now, display=display))
     for embed in message.get("embeds") or []:
-        console.print(embed_panel(embed, now))
+        console.print(embed_panel(embed, now, display))
     for path in files or []:
         console.print(Text(f"📎 saved {path}", style="magenta"))
     clickable = buttons(message.get("components") or [])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.cache import Cache
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
 from bot.errors import UserError
@@ -102,6 +103,9 @@ class AdminData:
     def __init__(self, core: AdminCore) -> None:
         self.core = core
         self.pending = AdminPending(core)
+        #: The guilds' current data as imports compare it, by (guild, data version): repeated previews
+        #: of a large file skip re-reading every row.
+        self.import_states: imports.States = Cache(16)
 
     async def prepare_import(
         self,
@@ -130,6 +134,7 @@ class AdminData:
                 actor.guild_id,
                 lambda: imports.parse_upload(filename, data, zone=zone),
                 mode=imports.ImportMode.of(replace),
+                states=self.import_states,
             )
         except PackError as exc:
             raise UserError(problems_text(exc, filename)) from None
@@ -173,6 +178,7 @@ class AdminData:
                 actor_name=actor.name,
                 now=now,
                 source=f"import: {prepared.filename}",
+                states=self.import_states,
             )
         except imports.StaleImportError:
             raise UserError(

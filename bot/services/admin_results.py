@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock
 from bot.domain import admin_rules as rules
 from bot.domain.access import Actor
 from bot.domain.models import Election, ElectionResult, VotingSystem
@@ -15,9 +14,9 @@ from bot.errors import UserError
 from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
 from bot.services.admin_pending import AdminPending
 from bot.services.read_views import ResultsMode, ResultsView
-from bot.services.readmodel import GuildSnapshot, ReadModel, load_snapshot
+from bot.services.readmodel.snapshot import load_snapshot
+from bot.services.readmodel.views import ViewBuilder
 from bot.store import elections, meta, results
-from bot.store.database import Database
 
 MAX_ROUNDS = 50
 
@@ -157,8 +156,8 @@ class AdminResults:
     ) -> ResultsView:
         """What members will see once the results are published, published or not (moderators only).
 
-        Built by the members' own read model over a private copy of the guild's data in which this
-        election's result is marked published, so the preview cannot differ from the real thing.
+        Built by the members' own view builder, told to show unpublished figures, over the guild's
+        data as it is (nothing is changed), so the preview cannot differ from the real thing.
         """
         await self.core.require(actor, "results.preview", election_slug or "")
         election = await self.core.election(self.core.db.reader, actor.guild_id, election_slug)
@@ -166,8 +165,7 @@ class AdminResults:
         data = snap.by_slug[election.slug]
         if data.result.empty:
             raise UserError(f"No votes are entered for `{election.slug}` yet: use `/admin results set` first.")
-        data.result.published = True  # a private, uncached snapshot: nothing else sees this
-        return await _FixedSnapshot(self.core.db, self.core.clock, snap).results(actor.guild_id, election.slug, mode)
+        return ViewBuilder(snap, self.core.clock.now(), show_unpublished=True).results(election.slug, mode)
 
     async def publish(
         self, actor: Actor, election_slug: str | None, *, announce: bool = False, confirmed: bool = False
@@ -286,18 +284,6 @@ class AdminResults:
             if requested_by:
                 ch.after.update(requested_by=requested_by, confirmed_by=actor.name)
         return Outcome("results.unpublish", election.slug, ch.before, ch.after, ch.audit_id, election)
-
-
-class _FixedSnapshot(ReadModel):
-    """The members' read model over one given snapshot (for previews)."""
-
-    def __init__(self, db: Database, clock: Clock, snap: GuildSnapshot) -> None:
-        super().__init__(db, clock, max_guilds=1)
-        self._snap = snap
-
-    async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
-        """Always the given snapshot, however fresh the caller wants it."""
-        return self._snap
 
 
 def _whole(election: Election, votes: float) -> None:

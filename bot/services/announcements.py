@@ -34,7 +34,7 @@ from bot.errors import NotFound, UserError
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
 from bot.services.read_views import ResultsMode
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.cache import Cache
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.audit import AuditEntry
 from bot.domain.cooldown import Cooldowns
 from bot.render.charts import ChartCache
 from bot.services.access import AccessService
@@ -20,7 +23,8 @@ from bot.services.hustings import HustingsService
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
 from bot.services.read_share import ReplyKeys, ShareLimiter
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
@@ -36,7 +40,10 @@ class Services:
     access: AccessService
     admin: AdminService
     reads: ReadModel
-    charts: ChartCache
+    #: The bot's caches (bot.cache.Cache underneath; keys carry the guild and its data version).
+    snapshots: SnapshotCache
+    charts: ChartCache  # chart images, for member replies and scheduled posts alike
+    rendered: Cache[Hashable, Any]  # members' views as embed dicts (cogs/_common.py)
     share_limiter: ShareLimiter
     replies: ReplyKeys
     cooldowns: Cooldowns
@@ -47,7 +54,12 @@ class Services:
     hustings: HustingsService
     questions: QuestionService
     hustings_dms: HustingsReminders
+    #: Called with a guild after its data changed here (admin change, source run): the read cogs draw the
+    #: views members ask for first, so the first member after a publish finds them ready.
+    warmers: dict[str, Callable[[int], Awaitable[None]]] = field(default_factory=dict)
     _reconcile: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _warming: set[int] = field(default_factory=set, init=False, repr=False)
+    _warm_again: set[int] = field(default_factory=set, init=False, repr=False)
 
     async def start(self) -> None:
         """Start the background loops (the source scheduler, the delivery engine): the bot's `setup_hook`."""
@@ -60,6 +72,28 @@ class Services:
             self._reconcile = asyncio.get_running_loop().create_task(
                 self.hustings.reconcile_all(list(guild_ids)), name="hustings-reconcile-events"
             )
+
+    async def warm_after_audit(self, entry: AuditEntry) -> None:
+        """An admin change was made: draw the hot views at the new data version."""
+        if not entry.denied:
+            await self.warm(entry.guild_id)
+
+    async def warm(self, guild_id: int) -> None:
+        """A guild's data changed here: run the warmers (each logs its own failures). Changes arriving
+        meanwhile make one more round, not one each: only the latest version is worth drawing."""
+        if guild_id in self._warming:
+            self._warm_again.add(guild_id)
+            return
+        self._warming.add(guild_id)
+        try:
+            while True:
+                self._warm_again.discard(guild_id)
+                for warm in list(self.warmers.values()):
+                    await warm(guild_id)
+                if guild_id not in self._warm_again:
+                    break
+        finally:
+            self._warming.discard(guild_id)
 
     async def stop(self) -> None:
         """Stop the background loops: sends in flight get `stop_grace` seconds to finish."""

@@ -14,12 +14,12 @@ data raises `StaleImportError` (plan again and re-confirm) instead of overwritin
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.cache import Cache
 from bot.domain.import_rules import ImportMode
 from bot.packs import KINDS, ImportPlan, Pack, PackError, PackIssue, State, diff_states, merge
 from bot.packs.csv_format import CSV_KINDS, parse_csv, parse_upload
@@ -62,33 +62,28 @@ class StaleImportError(RuntimeError):
         )
 
 
-# Each guild's last known State per database, valid while the guild's data version is unchanged
-# (every writer bumps it in the same transaction — the project's cache-key rule). Repeated previews
-# of a large pack then skip re-reading every row. States are never mutated, so sharing is safe.
-_STATES: weakref.WeakKeyDictionary[Database, dict[int, State]] = weakref.WeakKeyDictionary()
-_STATES_PER_DB = 16
+#: Each guild's last known State by (guild, data version) (every writer bumps the version in the same
+#: transaction — the project's cache-key rule). Repeated previews of a large pack then skip
+#: re-reading every row. States are never mutated, so sharing is safe. The caller holds the cache.
+States = Cache[tuple[int, int], State]
 
 
-async def _current_state(db: Database, guild_id: int) -> State:
+async def _current_state(db: Database, guild_id: int, states: States | None = None) -> State:
     version = (await meta.get_version(db.reader, guild_id)).version
-    cached = _STATES.get(db, {}).get(guild_id)
-    if cached is not None and cached.version == version:
-        return cached
-    try:
-        state = await snapshot.load_state(db.reader, guild_id)
-    except snapshot.KeptChanging:  # a burst of writes: read once more with writers held off
-        async with db.transaction() as tx:
-            state = await snapshot.load_state(tx, guild_id)
-    _remember(db, guild_id, state)
+    if states is None:
+        return await _read_state(db, guild_id)
+    state = await states.get((guild_id, version), lambda: _read_state(db, guild_id))
+    if state.version != version:  # read after a later write: the state is right, its key is not
+        states.put((guild_id, state.version), state)
     return state
 
 
-def _remember(db: Database, guild_id: int, state: State) -> None:
-    states = _STATES.setdefault(db, {})
-    states.pop(guild_id, None)
-    states[guild_id] = state
-    while len(states) > _STATES_PER_DB:
-        states.pop(next(iter(states)))
+async def _read_state(db: Database, guild_id: int) -> State:
+    try:
+        return await snapshot.load_state(db.reader, guild_id)
+    except snapshot.KeptChanging:  # a burst of writes: read once more with writers held off
+        async with db.transaction() as tx:
+            return await snapshot.load_state(tx, guild_id)
 
 
 async def guild_zone(db: Database, guild_id: int, default: str) -> str:
@@ -104,6 +99,7 @@ async def plan_import(
     *,
     kinds: Iterable[str] | None = None,
     mode: ImportMode = ImportMode.ADD,
+    states: States | None = None,
 ) -> ImportPlan:
     """Compare `pack` with the guild's current data and return what importing it would change.
 
@@ -116,7 +112,7 @@ async def plan_import(
     wanted = None if kinds is None else frozenset(kinds)
     if wanted is not None and not wanted <= set(KINDS):
         raise ValueError(f"unknown kinds {sorted(wanted - set(KINDS))}; choose from {', '.join(KINDS)}")
-    current = await _current_state(db, guild_id)
+    current = await _current_state(db, guild_id, states)
     # Merging and diffing a large pack is CPU work: off the event loop (both only read `current`).
     target, issues = await asyncio.to_thread(merge, current, pack, kinds=wanted, prune=mode is ImportMode.REPLACE)
     if issues:
@@ -142,6 +138,7 @@ async def plan_file(
     parse: Callable[[], Pack],
     *,
     mode: ImportMode = ImportMode.ADD,
+    states: States | None = None,
 ) -> ImportPlan:
     """Parse a file (`parse()`, e.g. `lambda: parse_upload(name, data)`) and plan importing it.
 
@@ -154,12 +151,12 @@ async def plan_file(
     except PackError as exc:
         if exc.pack is None:
             raise
-        current = await _current_state(db, guild_id)
+        current = await _current_state(db, guild_id, states)
         _, more = merge(current, exc.pack, prune=mode is ImportMode.REPLACE)
         seen = {(i.file, i.where, i.field) for i in exc.issues}
         extra = [i for i in more if (i.file, i.where, i.field) not in seen]
         raise PackError(sorted([*exc.issues, *extra], key=_position)) from None
-    return await plan_import(db, guild_id, pack, mode=mode)
+    return await plan_import(db, guild_id, pack, mode=mode, states=states)
 
 
 def _position(issue: PackIssue) -> tuple[str, int, int]:
@@ -178,6 +175,7 @@ async def apply_import(
     actor_name: str,
     now: datetime,
     source: str | None = None,
+    states: States | None = None,
 ) -> ImportPlan:
     """Carry out a plan in one write transaction: the changes, a data-version bump and one audit row.
 
@@ -211,7 +209,8 @@ async def apply_import(
         )
     if plan.target is not None:  # committed: the database now holds exactly the planned state
         plan.target.version = version
-        _remember(db, guild_id, plan.target)
+        if states is not None:
+            states.put((guild_id, version), plan.target)
     return applied
 
 

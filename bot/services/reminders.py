@@ -59,7 +59,8 @@ from bot.services.delivery.ports import Skip
 from bot.services.hustings_reminders import KIND as HUSTINGS_KIND
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.read_views import ProgressView, ResultsMode, ResultsView
-from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database

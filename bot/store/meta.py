@@ -44,6 +44,18 @@ async def get_version(conn: aiosqlite.Connection, guild_id: int) -> DataVersion:
     return DataVersion(row[0], dt_from_db(row[1]), row[2])
 
 
+async def file_version(conn: aiosqlite.Connection) -> int:
+    """A number that changes whenever any other connection (another process's too) commits to the file.
+
+    SQLite's `PRAGMA data_version` on this connection: it reads no table, so a cache can ask it on
+    every request and re-read versions only when it moved.
+    """
+    async with conn.execute("PRAGMA data_version") as c:
+        row = await c.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 async def get_state(conn: aiosqlite.Connection, key: str) -> str | None:
     """Read a bot_state value."""
     async with conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)) as c:

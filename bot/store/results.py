@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import aiosqlite
 
 from bot.domain.admin_rules import PublishRequest
@@ -27,8 +29,7 @@ async def get(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
             rnd.elected.append(name)
         if excluded:
             rnd.excluded.append(name)
-    result.rounds = [rounds[k] for k in sorted(rounds)]
-    return result
+    return replace(result, rounds=[rounds[k] for k in sorted(rounds)])
 
 
 async def replace_rounds(

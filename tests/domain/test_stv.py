@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -78,7 +79,7 @@ def broken(stage: int, **changes) -> list[ResultRound]:
     rnd = rounds[stage - 1]
     for key, value in changes.items():
         if key in ("elected", "excluded"):
-            setattr(rnd, key, value)
+            rnd = rounds[stage - 1] = dataclasses.replace(rnd, **{key: value})  # rounds are frozen
         else:
             rnd.votes[key] = value
     return rounds
@@ -130,7 +131,7 @@ def test_excluding_someone_who_is_not_lowest() -> None:
 
 def test_bulk_exclusion_of_the_lowest_is_fine() -> None:
     rounds = count()[:3]
-    rounds[2].excluded = ["F", "E"]
+    rounds[2] = dataclasses.replace(rounds[2], excluded=["F", "E"])
     rounds.append(ResultRound({"A": 251, "B": 251, "C": 254, "D": 209}, elected=["C"]))
     assert validate_stages(rounds, 3) == []
 

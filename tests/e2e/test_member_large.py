@@ -81,6 +81,18 @@ async def test_paging_through_500_candidates(sim: DiscordSimulator, member: SimM
     assert "Page 24/25" in back.embeds[0]["footer"]["text"]
 
 
+async def test_a_page_turn_reads_and_draws_nothing_again(
+    sim: DiscordSimulator, member: SimMember, big: list[str], hustings
+) -> None:
+    """A page turn re-renders from the cached snapshot and the cached rendering (#19 per-reply state)."""
+    services = hustings.services
+    reply = await ask(sim, member, "/candidates")
+    loads, drawn = services.reads.loads, services.rendered.computed
+    turned = await (await sim.click(member, reply, reply.button("Next ▶")["custom_id"])).response()
+    assert "Page 2/25" in turned.embeds[0]["footer"]["text"]
+    assert services.reads.loads == loads and services.rendered.computed == drawn
+
+
 async def test_only_the_invoker_can_turn_pages(
     sim: DiscordSimulator, member: SimMember, guild: SimGuild, big: list[str]
 ) -> None:

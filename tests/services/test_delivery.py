@@ -26,7 +26,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.pacing import InvalidRequestGuard, Pacer
 from bot.services.delivery.ports import Outgoing, SendError, Sent, outgoing_marker
-from bot.services.readmodel import ReadModel
+from bot.services.readmodel.model import ReadModel
 from bot.services.reminders import ReminderService
 from bot.store import deliveries, subscriptions
 

@@ -20,7 +20,8 @@ from bot.domain.models import (
 )
 from bot.errors import NotFound
 from bot.services.read_share import ShareLimiter
-from bot.services.readmodel import ReadModel, surname_key
+from bot.services.readmodel.model import ReadModel
+from bot.services.readmodel.names import surname_key
 from bot.store.database import Database
 from tests.helpers import seed_election
 
