@@ -27,7 +27,7 @@ from bot.render.announcements import PostComposer
 from bot.render.charts import ChartCache
 from bot.render.hustings import post_buttons
 from bot.services.access import AccessService
-from bot.services.admin import AdminService
+from bot.services.admin.service import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.container import Services
 from bot.services.delivery.engine import DeliveryEngine
@@ -35,9 +35,9 @@ from bot.services.delivery.writes import ShieldedWrites
 from bot.services.hustings import HustingsService
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
-from bot.services.read_share import ReplyKeys, ShareLimiter
-from bot.services.readmodel.model import ReadModel
-from bot.services.readmodel.snapshot import SnapshotCache
+from bot.services.read.model import ReadModel
+from bot.services.read.share import ReplyKeys, ShareLimiter
+from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database

@@ -15,7 +15,7 @@ from bot.app import HustingsBot
 from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.render.charts import AnySpec, ChartCache
 from bot.render.common import ChartImage, Rendered, StoredRendering
-from bot.services.readmodel.model import ReadModel
+from bot.services.read.model import ReadModel
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from bot.app import HustingsBot
 from bot.domain.access import Actor
 from bot.domain.pending import PendingChange
 from bot.render import admin as render
-from bot.services.admin import AdminService, NeedsConfirmation, Outcome
+from bot.services.admin.service import AdminService, NeedsConfirmation, Outcome
 from cogs._access import actor_from
 from cogs._confirm import Reply, confirm_view, handles
 

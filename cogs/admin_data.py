@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.app import HustingsBot
 from bot.domain.pending import PendingChange
 from bot.render import admin as render
-from bot.services.admin_data import IMPORT_TTL, stored_import
+from bot.services.admin.data import IMPORT_TTL, stored_import
 from cogs._access import actor_from
 from cogs._confirm import Reply, confirm_view, handles
 from cogs.admin_common import admin_service, election_autocomplete

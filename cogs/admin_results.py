@@ -13,7 +13,8 @@ from bot.domain.pending import PendingChange
 from bot.render import admin as render
 from bot.render import results as results_render
 from bot.render.common import Rendered
-from bot.services.admin import NeedsConfirmation, Outcome, PublishPending
+from bot.services.admin.core import NeedsConfirmation, Outcome
+from bot.services.admin.results import PublishPending
 from cogs._access import actor_from
 from cogs._confirm import Reply, choice_view, confirm_view, handles
 from cogs._pages import Args, renders, show

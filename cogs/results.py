@@ -8,7 +8,7 @@ from discord import app_commands
 from bot.app import HustingsBot
 from bot.render import results as render
 from bot.render.common import Rendered
-from bot.services.read_views import ResultsMode
+from bot.services.read.view_models import ResultsMode
 from cogs._common import ReadCog, ReadContext, chart_for, election_autocomplete, guild_id, reads, rendered_once
 from cogs._pages import Args, renders, show
 

@@ -29,9 +29,9 @@ ALLOWED = {
     ("bot/domain/matching.py", "_look_alike_table"): "pure: Unicode's confusables table, built once",
     ("bot/render/common.py", "_md_short"): "pure: escapes a short text",
     ("bot/render/common.py", "colour_square"): "pure: a colour's emoji square",
-    ("bot/services/admin_lookup.py", "_zones"): "pure: the zoneinfo names installed",
-    ("bot/services/readmodel/names.py", "_folded"): "pure: folds a name",
-    ("bot/services/readmodel/names.py", "surname_key"): "pure: a name's sort key",
+    ("bot/services/admin/lookup.py", "_zones"): "pure: the zoneinfo names installed",
+    ("bot/services/read/names.py", "_folded"): "pure: folds a name",
+    ("bot/services/read/names.py", "surname_key"): "pure: a name's sort key",
     # Registries written once at import by decorators, read-only afterwards.
     ("cogs/_pages.py", "RENDERERS"): "@renders registry",
     ("cogs/_confirm.py", "HANDLERS"): "confirmation handler registry",

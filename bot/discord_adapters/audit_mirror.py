@@ -7,7 +7,7 @@ import discord
 from bot.discord_adapters.guilds import postable_channel
 from bot.domain.audit import AuditEntry
 from bot.render import admin as render
-from bot.services.admin_config import AdminConfig
+from bot.services.admin.config import AdminConfig
 
 
 class AuditMirror:

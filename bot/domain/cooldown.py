@@ -30,7 +30,7 @@ class Limit:
 
 
 #: Reading is cheap and people flick through pages; writing (subscribing, admin edits, scheduling) is not.
-#: Share has its own, tighter limit (bot/services/read_share.py: 3 posts every 5 minutes).
+#: Share has its own, tighter limit (bot/services/read/share.py: 3 posts every 5 minutes).
 LIMITS: dict[UseKind, Limit] = {
     UseKind.READ: Limit(40, timedelta(seconds=30)),
     UseKind.WRITE: Limit(6, timedelta(seconds=30)),

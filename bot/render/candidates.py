@@ -24,7 +24,7 @@ from bot.render.common import (
     progress,
     status_icon,
 )
-from bot.services.read_views import (
+from bot.services.read.view_models import (
     CandidateListView,
     CandidateProfileView,
     CandidateRow,

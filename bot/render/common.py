@@ -22,7 +22,7 @@ from bot.domain.limits import FIELDS_MAX as FIELDS_MAX
 from bot.domain.limits import FOOTER_MAX as FOOTER_MAX
 from bot.domain.limits import TITLE_MAX as TITLE_MAX
 from bot.domain.validation import escape_markdown
-from bot.services.read_views import Provenance
+from bot.services.read.view_models import Provenance
 
 #: What a page's main embed may use of its description, leaving room for the footer and a chart embed.
 PAGE_DESCRIPTION_BUDGET = 3500

@@ -23,7 +23,7 @@ from bot.render.common import (
     ts,
     ts_full,
 )
-from bot.services.read_views import ElectionHeader, ElectionInfoView, ElectionListView
+from bot.services.read.view_models import ElectionHeader, ElectionInfoView, ElectionListView
 
 
 def _next_line(header: ElectionHeader) -> str:

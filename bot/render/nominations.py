@@ -24,7 +24,7 @@ from bot.render.common import (
     ts_full,
     with_chart,
 )
-from bot.services.read_views import BodyNominationsView, CandidateNominationsView, ProgressView
+from bot.services.read.view_models import BodyNominationsView, CandidateNominationsView, ProgressView
 
 
 def fmt_date(day: date | None) -> str:

@@ -27,7 +27,7 @@ from bot.render.common import (
     ts_full,
     with_chart,
 )
-from bot.services.read_views import ResultsMode, ResultsView
+from bot.services.read.view_models import ResultsMode, ResultsView
 
 
 def _surname(name: str) -> str:

@@ -23,7 +23,7 @@ from bot.render.common import (
     share_words,
     stamp_pages,
 )
-from bot.services.read_views import CandidateRow, ElectionHeader, SlateCompareView, SlateInfoView, SlateSummary
+from bot.services.read.view_models import CandidateRow, ElectionHeader, SlateCompareView, SlateInfoView, SlateSummary
 
 
 def _coverage_lines(s: SlateSummary, header: ElectionHeader) -> list[str]:

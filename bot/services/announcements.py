@@ -33,8 +33,8 @@ from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
-from bot.services.read_views import ResultsMode
-from bot.services.readmodel.model import ReadModel
+from bot.services.read.model import ReadModel
+from bot.services.read.view_models import ResultsMode
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
 

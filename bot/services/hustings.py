@@ -39,8 +39,8 @@ from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
-from bot.services.readmodel.model import ReadModel
-from bot.services.readmodel.snapshot import ElectionData
+from bot.services.read.model import ReadModel
+from bot.services.read.snapshot import ElectionData
 from bot.store import audit, meta
 from bot.store import hustings as repo
 from bot.store.database import Database

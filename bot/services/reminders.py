@@ -58,9 +58,9 @@ from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
 from bot.services.hustings_reminders import KIND as HUSTINGS_KIND
 from bot.services.hustings_reminders import HustingsReminders
-from bot.services.read_views import ProgressView, ResultsMode, ResultsView
-from bot.services.readmodel.model import ReadModel
-from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot
+from bot.services.read.model import ReadModel
+from bot.services.read.snapshot import ElectionData, GuildSnapshot
+from bot.services.read.view_models import ProgressView, ResultsMode, ResultsView
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database

@@ -15,7 +15,7 @@ from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.services.imports import apply_import, load_demo_pack, plan_import
-from bot.services.readmodel.snapshot import COMPLETION_MAX_AGE
+from bot.services.read.snapshot import COMPLETION_MAX_AGE
 from bot.sim import DiscordSimulator, SimGuild
 from bot.sim import permissions as perms
 from bot.store.database import Database

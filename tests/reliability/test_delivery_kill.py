@@ -28,7 +28,7 @@ from bot.domain.schedule.ledger import DeliveryStatus, Source
 from bot.domain.settings import GuildSettings
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery.engine import DeliveryEngine
-from bot.services.readmodel.model import ReadModel
+from bot.services.read.model import ReadModel
 from bot.sim import DiscordSimulator, SimChannel, SimGuild
 from bot.store import deliveries, meta
 from bot.store.database import Database

@@ -74,7 +74,7 @@ def test_line_chart_decodes() -> None:
 
 def test_progress_chart_shows_candidates_with_no_nominations_and_a_slate_legend() -> None:
     from bot.render.nominations import progress_chart_spec
-    from bot.services.read_views import CandidateRow, ProgressView, SlateRef
+    from bot.services.read.view_models import CandidateRow, ProgressView, SlateRef
     from tests.render.test_render_limits import PROV, _header
 
     red = SlateRef("Broad Left", "BL", "#C8102E")
@@ -94,7 +94,7 @@ def test_results_chart_marks_a_tie_for_the_last_seat() -> None:
     from bot.domain.models import ElectionResult, ResultRound, VotingSystem
     from bot.domain.results import summarise_result
     from bot.render.results import results_chart_spec
-    from bot.services.read_views import ResultsMode, ResultsView
+    from bot.services.read.view_models import ResultsMode, ResultsView
     from tests.render.test_render_limits import _header
 
     result = ElectionResult([ResultRound({"Ann Able": 10, "Ben Baker": 7, "Cy Clark": 7})], published=True)

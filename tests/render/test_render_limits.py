@@ -26,7 +26,7 @@ from bot.render.common import (
     share_phrase,
     share_words,
 )
-from bot.services.read_views import (
+from bot.services.read.view_models import (
     BodyNominationsView,
     CandidateListView,
     CandidateNominationsView,

@@ -9,7 +9,7 @@ import pytest
 from bot.domain.access import Actor
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
-from bot.services.admin import AdminService, NeedsConfirmation, Outcome, PublishPending
+from bot.services.admin.service import AdminService, NeedsConfirmation, Outcome, PublishPending
 from bot.store import audit, bodies, candidates, elections, meta, nominations, results
 
 GUILD = 100

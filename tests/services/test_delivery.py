@@ -21,12 +21,12 @@ from bot.domain.schedule.ledger import DeliveryStatus, Lane, Source
 from bot.errors import UserError
 from bot.render.announcements import PostComposer
 from bot.services.access import AccessService
-from bot.services.admin import AdminService
+from bot.services.admin.service import AdminService
 from bot.services.announcements import AnnouncementService
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.pacing import InvalidRequestGuard, Pacer
 from bot.services.delivery.ports import Outgoing, SendError, Sent, outgoing_marker
-from bot.services.readmodel.model import ReadModel
+from bot.services.read.model import ReadModel
 from bot.services.reminders import ReminderService
 from bot.store import deliveries, subscriptions
 

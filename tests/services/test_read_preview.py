@@ -11,9 +11,9 @@ import pytest
 from bot.clock import ManualClock
 from bot.domain.access import Actor
 from bot.services.access import AccessService
-from bot.services.admin import AdminService
-from bot.services.readmodel.model import ReadModel
-from bot.services.readmodel.views import ViewBuilder
+from bot.services.admin.service import AdminService
+from bot.services.read.model import ReadModel
+from bot.services.read.views import ViewBuilder
 from bot.store.database import Database
 
 GUILD = 100

@@ -19,9 +19,9 @@ from bot.domain.models import (
     VotingSystem,
 )
 from bot.errors import NotFound
-from bot.services.read_share import ShareLimiter
-from bot.services.readmodel.model import ReadModel
-from bot.services.readmodel.names import surname_key
+from bot.services.read.model import ReadModel
+from bot.services.read.names import surname_key
+from bot.services.read.share import ShareLimiter
 from bot.store.database import Database
 from tests.helpers import seed_election
 

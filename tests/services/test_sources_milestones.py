@@ -12,7 +12,7 @@ from bot.domain.schedule.ledger import Source
 from bot.domain.sources import Outcome
 from bot.services.access import AccessService
 from bot.services.delivery.engine import DeliveryEngine
-from bot.services.readmodel.model import ReadModel
+from bot.services.read.model import ReadModel
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store import deliveries, elections

@@ -17,7 +17,7 @@ from bot.domain.admin_rules import AUDIT_KINDS
 from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
 from bot.domain.matching import NameIndex
 from bot.domain.models import Candidate, CandidateStatus, Election, Slate
-from bot.services.admin_core import AdminCore
+from bot.services.admin.core import AdminCore
 from bot.store import bodies, candidates, elections
 
 

@@ -12,8 +12,8 @@ from bot.domain.audit import AuditEntry
 from bot.domain.settings import GuildSettings
 from bot.domain.validation import validate_timezone
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore, Outcome, checked
-from bot.services.admin_pending import AdminPending
+from bot.services.admin.core import AdminCore, Outcome, checked
+from bot.services.admin.pending import AdminPending
 from bot.store import announcements, audit, meta
 
 AUDIT_LIMIT_MAX = 50

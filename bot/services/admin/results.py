@@ -11,11 +11,11 @@ from bot.domain.results import Winners, check_votes, incomplete_parts, restates_
 from bot.domain.standing import expected_on_ballot
 from bot.domain.validation import ValidationError
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
-from bot.services.admin_pending import AdminPending
-from bot.services.read_views import ResultsMode, ResultsView
-from bot.services.readmodel.snapshot import load_snapshot
-from bot.services.readmodel.views import ViewBuilder
+from bot.services.admin.core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.admin.pending import AdminPending
+from bot.services.read.snapshot import load_snapshot
+from bot.services.read.view_models import ResultsMode, ResultsView
+from bot.services.read.views import ViewBuilder
 from bot.store import elections, meta, results
 
 MAX_ROUNDS = 50

@@ -24,8 +24,8 @@ from bot.domain.access import Actor
 from bot.errors import UserError
 from bot.packs import ImportPlan, PackError
 from bot.services import imports
-from bot.services.admin_core import AdminCore, checked
-from bot.services.admin_pending import AdminPending
+from bot.services.admin.core import AdminCore, checked
+from bot.services.admin.pending import AdminPending
 from bot.store import meta
 
 #: How long a previewed import may still be applied.

@@ -1,6 +1,6 @@
 """A guild's election data at one data version: the snapshot, its indexes and derived figures.
 
-Every read command goes through `ReadModel` (`bot.services.readmodel.model`). A guild's data is loaded
+Every read command goes through `ReadModel` (`bot.services.read.model`). A guild's data is loaded
 with one set of queries the first time it is needed after a change (`bot.store.meta.bump_version`
 moves the version on every write, so a change is seen by the very next command) and is then served
 from memory, together with name indexes for autocomplete and the parts derived from it (nomination
@@ -32,7 +32,7 @@ from bot.domain.models import (
 from bot.domain.phase import election_phase
 from bot.domain.results import ResultSummary, summarise_result
 from bot.domain.thresholds import nomination_counts, required_nominations
-from bot.services.read_views import (
+from bot.services.read.view_models import (
     Provenance,
     SlateRef,
 )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.services.access import AccessService
-from bot.services.admin_config import AdminConfig
-from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome
-from bot.services.admin_data import AdminData
-from bot.services.admin_elections import AdminElections
-from bot.services.admin_lookup import AdminLookup
-from bot.services.admin_pending import AdminPending
-from bot.services.admin_results import AdminResults, PublishPending
+from bot.services.admin.config import AdminConfig
+from bot.services.admin.core import AdminCore, NeedsConfirmation, Outcome
+from bot.services.admin.data import AdminData
+from bot.services.admin.elections import AdminElections
+from bot.services.admin.lookup import AdminLookup
+from bot.services.admin.pending import AdminPending
+from bot.services.admin.results import AdminResults, PublishPending
 from bot.store.database import Database
 
 __all__ = ["AdminService", "NeedsConfirmation", "Outcome", "PublishPending"]

@@ -17,7 +17,7 @@ from bot.domain.eligibility import edit_rule
 from bot.domain.matching import same_name
 from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Timeline, VotingSystem
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore, NeedsConfirmation, Outcome, checked
+from bot.services.admin.core import AdminCore, NeedsConfirmation, Outcome, checked
 from bot.store import bodies, candidates, elections, meta, nominations, results
 
 

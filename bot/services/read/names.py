@@ -28,7 +28,7 @@ from bot.domain.standing import (
 )
 from bot.domain.validation import escape_markdown
 from bot.errors import NotFound
-from bot.services.readmodel.snapshot import COMPLETION_MAX_AGE, ElectionData, GuildSnapshot
+from bot.services.read.snapshot import COMPLETION_MAX_AGE, ElectionData, GuildSnapshot
 
 #: Values of the `/candidates slate` option meaning "candidates without a slate".
 INDEPENDENT_WORDS = frozenset({"independent", "independents", "none", "no slate"})

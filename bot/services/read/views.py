@@ -28,7 +28,9 @@ from bot.domain.standing import (
 )
 from bot.domain.stv import droop_quota, stage_table
 from bot.errors import NotFound
-from bot.services.read_views import (
+from bot.services.read.names import INDEPENDENT_WORDS, NameResolution, _folded, surname_key
+from bot.services.read.snapshot import ElectionData, GuildSnapshot
+from bot.services.read.view_models import (
     BodyNominationsView,
     CandidateListView,
     CandidateNominationsView,
@@ -47,8 +49,6 @@ from bot.services.read_views import (
     SlateRef,
     SlateSummary,
 )
-from bot.services.readmodel.names import INDEPENDENT_WORDS, NameResolution, _folded, surname_key
-from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot
 
 NO_REGION = "Other"
 

@@ -15,7 +15,7 @@ from bot.domain.access import Actor
 from bot.domain.pending import ALREADY, Approval, PendingChange, PendingState, check_press
 from bot.domain.validation import ValidationError
 from bot.errors import UserError
-from bot.services.admin_core import AdminCore
+from bot.services.admin.core import AdminCore
 from bot.store import pending
 
 #: How long a moderator's own "are you sure?" stays answerable.

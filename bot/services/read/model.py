@@ -17,7 +17,9 @@ from bot.clock import Clock
 from bot.domain.models import Candidate, Timeline
 from bot.domain.phase import next_milestone
 from bot.domain.sources import Source, freshness
-from bot.services.read_views import (
+from bot.services.read.names import Completion
+from bot.services.read.snapshot import ElectionData, GuildSnapshot, SnapshotCache
+from bot.services.read.view_models import (
     BodyNominationsView,
     CandidateListView,
     CandidateNominationsView,
@@ -32,9 +34,7 @@ from bot.services.read_views import (
     SlateCompareView,
     SlateInfoView,
 )
-from bot.services.readmodel.names import Completion
-from bot.services.readmodel.snapshot import ElectionData, GuildSnapshot, SnapshotCache
-from bot.services.readmodel.views import ViewBuilder, candidate_row, election_header
+from bot.services.read.views import ViewBuilder, candidate_row, election_header
 from bot.store import sources as sources_repo
 from bot.store.database import Database
 

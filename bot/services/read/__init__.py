@@ -1,5 +1,6 @@
 """The members' read side, by what each file holds.
 
 `snapshot` (the cached per-version snapshot), `names` (name resolution), `views` (view building),
-`model` (the read model the services and cogs use).
+`view_models` (the plain data views carry), `model` (the read model the services and cogs use),
+`share` (Share buttons' reply keys and their rate limit).
 """

@@ -1,0 +1,1 @@
+"""Administration use-cases: moderators and organisers change data, settings and results; every change audited."""
