@@ -43,7 +43,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
-import aiosqlite
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -70,6 +69,7 @@ from bot.domain.schedule import (
 )
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
+from bot.store.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ T = TypeVar("T")
 _WRITES: set[asyncio.Task] = set()
 
 
-async def write(db: Database, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+async def write(db: Database, work: Callable[[Connection], Awaitable[T]]) -> T:
     """Run `work` in one write transaction that a cancellation (a stop) cannot cut in half.
 
     The transaction runs in its own task, shielded from the caller's cancellation, so a stop that
@@ -189,11 +189,11 @@ class Producer(Protocol):
         """The ledger sources whose rows this producer plans and prepares."""
         ...
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
         ...
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The first instant after `now` at which `plan` would yield something."""
         ...
 
@@ -201,13 +201,11 @@ class Producer(Protocol):
         """What to say for a row (a post spec for the composer), computed at send time; may raise Skip."""
         ...
 
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+    async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
         """Bookkeeping after a successful send."""
         ...
 
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
+    async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """Bookkeeping after a final failure; returns an alert for organisers, or None."""
         ...
 
@@ -701,7 +699,7 @@ class DeliveryEngine:
         now = self.clock.now()
         unsaved_since = self._unsaved_since
 
-        async def work(tx: aiosqlite.Connection) -> int:
+        async def work(tx: Connection) -> int:
             graces: dict[int, timedelta] = {}
             rows: list[Delivery] = []
             for producer in self._unique_producers:
@@ -727,13 +725,13 @@ class DeliveryEngine:
                 event.set()
         return added
 
-    async def _grace(self, conn: aiosqlite.Connection, guild_id: int, cache: dict[int, timedelta]) -> timedelta:
+    async def _grace(self, conn: Connection, guild_id: int, cache: dict[int, timedelta]) -> timedelta:
         if guild_id not in cache:
             settings = await meta.get_settings(conn, guild_id)
             cache[guild_id] = timedelta(minutes=settings.grace_minutes)
         return cache[guild_id]
 
-    async def _summarise_missed(self, tx: aiosqlite.Connection, now: datetime) -> None:
+    async def _summarise_missed(self, tx: Connection, now: datetime) -> None:
         """One alert per guild for the channel posts newly marked missed (never one per post)."""
         missed = await deliveries.unalerted_missed(tx)
         by_guild: dict[int, list[Delivery]] = {}
@@ -758,7 +756,7 @@ class DeliveryEngine:
         await write(self.db, lambda tx: self._alert(tx, guild_id, key, text, now))
         self.kick()
 
-    async def _alert(self, tx: aiosqlite.Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
+    async def _alert(self, tx: Connection, guild_id: int, key: str, text: str, now: datetime) -> None:
         """Queue one alert to the guild's alert channel (skipped, but recorded, when none is set)."""
         settings = await meta.get_settings(tx, guild_id)
         channel = settings.alert_channel_id
@@ -972,7 +970,7 @@ class DeliveryEngine:
         sent_at = self.clock.now()
         late = lateness(row.due_at, sent_at, grace) is not Lateness.ON_TIME
 
-        async def record(tx: aiosqlite.Connection) -> None:
+        async def record(tx: Connection) -> None:
             await deliveries.record_sent(
                 tx, row_id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
             )
@@ -994,7 +992,7 @@ class DeliveryEngine:
         now = self.clock.now()
         hold = self._throttle() if kind is FailureKind.THROTTLED else None
 
-        async def work(tx: aiosqlite.Connection) -> None:
+        async def work(tx: Connection) -> None:
             nonlocal reason
             if kind in (FailureKind.TRANSIENT, FailureKind.THROTTLED):
                 # Throttling is the lane's pace, never the member's doing: wait out the lane's hold.

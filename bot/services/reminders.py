@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.access import Actor
 from bot.domain.audit import AuditEntry
@@ -58,6 +56,7 @@ from bot.services.readmodel import ElectionData, GuildSnapshot, ReadModel
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
 
@@ -445,11 +444,11 @@ class ReminderService:
 
     # ---------------------------------------------------------------- producer
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for automatic election reminders and member DMs due up to `now`."""
         return [*await self._plan_elections(tx, now), *await self._plan_subscriptions(tx, now)]
 
-    async def _plan_elections(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def _plan_elections(self, tx: Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
         items = await announcements.enabled_reminders(tx)
         for item in items:
@@ -467,7 +466,7 @@ class ReminderService:
             rows.extend(await self._changed_events(guild_id, now))
         return rows
 
-    async def _plan_subscriptions(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def _plan_subscriptions(self, tx: Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
         for group in await subscriptions.groups(tx):
             _, elections, bodies = await self._by_id(group.guild_id)
@@ -497,7 +496,7 @@ class ReminderService:
                 rows.extend(await self._event_rows(guild_id, data, now, baseline=False))
         return rows
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The first reminder instant after `now`, over every election and subscription."""
         instants: list[datetime] = []
         for item in await announcements.enabled_reminders(conn):
@@ -573,12 +572,10 @@ class ReminderService:
             slates=slates,
         )
 
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+    async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""
 
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
+    async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """DMs refused: pause the member's reminders (no retry). Channel posts: alert organisers once."""
         if delivery.source is Source.SUBSCRIPTION:
             if kind is not FailureKind.TRANSIENT:
