@@ -25,7 +25,7 @@ from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
 from bot.store import audit, bodies, candidates, elections, meta
 from bot.store.database import Database
-from bot.store.engine import Connection
+from bot.store.engine import Connection, lock_guild
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class AdminCore:
         """Audit a refused attempt that is not about levels (e.g. pressing another moderator's button)."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)  # refuse() reads the last refusal, then bumps or appends
             audit_id, repeats = await audit.refuse(
                 tx,
                 guild_id=actor.guild_id,
@@ -153,6 +154,7 @@ class AdminCore:
         row is appended and the guild's data version bumped in the same transaction."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)  # the body reads, checks and writes: no edit lands in between
             ch = Change(tx=tx, entity=entity)
             yield ch
             audit_id = await audit.append(

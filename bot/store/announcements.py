@@ -131,7 +131,8 @@ async def advance(conn: Connection, announcement_id: int, checked_until: datetim
     """Move the generation cursor; an announcement with no further occurrence is finished."""
     await conn.execute(
         "UPDATE announcements SET checked_until = ?, next_due = ?,"
-        " status = CASE WHEN ? IS NULL AND status = 'active' THEN 'finished' ELSE status END WHERE id = ?",
+        " status = CASE WHEN CAST(? AS TEXT) IS NULL AND status = 'active' THEN 'finished' ELSE status END"
+        " WHERE id = ?",
         (dt_to_db(checked_until), dt_to_db(next_due), dt_to_db(next_due), announcement_id),
     )
 

@@ -79,7 +79,7 @@ async def ready(
         " row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at, id) AS in_target,"
         " row_number() OVER (PARTITION BY guild_id ORDER BY next_attempt_at, id) AS in_guild"
         " FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
-        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds))"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)) AS ranked"
         " WHERE in_target <= ? AND in_guild <= ? ORDER BY next_attempt_at, id LIMIT ?",
         (lane.value, dt_to_db(now), per_target or limit, per_guild or limit, limit),
     ) as c:

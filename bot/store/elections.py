@@ -72,7 +72,7 @@ async def set_listed(conn: Connection, guild_id: int, election_id: int, names: I
     await conn.execute("DELETE FROM election_eligible_bodies WHERE election_id = ?", (election_id,))
     await conn.executemany(
         "INSERT INTO election_eligible_bodies (election_id, body_id)"
-        " SELECT ?, id FROM bodies WHERE guild_id = ? AND name = ? ON CONFLICT DO NOTHING",
+        " SELECT CAST(? AS BIGINT), id FROM bodies WHERE guild_id = ? AND name = ? ON CONFLICT DO NOTHING",
         [(election_id, guild_id, name) for name in names],
     )
 
