@@ -189,6 +189,9 @@ class Database:
             raise
         return cls(path, opened[0], opened[1], read_only=read_only)
 
+    def __str__(self) -> str:
+        return str(self.path)
+
     async def close(self) -> None:
         """Close both connections."""
         try:

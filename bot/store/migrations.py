@@ -150,11 +150,11 @@ async def require_current(db: Database, directory: Traversable | None = None) ->
     current, latest = await applied_version(db), discover(directory, db.engine)[-1].version
     if current < latest:
         raise MigrationError(
-            f"the database {db.path} is at schema version {current} and this Hustings needs {latest}: "
+            f"the database {db} is at schema version {current} and this Hustings needs {latest}: "
             "stop the bot, then run `hustings migrate` (or start the new version with `hustings run`)"
         )
     if current > latest:
         raise MigrationError(
-            f"the database {db.path} is at schema version {current}, newer than this Hustings "
+            f"the database {db} is at schema version {current}, newer than this Hustings "
             f"(knows up to {latest}): use the Hustings version the bot runs"
         )
