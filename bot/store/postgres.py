@@ -55,6 +55,17 @@ def describe_pg_failure(url: str, exc: BaseException) -> str:
     return f"The PostgreSQL database {where} {problem}."
 
 
+async def _reset(conn: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool: nothing, unless a transaction was left open.
+
+    asyncpg's default reset (unlock all, close cursors, unlisten, reset settings) is a round trip on
+    every release, and the reader borrows a connection per statement; this store holds no session
+    state (its advisory locks end with their transaction).
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 class PostgresDatabase(Database):
     """Owns a pool of asyncpg connections to one PostgreSQL database."""
 
@@ -81,6 +92,7 @@ class PostgresDatabase(Database):
                 min_size=1,
                 max_size=POOL_SIZE,
                 timeout=CONNECT_TIMEOUT,
+                reset=_reset,
                 server_settings={"default_transaction_read_only": "on"} if read_only else None,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
