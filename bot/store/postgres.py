@@ -23,7 +23,9 @@ from bot.store.engine import Connection, PgConnection, PgPoolReader
 
 log = logging.getLogger(__name__)
 
-#: Connections per process: enough for the delivery lanes, the source runs and the interactions in flight.
+#: Connections per pool (one pool for write transactions, one for reads), per process: enough for the
+#: delivery lanes, the source runs and the interactions in flight. Two pools, so a transaction that reads
+#: through `db.reader` while it holds a writer connection can't wait forever for a connection it holds.
 POOL_SIZE = 10
 #: How long opening the first connection may take before the server counts as unreachable (seconds).
 CONNECT_TIMEOUT = 10.0
@@ -71,12 +73,13 @@ class PostgresDatabase(Database):
 
     engine = "postgresql"
 
-    def __init__(self, url: str, pool: asyncpg.Pool, *, read_only: bool = False) -> None:
+    def __init__(self, url: str, pool: asyncpg.Pool, readers: asyncpg.Pool, *, read_only: bool = False) -> None:
         # Database.__init__ opens SQLite connections: set what the shared methods use instead.
         self.path = url
         self.url = url
         self._pool = pool
-        self._reader_conn = PgPoolReader(pool)
+        self._readers = readers
+        self._reader_conn = PgPoolReader(readers)
         self.read_only = read_only
         self.commits = 0
         self._identity = None
@@ -86,26 +89,34 @@ class PostgresDatabase(Database):
     @classmethod
     async def connect(cls, url: str, *, read_only: bool = False) -> PostgresDatabase:
         """Open a pool on `url`; an unreachable or refusing server raises `DatabaseUnavailable` (one sentence)."""
+        pools: list[asyncpg.Pool] = []
         try:
-            pool = await asyncpg.create_pool(
-                url,
-                min_size=1,
-                max_size=POOL_SIZE,
-                timeout=CONNECT_TIMEOUT,
-                reset=_reset,
-                server_settings={"default_transaction_read_only": "on"} if read_only else None,
-            )
+            for _ in ("writers", "readers"):
+                pool = await asyncpg.create_pool(
+                    url,
+                    min_size=1,
+                    max_size=POOL_SIZE,
+                    timeout=CONNECT_TIMEOUT,
+                    reset=_reset,
+                    server_settings={"default_transaction_read_only": "on"} if read_only else None,
+                )
+                assert pool is not None
+                pools.append(pool)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+            for opened in pools:
+                await opened.close()
             raise DatabaseUnavailable(describe_pg_failure(url, exc)) from exc
-        assert pool is not None
-        return cls(url, pool, read_only=read_only)
+        return cls(url, pools[0], pools[1], read_only=read_only)
 
     def __str__(self) -> str:
         return redact(self.url)
 
     async def close(self) -> None:
-        """Close the pool (waiting for borrowed connections to come back)."""
-        await self._pool.close()
+        """Close the pools (waiting for borrowed connections to come back)."""
+        try:
+            await self._readers.close()
+        finally:
+            await self._pool.close()
 
     def file_is_ours(self) -> bool:
         """Always: there is no file to be deleted under the bot."""
