@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.store.database import Database, DatabaseUnavailable, storage_refuses_writes
+from bot.store.database import Database, DatabaseUnavailable, _finish, storage_refuses_writes
 from bot.store.engine import Connection, PgConnection, PgPoolReader
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,11 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """A write transaction on a pooled connection: committed on success, rolled back on any error."""
+        """A write transaction on a pooled connection: committed on success, rolled back on any error.
+
+        COMMIT and ROLLBACK run to completion even if the caller is cancelled meanwhile (as on SQLite), so
+        a connection never goes back to the pool in the middle of one.
+        """
         async with self._pool.acquire() as raw:
             tx = raw.transaction()
             try:
@@ -149,12 +153,12 @@ class PostgresDatabase(Database):
                 yield PgConnection(raw)
             except BaseException as exc:
                 if not raw.is_closed():
-                    await asyncio.shield(tx.rollback())
+                    await _finish(tx.rollback())  # to completion even if cancelled meanwhile
                 self._cannot_save(exc)
                 raise
             else:
                 try:
-                    await asyncio.shield(tx.commit())
+                    await _finish(tx.commit())  # the connection goes back to the pool only after it
                 except BaseException as exc:
                     self._cannot_save(exc)
                     raise
