@@ -34,6 +34,32 @@ HEARTBEAT_STALE = 90.0
 TICK_STALE = 11 * 60.0
 
 
+def _local_base(settings: Settings) -> Path:
+    """Where the run lock and heartbeat live: beside a SQLite file, or `data/postgresql.*` for a server."""
+    return settings.database if isinstance(settings.database, Path) else Path("data") / "postgresql"
+
+
+def _shown(settings: Settings) -> str:
+    """The database as an operator may see it: the path, or the URL without its password."""
+    if isinstance(settings.database, Path):
+        return str(settings.database)
+    from bot.store.postgres import redact
+
+    return redact(settings.database)
+
+
+def _no_file_tool(settings: Settings, what: str) -> int | None:
+    """Refuse (exit 2) a file-level tool on a PostgreSQL database, in one sentence; None on SQLite."""
+    if not settings.on_postgres:
+        return None
+    print(
+        f"`hustings {what}` copies SQLite files; back PostgreSQL up with pg_dump and pg_restore "
+        "(or `hustings copy-store` to a SQLite file), see docs/scaling.md.",
+        file=sys.stderr,
+    )
+    return 2
+
+
 async def _open(settings: Settings):
     from bot.store.database import Database
     from bot.store.migrations import migrate
@@ -77,9 +103,9 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.sidecar import Busy, RunLock
 
     try:
-        lock = RunLock(settings.database).acquire()
+        lock = RunLock(_local_base(settings)).acquire()
     except Busy:
-        print(f"Another Hustings is already running on {settings.database}: stop it first.", file=sys.stderr)
+        print(f"Another Hustings is already running on {_shown(settings)}: stop it first.", file=sys.stderr)
         return 1
     try:
         from bot.store.database import Database, DatabaseUnavailable
@@ -97,13 +123,13 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 await migrate(db)
             if problems:
                 print(
-                    f"The database {settings.database} is damaged ({problems[0]}), so the bot won't start on it: "
+                    f"The database {_shown(settings)} is damaged ({problems[0]}), so the bot won't start on it: "
                     f"{RESTORE_HINT}.",
                     file=sys.stderr,
                 )
                 return 1
             async with HustingsBot(
-                settings=settings, db=db, clock=clock_from_env(), heartbeat=settings.database
+                settings=settings, db=db, clock=clock_from_env(), heartbeat=_local_base(settings)
             ) as bot:  # HUSTINGS_FAKE_NOW
                 _stop_on_signals(bot, settings.stop_grace)
                 try:
@@ -161,6 +187,67 @@ async def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         applied = await migrate(db)
         print(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
     return 0
+
+
+async def _cmd_copy_store(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy every guild's data from one store to another (SQLite file or PostgreSQL URL), then check
+    that each guild's export and every table's row count match."""
+    from bot.services.imports import export_pack
+    from bot.store.copy import TargetNotEmpty, copy_store, counts
+    from bot.store.database import Database, is_postgres_url
+    from bot.store.migrations import migrate, require_current
+
+    def where(text: str) -> str | Path:
+        return text if is_postgres_url(text) else Path(text)
+
+    source_at, target_at = where(args.source), where(args.target)
+    if isinstance(source_at, Path) and isinstance(target_at, Path) and _same_file(source_at, target_at):
+        print("The source and the target are the same database: name another target.", file=sys.stderr)
+        return 2
+    if source_at == target_at:
+        print("The source and the target are the same database: name another target.", file=sys.stderr)
+        return 2
+    source = await Database.open(source_at, read_only=True)
+    try:
+        await require_current(source)  # never migrate the source: a bot may be running on it
+        target = await Database.open(target_at)
+        try:
+            await migrate(target)
+            try:
+                report = await copy_store(source, target, force=args.force)
+            except TargetNotEmpty as exc:
+                print(
+                    f"The target {target} already holds data ({exc}): copy into an empty database, "
+                    "or add --force to replace everything in it.",
+                    file=sys.stderr,
+                )
+                return 1
+            mismatched = [
+                g
+                for g in report.guilds
+                if await _export(export_pack, source, g) != await _export(export_pack, target, g)
+            ]
+            if mismatched or await counts(source) != await counts(target):
+                what = f"guilds {', '.join(map(str, mismatched))}" if mismatched else "row counts"
+                print(f"The copy in {target} does not match the source ({what} differ): don't use it.", file=sys.stderr)
+                return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    guilds = len(report.guilds)
+    print(
+        f"copied {report.total} rows of {guilds} server{'s' if guilds != 1 else ''} from {source} to {target}; "
+        "every server's export and every table's row count match"
+    )
+    return 0
+
+
+async def _export(export_pack, db, guild_id: int):
+    try:
+        return await export_pack(db, guild_id)
+    except LookupError:
+        return None
 
 
 def _read_pack(path: Path, kind: str | None, zone: str | None = None):
@@ -309,6 +396,8 @@ async def _checked_copy(source: Path, dest: Path) -> list[str]:
 
 
 async def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if (refused := _no_file_tool(settings, "backup")) is not None:
+        return refused
     dest, live = Path(args.dest), Path(settings.database)
     if _is_database_file(live, dest):
         print(f"{dest} is the live database itself: give the backup another file name.", file=sys.stderr)
@@ -342,6 +431,8 @@ async def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.migrations import applied_version, discover
     from bot.store.sidecar import Busy, RunLock
 
+    if (refused := _no_file_tool(settings, "restore")) is not None:
+        return refused
     backup, live = Path(args.backup), Path(settings.database)
     if _is_database_file(live, backup):
         print(f"{backup} is the live database itself: name a backup file.", file=sys.stderr)
@@ -395,8 +486,8 @@ async def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.database import Database
     from bot.store.sidecar import read_heartbeat
 
-    live = Path(settings.database)
-    beat = read_heartbeat(live)
+    live = settings.database
+    beat = read_heartbeat(_local_base(settings))
     problems: list[str] = []
     if beat is None:
         problems.append("the bot has written no heartbeat (it is not running, or is still starting)")
@@ -412,7 +503,7 @@ async def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
             problems.append(f"the bot can't save to its database ({beat.problem or 'see its log'})")
     db = await Database.open(live, read_only=True)
     try:
-        await db.fetchone("SELECT count(*) FROM sqlite_master")
+        await db.fetchone("SELECT 1" if db.engine == "postgresql" else "SELECT count(*) FROM sqlite_master")
     finally:
         await db.close()
     if problems:
@@ -496,6 +587,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="load the bundled demo pack (NEC 2018 result and a live fictional election)")
     p.add_argument("--guild", type=int, required=True, help="Discord server (guild) id")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "copy-store", help="copy every server's data from one database to another (SQLite file or PostgreSQL URL)"
+    )
+    p.add_argument("source", help="the database to copy: a SQLite file or a postgresql:// URL (left unchanged)")
+    p.add_argument("target", help="the database to fill: a SQLite file or a postgresql:// URL (migrated first)")
+    p.add_argument("--force", action="store_true", help="replace whatever the target holds")
+    p.set_defaults(func=_cmd_copy_store)
 
     p = sub.add_parser("backup", help="write a checked copy of the live database (safe while the bot runs)")
     p.add_argument("dest", help="file to write the copy to")

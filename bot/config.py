@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     discord_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("DISCORD_TOKEN"))
-    database: Path = Field(default=Path("data/hustings.db"), validation_alias=AliasChoices("HUSTINGS_DATABASE"))
+    # A SQLite file path, or a PostgreSQL URL (postgresql://user:password@host:5432/dbname) kept as text.
+    database: Path | str = Field(default=Path("data/hustings.db"), validation_alias=AliasChoices("HUSTINGS_DATABASE"))
     timezone: str = Field(default="Europe/London", validation_alias=AliasChoices("HUSTINGS_TIMEZONE"))
     dev_guild: int | None = Field(default=None, validation_alias=AliasChoices("HUSTINGS_DEV_GUILD"))
     discord_api: str = Field(default=DEFAULT_API, validation_alias=AliasChoices("HUSTINGS_DISCORD_API"))
@@ -34,6 +35,19 @@ class Settings(BaseSettings):
     max_sources: int = Field(default=10, ge=1, le=1_000, validation_alias=AliasChoices("HUSTINGS_MAX_SOURCES"))
     # Seconds a stop (SIGTERM/SIGINT) gives sends in flight to finish: inside Docker's 10 s stop grace.
     stop_grace: float = Field(default=8.0, ge=0, le=600, validation_alias=AliasChoices("HUSTINGS_STOP_GRACE"))
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        # A URL must stay text: as a Path, "postgresql://host/db" would lose a slash.
+        if isinstance(value, str) and value.split("://", 1)[0] in ("postgresql", "postgres"):
+            return value
+        return Path(value) if isinstance(value, str) else value
+
+    @property
+    def on_postgres(self) -> bool:
+        """Whether the database is a PostgreSQL server rather than a SQLite file."""
+        return isinstance(self.database, str)
 
     @field_validator("timezone")
     @classmethod

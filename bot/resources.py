@@ -25,14 +25,16 @@ def _reinstall(what: str) -> MissingResourceError:
     )
 
 
-def migrations_folder() -> Traversable:
-    """The installed folder of numbered SQL migrations; raises when it is missing or holds none."""
+def migrations_folder(engine: str = "sqlite") -> Traversable:
+    """The installed folder of numbered SQL migrations for `engine` ("sqlite": the package itself,
+    "postgresql": its `postgresql` subpackage); raises when it is missing or holds none."""
+    package = MIGRATIONS_PACKAGE if engine == "sqlite" else f"{MIGRATIONS_PACKAGE}.{engine}"
     try:
-        folder = resources.files(MIGRATIONS_PACKAGE)
+        folder = resources.files(package)
     except ModuleNotFoundError as exc:
-        raise _reinstall(f"database migrations ({MIGRATIONS_PACKAGE})") from exc
+        raise _reinstall(f"database migrations ({package})") from exc
     if not folder.is_dir() or not any(item.name.endswith(".sql") for item in folder.iterdir()):
-        raise _reinstall(f"database migrations (no .sql files in {MIGRATIONS_PACKAGE})")
+        raise _reinstall(f"database migrations (no .sql files in {package})")
     return folder
 
 

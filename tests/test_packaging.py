@@ -25,12 +25,17 @@ def test_every_package_is_listed_for_the_wheel() -> None:
         if "__pycache__" not in path.parts
     }
     assert on_disk - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
-    assert "bot.migrations" in listed
+    assert "bot.migrations" in listed and "bot.migrations.postgresql" in listed
 
 
 def test_migrations_are_read_as_package_resources() -> None:
     names = [m.path.name for m in discover()]
     assert names == sorted(p.name for p in (ROOT / "migrations").glob("*.sql"))
+
+
+def test_postgresql_migrations_are_read_as_package_resources() -> None:
+    names = [m.path.name for m in discover(engine="postgresql")]
+    assert names == sorted(p.name for p in (ROOT / "migrations" / "postgresql").glob("*.sql"))
 
 
 def test_an_empty_migrations_folder_is_refused(tmp_path: Path) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.access import Actor, Level, access_level
 from bot.errors import PermissionDenied
 from bot.store import audit, meta, pending, replies
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 #: How often a guild's old audit rows are pruned (on its next audited refusal or change).
 PRUNE_EVERY = timedelta(days=1)
@@ -55,7 +54,7 @@ class AccessService:
             f"Only {article} {needed.label} can do that here. Ask a moderator if you think you should."
         )
 
-    async def prune_if_due(self, tx: aiosqlite.Connection, guild_id: int, now: datetime, *, force: bool = False) -> int:
+    async def prune_if_due(self, tx: Connection, guild_id: int, now: datetime, *, force: bool = False) -> int:
         """Delete the guild's audit rows older than its retention period, at most once a day (or now, `force`);
         returns how many audit rows went. Expired questions and old stored replies go at the same time."""
         last = self._pruned.get(guild_id)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.access import (
     RICH_POST,
@@ -37,6 +35,7 @@ from bot.services.read.model import ReadModel
 from bot.services.read.view_models import ResultsMode
 from bot.store import announcements, audit, deliveries, meta
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 #: How far ahead a first post may be scheduled.
 MAX_AHEAD = timedelta(days=366)
@@ -303,7 +302,7 @@ class AnnouncementService:
 
     # ---------------------------------------------------------------- producer
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for every announcement occurrence due up to `now`."""
         rows: list[Delivery] = []
         for item in await announcements.due(tx, now):
@@ -323,7 +322,7 @@ class AnnouncementService:
             await announcements.advance(tx, item.id, now, item.schedule.next_after(now))
         return rows
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The earliest next occurrence of any active announcement."""
         return await announcements.next_due(conn)
 
@@ -378,12 +377,10 @@ class AnnouncementService:
             return None
         return data.election.slug
 
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+    async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""
 
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
+    async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """Organisers hear once per failing streak."""
         return (
             f"⚠️ Announcement #{delivery.source_id} could not be posted in <#{delivery.target_id}>: {reason}. "

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.hustings import Place
 from bot.domain.hustings_reminders import (
@@ -32,6 +30,7 @@ from bot.services.hustings import HustingsService
 from bot.store import deliveries
 from bot.store import hustings_reminders as repo
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 #: The `detail["kind"]` of the ledger rows this module plans.
 KIND = "hustings"
@@ -99,7 +98,7 @@ class HustingsReminders:
 
     # ------------------------------------------------------------------ planning (through ReminderService)
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for the reminders whose hour-before instant came since the last pass."""
         rows = [
             Delivery(
@@ -118,7 +117,7 @@ class HustingsReminders:
         await repo.advance(tx, now)
         return rows
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The next hour-before instant after `now`."""
         return min((due_at(s) for r, s in await repo.active(conn) if due_at(s) > now), default=None)
 

@@ -29,6 +29,7 @@ from bot.packs.json_format import parse_pack_json
 from bot.packs.plan import removals
 from bot.store import audit, meta, snapshot
 from bot.store.database import Database
+from bot.store.engine import lock_guild
 
 __all__ = [
     "CSV_KINDS",
@@ -188,6 +189,7 @@ async def apply_import(
     if plan.is_empty:
         return plan
     async with db.transaction() as tx:
+        await lock_guild(tx, guild_id)  # a concurrent import or edit commits first, then the check sees it
         current = (await meta.get_version(tx, guild_id)).version
         if current != plan.base_version:
             raise StaleImportError(plan.base_version, current)

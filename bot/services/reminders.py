@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.access import Actor
 from bot.domain.audit import AuditEntry
@@ -64,6 +62,7 @@ from bot.services.read.view_models import ProgressView, ResultsMode, ResultsView
 from bot.store import announcements, audit, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
 
@@ -465,12 +464,12 @@ class ReminderService:
 
     # ---------------------------------------------------------------- producer
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for automatic election reminders and member DMs due up to `now`."""
         rows = [*await self._plan_elections(tx, now), *await self._plan_subscriptions(tx, now)]
         return rows + (await self.hustings_dms.plan(tx, now) if self.hustings_dms else [])
 
-    async def _plan_elections(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def _plan_elections(self, tx: Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
         items = await announcements.enabled_reminders(tx)
         for item in items:
@@ -488,7 +487,7 @@ class ReminderService:
             rows.extend(await self._changed_events(guild_id, now))
         return rows
 
-    async def _plan_subscriptions(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def _plan_subscriptions(self, tx: Connection, now: datetime) -> list[Delivery]:
         rows: list[Delivery] = []
         for group in await subscriptions.groups(tx):
             _, elections, bodies = await self._by_id(group.guild_id)
@@ -518,7 +517,7 @@ class ReminderService:
                 rows.extend(await self._event_rows(guild_id, data, now, baseline=False))
         return rows
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The first reminder instant after `now`, over every election and subscription."""
         instants: list[datetime] = []
         for item in await announcements.enabled_reminders(conn):
@@ -601,12 +600,10 @@ class ReminderService:
             slug=data.election.slug,
         )
 
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+    async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
         """Nothing to record beyond the ledger."""
 
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
+    async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """DMs refused: pause the member's reminders (no retry). Channel posts: alert organisers once."""
         if delivery.detail.get("kind") == HUSTINGS_KIND:
             return None  # one DM refused: the member's other reminders are left as they are

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.schedule.ledger import Announcement, ElectionReminders, LiveView
 from bot.domain.schedule.recurrence import Schedule, parse_repeat
 from bot.domain.schedule.reminders import offsets_from_json, offsets_to_json
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection, Row
 
 
-def _announcement(row: sqlite3.Row) -> Announcement:
+def _announcement(row: Row) -> Announcement:
     return Announcement(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -38,13 +36,13 @@ def _announcement(row: sqlite3.Row) -> Announcement:
     )
 
 
-async def create(conn: aiosqlite.Connection, a: Announcement) -> int:
+async def create(conn: Connection, a: Announcement) -> int:
     """Store a new announcement; returns its id (the number organisers use to refer to it)."""
     s = a.schedule
     cur = await conn.execute(
         "INSERT INTO announcements (guild_id, channel_id, kind, content, view, election_id, first_at, repeat,"
         " until_at, timezone, ping_role_id, ping_everyone, created_by, created_by_name, created_at, status,"
-        " checked_until, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " checked_until, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             a.guild_id,
             a.channel_id,
@@ -66,10 +64,12 @@ async def create(conn: aiosqlite.Connection, a: Announcement) -> int:
             dt_to_db(a.next_due),
         ),
     )
-    return int(cur.lastrowid or 0)
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int, announcement_id: int) -> Announcement | None:
+async def get(conn: Connection, guild_id: int, announcement_id: int) -> Announcement | None:
     """One announcement of the guild by id."""
     async with conn.execute(
         "SELECT * FROM announcements WHERE guild_id = ? AND id = ?", (guild_id, announcement_id)
@@ -78,14 +78,14 @@ async def get(conn: aiosqlite.Connection, guild_id: int, announcement_id: int) -
     return _announcement(row) if row else None
 
 
-async def get_by_id(conn: aiosqlite.Connection, announcement_id: int) -> Announcement | None:
+async def get_by_id(conn: Connection, announcement_id: int) -> Announcement | None:
     """One announcement by id, whatever its guild (the delivery engine's view)."""
     async with conn.execute("SELECT * FROM announcements WHERE id = ?", (announcement_id,)) as c:
         row = await c.fetchone()
     return _announcement(row) if row else None
 
 
-async def list_for_guild(conn: aiosqlite.Connection, guild_id: int, *, active_only: bool = True) -> list[Announcement]:
+async def list_for_guild(conn: Connection, guild_id: int, *, active_only: bool = True) -> list[Announcement]:
     """A guild's announcements, soonest next post first (finished and cancelled last, when included)."""
     sql = "SELECT * FROM announcements WHERE guild_id = ?"
     if active_only:
@@ -95,7 +95,7 @@ async def list_for_guild(conn: aiosqlite.Connection, guild_id: int, *, active_on
         return [_announcement(r) for r in await c.fetchall()]
 
 
-async def count_active(conn: aiosqlite.Connection, guild_id: int) -> int:
+async def count_active(conn: Connection, guild_id: int) -> int:
     """How many of a guild's announcements are still to post."""
     async with conn.execute(
         "SELECT count(*) FROM announcements WHERE guild_id = ? AND status = 'active'", (guild_id,)
@@ -104,7 +104,7 @@ async def count_active(conn: aiosqlite.Connection, guild_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def due(conn: aiosqlite.Connection, now: datetime) -> list[Announcement]:
+async def due(conn: Connection, now: datetime) -> list[Announcement]:
     """Active announcements with an occurrence due at or before `now`."""
     async with conn.execute(
         "SELECT * FROM announcements WHERE status = 'active' AND next_due IS NOT NULL AND next_due <= ?"
@@ -114,27 +114,24 @@ async def due(conn: aiosqlite.Connection, now: datetime) -> list[Announcement]:
         return [_announcement(r) for r in await c.fetchall()]
 
 
-async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+async def next_due(conn: Connection) -> datetime | None:
     """The earliest upcoming occurrence of any active announcement."""
     async with conn.execute("SELECT min(next_due) FROM announcements WHERE status = 'active'") as c:
         row = await c.fetchone()
     return dt_from_db(row[0]) if row else None
 
 
-async def advance(
-    conn: aiosqlite.Connection, announcement_id: int, checked_until: datetime, next_due: datetime | None
-) -> None:
+async def advance(conn: Connection, announcement_id: int, checked_until: datetime, next_due: datetime | None) -> None:
     """Move the generation cursor; an announcement with no further occurrence is finished."""
     await conn.execute(
         "UPDATE announcements SET checked_until = ?, next_due = ?,"
-        " status = CASE WHEN ? IS NULL AND status = 'active' THEN 'finished' ELSE status END WHERE id = ?",
+        " status = CASE WHEN CAST(? AS TEXT) IS NULL AND status = 'active' THEN 'finished' ELSE status END"
+        " WHERE id = ?",
         (dt_to_db(checked_until), dt_to_db(next_due), dt_to_db(next_due), announcement_id),
     )
 
 
-async def move_zone(
-    conn: aiosqlite.Connection, announcement_id: int, schedule: Schedule, next_due: datetime | None
-) -> None:
+async def move_zone(conn: Connection, announcement_id: int, schedule: Schedule, next_due: datetime | None) -> None:
     """Store an announcement's schedule moved to another time zone, with its next occurrence."""
     await conn.execute(
         "UPDATE announcements SET first_at = ?, until_at = ?, timezone = ?, next_due = ? WHERE id = ?",
@@ -142,7 +139,7 @@ async def move_zone(
     )
 
 
-async def set_status(conn: aiosqlite.Connection, announcement_id: int, status: str) -> None:
+async def set_status(conn: Connection, announcement_id: int, status: str) -> None:
     """Cancel (or finish) an announcement."""
     await conn.execute("UPDATE announcements SET status = ?, next_due = NULL WHERE id = ?", (status, announcement_id))
 
@@ -150,7 +147,7 @@ async def set_status(conn: aiosqlite.Connection, announcement_id: int, status: s
 # --------------------------------------------------------------------------- election reminders
 
 
-def _reminders(row: sqlite3.Row) -> ElectionReminders:
+def _reminders(row: Row) -> ElectionReminders:
     return ElectionReminders(
         election_id=row["election_id"],
         guild_id=row["guild_id"],
@@ -162,14 +159,14 @@ def _reminders(row: sqlite3.Row) -> ElectionReminders:
     )
 
 
-async def get_reminders(conn: aiosqlite.Connection, election_id: int) -> ElectionReminders | None:
+async def get_reminders(conn: Connection, election_id: int) -> ElectionReminders | None:
     """An election's automatic reminder settings, if ever set."""
     async with conn.execute("SELECT * FROM election_reminders WHERE election_id = ?", (election_id,)) as c:
         row = await c.fetchone()
     return _reminders(row) if row else None
 
 
-async def enabled_reminders(conn: aiosqlite.Connection, guild_id: int | None = None) -> list[ElectionReminders]:
+async def enabled_reminders(conn: Connection, guild_id: int | None = None) -> list[ElectionReminders]:
     """Enabled automatic reminders, for one guild or all."""
     sql = "SELECT * FROM election_reminders WHERE enabled = 1"
     params: tuple[int, ...] = ()
@@ -180,11 +177,14 @@ async def enabled_reminders(conn: aiosqlite.Connection, guild_id: int | None = N
         return [_reminders(r) for r in await c.fetchall()]
 
 
-async def save_reminders(conn: aiosqlite.Connection, r: ElectionReminders) -> None:
+async def save_reminders(conn: Connection, r: ElectionReminders) -> None:
     """Insert or replace an election's reminder settings."""
     await conn.execute(
-        "INSERT OR REPLACE INTO election_reminders (election_id, guild_id, enabled, offsets, checked_until,"
-        " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO election_reminders (election_id, guild_id, enabled, offsets, checked_until,"
+        " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (election_id) DO UPDATE SET guild_id = excluded.guild_id, enabled = excluded.enabled,"
+        " offsets = excluded.offsets, checked_until = excluded.checked_until, updated_by = excluded.updated_by,"
+        " updated_at = excluded.updated_at",
         (
             r.election_id,
             r.guild_id,
@@ -197,7 +197,7 @@ async def save_reminders(conn: aiosqlite.Connection, r: ElectionReminders) -> No
     )
 
 
-async def advance_reminders(conn: aiosqlite.Connection, election_id: int, checked_until: datetime) -> None:
+async def advance_reminders(conn: Connection, election_id: int, checked_until: datetime) -> None:
     """Move an election's reminder cursor."""
     await conn.execute(
         "UPDATE election_reminders SET checked_until = ? WHERE election_id = ?",

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.audit import AuditEntry
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection
 
 #: Refusals of the same member, action and entity within this window share one row (its count grows).
 REFUSAL_WINDOW = timedelta(hours=1)
 
 
 async def append(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     actor_id: int | None,
@@ -30,7 +29,7 @@ async def append(
     """Append one audit row (inside the same transaction as the change it records)."""
     cur = await conn.execute(
         "INSERT INTO audit_log (guild_id, actor_id, actor_name, action, entity, before, after, denied, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             actor_id,
@@ -43,11 +42,13 @@ async def append(
             dt_to_db(at),
         ),
     )
-    return int(cur.lastrowid or 0)
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def refuse(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     actor_id: int | None,
@@ -59,8 +60,8 @@ async def refuse(
     """Record a refused attempt: a repeat within REFUSAL_WINDOW of the same member's last refusal of the
     same action and entity bumps that row's count instead of adding a row. Returns (row id, repeats)."""
     async with conn.execute(
-        "SELECT id, repeats FROM audit_log WHERE guild_id = ? AND actor_id IS ? AND action = ? AND entity = ?"
-        " AND denied = 1 AND coalesce(last_at, at) >= ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, repeats FROM audit_log WHERE guild_id = ? AND actor_id IS NOT DISTINCT FROM ? AND action = ?"
+        " AND entity = ? AND denied = 1 AND coalesce(last_at, at) >= ? ORDER BY id DESC LIMIT 1",
         (guild_id, actor_id, action, entity, dt_to_db(at - REFUSAL_WINDOW)),
     ) as c:
         row = await c.fetchone()
@@ -82,11 +83,15 @@ async def refuse(
     return audit_id, 1
 
 
-async def prune(conn: aiosqlite.Connection, guild_id: int, older_than: datetime) -> int:
+async def prune(conn: Connection, guild_id: int, older_than: datetime) -> int:
     """Delete the guild's audit rows last touched before `older_than` (retention); returns how many."""
     cutoff = dt_to_db(older_than)
     # The delete trigger lets rows go only below the cut-off recorded here, for this transaction only.
-    await conn.execute("INSERT OR REPLACE INTO audit_prune (guild_id, before) VALUES (?, ?)", (guild_id, cutoff))
+    await conn.execute(
+        "INSERT INTO audit_prune (guild_id, before) VALUES (?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET before = excluded.before",
+        (guild_id, cutoff),
+    )
     cur = await conn.execute(
         "DELETE FROM audit_log WHERE guild_id = ? AND coalesce(last_at, at) < ?", (guild_id, cutoff)
     )
@@ -95,7 +100,7 @@ async def prune(conn: aiosqlite.Connection, guild_id: int, older_than: datetime)
 
 
 async def recent(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     *,
     limit: int = 20,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import aiosqlite
-
 from bot.domain.models import Candidate, CandidateStatus
 from bot.store.codec import from_json, to_json
+from bot.store.engine import Connection, Row
 
 _SELECT = (
     "SELECT c.id, c.election_id, c.name, s.name AS slate, c.bio, c.photo_url, c.links, c.status"
@@ -15,7 +12,7 @@ _SELECT = (
 )
 
 
-def _candidate(row: sqlite3.Row) -> Candidate:
+def _candidate(row: Row) -> Candidate:
     return Candidate(
         id=row["id"],
         election_id=row["election_id"],
@@ -28,20 +25,20 @@ def _candidate(row: sqlite3.Row) -> Candidate:
     )
 
 
-async def list_for_election(conn: aiosqlite.Connection, election_id: int) -> list[Candidate]:
+async def list_for_election(conn: Connection, election_id: int) -> list[Candidate]:
     """An election's candidates in name order."""
     async with conn.execute(f"{_SELECT} WHERE c.election_id = ? ORDER BY c.name", (election_id,)) as c:
         return [_candidate(r) for r in await c.fetchall()]
 
 
-async def get_by_name(conn: aiosqlite.Connection, election_id: int, name: str) -> Candidate | None:
+async def get_by_name(conn: Connection, election_id: int, name: str) -> Candidate | None:
     """One candidate by exact name within an election."""
     async with conn.execute(f"{_SELECT} WHERE c.election_id = ? AND c.name = ?", (election_id, name)) as c:
         row = await c.fetchone()
     return _candidate(row) if row else None
 
 
-async def _slate_id(conn: aiosqlite.Connection, election_id: int, slate: str | None) -> int | None:
+async def _slate_id(conn: Connection, election_id: int, slate: str | None) -> int | None:
     if not slate:
         return None
     async with conn.execute(
@@ -54,7 +51,7 @@ async def _slate_id(conn: aiosqlite.Connection, election_id: int, slate: str | N
     return int(row[0])
 
 
-async def upsert(conn: aiosqlite.Connection, election_id: int, candidate: Candidate) -> int:
+async def upsert(conn: Connection, election_id: int, candidate: Candidate) -> int:
     """Insert or update a candidate by (election, name); returns its id."""
     slate_id = await _slate_id(conn, election_id, candidate.slate)
     async with conn.execute(
@@ -77,11 +74,11 @@ async def upsert(conn: aiosqlite.Connection, election_id: int, candidate: Candid
     return int(row[0])
 
 
-async def rename(conn: aiosqlite.Connection, candidate_id: int, new_name: str) -> None:
+async def rename(conn: Connection, candidate_id: int, new_name: str) -> None:
     """Change a candidate's name (nominations and results follow by id)."""
     await conn.execute("UPDATE candidates SET name = ? WHERE id = ?", (new_name, candidate_id))
 
 
-async def delete(conn: aiosqlite.Connection, candidate_id: int) -> None:
+async def delete(conn: Connection, candidate_id: int) -> None:
     """Remove a candidate with their nominations and votes."""
     await conn.execute("DELETE FROM candidates WHERE id = ?", (candidate_id,))

@@ -1,4 +1,6 @@
-"""The one owner of the SQLite connections.
+"""The one owner of the database connections: SQLite here, PostgreSQL in `bot/store/postgres.py`.
+
+`Database.open` takes a SQLite file path or a `postgresql://` URL (`HUSTINGS_DATABASE`).
 
 A single writer connection serialises every write transaction behind an asyncio lock and opens it
 with `BEGIN IMMEDIATE` (a deferred read-then-write transaction would fail with "database is
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.store.engine import Connection, Row, SqliteConnection, add_sqlite_functions
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -82,6 +86,9 @@ def storage_refuses_writes(exc: BaseException) -> bool:
     """True for errors that mean the storage itself refuses writes (full disk, read-only, file gone)."""
     if isinstance(exc, CannotSave):
         return True
+    state = getattr(exc, "sqlstate", None)  # PostgreSQL: insufficient resources, read-only, connection lost
+    if isinstance(state, str):
+        return state.startswith("53") or state in ("25006", "57P01", "08006", "08003")
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_READONLY)
 
@@ -95,6 +102,7 @@ async def _connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connecti
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await add_sqlite_functions(conn)
         if read_only:
             await conn.execute("PRAGMA query_only = ON")
             await conn.execute("SELECT count(*) FROM sqlite_master")  # fails now on a damaged file
@@ -118,22 +126,32 @@ async def _finish(operation: Awaitable[object]) -> None:
         raise
 
 
+def is_postgres_url(target: str | Path) -> bool:
+    """Whether `HUSTINGS_DATABASE` names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.split("://", 1)[0] in ("postgresql", "postgres")
+
+
 class Database:
-    """Owns the writer and reader connections to one SQLite file."""
+    """Owns the writer and reader connections to one SQLite file (`PostgresDatabase` for a server)."""
+
+    #: Which engine: "sqlite" or "postgresql" (repositories never need to ask; tests and tools do).
+    engine = "sqlite"
 
     def __init__(
         self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection, *, read_only: bool = False
     ) -> None:
-        self.path = path
+        self.path: Path | str = path
         self._writer = writer
         self._reader = reader
+        self._writer_conn: Connection = SqliteConnection(writer)
+        self._reader_conn: Connection = SqliteConnection(reader)
         self._write_lock = asyncio.Lock()
         self.read_only = read_only
         #: Write transactions committed through this object (caches use it to skip re-checking versions).
         self.commits = 0
         #: The file the connections opened (device, inode): a path that stops naming it means the file
         #: was deleted or replaced under the bot, and writes would be lost at the next start.
-        self._identity = _identity(path)
+        self._identity = _identity(Path(path))
         #: When (time.monotonic) writes started failing because storage refuses them; None while they work.
         self.cannot_save_since: float | None = None
 
@@ -141,9 +159,14 @@ class Database:
     async def open(cls, path: str | Path, *, read_only: bool = False) -> Database:
         """Open the database at `path` (creating the parent folder and file if needed, unless `read_only`).
 
-        Any failure closes whatever was opened and raises `DatabaseUnavailable` with one sentence for
-        the operator, so a damaged file never leaves a connection thread keeping the process alive.
+        A `postgresql://` URL opens a `PostgresDatabase` instead. Any failure closes whatever was opened
+        and raises `DatabaseUnavailable` with one sentence for the operator, so a damaged file never
+        leaves a connection thread keeping the process alive.
         """
+        if is_postgres_url(path):
+            from bot.store.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(path), read_only=read_only)
         path = Path(path)
         opened: list[aiosqlite.Connection] = []
         try:
@@ -166,6 +189,9 @@ class Database:
             raise
         return cls(path, opened[0], opened[1], read_only=read_only)
 
+    def __str__(self) -> str:
+        return str(self.path)
+
     async def close(self) -> None:
         """Close both connections."""
         try:
@@ -175,7 +201,7 @@ class Database:
 
     def file_is_ours(self) -> bool:
         """Whether the path still names the file the connections have open (not deleted or replaced)."""
-        return self._identity is None or _identity(self.path) == self._identity
+        return self._identity is None or _identity(Path(self.path)) == self._identity
 
     async def check(self, *, full: bool = False) -> list[str]:
         """SQLite's `quick_check` (or `integrity_check` with `full`): the problems found, [] when sound."""
@@ -194,12 +220,12 @@ class Database:
         await self.close()
 
     @property
-    def reader(self) -> aiosqlite.Connection:
+    def reader(self) -> Connection:
         """The read-only connection: use it for queries outside a write transaction."""
-        return self._reader
+        return self._reader_conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: `BEGIN IMMEDIATE`, committed on success, rolled back on any error.
 
         BEGIN, COMMIT and ROLLBACK run to completion even if the caller is cancelled meanwhile, so a
@@ -242,7 +268,7 @@ class Database:
                         raise
                     log.warning("another program has held the database's write lock a long time; still waiting")
             try:
-                yield self._writer
+                yield self._writer_conn
             except BaseException as exc:
                 # SQLite rolls the transaction back itself on some errors (SQLITE_FULL among them): a second
                 # ROLLBACK would fail and hide the real error from the caller.
@@ -272,15 +298,19 @@ class Database:
             self.cannot_save_since = time.monotonic()
             log.error("the database %s can't be written (%s); refusing writes until it can", self.path, exc)
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Run a read query on the reader connection and return all rows."""
-        async with self._reader.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        async with self.reader.execute(sql, tuple(params)) as cur:
+            return await cur.fetchall()
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """Run a read query on the reader connection and return the first row, if any."""
-        async with self._reader.execute(sql, tuple(params)) as cur:
+        async with self.reader.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
+
+    async def has_table(self, name: str) -> bool:
+        """Whether a table of this name exists (read without writing anything)."""
+        return await self.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
 
     async def backup(self, dest: str | Path) -> None:
         """Write a consistent copy of the database to `dest` (SQLite online backup API)."""

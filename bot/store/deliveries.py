@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection, Row
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -36,12 +34,12 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     )
 
 
-async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
+async def add_many(conn: Connection, rows: Iterable[Delivery]) -> int:
     """Insert ledger rows, ignoring any (item, occurrence) already there; returns how many were new."""
-    before = conn.total_changes
-    await conn.executemany(
-        "INSERT OR IGNORE INTO deliveries (guild_id, source, source_id, occurrence, due_at, lane, target_id, detail,"
-        " status, next_attempt_at, reason, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    return await conn.executemany(
+        "INSERT INTO deliveries (guild_id, source, source_id, occurrence, due_at, lane, target_id, detail,"
+        " status, next_attempt_at, reason, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         [
             (
                 d.guild_id,
@@ -60,11 +58,10 @@ async def add_many(conn: aiosqlite.Connection, rows: Iterable[Delivery]) -> int:
             for d in rows
         ],
     )
-    return conn.total_changes - before
 
 
 async def ready(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     lane: Lane,
     now: datetime,
     limit: int = 100,
@@ -82,14 +79,14 @@ async def ready(
         " row_number() OVER (PARTITION BY target_id ORDER BY next_attempt_at, id) AS in_target,"
         " row_number() OVER (PARTITION BY guild_id ORDER BY next_attempt_at, id) AS in_guild"
         " FROM deliveries WHERE status = 'pending' AND lane = ? AND next_attempt_at <= ?"
-        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds))"
+        " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)) AS ranked"
         " WHERE in_target <= ? AND in_guild <= ? ORDER BY next_attempt_at, id LIMIT ?",
         (lane.value, dt_to_db(now), per_target or limit, per_guild or limit, limit),
     ) as c:
         return [_delivery(r) for r in await c.fetchall()]
 
 
-async def next_attempt(conn: aiosqlite.Connection) -> datetime | None:
+async def next_attempt(conn: Connection) -> datetime | None:
     """When the earliest pending row may be tried (rows of guilds that removed us wait for a re-invite)."""
     async with conn.execute(
         "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
@@ -99,13 +96,13 @@ async def next_attempt(conn: aiosqlite.Connection) -> datetime | None:
     return dt_from_db(row[0]) if row else None
 
 
-async def recover_interrupted(conn: aiosqlite.Connection) -> int:
+async def recover_interrupted(conn: Connection) -> int:
     """After a restart, rows left `sending` go back to pending (retried with the same nonce)."""
     cur = await conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
     return cur.rowcount
 
 
-async def claim(conn: aiosqlite.Connection, delivery_id: int, at: datetime, marks: list[str]) -> bool:
+async def claim(conn: Connection, delivery_id: int, at: datetime, marks: list[str]) -> bool:
     """Mark a pending row as being sent (one more attempt, begun `at`, sending what `marks` fingerprint).
 
     False if it is no longer pending. The first attempt's start is kept: a later retry reads the
@@ -119,7 +116,7 @@ async def claim(conn: aiosqlite.Connection, delivery_id: int, at: datetime, mark
     return cur.rowcount > 0
 
 
-async def release(conn: aiosqlite.Connection, delivery_id: int, reason: str) -> None:
+async def release(conn: Connection, delivery_id: int, reason: str) -> None:
     """A send cut off by a stop goes back to pending at once (its outcome unknown until reconciled)."""
     await conn.execute(
         "UPDATE deliveries SET status = 'pending', reason = ? WHERE id = ? AND status = 'sending'",
@@ -127,13 +124,13 @@ async def release(conn: aiosqlite.Connection, delivery_id: int, reason: str) -> 
     )
 
 
-async def message_recorded(conn: aiosqlite.Connection, message_id: int) -> bool:
+async def message_recorded(conn: Connection, message_id: int) -> bool:
     """True when a ledger row already holds this message (so it is not another row's post)."""
     async with conn.execute("SELECT 1 FROM deliveries WHERE message_id = ? LIMIT 1", (message_id,)) as c:
         return await c.fetchone() is not None
 
 
-async def defer(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reason: str) -> None:
+async def defer(conn: Connection, delivery_id: int, at: datetime, reason: str) -> None:
     """Put off a pending row that was never tried this time (the lane is backing off)."""
     await conn.execute(
         "UPDATE deliveries SET next_attempt_at = ?, reason = ? WHERE id = ? AND status = 'pending'",
@@ -141,21 +138,22 @@ async def defer(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reas
     )
 
 
-async def mark_guild_removed(conn: aiosqlite.Connection, guild_id: int, at: datetime) -> bool:
+async def mark_guild_removed(conn: Connection, guild_id: int, at: datetime) -> bool:
     """Note that the bot was removed from a guild; False if it was already noted."""
     cur = await conn.execute(
-        "INSERT OR IGNORE INTO removed_guilds (guild_id, removed_at) VALUES (?, ?)", (guild_id, dt_to_db(at))
+        "INSERT INTO removed_guilds (guild_id, removed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (guild_id, dt_to_db(at)),
     )
     return cur.rowcount > 0
 
 
-async def mark_guild_back(conn: aiosqlite.Connection, guild_id: int) -> bool:
+async def mark_guild_back(conn: Connection, guild_id: int) -> bool:
     """The bot is in the guild again; True if it had been removed."""
     cur = await conn.execute("DELETE FROM removed_guilds WHERE guild_id = ?", (guild_id,))
     return cur.rowcount > 0
 
 
-async def guilds_with_deliveries(conn: aiosqlite.Connection) -> set[int]:
+async def guilds_with_deliveries(conn: Connection) -> set[int]:
     """Guilds with something to deliver: ledger rows waiting, active announcements or member reminders."""
     async with conn.execute(
         "SELECT guild_id FROM deliveries WHERE status IN ('pending', 'sending')"
@@ -166,14 +164,14 @@ async def guilds_with_deliveries(conn: aiosqlite.Connection) -> set[int]:
         return {int(r[0]) for r in await c.fetchall()}
 
 
-async def guild_removed(conn: aiosqlite.Connection, guild_id: int) -> bool:
+async def guild_removed(conn: Connection, guild_id: int) -> bool:
     """True while the bot is removed from the guild."""
     async with conn.execute("SELECT 1 FROM removed_guilds WHERE guild_id = ?", (guild_id,)) as c:
         return await c.fetchone() is not None
 
 
 async def record_sent(
-    conn: aiosqlite.Connection, delivery_id: int, *, late: bool, at: datetime, channel_id: int, message_id: int
+    conn: Connection, delivery_id: int, *, late: bool, at: datetime, channel_id: int, message_id: int
 ) -> None:
     """Record a successful send with the message's id."""
     await conn.execute(
@@ -189,7 +187,7 @@ async def record_sent(
     )
 
 
-async def retry_later(conn: aiosqlite.Connection, delivery_id: int, at: datetime, reason: str) -> None:
+async def retry_later(conn: Connection, delivery_id: int, at: datetime, reason: str) -> None:
     """Put a row back to pending, to be tried again at `at`."""
     await conn.execute(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, reason = ? WHERE id = ?",
@@ -197,7 +195,7 @@ async def retry_later(conn: aiosqlite.Connection, delivery_id: int, at: datetime
     )
 
 
-async def finish(conn: aiosqlite.Connection, delivery_id: int, status: DeliveryStatus, reason: str | None) -> None:
+async def finish(conn: Connection, delivery_id: int, status: DeliveryStatus, reason: str | None) -> None:
     """Close a row without a message: missed, failed, cancelled or skipped."""
     await conn.execute(
         "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
@@ -205,7 +203,7 @@ async def finish(conn: aiosqlite.Connection, delivery_id: int, status: DeliveryS
     )
 
 
-async def cancel_open(conn: aiosqlite.Connection, source: Source, source_ids: Iterable[int], reason: str) -> int:
+async def cancel_open(conn: Connection, source: Source, source_ids: Iterable[int], reason: str) -> int:
     """Cancel the pending rows of some items (announcement cancelled, member unsubscribed)."""
     ids = list(source_ids)
     if not ids:
@@ -219,7 +217,7 @@ async def cancel_open(conn: aiosqlite.Connection, source: Source, source_ids: It
     return cur.rowcount
 
 
-async def unalerted_missed(conn: aiosqlite.Connection) -> list[Delivery]:
+async def unalerted_missed(conn: Connection) -> list[Delivery]:
     """Missed rows of channel posts not yet summarised to organisers (DMs are not reported one by one)."""
     async with conn.execute(
         "SELECT * FROM deliveries WHERE alerted = 0 AND status = 'missed' AND source IN ('announcement', 'election')"
@@ -228,13 +226,13 @@ async def unalerted_missed(conn: aiosqlite.Connection) -> list[Delivery]:
         return [_delivery(r) for r in await c.fetchall()]
 
 
-async def mark_alerted(conn: aiosqlite.Connection, ids: Iterable[int]) -> None:
+async def mark_alerted(conn: Connection, ids: Iterable[int]) -> None:
     """Flag rows as included in an alert."""
     await conn.executemany("UPDATE deliveries SET alerted = 1 WHERE id = ?", [(i,) for i in ids])
 
 
 async def history(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     *,
     source: Source | None = None,
@@ -260,7 +258,7 @@ async def history(
         return [_delivery(r) for r in await c.fetchall()]
 
 
-async def for_items(conn: aiosqlite.Connection, source: Source, source_ids: Iterable[int]) -> list[Delivery]:
+async def for_items(conn: Connection, source: Source, source_ids: Iterable[int]) -> list[Delivery]:
     """Every ledger row of some items, oldest due first."""
     ids = list(source_ids)
     if not ids:
@@ -273,7 +271,7 @@ async def for_items(conn: aiosqlite.Connection, source: Source, source_ids: Iter
         return [_delivery(r) for r in await c.fetchall()]
 
 
-async def counts(conn: aiosqlite.Connection, guild_id: int | None = None) -> dict[str, int]:
+async def counts(conn: Connection, guild_id: int | None = None) -> dict[str, int]:
     """How many rows are in each status (one guild or all)."""
     sql = "SELECT status, count(*) FROM deliveries"
     params: tuple[int, ...] = ()
@@ -284,19 +282,23 @@ async def counts(conn: aiosqlite.Connection, guild_id: int | None = None) -> dic
         return {r[0]: r[1] for r in await c.fetchall()}
 
 
-async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:
+async def dm_channel(conn: Connection, user_id: int) -> int | None:
     """The DM channel already opened with a user, if any."""
     async with conn.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as c:
         row = await c.fetchone()
     return int(row[0]) if row else None
 
 
-async def save_dm_channel(conn: aiosqlite.Connection, user_id: int, channel_id: int) -> None:
+async def save_dm_channel(conn: Connection, user_id: int, channel_id: int) -> None:
     """Remember a user's DM channel."""
-    await conn.execute("INSERT OR REPLACE INTO dm_channels (user_id, channel_id) VALUES (?, ?)", (user_id, channel_id))
+    await conn.execute(
+        "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+        (user_id, channel_id),
+    )
 
 
-async def previous_outcome(conn: aiosqlite.Connection, row: Delivery) -> DeliveryStatus | None:
+async def previous_outcome(conn: Connection, row: Delivery) -> DeliveryStatus | None:
     """How the item's latest other finished send (sent, late or failed) ended, if any."""
     async with conn.execute(
         "SELECT status FROM deliveries WHERE source = ? AND source_id = ? AND id != ?"

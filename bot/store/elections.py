@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
-
-import aiosqlite
 
 from bot.domain.eligibility import EligibleBodies
 from bot.domain.models import Election, ElectionResult, Slate, Threshold, Timeline, VotingSystem
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection, Row
 
 _COLUMNS = (
     "id, guild_id, slug, name, committee, seats, voting_system, threshold, electorate, nominations_open,"
@@ -61,7 +59,7 @@ LISTED_SQL = (
 )
 
 
-async def _listed(conn: aiosqlite.Connection, guild_id: int) -> dict[int, list[str]]:
+async def _listed(conn: Connection, guild_id: int) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     async with conn.execute(LISTED_SQL, (guild_id,)) as c:
         for election_id, name in await c.fetchall():
@@ -69,12 +67,12 @@ async def _listed(conn: aiosqlite.Connection, guild_id: int) -> dict[int, list[s
     return out
 
 
-async def set_listed(conn: aiosqlite.Connection, guild_id: int, election_id: int, names: Iterable[str]) -> None:
+async def set_listed(conn: Connection, guild_id: int, election_id: int, names: Iterable[str]) -> None:
     """Make `names` (bodies of the guild) an election's explicit list of eligible bodies."""
     await conn.execute("DELETE FROM election_eligible_bodies WHERE election_id = ?", (election_id,))
     await conn.executemany(
-        "INSERT OR IGNORE INTO election_eligible_bodies (election_id, body_id)"
-        " SELECT ?, id FROM bodies WHERE guild_id = ? AND name = ?",
+        "INSERT INTO election_eligible_bodies (election_id, body_id)"
+        " SELECT CAST(? AS BIGINT), id FROM bodies WHERE guild_id = ? AND name = ? ON CONFLICT DO NOTHING",
         [(election_id, guild_id, name) for name in names],
     )
 
@@ -89,7 +87,7 @@ def parse_threshold(text: str | None) -> Threshold | None:
     return Threshold(float(text))
 
 
-def _election(row: sqlite3.Row, listed: Iterable[str] = ()) -> Election:
+def _election(row: Row, listed: Iterable[str] = ()) -> Election:
     return Election(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -111,7 +109,7 @@ def _election(row: sqlite3.Row, listed: Iterable[str] = ()) -> Election:
     )
 
 
-async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Election]:
+async def list_for_guild(conn: Connection, guild_id: int) -> list[Election]:
     """All of a guild's elections, oldest first."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? ORDER BY id", (guild_id,)) as c:
         rows = await c.fetchall()
@@ -119,7 +117,7 @@ async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Elec
     return [_election(r, listed.get(r["id"], ())) for r in rows]
 
 
-async def get_by_slug(conn: aiosqlite.Connection, guild_id: int, slug: str) -> Election | None:
+async def get_by_slug(conn: Connection, guild_id: int, slug: str) -> Election | None:
     """One election by its slug, scoped to the guild."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM elections WHERE guild_id = ? AND slug = ?", (guild_id, slug)) as c:
         row = await c.fetchone()
@@ -128,7 +126,7 @@ async def get_by_slug(conn: aiosqlite.Connection, guild_id: int, slug: str) -> E
     return _election(row, (await _listed(conn, guild_id)).get(row["id"], ()))
 
 
-async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
+async def upsert(conn: Connection, election: Election) -> int:
     """Insert or update an election by (guild, slug); returns its id."""
     t = election.timeline
     params = (
@@ -155,12 +153,12 @@ async def upsert(conn: aiosqlite.Connection, election: Election) -> int:
     return election_id
 
 
-async def delete(conn: aiosqlite.Connection, election_id: int) -> None:
+async def delete(conn: Connection, election_id: int) -> None:
     """Delete an election with its slates, candidates, nominations and results."""
     await conn.execute("DELETE FROM elections WHERE id = ?", (election_id,))
 
 
-def _slate(row: sqlite3.Row) -> Slate:
+def _slate(row: Row) -> Slate:
     return Slate(
         id=row["id"],
         election_id=row["election_id"],
@@ -173,15 +171,15 @@ def _slate(row: sqlite3.Row) -> Slate:
     )
 
 
-async def list_slates(conn: aiosqlite.Connection, election_id: int) -> list[Slate]:
+async def list_slates(conn: Connection, election_id: int) -> list[Slate]:
     """An election's slates in name order."""
     async with conn.execute(
-        "SELECT * FROM slates WHERE election_id = ? ORDER BY name COLLATE NOCASE", (election_id,)
+        "SELECT * FROM slates WHERE election_id = ? ORDER BY lower(name), name", (election_id,)
     ) as c:
         return [_slate(r) for r in await c.fetchall()]
 
 
-async def upsert_slate(conn: aiosqlite.Connection, election_id: int, slate: Slate) -> int:
+async def upsert_slate(conn: Connection, election_id: int, slate: Slate) -> int:
     """Insert or update a slate by (election, name); returns its id."""
     async with conn.execute(
         UPSERT_SLATE_SQL + " RETURNING id",
@@ -192,12 +190,12 @@ async def upsert_slate(conn: aiosqlite.Connection, election_id: int, slate: Slat
     return int(row[0])
 
 
-async def delete_slate(conn: aiosqlite.Connection, slate_id: int) -> None:
+async def delete_slate(conn: Connection, slate_id: int) -> None:
     """Delete a slate; its candidates become independents."""
     await conn.execute("DELETE FROM slates WHERE id = ?", (slate_id,))
 
 
-async def get_result_meta(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
+async def get_result_meta(conn: Connection, election_id: int) -> ElectionResult:
     """The result's published flag and ballot counts, without rounds."""
     async with conn.execute(
         "SELECT results_published, valid_ballots, invalid_ballots FROM elections WHERE id = ?", (election_id,)
@@ -209,7 +207,7 @@ async def get_result_meta(conn: aiosqlite.Connection, election_id: int) -> Elect
 
 
 async def set_result_meta(
-    conn: aiosqlite.Connection, election_id: int, *, published: bool, valid: int | None, invalid: int | None
+    conn: Connection, election_id: int, *, published: bool, valid: int | None, invalid: int | None
 ) -> None:
     """Set the published flag and ballot counts."""
     await conn.execute(
@@ -218,6 +216,6 @@ async def set_result_meta(
     )
 
 
-async def rename_slate(conn: aiosqlite.Connection, slate_id: int, new_name: str) -> None:
+async def rename_slate(conn: Connection, slate_id: int, new_name: str) -> None:
     """Change a slate's name (its candidates follow by id)."""
     await conn.execute("UPDATE slates SET name = ? WHERE id = ?", (new_name, slate_id))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.hustings import Hustings, Place, PlaceKind, StoredEvent
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection, Row
 
 
-def _hustings(row: sqlite3.Row) -> Hustings:
+def _hustings(row: Row) -> Hustings:
     return Hustings(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -26,7 +24,7 @@ def _hustings(row: sqlite3.Row) -> Hustings:
     )
 
 
-async def insert(conn: aiosqlite.Connection, guild_id: int, h: Hustings, now: datetime) -> int:
+async def insert(conn: Connection, guild_id: int, h: Hustings, now: datetime) -> int:
     """Store a new hustings; returns its id."""
     async with conn.execute(
         "INSERT INTO hustings (guild_id, election_id, title, starts_at, minutes, place_kind, channel_id, location,"
@@ -50,7 +48,7 @@ async def insert(conn: aiosqlite.Connection, guild_id: int, h: Hustings, now: da
     return int(row[0])
 
 
-async def update(conn: aiosqlite.Connection, h: Hustings) -> None:
+async def update(conn: Connection, h: Hustings) -> None:
     """Write back an edited (or cancelled) hustings."""
     await conn.execute(
         "UPDATE hustings SET title = ?, starts_at = ?, minutes = ?, place_kind = ?, channel_id = ?, location = ?,"
@@ -71,42 +69,44 @@ async def update(conn: aiosqlite.Connection, h: Hustings) -> None:
     )
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int, hustings_id: int) -> Hustings | None:
+async def get(conn: Connection, guild_id: int, hustings_id: int) -> Hustings | None:
     """One hustings of this guild by id (another guild's id finds nothing)."""
     async with conn.execute("SELECT * FROM hustings WHERE id = ? AND guild_id = ?", (hustings_id, guild_id)) as c:
         row = await c.fetchone()
     return _hustings(row) if row else None
 
 
-async def list_for_guild(conn: aiosqlite.Connection, guild_id: int, *, cancelled: bool = False) -> list[Hustings]:
+async def list_for_guild(conn: Connection, guild_id: int, *, cancelled: bool = False) -> list[Hustings]:
     """The guild's hustings by start time (cancelled ones only when asked)."""
     sql = "SELECT * FROM hustings WHERE guild_id = ?" + ("" if cancelled else " AND cancelled = 0")
     async with conn.execute(sql + " ORDER BY starts_at, id", (guild_id,)) as c:
         return [_hustings(r) for r in await c.fetchall()]
 
 
-async def events_on(conn: aiosqlite.Connection, election_id: int) -> bool:
+async def events_on(conn: Connection, election_id: int) -> bool:
     """Whether the election's events are on (the default)."""
     async with conn.execute("SELECT 1 FROM election_events_off WHERE election_id = ?", (election_id,)) as c:
         return await c.fetchone() is None
 
 
-async def set_events_on(conn: aiosqlite.Connection, election_id: int, on: bool) -> None:
+async def set_events_on(conn: Connection, election_id: int, on: bool) -> None:
     """Switch an election's events on or off."""
     if on:
         await conn.execute("DELETE FROM election_events_off WHERE election_id = ?", (election_id,))
     else:
-        await conn.execute("INSERT OR IGNORE INTO election_events_off (election_id) VALUES (?)", (election_id,))
+        await conn.execute(
+            "INSERT INTO election_events_off (election_id) VALUES (?) ON CONFLICT DO NOTHING", (election_id,)
+        )
 
 
-async def stored_events(conn: aiosqlite.Connection, guild_id: int) -> list[StoredEvent]:
+async def stored_events(conn: Connection, guild_id: int) -> list[StoredEvent]:
     """The scheduled events the bot created in a guild."""
     async with conn.execute("SELECT * FROM scheduled_events WHERE guild_id = ? ORDER BY key", (guild_id,)) as c:
         rows = await c.fetchall()
     return [StoredEvent(r["key"], r["event_id"], r["fingerprint"], dt_from_db(r["starts_at"])) for r in rows]
 
 
-async def remember_event(conn: aiosqlite.Connection, guild_id: int, event: StoredEvent) -> None:
+async def remember_event(conn: Connection, guild_id: int, event: StoredEvent) -> None:
     """Keep (or replace) the event made for a key."""
     await conn.execute(
         "INSERT INTO scheduled_events (guild_id, key, event_id, fingerprint, starts_at) VALUES (?, ?, ?, ?, ?)"
@@ -116,25 +116,25 @@ async def remember_event(conn: aiosqlite.Connection, guild_id: int, event: Store
     )
 
 
-async def forget_event(conn: aiosqlite.Connection, guild_id: int, key: str) -> None:
+async def forget_event(conn: Connection, guild_id: int, key: str) -> None:
     """Drop the row for an event that was cancelled or has passed."""
     await conn.execute("DELETE FROM scheduled_events WHERE guild_id = ? AND key = ?", (guild_id, key))
 
 
-async def guilds_with_events(conn: aiosqlite.Connection) -> list[int]:
+async def guilds_with_events(conn: Connection) -> list[int]:
     """Guilds that hold elections (each may need events reconciled at start)."""
     async with conn.execute("SELECT DISTINCT guild_id FROM elections ORDER BY guild_id") as c:
         return [int(r[0]) for r in await c.fetchall()]
 
 
-async def how_to_vote(conn: aiosqlite.Connection, election_id: int) -> str:
+async def how_to_vote(conn: Connection, election_id: int) -> str:
     """The election's "how to vote" text ('' when none is set)."""
     async with conn.execute("SELECT how_to_vote FROM election_vote_info WHERE election_id = ?", (election_id,)) as c:
         row = await c.fetchone()
     return str(row[0]) if row else ""
 
 
-async def set_how_to_vote(conn: aiosqlite.Connection, election_id: int, text: str) -> None:
+async def set_how_to_vote(conn: Connection, election_id: int, text: str) -> None:
     """Set (or with '' clear) the election's "how to vote" text."""
     if text:
         await conn.execute(

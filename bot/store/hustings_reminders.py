@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.hustings_reminders import HustingsReminder
 from bot.store.codec import dt_from_db, dt_to_db
+from bot.store.engine import Connection, Row
 
 
-def _reminder(row: sqlite3.Row) -> HustingsReminder:
+def _reminder(row: Row) -> HustingsReminder:
     return HustingsReminder(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -21,7 +19,7 @@ def _reminder(row: sqlite3.Row) -> HustingsReminder:
     )
 
 
-async def find(conn: aiosqlite.Connection, hustings_id: int, user_id: int) -> HustingsReminder | None:
+async def find(conn: Connection, hustings_id: int, user_id: int) -> HustingsReminder | None:
     """The member's reminder for a hustings, if set."""
     async with conn.execute(
         "SELECT * FROM hustings_reminders WHERE hustings_id = ? AND user_id = ?", (hustings_id, user_id)
@@ -30,14 +28,14 @@ async def find(conn: aiosqlite.Connection, hustings_id: int, user_id: int) -> Hu
     return _reminder(row) if row else None
 
 
-async def get(conn: aiosqlite.Connection, reminder_id: int) -> HustingsReminder | None:
+async def get(conn: Connection, reminder_id: int) -> HustingsReminder | None:
     """One reminder by id."""
     async with conn.execute("SELECT * FROM hustings_reminders WHERE id = ?", (reminder_id,)) as c:
         row = await c.fetchone()
     return _reminder(row) if row else None
 
 
-async def add(conn: aiosqlite.Connection, reminder: HustingsReminder, now: datetime) -> int:
+async def add(conn: Connection, reminder: HustingsReminder, now: datetime) -> int:
     """Store a new reminder (the caller checked there is none); returns its id."""
     async with conn.execute(
         "INSERT INTO hustings_reminders (guild_id, hustings_id, user_id, created_at, checked_until)"
@@ -49,12 +47,12 @@ async def add(conn: aiosqlite.Connection, reminder: HustingsReminder, now: datet
     return int(row[0])
 
 
-async def delete(conn: aiosqlite.Connection, reminder_id: int) -> None:
+async def delete(conn: Connection, reminder_id: int) -> None:
     """Remove a reminder."""
     await conn.execute("DELETE FROM hustings_reminders WHERE id = ?", (reminder_id,))
 
 
-async def active(conn: aiosqlite.Connection) -> list[tuple[HustingsReminder, datetime]]:
+async def active(conn: Connection) -> list[tuple[HustingsReminder, datetime]]:
     """Every reminder of a hustings not cancelled, with the hustings' start."""
     async with conn.execute(
         "SELECT r.*, h.starts_at AS starts_at FROM hustings_reminders r"
@@ -63,6 +61,6 @@ async def active(conn: aiosqlite.Connection) -> list[tuple[HustingsReminder, dat
         return [(_reminder(row), dt_from_db(row["starts_at"])) for row in await c.fetchall()]
 
 
-async def advance(conn: aiosqlite.Connection, now: datetime) -> None:
+async def advance(conn: Connection, now: datetime) -> None:
     """Move every reminder's planning cursor to `now`."""
     await conn.execute("UPDATE hustings_reminders SET checked_until = ? WHERE checked_until < ?", (dt_to_db(now),) * 2)

@@ -1,4 +1,9 @@
-"""Numbered SQL migrations, each applied in one transaction together with its version row."""
+"""Numbered SQL migrations, each applied in one transaction together with its version row.
+
+Each engine has its own tree: `migrations/NNNN_*.sql` for SQLite and `migrations/postgresql/NNNN_*.sql`
+for PostgreSQL, numbered alike (version N is the same schema on both; tests/store/test_schema_parity.py
+checks it). The applied version is kept in the database's `schema_migrations` table.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ from importlib.resources.abc import Traversable
 
 from bot.resources import MissingResourceError, migrations_folder
 from bot.store.database import Database
+from bot.store.engine import Connection
+
+#: The advisory lock key migrations hold (small keys are process-wide locks; guild locks use snowflakes).
+MIGRATION_LOCK = 1
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -52,13 +61,13 @@ class MigrationStatus:
     latest: int
 
 
-def discover(directory: Traversable | None = None) -> list[Migration]:
+def discover(directory: Traversable | None = None, engine: str = "sqlite") -> list[Migration]:
     """Find the migration files in order; numbers must be unique and contiguous from 1.
 
-    `directory` defaults to the installed `bot.migrations` package; a missing or empty one raises
+    `directory` defaults to the installed migrations of `engine`; a missing or empty one raises
     `MissingResourceError` rather than passing for "up to date".
     """
-    folder = directory if directory is not None else migrations_folder()
+    folder = directory if directory is not None else migrations_folder(engine)
     found: list[Migration] = []
     for path in sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
         match = _NAME.match(path.name)
@@ -75,6 +84,7 @@ def discover(directory: Traversable | None = None) -> list[Migration]:
 
 async def _ensure_table(db: Database) -> None:
     async with db.transaction() as tx:
+        await tx.lock(MIGRATION_LOCK)
         await tx.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -84,7 +94,7 @@ async def _ensure_table(db: Database) -> None:
 async def status(db: Database, directory: Traversable | None = None) -> MigrationStatus:
     """Report applied and pending migrations."""
     await _ensure_table(db)
-    migrations = discover(directory)
+    migrations = discover(directory, db.engine)
     rows = await db.fetchall("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     applied = [(r["version"], r["name"], r["applied_at"]) for r in rows]
     current = applied[-1][0] if applied else 0
@@ -101,22 +111,32 @@ async def migrate(db: Database, directory: Traversable | None = None) -> list[Mi
             f"(knows up to {state.latest}); upgrade Hustings or restore a backup"
         )
     for migration in state.pending:
-        statements = migration.statements()
+        # PostgreSQL runs a whole file as one script (function bodies hold semicolons); DDL is
+        # transactional there, so the file and its version row still commit together.
+        statements = migration.statements() if db.engine == "sqlite" else [migration.path.read_text(encoding="utf-8")]
         async with db.transaction() as tx:
+            await tx.lock(MIGRATION_LOCK)  # two processes starting at once migrate one after the other
+            if db.engine != "sqlite" and await _applied(tx, migration.version):
+                continue
             for statement in statements:
                 await tx.execute(statement)
             await tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
-            await tx.execute(f"PRAGMA user_version = {migration.version}")
+            if db.engine == "sqlite":
+                await tx.execute(f"PRAGMA user_version = {migration.version}")
     return state.pending
+
+
+async def _applied(tx: Connection, version: int) -> bool:
+    async with tx.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)) as c:
+        return await c.fetchone() is not None
 
 
 async def applied_version(db: Database) -> int:
     """The schema version the database is at, read without writing anything (0 for an empty file)."""
-    exists = await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    if exists is None:
+    if not await db.has_table("schema_migrations"):
         return 0
     row = await db.fetchone("SELECT max(version) AS v FROM schema_migrations")
     return int(row["v"] or 0) if row is not None else 0
@@ -127,14 +147,14 @@ async def require_current(db: Database, directory: Traversable | None = None) ->
 
     Tools that run beside the bot (backup, export, sync) must not upgrade the running bot's schema under it.
     """
-    current, latest = await applied_version(db), discover(directory)[-1].version
+    current, latest = await applied_version(db), discover(directory, db.engine)[-1].version
     if current < latest:
         raise MigrationError(
-            f"the database {db.path} is at schema version {current} and this Hustings needs {latest}: "
+            f"the database {db} is at schema version {current} and this Hustings needs {latest}: "
             "stop the bot, then run `hustings migrate` (or start the new version with `hustings run`)"
         )
     if current > latest:
         raise MigrationError(
-            f"the database {db.path} is at schema version {current}, newer than this Hustings "
+            f"the database {db} is at schema version {current}, newer than this Hustings "
             f"(knows up to {latest}): use the Hustings version the bot runs"
         )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from bot.domain.models import Nomination
 from bot.store.codec import date_from_db, date_to_db
+from bot.store.engine import Connection
 
 #: Record (or re-date) a nomination; shared with bulk imports.
 UPSERT_SQL = (
@@ -16,7 +15,7 @@ UPSERT_SQL = (
 )
 
 
-async def list_for_election(conn: aiosqlite.Connection, election_id: int) -> list[Nomination]:
+async def list_for_election(conn: Connection, election_id: int) -> list[Nomination]:
     """Every nomination in an election, ordered by body then candidate."""
     async with conn.execute(
         "SELECT b.name AS body, c.name AS candidate, n.nominated_on FROM nominations n"
@@ -27,7 +26,7 @@ async def list_for_election(conn: aiosqlite.Connection, election_id: int) -> lis
         return [Nomination(r["body"], r["candidate"], date_from_db(r["nominated_on"])) for r in await c.fetchall()]
 
 
-async def add(conn: aiosqlite.Connection, election_id: int, body_id: int, candidate_id: int, on: date | None) -> None:
+async def add(conn: Connection, election_id: int, body_id: int, candidate_id: int, on: date | None) -> None:
     """Record (or re-date) a nomination."""
     await conn.execute(
         UPSERT_SQL,
@@ -35,7 +34,7 @@ async def add(conn: aiosqlite.Connection, election_id: int, body_id: int, candid
     )
 
 
-async def remove(conn: aiosqlite.Connection, election_id: int, body_id: int, candidate_id: int) -> bool:
+async def remove(conn: Connection, election_id: int, body_id: int, candidate_id: int) -> bool:
     """Delete one nomination; returns whether it existed."""
     cur = await conn.execute(
         "DELETE FROM nominations WHERE election_id = ? AND body_id = ? AND candidate_id = ?",

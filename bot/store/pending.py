@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.pending import PendingChange, PendingState
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
+from bot.store.engine import Connection
 
 _COLUMNS = (
     "id, guild_id, kind, payload, requested_by, requested_name, created_at, expires_at, state,"
@@ -34,7 +33,7 @@ def _row(row: Any) -> PendingChange:
 
 
 async def create(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     guild_id: int,
     kind: str,
@@ -47,14 +46,15 @@ async def create(
     """Store a new open change; returns its id (the number a button carries)."""
     cursor = await conn.execute(
         "INSERT INTO pending_changes (guild_id, kind, payload, requested_by, requested_name, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (guild_id, kind, to_json(payload), requested_by, requested_name, dt_to_db(created_at), dt_to_db(expires_at)),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int, change_id: int) -> PendingChange | None:
+async def get(conn: Connection, guild_id: int, change_id: int) -> PendingChange | None:
     """One change, scoped to the guild (another guild's id is "not found")."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM pending_changes WHERE guild_id = ? AND id = ?", (guild_id, change_id)
@@ -63,7 +63,7 @@ async def get(conn: aiosqlite.Connection, guild_id: int, change_id: int) -> Pend
     return None if row is None else _row(row)
 
 
-async def open_of_kind(conn: aiosqlite.Connection, guild_id: int, kind: str, now: datetime) -> list[PendingChange]:
+async def open_of_kind(conn: Connection, guild_id: int, kind: str, now: datetime) -> list[PendingChange]:
     """The guild's open, unexpired changes of one kind, oldest first."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM pending_changes WHERE guild_id = ? AND kind = ? AND state = 'open'"
@@ -75,7 +75,7 @@ async def open_of_kind(conn: aiosqlite.Connection, guild_id: int, kind: str, now
 
 
 async def resolve(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     guild_id: int,
     change_id: int,
     state: PendingState,
@@ -93,7 +93,7 @@ async def resolve(
     return cursor.rowcount == 1
 
 
-async def reopen(conn: aiosqlite.Connection, guild_id: int, change_id: int) -> None:
+async def reopen(conn: Connection, guild_id: int, change_id: int) -> None:
     """Put a change claimed by a press back to open (the press failed; nothing was changed)."""
     await conn.execute(
         "UPDATE pending_changes SET state = 'open', resolved_by = NULL, resolved_name = NULL, resolved_at = NULL"
@@ -102,7 +102,7 @@ async def reopen(conn: aiosqlite.Connection, guild_id: int, change_id: int) -> N
     )
 
 
-async def prune(conn: aiosqlite.Connection, guild_id: int, expired_before: datetime) -> int:
+async def prune(conn: Connection, guild_id: int, expired_before: datetime) -> int:
     """Delete the guild's changes that expired before `expired_before` (answered or not); returns how many.
 
     An import's question holds its whole file, so expired rows are not kept: their buttons already

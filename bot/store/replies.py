@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.store.codec import dt_to_db, from_json, to_json
+from bot.store.engine import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,19 +21,18 @@ class ReplyKey:
     args: dict[str, Any]
 
 
-async def create(
-    conn: aiosqlite.Connection, guild_id: int, owner_id: int, kind: str, args: dict[str, Any], at: datetime
-) -> int:
+async def create(conn: Connection, guild_id: int, owner_id: int, kind: str, args: dict[str, Any], at: datetime) -> int:
     """Store a reply's key; returns its id."""
     cursor = await conn.execute(
-        "INSERT INTO reply_keys (guild_id, owner_id, kind, args, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO reply_keys (guild_id, owner_id, kind, args, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         (guild_id, owner_id, kind, to_json(args), dt_to_db(at)),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, guild_id: int, key_id: int) -> ReplyKey | None:
+async def get(conn: Connection, guild_id: int, key_id: int) -> ReplyKey | None:
     """One reply key of the guild (another guild's id is "not found")."""
     async with conn.execute(
         "SELECT id, guild_id, owner_id, kind, args FROM reply_keys WHERE guild_id = ? AND id = ?", (guild_id, key_id)
@@ -45,7 +43,7 @@ async def get(conn: aiosqlite.Connection, guild_id: int, key_id: int) -> ReplyKe
     return ReplyKey(row[0], row[1], row[2], row[3], from_json(row[4], {}))
 
 
-async def prune(conn: aiosqlite.Connection, guild_id: int, created_before: datetime) -> int:
+async def prune(conn: Connection, guild_id: int, created_before: datetime) -> int:
     """Delete the guild's stored replies made before `created_before`; their buttons then say to run the
     command again. Returns how many."""
     cursor = await conn.execute(

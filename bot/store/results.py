@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import aiosqlite
-
 from bot.domain.admin_rules import PublishRequest
 from bot.domain.models import ElectionResult, ResultRound
 from bot.store import elections
 from bot.store.codec import dt_from_db, dt_to_db
+from bot.store.engine import Connection
 
 
-async def get(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
+async def get(conn: Connection, election_id: int) -> ElectionResult:
     """The full result of an election: rounds in order plus published flag and ballot counts."""
     result = await elections.get_result_meta(conn, election_id)
     async with conn.execute(
@@ -33,7 +32,7 @@ async def get(conn: aiosqlite.Connection, election_id: int) -> ElectionResult:
 
 
 async def replace_rounds(
-    conn: aiosqlite.Connection, election_id: int, rounds: list[ResultRound], candidate_ids: dict[str, int]
+    conn: Connection, election_id: int, rounds: list[ResultRound], candidate_ids: dict[str, int]
 ) -> None:
     """Replace all rounds of an election's result."""
     await conn.execute("DELETE FROM result_votes WHERE election_id = ?", (election_id,))
@@ -49,9 +48,7 @@ async def replace_rounds(
     )
 
 
-async def set_votes(
-    conn: aiosqlite.Connection, election_id: int, round_no: int, candidate_id: int, votes: float
-) -> float | None:
+async def set_votes(conn: Connection, election_id: int, round_no: int, candidate_id: int, votes: float) -> float | None:
     """Set one candidate's votes in one round; returns the previous figure, if any."""
     async with conn.execute(
         "SELECT votes FROM result_votes WHERE election_id = ? AND round = ? AND candidate_id = ?",
@@ -66,12 +63,12 @@ async def set_votes(
     return row[0] if row else None
 
 
-async def clear_elected(conn: aiosqlite.Connection, election_id: int) -> None:
+async def clear_elected(conn: Connection, election_id: int) -> None:
     """Drop an election's elected marks, so its winners are computed from the votes again."""
     await conn.execute("UPDATE result_votes SET elected = 0 WHERE election_id = ? AND elected = 1", (election_id,))
 
 
-async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, election_id: int) -> PublishRequest | None:
+async def get_publish_request(conn: Connection, guild_id: int, election_id: int) -> PublishRequest | None:
     """The open two-person publish request for an election, if any (scoped to the guild)."""
     async with conn.execute(
         "SELECT election_id, requested_by, requested_name, requested_at, fingerprint, announce"
@@ -91,12 +88,14 @@ async def get_publish_request(conn: aiosqlite.Connection, guild_id: int, electio
     )
 
 
-async def save_publish_request(conn: aiosqlite.Connection, guild_id: int, request: PublishRequest) -> None:
+async def save_publish_request(conn: Connection, guild_id: int, request: PublishRequest) -> None:
     """Record (or replace) an election's publish request."""
     await conn.execute(
-        "INSERT OR REPLACE INTO publish_requests"
+        "INSERT INTO publish_requests"
         " (election_id, guild_id, requested_by, requested_name, requested_at, fingerprint, announce)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (election_id) DO UPDATE SET guild_id = excluded.guild_id,"
+        " requested_by = excluded.requested_by, requested_name = excluded.requested_name,"
+        " requested_at = excluded.requested_at, fingerprint = excluded.fingerprint, announce = excluded.announce",
         (
             request.election_id,
             guild_id,
@@ -109,6 +108,6 @@ async def save_publish_request(conn: aiosqlite.Connection, guild_id: int, reques
     )
 
 
-async def clear_publish_request(conn: aiosqlite.Connection, election_id: int) -> None:
+async def clear_publish_request(conn: Connection, election_id: int) -> None:
     """Drop an election's publish request."""
     await conn.execute("DELETE FROM publish_requests WHERE election_id = ?", (election_id,))

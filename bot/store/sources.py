@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.sources import Source, SourceKind
 from bot.store.codec import dt_from_db, dt_to_db
+from bot.store.engine import Connection, Row
 
 _SELECT = (
     "SELECT s.*, h.content_hash AS held_hash, h.created_at AS held_at, h.summary AS held_summary"
@@ -31,7 +29,7 @@ class Hold:
     created_at: datetime
 
 
-def _source(row: sqlite3.Row) -> Source:
+def _source(row: Row) -> Source:
     return Source(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -62,11 +60,11 @@ def _source(row: sqlite3.Row) -> Source:
     )
 
 
-async def add(conn: aiosqlite.Connection, source: Source) -> int:
+async def add(conn: Connection, source: Source) -> int:
     """Insert a new source (its id is assigned); returns the id."""
     cur = await conn.execute(
         "INSERT INTO sources (guild_id, election_slug, kind, url, every_seconds, authoritative, paused,"
-        " created_by, created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_by, created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             source.guild_id,
             source.election,
@@ -80,10 +78,12 @@ async def add(conn: aiosqlite.Connection, source: Source) -> int:
             dt_to_db(source.next_run_at),
         ),
     )
-    return int(cur.lastrowid or 0)
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, source_id: int, guild_id: int | None = None) -> Source | None:
+async def get(conn: Connection, source_id: int, guild_id: int | None = None) -> Source | None:
     """One source by id; with `guild_id`, only if it belongs to that guild."""
     sql = f"{_SELECT} WHERE s.id = ?"
     params: tuple[int, ...] = (source_id,)
@@ -95,13 +95,13 @@ async def get(conn: aiosqlite.Connection, source_id: int, guild_id: int | None =
     return _source(row) if row else None
 
 
-async def list_for_guild(conn: aiosqlite.Connection, guild_id: int) -> list[Source]:
+async def list_for_guild(conn: Connection, guild_id: int) -> list[Source]:
     """A guild's sources, oldest first."""
     async with conn.execute(f"{_SELECT} WHERE s.guild_id = ? ORDER BY s.id", (guild_id,)) as c:
         return [_source(r) for r in await c.fetchall()]
 
 
-async def list_for_election(conn: aiosqlite.Connection, guild_id: int, election_slug: str) -> list[Source]:
+async def list_for_election(conn: Connection, guild_id: int, election_slug: str) -> list[Source]:
     """The sources feeding one election."""
     async with conn.execute(
         f"{_SELECT} WHERE s.guild_id = ? AND s.election_slug = ? ORDER BY s.id", (guild_id, election_slug)
@@ -109,7 +109,7 @@ async def list_for_election(conn: aiosqlite.Connection, guild_id: int, election_
         return [_source(r) for r in await c.fetchall()]
 
 
-async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[Source]:
+async def due(conn: Connection, now: datetime, limit: int = 100) -> list[Source]:
     """Unpaused sources whose next run is at or before `now`, most overdue first."""
     async with conn.execute(
         f"{_SELECT} WHERE s.paused = 0 AND s.next_run_at <= ? ORDER BY s.next_run_at, s.id LIMIT ?",
@@ -118,14 +118,14 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
         return [_source(r) for r in await c.fetchall()]
 
 
-async def next_due_at(conn: aiosqlite.Connection) -> datetime | None:
+async def next_due_at(conn: Connection) -> datetime | None:
     """When the earliest unpaused source is due (None when there is none)."""
     async with conn.execute("SELECT min(next_run_at) FROM sources WHERE paused = 0") as c:
         row = await c.fetchone()
     return dt_from_db(row[0]) if row and row[0] else None
 
 
-async def save_state(conn: aiosqlite.Connection, s: Source) -> None:
+async def save_state(conn: Connection, s: Source) -> None:
     """Write a source's mutable state (validators, run times, errors, streak, schedule, counters)."""
     await conn.execute(
         "UPDATE sources SET every_seconds = ?, authoritative = ?, paused = ?, etag = ?, last_modified = ?,"
@@ -153,7 +153,7 @@ async def save_state(conn: aiosqlite.Connection, s: Source) -> None:
     )
 
 
-async def delete(conn: aiosqlite.Connection, source_id: int) -> None:
+async def delete(conn: Connection, source_id: int) -> None:
     """Remove a source (and any held run)."""
     await conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
@@ -161,11 +161,14 @@ async def delete(conn: aiosqlite.Connection, source_id: int) -> None:
 # ------------------------------------------------------------------------------------------ holds
 
 
-async def put_hold(conn: aiosqlite.Connection, hold: Hold) -> None:
+async def put_hold(conn: Connection, hold: Hold) -> None:
     """Store (or replace) a source's held run."""
     await conn.execute(
-        "INSERT OR REPLACE INTO source_holds (source_id, guild_id, content, content_hash, etag, last_modified,"
-        " summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO source_holds (source_id, guild_id, content, content_hash, etag, last_modified,"
+        " summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET"
+        " guild_id = excluded.guild_id, content = excluded.content, content_hash = excluded.content_hash,"
+        " etag = excluded.etag, last_modified = excluded.last_modified, summary = excluded.summary,"
+        " created_at = excluded.created_at",
         (
             hold.source_id,
             hold.guild_id,
@@ -179,7 +182,7 @@ async def put_hold(conn: aiosqlite.Connection, hold: Hold) -> None:
     )
 
 
-async def get_hold(conn: aiosqlite.Connection, source_id: int) -> Hold | None:
+async def get_hold(conn: Connection, source_id: int) -> Hold | None:
     """A source's held run, if any."""
     async with conn.execute("SELECT * FROM source_holds WHERE source_id = ?", (source_id,)) as c:
         row = await c.fetchone()
@@ -197,6 +200,6 @@ async def get_hold(conn: aiosqlite.Connection, source_id: int) -> Hold | None:
     )
 
 
-async def clear_hold(conn: aiosqlite.Connection, source_id: int) -> None:
+async def clear_hold(conn: Connection, source_id: int) -> None:
     """Forget a source's held run."""
     await conn.execute("DELETE FROM source_holds WHERE source_id = ?", (source_id,))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
-
-import aiosqlite
 
 from bot.domain.schedule.ledger import Subscription, SubscriptionGroup, SubscriptionKind
 from bot.store.codec import dt_from_db, dt_to_db
+from bot.store.engine import Connection, Row
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -27,14 +25,14 @@ def _subscription(row: sqlite3.Row) -> Subscription:
     )
 
 
-async def upsert(conn: aiosqlite.Connection, s: Subscription) -> int:
+async def upsert(conn: Connection, s: Subscription) -> int:
     """Subscribe (or re-subscribe, resuming a paused one with the new lead time); returns the id."""
     async with conn.execute(
         "INSERT INTO subscriptions (guild_id, user_id, kind, body_id, election_id, before_seconds, status,"
         " paused_reason, created_at, checked_until) VALUES (?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?)"
         " ON CONFLICT (guild_id, user_id, kind, coalesce(body_id, 0), coalesce(election_id, 0))"
         " DO UPDATE SET before_seconds = excluded.before_seconds, status = 'active', paused_reason = NULL,"
-        " checked_until = max(checked_until, excluded.checked_until) RETURNING id",
+        " checked_until = greatest(subscriptions.checked_until, excluded.checked_until) RETURNING id",
         (
             s.guild_id,
             s.user_id,
@@ -51,14 +49,14 @@ async def upsert(conn: aiosqlite.Connection, s: Subscription) -> int:
     return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, subscription_id: int) -> Subscription | None:
+async def get(conn: Connection, subscription_id: int) -> Subscription | None:
     """One subscription by id."""
     async with conn.execute("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)) as c:
         row = await c.fetchone()
     return _subscription(row) if row else None
 
 
-async def list_for_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[Subscription]:
+async def list_for_member(conn: Connection, guild_id: int, user_id: int) -> list[Subscription]:
     """A member's subscriptions in this guild, oldest first."""
     async with conn.execute(
         "SELECT * FROM subscriptions WHERE guild_id = ? AND user_id = ? ORDER BY id", (guild_id, user_id)
@@ -66,7 +64,7 @@ async def list_for_member(conn: aiosqlite.Connection, guild_id: int, user_id: in
         return [_subscription(r) for r in await c.fetchall()]
 
 
-async def delete(conn: aiosqlite.Connection, ids: list[int]) -> int:
+async def delete(conn: Connection, ids: list[int]) -> int:
     """Remove subscriptions by id; returns how many went."""
     if not ids:
         return 0
@@ -75,7 +73,7 @@ async def delete(conn: aiosqlite.Connection, ids: list[int]) -> int:
     return cur.rowcount
 
 
-async def delete_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+async def delete_member(conn: Connection, guild_id: int, user_id: int) -> list[int]:
     """Remove every subscription a member holds in a guild; returns their ids."""
     async with conn.execute(
         "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? RETURNING id", (guild_id, user_id)
@@ -83,7 +81,7 @@ async def delete_member(conn: aiosqlite.Connection, guild_id: int, user_id: int)
         return [int(r[0]) for r in await c.fetchall()]
 
 
-async def pause_member(conn: aiosqlite.Connection, guild_id: int, user_id: int, reason: str) -> list[int]:
+async def pause_member(conn: Connection, guild_id: int, user_id: int, reason: str) -> list[int]:
     """Pause all of a member's active subscriptions in a guild (their DMs are closed); returns the ids."""
     async with conn.execute(
         "UPDATE subscriptions SET status = 'paused', paused_reason = ?"
@@ -93,7 +91,7 @@ async def pause_member(conn: aiosqlite.Connection, guild_id: int, user_id: int, 
         return [int(r[0]) for r in await c.fetchall()]
 
 
-async def groups(conn: aiosqlite.Connection) -> list[SubscriptionGroup]:
+async def groups(conn: Connection) -> list[SubscriptionGroup]:
     """Active subscriptions grouped by what they follow and how early (a fan-out's members share instants)."""
     async with conn.execute(
         "SELECT guild_id, kind, body_id, election_id, before_seconds, min(checked_until) AS since, count(*) AS n"
@@ -115,17 +113,17 @@ async def groups(conn: aiosqlite.Connection) -> list[SubscriptionGroup]:
     ]
 
 
-async def in_group(conn: aiosqlite.Connection, group: SubscriptionGroup) -> list[Subscription]:
+async def in_group(conn: Connection, group: SubscriptionGroup) -> list[Subscription]:
     """The active subscriptions of one group."""
     async with conn.execute(
         "SELECT * FROM subscriptions WHERE status = 'active' AND guild_id = ? AND kind = ? AND before_seconds = ?"
-        " AND body_id IS ? AND election_id IS ? ORDER BY id",
+        " AND body_id IS NOT DISTINCT FROM ? AND election_id IS NOT DISTINCT FROM ? ORDER BY id",
         (group.guild_id, group.kind.value, int(group.before.total_seconds()), group.body_id, group.election_id),
     ) as c:
         return [_subscription(r) for r in await c.fetchall()]
 
 
-async def advance_all(conn: aiosqlite.Connection, checked_until: datetime) -> None:
+async def advance_all(conn: Connection, checked_until: datetime) -> None:
     """Move every active subscription's generation cursor up to `checked_until`."""
     value = dt_to_db(checked_until)
     await conn.execute(

@@ -185,7 +185,7 @@ async def test_a_paged_reply_survives_a_restart_and_keeps_its_chart(
 
 async def stored_replies(db: Database) -> int:
     """How many replies were too long for their buttons and were stored."""
-    [row] = await db.reader.execute_fetchall("SELECT COUNT(*) FROM reply_keys")
+    [row] = await db.fetchall("SELECT COUNT(*) FROM reply_keys")
     return int(row[0])
 
 

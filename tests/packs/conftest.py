@@ -11,6 +11,7 @@ import pytest
 
 from bot.packs import ImportPlan, Pack
 from bot.services.imports import apply_import, plan_import
+from bot.store.copy import table_names
 from bot.store.database import Database
 
 GUILD = 1001
@@ -25,7 +26,7 @@ def now() -> datetime:
 
 async def dump(db: Database) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two equal dumps mean an identical database."""
-    tables = [r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    tables = sorted(await table_names(db))  # either engine's catalogue
     out = {}
     for table in tables:
         rows = await db.fetchall(f'SELECT * FROM "{table}"')

@@ -6,10 +6,12 @@ HUSTINGS_RELIABILITY_TRIALS (`trials`): the CI default is small but meaningful; 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -218,8 +220,37 @@ def plausible(option: Mapping[str, Any], ctx: Mapping[str, Any]) -> Any:
 # ------------------------------------------------------------------------------------------ the database
 
 
-def dump(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+def _on_postgres(path: Path | str) -> bool:
+    return str(path).startswith(("postgresql://", "postgres://"))
+
+
+def _pg_dump(url: str, skip: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """`dump` of a PostgreSQL database, through its own connection on a thread of its own (callers are sync)."""
+    import asyncpg
+
+    async def read() -> dict[str, list[tuple[Any, ...]]]:
+        conn = await asyncpg.connect(url)
+        try:
+            tables = [r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            out: dict[str, list[tuple[Any, ...]]] = {}
+            for table in sorted(tables):
+                if table not in skip:
+                    out[table] = sorted((tuple(r) for r in await conn.fetch(f'SELECT * FROM "{table}"')), key=repr)
+            return out
+        finally:
+            await conn.close()
+
+    found: list[dict[str, list[tuple[Any, ...]]]] = []
+    thread = threading.Thread(target=lambda: found.append(asyncio.run(read())))
+    thread.start()
+    thread.join(60)
+    return found[0]
+
+
+def dump(path: Path | str, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (sorted), read with a separate connection; `skip` leaves tables out."""
+    if _on_postgres(path):
+        return _pg_dump(str(path), skip)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
@@ -234,8 +265,13 @@ def dump(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any,
         conn.close()
 
 
-def integrity(path: Path) -> str:
-    """`PRAGMA integrity_check` (and foreign keys) through a fresh connection: "ok" when healthy."""
+def integrity(path: Path | str) -> str:
+    """`PRAGMA integrity_check` (and foreign keys) through a fresh connection: "ok" when healthy.
+
+    PostgreSQL enforces foreign keys on every statement and checks its own pages: "ok" once it answers.
+    """
+    if _on_postgres(path):
+        return "ok" if _pg_dump(str(path), ()) is not None else "unreadable"
     conn = sqlite3.connect(path)
     try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]

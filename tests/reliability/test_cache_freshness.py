@@ -11,6 +11,8 @@ import asyncio
 import sqlite3
 import time
 
+import pytest
+
 from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
@@ -22,6 +24,7 @@ from bot.store.database import Database
 from tests.reliability.support import report
 
 
+@pytest.mark.sqlite_only(reason="another process's write through a second SQLite connection (sqlite3)")
 async def test_writes_show_in_the_next_autocomplete(
     sim: DiscordSimulator,
     guild: SimGuild,

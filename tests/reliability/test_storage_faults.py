@@ -76,6 +76,7 @@ async def _until(engine, condition, within: float = 20.0) -> None:
             await engine._changed.wait()
 
 
+@pytest.mark.sqlite_only(reason="disk full and read-only are SQLite file states (PRAGMA max_page_count, query_only)")
 @pytest.mark.parametrize("fault", ["disk full", "read-only"])
 async def test_storage_that_refuses_writes_says_so_backs_off_and_loses_nothing(
     sim: DiscordSimulator,
@@ -156,6 +157,7 @@ async def test_storage_that_refuses_writes_says_so_backs_off_and_loses_nothing(
     assert sim.violations == []
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock and busy timeout")
 async def test_a_lock_held_past_the_busy_timeout_waits_inside_the_deferred_interaction(
     sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
@@ -177,6 +179,7 @@ async def test_a_lock_held_past_the_busy_timeout_waits_inside_the_deferred_inter
     assert sim.violations == []
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file deleted under the bot")
 async def test_a_database_deleted_under_the_bot_refuses_writes_and_says_so(
     sim: DiscordSimulator,
     guild: SimGuild,
@@ -206,6 +209,7 @@ async def test_a_database_deleted_under_the_bot_refuses_writes_and_says_so(
     assert "something went wrong" not in await _say(sim, member, "/candidate", {"name": "Aileen Marsh"})
 
 
+@pytest.mark.sqlite_only(reason="the heartbeat is written beside the SQLite file this test names")
 async def test_health_of_a_running_bot(
     sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot, tmp_path
 ) -> None:

@@ -15,6 +15,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+import pytest
+
 from bench.harness import Timed, _watch
 from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
@@ -65,6 +67,7 @@ async def hold_write_lock(path: str, seconds: float) -> asyncio.subprocess.Proce
     return proc
 
 
+@pytest.mark.sqlite_only(reason="another process holding SQLite's write lock")
 async def test_writes_wait_for_another_process_without_failing_anyone(
     sim: DiscordSimulator,
     guild: SimGuild,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from bot.domain.models import Election, VotingSystem
 from bot.store import audit, elections
 from bot.store.database import Database
+from bot.store.engine import INTEGRITY_ERRORS
 
 
 def _election(slug: str = "exec-2027") -> Election:
@@ -47,15 +47,15 @@ async def test_audit_log_is_append_only(db: Database) -> None:
         await audit.append(
             tx, guild_id=1, actor_id=5, actor_name="mod", action="election.create", at=now, after={"slug": "x"}
         )
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
         async with db.transaction() as tx:
             await tx.execute("UPDATE audit_log SET actor_name = 'someone else'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):
         async with db.transaction() as tx:
             await tx.execute("DELETE FROM audit_log")
     [entry] = await audit.recent(db.reader, 1)
     assert entry.after == {"slug": "x"} and entry.actor_name == "mod"
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # only a refusal's count may change
+    with pytest.raises(INTEGRITY_ERRORS, match="append-only"):  # only a refusal's count may change
         async with db.transaction() as tx:
             await tx.execute("UPDATE audit_log SET repeats = 2, action = 'x'")
     # only retention pruning deletes, and only rows older than its cut-off
@@ -64,6 +64,7 @@ async def test_audit_log_is_append_only(db: Database) -> None:
         assert await audit.prune(tx, 1, now + timedelta(seconds=1)) == 1
 
 
+@pytest.mark.sqlite_only(reason="SQLite's online backup API (PostgreSQL is backed up with pg_dump)")
 async def test_backup_is_a_consistent_copy(db: Database, tmp_path) -> None:
     async with db.transaction() as tx:
         await elections.upsert(tx, _election())

@@ -14,8 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.domain.access import Actor, Level
 from bot.domain.admin_rules import echo
@@ -27,6 +25,7 @@ from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
 from bot.store import audit, bodies, candidates, elections, meta
 from bot.store.database import Database
+from bot.store.engine import Connection, lock_guild
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class NeedsConfirmation:
 class Change:
     """Filled in by a use-case inside `AdminCore.change`: the transaction and what the audit row records."""
 
-    tx: aiosqlite.Connection
+    tx: Connection
     entity: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
@@ -92,6 +91,7 @@ class AdminCore:
         """Audit a refused attempt that is not about levels (e.g. pressing another moderator's button)."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)  # refuse() reads the last refusal, then bumps or appends
             audit_id, repeats = await audit.refuse(
                 tx,
                 guild_id=actor.guild_id,
@@ -154,6 +154,7 @@ class AdminCore:
         row is appended and the guild's data version bumped in the same transaction."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)  # the body reads, checks and writes: no edit lands in between
             ch = Change(tx=tx, entity=entity)
             yield ch
             audit_id = await audit.append(
@@ -179,7 +180,7 @@ class AdminCore:
     # ------------------------------------------------------------------------------- look-ups
     # Every look-up is scoped to the actor's guild: ids and names from another guild are "not found".
 
-    async def election(self, conn: aiosqlite.Connection, guild_id: int, slug: str | None) -> Election:
+    async def election(self, conn: Connection, guild_id: int, slug: str | None) -> Election:
         """The election with this slug, or the guild's only election when `slug` is None."""
         if slug:
             found = await elections.get_by_slug(conn, guild_id, slug.strip().lower())
@@ -198,7 +199,7 @@ class AdminCore:
         return all_elections[0]
 
     async def candidate(
-        self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
+        self, conn: Connection, guild_id: int, name: str, slug: str | None
     ) -> tuple[Election, Candidate]:
         """A candidate by name, in the given election or (when unique) in any of the guild's elections.
 
@@ -210,9 +211,7 @@ class AdminCore:
 
         return await self._in_elections(conn, guild_id, slug, name, labels, "candidate")
 
-    async def slate(
-        self, conn: aiosqlite.Connection, guild_id: int, name: str, slug: str | None
-    ) -> tuple[Election, Slate]:
+    async def slate(self, conn: Connection, guild_id: int, name: str, slug: str | None) -> tuple[Election, Slate]:
         """A slate by name or short name, in the given election or (when unique) any of the guild's."""
 
         async def labels(election_id: int) -> dict[str, Slate]:
@@ -223,7 +222,7 @@ class AdminCore:
 
     async def _in_elections(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         guild_id: int,
         slug: str | None,
         name: str,
@@ -249,7 +248,7 @@ class AdminCore:
             )
         return found[0]
 
-    async def body(self, conn: aiosqlite.Connection, guild_id: int, name: str) -> Body:
+    async def body(self, conn: Connection, guild_id: int, name: str) -> Body:
         """A nominating body (branch) of the guild by name, read as member commands read it."""
         found = await bodies.get_by_name(conn, guild_id, name.strip())
         if found is not None:

@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from zoneinfo import available_timezones
 
-import aiosqlite
-
 from bot.domain.access import Actor
 from bot.domain.admin_rules import AUDIT_KINDS
 from bot.domain.limits import AUTOCOMPLETE_CHOICES_MAX
@@ -19,6 +17,7 @@ from bot.domain.matching import NameIndex
 from bot.domain.models import Candidate, CandidateStatus, Election, Slate
 from bot.services.admin.core import AdminCore
 from bot.store import bodies, candidates, elections
+from bot.store.engine import Connection
 
 
 class AdminLookup:
@@ -56,7 +55,7 @@ class AdminLookup:
         actor: Actor,
         typed: str,
         election_slug: str | None,
-        listing: Callable[[aiosqlite.Connection, int], Awaitable[Sequence[Candidate | Slate]]],
+        listing: Callable[[Connection, int], Awaitable[Sequence[Candidate | Slate]]],
     ) -> list[tuple[str, str]]:
         """Names from each election in scope, labelled with the election when there are several."""
         if not await self.core.allowed(actor):

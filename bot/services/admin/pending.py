@@ -17,6 +17,7 @@ from bot.domain.validation import ValidationError
 from bot.errors import UserError
 from bot.services.admin.core import AdminCore
 from bot.store import pending
+from bot.store.engine import lock_guild
 
 #: How long a moderator's own "are you sure?" stays answerable.
 CONFIRM_TTL = timedelta(minutes=15)
@@ -54,6 +55,7 @@ class AdminPending:
         expires = now + (ttl or (CONFIRM_TTL if approval is Approval.SELF else APPROVAL_TTL))
         body = {**payload, "approval": approval.value}
         async with self.core.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)
             change_id = await pending.create(
                 tx,
                 guild_id=actor.guild_id,
@@ -94,6 +96,7 @@ class AdminPending:
             raise UserError(exc.message) from None
         state = PendingState.CANCELLED if cancelling else PendingState.DONE
         async with self.core.db.transaction() as tx:
+            await lock_guild(tx, actor.guild_id)
             won = await pending.resolve(tx, actor.guild_id, change_id, state, by=actor.user_id, name=actor.name, at=now)
         if not won:
             raise UserError(ALREADY)
@@ -127,6 +130,7 @@ class AdminPending:
             if change.requested_by == actor.user_id:
                 return Gate(waiting=change)
             async with self.core.db.transaction() as tx:
+                await lock_guild(tx, actor.guild_id)
                 won = await pending.resolve(
                     tx, actor.guild_id, change.id, PendingState.DONE, by=actor.user_id, name=actor.name, at=now
                 )

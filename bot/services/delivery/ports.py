@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import aiosqlite
 import discord
 
 from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.domain.schedule.sending import FailureKind, message_marker
+from bot.store.engine import Connection
 
 # --------------------------------------------------------------------------- ports
 
@@ -97,11 +97,11 @@ class Producer(Protocol):
         """The ledger sources whose rows this producer plans and prepares."""
         ...
 
-    async def plan(self, tx: aiosqlite.Connection, now: datetime) -> list[Delivery]:
+    async def plan(self, tx: Connection, now: datetime) -> list[Delivery]:
         """Ledger rows for every occurrence due up to `now` not planned before; advance cursors in `tx`."""
         ...
 
-    async def next_due(self, conn: aiosqlite.Connection, now: datetime) -> datetime | None:
+    async def next_due(self, conn: Connection, now: datetime) -> datetime | None:
         """The first instant after `now` at which `plan` would yield something."""
         ...
 
@@ -109,13 +109,11 @@ class Producer(Protocol):
         """What to say for a row (a post spec for the composer), computed at send time; may raise Skip."""
         ...
 
-    async def on_sent(self, tx: aiosqlite.Connection, delivery: Delivery) -> None:
+    async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
         """Bookkeeping after a successful send."""
         ...
 
-    async def on_failed(
-        self, tx: aiosqlite.Connection, delivery: Delivery, kind: FailureKind, reason: str
-    ) -> str | None:
+    async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """Bookkeeping after a final failure; returns an alert for organisers, or None."""
         ...
 

@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import aiosqlite
-
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 T = TypeVar("T")
 
@@ -24,7 +23,7 @@ class ShieldedWrites:
         self.db = db
         self._running: set[asyncio.Task[object]] = set()
 
-    async def run(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         """Run `work` in one write transaction that a cancellation (a stop) cannot cut in half."""
 
         async def run() -> T:
