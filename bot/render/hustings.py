@@ -231,6 +231,9 @@ def hustings_post(post: HustingsPost) -> Outgoing:
     h = post.view.hustings
     assert h.id is not None
     embed = hustings_info(post.view)
+    for index, shown in enumerate(embed.fields):
+        if shown.name == "Event":  # the post has its own Interested button: say only where else it is
+            embed.set_field_at(index, name="Event", value="Also in the server's Events list.", inline=True)
     if post.cancelled:
         embed.title = f"Cancelled: {md(h.title)}"[:256]
         embed.colour = discord.Colour.light_grey()
