@@ -21,6 +21,7 @@ from bot.discord_adapters.guilds import GuildNames
 from bot.discord_adapters.members import PingRights, StillMember
 from bot.discord_adapters.notifier import DiscordNotifier
 from bot.discord_adapters.outbox import DiscordOutbox
+from bot.discord_adapters.post_editor import DiscordPostEditor
 from bot.discord_adapters.scheduled_events import DiscordEvents
 from bot.domain.cooldown import Cooldowns
 from bot.render.announcements import PostComposer
@@ -33,6 +34,7 @@ from bot.services.container import Services
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.writes import ShieldedWrites
 from bot.services.hustings import HustingsService
+from bot.services.hustings_posts import HustingsPosts
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.questions import QuestionService
 from bot.services.read.model import ReadModel
@@ -84,9 +86,19 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     hustings = HustingsService(db, clock, reads, access, settings.timezone, gateway=DiscordEvents(client))
     questions = QuestionService(db, clock, access, hustings)
     hustings_dms = HustingsReminders(db, clock, hustings, delivery)  # members' "Remind me 1 h before"
+    # The public post announcing each hustings, edited as the hustings changes (it hooks itself on `hustings`).
+    hustings_posts = HustingsPosts(db, clock, hustings, delivery, editor=DiscordPostEditor(client))
 
-    # Members' DM reminders (their hustings reminders go out with them).
-    reminders = ReminderService(db, clock, reads, delivery, still_member=StillMember(client), hustings_dms=hustings_dms)
+    # Members' DM reminders and the election's automatic posts (the hustings' own go out with them).
+    reminders = ReminderService(
+        db,
+        clock,
+        reads,
+        delivery,
+        still_member=StillMember(client),
+        hustings_dms=hustings_dms,
+        hustings_posts=hustings_posts,
+    )
 
     # What follows a data change: milestone posts and scheduled events, after a source run or an admin
     # change; and every audit row is mirrored to the guild's alert channel.

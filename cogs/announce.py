@@ -205,8 +205,9 @@ class Announce(commands.Cog):
         state="Switch them on or off (default: on)",
         offsets="Before nominations close, e.g. `7d 1d 1h`; or `close=7d,1d open=0 ballot_close=24h`",
         how_to_vote="Said when the ballot opens: how members vote (`clear` removes it)",
+        hustings_post="Announce each new hustings in the announcement channel (default: on)",
     )
-    @app_commands.choices(state=STATES)
+    @app_commands.choices(state=STATES, hustings_post=STATES)
     @app_commands.autocomplete(election=election_autocomplete)
     async def reminders(
         self,
@@ -215,15 +216,24 @@ class Announce(commands.Cog):
         state: str | None = None,
         offsets: str | None = None,
         how_to_vote: app_commands.Range[str, 1, 1000] | None = None,
+        hustings_post: str | None = None,
     ) -> None:
-        """Switch automatic reminders and milestone posts on or off, or change their offsets."""
+        """Switch automatic reminders and milestone posts on or off, or change their offsets; switch the
+        hustings post (on its own, when nothing else is given)."""
         actor = await require(interaction, Level.ORGANISER, "announce.reminders", election)
         service = _reminders(interaction)
+        said = ""
+        if hustings_post is not None:
+            name = await service.switch_hustings_post(actor, election, hustings_post == "on")
+            said = render.hustings_post_reply(name, hustings_post == "on")
+            if state is None and offsets is None and how_to_vote is None:
+                await send(interaction, said)
+                return
         if how_to_vote is not None:
             await service.set_how_to_vote(actor, election, how_to_vote)
         item, name = await service.configure(actor, election, None if state is None else state == "on", offsets)
         upcoming = [p.at for p in await service.upcoming_points(actor.guild_id, item.election_id)]
-        await send(interaction, render.reminders_reply(name, item, upcoming))
+        await send(interaction, "\n".join(filter(None, [render.reminders_reply(name, item, upcoming), said])))
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -109,7 +109,7 @@ class StopReminderButton(IdButton, prefix="hustings:rmdstop:"):
         await follow_up(press, content=render_reminders.stopped_reply(stopped))
 
 
-class InterestedButton(IdButton, prefix="hustings:int:"):
+class InterestedButton(IdButton, prefix=render.INTERESTED_PREFIX):
     """Interested (counted): one press marks the member interested, a second takes it back."""
 
     acknowledge = "update"
@@ -129,13 +129,13 @@ class InterestedButton(IdButton, prefix="hustings:int:"):
         )
 
 
-class RemindHourButton(IdButton, prefix="hustings:rmh:"):
+class RemindHourButton(IdButton, prefix=render.REMIND_HOUR_PREFIX):
     """Remind me 1 h before: one DM an hour before this hustings (a second press takes it back)."""
 
     cooldown = UseKind.WRITE
 
     def __init__(self, hustings_id: int) -> None:
-        super().__init__(hustings_id, "Remind me 1 h before", emoji="🔔")
+        super().__init__(hustings_id, render.REMIND_HOUR_LABEL, emoji="🔔")
         self.hustings_id = hustings_id
 
     async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
@@ -200,7 +200,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
             candidates=candidates,
             chair=chair,
         )
-        await send(interaction, embed=render.hustings_info(view, heading="Hustings scheduled"))
+        await send(interaction, view.post_note or None, embed=render.hustings_info(view, heading="Hustings scheduled"))
 
     @app_commands.command(name="edit", description="Change a hustings; its event follows (organisers)")
     @app_commands.describe(

@@ -52,6 +52,7 @@ from bot.render.common import (
 )
 from bot.services.announcements import MessagePost, PlaceholderValues, ViewPost
 from bot.services.delivery.ports import AlertPost, Outgoing
+from bot.services.hustings_posts import HustingsPost
 from bot.services.hustings_reminders import HustingsReminderPost
 from bot.services.reminders import (
     MemberReminderPost,
@@ -286,6 +287,13 @@ def reminders_reply(election: str, item: ElectionReminders, upcoming: Sequence[d
     )
 
 
+def hustings_post_reply(election: str, on: bool) -> str:
+    """`/announce reminders hustings_post:`."""
+    if on:
+        return f"Each new hustings of **{md(election)}** is announced in the announcement channel."
+    return f"New hustings of **{md(election)}** are not announced in the announcement channel."
+
+
 def subscription_line(sub: MemberSubscription) -> str:
     """One line of `/remind list`."""
     s = sub.subscription
@@ -439,4 +447,6 @@ class PostComposer:
             return member_dm(spec, self.guild_name(spec.guild_id))
         if isinstance(spec, HustingsReminderPost):
             return hustings_render.hour_reminder_dm(spec, self.guild_name(spec.guild_id))
+        if isinstance(spec, HustingsPost):
+            return hustings_render.hustings_post(spec)  # with its own buttons
         raise TypeError(f"no renderer for {type(spec).__name__}")

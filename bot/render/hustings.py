@@ -14,8 +14,10 @@ from bot.domain.hustings import CalendarEntry, Hustings, Place, PlaceKind, meeti
 from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
 from bot.render.common import CONTENT_MAX, ChartImage, Rendered, clip, md
+from bot.render.questions import interested_label
 from bot.services.delivery.ports import Outgoing
 from bot.services.hustings import HustingsView, SyncReport
+from bot.services.hustings_posts import HustingsPost
 from bot.services.hustings_reminders import HourReminder, HustingsReminderPost
 
 COLOUR = discord.Colour(0x5865F2)
@@ -194,6 +196,12 @@ REMIND_ME_PREFIX = "hustings:rmd:"
 REMIND_ME_LABEL = "Remind me of the deadlines"
 
 
+#: The custom id prefixes of a hustings' own buttons (the cog's `InterestedButton` and `RemindHourButton`).
+INTERESTED_PREFIX = "hustings:int:"
+REMIND_HOUR_PREFIX = "hustings:rmh:"
+REMIND_HOUR_LABEL = "Remind me 1 h before"
+
+
 def post_buttons(slug: str) -> discord.ui.View:
     """The Remind me button delivered posts about an election carry: a plain custom-id button, nothing kept."""
     view = discord.ui.View(timeout=None)
@@ -203,3 +211,33 @@ def post_buttons(slug: str) -> discord.ui.View:
         )
     )
     return view
+
+
+def hustings_post_buttons(slug: str, hustings_id: int, interested: int) -> discord.ui.View:
+    """The public hustings post's buttons: Remind me, Interested with its count, Remind me 1 h before (as the
+    `/hustings info` reply's, so a press that redraws them keeps the same three)."""
+    view = post_buttons(slug)
+    view.add_item(
+        discord.ui.Button(custom_id=f"{INTERESTED_PREFIX}{hustings_id}", label=interested_label(interested), emoji="⭐")
+    )
+    view.add_item(
+        discord.ui.Button(custom_id=f"{REMIND_HOUR_PREFIX}{hustings_id}", label=REMIND_HOUR_LABEL, emoji="🔔")
+    )
+    return view
+
+
+def hustings_post(post: HustingsPost) -> Outgoing:
+    """The announcement-channel post about a hustings: what `/hustings info` shows, with its buttons; once
+    cancelled, marked so and without buttons."""
+    h = post.view.hustings
+    assert h.id is not None
+    embed = hustings_info(post.view)
+    for index, shown in enumerate(embed.fields):
+        if shown.name == "Event":  # the post has its own Interested button: say only where else it is
+            embed.set_field_at(index, name="Event", value="Also in the server's Events list.", inline=True)
+    if post.cancelled:
+        embed.title = f"Cancelled: {md(h.title)}"[:256]
+        embed.colour = discord.Colour.light_grey()
+        embed.description = f"This hustings for **{md(post.view.election_name)}** is cancelled."
+        return Outgoing(embeds=[embed])
+    return Outgoing(embeds=[embed], view=hustings_post_buttons(post.view.election_slug, h.id, post.interested))

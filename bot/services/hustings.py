@@ -44,6 +44,7 @@ from bot.services.read.snapshot import ElectionData
 from bot.store import audit, meta
 from bot.store import hustings as repo
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,23 @@ class HustingsView:
     election_slug: str
     speakers: tuple[str, ...]
     event_id: int | None
+    post_note: str = ""  # for the organiser who scheduled it: why it was not announced, when it wasn't
+
+
+class PostHook(Protocol):
+    """The public hustings post (`bot/services/hustings_posts.py`): queued with a new hustings, edited after."""
+
+    async def queue(self, tx: Connection, h: Hustings, now: datetime) -> str:
+        """Queue the post in the hustings' transaction; '' or the organiser's one sentence."""
+        ...
+
+    def kick(self) -> None:
+        """Wake the delivery engine."""
+        ...
+
+    async def changed(self, guild_id: int, hustings_id: int) -> None:
+        """Edit the post to match the hustings (edited or cancelled)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +131,8 @@ class HustingsService:
         self.default_zone = default_zone
         self.gateway = gateway  # Discord's scheduled events (None: nothing to mirror, e.g. the command line)
         self._locks: dict[int, asyncio.Lock] = {}
+        #: The public hustings post, announced and kept up to date (None: no posts, e.g. the command line).
+        self.posts: PostHook | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -206,8 +226,11 @@ class HustingsService:
             raise UserError(str(exc)) from None
         if await repo.events_on(self.db.reader, data.election.id):
             self._check_permissions(guild_id, h.place)
+        note = ""
         async with self.db.transaction() as tx:
             h.id = await repo.insert(tx, guild_id, h, now)
+            if self.posts is not None:
+                note = await self.posts.queue(tx, h, now)
             await audit.append(
                 tx,
                 guild_id=guild_id,
@@ -218,8 +241,10 @@ class HustingsService:
                 after=_audit_row(h),
                 at=now,
             )
+        if self.posts is not None:
+            self.posts.kick()
         await self.sync(guild_id)
-        return await self.info(guild_id, h.id)
+        return replace(await self.info(guild_id, h.id), post_note=note)
 
     async def edit(
         self,
@@ -280,6 +305,8 @@ class HustingsService:
                 at=now,
             )
         await self.sync(guild_id)
+        if self.posts is not None:
+            await self.posts.changed(guild_id, hustings_id)
         return await self.info(guild_id, hustings_id)
 
     async def cancel(self, actor: Actor, hustings_id: int) -> Hustings:
@@ -300,6 +327,8 @@ class HustingsService:
                 at=self.clock.now(),
             )
         await self.sync(actor.guild_id)
+        if self.posts is not None:
+            await self.posts.changed(actor.guild_id, hustings_id)
         return new
 
     async def switch_events(self, actor: Actor, election: str | None, on: bool) -> tuple[str, SyncReport]:
@@ -348,6 +377,15 @@ class HustingsService:
     async def info(self, guild_id: int, hustings_id: int) -> HustingsView:
         """One hustings with who takes part and how to join."""
         h = await self._get(guild_id, hustings_id)
+        snap = await self.reads.snapshot(guild_id)
+        data = next((d for d in snap.elections if d.election.id == h.election_id), None)
+        if data is None:
+            raise NotFound("There's no such hustings here. Pick one from the list (`/hustings list`).")
+        events = {e.key: e.event_id for e in await repo.stored_events(self.db.reader, guild_id)}
+        return self._view(h, data, events)
+
+    async def view_of(self, guild_id: int, h: Hustings) -> HustingsView:
+        """A hustings as members see it, cancelled or not (its post shows a cancellation)."""
         snap = await self.reads.snapshot(guild_id)
         data = next((d for d in snap.elections if d.election.id == h.election_id), None)
         if data is None:

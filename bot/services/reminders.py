@@ -54,6 +54,8 @@ from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
+from bot.services.hustings_posts import KIND as HUSTINGS_POST_KIND
+from bot.services.hustings_posts import HustingsPosts
 from bot.services.hustings_reminders import KIND as HUSTINGS_KIND
 from bot.services.hustings_reminders import HustingsReminders
 from bot.services.read.model import ReadModel
@@ -166,6 +168,7 @@ class ReminderService:
         *,
         still_member: Callable[[int, int], Awaitable[bool | None]] | None = None,
         hustings_dms: HustingsReminders | None = None,
+        hustings_posts: HustingsPosts | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -176,6 +179,8 @@ class ReminderService:
         self.still_member = still_member
         #: Members' "Remind me 1 h before" on hustings: their DMs are planned and prepared with these.
         self.hustings_dms = hustings_dms
+        #: The public post announcing each hustings: its ledger rows are prepared there.
+        self.hustings_posts = hustings_posts
         engine.register(self)
 
     # ---------------------------------------------------------------- look-ups
@@ -255,6 +260,26 @@ class ReminderService:
                 entity=f"election {data.election.slug}",
                 before=before or None,
                 after=text or None,
+                at=self.clock.now(),
+            )
+        return data.election.name
+
+    async def switch_hustings_post(self, actor: Actor, election: str | None, on: bool) -> str:
+        """Switch the election's automatic hustings post on (the default) or off; returns the election's name."""
+        data = self.read.resolve_election(await self.read.snapshot(actor.guild_id), election, self.clock.now())
+        assert data.election.id is not None
+        was = await hustings_store.posts_on(self.db.reader, data.election.id)
+        async with self.db.transaction() as tx:
+            await hustings_store.set_posts_on(tx, data.election.id, on)
+            await audit.append(
+                tx,
+                guild_id=actor.guild_id,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action="announce.hustings_post",
+                entity=f"election {data.election.slug}",
+                before={"hustings_post": was},
+                after={"hustings_post": on},
                 at=self.clock.now(),
             )
         return data.election.name
@@ -541,6 +566,10 @@ class ReminderService:
         detail = delivery.detail
         if detail.get("kind") == HUSTINGS_KIND and self.hustings_dms is not None:
             return await self.hustings_dms.prepare(delivery)
+        if detail.get("kind") == HUSTINGS_POST_KIND:
+            if self.hustings_posts is None:
+                raise Skip("hustings posts are not handled here")
+            return await self.hustings_posts.prepare(delivery)
         if delivery.source is Source.SUBSCRIPTION:
             sub = await subscriptions.get(self.db.reader, delivery.source_id)
             if sub is None or sub.status != "active":
@@ -601,10 +630,14 @@ class ReminderService:
         )
 
     async def on_sent(self, tx: Connection, delivery: Delivery) -> None:
-        """Nothing to record beyond the ledger."""
+        """A hustings post's message id is kept on the hustings; nothing else to record beyond the ledger."""
+        if delivery.detail.get("kind") == HUSTINGS_POST_KIND and self.hustings_posts is not None:
+            await self.hustings_posts.on_sent(tx, delivery)
 
     async def on_failed(self, tx: Connection, delivery: Delivery, kind: FailureKind, reason: str) -> str | None:
         """DMs refused: pause the member's reminders (no retry). Channel posts: alert organisers once."""
+        if delivery.detail.get("kind") == HUSTINGS_POST_KIND and self.hustings_posts is not None:
+            return self.hustings_posts.failed_alert(delivery, reason)
         if delivery.detail.get("kind") == HUSTINGS_KIND:
             return None  # one DM refused: the member's other reminders are left as they are
         if delivery.source is Source.SUBSCRIPTION:

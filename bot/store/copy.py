@@ -48,6 +48,7 @@ TABLES = (
     "candidate_members",
     "hustings_reminders",
     "question_channels",
+    "election_hustings_post_off",
 )
 
 #: Tables whose `id` the database assigns (PostgreSQL's identity sequences move past the copied ids).

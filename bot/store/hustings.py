@@ -144,3 +144,42 @@ async def set_how_to_vote(conn: Connection, election_id: int, text: str) -> None
         )
     else:
         await conn.execute("DELETE FROM election_vote_info WHERE election_id = ?", (election_id,))
+
+
+async def posts_on(conn: Connection, election_id: int) -> bool:
+    """Whether the election's automatic hustings posts are on (the default)."""
+    async with conn.execute("SELECT 1 FROM election_hustings_post_off WHERE election_id = ?", (election_id,)) as c:
+        return await c.fetchone() is None
+
+
+async def set_posts_on(conn: Connection, election_id: int, on: bool) -> None:
+    """Switch an election's automatic hustings posts on or off."""
+    await conn.execute("DELETE FROM election_hustings_post_off WHERE election_id = ?", (election_id,))
+    if not on:
+        await conn.execute("INSERT INTO election_hustings_post_off (election_id) VALUES (?)", (election_id,))
+
+
+async def post_of(conn: Connection, hustings_id: int) -> tuple[int, int] | None:
+    """Where the hustings' public post is (channel id, message id), or None when there is none."""
+    async with conn.execute(
+        "SELECT post_channel_id, post_message_id FROM hustings WHERE id = ? AND post_message_id IS NOT NULL",
+        (hustings_id,),
+    ) as c:
+        row = await c.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def record_post(conn: Connection, hustings_id: int, delivery_id: int) -> None:
+    """Keep the message the delivery ledger row `delivery_id` sent as the hustings' public post."""
+    await conn.execute(
+        "UPDATE hustings SET post_channel_id = (SELECT channel_id FROM deliveries WHERE id = ?),"
+        " post_message_id = (SELECT message_id FROM deliveries WHERE id = ?) WHERE id = ?",
+        (delivery_id, delivery_id, hustings_id),
+    )
+
+
+async def forget_post(conn: Connection, hustings_id: int) -> None:
+    """The post is gone (deleted in Discord): stop editing it."""
+    await conn.execute(
+        "UPDATE hustings SET post_channel_id = NULL, post_message_id = NULL WHERE id = ?", (hustings_id,)
+    )
