@@ -135,6 +135,10 @@ class Sandbox:
     def show(self, message: SimMessage, heading: str) -> None:
         """Render one message and remember its buttons for `:click`."""
         self.seen.add(message.id)
+        # Threads the bot opened since start-up (a hustings' questions) read as names too, as in Discord.
+        self.display.names.update(
+            {c.id: c.name for c in self.sim.world.channels.values() if c.guild_id == self.guild.id}
+        )
         comps = render_message(
             self.console,
             self.sim.message_payload(message),
