@@ -44,7 +44,6 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loop-watch", action="store_true", help="count callbacks blocking the loop > 100 ms")
     p.add_argument("--bare", action="store_true", help="a bare discord.py client instead of Hustings (baseline)")
     p.add_argument("--profile", help="write a cProfile of the whole run here (see `python -m pstats`)")
-    p.add_argument("--page-timeout", type=float, help="seconds reply buttons stay live (diagnostics)")
     p.add_argument("--dm-rate", type=float, default=None, help="override the delivery engine's DM pacing")
     return p.parse_args(argv)
 
@@ -89,10 +88,9 @@ async def _main(args: argparse.Namespace) -> int:
         instrumented = sys.modules.get("bench.instrument")
         if instrumented is not None:
             extra["timings"] = {k: list(v) for k, v in instrumented.TIMINGS.items()}
-        state = getattr(client, "_connection", None)
-        views = getattr(state, "_view_store", None)
-        if views is not None:
-            extra["views"] = len(getattr(views, "_views", {})) + len(getattr(views, "_synced_message_views", {}))
+        from bot.discordpy_private import views_held
+
+        extra["views"] = views_held(client)
         extra["objects"] = len(gc.get_objects())
         try:  # how much of the resident memory is free heap glibc has not handed back
             import ctypes
@@ -174,10 +172,6 @@ async def _main(args: argparse.Namespace) -> int:
 
         if args.no_chart_cache:
             _disable_chart_cache()
-        if args.page_timeout:
-            import bot.render.views as views
-
-            views.PAGE_TIMEOUT = args.page_timeout
         settings = Settings(
             _env_file=None,
             HUSTINGS_DATABASE=args.database,
