@@ -75,6 +75,10 @@ async def _main(args: argparse.Namespace) -> int:
     from bench.loopwatch import LoopWatch
 
     loop = asyncio.get_running_loop()
+    if os.environ.get("BENCH_BUSY"):  # experiments: interactions in hand before read commands defer
+        import bot.app
+
+        bot.app.BUSY = int(os.environ["BENCH_BUSY"])
     if os.environ.get("BENCH_GC_THRESHOLD"):  # experiments: "gen0,gen1,gen2"
         gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
     watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None

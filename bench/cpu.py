@@ -42,6 +42,7 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
         }
         spent: dict[str, list[float]] = {k: [] for k in cases}
         walls: dict[str, list[float]] = {k: [] for k in cases}
+        late: dict[str, list[str]] = {k: [] for k in cases}
         async with bot_process(w, profile=profile) as bot:
             for go in cases.values():  # warm up
                 await burst(w.sim, w.members, "warm-up", go, 50, within=60)
@@ -55,6 +56,10 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
                     await w.sim.wait_for_idle(timeout=60, quiet=0.2)
                     spent[name].append((cpu_seconds(bot.pid) - before) / n * 1000)
                     walls[name].append(b.throughput)
+                    late[name].append(
+                        f"p99 first {b.first(99) * 1000:.0f} ms, complete {b.complete(99) * 1000:.0f} ms, "
+                        f"> 3 s {b.over_deadline}, errors {len(b.errors)}"
+                    )
                     if profile is not None and name == "/candidate":
                         bot.proc.send_signal(signal.SIGUSR2)
                         await asyncio.sleep(0.5)
@@ -67,6 +72,8 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
             f"  {name:12s} CPU {cpu[len(cpu) // 2]:6.2f} ms/interaction (min {cpu[0]:.2f})   "
             f"throughput {tp[len(tp) // 2]:.0f}/s"
         )
+        for line in late[name]:
+            print(f"      {line}")
     noop, cand = sorted(spent["/bench noop"]), sorted(spent["/candidate"])
     print(f"  CPU ratio no-op / /candidate: {noop[len(noop) // 2] / cand[len(cand) // 2]:.2f}")
 
