@@ -48,6 +48,31 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+class GcTimes:
+    """Every garbage collection's duration, by generation (a gc.callbacks hook)."""
+
+    def __init__(self) -> None:
+        self.by_gen: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+        self.paused = False  # our own gc.collect() in stats() is not the bot's doing
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif not self.paused:
+            self.by_gen[info["generation"]].append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, Any]:
+        """Per generation: collections, total and longest (ms)."""
+        return {
+            str(gen): {"count": len(t), "total_ms": sum(t) * 1000, "max_ms": max(t, default=0.0) * 1000}
+            for gen, t in self.by_gen.items()
+        }
+
+
+GC_TIMES = GcTimes()
+
+
 def rss_kib(pid: int | str = "self") -> int:
     """Resident set size in KiB, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -81,6 +106,7 @@ async def _main(args: argparse.Namespace) -> int:
         bot.app.BUSY = int(os.environ["BENCH_BUSY"])
     if os.environ.get("BENCH_GC_THRESHOLD"):  # experiments: "gen0,gen1,gen2"
         gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    gc.callbacks.append(GC_TIMES)
     watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None
     stop = asyncio.Event()
     ready_at: list[float] = []  # seconds from interpreter start to READY
@@ -88,7 +114,10 @@ async def _main(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
 
     def stats() -> dict[str, Any]:
+        extra["gc"] = GC_TIMES.summary()
+        GC_TIMES.paused = True
         gc.collect()
+        GC_TIMES.paused = False
         instrumented = sys.modules.get("bench.instrument")
         if instrumented is not None:
             extra["timings"] = {k: list(v) for k, v in instrumented.TIMINGS.items()}

@@ -63,6 +63,8 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
                     if profile is not None and name == "/candidate":
                         bot.proc.send_signal(signal.SIGUSR2)
                         await asyncio.sleep(0.5)
+            snap = await bot.snapshot()
+            rss = bot.rss_kib()
     note = " (profiled: /candidate slowed by cProfile)" if profile else ""
     print(f"bot CPU per interaction, bursts of {n}, {rounds} rounds{note}:")
     for name in cases:
@@ -74,6 +76,9 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
         )
         for line in late[name]:
             print(f"      {line}")
+    for gen, g in snap.get("gc", {}).items():
+        print(f"  GC gen {gen}: {g['count']} collections, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms")
+    print(f"  RSS at the end {rss / 1024:.1f} MiB; Python objects {snap.get('objects', 0):,}")
     noop, cand = sorted(spent["/bench noop"]), sorted(spent["/candidate"])
     print(f"  CPU ratio no-op / /candidate: {noop[len(noop) // 2] / cand[len(cand) // 2]:.2f}")
 
