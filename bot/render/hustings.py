@@ -14,6 +14,7 @@ from bot.domain.hustings import CalendarEntry, Hustings, Place, PlaceKind, meeti
 from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
 from bot.render.common import CONTENT_MAX, ChartImage, Rendered, clip, md
+from bot.render.views import SentButtons
 from bot.services.delivery.ports import Outgoing
 from bot.services.hustings import HustingsView, SyncReport
 from bot.services.hustings_reminders import HourReminder, HustingsReminderPost
@@ -196,7 +197,7 @@ REMIND_ME_LABEL = "Remind me of the deadlines"
 
 def post_buttons(slug: str) -> discord.ui.View:
     """The Remind me button delivered posts about an election carry: a plain custom-id button, nothing kept."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     view.add_item(
         discord.ui.Button(
             custom_id=f"{REMIND_ME_PREFIX}{slug}", label=REMIND_ME_LABEL, emoji="⏰", style=discord.ButtonStyle.primary
