@@ -27,7 +27,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-async def main(n: int, rounds: int, profile: Path | None) -> None:
+async def main(n: int, rounds: int, profile: Path | None, freeze: bool = False) -> None:
     """Alternate no-op and `/candidate` bursts; print CPU ms per interaction for each."""
     async with world(members=100) as w:
         db = await w.open_db()
@@ -47,6 +47,9 @@ async def main(n: int, rounds: int, profile: Path | None) -> None:
             for go in cases.values():  # warm up
                 await burst(w.sim, w.members, "warm-up", go, 50, within=60)
             await w.sim.wait_for_idle(timeout=60, quiet=0.2)
+            if freeze:  # experiment: gc.freeze() once warm (SIGHUP)
+                bot.proc.send_signal(signal.SIGHUP)
+                await asyncio.sleep(0.5)
             for _ in range(rounds):
                 for name, go in cases.items():
                     if profile is not None and name == "/candidate":
@@ -88,7 +91,8 @@ if __name__ == "__main__":
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--profile", type=Path, help="write a cProfile of the bot's /candidate bursts here")
+    p.add_argument("--freeze", action="store_true", help="gc.freeze() in the bot once warm (experiment)")
     a = p.parse_args()
     if a.profile is not None:
         os.environ["BENCH_PROFILE_WINDOW"] = "1"  # the bot profiles only between SIGUSR2s
-    asyncio.run(main(a.n, a.rounds, a.profile))
+    asyncio.run(main(a.n, a.rounds, a.profile, a.freeze))
