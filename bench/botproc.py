@@ -53,6 +53,7 @@ class GcTimes:
 
     def __init__(self) -> None:
         self.by_gen: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.collected = 0  # unreachable objects found: cyclic garbage (refcounting frees the rest)
         self._started = 0.0
         self.paused = False  # our own gc.collect() in stats() is not the bot's doing
 
@@ -61,13 +62,16 @@ class GcTimes:
             self._started = time.perf_counter()
         elif not self.paused:
             self.by_gen[info["generation"]].append(time.perf_counter() - self._started)
+            self.collected += info.get("collected", 0)
 
     def summary(self) -> dict[str, Any]:
         """Per generation: collections, total and longest (ms)."""
-        return {
+        out: dict[str, Any] = {
             str(gen): {"count": len(t), "total_ms": sum(t) * 1000, "max_ms": max(t, default=0.0) * 1000}
             for gen, t in self.by_gen.items()
         }
+        out["collected"] = self.collected
+        return out
 
 
 GC_TIMES = GcTimes()
@@ -107,6 +111,8 @@ async def _main(args: argparse.Namespace) -> int:
     if os.environ.get("BENCH_GC_THRESHOLD"):  # experiments: "gen0,gen1,gen2"
         gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
     gc.callbacks.append(GC_TIMES)
+    if os.environ.get("BENCH_GC_SAVEALL"):  # diagnostics: keep cyclic garbage to count it by type
+        gc.set_debug(gc.DEBUG_SAVEALL)
     watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None
     stop = asyncio.Event()
     ready_at: list[float] = []  # seconds from interpreter start to READY
@@ -115,6 +121,11 @@ async def _main(args: argparse.Namespace) -> int:
 
     def stats() -> dict[str, Any]:
         extra["gc"] = GC_TIMES.summary()
+        if gc.garbage:
+            from collections import Counter
+
+            kinds = Counter(type(o).__qualname__ for o in gc.garbage)
+            extra["garbage_by_type"] = kinds.most_common(25)
         GC_TIMES.paused = True
         gc.collect()
         GC_TIMES.paused = False

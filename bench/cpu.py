@@ -79,8 +79,12 @@ async def main(n: int, rounds: int, profile: Path | None, freeze: bool = False) 
         )
         for line in late[name]:
             print(f"      {line}")
+    collected = snap.get("gc", {}).pop("collected", 0)
     for gen, g in snap.get("gc", {}).items():
         print(f"  GC gen {gen}: {g['count']} collections, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms")
+    print(f"  cyclic garbage collected: {collected:,} objects")
+    for kind, count in snap.get("garbage_by_type", []):
+        print(f"      {count:7,} {kind}")
     print(f"  RSS at the end {rss / 1024:.1f} MiB; Python objects {snap.get('objects', 0):,}")
     noop, cand = sorted(spent["/bench noop"]), sorted(spent["/candidate"])
     print(f"  CPU ratio no-op / /candidate: {noop[len(noop) // 2] / cand[len(cand) // 2]:.2f}")

@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -201,10 +202,14 @@ def defer_when_waiting(
     Only the task that ran the check may defer: a background task the command started inherits the
     context but must not race the command's own reply.
     """
-    owner = asyncio.current_task()
+    # Weakly: the callback lives in the task's own context, and a strong reference back to the task
+    # would make every command's task, interaction and all they hold cyclic garbage (issue #19).
+    owner = weakref.ref(task) if (task := asyncio.current_task()) is not None else None
 
     async def defer() -> None:
-        if asyncio.current_task() is owner and not interaction.response.is_done():
+        current = asyncio.current_task()
+        mine = owner() is current if owner is not None else current is None
+        if mine and not interaction.response.is_done():
             log.info("%s: deferring /%s", why, interaction.command.qualified_name if interaction.command else "?")
             await interaction.response.defer(ephemeral=True, thinking=True)
 

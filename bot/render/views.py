@@ -89,8 +89,22 @@ def clamp_page(rendered: Rendered, page: int) -> int:
     return max(0, min(page, rendered.page_count - 1))
 
 
+def sent(view: discord.ui.View | None) -> None:
+    """Let go of a view's buttons once sent: a view and its items reference each other, so otherwise
+    every reply leaves cyclic garbage for the collector's passes, which stall the loop in a burst."""
+    if view is not None:
+        view.clear_items()
+
+
 async def respond(interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None) -> None:
     """Send `rendered`'s first page as the command's ephemeral reply (filling a deferred reply)."""
+    try:
+        await _respond(interaction, rendered, view)
+    finally:
+        sent(view)
+
+
+async def _respond(interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None) -> None:
     files = rendered.files()
     shown = view if view is not None else discord.utils.MISSING  # MISSING: no buttons, as if left out
     if interaction.response.is_done():
