@@ -44,9 +44,37 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loop-watch", action="store_true", help="count callbacks blocking the loop > 100 ms")
     p.add_argument("--bare", action="store_true", help="a bare discord.py client instead of Hustings (baseline)")
     p.add_argument("--profile", help="write a cProfile of the whole run here (see `python -m pstats`)")
-    p.add_argument("--page-timeout", type=float, help="seconds reply buttons stay live (diagnostics)")
     p.add_argument("--dm-rate", type=float, default=None, help="override the delivery engine's DM pacing")
     return p.parse_args(argv)
+
+
+class GcTimes:
+    """Every garbage collection's duration, by generation (a gc.callbacks hook)."""
+
+    def __init__(self) -> None:
+        self.by_gen: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.collected = 0  # unreachable objects found: cyclic garbage (refcounting frees the rest)
+        self._started = 0.0
+        self.paused = False  # our own gc.collect() in stats() is not the bot's doing
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif not self.paused:
+            self.by_gen[info["generation"]].append(time.perf_counter() - self._started)
+            self.collected += info.get("collected", 0)
+
+    def summary(self) -> dict[str, Any]:
+        """Per generation: collections, total and longest (ms)."""
+        out: dict[str, Any] = {
+            str(gen): {"count": len(t), "total_ms": sum(t) * 1000, "max_ms": max(t, default=0.0) * 1000}
+            for gen, t in self.by_gen.items()
+        }
+        out["collected"] = self.collected
+        return out
+
+
+GC_TIMES = GcTimes()
 
 
 def rss_kib(pid: int | str = "self") -> int:
@@ -76,8 +104,15 @@ async def _main(args: argparse.Namespace) -> int:
     from bench.loopwatch import LoopWatch
 
     loop = asyncio.get_running_loop()
+    if os.environ.get("BENCH_BUSY"):  # experiments: interactions in hand before read commands defer
+        import bot.app
+
+        bot.app.BUSY = int(os.environ["BENCH_BUSY"])
     if os.environ.get("BENCH_GC_THRESHOLD"):  # experiments: "gen0,gen1,gen2"
         gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    gc.callbacks.append(GC_TIMES)
+    if os.environ.get("BENCH_GC_SAVEALL"):  # diagnostics: keep cyclic garbage to count it by type
+        gc.set_debug(gc.DEBUG_SAVEALL)
     watch = LoopWatch(0.1, sample=True).install(loop) if args.loop_watch else None
     stop = asyncio.Event()
     ready_at: list[float] = []  # seconds from interpreter start to READY
@@ -85,14 +120,21 @@ async def _main(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
 
     def stats() -> dict[str, Any]:
+        extra["gc"] = GC_TIMES.summary()
+        if gc.garbage:
+            from collections import Counter
+
+            kinds = Counter(type(o).__qualname__ for o in gc.garbage)
+            extra["garbage_by_type"] = kinds.most_common(25)
+        GC_TIMES.paused = True
         gc.collect()
+        GC_TIMES.paused = False
         instrumented = sys.modules.get("bench.instrument")
         if instrumented is not None:
             extra["timings"] = {k: list(v) for k, v in instrumented.TIMINGS.items()}
-        state = getattr(client, "_connection", None)
-        views = getattr(state, "_view_store", None)
-        if views is not None:
-            extra["views"] = len(getattr(views, "_views", {})) + len(getattr(views, "_synced_message_views", {}))
+        from bot.discordpy_private import views_held
+
+        extra["views"] = views_held(client)
         extra["objects"] = len(gc.get_objects())
         try:  # how much of the resident memory is free heap glibc has not handed back
             import ctypes
@@ -157,6 +199,12 @@ async def _main(args: argparse.Namespace) -> int:
 
     loop.add_signal_handler(signal.SIGUSR2, toggle_profile)
 
+    def freeze() -> None:  # SIGHUP (experiments): move everything alive now out of the collector's passes
+        gc.collect()
+        gc.freeze()
+
+    loop.add_signal_handler(signal.SIGHUP, freeze)
+
     from bot.discordpy_private import point_discordpy_at
     from bot.sim.discordpy_private import set_guild_ready_timeout
 
@@ -174,10 +222,6 @@ async def _main(args: argparse.Namespace) -> int:
 
         if args.no_chart_cache:
             _disable_chart_cache()
-        if args.page_timeout:
-            import bot.render.views as views
-
-            views.PAGE_TIMEOUT = args.page_timeout
         settings = Settings(
             _env_file=None,
             HUSTINGS_DATABASE=args.database,

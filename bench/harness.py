@@ -161,7 +161,6 @@ async def bot_process(
     loop_watch: bool = True,
     bare: bool = False,
     dm_rate: float | None = None,
-    page_timeout: float | None = None,
     profile: Path | None = None,
     ready_timeout: float = 60.0,
 ) -> AsyncIterator[BotProcess]:
@@ -197,8 +196,6 @@ async def bot_process(
         cmd.append("--bare")
     if dm_rate:
         cmd += ["--dm-rate", str(dm_rate)]
-    if page_timeout is not None:
-        cmd += ["--page-timeout", str(page_timeout)]
     if profile is not None:
         cmd += ["--profile", str(profile)]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}

@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cache import MISS_WAIT
 from bot.clock import Clock
 from bot.config import Settings
 from bot.discordpy_private import InFlightCountingTree, drop_members_intent, point_discordpy_at
@@ -120,9 +122,11 @@ class HustingsTree(InFlightCountingTree):
             WRITE_DEADLINE.set(time.monotonic() + WRITE_PATIENCE)
             binding = getattr(interaction.command, "binding", None)
             if self.in_flight > BUSY and getattr(binding, "defer_when_busy", False):
-                # A burst: answering everyone in turn would take longer than Discord's 3 seconds, so
-                # acknowledge now ("thinking…") and let the reply follow.
-                await interaction.response.defer(ephemeral=True, thinking=True)
+                # A burst: if this reply has to wait for work (a view drawn afresh), answering everyone in
+                # turn could take longer than Discord's 3 seconds, so the cache acknowledges it first
+                # ("thinking…"). A reply already at hand goes out at once: a deferral would only add a
+                # second request per member to the burst.
+                MISS_WAIT.set(defer_when_waiting(interaction, "busy, and the reply has to be drawn"))
         return True
 
     async def _may_autocomplete(self, interaction: discord.Interaction) -> bool:
@@ -189,20 +193,24 @@ async def cooldown_refusal(interaction: discord.Interaction, kind: UseKind) -> b
     return True
 
 
-def defer_when_waiting(interaction: discord.Interaction) -> Callable[[], Awaitable[None]]:
-    """A WRITE_WAIT callback: acknowledge `interaction` ("thinking…", ephemeral) unless it already was.
+def defer_when_waiting(
+    interaction: discord.Interaction, why: str = "a write has to wait for the database"
+) -> Callable[[], Awaitable[None]]:
+    """A WRITE_WAIT (or MISS_WAIT) callback: acknowledge `interaction` ("thinking…", ephemeral) unless it
+    already was.
 
     Only the task that ran the check may defer: a background task the command started inherits the
     context but must not race the command's own reply.
     """
-    owner = asyncio.current_task()
+    # Weakly: the callback lives in the task's own context, and a strong reference back to the task
+    # would make every command's task, interaction and all they hold cyclic garbage (issue #19).
+    owner = weakref.ref(task) if (task := asyncio.current_task()) is not None else None
 
     async def defer() -> None:
-        if asyncio.current_task() is owner and not interaction.response.is_done():
-            log.info(
-                "a write has to wait for the database: deferring /%s",
-                interaction.command.qualified_name if interaction.command else "?",
-            )
+        current = asyncio.current_task()
+        mine = owner() is current if owner is not None else current is None
+        if mine and not interaction.response.is_done():
+            log.info("%s: deferring /%s", why, interaction.command.qualified_name if interaction.command else "?")
             await interaction.response.defer(ephemeral=True, thinking=True)
 
     return defer

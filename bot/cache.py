@@ -10,6 +10,8 @@ Values must never be mutated once cached (they are shared by every reader).
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -17,6 +19,15 @@ from cachetools import LRUCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+log = logging.getLogger(__name__)
+
+#: Awaited (in the task asking) when a lookup has to wait for a value to be computed. The bot sets it
+#: per interaction during a burst, so a member's interaction is acknowledged ("thinking…") only when
+#: its reply waits for work, and answered directly with the reply when that is already at hand.
+MISS_WAIT: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
+    "hustings_miss_wait", default=None
+)
 
 
 class Cache(Generic[K, V]):
@@ -74,6 +85,12 @@ class Cache(Generic[K, V]):
             task = asyncio.ensure_future(self._fill(key, compute))
             task.add_done_callback(_retrieve)
             self._pending[key] = task
+        notice = MISS_WAIT.get()
+        if notice is not None:  # after starting the fill, so the work and the notice overlap
+            try:
+                await notice()
+            except Exception:
+                log.warning("could not act on a lookup that has to wait", exc_info=True)
         return await asyncio.shield(task)
 
     async def _fill(self, key: K, compute: Callable[[], Awaitable[V]]) -> V:

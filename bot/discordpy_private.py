@@ -78,3 +78,15 @@ def drop_members_intent(client: discord.Client) -> None:
     this one when it identifies. Used when Discord refuses the privileged intent (close code 4014).
     """
     client._connection._intents.members = False
+
+
+def views_held(client: discord.Client) -> int:
+    """How many sent messages discord.py keeps a live view for (to route presses to it and time it out).
+
+    DEP-WARN `Client._connection._view_store` (`ViewStore._views`, `_synced_message_views`): the public
+    `Client.persistent_views` lists only views without a timeout, and discord.py gives every ephemeral
+    reply's view one (15 minutes), so it misses exactly the views a burst of replies would pile up.
+    Diagnostics and tests only.
+    """
+    store = client._connection._view_store
+    return len(store._views) + len(store._synced_message_views)

@@ -21,6 +21,7 @@ from bot.app import HustingsBot
 from bot.domain.pending import ALREADY, EXPIRED, PendingChange
 from bot.errors import UserError
 from bot.render import admin as render
+from bot.render.views import SentButtons
 from cogs._access import actor_from
 from cogs._buttons import StatelessButton
 
@@ -133,7 +134,7 @@ async def _edit(press: discord.Interaction[HustingsBot], reply: Reply) -> None:
 
 def confirm_view(change: PendingChange, label: str = "Confirm", *, danger: bool = True) -> discord.ui.View:
     """Confirm / Cancel buttons for a stored change (nothing kept in memory once sent)."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
     view.add_item(PendingButton("ok", change.id, label=label, style=style))
     view.add_item(PendingButton("no", change.id, label="Cancel", style=discord.ButtonStyle.secondary))
@@ -142,7 +143,7 @@ def confirm_view(change: PendingChange, label: str = "Confirm", *, danger: bool 
 
 def choice_view(change: PendingChange, choices: Sequence[tuple[str, str]]) -> discord.ui.View:
     """One button per (value, label) choice plus Cancel, for a stored change."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     for index, (value, label) in enumerate(choices):
         style = discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
         view.add_item(PendingButton("pick", change.id, value, label=label, style=style))

@@ -24,7 +24,7 @@ from bot.app import HustingsBot
 from bot.domain.cooldown import UseKind
 from bot.errors import UserError
 from bot.render.common import Rendered, follow_up, ts
-from bot.render.views import GONE, NOT_YOURS, PAGE_TEMPLATE, clamp_page, fits, page_view, respond
+from bot.render.views import GONE, NOT_YOURS, PAGE_TEMPLATE, clamp_page, fits, page_view, respond, sent
 from cogs._buttons import StatelessButton
 from cogs._common import ReadContext
 
@@ -195,9 +195,15 @@ class PageButton(StatelessButton, template=PAGE_TEMPLATE):
         page = clamp_page(rendered, self.page + (1 if self.act == "n" else -1))
         view = page_view(self.ref, page, rendered.page_count, share=reply.share)
         files = rendered.files()  # the charts go with every page
-        await press.edit_original_response(
-            embeds=rendered.pages[page], attachments=files, view=view, allowed_mentions=discord.AllowedMentions.none()
-        )
+        try:
+            await press.edit_original_response(
+                embeds=rendered.pages[page],
+                attachments=files,
+                view=view,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        finally:
+            sent(view)
 
     async def _share(self, press: discord.Interaction[HustingsBot], reply: Reply) -> None:
         """Post the page on show publicly, within the member's share allowance; a multi-page post gets its
@@ -213,11 +219,14 @@ class PageButton(StatelessButton, template=PAGE_TEMPLATE):
             public = Reply(reply.kind, press.user.id, False, reply.args)
             view = page_view(await _ref(press, public, rendered.page_count), page, rendered.page_count, share=False)
         send: dict[str, Any] = {"view": view} if view is not None else {}
-        await press.followup.send(
-            content=f"Shared by {press.user.mention}",
-            embeds=rendered.pages[page],
-            files=rendered.files(),
-            allowed_mentions=discord.AllowedMentions.none(),
-            ephemeral=False,
-            **send,
-        )
+        try:
+            await press.followup.send(
+                content=f"Shared by {press.user.mention}",
+                embeds=rendered.pages[page],
+                files=rendered.files(),
+                allowed_mentions=discord.AllowedMentions.none(),
+                ephemeral=False,
+                **send,
+            )
+        finally:
+            sent(view)

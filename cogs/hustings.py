@@ -22,6 +22,7 @@ from bot.render import hustings as render
 from bot.render import questions as render_questions
 from bot.render.admin import NO_MENTIONS, send
 from bot.render.common import follow_up
+from bot.render.views import SentButtons
 from bot.services.hustings import HustingsService
 from cogs._access import require
 from cogs._buttons import IdButton, StatelessButton
@@ -90,7 +91,7 @@ class RemindMeButton(StatelessButton, template=render.REMIND_ME_PREFIX + r"(?P<s
     async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """Subscribe the presser; the ephemeral confirmation carries a Stop button."""
         sub = await press.client.services.reminders.subscribe_deadlines(_guild(press), press.user.id, self.slug)
-        view = discord.ui.View(timeout=None)
+        view = SentButtons()
         if sub.subscription.id is not None:
             view.add_item(StopReminderButton(sub.subscription.id))
         await follow_up(press, content=render_reminders.subscribed_reply(sub), view=view)
@@ -146,7 +147,7 @@ class RemindHourButton(IdButton, prefix=render.REMIND_HOUR_PREFIX):
 
 def remind_view(slug: str, hustings_id: int | None = None, interested: int = 0) -> discord.ui.View:
     """The Remind me button (and, under one hustings, Interested with its count and Remind me 1 h before)."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     view.add_item(RemindMeButton(slug))
     if hustings_id is not None:
         view.add_item(InterestedButton(hustings_id, interested))

@@ -21,6 +21,7 @@ from bot.domain.questions import ANSWER_MAX, Question
 from bot.errors import UserError
 from bot.render import questions as render
 from bot.render.admin import NO_MENTIONS, send
+from bot.render.views import SentButtons
 from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
 from cogs._buttons import IdButton
@@ -181,7 +182,7 @@ class AnswerForm(discord.ui.Modal):
 
 def question_view(q: Question) -> discord.ui.View:
     """The buttons under a question's post."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     assert q.id is not None
     view.add_item(UpvoteButton(q.id, q.votes))
     view.add_item(AnswerButton(q.id))

@@ -23,6 +23,7 @@ from bot.discordpy_private import (
     drop_members_intent,
     member_role_ids,
     point_discordpy_at,
+    views_held,
     wrap_autocompletes,
 )
 
@@ -92,6 +93,12 @@ async def test_drop_members_intent() -> None:
     client = discord.Client(intents=intents)
     drop_members_intent(client)
     assert client.intents.guilds and not client.intents.members, _moved("Client._connection._intents")
+    await client.close()
+
+
+async def test_views_held() -> None:
+    client = discord.Client(intents=discord.Intents.none())
+    assert views_held(client) == 0, _moved("Client._connection._view_store")
     await client.close()
 
 

@@ -15,6 +15,7 @@ from bot.domain.limits import FIELD_VALUE_MAX
 from bot.domain.models import Body
 from bot.render.common import CONTENT_MAX, ChartImage, Rendered, clip, md
 from bot.render.questions import interested_label
+from bot.render.views import SentButtons
 from bot.services.delivery.ports import Outgoing
 from bot.services.hustings import HustingsView, SyncReport
 from bot.services.hustings_posts import HustingsPost
@@ -204,7 +205,7 @@ REMIND_HOUR_LABEL = "Remind me 1 h before"
 
 def post_buttons(slug: str) -> discord.ui.View:
     """The Remind me button delivered posts about an election carry: a plain custom-id button, nothing kept."""
-    view = discord.ui.View(timeout=None)
+    view = SentButtons()
     view.add_item(
         discord.ui.Button(
             custom_id=f"{REMIND_ME_PREFIX}{slug}", label=REMIND_ME_LABEL, emoji="⏰", style=discord.ButtonStyle.primary

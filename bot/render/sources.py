@@ -25,6 +25,7 @@ from bot.render.common import (
     stamp_pages,
     ts,
 )
+from bot.render.views import SentButtons
 from bot.services.sources.pipeline import SourceAlert, SyncReport
 
 OK_COLOUR = discord.Colour(0x2E8B57)
@@ -273,7 +274,7 @@ def hold_view(source: Source) -> discord.ui.View | None:
     """Apply / Keep buttons for a source's held update (None when nothing is held)."""
     if not source.held_hash:
         return None
-    view = discord.ui.View(timeout=None)  # only custom-id buttons: nothing is kept once sent
+    view = SentButtons()  # only custom-id buttons: nothing is kept once sent
     view.add_item(hold_button("apply", source.id, source.held_hash))
     view.add_item(hold_button("keep", source.id, source.held_hash))
     return view

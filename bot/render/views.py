@@ -34,11 +34,29 @@ def fits(key: str, page_count: int) -> bool:
     return len(page_custom_id(key, max(0, page_count - 1), "p")) <= CUSTOM_ID_MAX
 
 
+class SentButtons(discord.ui.View):
+    """Custom-id buttons that discord.py forgets once sent.
+
+    discord.py keeps every sent view that has not finished (`ViewStore.add_view`, from `send_message`,
+    `edit_original_response`, `followup.send`...) and gives an ephemeral reply's view a 15-minute
+    timeout: the view and a timer per reply, piling up under a burst. Presses on these buttons are
+    routed by their custom id to a registered dynamic item (`cogs._pages.PageButton`), so the view
+    object has nothing left to do once drawn.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_finished(self) -> bool:
+        """Always: this view takes no presses itself, so discord.py neither stores nor times it."""
+        return True
+
+
 def page_view(key: str | None, page: int, page_count: int, *, share: bool) -> discord.ui.View | None:
     """Prev / page / Next (when there are pages) and Share (when allowed) for page `page` of a reply."""
     if key is None or (page_count <= 1 and not share):
         return None
-    view = discord.ui.View(timeout=None)  # only custom-id buttons: nothing is kept once sent
+    view = SentButtons()  # only custom-id buttons: nothing is kept once sent
     style = discord.ButtonStyle.secondary
     if page_count > 1:
         view.add_item(
@@ -71,8 +89,22 @@ def clamp_page(rendered: Rendered, page: int) -> int:
     return max(0, min(page, rendered.page_count - 1))
 
 
+def sent(view: discord.ui.View | None) -> None:
+    """Let go of a view's buttons once sent: a view and its items reference each other, so otherwise
+    every reply leaves cyclic garbage for the collector's passes, which stall the loop in a burst."""
+    if view is not None:
+        view.clear_items()
+
+
 async def respond(interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None) -> None:
     """Send `rendered`'s first page as the command's ephemeral reply (filling a deferred reply)."""
+    try:
+        await _respond(interaction, rendered, view)
+    finally:
+        sent(view)
+
+
+async def _respond(interaction: discord.Interaction, rendered: Rendered, view: discord.ui.View | None) -> None:
     files = rendered.files()
     shown = view if view is not None else discord.utils.MISSING  # MISSING: no buttons, as if left out
     if interaction.response.is_done():

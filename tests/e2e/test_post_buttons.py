@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.discordpy_private import views_held
 from bot.sim import DiscordSimulator, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.store import hustings as hustings_repo
 from bot.store import hustings_reminders
@@ -61,6 +62,7 @@ async def test_automatic_reminders_and_milestones_carry_remind_me(
     await hustings.services.delivery.run_for(timedelta(days=10), step=timedelta(days=1))
     [reminder] = sim.channel_messages(org.announcements)
     assert reminder.content.startswith("⏰ **Nominations close in 7 days**") and reminder.custom_ids == [REMIND]
+    assert views_held(hustings) == 0  # a post's buttons live in their custom ids, not in memory (#19)
     done = await (await sim.click(member, reminder, REMIND)).response()
     assert "remind you" in done.text
     assert sim.violations == []

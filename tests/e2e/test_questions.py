@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.discordpy_private import views_held
 from bot.domain.questions import Question, Topic
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.sim import permissions as perms
@@ -125,6 +126,8 @@ async def test_ask_vote_hide_answer(
     assert "counts" in await press(sim, member, first, "▲")
     assert "counts" in await press(sim, org.organiser, second, "▲")
     assert sim.world.messages[second.id].button("▲ 2")
+    # Question posts' buttons live in their custom ids: discord.py keeps no view per post or press (#19).
+    assert views_held(hustings) == 0
     top = await ask(sim, member, "/questions", {"hustings": str(hid)})
     assert top.text.index("What is your first priority?") < top.text.index("protect members")
 
