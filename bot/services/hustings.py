@@ -39,10 +39,11 @@ from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
+from bot.services.audit_trail import record_change
 from bot.services.read.model import ReadModel
 from bot.services.read.snapshot import ElectionData
-from bot.store import audit, meta
 from bot.store import hustings as repo
+from bot.store import meta
 from bot.store.database import Database
 from bot.store.engine import Connection
 
@@ -231,16 +232,7 @@ class HustingsService:
             h.id = await repo.insert(tx, guild_id, h, now)
             if self.posts is not None:
                 note = await self.posts.queue(tx, h, now)
-            await audit.append(
-                tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.schedule",
-                entity=f"hustings #{h.id}",
-                after=_audit_row(h),
-                at=now,
-            )
+            await record_change(tx, actor, "hustings.schedule", f"hustings #{h.id}", after=_audit_row(h), at=now)
         if self.posts is not None:
             self.posts.kick()
         await self.sync(guild_id)
@@ -293,13 +285,11 @@ class HustingsService:
             self._check_permissions(guild_id, new.place)
         async with self.db.transaction() as tx:
             await repo.update(tx, new)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.edit",
-                entity=f"hustings #{hustings_id}",
+                actor,
+                "hustings.edit",
+                f"hustings #{hustings_id}",
                 before=_audit_row(old),
                 after=_audit_row(new),
                 at=now,
@@ -316,15 +306,8 @@ class HustingsService:
         new = replace(old, cancelled=True)
         async with self.db.transaction() as tx:
             await repo.update(tx, new)
-            await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.cancel",
-                entity=f"hustings #{hustings_id}",
-                before=_audit_row(old),
-                at=self.clock.now(),
+            await record_change(
+                tx, actor, "hustings.cancel", f"hustings #{hustings_id}", before=_audit_row(old), at=self.clock.now()
             )
         await self.sync(actor.guild_id)
         if self.posts is not None:
@@ -344,13 +327,11 @@ class HustingsService:
         was = await repo.events_on(self.db.reader, data.election.id)
         async with self.db.transaction() as tx:
             await repo.set_events_on(tx, data.election.id, on)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.events",
-                entity=data.election.slug,
+                actor,
+                "hustings.events",
+                data.election.slug,
                 before={"events": was},
                 after={"events": on},
                 at=self.clock.now(),
