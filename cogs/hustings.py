@@ -26,6 +26,7 @@ from bot.services.hustings import HustingsService
 from cogs._access import require
 from cogs._buttons import IdButton, StatelessButton
 from cogs._common import election_autocomplete
+from cogs._hustings_group import attach_to_hustings, detach_from_hustings
 
 log = logging.getLogger(__name__)
 
@@ -300,28 +301,15 @@ class HustingsCog(commands.Cog, name="Hustings"):
         self.bot = bot
         self._attached: list[str] = []
 
-    def _parent(self) -> app_commands.Group:
-        group = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if not isinstance(group, app_commands.Group):
-            raise RuntimeError("cogs.meta must load before cogs.hustings (it owns /hustings)")
-        return group
-
     async def cog_load(self) -> None:
         """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
         self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
-        parent = self._parent()
-        for command in HustingsCommands().commands:
-            parent.add_command(command)
-            self._attached.append(command.name)
+        attach_to_hustings(self.bot, "cogs.hustings", HustingsCommands(), self._attached)
 
     async def cog_unload(self) -> None:
         """Detach the subcommands."""
         self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
-        parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if isinstance(parent, app_commands.Group):
-            for name in self._attached:
-                parent.remove_command(name)
-        self._attached.clear()
+        detach_from_hustings(self.bot, self._attached)
 
 
 async def setup(bot: HustingsBot) -> None:
