@@ -11,6 +11,7 @@ from typing import Any
 
 from bench.data import seed_election as seed_election  # the one seeding factory
 from bot.clock import ManualClock
+from bot.domain.models import Election, Threshold, Timeline, VotingSystem
 from bot.packs.json_format import pack_from_dict
 from bot.services.imports import apply_import, plan_import
 from bot.sim import DiscordSimulator, SimMember, SimMessage
@@ -23,6 +24,32 @@ async def import_pack(db: Database, guild_id: int, data: Mapping[str, Any], cloc
     pack = pack_from_dict(dict(data), name)
     plan = await plan_import(db, guild_id, pack)
     await apply_import(db, guild_id, plan, actor_id=None, actor_name="test", now=clock.now())
+
+
+async def seed_race(
+    db: Database,
+    guild_id: int,
+    clock: ManualClock,
+    slug: str,
+    name: str,
+    *,
+    seats: int = 1,
+    system: VotingSystem = VotingSystem.FPTP,
+    threshold: int | None = None,
+    timeline: Timeline | None = None,
+    **seed: Any,
+) -> None:
+    """Seed one election with these fields through `seed_election` (`seed`: its slates, candidates, bodies...)."""
+    election = Election(
+        guild_id=0,
+        slug=slug,
+        name=name,
+        seats=seats,
+        voting_system=system,
+        threshold=None if threshold is None else Threshold(threshold),
+        timeline=timeline or Timeline(),
+    )
+    await seed_election(db, guild_id, clock, election, **seed)
 
 
 async def ask(
