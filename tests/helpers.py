@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
 from bot.packs.json_format import pack_from_dict
 from bot.services.imports import apply_import, plan_import
-from bot.sim import DiscordSimulator, SimMember, SimMessage
+from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage
 from bot.store import elections, meta
 from bot.store.database import Database
 
@@ -61,6 +61,21 @@ async def ask(
     assert not reply.loading, "the reply is still the 'thinking…' placeholder"
     assert sim.violations == [], sim.violations
     return reply
+
+
+async def ask_question_without(
+    sim: DiscordSimulator,
+    guild: SimGuild,
+    channel: SimChannel,
+    denied: int,
+    who: SimMember,
+    hustings_id: int,
+    question: str,
+) -> SimMessage:
+    """Deny the bot the permissions `denied` in `channel` (0: none), then `who` asks `question` at a hustings."""
+    guild.set_overwrite(channel, guild.bot_member, 0, denied)
+    await sim.wait_for_idle()
+    return await ask(sim, who, "/ask", {"hustings": str(hustings_id), "question": question})
 
 
 async def choices(
