@@ -6,17 +6,20 @@ call live here, so no test imports from a conftest. See tests/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from bench.data import seed_election as seed_election  # the one seeding factory
 from bot.clock import ManualClock
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
+from bot.domain.schedule.ledger import Subscription, SubscriptionKind
 from bot.packs.json_format import pack_from_dict
 from bot.services.imports import apply_import, plan_import
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage
-from bot.store import elections, meta
+from bot.store import elections, meta, subscriptions
 from bot.store.database import Database
+from bot.store.engine import Connection
 
 
 async def import_pack(db: Database, guild_id: int, data: Mapping[str, Any], clock: ManualClock, name: str) -> None:
@@ -97,3 +100,39 @@ async def set_published(db: Database, guild_id: int, slug: str, clock: ManualClo
             tx, e.id, published=published, valid=current.valid_ballots, invalid=current.invalid_ballots
         )
         await meta.bump_version(tx, guild_id, clock.now(), "test publish")
+
+
+async def store_deadline_election(
+    tx: Connection, guild_id: int, slug: str, name: str, now: datetime, lead: timedelta
+) -> int:
+    """Store an election (2 seats, bloc, threshold 1, open 5 days) closing nominations `lead` after `now`; its id."""
+    timeline = Timeline(nominations_open=now - timedelta(days=5), nominations_close=now + lead)
+    election = Election(
+        guild_id=guild_id,
+        slug=slug,
+        name=name,
+        seats=2,
+        voting_system=VotingSystem.BLOC,
+        threshold=Threshold(1),
+        timeline=timeline,
+    )
+    return await elections.upsert(tx, election)
+
+
+async def store_deadline_subscriptions(
+    tx: Connection, guild_id: int, members: Iterable[SimMember], election_id: int, lead: timedelta, now: datetime
+) -> None:
+    """Store each member's subscription (made 5 minutes ago) to a DM `lead` before the election's deadlines."""
+    for member in members:
+        await subscriptions.upsert(
+            tx,
+            Subscription(
+                guild_id=guild_id,
+                user_id=member.id,
+                kind=SubscriptionKind.DEADLINES,
+                before=lead,
+                election_id=election_id,
+                created_at=now - timedelta(minutes=5),
+                checked_until=now - timedelta(minutes=5),
+            ),
+        )
