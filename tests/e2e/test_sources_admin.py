@@ -42,16 +42,6 @@ def _extensions() -> tuple[str, ...]:
 
 
 @pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The e2e settings, letting sources reach the feed server on 127.0.0.1 (as a self-hoster would)."""
     return settings.model_copy(update={"source_allow_private": True})
