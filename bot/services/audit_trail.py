@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from bot.domain.access import Actor
 from bot.store import audit
+from bot.store.database import Database
 from bot.store.engine import Connection
 
 
@@ -34,3 +36,24 @@ async def record_change(
         denied=denied,
         at=at,
     )
+
+
+async def switch_election_flag(
+    db: Database,
+    actor: Actor,
+    action: str,
+    entity: str,
+    key: str,
+    election_id: int,
+    on: bool,
+    *,
+    read: Callable[[Connection, int], Awaitable[bool]],
+    write: Callable[[Connection, int, bool], Awaitable[None]],
+    at: datetime,
+) -> None:
+    """Switch one of an election's on/off settings (`read` and `write` are its store functions), audited as
+    `{key: was}` → `{key: on}` in the same transaction."""
+    was = await read(db.reader, election_id)
+    async with db.transaction() as tx:
+        await write(tx, election_id, on)
+        await record_change(tx, actor, action, entity, before={key: was}, after={key: on}, at=at)

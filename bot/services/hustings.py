@@ -39,7 +39,7 @@ from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
-from bot.services.audit_trail import record_change
+from bot.services.audit_trail import record_change, switch_election_flag
 from bot.services.read.model import ReadModel
 from bot.services.read.snapshot import ElectionData
 from bot.store import hustings as repo
@@ -324,18 +324,18 @@ class HustingsService:
             for h in await repo.list_for_guild(self.db.reader, actor.guild_id):
                 if h.election_id == data.election.id and h.starts_at > self.clock.now():
                     self._check_permissions(actor.guild_id, h.place)
-        was = await repo.events_on(self.db.reader, data.election.id)
-        async with self.db.transaction() as tx:
-            await repo.set_events_on(tx, data.election.id, on)
-            await record_change(
-                tx,
-                actor,
-                "hustings.events",
-                data.election.slug,
-                before={"events": was},
-                after={"events": on},
-                at=self.clock.now(),
-            )
+        await switch_election_flag(
+            self.db,
+            actor,
+            "hustings.events",
+            data.election.slug,
+            "events",
+            data.election.id,
+            on,
+            read=repo.events_on,
+            write=repo.set_events_on,
+            at=self.clock.now(),
+        )
         return data.election.name, await self.sync(actor.guild_id)
 
     # ------------------------------------------------------------------ members

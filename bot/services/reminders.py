@@ -52,7 +52,7 @@ from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
-from bot.services.audit_trail import record_change
+from bot.services.audit_trail import record_change, switch_election_flag
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
 from bot.services.hustings_posts import KIND as HUSTINGS_POST_KIND
@@ -265,18 +265,18 @@ class ReminderService:
         """Switch the election's automatic hustings post on (the default) or off; returns the election's name."""
         data = self.read.resolve_election(await self.read.snapshot(actor.guild_id), election, self.clock.now())
         assert data.election.id is not None
-        was = await hustings_store.posts_on(self.db.reader, data.election.id)
-        async with self.db.transaction() as tx:
-            await hustings_store.set_posts_on(tx, data.election.id, on)
-            await record_change(
-                tx,
-                actor,
-                "announce.hustings_post",
-                f"election {data.election.slug}",
-                before={"hustings_post": was},
-                after={"hustings_post": on},
-                at=self.clock.now(),
-            )
+        await switch_election_flag(
+            self.db,
+            actor,
+            "announce.hustings_post",
+            f"election {data.election.slug}",
+            "hustings_post",
+            data.election.id,
+            on,
+            read=hustings_store.posts_on,
+            write=hustings_store.set_posts_on,
+            at=self.clock.now(),
+        )
         return data.election.name
 
     async def posts_results(self, election_id: int) -> bool:
