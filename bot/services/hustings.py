@@ -178,6 +178,14 @@ class HustingsService:
             return Place(channel_kind or PlaceKind.VOICE, channel_id=channel_id)
         return Place(PlaceKind.EXTERNAL, location=(location or "").strip())
 
+    @staticmethod
+    def _taking_part(data: ElectionData, text: str) -> list[str]:
+        """The candidates named in `text` (comma-separated), refused if any does not stand in the election."""
+        found, unknown = match_candidates(text, [c.name for c in data.candidates])
+        if unknown:
+            raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
+        return found
+
     def _when(self, text: str, zone: str, now: datetime) -> datetime:
         try:
             return parse_time(text, zone, now)
@@ -206,11 +214,7 @@ class HustingsService:
         now = self.clock.now()
         data = await self._election(guild_id, election)
         assert data.election.id is not None
-        names: list[str] = []
-        if candidates:
-            names, unknown = match_candidates(candidates, [c.name for c in data.candidates])
-            if unknown:
-                raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
+        names = self._taking_part(data, candidates) if candidates else []
         h = Hustings(
             election_id=data.election.id,
             title=" ".join(title.split()),
@@ -221,10 +225,7 @@ class HustingsService:
             chair=" ".join((chair or "").split()),
             guild_id=guild_id,
         )
-        try:
-            check_hustings(h, now)
-        except HustingsInvalid as exc:
-            raise UserError(str(exc)) from None
+        _check(h, now)
         if await repo.events_on(self.db.reader, data.election.id):
             self._check_permissions(guild_id, h.place)
         note = ""
@@ -271,16 +272,10 @@ class HustingsService:
         if candidates is not None:
             snap = await self.reads.snapshot(guild_id)
             data = next(d for d in snap.elections if d.election.id == old.election_id)
-            found, unknown = match_candidates(candidates, [c.name for c in data.candidates])
-            if unknown:
-                raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
-            new.candidates = found  # "" clears the list: everyone on the ballot
+            new.candidates = self._taking_part(data, candidates)  # "" clears the list: everyone on the ballot
         if chair is not None:
             new.chair = " ".join(chair.split())
-        try:
-            check_hustings(new, now if new.starts_at != old.starts_at else min(now, old.starts_at))
-        except HustingsInvalid as exc:
-            raise UserError(str(exc)) from None
+        _check(new, now if new.starts_at != old.starts_at else min(now, old.starts_at))
         if new.place != old.place and await repo.events_on(self.db.reader, old.election_id):
             self._check_permissions(guild_id, new.place)
         async with self.db.transaction() as tx:
@@ -535,3 +530,11 @@ def _audit_row(h: Hustings) -> dict[str, object]:
         "candidates": h.candidates,
         "chair": h.chair,
     }
+
+
+def _check(h: Hustings, now: datetime) -> None:
+    """Refuse a hustings the domain rules reject, in the organiser's words (`check_hustings`)."""
+    try:
+        check_hustings(h, now)
+    except HustingsInvalid as exc:
+        raise UserError(str(exc)) from None
