@@ -6,17 +6,20 @@ call live here, so no test imports from a conftest. See tests/README.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from bench.data import seed_election as seed_election  # the one seeding factory
+from bot.app import HustingsBot
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.domain.models import Election, Threshold, Timeline, VotingSystem
 from bot.domain.schedule.ledger import Subscription, SubscriptionKind
 from bot.packs.json_format import pack_from_dict
 from bot.services.imports import apply_import, plan_import
-from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage
+from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage, run_bot_against
 from bot.store import elections, meta, subscriptions
 from bot.store.database import Database
 from bot.store.engine import Connection
@@ -53,6 +56,15 @@ async def seed_race(
         timeline=timeline or Timeline(),
     )
     await seed_election(db, guild_id, clock, election, **seed)
+
+
+@asynccontextmanager
+async def running(
+    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
+) -> AsyncIterator[HustingsBot]:
+    """One bot process's lifetime on the shared database and simulator (a second `running` is a restart)."""
+    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
+        yield bot
 
 
 async def ask(

@@ -3,15 +3,13 @@ answered by an organiser or by the candidate's linked member, and the buttons st
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.questions import Question, Topic
-from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage, run_bot_against
+from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage
 from bot.sim import permissions as perms
 from bot.sim.interactions import DEFERRED_UPDATE
 from bot.store import hustings as hustings_repo
@@ -19,7 +17,7 @@ from bot.store import questions as questions_repo
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture
 from tests.e2e.test_hustings import Org, grant_events, setup_org
-from tests.helpers import ask, ask_question_without, choices
+from tests.helpers import ask, ask_question_without, choices, running
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 
@@ -241,15 +239,6 @@ async def test_questions_about_the_election_as_a_whole(
     await sim.wait_for_idle()
     assert "Answer from Jon Lansman (candidate)" in str(sim.world.messages[post.id].embeds)
     assert sim.violations == []
-
-
-@asynccontextmanager
-async def running(
-    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
-) -> AsyncIterator[HustingsBot]:
-    """One bot process's lifetime on the shared database and simulator."""
-    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
-        yield bot
 
 
 async def test_vote_and_interested_buttons_work_after_a_restart(
