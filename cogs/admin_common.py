@@ -7,7 +7,7 @@ shows as an ephemeral sentence. Autocomplete checks silently and returns nothing
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import discord
@@ -17,6 +17,7 @@ from bot.app import HustingsBot
 from bot.domain.access import Actor
 from bot.domain.pending import PendingChange
 from bot.render import admin as render
+from bot.services.admin.lookup import AdminLookup
 from bot.services.admin.service import AdminService, NeedsConfirmation, Outcome
 from cogs._access import actor_from
 from cogs._confirm import Reply, confirm_view, handles
@@ -101,52 +102,40 @@ def _namespace_election(interaction: discord.Interaction[HustingsBot]) -> str | 
     return value if isinstance(value, str) and value else None
 
 
-async def election_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """The guild's elections (moderators only)."""
-    return _choices(await admin_service(interaction).lookup.elections(actor_from(interaction), current))
+#: An admin autocomplete handler: what the moderator typed → up to 25 choices.
+Autocomplete = Callable[[discord.Interaction[HustingsBot], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
-async def candidate_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """Candidates of the chosen election, or of every election of the guild (moderators only)."""
-    lookup = admin_service(interaction).lookup
-    return _choices(await lookup.candidates(actor_from(interaction), current, _namespace_election(interaction)))
+def _autocomplete(
+    search: Callable[..., Awaitable[list[tuple[str, str]]]], doc: str, *, in_election: bool = False
+) -> Autocomplete:
+    """An autocomplete handler answering with the `AdminLookup` method `search` (which answers non-moderators
+    with nothing); `in_election`: narrowed to the election already chosen in the command, if any."""
+
+    async def autocomplete(
+        interaction: discord.Interaction[HustingsBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        lookup, actor = admin_service(interaction).lookup, actor_from(interaction)
+        if in_election:
+            return _choices(await search(lookup, actor, current, _namespace_election(interaction)))
+        return _choices(await search(lookup, actor, current))
+
+    autocomplete.__doc__ = doc
+    return autocomplete
 
 
-async def slate_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """Slates of the chosen election, or of every election of the guild (moderators only)."""
-    lookup = admin_service(interaction).lookup
-    return _choices(await lookup.slates(actor_from(interaction), current, _namespace_election(interaction)))
-
-
-async def branch_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """The guild's nominating bodies (moderators only)."""
-    return _choices(await admin_service(interaction).lookup.branches(actor_from(interaction), current))
-
-
-async def zone_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """IANA time zones (moderators only)."""
-    return _choices(await admin_service(interaction).lookup.zones(actor_from(interaction), current))
-
-
-async def status_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """Candidate standings (moderators only)."""
-    return _choices(await admin_service(interaction).lookup.statuses(actor_from(interaction), current))
-
-
-async def kind_autocomplete(
-    interaction: discord.Interaction[HustingsBot], current: str
-) -> list[app_commands.Choice[str]]:
-    """Audit kinds (moderators only)."""
-    return _choices(await admin_service(interaction).lookup.audit_kinds(actor_from(interaction), current))
+election_autocomplete = _autocomplete(AdminLookup.elections, "The guild's elections (moderators only).")
+candidate_autocomplete = _autocomplete(
+    AdminLookup.candidates,
+    "Candidates of the chosen election, or of every election of the guild (moderators only).",
+    in_election=True,
+)
+slate_autocomplete = _autocomplete(
+    AdminLookup.slates,
+    "Slates of the chosen election, or of every election of the guild (moderators only).",
+    in_election=True,
+)
+branch_autocomplete = _autocomplete(AdminLookup.branches, "The guild's nominating bodies (moderators only).")
+zone_autocomplete = _autocomplete(AdminLookup.zones, "IANA time zones (moderators only).")
+status_autocomplete = _autocomplete(AdminLookup.statuses, "Candidate standings (moderators only).")
+kind_autocomplete = _autocomplete(AdminLookup.audit_kinds, "Audit kinds (moderators only).")

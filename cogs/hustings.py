@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HustingsBot
-from bot.domain.access import Level
+from bot.domain.access import Actor, Level
 from bot.domain.cooldown import UseKind
 from bot.domain.hustings import PlaceKind
 from bot.errors import UserError
@@ -27,6 +27,7 @@ from bot.services.hustings import HustingsService
 from cogs._access import require
 from cogs._buttons import IdButton, StatelessButton
 from cogs._common import election_autocomplete
+from cogs._hustings_group import attach_to_hustings, detach_from_hustings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,14 @@ def _channel_args(channel: MeetingChannel | None) -> tuple[int | None, PlaceKind
     if channel is None:
         return None, None
     return channel.id, PlaceKind.STAGE if isinstance(channel, discord.StageChannel) else PlaceKind.VOICE
+
+
+async def _organiser(interaction: discord.Interaction[HustingsBot], action: str) -> Actor:
+    """The organiser doing `action` in a server (anyone else refused, and audited); the reply deferred."""
+    _guild(interaction)
+    actor = await require(interaction, Level.ORGANISER, action)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    return actor
 
 
 def _guild(interaction: discord.Interaction[HustingsBot]) -> int:
@@ -185,10 +194,8 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
         chair: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Store the hustings and mirror it as an event."""
-        _guild(interaction)
-        actor = await require(interaction, Level.ORGANISER, "hustings.schedule")
         channel_id, kind = _channel_args(channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await _organiser(interaction, "hustings.schedule")
         view = await _service(interaction).schedule(
             actor,
             election=election,
@@ -228,11 +235,9 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
         chair: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         """Apply the changes given."""
-        _guild(interaction)
-        actor = await require(interaction, Level.ORGANISER, "hustings.edit")
         channel_id, kind = _channel_args(channel)
         everyone = candidates is not None and candidates.strip().casefold() == "all"
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await _organiser(interaction, "hustings.edit")
         view = await _service(interaction).edit(
             actor,
             _hustings_id(hustings),
@@ -252,9 +257,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
     @app_commands.autocomplete(hustings=hustings_autocomplete)
     async def cancel(self, interaction: discord.Interaction[HustingsBot], hustings: str) -> None:
         """Cancel it."""
-        _guild(interaction)
-        actor = await require(interaction, Level.ORGANISER, "hustings.cancel")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await _organiser(interaction, "hustings.cancel")
         done = await _service(interaction).cancel(actor, _hustings_id(hustings))
         await send(interaction, render.cancelled(done))
 
@@ -268,9 +271,7 @@ class HustingsCommands(app_commands.Group, name="hustings", description="Husting
         self, interaction: discord.Interaction[HustingsBot], state: str, election: str | None = None
     ) -> None:
         """Switch the election's scheduled events on (permission checked) or off."""
-        _guild(interaction)
-        actor = await require(interaction, Level.ORGANISER, "hustings.events")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = await _organiser(interaction, "hustings.events")
         name, report = await _service(interaction).switch_events(actor, election, state == "on")
         await send(interaction, render.events_switched(name, state == "on", report))
 
@@ -301,28 +302,15 @@ class HustingsCog(commands.Cog, name="Hustings"):
         self.bot = bot
         self._attached: list[str] = []
 
-    def _parent(self) -> app_commands.Group:
-        group = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if not isinstance(group, app_commands.Group):
-            raise RuntimeError("cogs.meta must load before cogs.hustings (it owns /hustings)")
-        return group
-
     async def cog_load(self) -> None:
         """Add schedule, edit, cancel, events, list and info under `/hustings`; register the stateless buttons."""
         self.bot.add_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
-        parent = self._parent()
-        for command in HustingsCommands().commands:
-            parent.add_command(command)
-            self._attached.append(command.name)
+        attach_to_hustings(self.bot, "cogs.hustings", HustingsCommands(), self._attached)
 
     async def cog_unload(self) -> None:
         """Detach the subcommands."""
         self.bot.remove_dynamic_items(RemindMeButton, StopReminderButton, InterestedButton, RemindHourButton)
-        parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if isinstance(parent, app_commands.Group):
-            for name in self._attached:
-                parent.remove_command(name)
-        self._attached.clear()
+        detach_from_hustings(self.bot, self._attached)
 
 
 async def setup(bot: HustingsBot) -> None:

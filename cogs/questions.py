@@ -26,6 +26,7 @@ from bot.services.questions import QuestionService, ThreadGone
 from cogs._access import actor_from, require
 from cogs._buttons import IdButton
 from cogs._common import election_autocomplete, on_hustings
+from cogs._hustings_group import attach_to_hustings, detach_from_hustings
 from cogs.hustings import _guild, _hustings_id, hustings_autocomplete
 
 log = logging.getLogger(__name__)
@@ -352,12 +353,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
     async def cog_load(self) -> None:
         """Attach the moderation commands to `/hustings`; register the stateless buttons."""
         self.bot.add_dynamic_items(UpvoteButton, AnswerButton)
-        parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if not isinstance(parent, app_commands.Group):
-            raise RuntimeError("cogs.meta must load before cogs.questions (it owns /hustings)")
-        for command in ModerationCommands().commands:
-            parent.add_command(command)
-            self._attached.append(command.name)
+        attach_to_hustings(self.bot, "cogs.questions", ModerationCommands(), self._attached)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
@@ -373,11 +369,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
     async def cog_unload(self) -> None:
         """Detach the commands and the buttons."""
         self.bot.remove_dynamic_items(UpvoteButton, AnswerButton)
-        parent = getattr(self.bot.get_cog("Meta"), "hustings", None)
-        if isinstance(parent, app_commands.Group):
-            for name in self._attached:
-                parent.remove_command(name)
-        self._attached.clear()
+        detach_from_hustings(self.bot, self._attached)
 
 
 async def setup(bot: HustingsBot) -> None:

@@ -117,6 +117,12 @@ async def election_autocomplete(
     return await admin_elections(interaction, current)
 
 
+async def _set_paused(interaction: discord.Interaction[HustingsBot], source: int, paused: bool) -> None:
+    """Pause or resume a source and say so."""
+    found = await sources(interaction).set_paused(actor_from(interaction), source, paused)
+    await _reply(interaction, content=render.paused_text(found))
+
+
 class SourceGroup(app_commands.Group, name="source", description="Sync data from a published sheet or feed"):
     """Sources of this server's data."""
 
@@ -170,16 +176,14 @@ class SourceGroup(app_commands.Group, name="source", description="Sync data from
     @app_commands.autocomplete(source=source_autocomplete)
     async def pause(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Pause a source."""
-        found = await sources(interaction).set_paused(actor_from(interaction), source, True)
-        await _reply(interaction, content=render.paused_text(found))
+        await _set_paused(interaction, source, True)
 
     @app_commands.command(name="resume", description="Resume a source")
     @app_commands.describe(source="Source")
     @app_commands.autocomplete(source=source_autocomplete)
     async def resume(self, interaction: discord.Interaction[HustingsBot], source: int) -> None:
         """Resume a source."""
-        found = await sources(interaction).set_paused(actor_from(interaction), source, False)
-        await _reply(interaction, content=render.paused_text(found))
+        await _set_paused(interaction, source, False)
 
     @app_commands.command(name="remove", description="Stop following a source")
     @app_commands.describe(source="Source")

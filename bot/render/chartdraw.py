@@ -367,7 +367,11 @@ def bar_chart(
     mark_label: str = "✓",
     legend: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """A horizontal bar chart (in the order given, at most 25 bars) as PNG bytes; see `bot.render.charts`."""
+    """A horizontal bar chart (in the order given, at most 25 bars) as PNG bytes.
+
+    Long labels and titles wrap over several lines (never cut); `line` draws a dashed marker;
+    `legend` lists (slate name, colour) pairs under the chart. Blocking: run it in a worker thread.
+    """
     shown = list(bars)[:MAX_BARS]
     inner = WIDTH - 2 * PAD
     title_lines = wrap_px(title, TITLE_SIZE, inner, bold=True)

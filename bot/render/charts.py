@@ -17,10 +17,14 @@ import textwrap
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cache import Cache
 from bot.render.common import ChartImage
+
+if TYPE_CHECKING:  # drawn by chartdraw, loaded on the first chart: see `__getattr__` below
+    from bot.render.chartdraw import bar_chart as bar_chart
+    from bot.render.chartdraw import line_chart as line_chart
 
 DISCORD_DARK = "#313338"  # the message background of Discord's dark theme
 DISCORD_LIGHT = "#ffffff"  # ... and of its light theme
@@ -87,28 +91,6 @@ def bar_text(bar: Bar, mark_label: str = "✓") -> str:
     return "  ".join(parts)
 
 
-def bar_chart(
-    bars: Sequence[Bar],
-    *,
-    title: str,
-    xlabel: str,
-    line: float | None = None,
-    line_label: str = "",
-    mark_label: str = "✓",
-    legend: Sequence[tuple[str, str]] = (),
-) -> bytes:
-    """A horizontal bar chart (in the order given, at most 25 bars) as PNG bytes.
-
-    Long labels and titles wrap over several lines (never cut); `line` draws a dashed marker;
-    `legend` lists (slate name, colour) pairs under the chart. Blocking: run it in a worker thread.
-    """
-    from bot.render import chartdraw  # Pillow and the fonts load with the first chart, not at start-up
-
-    return chartdraw.bar_chart(
-        bars, title=title, xlabel=xlabel, line=line, line_label=line_label, mark_label=mark_label, legend=legend
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Series:
     """One line of a chart over time: a label, a colour and the running total on each day."""
@@ -116,21 +98,6 @@ class Series:
     label: str
     colour: str | None
     values: tuple[int, ...]
-
-
-def line_chart(
-    days: Sequence[date],
-    series: Sequence[Series],
-    *,
-    title: str,
-    ylabel: str,
-    line: float | None = None,
-    line_label: str = "",
-) -> bytes:
-    """Running totals over time as step lines (one per series, told apart by marker too), as PNG bytes."""
-    from bot.render import chartdraw
-
-    return chartdraw.line_chart(days, series, title=title, ylabel=ylabel, line=line, line_label=line_label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +134,14 @@ AnySpec = ChartSpec | TimeSpec
 
 def draw_chart(spec: AnySpec) -> ChartImage:
     """Draw a chart spec to PNG (blocking: call it through `ChartCache.get` or `asyncio.to_thread`)."""
+    from bot.render import chartdraw  # Pillow and the fonts load with the first chart, not at start-up
+
     if isinstance(spec, TimeSpec):
-        data = line_chart(
+        data = chartdraw.line_chart(
             spec.days, spec.series, title=spec.title, ylabel=spec.ylabel, line=spec.line, line_label=spec.line_label
         )
         return ChartImage(spec.filename, data, spec.description)
-    data = bar_chart(
+    data = chartdraw.bar_chart(
         spec.bars,
         title=spec.title,
         xlabel=spec.xlabel,
@@ -182,6 +151,15 @@ def draw_chart(spec: AnySpec) -> ChartImage:
         legend=spec.legend,
     )
     return ChartImage(spec.filename, data, spec.description)
+
+
+def __getattr__(name: str) -> Any:
+    """`bar_chart` and `line_chart` are `bot.render.chartdraw`'s, imported on first use (not at start-up)."""
+    if name in ("bar_chart", "line_chart"):
+        from bot.render import chartdraw
+
+        return getattr(chartdraw, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def slate_legend(

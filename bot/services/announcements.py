@@ -29,11 +29,12 @@ from bot.domain.schedule.sending import FailureKind
 from bot.domain.schedule.templates import check_message, needs_election
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
+from bot.services.audit_trail import record_change
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
 from bot.services.read.model import ReadModel
 from bot.services.read.view_models import ResultsMode
-from bot.store import announcements, audit, deliveries, meta
+from bot.store import announcements, deliveries, meta
 from bot.store.database import Database
 from bot.store.engine import Connection
 
@@ -231,15 +232,8 @@ class AnnouncementService:
         )
         async with self.db.transaction() as tx:
             item.id = await announcements.create(tx, item)
-            await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="announce.schedule",
-                entity=f"announcement #{item.id}",
-                after=_describe(item),
-                at=now,
+            await record_change(
+                tx, actor, "announce.schedule", f"announcement #{item.id}", after=_describe(item), at=now
             )
         self.engine.kick()
         warning = None
@@ -277,13 +271,11 @@ class AnnouncementService:
         async with self.db.transaction() as tx:
             await announcements.set_status(tx, announcement_id, "cancelled")
             await deliveries.cancel_open(tx, Source.ANNOUNCEMENT, [announcement_id], "cancelled by an organiser")
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="announce.cancel",
-                entity=f"announcement #{announcement_id}",
+                actor,
+                "announce.cancel",
+                f"announcement #{announcement_id}",
                 before=_describe(item),
                 at=self.clock.now(),
             )

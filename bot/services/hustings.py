@@ -39,10 +39,11 @@ from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import TimeParseError, parse_time
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
+from bot.services.audit_trail import record_change, switch_election_flag
 from bot.services.read.model import ReadModel
 from bot.services.read.snapshot import ElectionData
-from bot.store import audit, meta
 from bot.store import hustings as repo
+from bot.store import meta
 from bot.store.database import Database
 from bot.store.engine import Connection
 
@@ -177,6 +178,14 @@ class HustingsService:
             return Place(channel_kind or PlaceKind.VOICE, channel_id=channel_id)
         return Place(PlaceKind.EXTERNAL, location=(location or "").strip())
 
+    @staticmethod
+    def _taking_part(data: ElectionData, text: str) -> list[str]:
+        """The candidates named in `text` (comma-separated), refused if any does not stand in the election."""
+        found, unknown = match_candidates(text, [c.name for c in data.candidates])
+        if unknown:
+            raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
+        return found
+
     def _when(self, text: str, zone: str, now: datetime) -> datetime:
         try:
             return parse_time(text, zone, now)
@@ -205,11 +214,7 @@ class HustingsService:
         now = self.clock.now()
         data = await self._election(guild_id, election)
         assert data.election.id is not None
-        names: list[str] = []
-        if candidates:
-            names, unknown = match_candidates(candidates, [c.name for c in data.candidates])
-            if unknown:
-                raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
+        names = self._taking_part(data, candidates) if candidates else []
         h = Hustings(
             election_id=data.election.id,
             title=" ".join(title.split()),
@@ -220,10 +225,7 @@ class HustingsService:
             chair=" ".join((chair or "").split()),
             guild_id=guild_id,
         )
-        try:
-            check_hustings(h, now)
-        except HustingsInvalid as exc:
-            raise UserError(str(exc)) from None
+        _check(h, now)
         if await repo.events_on(self.db.reader, data.election.id):
             self._check_permissions(guild_id, h.place)
         note = ""
@@ -231,16 +233,7 @@ class HustingsService:
             h.id = await repo.insert(tx, guild_id, h, now)
             if self.posts is not None:
                 note = await self.posts.queue(tx, h, now)
-            await audit.append(
-                tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.schedule",
-                entity=f"hustings #{h.id}",
-                after=_audit_row(h),
-                at=now,
-            )
+            await record_change(tx, actor, "hustings.schedule", f"hustings #{h.id}", after=_audit_row(h), at=now)
         if self.posts is not None:
             self.posts.kick()
         await self.sync(guild_id)
@@ -279,27 +272,19 @@ class HustingsService:
         if candidates is not None:
             snap = await self.reads.snapshot(guild_id)
             data = next(d for d in snap.elections if d.election.id == old.election_id)
-            found, unknown = match_candidates(candidates, [c.name for c in data.candidates])
-            if unknown:
-                raise UserError(f"No candidate called {', '.join(unknown)} stands in {data.election.name}.")
-            new.candidates = found  # "" clears the list: everyone on the ballot
+            new.candidates = self._taking_part(data, candidates)  # "" clears the list: everyone on the ballot
         if chair is not None:
             new.chair = " ".join(chair.split())
-        try:
-            check_hustings(new, now if new.starts_at != old.starts_at else min(now, old.starts_at))
-        except HustingsInvalid as exc:
-            raise UserError(str(exc)) from None
+        _check(new, now if new.starts_at != old.starts_at else min(now, old.starts_at))
         if new.place != old.place and await repo.events_on(self.db.reader, old.election_id):
             self._check_permissions(guild_id, new.place)
         async with self.db.transaction() as tx:
             await repo.update(tx, new)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.edit",
-                entity=f"hustings #{hustings_id}",
+                actor,
+                "hustings.edit",
+                f"hustings #{hustings_id}",
                 before=_audit_row(old),
                 after=_audit_row(new),
                 at=now,
@@ -316,15 +301,8 @@ class HustingsService:
         new = replace(old, cancelled=True)
         async with self.db.transaction() as tx:
             await repo.update(tx, new)
-            await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.cancel",
-                entity=f"hustings #{hustings_id}",
-                before=_audit_row(old),
-                at=self.clock.now(),
+            await record_change(
+                tx, actor, "hustings.cancel", f"hustings #{hustings_id}", before=_audit_row(old), at=self.clock.now()
             )
         await self.sync(actor.guild_id)
         if self.posts is not None:
@@ -341,20 +319,18 @@ class HustingsService:
             for h in await repo.list_for_guild(self.db.reader, actor.guild_id):
                 if h.election_id == data.election.id and h.starts_at > self.clock.now():
                     self._check_permissions(actor.guild_id, h.place)
-        was = await repo.events_on(self.db.reader, data.election.id)
-        async with self.db.transaction() as tx:
-            await repo.set_events_on(tx, data.election.id, on)
-            await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="hustings.events",
-                entity=data.election.slug,
-                before={"events": was},
-                after={"events": on},
-                at=self.clock.now(),
-            )
+        await switch_election_flag(
+            self.db,
+            actor,
+            "hustings.events",
+            data.election.slug,
+            "events",
+            data.election.id,
+            on,
+            read=repo.events_on,
+            write=repo.set_events_on,
+            at=self.clock.now(),
+        )
         return data.election.name, await self.sync(actor.guild_id)
 
     # ------------------------------------------------------------------ members
@@ -554,3 +530,11 @@ def _audit_row(h: Hustings) -> dict[str, object]:
         "candidates": h.candidates,
         "chair": h.chair,
     }
+
+
+def _check(h: Hustings, now: datetime) -> None:
+    """Refuse a hustings the domain rules reject, in the organiser's words (`check_hustings`)."""
+    try:
+        check_hustings(h, now)
+    except HustingsInvalid as exc:
+        raise UserError(str(exc)) from None

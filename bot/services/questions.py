@@ -26,8 +26,8 @@ from bot.domain.questions import (
 )
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
+from bot.services.audit_trail import record_change
 from bot.services.hustings import HustingsService
-from bot.store import audit
 from bot.store import question_places as places
 from bot.store import questions as repo
 from bot.store.database import Database
@@ -235,13 +235,11 @@ class QuestionService:
         before = await places.question_channel(self.db.reader, actor.guild_id)
         async with self.db.transaction() as tx:
             await places.set_question_channel(tx, actor.guild_id, channel_id)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="questions.channel",
-                entity="questions channel",
+                actor,
+                "questions.channel",
+                "questions channel",
                 before={"channel": before},
                 after={"channel": channel_id},
                 at=self.clock.now(),
@@ -289,13 +287,11 @@ class QuestionService:
             raise UserError(f"Question #{question_id} is already hidden.")
         async with self.db.transaction() as tx:
             await repo.set_hidden(tx, question_id, True)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="questions.hide",
-                entity=f"question #{question_id}",
+                actor,
+                "questions.hide",
+                f"question #{question_id}",
                 before={"text": q.text, "hidden": False},
                 after={"hidden": True},
                 at=self.clock.now(),
@@ -339,13 +335,11 @@ class QuestionService:
             raise _refused(exc) from None
         async with self.db.transaction() as tx:
             await repo.set_answer(tx, question_id, cleaned, by)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action=action,
-                entity=f"question #{question_id}",
+                actor,
+                action,
+                f"question #{question_id}",
                 before={"answered": q.answered, "answer": q.answer, "by": q.answered_by},
                 after={"answered": True, "answer": cleaned, "by": by},
                 at=self.clock.now(),
@@ -370,13 +364,11 @@ class QuestionService:
         before = await repo.linked_member(self.db.reader, data.election.id, found)
         async with self.db.transaction() as tx:
             await repo.link_candidate(tx, data.election.id, found, member_id)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="questions.link",
-                entity=f"{data.election.slug}: {found}",
+                actor,
+                "questions.link",
+                f"{data.election.slug}: {found}",
                 before={"member": before},
                 after={"member": member_id},
                 at=self.clock.now(),

@@ -52,6 +52,7 @@ from bot.domain.settings import GuildSettings
 from bot.domain.standing import ON_BALLOT_STANDINGS
 from bot.domain.timeparse import format_duration
 from bot.errors import NotFound, UserError
+from bot.services.audit_trail import record_change, switch_election_flag
 from bot.services.delivery.engine import DeliveryEngine
 from bot.services.delivery.ports import Skip
 from bot.services.hustings_posts import KIND as HUSTINGS_POST_KIND
@@ -61,7 +62,7 @@ from bot.services.hustings_reminders import HustingsReminders
 from bot.services.read.model import ReadModel
 from bot.services.read.snapshot import ElectionData, GuildSnapshot
 from bot.services.read.view_models import ProgressView, ResultsMode, ResultsView
-from bot.store import announcements, audit, deliveries, meta, subscriptions
+from bot.store import announcements, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database
 from bot.store.engine import Connection
@@ -225,13 +226,11 @@ class ReminderService:
             if fresh and turning_on:
                 # What is already true when reminders are switched on is not news: record it as the baseline.
                 await deliveries.add_many(tx, await self._event_rows(actor.guild_id, data, now, baseline=True))
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="announce.reminders",
-                entity=f"election {data.election.slug}",
+                actor,
+                "announce.reminders",
+                f"election {data.election.slug}",
                 before=_describe_reminders(current),
                 after=_describe_reminders(item),
                 at=now,
@@ -251,13 +250,11 @@ class ReminderService:
         before = await hustings_store.how_to_vote(self.db.reader, data.election.id)
         async with self.db.transaction() as tx:
             await hustings_store.set_how_to_vote(tx, data.election.id, text)
-            await audit.append(
+            await record_change(
                 tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="announce.how_to_vote",
-                entity=f"election {data.election.slug}",
+                actor,
+                "announce.how_to_vote",
+                f"election {data.election.slug}",
                 before=before or None,
                 after=text or None,
                 at=self.clock.now(),
@@ -268,20 +265,18 @@ class ReminderService:
         """Switch the election's automatic hustings post on (the default) or off; returns the election's name."""
         data = self.read.resolve_election(await self.read.snapshot(actor.guild_id), election, self.clock.now())
         assert data.election.id is not None
-        was = await hustings_store.posts_on(self.db.reader, data.election.id)
-        async with self.db.transaction() as tx:
-            await hustings_store.set_posts_on(tx, data.election.id, on)
-            await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="announce.hustings_post",
-                entity=f"election {data.election.slug}",
-                before={"hustings_post": was},
-                after={"hustings_post": on},
-                at=self.clock.now(),
-            )
+        await switch_election_flag(
+            self.db,
+            actor,
+            "announce.hustings_post",
+            f"election {data.election.slug}",
+            "hustings_post",
+            data.election.id,
+            on,
+            read=hustings_store.posts_on,
+            write=hustings_store.set_posts_on,
+            at=self.clock.now(),
+        )
         return data.election.name
 
     async def posts_results(self, election_id: int) -> bool:

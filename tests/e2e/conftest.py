@@ -1,7 +1,8 @@
 """End-to-end fixtures: the real HustingsBot on a fresh migrated database, talking to the Discord simulator.
 
 Each test gets its own database (from `tests/conftest.py`), clock, simulator and bot; starting them
-takes a fraction of a second. `demo` loads the demo pack through the import service.
+takes a fraction of a second. `demo` loads the demo pack through the import service; `feed` serves
+source files over HTTP on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
 from bot.store.database import Database
+from tests.services.test_sources_support import FeedServer
 
 
 @pytest.fixture
@@ -55,3 +57,14 @@ async def demo(hustings: HustingsBot, db: Database, guild: SimGuild, clock: Manu
     plan = await plan_import(db, guild.id, load_demo_pack(clock.now()))
     await apply_import(db, guild.id, plan, actor_id=None, actor_name="test", now=clock.now())
     return hustings
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[FeedServer]:
+    """A local HTTP server for the sources tests: `feed.serve(name, body)`, then `feed.url(name)`."""
+    server = FeedServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -20,14 +20,14 @@ import pytest
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.domain.access import Actor
-from bot.domain.models import Body, Candidate, Election, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, Timeline, VotingSystem
 from bot.domain.schedule.ledger import DeliveryStatus
 from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimRole
 from bot.sim import permissions as perms
 from bot.store import audit, deliveries, elections, meta
 from bot.store.database import Database
-from tests.helpers import ask, seed_election
+from tests.helpers import ask, seed_race
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -65,23 +65,20 @@ async def setup_org(sim: DiscordSimulator, guild: SimGuild, db: Database, clock:
                 alert_channel_id=alerts.id,
             ),
         )
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="nec",
-            name="NEC 2026",
-            seats=3,
-            voting_system=VotingSystem.BLOC,
-            threshold=Threshold(2),
-            timeline=Timeline(
-                nominations_open=local("2026-11-01T09:00"),
-                nominations_close=local("2026-12-10T17:00"),
-                ballot_open=local("2026-12-14T09:00"),
-                ballot_close=local("2027-01-10T12:00"),
-            ),
+        "nec",
+        "NEC 2026",
+        seats=3,
+        system=VotingSystem.BLOC,
+        threshold=2,
+        timeline=Timeline(
+            nominations_open=local("2026-11-01T09:00"),
+            nominations_close=local("2026-12-10T17:00"),
+            ballot_open=local("2026-12-14T09:00"),
+            ballot_close=local("2027-01-10T12:00"),
         ),
         candidates=[Candidate("Ann Black"), Candidate("Jon Lansman"), Candidate("Eddie Izzard")],
         bodies=[

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.schedule.ledger import DeliveryStatus
-from bot.sim import DiscordSimulator, SimGuild, run_bot_against
+from bot.sim import DiscordSimulator, SimGuild
 from bot.store import deliveries
 from bot.store.database import Database
 from tests.e2e.test_announce import local, schedule, setup_org
-
-
-@asynccontextmanager
-async def running(
-    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
-) -> AsyncIterator[HustingsBot]:
-    """One bot process's lifetime."""
-    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
-        yield bot
+from tests.helpers import running
 
 
 async def test_down_for_30_minutes_posts_late(

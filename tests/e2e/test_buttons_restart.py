@@ -3,32 +3,20 @@ is acknowledged before the work, and an expired question says so in place of its
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.models import Candidate, Election, ResultRound, Timeline, VotingSystem
-from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
+from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.sim.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE
 from bot.store import candidates, elections, meta
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod2_fixture, mod_fixture
 from tests.e2e.test_admin_results import PACK, enter_votes, published
-from tests.helpers import ask, import_pack, seed_election
+from tests.helpers import ask, import_pack, running, seed_election
 
 __all__ = ["mod2_fixture", "mod_fixture"]  # fixtures used by name
-
-
-@asynccontextmanager
-async def running(
-    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
-) -> AsyncIterator[HustingsBot]:
-    """One bot process's lifetime on the shared database and simulator."""
-    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
-        yield bot
 
 
 async def test_a_confirmation_survives_a_restart(

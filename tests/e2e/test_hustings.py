@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
-from bot.domain.models import Body, Candidate, CandidateStatus, Election, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, CandidateStatus, Election, Timeline, VotingSystem
 from bot.domain.settings import GuildSettings
 from bot.errors import NotFound
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
@@ -19,7 +19,7 @@ from bot.sim.rest_events import CANCELED, CREATE_EVENTS, EXTERNAL, SCHEDULED, VO
 from bot.store import audit, meta
 from bot.store import hustings as hustings_repo
 from bot.store.database import Database
-from tests.helpers import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election, seed_race
 
 NOMINATIONS_CLOSE = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
 BALLOT_OPEN = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
@@ -53,23 +53,20 @@ async def setup_org(db: Database, guild: SimGuild, clock: ManualClock) -> Org:
     hall = guild.add_channel("hustings-hall", "voice")
     async with db.transaction() as tx:
         await meta.save_settings(tx, GuildSettings(guild.id, timezone="Europe/London", organiser_role_ids=[role.id]))
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="nec",
-            name="NEC 2026",
-            seats=3,
-            voting_system=VotingSystem.BLOC,
-            threshold=Threshold(2),
-            timeline=Timeline(
-                nominations_open=datetime(2026, 11, 1, 9, 0, tzinfo=UTC),
-                nominations_close=NOMINATIONS_CLOSE,
-                ballot_open=BALLOT_OPEN,
-                ballot_close=BALLOT_CLOSE,
-            ),
+        "nec",
+        "NEC 2026",
+        seats=3,
+        system=VotingSystem.BLOC,
+        threshold=2,
+        timeline=Timeline(
+            nominations_open=datetime(2026, 11, 1, 9, 0, tzinfo=UTC),
+            nominations_close=NOMINATIONS_CLOSE,
+            ballot_open=BALLOT_OPEN,
+            ballot_close=BALLOT_CLOSE,
         ),
         candidates=[
             Candidate("Ann Black", status=CandidateStatus.ON_BALLOT),

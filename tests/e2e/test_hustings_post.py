@@ -50,6 +50,17 @@ async def settle(sim: DiscordSimulator, bot: HustingsBot) -> None:
     await sim.wait_for_idle()
 
 
+async def posted(
+    sim: DiscordSimulator, db: Database, guild: SimGuild, clock: ManualClock, bot: HustingsBot
+) -> tuple[Org, SimMessage]:
+    """The set-up above, the NEC hustings scheduled and its one post in the announcement channel."""
+    org = await with_announcements(sim, db, guild, clock)
+    await schedule(sim, org)
+    await settle(sim, bot)
+    [post] = posts(sim, guild)
+    return org, post
+
+
 async def press(sim: DiscordSimulator, who: SimMember, post: SimMessage, label_start: str) -> str:
     """Press a button of the post; the ephemeral answer the member saw (the post is edited in place)."""
     button = next(b for b in sim.world.messages[post.id].buttons if str(b.get("label", "")).startswith(label_start))
@@ -89,10 +100,7 @@ async def test_the_post_appears_once_across_a_restart(
 async def test_interested_from_two_members_shows_two_on_the_post(
     sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
-    org = await with_announcements(sim, db, guild, clock)
-    await schedule(sim, org)
-    await settle(sim, hustings)
-    [post] = posts(sim, guild)
+    _org, post = await posted(sim, db, guild, clock, hustings)
     assert "interested now" in await press(sim, member, post, "Interested")
     assert "2 members are interested" in await press(sim, guild.add_member("otto"), post, "Interested")
     [post] = posts(sim, guild)
@@ -104,10 +112,7 @@ async def test_interested_from_two_members_shows_two_on_the_post(
 async def test_edit_moves_the_post_and_cancel_marks_it(
     sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
-    org = await with_announcements(sim, db, guild, clock)
-    await schedule(sim, org)
-    await settle(sim, hustings)
-    [post] = posts(sim, guild)
+    org, post = await posted(sim, db, guild, clock, hustings)
     await press(sim, member, post, "Interested")
     [h] = await hustings_repo.list_for_guild(db.reader, guild.id)
     await ask(sim, org.organiser, "/hustings edit", {"hustings": str(h.id), "when": "2026-11-27 18:00"})
@@ -155,10 +160,7 @@ async def test_no_announcement_channel_the_reply_says_where_to_set_one(
 async def test_remind_me_1h_before_on_the_post_dms_once(
     sim: DiscordSimulator, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
-    org = await with_announcements(sim, db, guild, clock)
-    await schedule(sim, org)
-    await settle(sim, hustings)
-    [post] = posts(sim, guild)
+    _org, post = await posted(sim, db, guild, clock, hustings)
     button = post.button(HOUR)
     done = await (await sim.click(member, post, button["custom_id"])).response()
     assert done.ephemeral and "an hour before **NEC hustings**" in done.text
@@ -172,10 +174,7 @@ async def test_remind_me_1h_before_on_the_post_dms_once(
 async def test_a_deleted_post_is_not_alerted_on_each_edit(
     sim: DiscordSimulator, guild: SimGuild, db: Database, clock: ManualClock, hustings: HustingsBot
 ) -> None:
-    org = await with_announcements(sim, db, guild, clock)
-    await schedule(sim, org)
-    await settle(sim, hustings)
-    [post] = posts(sim, guild)
+    org, post = await posted(sim, db, guild, clock, hustings)
     sim.world.messages[post.id].deleted = True  # a moderator deleted it in Discord (as the sim's DELETE does)
     [h] = await hustings_repo.list_for_guild(db.reader, guild.id)
     for when in ("2026-11-27 18:00", "2026-11-28 18:00"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.clock import ManualClock
-from bot.domain.models import Body, Candidate, CandidateStatus, Election, Slate, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, CandidateStatus, Slate, Timeline
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
-from tests.helpers import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_race
 
 
 def _fields(message) -> dict[str, str]:
@@ -112,34 +112,24 @@ async def test_empty_election_and_escaped_text(
     sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
 ) -> None:
     opened = datetime(2026, 11, 20, 9, tzinfo=UTC)
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="empty",
-            name="Empty race",
-            seats=1,
-            voting_system=VotingSystem.FPTP,
-            timeline=Timeline(opened, datetime(2026, 12, 1, 17, tzinfo=UTC)),
-        ),
+        "empty",
+        "Empty race",
+        timeline=Timeline(opened, datetime(2026, 12, 1, 17, tzinfo=UTC)),
     )
     listing = await ask(sim, member, "/candidates")
     assert "No candidates have been added to Empty race yet." in listing.text
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="marked",
-            name="Marked race",
-            seats=1,
-            voting_system=VotingSystem.FPTP,
-            threshold=Threshold(1),
-            timeline=Timeline(opened, datetime(2026, 12, 2, 17, tzinfo=UTC)),
-        ),
+        "marked",
+        "Marked race",
+        threshold=1,
+        timeline=Timeline(opened, datetime(2026, 12, 2, 17, tzinfo=UTC)),
         slates=[Slate("Stars", colour="#1F5FAD")],
         bodies=[Body("North *Branch*", region="North")],
         candidates=[

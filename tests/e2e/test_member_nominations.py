@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from PIL import Image
 
 from bot.clock import ManualClock
-from bot.domain.models import Body, Candidate, Election, Slate, Threshold, Timeline, VotingSystem
+from bot.domain.models import Body, Candidate, Election, Slate, Timeline, VotingSystem
 from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store.database import Database
 from cogs._common import chart_cache
-from tests.helpers import ask, choices, seed_election
+from tests.helpers import ask, choices, seed_election, seed_race
 
 
 async def test_progress_with_bars_deadline_and_chart(sim: DiscordSimulator, member: SimMember, demo) -> None:
@@ -68,19 +68,14 @@ async def test_empty_elections(
     sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
 ) -> None:
     timeline = Timeline(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 24, 18, tzinfo=UTC))
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="quiet",
-            name="Quiet race",
-            seats=1,
-            voting_system=VotingSystem.FPTP,
-            threshold=Threshold(3),
-            timeline=timeline,
-        ),
+        "quiet",
+        "Quiet race",
+        threshold=3,
+        timeline=timeline,
         candidates=[Candidate("Ann Able"), Candidate("Ben Baker")],
     )
     reply = await ask(sim, member, "/nominations progress")
@@ -137,18 +132,13 @@ async def test_charts_draw_names_with_dollar_signs_as_written(
     sim: DiscordSimulator, member: SimMember, guild: SimGuild, db: Database, clock: ManualClock, hustings
 ) -> None:
     """#17 part 5: "$…$" in a name is text, not a formula — it once broke the chart and the whole reply."""
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="cash",
-            name="The $^$ fund",
-            seats=1,
-            voting_system=VotingSystem.FPTP,
-            threshold=Threshold(2),
-        ),
+        "cash",
+        "The $^$ fund",
+        threshold=2,
         slates=[Slate("Save $\\x$", "S", "#C8102E")],
         candidates=[Candidate("Ann $^$ Able", slate="Save $\\x$"), Candidate("Ben Baker")],
         bodies=[Body("North $\\frac{a}{$", "branch"), Body("South", "branch")],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -202,16 +201,6 @@ async def test_imports_refuse_look_alikes_listed_twice(
 def settings(settings: Settings) -> Settings:
     """The suite's settings, letting sources read the loopback feed server below."""
     return settings.model_copy(update={"source_allow_private": True})
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def test_a_source_adding_a_look_alike_of_a_stored_name_fails_and_changes_nothing(

@@ -16,7 +16,7 @@ from bot.store import questions as questions_repo
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows
 from tests.e2e.test_questions import grant_threads, question_posts, setup, threads
-from tests.helpers import ask
+from tests.helpers import ask, ask_question_without
 
 SET = "/hustings questions_channel"
 
@@ -77,9 +77,7 @@ async def test_a_chosen_channel_that_lost_the_bots_permission_refuses_the_questi
     place = guild.add_channel("hustings-questions")
     await sim.wait_for_idle()
     await ask(sim, org.organiser, SET, {"channel": place})
-    guild.set_overwrite(place, guild.bot_member, 0, perms.CREATE_PUBLIC_THREADS)
-    await sim.wait_for_idle()
-    refused = await ask(sim, member, "/ask", {"hustings": str(hid), "question": "Anyone?"})
+    refused = await ask_question_without(sim, guild, place, perms.CREATE_PUBLIC_THREADS, member, hid, "Anyone?")
     assert f"<#{place.id}>, the channel organisers chose" in refused.text and "not posted" in refused.text
     assert threads(sim, guild) == [] and await questions_repo.for_topic(db.reader, guild.id, _topic(hid)) == []
 

@@ -3,8 +3,6 @@ answered by an organiser or by the candidate's linked member, and the buttons st
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot.app import HustingsBot
@@ -12,7 +10,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.discordpy_private import views_held
 from bot.domain.questions import Question, Topic
-from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage, run_bot_against
+from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember, SimMessage
 from bot.sim import permissions as perms
 from bot.sim.interactions import DEFERRED_UPDATE
 from bot.store import hustings as hustings_repo
@@ -20,7 +18,7 @@ from bot.store import questions as questions_repo
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows, mod_fixture
 from tests.e2e.test_hustings import Org, grant_events, setup_org
-from tests.helpers import ask, choices
+from tests.helpers import ask, ask_question_without, choices, running
 
 __all__ = ["mod_fixture"]  # fixtures used by name
 
@@ -178,19 +176,17 @@ async def test_missing_send_in_threads_is_named(
     _, hid = await setup(sim, guild, db, clock)
     grant_threads(guild)
     channel = guild.text_channels[0]
-    guild.set_overwrite(channel, guild.bot_member, 0, perms.SEND_MESSAGES_IN_THREADS)
-    await sim.wait_for_idle()
-    refused = await ask(sim, member, "/ask", {"hustings": str(hid), "question": "Anyone there?"})
+    refused = await ask_question_without(
+        sim, guild, channel, perms.SEND_MESSAGES_IN_THREADS, member, hid, "Anyone there?"
+    )
     assert "Send Messages in Threads" in refused.text
     assert threads(sim, guild) == [] and await stored(db, guild, hid) == []
 
     # The thread exists, then the permission is taken away: the post is refused and no question is kept.
-    guild.set_overwrite(channel, guild.bot_member, 0, 0)
-    await sim.wait_for_idle()
-    await ask(sim, member, "/ask", {"hustings": str(hid), "question": "Anyone there?"})
-    guild.set_overwrite(channel, guild.bot_member, 0, perms.SEND_MESSAGES_IN_THREADS)
-    await sim.wait_for_idle()
-    later = await ask(sim, guild.add_member("dan"), "/ask", {"hustings": str(hid), "question": "Still there?"})
+    await ask_question_without(sim, guild, channel, 0, member, hid, "Anyone there?")
+    later = await ask_question_without(
+        sim, guild, channel, perms.SEND_MESSAGES_IN_THREADS, guild.add_member("dan"), hid, "Still there?"
+    )
     assert "Send Messages in Threads" in later.text and "not posted" in later.text
     assert [q.text for q in await stored(db, guild, hid)] == ["Anyone there?"]
 
@@ -246,15 +242,6 @@ async def test_questions_about_the_election_as_a_whole(
     await sim.wait_for_idle()
     assert "Answer from Jon Lansman (candidate)" in str(sim.world.messages[post.id].embeds)
     assert sim.violations == []
-
-
-@asynccontextmanager
-async def running(
-    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
-) -> AsyncIterator[HustingsBot]:
-    """One bot process's lifetime on the shared database and simulator."""
-    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
-        yield bot
 
 
 async def test_vote_and_interested_buttons_work_after_a_restart(

@@ -13,7 +13,7 @@ from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.store import deliveries, subscriptions
 from bot.store.database import Database
 from tests.e2e.test_announce import Org, PayloadSpy, local, pings, setup_org
-from tests.helpers import ask
+from tests.helpers import ask, seed_race
 
 
 @pytest.fixture
@@ -150,8 +150,7 @@ async def test_replies_say_why_nothing_is_coming(
     sim: DiscordSimulator, org: Org, guild: SimGuild, member: SimMember, db: Database, clock: ManualClock
 ) -> None:
     """#18 item 8: a meeting too close for the lead, a meeting past, and an election whose deadlines are all past."""
-    from bot.domain.models import Election, Timeline, VotingSystem
-    from tests.helpers import seed_election
+    from bot.domain.models import Timeline, VotingSystem
 
     reply = await ask(sim, member, "/remind branch", {"name": "Islington North", "before": "10d"})
     assert "sooner than 10 days" in reply.content and "No meeting date" not in reply.content
@@ -159,21 +158,18 @@ async def test_replies_say_why_nothing_is_coming(
     reply = await ask(sim, member, "/remind branch", {"name": "Islington North"})
     assert "The meeting was <t:" in reply.content and "No meeting date" not in reply.content
     assert "the meeting was <t:" in (await ask(sim, member, "/remind list")).content
-    await seed_election(
+    await seed_race(
         db,
         guild.id,
         clock,
-        Election(
-            guild_id=0,
-            slug="nec-2018",
-            name="NEC 2018",
-            seats=3,
-            voting_system=VotingSystem.BLOC,
-            timeline=Timeline(
-                nominations_close=local("2017-11-10T17:00"),
-                ballot_open=local("2017-12-01T09:00"),
-                ballot_close=local("2018-01-12T12:00"),
-            ),
+        "nec-2018",
+        "NEC 2018",
+        seats=3,
+        system=VotingSystem.BLOC,
+        timeline=Timeline(
+            nominations_close=local("2017-11-10T17:00"),
+            ballot_open=local("2017-12-01T09:00"),
+            ballot_close=local("2018-01-12T12:00"),
         ),
     )
     reply = await ask(sim, member, "/remind deadlines", {"election": "nec-2018"})

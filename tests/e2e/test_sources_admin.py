@@ -42,16 +42,6 @@ def _extensions() -> tuple[str, ...]:
 
 
 @pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The e2e settings, letting sources reach the feed server on 127.0.0.1 (as a self-hoster would)."""
     return settings.model_copy(update={"source_allow_private": True})
@@ -173,3 +163,16 @@ async def test_failures_alert_once_and_recovery_is_announced(
     )
     assert "after 3 failed runs" in recovered.embeds[0]["description"]
     assert len(await _names(db, guild)) == 5
+
+
+async def test_pause_and_resume_say_what_happens_next(
+    sim: DiscordSimulator, mod: SimMember, bot: HustingsBot, feed: FeedServer
+) -> None:
+    feed.serve("c.csv", sheet(2))
+    await ask(sim, mod, "/admin source add", {"election": SLUG, "kind": "candidates", "url": feed.url("c.csv")})
+    await bot.services.sources.idle()
+    paused = await ask(sim, mod, "/admin source pause", {"source": 1})
+    assert paused.content == "Source #1 paused: it won't be read until you resume it (`/admin source resume`)."
+    assert "⏸" in (await ask(sim, mod, "/admin source list")).embeds[0]["description"]
+    resumed = await ask(sim, mod, "/admin source resume", {"source": 1})
+    assert resumed.content.startswith("Source #1 resumed: it will be read now, then every ")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.app import HustingsBot
 from bot.clock import ManualClock
 from bot.sim import DiscordSimulator, SimMember
-from tests.e2e.test_sources_admin import SLUG, bot, feed, mod, settings, sheet  # noqa: F401 - fixtures
+from tests.e2e.test_sources_admin import SLUG, bot, mod, settings, sheet  # noqa: F401 - fixtures
 from tests.helpers import ask
 from tests.services.test_sources_support import FeedServer
 
@@ -17,7 +17,7 @@ async def test_footer_shows_source_age_then_staleness(
     member: SimMember,
     mod: SimMember,  # noqa: F811
     bot: HustingsBot,  # noqa: F811
-    feed: FeedServer,  # noqa: F811
+    feed: FeedServer,
     clock: ManualClock,
 ) -> None:
     feed.serve("c.csv", sheet(4))

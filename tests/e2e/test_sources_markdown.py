@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.app import HustingsBot
 from bot.sim import DiscordSimulator, SimGuild, SimMember
-from tests.e2e.test_sources_admin import SLUG, bot, feed, mod, settings  # noqa: F401 - fixtures
+from tests.e2e.test_sources_admin import SLUG, bot, mod, settings  # noqa: F401 - fixtures
 from tests.helpers import ask
 from tests.services.test_sources_support import FeedServer
 
@@ -26,7 +26,7 @@ async def test_source_text_is_escaped_in_replies_and_alerts(
     guild: SimGuild,
     mod: SimMember,  # noqa: F811
     bot: HustingsBot,  # noqa: F811
-    feed: FeedServer,  # noqa: F811
+    feed: FeedServer,
 ) -> None:
     service = bot.services.sources
     feed.serve("c.csv", sheet(10))

@@ -13,11 +13,11 @@ from bot.sim import permissions as perms
 from bot.sim.interactions import DEFERRED_UPDATE
 from bot.store.database import Database
 from tests.e2e.admin_fixtures import audit_rows
-from tests.e2e.test_sources_admin import SLUG, _extensions, _names, bot, feed, mod, settings, sheet
+from tests.e2e.test_sources_admin import SLUG, _extensions, _names, bot, mod, settings, sheet
 from tests.helpers import ask
 from tests.services.test_sources_support import FeedServer
 
-__all__ = ["bot", "feed", "mod", "settings"]  # fixtures used by name
+__all__ = ["bot", "mod", "settings"]  # fixtures used by name
 
 
 async def test_renaming_in_a_candidates_sheet_is_held_and_needs_another_moderator(

@@ -6,50 +6,29 @@ addresses off), and a `FakeDNS` stands in for a DNS name that resolves to loopba
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.app import HustingsBot, point_discord_at
-from bot.clock import ManualClock
+from bot.app import HustingsBot
 from bot.config import Settings
-from bot.domain.settings import GuildSettings
 from bot.domain.sources import PRIVATE_ADDRESS
-from bot.sim import DiscordSimulator, SimGuild, SimMember, run_bot_against
+from bot.sim import DiscordSimulator, SimGuild, SimMember
 from bot.sim import permissions as perms
-from bot.store import meta
 from bot.store import sources as source_store
 from bot.store.database import Database
-from tests.e2e.test_sources_admin import PACK, SLUG, _extensions
-from tests.helpers import ask, choices, import_pack
+from tests.e2e.test_sources_admin import SLUG, bot
+from tests.helpers import ask, choices
 from tests.services.test_sources_support import FakeDNS, FeedServer
+
+__all__ = ["bot"]  # a fixture used by name
 
 INTERNAL = "Name,Bio\nInternal Secret,db-password=hunter2\n"
 
 
 @pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def bot(
-    sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock, guild: SimGuild
-) -> AsyncIterator[HustingsBot]:
-    assert settings.source_allow_private is False  # the default, as a host would run it
-    await import_pack(db, guild.id, PACK, clock, "seed.json")
-    alerts = guild.add_channel("mod-alerts")
-    async with db.transaction() as tx:
-        await meta.save_settings(tx, GuildSettings(guild.id, alert_channel_id=alerts.id))
-    point_discord_at(settings.discord_api, settings.discord_gateway)
-    hustings = HustingsBot(settings=settings, db=db, clock=clock, extensions=_extensions())
-    async with run_bot_against(sim, hustings):
-        yield hustings
+def settings(settings: Settings) -> Settings:
+    """The suite's settings as a host would run them: sources may not reach private addresses."""
+    assert settings.source_allow_private is False  # the default
+    return settings
 
 
 async def test_internal_addresses_are_refused_and_nothing_leaks(

@@ -23,6 +23,13 @@ async def two_person_publish(sim: DiscordSimulator, mod: SimMember, mod2: SimMem
     assert "Published" in done.text
 
 
+async def assert_confirmed_by_mod2(db: Database, guild: SimGuild, mod2: SimMember, action: str) -> None:
+    """The change's audit row is mod2's and names both: mod asked, mod2 confirmed."""
+    row = next(r for r in await audit_rows(db, guild.id) if r.action == action)
+    assert row.actor_id == mod2.id and row.after is not None
+    assert row.after["requested_by"] == "mod" and row.after["confirmed_by"] == "mod2"
+
+
 async def test_switching_the_rule_off_needs_a_second_moderator(
     sim: DiscordSimulator, guild: SimGuild, mod: SimMember, mod2: SimMember, seeded, db: Database
 ) -> None:
@@ -36,9 +43,7 @@ async def test_switching_the_rule_off_needs_a_second_moderator(
 
     await ask(sim, mod2, "/admin config roles", {"two_person_publish": False})
     assert not (await meta.get_settings(db.reader, guild.id)).two_person_publish
-    row = next(r for r in await audit_rows(db, guild.id) if r.action == "config.roles")
-    assert row.actor_id == mod2.id and row.after is not None
-    assert row.after["requested_by"] == "mod" and row.after["confirmed_by"] == "mod2"
+    await assert_confirmed_by_mod2(db, guild, mod2, "config.roles")
     assert sim.violations == []
 
 
@@ -60,9 +65,7 @@ async def test_editing_published_votes_waits_for_a_second_moderator(
     await ask(sim, mod2, "/admin results set", {"candidate": "Eddie Izzard", "votes": 99999, "election": "nec"})
     seen = await ask(sim, member, "/results", {"election": "nec"})
     assert "99,999" in seen.text
-    row = next(r for r in await audit_rows(db, guild.id) if r.action == "results.set")
-    assert row.actor_id == mod2.id and row.after is not None
-    assert row.after["requested_by"] == "mod" and row.after["confirmed_by"] == "mod2"
+    await assert_confirmed_by_mod2(db, guild, mod2, "results.set")
     assert sim.violations == []
 
 
@@ -85,8 +88,7 @@ async def test_unpublishing_waits_for_a_second_moderator(
     question = await ask(sim, mod2, "/admin results unpublish", {"election": "nec"})
     await (await sim.click(mod2, question, question.button("Unpublish")["custom_id"])).response()
     assert not await published(db, guild)
-    row = next(r for r in await audit_rows(db, guild.id) if r.action == "results.unpublish")
-    assert row.after is not None and row.after["requested_by"] == "mod" and row.after["confirmed_by"] == "mod2"
+    await assert_confirmed_by_mod2(db, guild, mod2, "results.unpublish")
     assert sim.violations == []
 
 

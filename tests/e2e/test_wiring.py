@@ -24,16 +24,6 @@ WITHOUT = ("cogs.announce", "cogs.sources", "cogs.remind", "cogs.admin")
 
 
 @pytest.fixture
-async def feed() -> AsyncIterator[FeedServer]:
-    server = FeedServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def bare(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
 ) -> AsyncIterator[HustingsBot]:

@@ -24,13 +24,13 @@ import pytest
 
 from bot.app import HustingsBot
 from bot.clock import ManualClock
-from bot.domain.models import Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule.ledger import Announcement, DeliveryStatus, Source, Subscription, SubscriptionKind
+from bot.domain.schedule.ledger import Announcement, DeliveryStatus, Source
 from bot.domain.schedule.recurrence import Schedule, parse_repeat
 from bot.sim import DiscordSimulator, SimChannel, SimGuild, SimMember
-from bot.store import announcements, deliveries, elections, meta, subscriptions
+from bot.store import announcements, deliveries, meta, subscriptions
 from bot.store.database import Database
 from bot.store.meta import GuildSettings
+from tests.helpers import store_deadline_election, store_deadline_subscriptions
 from tests.reliability.support import report, trials
 
 POSTS = "POST /channels/*/messages"  # a fault / rate-limit pattern
@@ -70,31 +70,8 @@ async def _election_with_subscribers(
     now = clock.now()
     async with db.transaction() as tx:
         await meta.save_settings(tx, GuildSettings(guild.id, timezone="Europe/London"))
-        eid = await elections.upsert(
-            tx,
-            Election(
-                guild_id=guild.id,
-                slug=slug,
-                name=f"Election {slug}",
-                seats=2,
-                voting_system=VotingSystem.BLOC,
-                threshold=Threshold(1),
-                timeline=Timeline(nominations_open=now - timedelta(days=5), nominations_close=now + lead),
-            ),
-        )
-        for member in members:
-            await subscriptions.upsert(
-                tx,
-                Subscription(
-                    guild_id=guild.id,
-                    user_id=member.id,
-                    kind=SubscriptionKind.DEADLINES,
-                    before=lead,
-                    election_id=eid,
-                    created_at=now - timedelta(minutes=5),
-                    checked_until=now - timedelta(minutes=5),
-                ),
-            )
+        eid = await store_deadline_election(tx, guild.id, slug, f"Election {slug}", now, lead)
+        await store_deadline_subscriptions(tx, guild.id, members, eid, lead, now)
         await meta.bump_version(tx, guild.id, now, "test")
 
 

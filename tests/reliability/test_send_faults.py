@@ -16,13 +16,13 @@ from datetime import timedelta
 from bench.loopwatch import LoopWatch
 from bot.app import HustingsBot
 from bot.clock import ManualClock
-from bot.domain.models import Election, Threshold, Timeline, VotingSystem
-from bot.domain.schedule.ledger import Announcement, Subscription, SubscriptionKind
+from bot.domain.schedule.ledger import Announcement
 from bot.domain.schedule.recurrence import Schedule
 from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, FaultRule, SimGuild
-from bot.store import announcements, deliveries, elections, meta, subscriptions
+from bot.store import announcements, deliveries, meta
 from bot.store.database import Database
+from tests.helpers import store_deadline_election, store_deadline_subscriptions
 from tests.reliability.support import report, trials
 
 POSTS = "POST /channels/*/messages"
@@ -50,18 +50,7 @@ async def test_storms_and_server_errors_deliver_each_post_once(
         lead = timedelta(hours=1)
         async with db.transaction() as tx:
             await meta.save_settings(tx, GuildSettings(guild.id, timezone="Europe/London"))
-            eid = await elections.upsert(
-                tx,
-                Election(
-                    guild_id=guild.id,
-                    slug=f"storm-{trial}",
-                    name=f"Storm election {trial}",
-                    seats=2,
-                    voting_system=VotingSystem.BLOC,
-                    threshold=Threshold(1),
-                    timeline=Timeline(nominations_open=now - timedelta(days=5), nominations_close=now + lead),
-                ),
-            )
+            eid = await store_deadline_election(tx, guild.id, f"storm-{trial}", f"Storm election {trial}", now, lead)
             for i in range(24):
                 text = f"Storm post {trial}-{i:02d}"
                 expected_posts.append(text)
@@ -79,19 +68,7 @@ async def test_storms_and_server_errors_deliver_each_post_once(
                         next_due=now,
                     ),
                 )
-            for member in subscribers:
-                await subscriptions.upsert(
-                    tx,
-                    Subscription(
-                        guild_id=guild.id,
-                        user_id=member.id,
-                        kind=SubscriptionKind.DEADLINES,
-                        before=lead,
-                        election_id=eid,
-                        created_at=now - timedelta(minutes=5),
-                        checked_until=now - timedelta(minutes=5),
-                    ),
-                )
+            await store_deadline_subscriptions(tx, guild.id, subscribers, eid, lead, now)
             await meta.bump_version(tx, guild.id, now, "storm seed")
         storm = sim.faults.rate_limit_storm(POSTS, count=12, retry_after=0.05)  # the first sends all refused
         noisy = [  # then, independently per request, for the rest of the run

@@ -23,6 +23,7 @@ from bot.domain.models import Body, Candidate, Election, Slate
 from bot.domain.validation import ValidationError
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.services.access import AccessService
+from bot.services.audit_trail import record_change
 from bot.store import audit, bodies, candidates, elections, meta
 from bot.store.database import Database
 from bot.store.engine import Connection, lock_guild
@@ -157,17 +158,7 @@ class AdminCore:
             await lock_guild(tx, actor.guild_id)  # the body reads, checks and writes: no edit lands in between
             ch = Change(tx=tx, entity=entity)
             yield ch
-            audit_id = await audit.append(
-                tx,
-                guild_id=actor.guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action=action,
-                entity=ch.entity,
-                before=ch.before,
-                after=ch.after,
-                at=now,
-            )
+            audit_id = await record_change(tx, actor, action, ch.entity, before=ch.before, after=ch.after, at=now)
             await meta.bump_version(tx, actor.guild_id, now, source=f"admin ({actor.name})")
             await self.access.prune_if_due(tx, actor.guild_id, now)
         ch.audit_id = audit_id

@@ -21,10 +21,11 @@ from bot.domain.sources import (
 from bot.domain.validation import ValidationError, validate_slug
 from bot.errors import NotFound, UserError
 from bot.services.access import AccessService
+from bot.services.audit_trail import record_change
 from bot.services.fetch import FetchError, FetchLimits, validate_url
 from bot.services.sources.pipeline import SourceNotifier, SyncReport
 from bot.services.sources.scheduler import CONCURRENCY, SourceScheduler
-from bot.store import audit, elections, meta
+from bot.store import elections, meta
 from bot.store import sources as store
 from bot.store.database import Database
 
@@ -126,16 +127,7 @@ class SourceService(SourceScheduler):
         )
         async with self.db.transaction() as tx:
             source.id = await store.add(tx, source)
-            await audit.append(
-                tx,
-                guild_id=guild_id,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                action="source.add",
-                entity=source.label,
-                after=self._describe(source),
-                at=now,
-            )
+            await record_change(tx, actor, "source.add", source.label, after=self._describe(source), at=now)
         self.wake()
         return source
 
@@ -165,16 +157,8 @@ class SourceService(SourceScheduler):
                 source.next_run_at = now
             async with self.db.transaction() as tx:
                 await store.save_state(tx, source)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action=action,
-                    entity=source.label,
-                    before=before,
-                    after=self._describe(source),
-                    at=now,
+                await record_change(
+                    tx, actor, action, source.label, before=before, after=self._describe(source), at=now
                 )
         self.wake()
         return source
@@ -186,15 +170,8 @@ class SourceService(SourceScheduler):
             source = await self.get(actor.guild_id, source_id)
             async with self.db.transaction() as tx:
                 await store.delete(tx, source.id)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.remove",
-                    entity=source.label,
-                    before=self._describe(source),
-                    at=self.clock.now(),
+                await record_change(
+                    tx, actor, "source.remove", source.label, before=self._describe(source), at=self.clock.now()
                 )
         self._locks.pop(source_id, None)
         return source
@@ -214,13 +191,11 @@ class SourceService(SourceScheduler):
         if settings.two_person_publish and source.created_by is not None and source.created_by == actor.user_id:
             # Two-person rule: whoever set the source up is its requester; a different moderator approves.
             async with self.db.transaction() as tx:
-                await audit.append(
+                await record_change(
                     tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.confirm",
-                    entity=f"#{source_id} (own source, two-person rule)",
+                    actor,
+                    "source.confirm",
+                    f"#{source_id} (own source, two-person rule)",
                     denied=True,
                     at=self.clock.now(),
                 )
@@ -242,15 +217,8 @@ class SourceService(SourceScheduler):
             async with self.db.transaction() as tx:
                 await store.clear_hold(tx, source_id)
                 await store.save_state(tx, source)
-                await audit.append(
-                    tx,
-                    guild_id=actor.guild_id,
-                    actor_id=actor.user_id,
-                    actor_name=actor.name,
-                    action="source.reject",
-                    entity=source.label,
-                    before={"held": hold.summary},
-                    at=self.clock.now(),
+                await record_change(
+                    tx, actor, "source.reject", source.label, before={"held": hold.summary}, at=self.clock.now()
                 )
             source.held_hash = source.held_at = source.held_summary = None
         return source
