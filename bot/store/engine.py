@@ -106,6 +106,15 @@ class Connection(ABC):
         """Hold an advisory lock on `key` until the transaction ends (no-op where writes are serialised)."""
         return None
 
+    async def notify(self, topic: str, guild_id: int | None = None) -> None:
+        """Tell the other processes, when this transaction commits, that `topic` changed (for `guild_id`).
+
+        PostgreSQL sends a `NOTIFY` inside the transaction, delivered on commit and dropped on rollback
+        (`bot.store.notify` listens). A no-op on SQLite: one process owns the file, and readers see other
+        programs' commits through `PRAGMA data_version`.
+        """
+        return None
+
 
 # ----------------------------------------------------------------------------------------------- SQLite
 
@@ -173,6 +182,24 @@ class SqliteConnection(Connection):
 
 
 # ------------------------------------------------------------------------------------------- PostgreSQL
+
+#: The LISTEN/NOTIFY channel every process listens on (`bot.store.notify`).
+NOTIFY_CHANNEL = "hustings"
+#: Notification topics: a guild's data version moved; something the delivery planner plans from changed
+#: (announcements, reminders, subscriptions); a source was added, changed or removed.
+TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES = "data", "delivery", "sources"
+
+
+def notify_payload(topic: str, guild_id: int | None) -> str:
+    """`topic:guild` (`topic:` when the change concerns no one guild)."""
+    return f"{topic}:{'' if guild_id is None else guild_id}"
+
+
+def parse_payload(payload: str) -> tuple[str, int | None]:
+    """The topic and guild of a notification (a malformed guild reads as None: every guild)."""
+    topic, _, guild = payload.partition(":")
+    return topic, int(guild) if guild.isdigit() else None
+
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
 
@@ -268,6 +295,10 @@ class PgConnection(Connection):
 
     async def lock(self, key: int) -> None:
         await self.raw.execute("SELECT pg_advisory_xact_lock($1)", key)
+
+    async def notify(self, topic: str, guild_id: int | None = None) -> None:
+        # PostgreSQL folds identical notifications of one transaction into one.
+        await self.raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, notify_payload(topic, guild_id))
 
 
 class PgPoolReader(Connection):
