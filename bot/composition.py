@@ -55,7 +55,10 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
 
     # What other processes changed (PostgreSQL's LISTEN/NOTIFY; SQLite needs no listener): it tells the
     # read cache which guilds to re-read, and wakes the planner and the source scheduler (wired below).
-    changes = ChangeFeed(str(db.path), commits=lambda: db.commits) if db.engine == POSTGRESQL else None
+    changes = None
+    if db.engine == POSTGRESQL:
+        pids: set[int] = getattr(db, "server_pids", set())
+        changes = ChangeFeed(str(db.path), commits=lambda: db.commits, own=pids.__contains__)
 
     # What members read: one snapshot per data version, and the charts drawn from it.
     # (bot.cache.Cache underneath each: keys carry the guild and its data version, nothing module-global)

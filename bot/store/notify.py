@@ -7,7 +7,8 @@ on commit and dropped on rollback. `ChangeFeed` holds one connection that listen
 - keeps a per-guild change stamp the read model's cache compares (`SnapshotCache`): a guild's
   version is read again only after a notification for it, or after a commit by this process;
 - calls its handlers with each notification's topic and guild (the composition root kicks the
-  delivery engine and the source scheduler with them);
+  delivery engine and the source scheduler with them); this process's own notifications are skipped,
+  as its services kick their own schedulers;
 - on a lost connection, reconnects with back-off, logging the outage once at error level and the
   recovery once. Notifications sent while it was away are lost, so after each (re)connect every
   guild counts as changed and the handlers are called with topic None (look at everything again).
@@ -33,7 +34,7 @@ from bot.store.engine import NOTIFY_CHANNEL, parse_payload
 log = logging.getLogger(__name__)
 
 #: Back-off between reconnection attempts (seconds): doubling from the first to the last.
-FIRST_RETRY, LAST_RETRY = 0.1, 10.0
+FIRST_RETRY, LAST_RETRY = 0.1, 5.0
 #: How long the listener waits for news before checking its connection still answers (seconds).
 KEEPALIVE = 30.0
 #: How long opening the listener's connection, or a keep-alive query, may take (seconds).
@@ -46,8 +47,13 @@ Handler = Callable[[str | None, int | None], None]
 class ChangeFeed:
     """One process's listener on PostgreSQL's notifications, and the change stamps it keeps per guild."""
 
-    def __init__(self, url: str, *, commits: Callable[[], int] = lambda: 0) -> None:
+    def __init__(
+        self, url: str, *, commits: Callable[[], int] = lambda: 0, own: Callable[[int], bool] = lambda _pid: False
+    ) -> None:
         self.url = url
+        #: Whether a server process id is one of this process's connections: its notifications are skipped
+        #: (the write was seen through `commits`, and whoever wrote it already woke what it needed here).
+        self._own = own
         #: This process's commit counter (`Database.commits`): its own writes are seen at once, before
         #: their notification comes back.
         self._commits = commits
@@ -158,7 +164,9 @@ class ChangeFeed:
     def _terminated(self, _conn: Any) -> None:
         self._lost.set()
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _notified(self, _conn: Any, pid: int, _channel: str, payload: str) -> None:
+        if self._own(pid):
+            return
         topic, guild_id = parse_payload(payload)
         self._counter += 1
         if guild_id is None:

@@ -78,6 +78,25 @@ async def test_a_rolled_back_write_notifies_nobody(db: Database) -> None:
         await feed.stop()
 
 
+async def test_own_notifications_are_skipped(db: Database) -> None:
+    feed = ChangeFeed(str(db.path), commits=lambda: db.commits, own=db.server_pids.__contains__)
+    await feed.start()
+    await feed.wait_for(lambda f: f.live.is_set())
+    heard: list[tuple[str | None, int | None]] = []
+    feed.on_change(lambda topic, guild: heard.append((topic, guild)))
+    other = await Database.open(db.path)
+    try:
+        async with db.transaction() as tx:
+            await meta.bump_version(tx, 7, NOW, "here: woke what it needed itself")
+        async with other.transaction() as tx:
+            await meta.bump_version(tx, GUILD, NOW, "elsewhere")
+        await feed.wait_for(lambda f: f.received >= 1)
+        assert heard == [(TOPIC_DATA, GUILD)]
+    finally:
+        await other.close()
+        await feed.stop()
+
+
 async def test_a_changed_source_wakes_the_scheduler_elsewhere(db: Database) -> None:
     from bot.domain.sources import Source, SourceKind
 
