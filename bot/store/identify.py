@@ -2,8 +2,9 @@
 
 Discord lets a bot start `max_concurrency` sessions per 5 seconds, shard `shard_id` in bucket
 `shard_id % max_concurrency`; an IDENTIFY over the limit is answered with an Invalid Session (op 9)
-and the shard starts again later (developers/events/gateway.mdx, "Sharding for Large Bots" → "Max
-Concurrency", and "Session Start Limit Object"). discord.py waits 5 s between the IDENTIFYs of *one*
+and the shard starts again later (developers/events/gateway.mdx: "Identifying", "Sharding" → "Max
+Concurrency", "Sharding for Large Bots", and the "Session Start Limit Object": `max_concurrency`,
+"Number of identify requests allowed per 5 seconds"). discord.py waits 5 s between the IDENTIFYs of *one*
 process (`Client.before_identify_hook`); processes started together would identify at once. So each
 IDENTIFY first takes a session-level advisory lock for its bucket on a connection of its own, and
 lets go of it `hold` seconds after: the next process's IDENTIFY in that bucket waits its turn. A

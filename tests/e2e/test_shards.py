@@ -1,7 +1,8 @@
 """Shards from settings (issue #20 part 2): `HUSTINGS_SHARD_COUNT` / `HUSTINGS_SHARD_IDS` run the bot on
 discord.py's AutoShardedBot, each process answering only its shards' guilds; on PostgreSQL processes
-take turns to IDENTIFY per `max_concurrency` bucket (developers/events/gateway.mdx, "Sharding for Large
-Bots" → "Max Concurrency"), so processes started together are not answered with Invalid Session (op 9)."""
+take turns to IDENTIFY per `max_concurrency` bucket (developers/events/gateway.mdx, "Sharding" → "Max
+Concurrency", "Session Start Limit Object"), so processes started together are not answered with
+Invalid Session (op 9)."""
 
 from __future__ import annotations
 

@@ -168,3 +168,52 @@ async def test_own_commits_are_seen_at_once(db: Database) -> None:
         assert (await cache.version(GUILD)).version == 1  # before its notification comes back
     finally:
         await feed.stop()
+
+
+async def test_an_announcement_stored_by_another_process_is_posted_here(sim, guild, clock, db: Database) -> None:
+    """The running bot's planner sleeps (a hand-moved clock, nothing due); another process stores an
+    announcement due now: its notification wakes the planner, which posts it."""
+    from bot.app import HustingsBot, point_discord_at
+    from bot.config import Settings
+    from bot.domain.schedule.ledger import Announcement
+    from bot.domain.schedule.recurrence import Schedule
+    from bot.sim import run_bot_against
+    from bot.store import announcements
+
+    channel = guild.channel("announcements")
+    settings = Settings(
+        _env_file=None,
+        HUSTINGS_DATABASE=str(db.path),
+        HUSTINGS_DISCORD_API=sim.api_base,
+        HUSTINGS_DISCORD_GATEWAY=sim.gateway_url,
+        HUSTINGS_DEV_GUILD=str(guild.id),
+    )
+    point_discord_at(sim.api_base, sim.gateway_url)
+    async with run_bot_against(sim, HustingsBot(settings=settings, db=db, clock=clock)) as bot:
+        changes = bot.services.changes
+        assert changes is not None
+        await changes.wait_for(lambda f: f.live.is_set())
+        await bot.services.delivery.settled(within=30)
+        other = await Database.open(db.path)
+        try:
+            now = clock.now()
+            async with other.transaction() as tx:
+                await announcements.create(
+                    tx,
+                    Announcement(
+                        guild_id=guild.id,
+                        channel_id=channel.id,
+                        schedule=Schedule(now),
+                        content="Hustings tonight at 7",
+                        created_by=1,
+                        created_by_name="organiser elsewhere",
+                        created_at=now - timedelta(minutes=5),
+                        checked_until=now - timedelta(minutes=5),
+                        next_due=now,
+                    ),
+                )
+        finally:
+            await other.close()
+        await changes.wait_for(lambda f: f.received >= 1)
+        await bot.services.delivery.settled(within=30)
+        assert [m.content for m in sim.channel_messages(channel)] == ["Hustings tonight at 7"]
