@@ -43,8 +43,9 @@ from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
-from bot.store.engine import POSTGRESQL, TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
+from bot.store.engine import TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
 from bot.store.notify import ChangeFeed
+from bot.store.postgres import PostgresDatabase
 
 
 def build_services(*, settings: Settings, db: Database, clock: Clock, client: discord.Client) -> Services:
@@ -56,9 +57,9 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     # What other processes changed (PostgreSQL's LISTEN/NOTIFY; SQLite needs no listener): it tells the
     # read cache which guilds to re-read, and wakes the planner and the source scheduler (wired below).
     changes = None
-    if db.engine == POSTGRESQL:
-        pids: set[int] = getattr(db, "server_pids", set())
-        changes = ChangeFeed(str(db.path), commits=lambda: db.commits, own=pids.__contains__)
+    if isinstance(db, PostgresDatabase):
+        changes = ChangeFeed(db.url, own=db.server_pids.__contains__)
+        db.after_commit.append(changes.committed)  # this process's writes: seen at once
 
     # What members read: one snapshot per data version, and the charts drawn from it.
     # (bot.cache.Cache underneath each: keys carry the guild and its data version, nothing module-global)

@@ -287,6 +287,9 @@ class PgConnection(Connection):
 
     def __init__(self, raw: asyncpg.Connection) -> None:
         self.raw = raw
+        #: What this transaction notified (topic, guild): the store tells this process's own listener on
+        #: commit, before the notifications come back from the server.
+        self.notified: list[tuple[str, int | None]] = []
 
     async def _run(self, sql: str, params: tuple[Any, ...]) -> Cursor:
         return await run_postgres(self.raw, sql, params)
@@ -300,6 +303,7 @@ class PgConnection(Connection):
     async def notify(self, topic: str, guild_id: int | None = None) -> None:
         # PostgreSQL folds identical notifications of one transaction into one.
         await self.raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, notify_payload(topic, guild_id))
+        self.notified.append((topic, guild_id))
 
 
 #: Pauses (seconds) between attempts when the connection to PostgreSQL was lost: about 3 s in all,

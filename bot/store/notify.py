@@ -5,7 +5,8 @@ Writers send a notification inside their transaction (`Connection.notify`: the d
 on commit and dropped on rollback. `ChangeFeed` holds one connection that listens and
 
 - keeps a per-guild change stamp the read model's cache compares (`SnapshotCache`): a guild's
-  version is read again only after a notification for it, or after a commit by this process;
+  version is read again only after a notification for it (this process's own are counted at commit,
+  through `PostgresDatabase.after_commit`, before they come back from the server);
 - calls its handlers with each notification's topic and guild (the composition root kicks the
   delivery engine and the source scheduler with them); this process's own notifications are skipped,
   as its services kick their own schedulers;
@@ -47,17 +48,11 @@ Handler = Callable[[str | None, int | None], None]
 class ChangeFeed:
     """One process's listener on PostgreSQL's notifications, and the change stamps it keeps per guild."""
 
-    def __init__(
-        self, url: str, *, commits: Callable[[], int] = lambda: 0, own: Callable[[int], bool] = lambda _pid: False
-    ) -> None:
+    def __init__(self, url: str, *, own: Callable[[int], bool] = lambda _pid: False) -> None:
         self.url = url
         #: Whether a server process id is one of this process's connections: its notifications are skipped
-        #: (the write was seen through `commits`, and whoever wrote it already woke what it needed here).
+        #: (`committed` saw them at once, and whoever wrote them already woke what they needed here).
         self._own = own
-        #: This process's commit counter (`Database.commits`): its own writes are seen at once, before
-        #: their notification comes back.
-        self._commits = commits
-        self._commits_seen = commits()
         self._handlers: list[Handler] = []
         self._counter = 0
         self._changed: dict[int, int] = {}  # guild → counter at its last notification
@@ -87,10 +82,6 @@ class ChangeFeed:
         if not self.live.is_set():
             self._counter += 1
             return self._counter
-        commits = self._commits()
-        if commits != self._commits_seen:  # this process wrote: seen before its notification returns
-            self._commits_seen = commits
-            self._everything_changed()
         return max(self._changed.get(guild_id, 0), self._everything_at)
 
     async def wait_for(self, predicate: Callable[[ChangeFeed], bool]) -> None:
@@ -164,15 +155,24 @@ class ChangeFeed:
     def _terminated(self, _conn: Any) -> None:
         self._lost.set()
 
-    def _notified(self, _conn: Any, pid: int, _channel: str, payload: str) -> None:
-        if self._own(pid):
-            return
-        topic, guild_id = parse_payload(payload)
+    def committed(self, notified: list[tuple[str, int | None]]) -> None:
+        """This process committed a transaction that notified these (topic, guild): the guilds count as
+        changed at once, before the notifications come back (`PostgresDatabase.after_commit`)."""
+        for _topic, guild_id in notified:
+            self._changed_now(guild_id)
+
+    def _changed_now(self, guild_id: int | None) -> None:
         self._counter += 1
         if guild_id is None:
             self._everything_at = self._counter
         else:
             self._changed[guild_id] = self._counter
+
+    def _notified(self, _conn: Any, pid: int, _channel: str, payload: str) -> None:
+        if self._own(pid):
+            return
+        topic, guild_id = parse_payload(payload)
+        self._changed_now(guild_id)
         self.received += 1
         self._dispatch(topic, guild_id)
         asyncio.get_running_loop().create_task(self._notify_progress())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -110,6 +110,8 @@ class PostgresDatabase(Database):
         #: The server processes behind this object's pooled connections: a notification one of them sent
         #: is this process's own write, already seen (`bot.store.notify.ChangeFeed` skips it).
         self.server_pids: set[int] = set()
+        #: Called with what each committed transaction notified (topic, guild), at once after COMMIT.
+        self.after_commit: list[Callable[[list[tuple[str, int | None]]], None]] = []
 
     @classmethod
     async def connect(cls, url: str, *, read_only: bool = False) -> PostgresDatabase:
@@ -212,9 +214,10 @@ class PostgresDatabase(Database):
         that was not committed, and a lost COMMIT is never retried blindly.
         """
         raw, tx = await self._begin()
+        conn = PgConnection(raw)
         try:
             try:
-                yield PgConnection(raw)
+                yield conn
             except BaseException as exc:
                 lost = connection_lost(exc)
                 if not lost:
@@ -237,6 +240,9 @@ class PostgresDatabase(Database):
                         raise CannotSave(f"the connection to {self} was lost while committing ({exc})") from exc
                     raise
                 self.commits += 1
+                if conn.notified:
+                    for hook in list(self.after_commit):
+                        hook(conn.notified)
                 if self.cannot_save_since is not None:
                     since = time.monotonic() - self.cannot_save_since
                     log.warning("the database accepts writes again after %.0fs", since)

@@ -17,6 +17,7 @@ from bot.store import sources as sources_repo
 from bot.store.database import Database
 from bot.store.engine import TOPIC_DATA, TOPIC_SOURCES
 from bot.store.notify import ChangeFeed
+from bot.store.postgres import PostgresDatabase
 
 ON_POSTGRES = os.environ.get("HUSTINGS_TEST_DATABASE", "").startswith(("postgresql://", "postgres://"))
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="LISTEN/NOTIFY is PostgreSQL's (SQLite has no listener)")
@@ -26,7 +27,9 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 async def _feed(db: Database) -> ChangeFeed:
-    feed = ChangeFeed(str(db.path), commits=lambda: db.commits)
+    assert isinstance(db, PostgresDatabase)
+    feed = ChangeFeed(db.url, own=db.server_pids.__contains__)  # as bot/composition.py builds it
+    db.after_commit.append(feed.committed)
     await feed.start()
     await feed.wait_for(lambda f: f.live.is_set())
     return feed
@@ -79,9 +82,7 @@ async def test_a_rolled_back_write_notifies_nobody(db: Database) -> None:
 
 
 async def test_own_notifications_are_skipped(db: Database) -> None:
-    feed = ChangeFeed(str(db.path), commits=lambda: db.commits, own=db.server_pids.__contains__)
-    await feed.start()
-    await feed.wait_for(lambda f: f.live.is_set())
+    feed = await _feed(db)
     heard: list[tuple[str | None, int | None]] = []
     feed.on_change(lambda topic, guild: heard.append((topic, guild)))
     other = await Database.open(db.path)
@@ -217,3 +218,19 @@ async def test_an_announcement_stored_by_another_process_is_posted_here(sim, gui
         await changes.wait_for(lambda f: f.received >= 1)
         await bot.services.delivery.settled(within=30)
         assert [m.content for m in sim.channel_messages(channel)] == ["Hustings tonight at 7"]
+
+
+async def test_own_writes_that_notify_nothing_invalidate_nothing(db: Database) -> None:
+    """A delivery ledger write (thousands in a fan-out) changes no guild's data: commands keep the version."""
+    async with db.transaction() as tx:
+        await meta.bump_version(tx, GUILD, NOW, "seed")
+    feed = await _feed(db)
+    cache = SnapshotCache(db, changes=feed)
+    try:
+        assert (await cache.version(GUILD)).version == 1
+        stamp = cache.seen_stamp
+        async with db.transaction() as tx:
+            await meta.set_state(tx, "ledger", "x")
+        assert (await cache.version(GUILD)).version == 1 and cache.seen_stamp == stamp
+    finally:
+        await feed.stop()
