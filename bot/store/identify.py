@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 #: (the hook runs before discord.py sends it).
 IDENTIFY_WINDOW = 5.0
 MARGIN = 0.5
+#: How long a turn may be waited for (seconds): ten shards in one bucket queue for ~55 s; a process that
+#: stopped (not died) while holding a turn must not hold the others back for ever.
+TURN_TIMEOUT = 300
 #: The advisory locks' namespace (the two-key form, so no single-key lock — a guild's — can collide): "HUST".
 NAMESPACE = 0x48555354
 
@@ -50,11 +53,25 @@ class IdentifyGate:
         return shard_id % self._concurrency
 
     async def turn(self, shard_id: int) -> None:
-        """Wait for the bucket's turn; it ends `hold` seconds from now (in the background)."""
+        """Wait for the bucket's turn; it ends `hold` seconds from now (in the background).
+
+        Without the database (unreachable) or after `TURN_TIMEOUT`, the shard waits one window and then
+        identifies anyway: at worst Discord answers op 9 and discord.py identifies again later.
+        """
         bucket = await self.bucket(shard_id)
-        conn = await asyncpg.connect(self.url)
         try:
+            conn = await asyncpg.connect(self.url, timeout=10)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            log.warning("can't take shard %s's identify turn (%s): waiting %.0fs instead", shard_id, exc, self.hold)
+            await asyncio.sleep(self.hold)
+            return
+        try:
+            await conn.execute(f"SET lock_timeout = '{TURN_TIMEOUT}s'")
             await conn.execute("SELECT pg_advisory_lock($1, $2)", NAMESPACE, bucket)
+        except (OSError, asyncpg.PostgresError) as exc:
+            conn.terminate()
+            log.warning("shard %s waited too long for its identify turn (%s): identifying now", shard_id, exc)
+            return
         except BaseException:
             conn.terminate()
             raise
