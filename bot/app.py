@@ -12,6 +12,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -29,6 +30,7 @@ from bot.render.common import follow_up
 from bot.services.health import HeartbeatWriter
 from bot.store import meta
 from bot.store.database import WRITE_DEADLINE, WRITE_WAIT, Database, storage_refuses_writes
+from bot.store.identify import IdentifyGate
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +234,16 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
 
 
 class HustingsBot(commands.Bot):
-    """Hustings: resources are passed in; cogs reach them through `bot.services`."""
+    """Hustings: resources are passed in; cogs reach them through `bot.services`.
+
+    With a shard count in the settings (`HUSTINGS_SHARD_COUNT`, `HUSTINGS_SHARD_IDS`), constructing one
+    gives a `ShardedHustingsBot`: the same bot on discord.py's AutoShardedBot, running those shards.
+    """
+
+    def __new__(cls, *args: object, settings: Settings | None = None, **kwargs: object) -> HustingsBot:
+        if cls is HustingsBot and settings is not None and settings.sharded:
+            cls = ShardedHustingsBot
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -254,6 +265,7 @@ class HustingsBot(commands.Bot):
             help_command=None,
             # Installed to servers only: every command reads and changes one server's data.
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            **self._shard_options(settings),
         )
         from bot.composition import build_services  # the composition root builds on this module's bot
 
@@ -271,6 +283,10 @@ class HustingsBot(commands.Bot):
                 connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
                 last_tick=lambda: self.services.delivery.last_tick,
             )
+
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        """What discord.py's client is told about shards: nothing for one unsharded session."""
+        return {}
 
     async def setup_hook(self) -> None:
         """Load the cogs, start the background loops, then sync the command tree only if it changed since the
@@ -356,3 +372,45 @@ class HustingsBot(commands.Bot):
         self.services.connected([g.id for g in self.guilds])  # once per process: scheduled events follow the data
         # Removed from a server while down: no GUILD_DELETE comes, it is just absent (unavailable ones are listed).
         await self.services.delivery.guilds_present({g.id for g in self.guilds})
+
+
+class ShardedHustingsBot(HustingsBot, commands.AutoShardedBot):
+    """HustingsBot on discord.py's AutoShardedBot: this process runs the shards `HUSTINGS_SHARD_IDS` of
+    `HUSTINGS_SHARD_COUNT` (all of them when no ids are set); other processes run the rest.
+
+    On PostgreSQL the processes take turns to IDENTIFY, one per `max_concurrency` bucket every 5 seconds
+    (`bot.store.identify`); on SQLite (one process) discord.py's own wait between its shards is kept.
+    """
+
+    def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
+        super().__init__(settings=settings, db=db, **kwargs)
+        self.identify_gate: IdentifyGate | None = None
+        if db.engine == "postgresql":
+            self.identify_gate = IdentifyGate(str(db.path), self._max_concurrency)
+
+    def _shard_options(self, settings: Settings) -> dict[str, Any]:
+        ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+        return {"shard_count": settings.shard_count, "shard_ids": ids}
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for this shard's identify bucket across every process (PostgreSQL), else discord.py's wait."""
+        if self.identify_gate is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        await self.identify_gate.turn(shard_id or 0)
+
+    def gateway_down(self) -> bool:
+        """True while any of this process's shards is disconnected."""
+        shards = self.shards
+        return not shards or any(shard.is_closed() for shard in shards.values())
+
+    async def close(self) -> None:
+        """Close the bot, then let go of any identify turn still held."""
+        try:
+            await super().close()
+        finally:
+            if self.identify_gate is not None:
+                await self.identify_gate.close()

@@ -8,7 +8,7 @@ sends its scheduled posts, reminder DMs and alerts. The background loops start a
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import discord
@@ -43,6 +43,9 @@ from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
+from bot.store.engine import TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
+from bot.store.notify import ChangeFeed
+from bot.store.postgres import PostgresDatabase
 
 
 def build_services(*, settings: Settings, db: Database, clock: Clock, client: discord.Client) -> Services:
@@ -51,9 +54,16 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     access = AccessService(db, clock)
     admin = AdminService(db, clock, access, settings.timezone)
 
+    # What other processes changed (PostgreSQL's LISTEN/NOTIFY; SQLite needs no listener): it tells the
+    # read cache which guilds to re-read, and wakes the planner and the source scheduler (wired below).
+    changes = None
+    if isinstance(db, PostgresDatabase):
+        changes = ChangeFeed(db.url, own=db.server_pids.__contains__)
+        db.after_commit.append(changes.committed)  # this process's writes: seen at once
+
     # What members read: one snapshot per data version, and the charts drawn from it.
     # (bot.cache.Cache underneath each: keys carry the guild and its data version, nothing module-global)
-    snapshots = SnapshotCache(db)
+    snapshots = SnapshotCache(db, changes=changes)
     reads = ReadModel(db, clock, snapshots=snapshots)
     charts = ChartCache(Cache(64))  # chart images, for member replies and scheduled posts alike
     rendered: Cache[Hashable, Any] = Cache(256)  # members' views as embed dicts, per moment
@@ -128,10 +138,28 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
         hustings=hustings,
         questions=questions,
         hustings_dms=hustings_dms,
+        changes=changes,
     )
+
+    if changes is not None:
+        changes.on_change(wake_on_change(delivery, sources))
 
     # After a data change made here, the views members ask for first are drawn ahead (the read cogs
     # register what to draw in `services.warmers`).
     sources.after_apply.append(services.warm)
     admin.core.add_listener(services.warm_after_audit)
     return services
+
+
+def wake_on_change(delivery: DeliveryEngine, sources: SourceService) -> Callable[[str | None, int | None], None]:
+    """What a notification from another process wakes: the delivery planner for anything it plans from (a
+    data change can move a deadline's reminders), the source scheduler for a changed source; after the
+    listener reconnected (topic None: notifications may have been missed), both."""
+
+    def wake(topic: str | None, _guild_id: int | None) -> None:
+        if topic in (None, TOPIC_DATA, TOPIC_DELIVERY):
+            delivery.kick()
+        if topic in (None, TOPIC_SOURCES):
+            sources.wake()
+
+    return wake

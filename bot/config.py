@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
@@ -35,6 +36,14 @@ class Settings(BaseSettings):
     max_sources: int = Field(default=10, ge=1, le=1_000, validation_alias=AliasChoices("HUSTINGS_MAX_SOURCES"))
     # Seconds a stop (SIGTERM/SIGINT) gives sends in flight to finish: inside Docker's 10 s stop grace.
     stop_grace: float = Field(default=8.0, ge=0, le=600, validation_alias=AliasChoices("HUSTINGS_STOP_GRACE"))
+    # Sharding across processes (discord.py's AutoShardedBot): how many shards the bot has in all, and which
+    # of them this process runs ("0-3", "0,2"; all of them when unset). Unset: one process, one shard.
+    shard_count: int | None = Field(
+        default=None, ge=1, le=100_000, validation_alias=AliasChoices("HUSTINGS_SHARD_COUNT")
+    )
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        default=None, validation_alias=AliasChoices("HUSTINGS_SHARD_IDS")
+    )
 
     @field_validator("database", mode="before")
     @classmethod
@@ -65,6 +74,47 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("log level must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _blank_count(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ranges(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        ids: list[int] = []
+        for part in value.replace(" ", "").split(","):
+            first, dash, last = part.partition("-")
+            if not first.isdigit() or (dash and not last.isdigit()):
+                raise ValueError(f"shard ids are numbers and ranges like 0-3 or 0,2 (not {part!r})")
+            low, high = int(first), int(last) if dash else int(first)
+            if high < low:
+                raise ValueError(f"the range {part!r} runs backwards (write {high}-{low})")
+            ids.extend(range(low, high + 1))
+        return tuple(sorted(set(ids)))
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("HUSTINGS_SHARD_IDS needs HUSTINGS_SHARD_COUNT (how many shards there are in all)")
+            beyond = [i for i in self.shard_ids if i >= self.shard_count]
+            if beyond:
+                raise ValueError(
+                    f"shard {beyond[0]} does not exist with HUSTINGS_SHARD_COUNT={self.shard_count} "
+                    f"(shards are numbered 0 to {self.shard_count - 1})"
+                )
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        """Whether the bot runs as discord.py's AutoShardedBot (a shard count is set)."""
+        return self.shard_count is not None
 
     @field_validator("dev_guild", mode="before")
     @classmethod

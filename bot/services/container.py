@@ -28,6 +28,7 @@ from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
+from bot.store.notify import ChangeFeed
 
 
 @dataclass(eq=False)
@@ -54,6 +55,8 @@ class Services:
     hustings: HustingsService
     questions: QuestionService
     hustings_dms: HustingsReminders
+    #: PostgreSQL only: the process's listener for other processes' changes (None on SQLite).
+    changes: ChangeFeed | None = None
     #: Called with a guild after its data changed here (admin change, source run): the read cogs draw the
     #: views members ask for first, so the first member after a publish finds them ready.
     warmers: dict[str, Callable[[int], Awaitable[None]]] = field(default_factory=dict)
@@ -62,7 +65,10 @@ class Services:
     _warm_again: set[int] = field(default_factory=set, init=False, repr=False)
 
     async def start(self) -> None:
-        """Start the background loops (the source scheduler, the delivery engine): the bot's `setup_hook`."""
+        """Start the background loops (the listener, the source scheduler, the delivery engine): the bot's
+        `setup_hook`."""
+        if self.changes is not None:
+            await self.changes.start()
         await self.sources.start()
         await self.delivery.start()
 
@@ -103,3 +109,5 @@ class Services:
                 await self._reconcile
         await self.sources.stop()
         await self.delivery.drain(self.settings.stop_grace)
+        if self.changes is not None:
+            await self.changes.stop()

@@ -26,7 +26,7 @@ from bot.store import deliveries, meta
 from bot.store import hustings as repo
 from bot.store import questions as questions_repo
 from bot.store.database import Database
-from bot.store.engine import Connection
+from bot.store.engine import TOPIC_DELIVERY, Connection
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class HustingsPosts:
             detail={"kind": KIND, "hustings_id": h.id},
         )
         await deliveries.add_many(tx, [row])
+        await tx.notify(TOPIC_DELIVERY, h.guild_id)  # the sender may be another process: it hears on commit
         return ""
 
     def kick(self) -> None:

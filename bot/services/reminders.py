@@ -65,7 +65,7 @@ from bot.services.read.view_models import ProgressView, ResultsMode, ResultsView
 from bot.store import announcements, deliveries, meta, subscriptions
 from bot.store import hustings as hustings_store
 from bot.store.database import Database
-from bot.store.engine import Connection
+from bot.store.engine import TOPIC_DELIVERY, Connection
 
 MAX_MEMBER_BEFORE = timedelta(days=14)
 
@@ -324,6 +324,8 @@ class ReminderService:
             return 0
         async with self.db.transaction() as tx:
             added = await deliveries.add_many(tx, rows)
+            if added:  # the sender may be another process: its planner hears of the rows on commit
+                await tx.notify(TOPIC_DELIVERY, guild_id)
         if added:
             self.engine.kick()
         return added

@@ -8,7 +8,7 @@ from bot.domain.schedule.ledger import Announcement, ElectionReminders, LiveView
 from bot.domain.schedule.recurrence import Schedule, parse_repeat
 from bot.domain.schedule.reminders import offsets_from_json, offsets_to_json
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
-from bot.store.engine import Connection, Row
+from bot.store.engine import TOPIC_DELIVERY, Connection, Row
 
 
 def _announcement(row: Row) -> Announcement:
@@ -66,6 +66,7 @@ async def create(conn: Connection, a: Announcement) -> int:
     )
     row = await cur.fetchone()
     assert row is not None
+    await conn.notify(TOPIC_DELIVERY, a.guild_id)  # the planner (perhaps in another process) plans it
     return int(row[0])
 
 
@@ -137,11 +138,13 @@ async def move_zone(conn: Connection, announcement_id: int, schedule: Schedule, 
         "UPDATE announcements SET first_at = ?, until_at = ?, timezone = ?, next_due = ? WHERE id = ?",
         (dt_to_db(schedule.first), dt_to_db(schedule.until), schedule.zone, dt_to_db(next_due), announcement_id),
     )
+    await conn.notify(TOPIC_DELIVERY)
 
 
 async def set_status(conn: Connection, announcement_id: int, status: str) -> None:
     """Cancel (or finish) an announcement."""
     await conn.execute("UPDATE announcements SET status = ?, next_due = NULL WHERE id = ?", (status, announcement_id))
+    await conn.notify(TOPIC_DELIVERY)
 
 
 # --------------------------------------------------------------------------- election reminders
@@ -195,6 +198,7 @@ async def save_reminders(conn: Connection, r: ElectionReminders) -> None:
             dt_to_db(r.updated_at),
         ),
     )
+    await conn.notify(TOPIC_DELIVERY, r.guild_id)
 
 
 async def advance_reminders(conn: Connection, election_id: int, checked_until: datetime) -> None:

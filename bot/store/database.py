@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.engine import Connection, Row, SqliteConnection, add_sqlite_functions
+from bot.store.engine import Connection, Row, ServerUnreachable, SqliteConnection, add_sqlite_functions
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -84,11 +84,11 @@ def describe_failure(path: Path | str, exc: BaseException) -> str:
 
 def storage_refuses_writes(exc: BaseException) -> bool:
     """True for errors that mean the storage itself refuses writes (full disk, read-only, file gone)."""
-    if isinstance(exc, CannotSave):
+    if isinstance(exc, CannotSave | ServerUnreachable):
         return True
     state = getattr(exc, "sqlstate", None)  # PostgreSQL: insufficient resources, read-only, connection lost
     if isinstance(state, str):
-        return state.startswith("53") or state in ("25006", "57P01", "08006", "08003")
+        return state.startswith(("53", "08", "57P")) or state == "25006"
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_READONLY)
 

@@ -13,11 +13,12 @@ the same small API on either engine: `execute` (awaited, or used as `async with 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Coroutine, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any, Protocol
 
 import aiosqlite
@@ -106,6 +107,15 @@ class Connection(ABC):
         """Hold an advisory lock on `key` until the transaction ends (no-op where writes are serialised)."""
         return None
 
+    async def notify(self, topic: str, guild_id: int | None = None) -> None:
+        """Tell the other processes, when this transaction commits, that `topic` changed (for `guild_id`).
+
+        PostgreSQL sends a `NOTIFY` inside the transaction, delivered on commit and dropped on rollback
+        (`bot.store.notify` listens). A no-op on SQLite: one process owns the file, and readers see other
+        programs' commits through `PRAGMA data_version`.
+        """
+        return None
+
 
 # ----------------------------------------------------------------------------------------------- SQLite
 
@@ -173,6 +183,24 @@ class SqliteConnection(Connection):
 
 
 # ------------------------------------------------------------------------------------------- PostgreSQL
+
+#: The LISTEN/NOTIFY channel every process listens on (`bot.store.notify`).
+NOTIFY_CHANNEL = "hustings"
+#: Notification topics: a guild's data version moved; something the delivery planner plans from changed
+#: (announcements, reminders, subscriptions); a source was added, changed or removed.
+TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES = "data", "delivery", "sources"
+
+
+def notify_payload(topic: str, guild_id: int | None) -> str:
+    """`topic:guild` (`topic:` when the change concerns no one guild)."""
+    return f"{topic}:{'' if guild_id is None else guild_id}"
+
+
+def parse_payload(payload: str) -> tuple[str, int | None]:
+    """The topic and guild of a notification (a malformed guild reads as None: every guild)."""
+    topic, _, guild = payload.partition(":")
+    return topic, int(guild) if guild.isdigit() else None
+
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?")
 
@@ -259,6 +287,9 @@ class PgConnection(Connection):
 
     def __init__(self, raw: asyncpg.Connection) -> None:
         self.raw = raw
+        #: What this transaction notified (topic, guild): the store tells this process's own listener on
+        #: commit, before the notifications come back from the server.
+        self.notified: list[tuple[str, int | None]] = []
 
     async def _run(self, sql: str, params: tuple[Any, ...]) -> Cursor:
         return await run_postgres(self.raw, sql, params)
@@ -269,18 +300,81 @@ class PgConnection(Connection):
     async def lock(self, key: int) -> None:
         await self.raw.execute("SELECT pg_advisory_xact_lock($1)", key)
 
+    async def notify(self, topic: str, guild_id: int | None = None) -> None:
+        # PostgreSQL folds identical notifications of one transaction into one.
+        await self.raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, notify_payload(topic, guild_id))
+        self.notified.append((topic, guild_id))
+
+
+#: Pauses (seconds) between attempts when the connection to PostgreSQL was lost: about 3 s in all,
+#: inside Discord's 3-second window for a command that was deferred meanwhile.
+RECONNECT_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+
+
+class ServerUnreachable(ConnectionError):
+    """PostgreSQL can't be reached or refuses connections (down, restarting, full), or kept losing them."""
+
+
+async def acquire(pool: asyncpg.Pool) -> Any:
+    """A pooled connection; failing to get one (the pool connects anew when the last one was lost) raises
+    `ServerUnreachable`, whatever the cause: refused, not accepting connections, too many, timed out."""
+    try:
+        return await pool.acquire()
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        if pool.is_closing():
+            raise
+        raise ServerUnreachable(f"can't connect to PostgreSQL ({exc})") from exc
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` means the connection to PostgreSQL went away (the server restarted, an operator or a
+    failover ended the session, the network dropped), rather than that the statement was wrong."""
+    return isinstance(
+        exc,
+        asyncpg.PostgresConnectionError  # class 08: connection exceptions
+        | asyncpg.AdminShutdownError  # 57P01: pg_terminate_backend, a fast shutdown
+        | asyncpg.CrashShutdownError
+        | asyncpg.CannotConnectNowError  # 57P03: the server is starting up or shutting down
+        | asyncpg.InterfaceError  # "connection is closed", "released back to the pool"
+        | asyncpg.InternalClientError  # a pooled connection that died between two statements
+        | ConnectionError
+        | OSError,
+    )
+
 
 class PgPoolReader(Connection):
-    """Reads outside a transaction: each statement borrows a pooled connection (autocommit)."""
+    """Reads outside a transaction: each statement borrows a pooled connection (autocommit).
+
+    A read whose connection was lost is tried again on another after a short pause (reads change
+    nothing, so repeating one is safe); the pool replaces connections the server closed.
+    """
 
     engine = POSTGRESQL
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, before_retry: Callable[[], Awaitable[None]] | None = None) -> None:
         self.pool = pool
+        #: Awaited once before the first pause (the store defers the command waiting on this read).
+        self.before_retry = before_retry
 
     async def _run(self, sql: str, params: tuple[Any, ...]) -> Cursor:
-        async with self.pool.acquire() as raw:
-            return await run_postgres(raw, sql, params)
+        waited = False
+        for pause in (*RECONNECT_BACKOFF, None):
+            try:
+                raw = await acquire(self.pool)
+                try:
+                    return await run_postgres(raw, sql, params)
+                finally:
+                    await self.pool.release(raw)
+            except Exception as exc:
+                if not connection_lost(exc) or self.pool.is_closing():
+                    raise
+                if pause is None:  # still lost after the back-off: members are told storage is unavailable
+                    raise ServerUnreachable(f"lost the connection to PostgreSQL ({exc})") from exc
+                if not waited and self.before_retry is not None:
+                    waited = True
+                    await self.before_retry()
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         async with self.pool.acquire() as raw:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.domain.hustings_reminders import HustingsReminder
 from bot.store.codec import dt_from_db, dt_to_db
-from bot.store.engine import Connection, Row
+from bot.store.engine import TOPIC_DELIVERY, Connection, Row
 
 
 def _reminder(row: Row) -> HustingsReminder:
@@ -44,12 +44,14 @@ async def add(conn: Connection, reminder: HustingsReminder, now: datetime) -> in
     ) as c:
         row = await c.fetchone()
     assert row is not None
+    await conn.notify(TOPIC_DELIVERY, reminder.guild_id)  # the planner (perhaps in another process) plans it
     return int(row[0])
 
 
 async def delete(conn: Connection, reminder_id: int) -> None:
     """Remove a reminder."""
     await conn.execute("DELETE FROM hustings_reminders WHERE id = ?", (reminder_id,))
+    await conn.notify(TOPIC_DELIVERY)
 
 
 async def active(conn: Connection) -> list[tuple[HustingsReminder, datetime]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.domain.settings import GuildSettings
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
-from bot.store.engine import POSTGRESQL, Connection
+from bot.store.engine import POSTGRESQL, TOPIC_DATA, Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ async def bump_version(conn: Connection, guild_id: int, now: datetime, source: s
     ) as c:
         row = await c.fetchone()
     assert row is not None
+    await conn.notify(TOPIC_DATA, guild_id)  # other processes' caches re-read the version after the commit
     return int(row[0])
 
 
@@ -52,7 +53,8 @@ async def file_version(conn: Connection) -> int:
     """
     if conn.engine == POSTGRESQL:
         # PostgreSQL keeps no cheap commit counter a reader can poll: report "changed" every time, so
-        # each request re-reads the guild's version (one indexed row) as it did before this cache.
+        # each request re-reads the guild's version (one indexed row). The bot does better: it listens
+        # for the versions' notifications (`bot.store.notify.ChangeFeed`) and asks this only while it can't.
         return time.monotonic_ns()
     async with conn.execute("PRAGMA data_version") as c:
         row = await c.fetchone()

@@ -11,15 +11,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.store.database import Database, DatabaseUnavailable, _finish, storage_refuses_writes
-from bot.store.engine import Connection, PgConnection, PgPoolReader
+from bot.store.database import (
+    WRITE_WAIT,
+    CannotSave,
+    Database,
+    DatabaseUnavailable,
+    _finish,
+    _notice,
+    storage_refuses_writes,
+)
+from bot.store.engine import (
+    RECONNECT_BACKOFF,
+    Connection,
+    PgConnection,
+    PgPoolReader,
+    acquire,
+    connection_lost,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +83,13 @@ async def _reset(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+async def _defer_waiting_command() -> None:
+    """A read or write has to wait for the server to come back: acknowledge the command it serves first."""
+    notice = WRITE_WAIT.get()
+    if notice is not None:
+        await _notice(notice)
+
+
 class PostgresDatabase(Database):
     """Owns a pool of asyncpg connections to one PostgreSQL database."""
 
@@ -79,17 +101,29 @@ class PostgresDatabase(Database):
         self.url = url
         self._pool = pool
         self._readers = readers
-        self._reader_conn = PgPoolReader(readers)
+        self._reader_conn = PgPoolReader(readers, before_retry=_defer_waiting_command)
         self.read_only = read_only
         self.commits = 0
         self._identity = None
         self.cannot_save_since = None
         self._write_lock = asyncio.Lock()
+        #: The server processes behind this object's pooled connections: a notification one of them sent
+        #: is this process's own write, already seen (`bot.store.notify.ChangeFeed` skips it).
+        self.server_pids: set[int] = set()
+        #: Called with what each committed transaction notified (topic, guild), at once after COMMIT.
+        self.after_commit: list[Callable[[list[tuple[str, int | None]]], None]] = []
 
     @classmethod
     async def connect(cls, url: str, *, read_only: bool = False) -> PostgresDatabase:
         """Open a pool on `url`; an unreachable or refusing server raises `DatabaseUnavailable` (one sentence)."""
         pools: list[asyncpg.Pool] = []
+        pids: set[int] = set()
+
+        async def remember(conn: asyncpg.Connection) -> None:
+            pid = conn.get_server_pid()
+            pids.add(pid)
+            conn.add_termination_listener(lambda _conn: pids.discard(pid))
+
         try:
             for _ in ("writers", "readers"):
                 pool = await asyncpg.create_pool(
@@ -98,6 +132,7 @@ class PostgresDatabase(Database):
                     max_size=POOL_SIZE,
                     timeout=CONNECT_TIMEOUT,
                     reset=_reset,
+                    init=remember,
                     server_settings={"default_transaction_read_only": "on"} if read_only else None,
                 )
                 assert pool is not None
@@ -106,7 +141,9 @@ class PostgresDatabase(Database):
             for opened in pools:
                 await opened.close()
             raise DatabaseUnavailable(describe_pg_failure(url, exc)) from exc
-        return cls(url, pools[0], pools[1], read_only=read_only)
+        database = cls(url, pools[0], pools[1], read_only=read_only)
+        database.server_pids = pids
+        return database
 
     def __str__(self) -> str:
         return redact(self.url)
@@ -135,41 +172,86 @@ class PostgresDatabase(Database):
         row = await self.fetchone("SELECT to_regclass(?) IS NOT NULL AS found", (name,))
         return bool(row is not None and row["found"])
 
+    async def _begin(self) -> tuple[asyncpg.pool.PoolConnectionProxy, asyncpg.transaction.Transaction]:
+        """A pooled connection inside a new transaction. A lost connection is retried with back-off before
+        anything was written (the pool reconnects); a command waiting meanwhile is deferred first."""
+        notice = WRITE_WAIT.get()
+        for pause in (*RECONNECT_BACKOFF, None):
+            raw = None
+            try:
+                raw = await acquire(self._pool)
+                tx = raw.transaction()
+                await tx.start()
+                return raw, tx
+            except BaseException as exc:
+                if raw is not None:
+                    await self._give_back(raw)
+                if pause is None or not connection_lost(exc):
+                    self._cannot_save(exc)
+                    if connection_lost(exc):
+                        raise CannotSave(f"the connection to {self} was lost ({exc})") from exc
+                    raise
+                if notice is not None:
+                    await _notice(notice)
+                    notice = None
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
+
+    async def _give_back(self, raw: asyncpg.pool.PoolConnectionProxy) -> None:
+        """Return a connection to the pool (one the server closed is replaced at its next use)."""
+        try:
+            await _finish(self._pool.release(raw))
+        except Exception:
+            log.debug("a lost connection went back to the pool uncleanly", exc_info=True)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction on a pooled connection: committed on success, rolled back on any error.
 
         COMMIT and ROLLBACK run to completion even if the caller is cancelled meanwhile (as on SQLite), so
-        a connection never goes back to the pool in the middle of one.
+        a connection never goes back to the pool in the middle of one. A connection lost during the
+        transaction raises `CannotSave` (the member is told nothing was saved): nothing is acknowledged
+        that was not committed, and a lost COMMIT is never retried blindly.
         """
-        async with self._pool.acquire() as raw:
-            tx = raw.transaction()
+        raw, tx = await self._begin()
+        conn = PgConnection(raw)
+        try:
             try:
-                await tx.start()
+                yield conn
             except BaseException as exc:
+                lost = connection_lost(exc)
+                if not lost:
+                    try:
+                        await _finish(tx.rollback())  # to completion even if cancelled meanwhile
+                    except Exception as failed:
+                        lost = connection_lost(failed)
+                        if not lost:
+                            raise
                 self._cannot_save(exc)
-                raise
-            try:
-                yield PgConnection(raw)
-            except BaseException as exc:
-                if not raw.is_closed():
-                    await _finish(tx.rollback())  # to completion even if cancelled meanwhile
-                self._cannot_save(exc)
+                if lost:
+                    raise CannotSave(f"the connection to {self} was lost during a write ({exc})") from exc
                 raise
             else:
                 try:
                     await _finish(tx.commit())  # the connection goes back to the pool only after it
                 except BaseException as exc:
                     self._cannot_save(exc)
+                    if connection_lost(exc):  # unknown whether it committed: reported as not saved
+                        raise CannotSave(f"the connection to {self} was lost while committing ({exc})") from exc
                     raise
                 self.commits += 1
+                if conn.notified:
+                    for hook in list(self.after_commit):
+                        hook(conn.notified)
                 if self.cannot_save_since is not None:
                     since = time.monotonic() - self.cannot_save_since
                     log.warning("the database accepts writes again after %.0fs", since)
                     self.cannot_save_since = None
+        finally:
+            await self._give_back(raw)
 
     def _cannot_save(self, exc: BaseException) -> None:
-        if not storage_refuses_writes(exc):
+        if not (storage_refuses_writes(exc) or connection_lost(exc)):
             return
         if self.cannot_save_since is None:
             self.cannot_save_since = time.monotonic()

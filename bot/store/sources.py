@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.sources import Source, SourceKind
 from bot.store.codec import dt_from_db, dt_to_db
-from bot.store.engine import Connection, Row
+from bot.store.engine import TOPIC_SOURCES, Connection, Row
 
 _SELECT = (
     "SELECT s.*, h.content_hash AS held_hash, h.created_at AS held_at, h.summary AS held_summary"
@@ -80,6 +80,7 @@ async def add(conn: Connection, source: Source) -> int:
     )
     row = await cur.fetchone()
     assert row is not None
+    await conn.notify(TOPIC_SOURCES, source.guild_id)  # the scheduler (perhaps in another process) runs it
     return int(row[0])
 
 
@@ -151,11 +152,13 @@ async def save_state(conn: Connection, s: Source) -> None:
             s.id,
         ),
     )
+    await conn.notify(TOPIC_SOURCES, s.guild_id)  # paused, resumed, re-timed: the scheduler looks again
 
 
 async def delete(conn: Connection, source_id: int) -> None:
     """Remove a source (and any held run)."""
     await conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+    await conn.notify(TOPIC_SOURCES)
 
 
 # ------------------------------------------------------------------------------------------ holds

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.schedule.ledger import Subscription, SubscriptionGroup, SubscriptionKind
 from bot.store.codec import dt_from_db, dt_to_db
-from bot.store.engine import Connection, Row
+from bot.store.engine import TOPIC_DELIVERY, Connection, Row
 
 
 def _subscription(row: Row) -> Subscription:
@@ -46,6 +46,7 @@ async def upsert(conn: Connection, s: Subscription) -> int:
     ) as c:
         row = await c.fetchone()
     assert row is not None
+    await conn.notify(TOPIC_DELIVERY, s.guild_id)  # the planner (perhaps in another process) plans it
     return int(row[0])
 
 
@@ -70,6 +71,7 @@ async def delete(conn: Connection, ids: list[int]) -> int:
         return 0
     marks = ",".join("?" * len(ids))
     cur = await conn.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", ids)
+    await conn.notify(TOPIC_DELIVERY)
     return cur.rowcount
 
 
@@ -78,7 +80,9 @@ async def delete_member(conn: Connection, guild_id: int, user_id: int) -> list[i
     async with conn.execute(
         "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? RETURNING id", (guild_id, user_id)
     ) as c:
-        return [int(r[0]) for r in await c.fetchall()]
+        gone = [int(r[0]) for r in await c.fetchall()]
+    await conn.notify(TOPIC_DELIVERY, guild_id)
+    return gone
 
 
 async def pause_member(conn: Connection, guild_id: int, user_id: int, reason: str) -> list[int]:
@@ -88,7 +92,9 @@ async def pause_member(conn: Connection, guild_id: int, user_id: int, reason: st
         " WHERE guild_id = ? AND user_id = ? AND status = 'active' RETURNING id",
         (reason, guild_id, user_id),
     ) as c:
-        return [int(r[0]) for r in await c.fetchall()]
+        paused = [int(r[0]) for r in await c.fetchall()]
+    await conn.notify(TOPIC_DELIVERY, guild_id)
+    return paused
 
 
 async def groups(conn: Connection) -> list[SubscriptionGroup]:

@@ -46,7 +46,7 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.sqlite_only("counts statements with SQLite's trace callback; PostgreSQL re-reads the version per request")
+@pytest.mark.sqlite_only("counts statements with SQLite's trace callback (tests/store/test_notify.py: PostgreSQL)")
 async def test_a_repeated_command_reads_no_table(sim: DiscordSimulator, member: SimMember, demo, db: Database) -> None:
     for command, options in COMMANDS:
         await ask(sim, member, command, options)  # warms the caches
@@ -58,14 +58,20 @@ async def test_a_repeated_command_reads_no_table(sim: DiscordSimulator, member: 
 
 
 async def test_another_process_write_is_seen_by_the_next_command(
-    sim: DiscordSimulator, member: SimMember, demo, db: Database, guild: SimGuild, clock: ManualClock
+    sim: DiscordSimulator, member: SimMember, demo: HustingsBot, db: Database, guild: SimGuild, clock: ManualClock
 ) -> None:
     before = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
     assert "Aileen Marsh" in before.embeds[0]["title"]
+    changes = demo.services.changes  # PostgreSQL: the process's listener (SQLite: None, the file tells)
+    if changes is not None:
+        await changes.wait_for(lambda f: f.live.is_set())
+    heard = changes.received if changes is not None else 0
     other = await Database.open(db.path)  # a second process's connections (the CLI, a tool)
     async with other, other.transaction() as tx:
         await tx.execute("UPDATE candidates SET bio = 'Written elsewhere.' WHERE name = 'Aileen Marsh'")
         await meta.bump_version(tx, guild.id, clock.now(), "elsewhere")
+    if changes is not None:  # delivered on commit, a moment later: the next command after it sees the write
+        await changes.wait_for(lambda f: f.received > heard)
     after = await ask(sim, member, "/candidate", {"name": "Aileen Marsh"})
     assert "Written elsewhere." in after.embeds[0]["description"]
 
@@ -103,3 +109,12 @@ async def test_after_a_publish_the_hot_views_are_drawn_before_anyone_asks(
     assert "68,388" in results.text and results.filenames == ["results.png"]
     assert progress.embeds and "Yasmine Dar" in listed.text
     assert services.rendered.computed == drawn and services.charts.renders == charts  # all found ready
+
+
+async def test_only_postgresql_listens(hustings: HustingsBot, db: Database) -> None:
+    changes = hustings.services.changes
+    if db.engine == "sqlite":
+        assert changes is None  # one process owns the file; PRAGMA data_version sees other programs' commits
+    else:
+        assert changes is not None and hustings.services.snapshots.changes is changes
+        await changes.wait_for(lambda f: f.live.is_set())

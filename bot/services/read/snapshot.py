@@ -44,6 +44,7 @@ from bot.store import nominations as nominations_repo
 from bot.store import results as results_repo
 from bot.store.database import Database
 from bot.store.meta import DataVersion
+from bot.store.notify import ChangeFeed
 
 #: Autocomplete may answer from a snapshot checked this recently (seconds) when nothing was written here since.
 COMPLETION_MAX_AGE = 1.0
@@ -247,6 +248,10 @@ class SnapshotCache:
     by this process or another (the CLI): the known version is reused and the snapshot comes from
     the cache. When the file changed, the guild's version is read again; a new version loads a new
     snapshot, once however many commands ask at the same moment.
+
+    On PostgreSQL, with `changes` (the process's listener), the stamp is the guild's own: a command
+    re-reads the version only after a notification for that guild (or a commit by this process); without
+    a listener, or while it is reconnecting, every command re-reads it.
     """
 
     def __init__(
@@ -254,8 +259,11 @@ class SnapshotCache:
         db: Database,
         snapshots: Cache[tuple[int, int], GuildSnapshot] | None = None,
         versions: Cache[int, tuple[int, DataVersion, int, float]] | None = None,
+        *,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.db = db
+        self.changes = changes
         self.snapshots: Cache[tuple[int, int], GuildSnapshot] = snapshots if snapshots is not None else Cache(256)
         #: guild → (file stamp, its data version, db.commits, monotonic) at the last check
         self.versions: Cache[int, tuple[int, DataVersion, int, float]] = (
@@ -269,14 +277,17 @@ class SnapshotCache:
         """Snapshots loaded so far (tests and benchmarks check caching with it)."""
         return self.snapshots.computed
 
-    async def stamp(self) -> int:
-        """The file's change counter as the reader connection sees it now."""
-        self.seen_stamp = await meta.file_version(self.db.reader)
+    async def stamp(self, guild_id: int | None = None) -> int:
+        """The file's change counter as the reader connection sees it now (the guild's, from the listener)."""
+        if self.changes is not None and guild_id is not None:
+            self.seen_stamp = self.changes.stamp(guild_id)
+        else:
+            self.seen_stamp = await meta.file_version(self.db.reader)
         return self.seen_stamp
 
     async def version(self, guild_id: int) -> DataVersion:
         """The guild's current data version: from memory unless the file changed since it was read."""
-        stamp = await self.stamp()
+        stamp = await self.stamp(guild_id)
         known = self.versions.peek(guild_id)
         if known is not None and known[0] == stamp:
             version = known[1]
