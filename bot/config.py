@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     max_sources: int = Field(default=10, ge=1, le=1_000, validation_alias=AliasChoices("HUSTINGS_MAX_SOURCES"))
     # Seconds a stop (SIGTERM/SIGINT) gives sends in flight to finish: inside Docker's 10 s stop grace.
     stop_grace: float = Field(default=8.0, ge=0, le=600, validation_alias=AliasChoices("HUSTINGS_STOP_GRACE"))
+    # Several processes on one PostgreSQL store: "auto" may become the one leader (sends scheduled posts and
+    # reminders, runs sources, syncs commands); "gateway" only answers members. SQLite: one process, it leads.
+    role: Literal["auto", "gateway"] = Field(default="auto", validation_alias=AliasChoices("HUSTINGS_ROLE"))
 
     @field_validator("database", mode="before")
     @classmethod

@@ -44,6 +44,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -234,10 +235,14 @@ class DeliveryEngine:
                 guild_id,
             )
 
-    async def guilds_present(self, present: set[int]) -> None:
-        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down."""
+    async def guilds_present(self, present: set[int], owned: Callable[[int], bool] = lambda _guild: True) -> None:
+        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down.
+
+        `owned` says which guilds this process would see (its shards'): another process's are not judged.
+        """
         for guild_id in await deliveries.guilds_with_deliveries(self.db.reader) - present:
-            await self.guild_removed(guild_id)
+            if owned(guild_id):
+                await self.guild_removed(guild_id)
 
     async def guild_back(self, guild_id: int) -> None:
         """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
