@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -31,6 +32,7 @@ from bot.clock import SystemClock
 from bot.domain.models import Candidate, Election, Threshold, Timeline, VotingSystem
 from bot.domain.schedule.ledger import Announcement, DeliveryStatus, Subscription, SubscriptionKind
 from bot.domain.schedule.recurrence import Schedule
+from bot.domain.schedule.sending import CLAIM_LEASE
 from bot.domain.settings import GuildSettings
 from bot.sim import DiscordSimulator, InteractionHandle, SimGuild, SimMessage
 from bot.store import announcements, deliveries, elections, meta, subscriptions
@@ -186,6 +188,18 @@ async def _until(condition, timeout: float, message: str) -> float:  # noqa: ASY
     return time.monotonic() - started
 
 
+async def _ledger_settled(db: Database, guild_id: int, timeout: float) -> None:  # noqa: ASYNC109
+    """Wait until no ledger row of the guild is pending or being sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = await deliveries.counts(db.reader, guild_id)
+        if not counts.get(DeliveryStatus.PENDING.value) and not counts.get(DeliveryStatus.SENDING.value):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the ledger never settled: {counts}")
+        await asyncio.sleep(0.2)
+
+
 @dataclass
 class Asked:
     shard: int
@@ -246,9 +260,13 @@ async def test_the_leader_killed_mid_fan_out_every_target_gets_one_message(
         sent_before_kill = arrivals.count
         survivors = [p for p in procs if p is not leader]
         takeover = await _until(lambda: any(p.leads() for p in survivors), 30, "nobody took over")
-        resumed = await _until(lambda: arrivals.count > sent_before_kill + 16, 30, "sending never resumed")
         await _until(lambda: arrivals.count >= expected, 120 + expected / 20, "the fan-out never finished")
+        # Sends the dead leader had in flight may have reached Discord unrecorded: they stay claimed until
+        # their lease lapses, then the new leader retries them with their nonces (Discord answers with the
+        # message it already has) and records them.
+        await _ledger_settled(db, guilds[0].id, CLAIM_LEASE.total_seconds() + 60)
         total = time.monotonic() - arrivals.times[0]
+        after_kill = time.monotonic() - killed_at
         await asyncio.sleep(2.0)  # anything sent twice would show up now
         stop_asking.set()
         await asking
@@ -272,12 +290,15 @@ async def test_the_leader_killed_mid_fan_out_every_target_gets_one_message(
     answered_by = [a for a in asked if a.shard != leader.shard]
     unanswered = [a for a in answered_by if a.handle.callback_type is None]
     rows = await deliveries.counts(db.reader, guilds[0].id)
+    # The dead leader's sends in flight: retried with their nonces once their claims lapsed.
+    lapsed = sum(int(n) for p in survivors for n in re.findall(r"(\d+) send\(s\) were interrupted elsewhere", p.text()))
     report(
         "leader SIGKILLed mid fan-out",
         posts=POSTS,
         dms=DMS,
         takeover_s=f"{takeover:.1f}",
-        resumed_s=f"{resumed:.1f}",
+        lapsed_claims=lapsed,
+        after_kill_s=f"{after_kill:.1f}",
         total_s=f"{total:.1f}",
         sent_before_kill=sent_before_kill,
         duplicates=duplicates,
@@ -288,10 +309,8 @@ async def test_the_leader_killed_mid_fan_out_every_target_gets_one_message(
     assert duplicates == 0 and lost == 0, (duplicates, lost)
     assert set(arrivals.dms) == arrivals.dm_channels
     assert {c for c, _ in arrivals.posts} == arrivals.post_channels
-    assert rows.get(DeliveryStatus.SENDING.value, 0) == 0 and rows.get(DeliveryStatus.PENDING.value, 0) == 0, rows
+    assert set(rows) <= {DeliveryStatus.SENT.value, DeliveryStatus.LATE.value}, rows
     assert takeover < 10, takeover
     assert answered_by and not unanswered, f"{len(unanswered)} of {len(answered_by)} commands unanswered"
-    interrupted = [p for p in survivors if "interrupted elsewhere" in p.text()]
-    assert sent_before_kill < expected and killed_at
+    assert sent_before_kill < expected
     assert sim.violations == []
-    del interrupted
