@@ -64,9 +64,13 @@ class Leadership:
         #: Set each time this process becomes the leader (tests and the multi-process harness wait on it).
         self.became_leader = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._unreachable = False
+        self._standing_by = False
 
     async def start(self) -> None:
-        """Lead at once on a one-process store; otherwise try for the lead in the background."""
+        """Lead at once on a one-process store. Otherwise try for the lead now (leading, the work starts
+        before this returns, as on SQLite: commands are synced before the gateway connects), then keep
+        contending in the background."""
         if self.lock is None:
             self.leading = True
             self.became_leader.set()
@@ -76,46 +80,65 @@ class Leadership:
             log.info("this process answers members only (HUSTINGS_ROLE=gateway): another one sends and syncs")
             return
         if self._task is None:
-            self._task = asyncio.create_task(self._contend(), name="hustings-leadership")
+            taken = await self._attempt()
+            if taken:
+                await self._take_lead()
+            self._task = asyncio.create_task(self._contend(holding=taken), name="hustings-leadership")
 
-    async def _contend(self) -> None:
+    async def _attempt(self) -> bool:
+        """One try for the lock; what changed is logged once (unreachable, reachable again, standing by)."""
         assert self.lock is not None
-        standing_by = unreachable = False
+        try:
+            taken = await self.lock.try_acquire()
+        except Exception as exc:
+            if not self._unreachable:
+                log.error(
+                    "can't reach PostgreSQL to take the lead (%s); trying again every %.0fs",
+                    exc,
+                    self.retry_every,
+                )
+                self._unreachable = True
+            return False
+        if self._unreachable:
+            log.warning("PostgreSQL answers again")
+            self._unreachable = False
+        if not taken and not self._standing_by:
+            log.warning("another process leads: this one answers members and stands by to take over")
+        self._standing_by = not taken
+        return taken
+
+    async def _take_lead(self) -> None:
+        self.leading = True
+        self.became_leader.set()
+        log.warning("this process now leads: it sends scheduled posts and reminders, runs sources, syncs commands")
+        try:
+            await self._lead()
+        except BaseException:
+            await self._drop_lead()
+            raise
+
+    async def _drop_lead(self) -> None:
+        self.leading = False
+        self.became_leader.clear()
+        await asyncio.shield(self._stand_down())
+
+    async def _contend(self, *, holding: bool) -> None:
+        assert self.lock is not None
         while True:
+            if not holding:
+                if not await self._attempt():
+                    await asyncio.sleep(self.retry_every)
+                    continue
+                await self._take_lead()
+            holding = False
             try:
-                taken = await self.lock.try_acquire()
-            except Exception as exc:
-                if not unreachable:
-                    log.error(
-                        "can't reach PostgreSQL to take the lead (%s); trying again every %.0fs", exc, self.retry_every
-                    )
-                    unreachable = True
-                await asyncio.sleep(self.retry_every)
-                continue
-            if unreachable:
-                log.warning("PostgreSQL answers again")
-                unreachable = False
-            if not taken:
-                if not standing_by:
-                    log.warning("another process leads: this one answers members and stands by to take over")
-                    standing_by = True
-                await asyncio.sleep(self.retry_every)
-                continue
-            standing_by = False
-            self.leading = True
-            self.became_leader.set()
-            log.warning("this process now leads: it sends scheduled posts and reminders, runs sources, syncs commands")
-            try:
-                await self._lead()
                 reason = await self.lock.wait_lost(self.check_every)
                 log.error(
                     "lost the lead (%s): stopped sending at once; sends in flight are retried by the next leader",
                     reason,
                 )
             finally:
-                self.leading = False
-                self.became_leader.clear()
-                await asyncio.shield(self._stand_down())
+                await self._drop_lead()
 
     async def stop(self) -> None:
         """Stop contending (the caller stops the scheduled work, then calls `release`)."""
