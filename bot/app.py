@@ -261,7 +261,8 @@ class HustingsBot(commands.Bot):
                 heartbeat,
                 db,
                 connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
-                last_tick=lambda: self.services.delivery.last_tick,
+                # A process standing by runs no delivery loop: nothing of its own can be late.
+                last_tick=lambda: self.services.delivery.last_tick if self.services.leading else time.time(),
             )
 
     async def setup_hook(self) -> None:
