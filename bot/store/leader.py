@@ -37,7 +37,7 @@ class LeaderLock:
         self._conn: asyncpg.Connection | None = None
         self._closed = asyncio.Event()
 
-    async def _connection(self) -> asyncpg.Connection:
+    async def _session(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             try:
                 conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
@@ -51,7 +51,7 @@ class LeaderLock:
 
     async def try_acquire(self) -> bool:
         """Take the lock if no other session holds it; True when this process now leads."""
-        conn = await self._connection()
+        conn = await self._session()
         try:
             return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *LEADER_KEY, timeout=CHECK_TIMEOUT))
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
