@@ -90,8 +90,7 @@ async def test_a_lost_connection_drops_the_lead_at_once_and_says_so_once(db: Dat
         )
     finally:
         await conn.close()
-    await asyncio.wait_for(first.stopped.wait(), 10)
-    assert not first.running
+    await asyncio.wait_for(first.stopped.wait(), 10)  # its work stopped (it may lead again at once)
     # Someone leads again within seconds: the standby, or the old leader once it reconnected (never both).
     await asyncio.wait_for(anyone.wait(), 10)
     await asyncio.sleep(0.3)
