@@ -106,3 +106,14 @@ async def test_a_lost_connection_drops_the_lead_at_once_and_says_so_once(db: Dat
     await asyncio.wait_for(other_work.started.wait(), 10)
     await other.stop()
     await other.release()
+
+
+async def test_a_gateway_process_never_leads_even_alone(db: Database) -> None:
+    _postgres_only(db)
+    work = Work()
+    gateway = _leadership(db, work, may_lead=False)
+    await gateway.start()
+    await asyncio.sleep(0.3)  # several attempts' worth: the lock is free
+    assert not work.running and not gateway.leading
+    await gateway.stop()
+    await gateway.release()
