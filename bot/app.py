@@ -281,7 +281,8 @@ class HustingsBot(commands.Bot):
                 heartbeat,
                 db,
                 connected=lambda: self.is_ready() and not self.is_closed() and not self.gateway_down(),
-                last_tick=lambda: self.services.delivery.last_tick,
+                # A process standing by runs no delivery loop: nothing of its own can be late.
+                last_tick=lambda: self.services.delivery.last_tick if self.services.leading else time.time(),
             )
 
     def _shard_options(self, settings: Settings) -> dict[str, Any]:
@@ -289,16 +290,16 @@ class HustingsBot(commands.Bot):
         return {}
 
     async def setup_hook(self) -> None:
-        """Load the cogs, start the background loops, then sync the command tree only if it changed since the
-        last sync."""
+        """Load the cogs, start the background loops and sync the command tree (only if it changed since the
+        last sync) — or, with several processes on PostgreSQL, leave those to whichever process leads."""
         for name in self._extensions:
             await self.load_extension(name)
+        if self._sync_commands:
+            self.services.on_lead.append(self.sync_tree_if_changed)
         await self.services.start()
         if self.heartbeat is not None:
             self.heartbeat.start()
         freeze_startup_heap()
-        if self._sync_commands:
-            await self.sync_tree_if_changed()
 
     async def connect(self, *, reconnect: bool = True) -> None:
         """Connect to the gateway; without the Server Members intent, carry on without it.
@@ -371,7 +372,16 @@ class HustingsBot(commands.Bot):
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
         self.services.connected([g.id for g in self.guilds])  # once per process: scheduled events follow the data
         # Removed from a server while down: no GUILD_DELETE comes, it is just absent (unavailable ones are listed).
-        await self.services.delivery.guilds_present({g.id for g in self.guilds})
+        # Only the servers of this process's shards can be judged here: the others' are on other processes.
+        await self.services.delivery.guilds_present({g.id for g in self.guilds}, owned=self.owns_guild)
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process's shards receive the guild's events (docs: events/gateway.mdx, "Sharding")."""
+        count = self.shard_count
+        if not count or count <= 1:
+            return True
+        shards = getattr(self, "shard_ids", None) or ([self.shard_id] if self.shard_id is not None else None)
+        return shards is None or (guild_id >> 22) % count in shards
 
 
 class ShardedHustingsBot(HustingsBot, commands.AutoShardedBot):

@@ -102,8 +102,11 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     point_discord_at(settings.discord_api, settings.discord_gateway)
     from bot.store.sidecar import Busy, RunLock
 
+    # SQLite: one process per file. PostgreSQL: any number, one of which leads (bot.services.leader).
+    lock = None if settings.on_postgres else RunLock(_local_base(settings))
     try:
-        lock = RunLock(_local_base(settings)).acquire()
+        if lock is not None:
+            lock.acquire()
     except Busy:
         print(f"Another Hustings is already running on {_shown(settings)}: stop it first.", file=sys.stderr)
         return 1
@@ -142,7 +145,8 @@ async def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.close()
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     return 0
 
 

@@ -8,6 +8,7 @@ sends its scheduled posts, reminder DMs and alerts. The background loops start a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -36,6 +37,7 @@ from bot.services.delivery.writes import ShieldedWrites
 from bot.services.hustings import HustingsService
 from bot.services.hustings_posts import HustingsPosts
 from bot.services.hustings_reminders import HustingsReminders
+from bot.services.leader import Leadership
 from bot.services.questions import QuestionService
 from bot.services.read.model import ReadModel
 from bot.services.read.share import ReplyKeys, ShareLimiter
@@ -43,9 +45,12 @@ from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
-from bot.store.engine import TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
+from bot.store.engine import POSTGRESQL, TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
+from bot.store.leader import LeaderLock
 from bot.store.notify import ChangeFeed
 from bot.store.postgres import PostgresDatabase
+
+log = logging.getLogger(__name__)
 
 
 def build_services(*, settings: Settings, db: Database, clock: Clock, client: discord.Client) -> Services:
@@ -143,6 +148,18 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
 
     if changes is not None:
         changes.on_change(wake_on_change(delivery, sources))
+
+    # One process at a time runs the scheduled work: on PostgreSQL the holder of the leader lock (the
+    # others answer members and stand by); on SQLite the one process on the file.
+    if db.engine == POSTGRESQL:
+        services.leadership = Leadership(
+            LeaderLock(str(db.path)),
+            lead=services.lead,
+            stand_down=services.stand_down,
+            may_lead=settings.role == "auto",
+        )
+    elif settings.role != "auto":
+        log.warning("HUSTINGS_ROLE=%s is ignored on SQLite: the one process on the file always leads", settings.role)
 
     # After a data change made here, the views members ask for first are drawn ahead (the read cogs
     # register what to draw in `services.warmers`).

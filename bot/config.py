@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
         default=None, validation_alias=AliasChoices("HUSTINGS_SHARD_IDS")
     )
+    # Several processes on one PostgreSQL store: "auto" may become the one leader (sends scheduled posts and
+    # reminders, runs sources, syncs commands); "gateway" only answers members. SQLite: one process, it leads.
+    role: Literal["auto", "gateway"] = Field(default="auto", validation_alias=AliasChoices("HUSTINGS_ROLE"))
 
     @field_validator("database", mode="before")
     @classmethod

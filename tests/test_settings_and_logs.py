@@ -39,6 +39,14 @@ def test_bad_timezone_refused(monkeypatch) -> None:
         Settings()
 
 
+def test_bad_role_refused(monkeypatch) -> None:
+    monkeypatch.setenv("HUSTINGS_ROLE", "boss")
+    with pytest.raises(ValidationError, match="'auto' or 'gateway'"):
+        Settings()
+    monkeypatch.setenv("HUSTINGS_ROLE", "gateway")
+    assert Settings().role == "gateway"
+
+
 def test_env_example_lists_every_setting() -> None:
     from pathlib import Path
 

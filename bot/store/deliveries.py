@@ -7,7 +7,11 @@ from datetime import datetime
 
 from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.store.codec import dt_from_db, dt_to_db, from_json, to_json
-from bot.store.engine import Connection, Row
+from bot.store.engine import POSTGRESQL, Connection, Row
+
+#: A row this process may write after sending: nobody holds it (pending), or this process's claim does.
+#: A leader that lost its lock without noticing yet is fenced out of a row another process took over.
+_MINE = "(status = 'pending' OR claimed_by = ?)"
 
 
 def _delivery(row: Row) -> Delivery:
@@ -87,40 +91,72 @@ async def ready(
 
 
 async def next_attempt(conn: Connection) -> datetime | None:
-    """When the earliest pending row may be tried (rows of guilds that removed us wait for a re-invite)."""
+    """When the earliest pending row may be tried, or the earliest claim lapses (rows of guilds that removed
+    us wait for a re-invite)."""
     async with conn.execute(
-        "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        "SELECT min(at) FROM (SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'"
         " AND guild_id NOT IN (SELECT guild_id FROM removed_guilds)"
+        " UNION ALL SELECT min(lease_until) AS at FROM deliveries WHERE status = 'sending') AS due"
     ) as c:
         row = await c.fetchone()
     return dt_from_db(row[0]) if row else None
 
 
 async def recover_interrupted(conn: Connection) -> int:
-    """After a restart, rows left `sending` go back to pending (retried with the same nonce)."""
-    cur = await conn.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
+    """SQLite at start-up: rows left `sending` go back to pending (retried with the same nonce).
+
+    Only where one process runs on the store (the run lock proves the previous one is gone); on
+    PostgreSQL a row's claim lapses instead (`expire_leases`), since its holder may still be sending.
+    """
+    cur = await conn.execute(
+        "UPDATE deliveries SET status = 'pending', claimed_by = NULL, lease_until = NULL WHERE status = 'sending'"
+    )
     return cur.rowcount
 
 
-async def claim(conn: Connection, delivery_id: int, at: datetime, marks: list[str]) -> bool:
-    """Mark a pending row as being sent (one more attempt, begun `at`, sending what `marks` fingerprint).
+async def expire_leases(conn: Connection, now: datetime) -> int:
+    """Rows whose claim lapsed (their sender died or lost the lead) go back to pending; how many.
 
-    False if it is no longer pending. The first attempt's start is kept: a later retry reads the
-    channel from then on to find a post whose answer never arrived.
+    Retried with the same nonce, and reconciled against the channel first once past the nonce window.
     """
     cur = await conn.execute(
+        "UPDATE deliveries SET status = 'pending', claimed_by = NULL, lease_until = NULL,"
+        " reason = 'the send was interrupted (its process stopped or lost the lead)'"
+        " WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= ?)",
+        (dt_to_db(now),),
+    )
+    return cur.rowcount
+
+
+async def claim(
+    conn: Connection, delivery_id: int, at: datetime, marks: list[str], *, owner: str, lease_until: datetime
+) -> bool:
+    """Claim a pending row for sending (one more attempt, begun `at`, sending what `marks` fingerprint).
+
+    `owner` holds it until `lease_until`. False if it is no longer pending, or (PostgreSQL) another
+    process is claiming it at this moment: `FOR UPDATE SKIP LOCKED` passes it by rather than waiting.
+    The first attempt's start is kept: a later retry reads the channel from then on to find a post
+    whose answer never arrived.
+    """
+    if conn.engine == POSTGRESQL:
+        which = "id = (SELECT id FROM deliveries WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED)"
+    else:  # one writer at a time: the conditional update is the claim
+        which = "id = ? AND status = 'pending'"
+    cur = await conn.execute(
         "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
-        " first_attempt_at = coalesce(first_attempt_at, ?), marks = ? WHERE id = ? AND status = 'pending'",
-        (dt_to_db(at), to_json(marks), delivery_id),
+        " first_attempt_at = coalesce(first_attempt_at, ?), marks = ?, claimed_by = ?, lease_until = ?"
+        f" WHERE {which}",
+        (dt_to_db(at), to_json(marks), owner, dt_to_db(lease_until), delivery_id),
     )
     return cur.rowcount > 0
 
 
-async def release(conn: Connection, delivery_id: int, reason: str) -> None:
+async def release(conn: Connection, delivery_id: int, reason: str, *, owner: str) -> None:
     """A send cut off by a stop goes back to pending at once (its outcome unknown until reconciled)."""
     await conn.execute(
-        "UPDATE deliveries SET status = 'pending', reason = ? WHERE id = ? AND status = 'sending'",
-        (reason, delivery_id),
+        "UPDATE deliveries SET status = 'pending', reason = ?, claimed_by = NULL, lease_until = NULL"
+        " WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+        (reason, delivery_id, owner),
     )
 
 
@@ -171,35 +207,39 @@ async def guild_removed(conn: Connection, guild_id: int) -> bool:
 
 
 async def record_sent(
-    conn: Connection, delivery_id: int, *, late: bool, at: datetime, channel_id: int, message_id: int
-) -> None:
-    """Record a successful send with the message's id."""
-    await conn.execute(
+    conn: Connection, delivery_id: int, *, late: bool, at: datetime, channel_id: int, message_id: int, owner: str
+) -> bool:
+    """Record a successful send with the message's id; False when another process holds the row now."""
+    cur = await conn.execute(
         "UPDATE deliveries SET status = ?, sent_at = ?, channel_id = ?, message_id = ?, reason = NULL,"
-        " next_attempt_at = NULL WHERE id = ?",
+        f" next_attempt_at = NULL, lease_until = NULL WHERE id = ? AND {_MINE}",
         (
             (DeliveryStatus.LATE if late else DeliveryStatus.SENT).value,
             dt_to_db(at),
             channel_id,
             message_id,
             delivery_id,
+            owner,
         ),
     )
+    return cur.rowcount > 0
 
 
-async def retry_later(conn: Connection, delivery_id: int, at: datetime, reason: str) -> None:
-    """Put a row back to pending, to be tried again at `at`."""
+async def retry_later(conn: Connection, delivery_id: int, at: datetime, reason: str, *, owner: str) -> None:
+    """Put a row back to pending, to be tried again at `at` (unless another process holds it now)."""
     await conn.execute(
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, reason = ? WHERE id = ?",
-        (dt_to_db(at), reason, delivery_id),
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, reason = ?, claimed_by = NULL,"
+        f" lease_until = NULL WHERE id = ? AND {_MINE}",
+        (dt_to_db(at), reason, delivery_id, owner),
     )
 
 
-async def finish(conn: Connection, delivery_id: int, status: DeliveryStatus, reason: str | None) -> None:
-    """Close a row without a message: missed, failed, cancelled or skipped."""
+async def finish(conn: Connection, delivery_id: int, status: DeliveryStatus, reason: str | None, *, owner: str) -> None:
+    """Close a row without a message: missed, failed, cancelled or skipped (unless another process holds it)."""
     await conn.execute(
-        "UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
-        (status.value, reason, delivery_id),
+        f"UPDATE deliveries SET status = ?, reason = ?, next_attempt_at = NULL, lease_until = NULL"
+        f" WHERE id = ? AND {_MINE}",
+        (status.value, reason, delivery_id, owner),
     )
 
 

@@ -65,6 +65,10 @@ def throttle_delay(strikes: int) -> timedelta:
 NONCE_TRUST = timedelta(minutes=2)
 #: Read the channel from this long before the first attempt: our clock and Discord's may disagree.
 CLOCK_SKEW = timedelta(minutes=1)
+#: How long a process's claim on a send lasts: longer than a send may take (the engine gives up on
+#: Discord's answer after 30 s) plus recording it, and well inside NONCE_TRUST, so the retry of a send
+#: whose process died or lost the lead usually still relies on the nonce (and reconciles first if not).
+CLAIM_LEASE = timedelta(seconds=45)
 
 
 def needs_reconcile(first_attempt_at: datetime | None, now: datetime) -> bool:

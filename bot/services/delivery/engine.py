@@ -5,12 +5,16 @@ turn their stored items into ledger rows — one per (item, occurrence) — for 
 `clock.now()`; the engine then sends the pending rows and records each message id. Nothing lives
 only in memory, so a restart rebuilds everything from the tables.
 
-- **Exactly once**: a row is marked `sending` before the request and carries a nonce derived from
-  its (item, occurrence) key with `enforce_nonce`, so a crash between Discord accepting the message
-  and the ledger recording it re-sends with the same nonce and Discord returns the first message.
+- **Exactly once**: a row is claimed (`sending`, by this process, for `CLAIM_LEASE`) before the
+  request and carries a nonce derived from its (item, occurrence) key with `enforce_nonce`, so a crash
+  between Discord accepting the message and the ledger recording it re-sends with the same nonce and
+  Discord returns the first message.
   Discord only remembers nonces for a few minutes, so a retry later than `NONCE_TRUST` after the
   first attempt first *reconciles*: it reads the channel's messages since that attempt and, finding
   our post (by what it says: the nonce is not returned there), records it instead of sending again.
+- **Claims**: each write after a send is fenced on the claim (`claimed_by`), so a leader that lost its
+  lock without noticing yet can't overwrite a row another process took over. A row whose process died
+  goes back to pending when its lease lapses; on SQLite (one process) at once when the engine starts.
 - **Stopping**: `drain` stops taking rows, lets sends in flight finish for a bounded wait, and puts
   any it must cut off back to pending, so SIGTERM never leaves a row `sending`.
 - **Missed while down**: an occurrence up to the guild's grace window late is sent and marked late;
@@ -36,13 +40,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, MovableClock
 from bot.domain.schedule.ledger import Delivery, DeliveryStatus, Lane, Source
 from bot.domain.schedule.sending import (
+    CLAIM_LEASE,
     CLOCK_SKEW,
     FailureKind,
     Lateness,
@@ -67,7 +76,7 @@ from bot.services.delivery.writes import ShieldedWrites
 from bot.services.waker import Waker
 from bot.store import deliveries, meta
 from bot.store.database import Database, storage_refuses_writes
-from bot.store.engine import Connection
+from bot.store.engine import SQLITE, Connection
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +128,8 @@ class DeliveryEngine:
         self.safety_interval = safety_interval
         self.writes = writes or ShieldedWrites(db)
         self.stats = EngineStats()
+        #: Who this engine's claims name (`claimed_by`): the host, the process and a token of this engine.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.guard = InvalidRequestGuard()
         #: How post specs become messages (the render layer's job) and where they are sent (the Discord adapter).
         self.composer = composer
@@ -224,10 +235,14 @@ class DeliveryEngine:
                 guild_id,
             )
 
-    async def guilds_present(self, present: set[int]) -> None:
-        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down."""
+    async def guilds_present(self, present: set[int], owned: Callable[[int], bool] = lambda _guild: True) -> None:
+        """At connect: a guild with deliveries waiting that the bot is no longer in removed it while it was down.
+
+        `owned` says which guilds this process would see (its shards'): another process's are not judged.
+        """
         for guild_id in await deliveries.guilds_with_deliveries(self.db.reader) - present:
-            await self.guild_removed(guild_id)
+            if owned(guild_id):
+                await self.guild_removed(guild_id)
 
     async def guild_back(self, guild_id: int) -> None:
         """The bot is in the guild again: resume what waited (anything now past its grace is missed)."""
@@ -239,10 +254,14 @@ class DeliveryEngine:
         """Recover interrupted sends, then run the planner and both lanes until `stop`."""
         if self._running:
             return
-        recovered = await self.writes.run(deliveries.recover_interrupted)
+        if self.db.engine == SQLITE:  # one process per file (the run lock): whatever is `sending` was cut off
+            recovered = await self.writes.run(deliveries.recover_interrupted)
+        else:  # another process may still be sending them: their claims lapse instead
+            recovered = await self.writes.run(lambda tx: deliveries.expire_leases(tx, self.clock.now()))
         if recovered:
             log.warning("%d send(s) were interrupted by a stop; retrying them with their nonces", recovered)
         self._running = True
+        self._accepting = True
         self._waker.start()
         self._tasks = [
             asyncio.create_task(self._planner(), name="delivery-planner"),
@@ -359,6 +378,9 @@ class DeliveryEngine:
         async def work(tx: Connection) -> int:
             graces: dict[int, timedelta] = {}
             rows: list[Delivery] = []
+            expired = await deliveries.expire_leases(tx, now)
+            if expired:
+                log.warning("%d send(s) were interrupted elsewhere; retrying them with their nonces", expired)
             for producer in self._unique_producers:
                 rows.extend(await producer.plan(tx, now))
             for row in rows:
@@ -569,7 +591,15 @@ class DeliveryEngine:
             return
         mark = outgoing_marker(message)
         marks = row.marks if mark in row.marks else [*row.marks, mark]
-        if not await self.writes.run(lambda tx: deliveries.claim(tx, row_id, now, marks)):
+        lease = now + CLAIM_LEASE
+        try:
+            claimed = await self.writes.run(
+                lambda tx: deliveries.claim(tx, row_id, now, marks, owner=self.owner, lease_until=lease)
+            )
+        except asyncio.CancelledError:  # a stop (or a lost lead) while the claim was written: give it back
+            await self.writes.run(lambda tx: deliveries.release(tx, row_id, "interrupted by a stop", owner=self.owner))
+            raise
+        if not claimed:
             return  # someone else took it, or it was cancelled meanwhile
         row.attempts += 1
         row.first_attempt_at = row.first_attempt_at or now
@@ -591,7 +621,7 @@ class DeliveryEngine:
             return
         except asyncio.CancelledError:
             # A stop cut the send off: its outcome is unknown, so back to pending (reconciled if late).
-            await self.writes.run(lambda tx: deliveries.release(tx, row_id, "interrupted by a stop"))
+            await self.writes.run(lambda tx: deliveries.release(tx, row_id, "interrupted by a stop", owner=self.owner))
             raise
         finally:
             self._inflight -= 1
@@ -621,14 +651,26 @@ class DeliveryEngine:
         sent_at = self.clock.now()
         late = lateness(row.due_at, sent_at, grace) is not Lateness.ON_TIME
 
-        async def record(tx: Connection) -> None:
-            await deliveries.record_sent(
-                tx, row_id, late=late, at=sent_at, channel_id=sent.channel_id, message_id=sent.message_id
-            )
+        async def record(tx: Connection) -> bool:
+            if not await deliveries.record_sent(
+                tx,
+                row_id,
+                late=late,
+                at=sent_at,
+                channel_id=sent.channel_id,
+                message_id=sent.message_id,
+                owner=self.owner,
+            ):
+                return False
             if row.source is not Source.ALERT:
                 await self._producers[row.source].on_sent(tx, row)
+            return True
 
-        await self.writes.run(record)
+        if not await self.writes.run(record):
+            # Our claim lapsed and another process holds the row: it sends with the same nonce (Discord
+            # returns this message) or reconciles, and records it then.
+            log.info("%s was taken over by another process; leaving it to record message %s", row.key, sent.message_id)
+            return
         self.stats.late += late
         self.stats.sent += not late
 
@@ -648,13 +690,13 @@ class DeliveryEngine:
                 # Throttling is the lane's pace, never the member's doing: wait out the lane's hold.
                 retry_at = hold or now + retry_delay(row.attempts)
                 if retry_at - row.due_at <= grace:
-                    await deliveries.retry_later(tx, row_id, retry_at, reason)
+                    await deliveries.retry_later(tx, row_id, retry_at, reason, owner=self.owner)
                     self.stats.retried += 1
                     log.info("send of %s failed (%s); retrying at %s", row.key, reason, retry_at.isoformat())
                     return
                 reason = f"gave up after {row.attempts} tries: {reason}"
             streak = await deliveries.previous_outcome(tx, row) is DeliveryStatus.FAILED
-            await deliveries.finish(tx, row_id, DeliveryStatus.FAILED, reason)
+            await deliveries.finish(tx, row_id, DeliveryStatus.FAILED, reason, owner=self.owner)
             self.stats.failed += 1
             log.warning("send of %s failed for good: %s", row.key, reason)
             if row.source is Source.ALERT or kind is FailureKind.THROTTLED:
@@ -668,4 +710,4 @@ class DeliveryEngine:
     async def _finish(self, row: Delivery, status: DeliveryStatus, reason: str | None) -> None:
         row_id = row.id
         assert row_id is not None  # ledger rows are stored, so have an id
-        await self.writes.run(lambda tx: deliveries.finish(tx, row_id, status, reason))
+        await self.writes.run(lambda tx: deliveries.finish(tx, row_id, status, reason, owner=self.owner))
