@@ -84,6 +84,9 @@ async def _read_state(db: Database, guild_id: int) -> State:
         return await snapshot.load_state(db.reader, guild_id)
     except snapshot.KeptChanging:  # a burst of writes: read once more with writers held off
         async with db.transaction() as tx:
+            # Every writer of this guild takes its lock first (PostgreSQL runs transactions side by side,
+            # so a transaction alone would still see their commits between two reads).
+            await lock_guild(tx, guild_id)
             return await snapshot.load_state(tx, guild_id)
 
 
