@@ -155,13 +155,11 @@ class RemindHourButton(IdButton, prefix=render.REMIND_HOUR_PREFIX):
 
 
 def remind_view(slug: str, hustings_id: int | None = None, interested: int = 0) -> discord.ui.View:
-    """The Remind me button (and, under one hustings, Interested with its count and Remind me 1 h before)."""
-    view = SentButtons()
-    view.add_item(RemindMeButton(slug))
-    if hustings_id is not None:
-        view.add_item(InterestedButton(hustings_id, interested))
-        view.add_item(RemindHourButton(hustings_id))
-    return view
+    """The Remind me button (and, under one hustings, Interested with its count and Remind me 1 h before): the
+    same custom-id buttons the delivered posts carry (`bot.render.hustings`), handled by this cog's items."""
+    if hustings_id is None:
+        return render.post_buttons(slug)
+    return render.hustings_post_buttons(slug, hustings_id, interested)
 
 
 class HustingsCommands(app_commands.Group, name="hustings", description="Hustings meetings"):
