@@ -293,7 +293,7 @@ class SnapshotCache:
             version = known[1]
         else:
             version = await meta.get_version(self.db.reader, guild_id)
-        self.versions.put(guild_id, (stamp, version, getattr(self.db, "commits", 0), time.monotonic()))
+        self.versions.put(guild_id, (stamp, version, self.db.commits, time.monotonic()))
         return version
 
     async def get(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
@@ -307,7 +307,7 @@ class SnapshotCache:
             known = self.versions.peek(guild_id)
             if (
                 known is not None
-                and known[2] == getattr(self.db, "commits", 0)
+                and known[2] == self.db.commits
                 and time.monotonic() - known[3] <= max_age
                 and (cached := self.snapshots.peek((guild_id, known[1].version))) is not None
             ):
