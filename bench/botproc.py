@@ -56,12 +56,30 @@ class GcTimes:
         self.collected = 0  # unreachable objects found: cyclic garbage (refcounting frees the rest)
         self._started = 0.0
         self.paused = False  # our own gc.collect() in stats() is not the bot's doing
+        #: diagnostics (BENCH_GC_CENSUS): what the first full collections had to walk, by generation and type
+        self.census: list[dict[str, Any]] | None = [] if os.environ.get("BENCH_GC_CENSUS") else None
+
+    def _take_census(self) -> None:
+        from collections import Counter
+
+        assert self.census is not None
+        entry: dict[str, Any] = {"sizes": [len(gc.get_objects(g)) for g in (0, 1, 2)], "frozen": gc.get_freeze_count()}
+        kinds: Counter[str] = Counter()
+        for g in (0, 1, 2):
+            kinds.update(type(o).__qualname__ for o in gc.get_objects(g))
+        entry["by_type"] = kinds.most_common(30)
+        self.census.append(entry)
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
+            if self.census is not None and info["generation"] == 2 and len(self.census) < 6:
+                self._take_census()
             self._started = time.perf_counter()
         elif not self.paused:
             self.by_gen[info["generation"]].append(time.perf_counter() - self._started)
+            if self.census and info["generation"] == 2 and "ms" not in self.census[-1]:
+                self.census[-1]["ms"] = self.by_gen[2][-1] * 1000
+                self.census[-1]["collected"] = info.get("collected", 0)
             self.collected += info.get("collected", 0)
 
     def summary(self) -> dict[str, Any]:
@@ -71,6 +89,8 @@ class GcTimes:
             for gen, t in self.by_gen.items()
         }
         out["collected"] = self.collected
+        if self.census is not None:
+            out["census"] = self.census
         return out
 
 
@@ -121,6 +141,9 @@ async def _main(args: argparse.Namespace) -> int:
 
     def stats() -> dict[str, Any]:
         extra["gc"] = GC_TIMES.summary()
+        pacer = getattr(client, "gc_pacer", None)  # bot.gc_pacing: full passes made at quiet moments
+        if pacer is not None:
+            extra["gc_pacer"] = {"quiet": pacer.quiet_passes, "forced": pacer.forced_passes, "longest": pacer.longest}
         if gc.garbage:
             from collections import Counter
 

@@ -80,6 +80,13 @@ async def main(n: int, rounds: int, profile: Path | None, freeze: bool = False) 
         for line in late[name]:
             print(f"      {line}")
     collected = snap.get("gc", {}).pop("collected", 0)
+    for entry in snap.get("gc", {}).pop("census", []):  # BENCH_GC_CENSUS=1
+        print(
+            f"  full collection walked gens {entry['sizes']} (frozen {entry['frozen']:,}): "
+            f"{entry.get('ms', 0):.1f} ms, {entry.get('collected', 0):,} collected"
+        )
+        for kind, count in entry["by_type"][:20]:
+            print(f"      {count:7,} {kind}")
     for gen, g in snap.get("gc", {}).items():
         print(f"  GC gen {gen}: {g['count']} collections, {g['total_ms']:.0f} ms in all, longest {g['max_ms']:.1f} ms")
     print(f"  cyclic garbage collected: {collected:,} objects")

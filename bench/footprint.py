@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 from bench.data import NOW
-from bench.harness import World, bot_process, burst, serving_blocks, startup_blocks, world
+from bench.harness import World, bot_process, burst, full_collections, serving_blocks, startup_blocks, world
 from bench.report import Table, verdict
 from bot.services.imports import apply_import, load_demo_pack, plan_import
 from bot.sim import SimMember
@@ -164,6 +164,7 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         f"/election info, /slate info; {sizes.batch} at a time from 200 members.",
         f"Start-up blocks of the event loop > 100 ms (before READY): {len(startup_blocks(snap))}; "
         f"while serving: {len(serving_blocks(snap))}.",
+        full_collections(snap),
         "Replies keep nothing live: their Prev/Next/Share buttons carry the reply in their custom ids "
         "(`bot.render.views.SentButtons`, which discord.py does not store), so *live reply views* stays 0.",
     ]

@@ -246,6 +246,18 @@ def serving_blocks(stats: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def full_collections(stats: Mapping[str, Any]) -> str:
+    """One sentence on the bot's full garbage-collection passes (when bot.gc_pacing made them, and the longest)."""
+    full = (stats.get("gc") or {}).get("2") or {}
+    pacer = stats.get("gc_pacer")
+    if not full:
+        return "Full garbage-collection passes: not reported."
+    line = f"Full garbage-collection passes in the bot: {full.get('count', 0)}, longest {full.get('max_ms', 0):.0f} ms"
+    if pacer:
+        line += f" ({pacer['quiet']} at quiet moments, {pacer['forced']} forced while busy)"
+    return line + "."
+
+
 def _where(stack: str) -> str:
     """The innermost project frame of a sampled stack, if any (` in bot/…:123`)."""
     frames = [line.strip() for line in stack.splitlines() if line.strip().startswith('File "')]

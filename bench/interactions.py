@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 
 from bench.data import seed_big_election
-from bench.harness import Burst, World, bot_process, burst, command, serving_blocks, world
+from bench.harness import Burst, World, bot_process, burst, command, full_collections, serving_blocks, world
 from bench.report import Table, verdict
 
 
@@ -142,6 +142,7 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
                 chart = "chart" in label
                 _row(table, await _rounds(w, label, name, options, sizes.concurrent, sizes.rounds, chart=chart))
         slow += serving_blocks(bot.final)
+        passes = full_collections(bot.final)
         uncached = [
             ("/nominations progress (uncached)", "/nominations progress"),
             ("/results (uncached)", "/results"),
@@ -164,6 +165,7 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
         "Uncached rows draw every chart afresh (chart cache disabled in the bot process) with fewer interactions.",
         f"Discord-rule violations recorded by the simulator: {len(violations)}; event-loop blocks > 100 ms in the "
         f"bot: {len(slow)}.",
+        f"{passes} (cached rows; `bot/gc_pacing.py` makes them when few interactions are in hand)",
     ]
     if violations:
         table.notes.append(f"First violation: {violations[0]}")

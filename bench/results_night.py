@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bench import delivery
 from bench.data import seed_big_election
-from bench.harness import Burst, Timed, World, _watch, bot_process, serving_blocks, world
+from bench.harness import Burst, Timed, World, _watch, bot_process, full_collections, serving_blocks, world
 from bench.report import Table, verdict
 from bot.domain.settings import GuildSettings
 from bot.sim import SimMember
@@ -226,6 +226,7 @@ async def run(
         "callback), the deferred no-op in two, so at full pace the deferred no-op can trail `/results`.",
         f"Simulator rate limits on (global {delivery.LIMITS['global_limit']}/s; interaction callbacks exempt, as on "
         "Discord); the DMs are another election's deadline reminders, due at the publish, their DM channels open.",
+        full_collections(bot.final),
     ]
     if violations:
         table.notes.append(f"First violation: {violations[0]}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
@@ -26,6 +25,7 @@ from bot.domain.access import Level, command_level
 from bot.domain.cooldown import UseKind, command_kind
 from bot.domain.limits import CONTENT_MAX
 from bot.errors import UserError
+from bot.gc_pacing import FullCollectionPacer, freeze_startup_heap
 from bot.render.common import follow_up
 from bot.services.health import HeartbeatWriter
 from bot.store import meta
@@ -53,6 +53,9 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Interactions in hand beyond which read commands acknowledge before doing their work.
 BUSY = 32
+#: Interactions in hand up to which a full garbage-collection pass may run: it walks theirs too, about
+#: 60 µs each (BENCHMARKS.md), so a pass with this many in hand stays well under 100 ms.
+QUIET = 200
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
 #: How long a deferred interaction's write may wait for another program's lock: Discord keeps an
@@ -64,19 +67,6 @@ CANNOT_SAVE = (
     "I can't save anything right now, so nothing was changed. Please try again later; "
     "if it keeps happening, tell a moderator (the bot's host needs attention)."
 )
-
-
-_heap_frozen = False
-
-
-def freeze_startup_heap() -> None:
-    """Once per process: move everything alive after start-up (modules, cogs, command trees) out of the
-    garbage collector's full passes, which otherwise grow long enough to stall the event loop."""
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 def point_discord_at(api_base: str, gateway: str) -> None:
@@ -120,7 +110,7 @@ class HustingsTree(InFlightCountingTree):
             name = interaction.command.qualified_name if interaction.command else ""
             if await cooldown_refusal(interaction, command_kind(name)):
                 return False
-            WRITE_WAIT.set(defer_when_waiting(interaction))  # this task's context: the command that follows
+            WRITE_WAIT.set(DeferWhenWaiting(interaction))  # this task's context: the command that follows
             WRITE_DEADLINE.set(time.monotonic() + WRITE_PATIENCE)
             binding = getattr(interaction.command, "binding", None)
             if self.in_flight > BUSY and getattr(binding, "defer_when_busy", False):
@@ -128,8 +118,16 @@ class HustingsTree(InFlightCountingTree):
                 # turn could take longer than Discord's 3 seconds, so the cache acknowledges it first
                 # ("thinking…"). A reply already at hand goes out at once: a deferral would only add a
                 # second request per member to the burst.
-                MISS_WAIT.set(defer_when_waiting(interaction, "busy, and the reply has to be drawn"))
+                MISS_WAIT.set(DeferWhenWaiting(interaction, "busy, and the reply has to be drawn"))
         return True
+
+    def finished(self, interaction: discord.Interaction) -> None:
+        """The command is over: its deferral callbacks let go of it, then discord.py's cycles are broken."""
+        for var in (WRITE_WAIT, MISS_WAIT):
+            notice = var.get()
+            if isinstance(notice, DeferWhenWaiting):
+                notice.forget()
+        super().finished(interaction)
 
     async def _may_autocomplete(self, interaction: discord.Interaction) -> bool:
         command = interaction.command
@@ -195,27 +193,41 @@ async def cooldown_refusal(interaction: discord.Interaction, kind: UseKind) -> b
     return True
 
 
-def defer_when_waiting(
-    interaction: discord.Interaction, why: str = "a write has to wait for the database"
-) -> Callable[[], Awaitable[None]]:
-    """A WRITE_WAIT (or MISS_WAIT) callback: acknowledge `interaction` ("thinking…", ephemeral) unless it
+class DeferWhenWaiting:
+    """A WRITE_WAIT (or MISS_WAIT) callback: acknowledge the interaction ("thinking…", ephemeral) unless it
     already was.
 
     Only the task that ran the check may defer: a background task the command started inherits the
-    context but must not race the command's own reply.
+    context but must not race the command's own reply. The interaction is held only until `forget()`
+    (the command is done): the context holding this callback is copied into every timer and socket
+    reader the command's task starts, and some outlive it — a cancelled timeout waits in the event loop's
+    heap until its time, an HTTP connection opened for the reply is kept for reuse — which kept the
+    interaction, its member and its namespace alive for minutes (issue #19).
     """
-    # Weakly: the callback lives in the task's own context, and a strong reference back to the task
-    # would make every command's task, interaction and all they hold cyclic garbage (issue #19).
-    owner = weakref.ref(task) if (task := asyncio.current_task()) is not None else None
 
-    async def defer() -> None:
+    __slots__ = ("_interaction", "_owner", "_why")
+
+    def __init__(self, interaction: discord.Interaction, why: str = "a write has to wait for the database") -> None:
+        self._interaction: discord.Interaction | None = interaction
+        # Weakly: a strong reference back to the task would make every command's task cyclic garbage.
+        task = asyncio.current_task()
+        self._owner = weakref.ref(task) if task is not None else None
+        self._why = why
+
+    async def __call__(self) -> None:
+        interaction = self._interaction
+        if interaction is None:  # the command is over
+            return
         current = asyncio.current_task()
-        mine = owner() is current if owner is not None else current is None
+        mine = self._owner() is current if self._owner is not None else current is None
         if mine and not interaction.response.is_done():
-            log.info("%s: deferring /%s", why, interaction.command.qualified_name if interaction.command else "?")
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.info("%s: deferring /%s", self._why, command)
             await interaction.response.defer(ephemeral=True, thinking=True)
 
-    return defer
+    def forget(self) -> None:
+        """The command is done: let go of its interaction."""
+        self._interaction = None
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
@@ -275,6 +287,7 @@ class HustingsBot(commands.Bot):
         self.services = build_services(settings=settings, db=db, clock=clock, client=self)
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
+        self.gc_pacer: FullCollectionPacer | None = None  # started in setup_hook
         self.heartbeat: HeartbeatWriter | None = None
         if heartbeat is not None:  # `hustings run`: what `hustings health` reads
             self.heartbeat = HeartbeatWriter(
@@ -300,6 +313,7 @@ class HustingsBot(commands.Bot):
         if self.heartbeat is not None:
             self.heartbeat.start()
         freeze_startup_heap()
+        self.gc_pacer = FullCollectionPacer(busy=lambda: self.tree.in_flight > QUIET).start()
 
     async def connect(self, *, reconnect: bool = True) -> None:
         """Connect to the gateway; without the Server Members intent, carry on without it.
@@ -320,6 +334,8 @@ class HustingsBot(commands.Bot):
         """Stop the background loops before the connection closes."""
         if self.heartbeat is not None:
             await self.heartbeat.stop()
+        if self.gc_pacer is not None:
+            await self.gc_pacer.stop()
         await self.services.stop()
         await super().close()
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Self
 import discord
 
 from bot.app import HustingsBot
+from bot.discordpy_private import release_interaction
 from bot.domain.cooldown import UseKind
 from bot.errors import UserError
 from bot.render.admin import NO_MENTIONS
@@ -64,6 +65,7 @@ class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHI
         """Check the cooldown, acknowledge within Discord's 3 seconds, then do the work."""
         press = on_hustings(interaction)
         if self.cooldown is not None and await press.client.cooldown_refusal(press, self.cooldown):
+            release_interaction(press)
             return
         if self.acknowledge == "thinking":
             await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the work may wait
@@ -73,6 +75,7 @@ class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHI
             await self.pressed(press)
         except UserError as exc:
             await refuse(press, str(exc))
+        release_interaction(press)  # handled: freed by reference counting, not left to the cyclic collector
 
     async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """The press's work (the press is acknowledged already unless `acknowledge` is None)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import defer_when_waiting
+from bot.app import DeferWhenWaiting
 from bot.render.common import Rendered
 from bot.render.views import page_view, respond
 from bot.store.database import WRITE_WAIT
@@ -41,7 +41,7 @@ class _Response:
 
 
 class _Interaction:
-    """Just what `respond` and `defer_when_waiting` touch."""
+    """Just what `respond` and `DeferWhenWaiting` touch."""
 
     def __init__(self) -> None:
         self.response = _Response()
@@ -50,7 +50,7 @@ class _Interaction:
 
 async def test_a_commands_task_is_freed_without_the_collector(no_collector: None) -> None:
     async def command() -> None:
-        WRITE_WAIT.set(defer_when_waiting(_Interaction()))  # type: ignore[arg-type]  # a stand-in interaction
+        WRITE_WAIT.set(DeferWhenWaiting(_Interaction()))  # type: ignore[arg-type]  # a stand-in interaction
 
     task = asyncio.create_task(command())
     await task
