@@ -9,7 +9,7 @@ import logging
 import secrets
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +313,9 @@ class HustingsBot(commands.Bot):
         if self.heartbeat is not None:
             self.heartbeat.start()
         freeze_startup_heap()
-        self.gc_pacer = FullCollectionPacer(busy=lambda: self.tree.in_flight > QUIET).start()
+        tree = self.tree
+        assert isinstance(tree, InFlightCountingTree)  # tree_cls above
+        self.gc_pacer = FullCollectionPacer(busy=lambda: tree.in_flight > QUIET).start()
 
     async def connect(self, *, reconnect: bool = True) -> None:
         """Connect to the gateway; without the Server Members intent, carry on without it.
