@@ -165,6 +165,7 @@ async def bot_process(
     ready_timeout: float = 60.0,
 ) -> AsyncIterator[BotProcess]:
     """Start the bot process against `w` and wait for READY; SIGTERM it on exit and collect its stats."""
+    compile_bytecode()
     stats_path = w.folder / f"bot-stats-{time.monotonic_ns()}.json"
     log_path = w.folder / f"bot-{time.monotonic_ns()}.log"
     cmd = [
@@ -233,6 +234,19 @@ async def bot_process(
         if stats_path.exists():
             with contextlib.suppress(ValueError):
                 bot.final = json.loads(stats_path.read_text())
+
+
+def compile_bytecode() -> None:
+    """Compile the project's modules to bytecode (`__pycache__`) if they changed, as an installed wheel has them.
+
+    With PYTHONDONTWRITEBYTECODE set, Python never writes the cache, so every start compiled the
+    project from source (about 0.2 s of a 0.7 s start-up) while discord.py, installed from a wheel,
+    loaded compiled: the start-up comparison measured the environment, not the bot.
+    """
+    import compileall
+
+    for folder in ("bot", "cogs", "bench"):
+        compileall.compile_dir(REPO / folder, quiet=2)
 
 
 def serving_blocks(stats: Mapping[str, Any]) -> list[str]:

@@ -9,9 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 
 NO_TOKEN = (
     "No DISCORD_TOKEN is set: create an application at the Discord developer portal, copy its bot token "
@@ -634,10 +632,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = _settings(args) if args.command != "sandbox" else Settings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "settings"
-            print(f"configuration error in {field}: {err['msg']}", file=sys.stderr)
+    except SettingsError as exc:
+        for name, why in exc.problems:
+            print(f"configuration error in {name}: {why}", file=sys.stderr)
         return 2
     try:
         return asyncio.run(args.func(args, settings))

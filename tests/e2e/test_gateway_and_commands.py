@@ -50,7 +50,7 @@ async def test_commands_are_guild_installs_with_whole_descriptions(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
 ) -> None:
     sim.world.install_types = (0, 1)  # the app also allows user installs in the developer portal
-    bot = HustingsBot(settings=settings.model_copy(update={"dev_guild": None}), db=db, clock=clock)
+    bot = HustingsBot(settings=settings.replace(dev_guild=None), db=db, clock=clock)
     async with run_bot_against(sim, bot):
         registered = sim.commands()
         assert registered and all(c["integration_types"] == [0] for c in registered)
@@ -72,7 +72,7 @@ async def test_commands_are_guild_installs_with_whole_descriptions(
 async def test_a_new_application_on_the_same_database_gets_its_commands(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
 ) -> None:
-    global_settings = settings.model_copy(update={"dev_guild": None})
+    global_settings = settings.replace(dev_guild=None)
     async with run_bot_against(sim, HustingsBot(settings=global_settings, db=db, clock=clock)):
         assert sim.commands()
     other = DiscordSimulator(clock=ManualClock(clock.now() + timedelta(minutes=5)))  # another application
@@ -80,7 +80,7 @@ async def test_a_new_application_on_the_same_database_gets_its_commands(
     try:
         assert other.application_id != sim.application_id
         other.add_guild("Elsewhere")
-        moved = global_settings.model_copy(update={"discord_api": other.api_base, "discord_gateway": other.gateway_url})
+        moved = global_settings.replace(discord_api=other.api_base, discord_gateway=other.gateway_url)
         async with run_bot_against(other, HustingsBot(settings=moved, db=db, clock=clock)):
             assert {c["name"] for c in other.commands()} == {c["name"] for c in sim.commands()}
     finally:

@@ -200,7 +200,7 @@ async def test_imports_refuse_look_alikes_listed_twice(
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The suite's settings, letting sources read the loopback feed server below."""
-    return settings.model_copy(update={"source_allow_private": True})
+    return settings.replace(source_allow_private=True)
 
 
 async def test_a_source_adding_a_look_alike_of_a_stored_name_fails_and_changes_nothing(

@@ -13,11 +13,10 @@ from datetime import timedelta
 
 import discord
 import pytest
-from pydantic import ValidationError
 
 from bot.app import HustingsBot, ShardedHustingsBot, point_discord_at
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.sim import DiscordSimulator, SimGuild, run_bot_against
 from bot.store.database import Database
 from bot.store.identify import MARGIN
@@ -110,7 +109,7 @@ async def test_unsharded_settings_keep_one_plain_bot(sim: DiscordSimulator, db: 
     ],
 )
 def test_shard_settings_that_cannot_work_are_refused(env: dict[str, str], problem: str) -> None:
-    with pytest.raises(ValidationError, match=problem):
+    with pytest.raises(SettingsError, match=problem):
         Settings(_env_file=None, **env)
 
 

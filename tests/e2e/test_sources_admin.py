@@ -44,7 +44,7 @@ def _extensions() -> tuple[str, ...]:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The e2e settings, letting sources reach the feed server on 127.0.0.1 (as a self-hoster would)."""
-    return settings.model_copy(update={"source_allow_private": True})
+    return settings.replace(source_allow_private=True)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ async def bare(
     sim: DiscordSimulator, settings: Settings, db: Database, clock: ManualClock
 ) -> AsyncIterator[HustingsBot]:
     """The real bot with only the members' read cogs (and hustings) loaded."""
-    settings = settings.model_copy(update={"source_allow_private": True})  # the sheet is on 127.0.0.1
+    settings = settings.replace(source_allow_private=True)  # the sheet is on 127.0.0.1
     point_discord_at(settings.discord_api, settings.discord_gateway)
     bot = HustingsBot(
         settings=settings, db=db, clock=clock, extensions=tuple(e for e in EXTENSIONS if e not in WITHOUT)

@@ -40,7 +40,7 @@ async def test_one_servers_tarpits_do_not_hold_every_fetch_slot(env: Env) -> Non
 
 
 async def test_a_server_has_at_most_the_hosts_number_of_sources(env: Env) -> None:
-    env.service.settings = env.service.settings.model_copy(update={"max_sources": 2})
+    env.service.settings = env.service.settings.replace(max_sources=2)
     for i in range(2):
         env.server.serve(f"c{i}.csv", candidates_csv(1))
         await env.add(f"c{i}.csv")
