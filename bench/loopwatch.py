@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _original_run: Callable[[asyncio.Handle], None] | None = None
+#: The clocks a step is timed with (wall, and the loop thread's CPU); tests replace them with a manual clock.
+CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.thread_time}
 _watches: list[LoopWatch] = []
 
 
@@ -47,8 +49,9 @@ def _describe(handle: asyncio.Handle) -> str:
 
 def _timed_run(self: asyncio.Handle) -> None:
     assert _original_run is not None
-    start = time.perf_counter()
-    cpu = time.thread_time()
+    wall_clock, cpu_clock = CLOCKS["wall"], CLOCKS["cpu"]
+    start = wall_clock()
+    cpu = cpu_clock()
     tid = threading.get_ident()
     _running[tid] = start
     _gc_in_step[tid] = 0.0
@@ -56,9 +59,9 @@ def _timed_run(self: asyncio.Handle) -> None:
         _original_run(self)
     finally:
         _running.pop(tid, None)
-        elapsed = time.perf_counter() - start
+        elapsed = wall_clock() - start
         if elapsed >= _min_threshold():
-            used = time.thread_time() - cpu
+            used = cpu_clock() - cpu
             collecting = _gc_in_step.get(tid, 0.0)
             for watch in _watches:
                 if elapsed >= watch.threshold and watch.owns_current_thread():

@@ -13,8 +13,10 @@ A first test proves the watch itself works: a deliberately blocking callback is 
 from __future__ import annotations
 
 import asyncio
-import time
 
+import pytest
+
+from bench import loopwatch
 from bench.data import seed_big_election
 from bench.harness import bot_process, burst, command, serving_blocks, world
 from bench.loopwatch import LoopWatch
@@ -22,15 +24,28 @@ from bot.sim import permissions as perms
 from tests.reliability.support import bot_blocks, report
 
 
-async def test_the_watch_catches_a_blocking_callback() -> None:
+async def test_the_watch_catches_a_blocking_callback(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]  # a manual clock: a "blocking" callback moves it instead of sleeping
+
+    def block(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setitem(loopwatch.CLOCKS, "wall", lambda: now[0])
+    monkeypatch.setitem(loopwatch.CLOCKS, "cpu", lambda: now[0])
+    loop = asyncio.get_running_loop()
     watch = LoopWatch(0.1).install()
     try:
-        asyncio.get_running_loop().call_soon(time.sleep, 0.15)
-        await asyncio.sleep(0.3)
-        await asyncio.to_thread(time.sleep, 0.15)  # a worker thread is not the loop
+        loop.call_soon(block, 0.15)
+        loop.call_soon(block, 0.05)  # quick enough
+        done = loop.create_future()
+        loop.call_soon(done.set_result, None)  # runs after both: callbacks run in order
+        await done
+        assert watch.owns_current_thread()
+        assert not await asyncio.to_thread(watch.owns_current_thread)  # a worker thread is not the loop
     finally:
         watch.uninstall()
-    assert len(watch.slow) == 1 and 0.15 <= watch.slow[0].seconds < 0.5, watch.slow
+    assert [round(s.seconds, 2) for s in watch.slow] == [0.15], watch.slow
+    assert "block" in watch.slow[0].what and watch.slow[0].cpu == pytest.approx(0.15)
     assert bot_blocks(watch, cpu_share=0.0) == watch.slow
 
 
