@@ -53,9 +53,10 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Interactions in hand beyond which read commands acknowledge before doing their work.
 BUSY = 32
-#: Interactions in hand up to which a full garbage-collection pass may run: it walks theirs too, about
-#: 60 µs each (BENCHMARKS.md), so a pass with this many in hand stays well under 100 ms.
-QUIET = 200
+#: Interactions in hand up to which a full garbage-collection pass may run (bot/gc_pacing.py): it walks
+#: all they hold, from about 100 objects for a cached reply to thousands for a view drawn afresh
+#: (~0.6 µs each), so it waits until the bot is no longer busy (BUSY) to stay well under 100 ms.
+QUIET = BUSY
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
 #: How long a deferred interaction's write may wait for another program's lock: Discord keeps an

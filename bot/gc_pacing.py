@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 #: Young (generation 1) passes after which a full pass is due: CPython's own default third threshold.
 DUE = 10
 #: Young passes after which a full pass runs however busy the bot is (bounds the garbage held back).
-HARD_LIMIT = 30
+HARD_LIMIT = 200
 #: Third threshold while the pacer runs: so high that CPython never starts a full pass by itself.
 _NEVER = 1_000_000_000
 #: How often the pacer looks (seconds): a check costs one `gc.get_count()`.
