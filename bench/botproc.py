@@ -143,7 +143,12 @@ async def _main(args: argparse.Namespace) -> int:
         extra["gc"] = GC_TIMES.summary()
         pacer = getattr(client, "gc_pacer", None)  # bot.gc_pacing: full passes made at quiet moments
         if pacer is not None:
-            extra["gc_pacer"] = {"quiet": pacer.quiet_passes, "forced": pacer.forced_passes, "longest": pacer.longest}
+            extra["gc_pacer"] = {
+                "quiet": pacer.quiet_passes,
+                "forced": pacer.forced_passes,
+                "longest": pacer.longest,
+                "trims": pacer.trims,
+            }
         if gc.garbage:
             from collections import Counter
 

@@ -87,12 +87,16 @@ async def _drive(w: World, bot, sizes: Sizes, settle: float = 1.0) -> tuple[int,
         errors += len(b.errors)
         done += n
         if not warm and done >= sizes.warm:
-            await w.sim.wait_for_idle(timeout=60, quiet=0.2)
-            warm = bot.rss_kib()
+            warm = await _settled_rss(w, bot, settle)
+    return warm, await _settled_rss(w, bot, settle), errors
+
+
+async def _settled_rss(w: World, bot, settle: float) -> int:
+    """The bot's RSS once it has been idle for `settle` seconds (the same moment after warm-up and at the end)."""
     await w.sim.wait_for_idle(timeout=60, quiet=0.5)
     await asyncio.sleep(settle)
     await w.sim.wait_for_idle(timeout=60, quiet=0.5)
-    return warm, bot.rss_kib(), errors
+    return bot.rss_kib()
 
 
 def _mib(kib: int) -> str:

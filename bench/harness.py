@@ -268,7 +268,10 @@ def full_collections(stats: Mapping[str, Any]) -> str:
         return "Full garbage-collection passes: not reported."
     line = f"Full garbage-collection passes in the bot: {full.get('count', 0)}, longest {full.get('max_ms', 0):.0f} ms"
     if pacer:
-        line += f" ({pacer['quiet']} at quiet moments, {pacer['forced']} forced while busy)"
+        line += (
+            f" ({pacer['quiet']} at quiet moments, {pacer['forced']} forced while busy; free heap handed back "
+            f"to the OS {pacer.get('trims', 0)} times)"
+        )
     return line + "."
 
 

@@ -46,9 +46,6 @@ from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
 from bot.store.engine import POSTGRESQL, TOPIC_DATA, TOPIC_DELIVERY, TOPIC_SOURCES
-from bot.store.leader import LeaderLock
-from bot.store.notify import ChangeFeed
-from bot.store.postgres import PostgresDatabase
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +59,11 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     # What other processes changed (PostgreSQL's LISTEN/NOTIFY; SQLite needs no listener): it tells the
     # read cache which guilds to re-read, and wakes the planner and the source scheduler (wired below).
     changes = None
-    if isinstance(db, PostgresDatabase):
+    if db.engine == POSTGRESQL:  # asyncpg loads only here: a bot on SQLite never pays for its import
+        from bot.store.notify import ChangeFeed
+        from bot.store.postgres import PostgresDatabase
+
+        assert isinstance(db, PostgresDatabase)
         changes = ChangeFeed(db.url, own=db.server_pids.__contains__)
         db.after_commit.append(changes.committed)  # this process's writes: seen at once
 
@@ -152,6 +153,8 @@ def build_services(*, settings: Settings, db: Database, clock: Clock, client: di
     # One process at a time runs the scheduled work: on PostgreSQL the holder of the leader lock (the
     # others answer members and stand by); on SQLite the one process on the file.
     if db.engine == POSTGRESQL:
+        from bot.store.leader import LeaderLock
+
         services.leadership = Leadership(
             LeaderLock(str(db.path)),
             lead=services.lead,

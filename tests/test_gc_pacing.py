@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import gc_pacing
 from bot.gc_pacing import DUE, HARD_LIMIT, FullCollectionPacer, freeze_startup_heap
 
 
@@ -45,6 +46,29 @@ async def test_a_full_pass_waits_until_due_and_quiet(collector_by_hand: None) ->
         assert (pacer.quiet_passes, pacer.forced_passes) == (1, 0)
     finally:
         await pacer.stop()
+
+
+async def test_a_quiet_pass_hands_free_heap_back_at_most_every_trim_interval(
+    collector_by_hand: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(gc_pacing.time, "monotonic", lambda: now[0])
+    trimmed: list[float] = []
+    pacer = FullCollectionPacer(busy=lambda: False).start()
+    pacer._trim = lambda: trimmed.append(now[0])
+    try:
+        for step in (0.0, 1.0, gc_pacing.TRIM_INTERVAL):
+            now[0] += step
+            young_passes(DUE)
+            assert pacer.check()
+        assert trimmed == [1000.0, 1001.0 + gc_pacing.TRIM_INTERVAL] and pacer.trims == 2
+    finally:
+        await pacer.stop()
+
+
+def test_the_c_librarys_trim_is_found_or_left_alone() -> None:
+    trim = gc_pacing._malloc_trim()
+    assert trim is None or trim() in (0, 1)  # glibc: 1 if memory was released
 
 
 async def test_a_bot_that_is_never_quiet_still_gets_its_full_pass(collector_by_hand: None) -> None:

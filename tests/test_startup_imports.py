@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-#: Loaded on first use: Pillow and the fonts with the first chart, icalendar with the first calendar file.
-LAZY = ("PIL", "matplotlib", "bot.render.chartdraw", "icalendar")
+#: Loaded on first use: Pillow and the fonts with the first chart, icalendar with the first calendar file,
+#: asyncpg with a PostgreSQL store; pydantic never.
+LAZY = ("PIL", "matplotlib", "bot.render.chartdraw", "icalendar", "asyncpg", "pydantic")
 
 
 def test_loading_the_bot_and_its_extensions_imports_no_drawing_or_calendar_library() -> None:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cache import Cache
 from bot.clock import Clock
@@ -30,7 +30,9 @@ from bot.services.read.snapshot import SnapshotCache
 from bot.services.reminders import ReminderService
 from bot.services.sources.commands import SourceService
 from bot.store.database import Database
-from bot.store.notify import ChangeFeed
+
+if TYPE_CHECKING:  # PostgreSQL's listener: asyncpg loads only with a PostgreSQL store
+    from bot.store.notify import ChangeFeed
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-
-import asyncpg
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +57,8 @@ class IdentifyGate:
         Without the database (unreachable) or after `TURN_TIMEOUT`, the shard waits one window and then
         identifies anyway: at worst Discord answers op 9 and discord.py identifies again later.
         """
+        import asyncpg  # only sharded bots on PostgreSQL take turns: others never load the driver
+
         bucket = await self.bucket(shard_id)
         try:
             conn = await asyncpg.connect(self.url, timeout=10)
@@ -80,7 +81,7 @@ class IdentifyGate:
         self._releases.add(task)
         task.add_done_callback(self._releases.discard)
 
-    async def _release(self, conn: asyncpg.Connection) -> None:
+    async def _release(self, conn: Any) -> None:  # an asyncpg connection
         try:
             await asyncio.sleep(self.hold)
         finally:

@@ -27,9 +27,9 @@ from bot.store.database import (
     _notice,
     storage_refuses_writes,
 )
-from bot.store.engine import (
+from bot.store.engine import Connection
+from bot.store.pg_engine import (
     RECONNECT_BACKOFF,
-    Connection,
     PgConnection,
     PgPoolReader,
     acquire,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from bot.domain.models import Election, VotingSystem
 from bot.store import audit, elections
 from bot.store.database import Database
-from bot.store.engine import INTEGRITY_ERRORS
+
+#: A constraint or trigger refused the statement, on either engine.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 def _election(slug: str = "exec-2027") -> Election:

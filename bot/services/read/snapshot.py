@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bot.cache import Cache
 from bot.domain.eligibility import eligible_names
@@ -44,7 +45,9 @@ from bot.store import nominations as nominations_repo
 from bot.store import results as results_repo
 from bot.store.database import Database
 from bot.store.meta import DataVersion
-from bot.store.notify import ChangeFeed
+
+if TYPE_CHECKING:  # PostgreSQL's listener: asyncpg loads only with a PostgreSQL store
+    from bot.store.notify import ChangeFeed
 
 #: Autocomplete may answer from a snapshot checked this recently (seconds) when nothing was written here since.
 COMPLETION_MAX_AGE = 1.0
