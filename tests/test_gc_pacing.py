@@ -48,20 +48,18 @@ async def test_a_full_pass_waits_until_due_and_quiet(collector_by_hand: None) ->
         await pacer.stop()
 
 
-async def test_a_quiet_pass_hands_free_heap_back_at_most_every_trim_interval(
-    collector_by_hand: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_quiet_pass_hands_free_heap_back_at_most_every_trim_interval(collector_by_hand: None) -> None:
     now = [1000.0]
-    monkeypatch.setattr(gc_pacing.time, "monotonic", lambda: now[0])
     trimmed: list[float] = []
-    pacer = FullCollectionPacer(busy=lambda: False).start()
+    pacer = FullCollectionPacer(busy=lambda: False, clock=lambda: now[0]).start()
     pacer._trim = lambda: trimmed.append(now[0])
     try:
-        for step in (0.0, 1.0, gc_pacing.TRIM_INTERVAL):
+        half = gc_pacing.TRIM_INTERVAL / 2
+        for step in (0.0, half, half):
             now[0] += step
             young_passes(DUE)
             assert pacer.check()
-        assert trimmed == [1000.0, 1001.0 + gc_pacing.TRIM_INTERVAL] and pacer.trims == 2
+        assert trimmed == [1000.0, 1000.0 + gc_pacing.TRIM_INTERVAL] and pacer.trims == 2
     finally:
         await pacer.stop()
 
@@ -69,6 +67,26 @@ async def test_a_quiet_pass_hands_free_heap_back_at_most_every_trim_interval(
 def test_the_c_librarys_trim_is_found_or_left_alone() -> None:
     trim = gc_pacing._malloc_trim()
     assert trim is None or trim() in (0, 1)  # glibc: 1 if memory was released
+
+
+async def test_full_passes_are_spaced_by_their_length(collector_by_hand: None) -> None:
+    """A large heap (a pass of 0.5 s) gets its passes at most every 10 s: never more than ~5 % of the time."""
+    now = [0.0]
+
+    def clock() -> float:  # each reading is half a second later: a pass "takes" 0.5 s
+        now[0] += 0.5
+        return now[0]
+
+    pacer = FullCollectionPacer(busy=lambda: False, clock=clock).start()
+    try:
+        young_passes(DUE)
+        assert pacer.check() and pacer.longest == 0.5
+        young_passes(DUE)
+        assert not pacer.check(), "due, but the last pass was less than SPACING × 0.5 s ago"
+        now[0] += gc_pacing.SPACING * 0.5
+        assert pacer.check()
+    finally:
+        await pacer.stop()
 
 
 async def test_a_bot_that_is_never_quiet_still_gets_its_full_pass(collector_by_hand: None) -> None:

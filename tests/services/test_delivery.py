@@ -7,7 +7,6 @@ the first message instead of posting again, and failures can be injected per cha
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -462,11 +461,21 @@ def test_invalid_request_guard_holds_near_its_ceiling():
 
 
 async def test_pacer_spaces_sends():
-    pacer = Pacer(rate=200, burst=1)
-    started = time.monotonic()
+    now = [100.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # a manual clock: waiting moves it
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(rate=200, burst=1, monotonic=lambda: now[0], sleep=sleep)
     for _ in range(11):
         await pacer.take()
-    assert time.monotonic() - started >= 0.045  # 10 waits of 5 ms after the first token
+    assert waits == pytest.approx([0.005] * 10)  # 10 waits of 5 ms after the first token
+    now[0] += 1.0  # an idle second refills only up to the burst
+    await pacer.take()
+    await pacer.take(count=3)  # more than the burst: one token's wait
+    assert waits[10:] == pytest.approx([0.005])
 
 
 def test_clock_from_env():

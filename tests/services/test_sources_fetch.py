@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -144,32 +143,26 @@ async def test_redirect_loop_is_cut(server: FeedServer, fetcher: Fetcher) -> Non
 async def test_slow_drip_and_hang_are_abandoned(server: FeedServer, fetcher: Fetcher) -> None:
     server.serve("drip", "name\n" + "x" * 200, mode="drip")
     server.serve("hang", "name\n", mode="hang")
-    for path in ("drip", "hang"):
-        started = time.monotonic()
+    for path in ("drip", "hang"):  # the servers never finish: only the time limit can end these
         with pytest.raises(FetchError, match=r"took longer than 0\.25 s"):
             await fetcher.fetch(server.url(path))
-        assert time.monotonic() - started < 2.0
 
 
 async def test_huge_body_abandoned_at_the_limit(server: FeedServer, fetcher: Fetcher) -> None:
-    server.serve("huge", "", mode="huge")
-    started = time.monotonic()
+    route = server.serve("huge", "", mode="huge")
     with pytest.raises(FetchError, match="passed the 1 MB limit"):
         await fetcher.fetch(server.url("huge"))
-    assert time.monotonic() - started < 2.0
+    assert route.sent < 20 * 1024 * 1024  # cut off, not read to the end
 
 
 async def test_50_mb_stream_stops_near_the_default_10_mb_limit(server: FeedServer) -> None:
     route = server.serve("huge", "", mode="huge")
     fetcher = Fetcher(FetchLimits(total_timeout=5.0), allow_private=True)
     try:
-        started = time.monotonic()
         with pytest.raises(FetchError, match="passed the 10 MB limit"):
             await fetcher.fetch(server.url("huge"))
-        elapsed = time.monotonic() - started
     finally:
         await fetcher.close()
-    assert elapsed < 3.0
     assert route.sent < 20 * 1024 * 1024  # the server was cut off long before 50 MB
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 # --------------------------------------------------------------------------- pacing & guards
 
@@ -12,11 +13,20 @@ from collections import deque
 class Pacer:
     """A token bucket in real time: at most `rate` requests a second after a burst of `burst`."""
 
-    def __init__(self, rate: float, burst: int = 1) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate
         self.burst = max(1, burst)
+        self._monotonic = monotonic  # real time; tests pass a manual clock and its sleep
+        self._sleep = sleep
         self._tokens = float(self.burst)
-        self._stamp = time.monotonic()
+        self._stamp = monotonic()
         self._lock = asyncio.Lock()
 
     async def take(self, count: int = 1) -> None:
@@ -24,13 +34,13 @@ class Pacer:
         count = min(max(1, count), self.burst)
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._monotonic()
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
-                if self._tokens >= count:
-                    self._tokens -= count
+                if self._tokens >= count - 1e-9:  # float rounding must not cost another (tiny) wait
+                    self._tokens = max(0.0, self._tokens - count)
                     return
-                await asyncio.sleep((count - self._tokens) / self.rate)
+                await self._sleep((count - self._tokens) / self.rate)
 
 
 class InvalidRequestGuard:
