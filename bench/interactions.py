@@ -76,17 +76,25 @@ def _row(table: Table, row: Row) -> None:
     b, noop = _pool(row.label, row.measured), _pool("noop", row.noop)
     tp, tp_noop = _median(row.measured), _median(row.noop)
     ratio = tp / tp_noop if tp_noop else 0.0
+    # A chart command is judged against the deferred no-op (same defer, edit and upload: ≥ 0.7), a plain
+    # reply against the plain no-op (≥ 0.8); the other ratio is shown without a verdict.
+    # Uncached rows are diagnostics (every reply draws its chart), not held to a target.
+    judged = "uncached" not in row.label
+    plain = f"{ratio:.2f}"
     if row.deferred:
         tp_def = _median(row.deferred)
-        vs_deferred = f"{tp_def:.0f}/s → {tp / tp_def:.2f}" if tp_def else "—"
+        vs = tp / tp_def if tp_def else 0.0
+        mark = f" {verdict(vs, 0.7, lower_is_better=False)}" if judged else ""
+        vs_deferred = f"{tp_def:.0f}/s → {vs:.2f}{mark}" if tp_def else "—"
     else:
         vs_deferred = "—"
+        plain += f" {verdict(ratio, 0.8, lower_is_better=False)}"
     table.add(
         row.label,
         f"{len(row.measured)}×{row.measured[0].count:,}",
         f"{tp:.0f}/s",
         f"{tp_noop:.0f}/s",
-        f"{ratio:.2f} {verdict(ratio, 0.8, lower_is_better=False)}",
+        plain,
         vs_deferred,
         f"{b.first(50) * 1000:.0f} ms",
         f"{b.first(99) * 1000:.0f} ms {verdict(b.first(99), 3.0)}",
@@ -109,8 +117,8 @@ async def run(sizes: Sizes = FULL, *, quick: bool = False, command_line: str = "
             "rounds × n",
             "throughput",
             "no-op",
-            "ratio (≥ 0.8)",
-            "deferred no-op → ratio",
+            "ratio (plain replies ≥ 0.8)",
+            "deferred no-op → ratio (charts ≥ 0.7)",
             "p50 first response",
             "p99 first response (≪ 3 s)",
             "no-op p99 first",
