@@ -53,10 +53,6 @@ EXTENSIONS: tuple[str, ...] = (
 
 #: Interactions in hand beyond which read commands acknowledge before doing their work.
 BUSY = 32
-#: Interactions in hand up to which a full garbage-collection pass may run (bot/gc_pacing.py): it walks
-#: all they hold, from about 100 objects for a cached reply to thousands for a view drawn afresh
-#: (~0.6 µs each), so it waits until the bot is no longer busy (BUSY) to stay well under 100 ms.
-QUIET = BUSY
 #: Discord's JSON error code when an interaction's token is no longer valid (the 3-second window passed).
 UNKNOWN_INTERACTION = 10062
 #: How long a deferred interaction's write may wait for another program's lock: Discord keeps an
@@ -316,7 +312,9 @@ class HustingsBot(commands.Bot):
         freeze_startup_heap()
         tree = self.tree
         assert isinstance(tree, InFlightCountingTree)  # tree_cls above
-        self.gc_pacer = FullCollectionPacer(busy=lambda: tree.in_flight > QUIET).start()
+        # A full pass walks all the interactions in hand hold, from about 100 objects for a cached reply
+        # to thousands for a view drawn afresh (~0.6 µs each): it waits until the bot is no longer busy.
+        self.gc_pacer = FullCollectionPacer(busy=lambda: tree.in_flight > BUSY).start()
 
     async def connect(self, *, reconnect: bool = True) -> None:
         """Connect to the gateway; without the Server Members intent, carry on without it.

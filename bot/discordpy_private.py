@@ -64,11 +64,10 @@ def release_interaction(interaction: discord.Interaction) -> None:
     burst the passes that stalled the loop (issue #19). Call only once the interaction is fully handled:
     asked again afterwards, `interaction.response` is a fresh one that knows nothing was sent.
     """
-    for slot in ("_cs_response",):
-        try:
-            delattr(interaction, slot)
-        except AttributeError:  # never asked for (an autocomplete answered by discord.py itself)
-            pass
+    try:
+        del interaction._cs_response  # type: ignore[attr-defined]  # a cached slot, set on first use
+    except AttributeError:  # never asked for (an autocomplete answered by discord.py itself)
+        pass
     interaction._original_response = None
 
 

@@ -29,6 +29,7 @@ after each busy spell (BENCHMARKS.md, "Footprint"). Elsewhere (musl, macOS) ther
 from __future__ import annotations
 
 import asyncio
+import ctypes  # loaded by discord.py already (voice), so free to import here
 import gc
 import logging
 import time
@@ -51,10 +52,7 @@ TRIM_INTERVAL = 1.0
 
 
 def _malloc_trim() -> Callable[[], object] | None:
-    """glibc's `malloc_trim(0)`, or None where the C library has none (looked up on first use: ctypes is
-    not worth loading at start-up)."""
-    import ctypes
-
+    """glibc's `malloc_trim(0)`, or None where the C library has none."""
     try:
         trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
     except (OSError, AttributeError):
@@ -92,7 +90,7 @@ class FullCollectionPacer:
         self.forced_passes = 0  # full passes made busy, after HARD_LIMIT young passes
         self.longest = 0.0  # seconds: the longest full pass made here
         self.trims = 0  # free heap handed back to the operating system
-        self._trim: Callable[[], object] | bool | None = True  # True: not looked up yet
+        self._trim = _malloc_trim()
         self._last_trim = float("-inf")
 
     def start(self) -> FullCollectionPacer:
@@ -144,9 +142,7 @@ class FullCollectionPacer:
         self.quiet_passes += 1
         if finished - self._last_trim >= TRIM_INTERVAL:
             self._last_trim = finished
-            if self._trim is True:
-                self._trim = _malloc_trim()
-            if callable(self._trim):
+            if self._trim is not None:
                 self._trim()
                 self.trims += 1
         return True

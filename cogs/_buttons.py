@@ -11,6 +11,7 @@ ephemeral sentence for the member.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Literal, Self
 
 import discord
@@ -32,7 +33,7 @@ Acknowledge = Literal["thinking", "update"] | None
 _NOTHING = r"(?!)"
 
 
-class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHING):
+class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], ABC, template=_NOTHING):
     """A button whose custom id says what to do: acknowledge, do the work, and say what went wrong."""
 
     acknowledge: ClassVar[Acknowledge] = "thinking"
@@ -50,9 +51,9 @@ class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHI
         super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id))
 
     @classmethod
+    @abstractmethod
     def parse(cls, match: re.Match[str]) -> Self:
         """The button its custom id describes (the template's groups as the constructor's arguments)."""
-        raise NotImplementedError
 
     @classmethod
     async def from_custom_id(
@@ -64,8 +65,11 @@ class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHI
     async def callback(self, interaction: discord.Interaction) -> None:
         """Check the cooldown, acknowledge within Discord's 3 seconds, then do the work."""
         press = on_hustings(interaction)
+        await self._handle(press)
+        release_interaction(press)  # handled: freed by reference counting, not left to the cyclic collector
+
+    async def _handle(self, press: discord.Interaction[HustingsBot]) -> None:
         if self.cooldown is not None and await press.client.cooldown_refusal(press, self.cooldown):
-            release_interaction(press)
             return
         if self.acknowledge == "thinking":
             await press.response.defer(ephemeral=True, thinking=True)  # acknowledge first: the work may wait
@@ -75,11 +79,10 @@ class StatelessButton(discord.ui.DynamicItem[discord.ui.Button], template=_NOTHI
             await self.pressed(press)
         except UserError as exc:
             await refuse(press, str(exc))
-        release_interaction(press)  # handled: freed by reference counting, not left to the cyclic collector
 
+    @abstractmethod
     async def pressed(self, press: discord.Interaction[HustingsBot]) -> None:
         """The press's work (the press is acknowledged already unless `acknowledge` is None)."""
-        raise NotImplementedError
 
 
 async def refuse(press: discord.Interaction[HustingsBot], text: str) -> None:

@@ -37,7 +37,7 @@ ALLOWED = {
     ("cogs/_confirm.py", "HANDLERS"): "confirmation handler registry",
     ("cogs/admin_common.py", "CHANGES"): "admin re-run registry",
     ("bot/store/engine.py", "to_postgres"): "pure: an SQL text's placeholders rewritten",
-    ("bot/store/engine.py", "_returns_rows"): "pure: whether an SQL text returns rows",
+    ("bot/store/pg_engine.py", "_returns_rows"): "pure: whether an SQL text returns rows",
     # Memos of the chart drawer's fonts and sprites: read-only files and pure pixels, the same for every guild.
     ("bot/render/chartdraw.py", "cjk_font_path"): "the host's CJK font, looked up once",
     ("bot/render/chartdraw.py", "font"): "a loaded font per size and weight",

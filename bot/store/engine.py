@@ -215,12 +215,6 @@ def to_postgres(sql: str) -> str:
     return _TOKEN.sub(number, sql)
 
 
-@functools.lru_cache(maxsize=4096)
-def _returns_rows(sql: str) -> bool:
-    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-    return head in ("SELECT", "WITH", "VALUES", "SHOW") or " RETURNING " in f" {sql.upper()} "
-
-
 class ServerUnreachable(ConnectionError):
     """PostgreSQL can't be reached or refuses connections (down, restarting, full), or kept losing them."""
 

@@ -6,6 +6,7 @@ SQLite never loads asyncpg (15–30 ms of every start).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -18,10 +19,16 @@ from bot.store.engine import (
     Cursor,
     Row,
     ServerUnreachable,
-    _returns_rows,
     notify_payload,
     to_postgres,
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def _returns_rows(sql: str) -> bool:
+    """Whether asyncpg should fetch rows for `sql` (a query or `RETURNING`) rather than run it for its status."""
+    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    return head in ("SELECT", "WITH", "VALUES", "SHOW") or " RETURNING " in f" {sql.upper()} "
 
 
 class PgCursor(Cursor):

@@ -8,6 +8,7 @@ recent); typed names are matched case- and accent-insensitively, and an unknown 
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -172,14 +173,14 @@ class NameResolution:
         raise NotFound(f"{_quote(text)} isn't a candidate status; use one of: {choices}.")
 
 
-class Completion(NameResolution):
+class Completion(NameResolution, ABC):
     """Autocomplete over the guild's current snapshot (the read model supplies `snapshot` and `clock`)."""
 
     clock: Clock
 
+    @abstractmethod
     async def snapshot(self, guild_id: int, *, max_age: float = 0.0) -> GuildSnapshot:
         """The guild's snapshot (the read model provides it)."""
-        raise NotImplementedError
 
     async def complete_elections(self, guild_id: int, query: str) -> list[tuple[str, str]]:
         """Autocomplete (label, value=slug) for election options, best first, at most 25."""
